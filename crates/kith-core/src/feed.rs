@@ -1,0 +1,534 @@
+//! The feed document: one automerge document per account.
+//!
+//! Every entry is a key of the document's root map, so every operation in a
+//! valid change is a `put` or `delete` on the root map, and a change can be
+//! validated without any document state (see [`validate_change`]). Keys:
+//!
+//! | key | value | delete allowed |
+//! |---|---|---|
+//! | `name` | string ≤ 64 bytes | no |
+//! | `bio` | string ≤ 1024 bytes | no |
+//! | `avatar` | bytes[32], BLAKE3 of a blob | yes |
+//! | `p/<16 hex>` | bytes, a [`PostRecord`] | no |
+//! | `x/<16 hex>` | timestamp: the post was deleted | no |
+//! | `f/<64 hex account>` | timestamp: following since | yes (unfollow) |
+//! | `b/<64 hex account>` | timestamp: blocked since | yes (unblock) |
+//! | `r/<80 hex post id>/<reaction>` | timestamp | yes (un-react) |
+//! | `d/<64 hex device>` | bytes, a [`DeviceCertificate`] of this account | no |
+
+use std::borrow::Cow;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ROOT, ReadDoc, ScalarValue};
+
+use crate::cert::DeviceCertificate;
+use crate::error::{CoreError, Result, malformed};
+use crate::ids::{AccountId, DeviceId, POST_LOCAL_LEN, PostId};
+use crate::limits::{MAX_BIO_BYTES, MAX_NAME_BYTES, MAX_OPS_PER_CHANGE, MAX_REACTION_BYTES};
+use crate::post::PostRecord;
+
+/// One key of a feed document.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FeedKey {
+    /// Profile display name.
+    Name,
+    /// Profile biography.
+    Bio,
+    /// Profile picture (a blob hash).
+    Avatar,
+    /// A post, by local id.
+    Post([u8; POST_LOCAL_LEN]),
+    /// The deletion mark of a post, by local id.
+    Tombstone([u8; POST_LOCAL_LEN]),
+    /// A followed account.
+    Follow(AccountId),
+    /// A blocked account.
+    Block(AccountId),
+    /// A reaction to a post.
+    Reaction(PostId, String),
+    /// A certified device of this account.
+    Device(DeviceId),
+}
+
+/// A value stored under a [`FeedKey`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FeedValue {
+    /// A string.
+    Str(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// A time, ms since the Unix epoch.
+    Timestamp(i64),
+}
+
+/// One write to a feed document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Write {
+    /// Set a key.
+    Put(FeedKey, FeedValue),
+    /// Remove a key.
+    Delete(FeedKey),
+}
+
+fn local_from_hex(s: &str) -> Result<[u8; POST_LOCAL_LEN]> {
+    let mut out = [0u8; POST_LOCAL_LEN];
+    if s.len() != POST_LOCAL_LEN * 2 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(malformed(
+            "feed key",
+            "a post's local id must be 16 lower-case hex digits",
+        ));
+    }
+    hex::decode_to_slice(s, &mut out).map_err(|e| malformed("feed key", e.to_string()))?;
+    Ok(out)
+}
+
+fn check_reaction(r: &str) -> Result<()> {
+    if r.is_empty() || r.len() > MAX_REACTION_BYTES || r.chars().any(char::is_control) {
+        return Err(CoreError::Schema(format!(
+            "a reaction must be 1 to {MAX_REACTION_BYTES} bytes with no control characters"
+        )));
+    }
+    Ok(())
+}
+
+impl FeedKey {
+    /// Parses a root-map key.
+    pub fn parse(key: &str) -> Result<Self> {
+        let schema = |why: &str| {
+            CoreError::Schema(format!(
+                "key `{}`: {why}",
+                key.chars().take(100).collect::<String>()
+            ))
+        };
+        Ok(match key {
+            "name" => Self::Name,
+            "bio" => Self::Bio,
+            "avatar" => Self::Avatar,
+            _ => {
+                let (prefix, rest) = key.split_once('/').ok_or_else(|| schema("unknown key"))?;
+                match prefix {
+                    "p" => Self::Post(local_from_hex(rest).map_err(|e| schema(&e.to_string()))?),
+                    "x" => {
+                        Self::Tombstone(local_from_hex(rest).map_err(|e| schema(&e.to_string()))?)
+                    }
+                    "f" => {
+                        Self::Follow(AccountId::from_hex(rest).map_err(|e| schema(&e.to_string()))?)
+                    }
+                    "b" => {
+                        Self::Block(AccountId::from_hex(rest).map_err(|e| schema(&e.to_string()))?)
+                    }
+                    "d" => {
+                        Self::Device(DeviceId::from_hex(rest).map_err(|e| schema(&e.to_string()))?)
+                    }
+                    "r" => {
+                        let (post, reaction) = rest
+                            .split_once('/')
+                            .ok_or_else(|| schema("a reaction key needs a post and a reaction"))?;
+                        let post = PostId::from_hex(post).map_err(|e| schema(&e.to_string()))?;
+                        check_reaction(reaction)?;
+                        Self::Reaction(post, reaction.to_owned())
+                    }
+                    _ => return Err(schema("unknown key")),
+                }
+            }
+        })
+    }
+
+    /// The root-map key text.
+    pub fn to_key(&self) -> String {
+        match self {
+            Self::Name => "name".into(),
+            Self::Bio => "bio".into(),
+            Self::Avatar => "avatar".into(),
+            Self::Post(l) => format!("p/{}", hex::encode(l)),
+            Self::Tombstone(l) => format!("x/{}", hex::encode(l)),
+            Self::Follow(a) => format!("f/{}", a.to_hex()),
+            Self::Block(a) => format!("b/{}", a.to_hex()),
+            Self::Reaction(p, r) => format!("r/{}/{r}", p.to_hex()),
+            Self::Device(d) => format!("d/{}", d.to_hex()),
+        }
+    }
+
+    fn deletable(&self) -> bool {
+        matches!(
+            self,
+            Self::Avatar | Self::Follow(_) | Self::Block(_) | Self::Reaction(..)
+        )
+    }
+
+    /// Checks that `value` may be stored under this key in `account`'s feed.
+    pub fn check_value(&self, account: AccountId, value: &FeedValue) -> Result<()> {
+        let bad = |why: String| Err(CoreError::Schema(format!("key `{}`: {why}", self.to_key())));
+        match (self, value) {
+            (Self::Name, FeedValue::Str(s)) if s.len() > MAX_NAME_BYTES => {
+                bad(format!("name longer than {MAX_NAME_BYTES} bytes"))
+            }
+            (Self::Bio, FeedValue::Str(s)) if s.len() > MAX_BIO_BYTES => {
+                bad(format!("bio longer than {MAX_BIO_BYTES} bytes"))
+            }
+            (Self::Name | Self::Bio, FeedValue::Str(s))
+                if s.chars().any(|c| c.is_control() && c != '\n') =>
+            {
+                bad("control characters".into())
+            }
+            (Self::Name | Self::Bio, FeedValue::Str(_)) => Ok(()),
+            (Self::Avatar, FeedValue::Bytes(b)) if b.len() == 32 => Ok(()),
+            (Self::Post(_), FeedValue::Bytes(b)) => PostRecord::decode(b).map(|_| ()),
+            (
+                Self::Tombstone(_) | Self::Follow(_) | Self::Block(_) | Self::Reaction(..),
+                FeedValue::Timestamp(_),
+            ) => Ok(()),
+            (Self::Device(d), FeedValue::Bytes(b)) => {
+                let cert = DeviceCertificate::decode_verified(b)?;
+                if cert.account != account || cert.device != *d {
+                    return bad("certificate is for another account or device".into());
+                }
+                Ok(())
+            }
+            _ => bad(format!("a value of the wrong type ({})", value.type_name())),
+        }
+    }
+}
+
+impl FeedValue {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Self::Str(_) => "string",
+            Self::Bytes(_) => "bytes",
+            Self::Timestamp(_) => "timestamp",
+        }
+    }
+
+    fn from_scalar(v: &ScalarValue) -> Result<Self> {
+        Ok(match v {
+            ScalarValue::Str(s) => Self::Str(s.to_string()),
+            ScalarValue::Bytes(b) => Self::Bytes(b.clone()),
+            ScalarValue::Timestamp(t) => Self::Timestamp(*t),
+            other => {
+                return Err(CoreError::Schema(format!(
+                    "values of type {other:?} are not part of the feed schema"
+                )));
+            }
+        })
+    }
+
+    fn from_ref(v: &automerge::ScalarValueRef<'_>) -> Option<Self> {
+        use automerge::ScalarValueRef as R;
+        Some(match v {
+            R::Str(s) => Self::Str(s.to_string()),
+            R::Bytes(b) => Self::Bytes(b.to_vec()),
+            R::Timestamp(t) => Self::Timestamp(*t),
+            _ => return None,
+        })
+    }
+
+    fn to_scalar(&self) -> ScalarValue {
+        match self {
+            Self::Str(s) => ScalarValue::Str(s.as_str().into()),
+            Self::Bytes(b) => ScalarValue::Bytes(b.clone()),
+            Self::Timestamp(t) => ScalarValue::Timestamp(*t),
+        }
+    }
+}
+
+/// Checks that every operation of `change` fits the feed schema of
+/// `account`, and returns the keys it touches.
+pub fn validate_change(account: AccountId, change: &Change) -> Result<Vec<FeedKey>> {
+    if change.len() > MAX_OPS_PER_CHANGE {
+        return Err(CoreError::TooLarge {
+            what: "change (operations)",
+            size: change.len(),
+            limit: MAX_OPS_PER_CHANGE,
+        });
+    }
+    let expanded = change.decode();
+    let mut keys = Vec::with_capacity(expanded.operations.len());
+    for op in &expanded.operations {
+        if op.obj != automerge::legacy::ObjectId::Root || op.insert {
+            return Err(CoreError::Schema(
+                "operations must be on the root map".into(),
+            ));
+        }
+        let automerge::legacy::Key::Map(key) = &op.key else {
+            return Err(CoreError::Schema("operations must use map keys".into()));
+        };
+        let key = FeedKey::parse(key)?;
+        match &op.action {
+            automerge::legacy::OpType::Put(v) => {
+                key.check_value(account, &FeedValue::from_scalar(v)?)?
+            }
+            automerge::legacy::OpType::Delete if key.deletable() => {}
+            automerge::legacy::OpType::Delete => {
+                return Err(CoreError::Schema(format!(
+                    "key `{}` may not be deleted",
+                    key.to_key()
+                )));
+            }
+            other => {
+                return Err(CoreError::Schema(format!(
+                    "operation {other:?} is not part of the feed schema"
+                )));
+            }
+        }
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+/// The profile part of a feed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// Display name.
+    pub name: Option<String>,
+    /// Biography.
+    pub bio: Option<String>,
+    /// Avatar blob hash.
+    pub avatar: Option<crate::Hash>,
+}
+
+/// A feed's automerge document with typed access.
+#[derive(Debug, Clone)]
+pub struct FeedDoc {
+    account: AccountId,
+    doc: Automerge,
+}
+
+impl FeedDoc {
+    /// An empty feed.
+    pub fn new(account: AccountId) -> Self {
+        Self {
+            account,
+            doc: Automerge::new(),
+        }
+    }
+
+    /// Loads a saved document.
+    pub fn load(account: AccountId, bytes: &[u8]) -> Result<Self> {
+        let doc = Automerge::load(bytes).map_err(|e| malformed("feed snapshot", e.to_string()))?;
+        Ok(Self { account, doc })
+    }
+
+    /// The account this feed belongs to.
+    pub fn account(&self) -> AccountId {
+        self.account
+    }
+
+    /// The underlying automerge document.
+    pub fn doc(&self) -> &Automerge {
+        &self.doc
+    }
+
+    /// Saves the whole document (compressed).
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The current heads.
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// Whether the document holds (has applied) the change with this hash.
+    pub fn has_change(&self, hash: &ChangeHash) -> bool {
+        self.doc.get_change_meta_by_hash(hash).is_some()
+    }
+
+    /// Applies verified, validated changes in one batch. Changes whose
+    /// dependencies are missing wait inside the document until they arrive.
+    pub fn apply(&mut self, changes: Vec<Change>) -> Result<()> {
+        self.doc
+            .apply_changes(changes)
+            .map_err(|e| malformed("automerge change", e.to_string()))
+    }
+
+    /// Makes a local change as `device` at `time_ms`, returning it. The
+    /// change is validated like any incoming one.
+    pub fn write(&mut self, device: DeviceId, time_ms: i64, writes: &[Write]) -> Result<Change> {
+        self.doc.set_actor(ActorId::from(device.0.as_slice()));
+        for w in writes {
+            if let Write::Put(k, v) = w {
+                k.check_value(self.account, v)?;
+            }
+        }
+        let mut tx = self.doc.transaction();
+        for w in writes {
+            let r = match w {
+                Write::Put(k, v) => tx.put(ROOT, k.to_key(), v.to_scalar()),
+                Write::Delete(k) => tx.delete(ROOT, k.to_key()),
+            };
+            if let Err(e) = r {
+                tx.rollback();
+                return Err(CoreError::Schema(e.to_string()));
+            }
+        }
+        let (hash, _) = tx.commit_with(CommitOptions::default().with_time(time_ms / 1000));
+        let hash = hash.ok_or_else(|| CoreError::Schema("the change is empty".into()))?;
+        let change = self
+            .doc
+            .get_change_by_hash(&hash)
+            .ok_or_else(|| CoreError::Schema("the change just made is missing".into()))?;
+        validate_change(self.account, &change)?;
+        Ok(change)
+    }
+
+    /// The current value of a key, if any.
+    pub fn get(&self, key: &FeedKey) -> Option<FeedValue> {
+        match self.doc.get(ROOT, key.to_key()) {
+            Ok(Some((automerge::Value::Scalar(v), _))) => FeedValue::from_scalar(&v).ok(),
+            _ => None,
+        }
+    }
+
+    /// A post's current record and whether it was deleted.
+    pub fn post(&self, local: [u8; POST_LOCAL_LEN]) -> Option<(PostRecord, bool)> {
+        let deleted = self.get(&FeedKey::Tombstone(local)).is_some();
+        match self.get(&FeedKey::Post(local))? {
+            FeedValue::Bytes(b) => PostRecord::decode(&b).ok().map(|r| (r, deleted)),
+            _ => None,
+        }
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> Profile {
+        let s = |k| match self.get(&k) {
+            Some(FeedValue::Str(s)) => Some(s),
+            _ => None,
+        };
+        let avatar = match self.get(&FeedKey::Avatar) {
+            Some(FeedValue::Bytes(b)) => b.try_into().ok(),
+            _ => None,
+        };
+        Profile {
+            name: s(FeedKey::Name),
+            bio: s(FeedKey::Bio),
+            avatar,
+        }
+    }
+
+    /// Every key under a prefix such as `"f/"`, parsed, with its value.
+    pub fn entries(&self, prefix: &str) -> Vec<(FeedKey, FeedValue)> {
+        let start = prefix.to_owned();
+        let mut end = prefix.to_owned();
+        end.pop();
+        end.push(char::from(prefix.as_bytes()[prefix.len() - 1] + 1));
+        self.doc
+            .map_range(ROOT, start..end)
+            .filter_map(|item| {
+                let key = FeedKey::parse(&Cow::into_owned(item.key)).ok()?;
+                let automerge::ValueRef::Scalar(v) = &item.value else {
+                    return None;
+                };
+                Some((key, FeedValue::from_ref(v)?))
+            })
+            .collect()
+    }
+
+    /// The accounts this feed follows.
+    pub fn follows(&self) -> Vec<AccountId> {
+        self.entries("f/")
+            .into_iter()
+            .filter_map(|(k, _)| match k {
+                FeedKey::Follow(a) => Some(a),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Number of changes the document holds.
+    pub fn change_count(&self) -> usize {
+        self.doc.get_changes(&[]).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{account_id, device_id, generate};
+
+    #[test]
+    fn local_post_write_is_valid_and_readable() {
+        let acct = generate();
+        let dev = generate();
+        let mut feed = FeedDoc::new(account_id(&acct));
+        let rec = PostRecord {
+            created_at: 5,
+            body_hash: Some([1; 32]),
+            ..Default::default()
+        };
+        let change = feed
+            .write(
+                device_id(&dev),
+                5,
+                &[Write::Put(
+                    FeedKey::Post([1; 8]),
+                    FeedValue::Bytes(rec.encode()),
+                )],
+            )
+            .unwrap();
+        assert_eq!(
+            validate_change(account_id(&acct), &change).unwrap(),
+            vec![FeedKey::Post([1; 8])]
+        );
+        assert_eq!(feed.post([1; 8]), Some((rec, false)));
+    }
+
+    #[test]
+    fn nested_objects_and_unknown_keys_are_rejected() {
+        let acct = account_id(&generate());
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put_object(ROOT, "p/0000000000000000", automerge::ObjType::Map)
+            .unwrap();
+        tx.commit();
+        let change = doc.get_last_local_change().unwrap();
+        assert!(validate_change(acct, &change).is_err());
+
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "admin", true).unwrap();
+        tx.commit();
+        let err = validate_change(acct, &doc.get_last_local_change().unwrap()).unwrap_err();
+        assert!(err.to_string().contains("unknown key"), "{err}");
+    }
+
+    #[test]
+    fn wrong_value_types_are_rejected() {
+        let acct = account_id(&generate());
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "name", 7_i64).unwrap();
+        tx.commit();
+        assert!(validate_change(acct, &doc.get_last_local_change().unwrap()).is_err());
+    }
+
+    #[test]
+    fn deleting_a_post_key_is_rejected() {
+        let acct = account_id(&generate());
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "p/0000000000000000", vec![1u8]).unwrap();
+        tx.commit();
+        let mut tx = doc.transaction();
+        tx.delete(ROOT, "p/0000000000000000").unwrap();
+        tx.commit();
+        assert!(validate_change(acct, &doc.get_last_local_change().unwrap()).is_err());
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        let p = PostId {
+            author: AccountId([2; 32]),
+            local: [3; 8],
+        };
+        for k in [
+            FeedKey::Name,
+            FeedKey::Post([1; 8]),
+            FeedKey::Tombstone([1; 8]),
+            FeedKey::Follow(AccountId([9; 32])),
+            FeedKey::Reaction(p, "👍".into()),
+            FeedKey::Device(DeviceId([4; 32])),
+        ] {
+            assert_eq!(FeedKey::parse(&k.to_key()).unwrap(), k);
+        }
+    }
+}

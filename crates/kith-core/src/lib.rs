@@ -1,0 +1,27 @@
+//! Kith's core: identity, signatures, the feed schema and the wire types.
+//!
+//! Nothing in this crate performs I/O. Every other crate trusts only data that
+//! passed through the verification functions here: [`Envelope::verify`],
+//! [`DeviceCertificate::verify`], [`feed::validate_change`] and
+//! [`Body::hash`] against a signed post record.
+
+pub mod body;
+pub mod bundle;
+pub mod cert;
+pub mod envelope;
+pub mod error;
+pub mod feed;
+pub mod ids;
+pub mod keys;
+pub mod limits;
+pub mod post;
+
+pub use body::Body;
+pub use cert::DeviceCertificate;
+pub use envelope::Envelope;
+pub use error::{CoreError, Result};
+pub use ids::{AccountId, DeviceId, PostId};
+pub use post::PostRecord;
+
+/// A BLAKE3 digest, used to address bodies, blobs and certificates.
+pub type Hash = [u8; 32];

@@ -1,0 +1,22 @@
+//! Every size a peer or a user controls is bounded here.
+
+/// Largest encoded automerge change accepted in an envelope.
+pub const MAX_CHANGE_BYTES: usize = 64 * 1024;
+/// Largest post text, in bytes of UTF-8.
+pub const MAX_POST_TEXT_BYTES: usize = 8 * 1024;
+/// Largest content warning, in bytes of UTF-8.
+pub const MAX_CW_BYTES: usize = 256;
+/// Most attachments on one post.
+pub const MAX_ATTACHMENTS: usize = 4;
+/// Largest blob (image, avatar).
+pub const MAX_BLOB_BYTES: usize = 8 * 1024 * 1024;
+/// Largest profile name, in bytes of UTF-8.
+pub const MAX_NAME_BYTES: usize = 64;
+/// Largest profile bio, in bytes of UTF-8.
+pub const MAX_BIO_BYTES: usize = 1024;
+/// Largest reaction (an emoji or a short word), in bytes of UTF-8.
+pub const MAX_REACTION_BYTES: usize = 32;
+/// Most operations in one change.
+pub const MAX_OPS_PER_CHANGE: usize = 1024;
+/// Largest bundle record.
+pub const MAX_RECORD_BYTES: usize = MAX_BLOB_BYTES + 64;
