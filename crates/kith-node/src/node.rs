@@ -1,0 +1,480 @@
+//! The node: identity, keys and store of one home directory.
+
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
+use kith_core::limits::MAX_ATTACHMENTS;
+use kith_core::{AccountId, Body, DeviceCertificate, Envelope, Hash, PostId, PostRecord, keys};
+use kith_store::{ExportReport, ImportReport, Page, ProfileView, Store};
+use rand::RngCore;
+use zeroize::Zeroizing;
+
+use crate::error::{NodeError, Result};
+use crate::identity::{ACCOUNT_KEY_FILE, Created, DEVICE_KEY_FILE, Identity};
+use crate::keystore;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// What a new post holds.
+#[derive(Debug, Default, Clone)]
+pub struct NewPost {
+    /// The text (may be empty for a plain repost).
+    pub text: Option<String>,
+    /// A content warning.
+    pub cw: Option<String>,
+    /// Image files' bytes.
+    pub images: Vec<Vec<u8>>,
+    /// The post answered.
+    pub reply_to: Option<PostId>,
+    /// The post reposted or quoted.
+    pub quote_of: Option<PostId>,
+}
+
+/// A home directory opened for use.
+pub struct Node {
+    home: PathBuf,
+    store: Store,
+    identity: Option<Identity>,
+    device_key: Option<SigningKey>,
+}
+
+impl Node {
+    /// Opens a home directory (creating it if needed).
+    pub fn open(home: &Path) -> Result<Self> {
+        std::fs::create_dir_all(home).map_err(|e| NodeError::io(home, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700));
+        }
+        let identity = Identity::read(home)?;
+        let store = Store::open(home)?;
+        Ok(Self {
+            home: home.to_owned(),
+            store,
+            identity,
+            device_key: None,
+        })
+    }
+
+    /// The home directory.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The store (read access for front ends).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// This home's identity.
+    pub fn identity(&self) -> Result<&Identity> {
+        self.identity
+            .as_ref()
+            .ok_or_else(|| NodeError::NoIdentity(self.home.display().to_string()))
+    }
+
+    fn ensure_empty(&self) -> Result<()> {
+        if let Some(id) = &self.identity {
+            return Err(NodeError::AlreadyInitialized(
+                self.home.display().to_string(),
+                id.account.to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Creates a new account and this device.
+    pub fn init(&mut self, name: Option<&str>, passphrase: &str) -> Result<Created> {
+        self.ensure_empty()?;
+        let account = keys::generate();
+        let created = self.set_up(&account, passphrase)?;
+        if let Some(name) = name {
+            self.set_profile(Some(name), None, None)?;
+        }
+        Ok(created)
+    }
+
+    /// Restores an account from its recovery phrase, with a new device.
+    pub fn restore(&mut self, phrase: &str, passphrase: &str) -> Result<Created> {
+        self.ensure_empty()?;
+        let account = keys::account_from_phrase(phrase)?;
+        self.set_up(&account, passphrase)
+    }
+
+    fn set_up(&mut self, account_key: &SigningKey, passphrase: &str) -> Result<Created> {
+        if passphrase.is_empty() {
+            return Err(NodeError::Invalid(
+                "the passphrase must not be empty".into(),
+            ));
+        }
+        let device_key = keys::generate();
+        let account = keys::account_id(account_key);
+        let device = keys::device_id(&device_key);
+        let certificate = DeviceCertificate::issue(account_key, device, now_ms());
+        keystore::write(
+            &self.home.join(ACCOUNT_KEY_FILE),
+            "account",
+            &account_key.to_bytes(),
+            passphrase,
+        )?;
+        keystore::write(
+            &self.home.join(DEVICE_KEY_FILE),
+            "device",
+            &device_key.to_bytes(),
+            passphrase,
+        )?;
+        self.store
+            .add_certificates(std::slice::from_ref(&certificate))?;
+        self.store.set_own_account(account)?;
+        let identity = Identity {
+            account,
+            device,
+            certificate: certificate.clone(),
+        };
+        identity.write(&self.home)?;
+        self.identity = Some(identity);
+        self.device_key = Some(device_key);
+        self.write(
+            &[Write::Put(
+                FeedKey::Device(device),
+                FeedValue::Bytes(certificate.encode()),
+            )],
+            None,
+        )?;
+        Ok(Created {
+            account,
+            device,
+            phrase: keys::phrase_for(account_key).to_string(),
+        })
+    }
+
+    /// Decrypts the device key so that this node can sign.
+    pub fn unlock(&mut self, passphrase: &str) -> Result<()> {
+        self.identity()?;
+        let secret: Zeroizing<[u8; 32]> =
+            keystore::read(&self.home.join(DEVICE_KEY_FILE), "device", passphrase)?;
+        self.device_key = Some(SigningKey::from_bytes(&secret));
+        Ok(())
+    }
+
+    /// Whether the device key is decrypted.
+    pub fn is_unlocked(&self) -> bool {
+        self.device_key.is_some()
+    }
+
+    fn write(&mut self, writes: &[Write], body: Option<(PostId, Body)>) -> Result<Envelope> {
+        let id = self.identity()?.clone();
+        let key = self.device_key.clone().ok_or_else(|| {
+            NodeError::Invalid(
+                "the device key is locked; unlock it with the passphrase first".into(),
+            )
+        })?;
+        let cert_ref = id.certificate.reference();
+        let make = |doc: &mut FeedDoc| -> kith_core::Result<Envelope> {
+            let change = doc.write(id.device, now_ms(), writes)?;
+            Ok(Envelope::seal(
+                id.account,
+                &key,
+                cert_ref,
+                change.raw_bytes().to_vec(),
+            ))
+        };
+        let body = body.map(|(p, b)| (p, b.encode()));
+        let envelope = self.store.write_local(id.account, make, body)?;
+        Ok(envelope)
+    }
+
+    fn own_doc(&mut self) -> Result<FeedDoc> {
+        let account = self.identity()?.account;
+        Ok(self.store.feed_doc(account)?)
+    }
+
+    fn own_post(&mut self, post: &PostId) -> Result<(PostRecord, bool)> {
+        let account = self.identity()?.account;
+        if post.author != account {
+            return Err(NodeError::Invalid(format!(
+                "post {post} was written by another account; you can only change your own posts"
+            )));
+        }
+        self.own_doc()?
+            .post(post.local)
+            .ok_or_else(|| NodeError::NotFound(format!("post {post}")))
+    }
+
+    /// Sets profile fields; `None` leaves a field as it is.
+    pub fn set_profile(
+        &mut self,
+        name: Option<&str>,
+        bio: Option<&str>,
+        avatar: Option<&[u8]>,
+    ) -> Result<()> {
+        let mut writes = Vec::new();
+        if let Some(n) = name {
+            writes.push(Write::Put(
+                FeedKey::Name,
+                FeedValue::Str(n.trim().to_owned()),
+            ));
+        }
+        if let Some(b) = bio {
+            writes.push(Write::Put(FeedKey::Bio, FeedValue::Str(b.to_owned())));
+        }
+        let mut new_blob = None;
+        if let Some(bytes) = avatar {
+            let hash = self.store.blobs().put(bytes)?;
+            new_blob = Some(hash);
+            writes.push(Write::Put(FeedKey::Avatar, FeedValue::Bytes(hash.to_vec())));
+        }
+        if writes.is_empty() {
+            return Err(NodeError::Invalid(
+                "nothing to change: give --name, --bio or --avatar".into(),
+            ));
+        }
+        let r = self.write(&writes, None);
+        if r.is_err()
+            && let Some(h) = new_blob
+        {
+            let _ = self.store.blobs().remove(&h);
+        }
+        r.map(|_| ())
+    }
+
+    /// Publishes a post (also replies, reposts and quotes).
+    pub fn post(&mut self, new: NewPost) -> Result<PostId> {
+        let account = self.identity()?.account;
+        if new.images.len() > MAX_ATTACHMENTS {
+            return Err(NodeError::Invalid(format!(
+                "at most {MAX_ATTACHMENTS} images per post"
+            )));
+        }
+        let text = new.text.unwrap_or_default();
+        if text.trim().is_empty() && new.quote_of.is_none() {
+            return Err(NodeError::Invalid("a post needs some text".into()));
+        }
+        let body = if text.is_empty() && new.cw.is_none() && new.images.is_empty() {
+            None
+        } else {
+            Some(Body::new(&text, new.cw.as_deref())?)
+        };
+        let doc = self.own_doc()?;
+        let mut local = [0u8; 8];
+        loop {
+            rand::rngs::OsRng.fill_bytes(&mut local);
+            if doc.post(local).is_none() {
+                break;
+            }
+        }
+        let mut attachments: Vec<Hash> = Vec::new();
+        for img in &new.images {
+            attachments.push(self.store.blobs().put(img)?);
+        }
+        let record = PostRecord {
+            created_at: now_ms(),
+            edited_at: None,
+            body_hash: body.as_ref().map(Body::hash),
+            reply_to: new.reply_to,
+            quote_of: new.quote_of,
+            attachments: attachments.clone(),
+        };
+        let id = PostId {
+            author: account,
+            local,
+        };
+        let r = self.write(
+            &[Write::Put(
+                FeedKey::Post(local),
+                FeedValue::Bytes(record.encode()),
+            )],
+            body.map(|b| (id, b)),
+        );
+        if let Err(e) = r {
+            for h in attachments {
+                let _ = self.store.blobs().remove(&h);
+            }
+            return Err(e);
+        }
+        Ok(id)
+    }
+
+    /// Replaces the text of one of this account's posts; the id stays.
+    pub fn edit(&mut self, post: &PostId, text: &str) -> Result<()> {
+        let (mut record, deleted) = self.own_post(post)?;
+        if deleted {
+            return Err(NodeError::Invalid(format!("post {post} was deleted")));
+        }
+        if text.trim().is_empty() {
+            return Err(NodeError::Invalid("a post needs some text".into()));
+        }
+        let cw = self.store.post(post)?.and_then(|v| v.cw);
+        let body = Body::new(text, cw.as_deref())?;
+        record.body_hash = Some(body.hash());
+        record.edited_at = Some(now_ms().max(record.created_at));
+        self.write(
+            &[Write::Put(
+                FeedKey::Post(post.local),
+                FeedValue::Bytes(record.encode()),
+            )],
+            Some((*post, body)),
+        )?;
+        self.store.checkpoint()?;
+        Ok(())
+    }
+
+    /// Deletes one of this account's posts: its words and images are purged
+    /// here, and from every peer that receives the deletion.
+    pub fn delete(&mut self, post: &PostId) -> Result<()> {
+        let (record, deleted) = self.own_post(post)?;
+        if deleted {
+            return Ok(());
+        }
+        let stub = PostRecord {
+            created_at: record.created_at,
+            edited_at: None,
+            body_hash: None,
+            reply_to: record.reply_to,
+            quote_of: record.quote_of,
+            attachments: Vec::new(),
+        };
+        self.write(
+            &[
+                Write::Put(
+                    FeedKey::Tombstone(post.local),
+                    FeedValue::Timestamp(now_ms()),
+                ),
+                Write::Put(FeedKey::Post(post.local), FeedValue::Bytes(stub.encode())),
+            ],
+            None,
+        )?;
+        self.store.checkpoint()?;
+        Ok(())
+    }
+
+    /// Reacts to a post.
+    pub fn react(&mut self, post: &PostId, reaction: &str) -> Result<()> {
+        self.write(
+            &[Write::Put(
+                FeedKey::Reaction(*post, reaction.to_owned()),
+                FeedValue::Timestamp(now_ms()),
+            )],
+            None,
+        )
+        .map(|_| ())
+    }
+
+    /// Follows an account.
+    pub fn follow(&mut self, account: AccountId) -> Result<()> {
+        if account == self.identity()?.account {
+            return Err(NodeError::Invalid("you cannot follow yourself".into()));
+        }
+        self.write(
+            &[Write::Put(
+                FeedKey::Follow(account),
+                FeedValue::Timestamp(now_ms()),
+            )],
+            None,
+        )
+        .map(|_| ())
+    }
+
+    /// Stops following an account.
+    pub fn unfollow(&mut self, account: AccountId) -> Result<()> {
+        if !self.own_doc()?.follows().contains(&account) {
+            return Err(NodeError::Invalid(format!("you do not follow {account}")));
+        }
+        self.write(&[Write::Delete(FeedKey::Follow(account))], None)
+            .map(|_| ())
+    }
+
+    /// Accounts this home follows, with names when known.
+    pub fn following(&self) -> Result<Vec<(AccountId, Option<String>)>> {
+        Ok(self.store.following(self.identity()?.account)?)
+    }
+
+    /// The home timeline.
+    pub fn timeline(&self, limit: usize, before: Option<&str>) -> Result<Page> {
+        Ok(self.store.timeline(limit, before)?)
+    }
+
+    /// One account's posts.
+    pub fn feed(&self, account: AccountId, limit: usize, before: Option<&str>) -> Result<Page> {
+        Ok(self.store.feed_posts(account, limit, before)?)
+    }
+
+    /// A thread around a post.
+    pub fn thread(&self, post: &PostId) -> Result<Page> {
+        Ok(self.store.thread(post)?)
+    }
+
+    /// Full-text search.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Page> {
+        Ok(self.store.search(query, limit)?)
+    }
+
+    /// A profile (own when `account` is `None`).
+    pub fn profile(&self, account: Option<AccountId>) -> Result<ProfileView> {
+        let account = match account {
+            Some(a) => a,
+            None => self.identity()?.account,
+        };
+        self.store
+            .profile(account)?
+            .ok_or_else(|| NodeError::NotFound(format!("profile of {account}")))
+    }
+
+    /// Writes a bundle of the given feeds (default: own and followed).
+    pub fn export(
+        &mut self,
+        feeds: &[AccountId],
+        out: &Path,
+        progress: kith_store::Progress<'_>,
+    ) -> Result<ExportReport> {
+        let feeds = if feeds.is_empty() {
+            let mut all = vec![self.identity()?.account];
+            all.extend(
+                self.following()?
+                    .into_iter()
+                    .map(|(a, _)| a)
+                    .filter(|a| self.store.profile(*a).ok().flatten().is_some()),
+            );
+            all
+        } else {
+            feeds.to_vec()
+        };
+        let tmp = out.with_extension("partial");
+        let file = std::fs::File::create(&tmp).map_err(|e| NodeError::io(&tmp, e))?;
+        let result = self
+            .store
+            .export(&feeds, std::io::BufWriter::new(file), progress);
+        match result {
+            Ok(r) => {
+                std::fs::rename(&tmp, out).map_err(|e| NodeError::io(out, e))?;
+                Ok(r)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Imports a bundle file: all of it after verification, or nothing.
+    pub fn import(
+        &mut self,
+        file: &Path,
+        progress: kith_store::Progress<'_>,
+    ) -> Result<ImportReport> {
+        let bytes = std::fs::read(file).map_err(|e| NodeError::io(file, e))?;
+        Ok(self.store.import(&bytes, progress)?)
+    }
+
+    /// Reads a blob (verified against its hash).
+    pub fn blob(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
+        Ok(self.store.blobs().get(hash)?)
+    }
+}

@@ -1,0 +1,144 @@
+//! Feed documents: loading (snapshot + incremental changes), a small cache,
+//! and snapshot compaction.
+
+use std::collections::{HashMap, VecDeque};
+
+use kith_core::AccountId;
+use kith_core::feed::FeedDoc;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::{Result, StoreError};
+
+/// How many loaded documents stay in memory.
+const CACHE_CAPACITY: usize = 32;
+/// Compact when a feed has this many changes outside its snapshot…
+const COMPACT_MIN: i64 = 256;
+/// …and they are at least this fraction (1/N) of the snapshot's changes.
+const COMPACT_RATIO: i64 = 8;
+
+/// The id of `account`'s feed row, created if missing.
+pub(crate) fn feed_id(conn: &Connection, account: AccountId) -> Result<i64> {
+    if let Some(id) = find_feed(conn, account)? {
+        return Ok(id);
+    }
+    conn.execute(
+        "INSERT INTO feeds(account) VALUES(?1)",
+        [account.as_bytes().as_slice()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The id of `account`'s feed row, if the store knows it.
+pub(crate) fn find_feed(conn: &Connection, account: AccountId) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM feeds WHERE account = ?1")?
+        .query_row([account.as_bytes().as_slice()], |r| r.get(0))
+        .optional()?)
+}
+
+/// Loaded feed documents, least recently used evicted first.
+#[derive(Default)]
+pub(crate) struct DocCache {
+    docs: HashMap<i64, FeedDoc>,
+    order: VecDeque<i64>,
+}
+
+impl DocCache {
+    /// Takes a document out of the cache, loading it if absent. Put it back
+    /// with [`Self::put`] once it is consistent with the database.
+    pub(crate) fn take(
+        &mut self,
+        conn: &Connection,
+        feed: i64,
+        account: AccountId,
+    ) -> Result<FeedDoc> {
+        if let Some(doc) = self.docs.remove(&feed) {
+            self.order.retain(|f| *f != feed);
+            return Ok(doc);
+        }
+        load(conn, feed, account)
+    }
+
+    pub(crate) fn put(&mut self, feed: i64, doc: FeedDoc) {
+        self.docs.insert(feed, doc);
+        self.order.push_back(feed);
+        while self.order.len() > CACHE_CAPACITY {
+            if let Some(old) = self.order.pop_front() {
+                self.docs.remove(&old);
+            }
+        }
+    }
+
+    /// Forgets everything (after a failed transaction).
+    pub(crate) fn clear(&mut self) {
+        self.docs.clear();
+        self.order.clear();
+    }
+}
+
+fn load(conn: &Connection, feed: i64, account: AccountId) -> Result<FeedDoc> {
+    let snapshot: Option<Vec<u8>> = conn
+        .query_row("SELECT snapshot FROM feeds WHERE id = ?1", [feed], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .flatten();
+    let mut doc = match snapshot {
+        Some(bytes) => FeedDoc::load(account, &bytes)
+            .map_err(|e| StoreError::CorruptFeed(account.to_string(), e.to_string()))?,
+        None => FeedDoc::new(account),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.bytes FROM unsnapshotted u JOIN changes c ON c.hash = u.hash WHERE u.feed_id = ?1",
+    )?;
+    let mut changes = Vec::new();
+    for bytes in stmt.query_map([feed], |r| r.get::<_, Vec<u8>>(0))? {
+        let change = automerge::Change::from_bytes(bytes?)
+            .map_err(|e| StoreError::CorruptFeed(account.to_string(), e.to_string()))?;
+        changes.push(change);
+    }
+    doc.apply(changes)
+        .map_err(|e| StoreError::CorruptFeed(account.to_string(), e.to_string()))?;
+    Ok(doc)
+}
+
+/// Folds the changes applied since the last snapshot into a new snapshot
+/// when there are enough of them, and drops their bytes (automerge
+/// regenerates identical bytes from the snapshot).
+pub(crate) fn maybe_compact(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<()> {
+    let (pending, in_snapshot): (i64, i64) = conn.query_row(
+        "SELECT (SELECT count(*) FROM unsnapshotted WHERE feed_id = ?1), snapshot_changes FROM feeds WHERE id = ?1",
+        [feed],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if pending < COMPACT_MIN || pending * COMPACT_RATIO < in_snapshot {
+        return Ok(());
+    }
+    compact(conn, feed, doc)
+}
+
+/// Writes a new snapshot of `doc` and drops the bytes of the changes it holds.
+pub(crate) fn compact(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<()> {
+    let hashes: Vec<Vec<u8>> = conn
+        .prepare_cached("SELECT hash FROM unsnapshotted WHERE feed_id = ?1")?
+        .query_map([feed], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut folded = 0i64;
+    let mut clear = conn.prepare_cached("UPDATE changes SET bytes = NULL WHERE hash = ?1")?;
+    let mut drop = conn.prepare_cached("DELETE FROM unsnapshotted WHERE hash = ?1")?;
+    for h in &hashes {
+        let Ok(hash) = automerge::ChangeHash::try_from(h.as_slice()) else {
+            continue;
+        };
+        if doc.has_change(&hash) {
+            clear.execute([h])?;
+            drop.execute([h])?;
+            folded += 1;
+        }
+    }
+    conn.execute(
+        "UPDATE feeds SET snapshot = ?2, snapshot_changes = snapshot_changes + ?3 WHERE id = ?1",
+        params![feed, doc.save(), folded],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! The error type of kith-store.
+
+use std::path::Path;
+
+use thiserror::Error;
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Verification or decoding failed (bad signature, schema, encoding…).
+    #[error(transparent)]
+    Core(#[from] kith_core::CoreError),
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An envelope refers to a certificate the store does not have.
+    #[error("envelope {index}: unknown device certificate {reference}")]
+    UnknownCertificate {
+        /// Position of the envelope in its batch.
+        index: usize,
+        /// Hex of the certificate reference.
+        reference: String,
+    },
+    /// A record of a batch was rejected; nothing of the batch was stored.
+    #[error("record {index} rejected: {source}")]
+    Rejected {
+        /// Position of the record in its batch or bundle.
+        index: usize,
+        /// Why.
+        source: Box<StoreError>,
+    },
+    /// A blob's bytes do not match its hash (disk corruption or tampering).
+    #[error("blob {0} is corrupt: its bytes do not match its hash")]
+    CorruptBlob(String),
+    /// A stored feed document could not be loaded.
+    #[error("stored feed {0} is damaged: {1}")]
+    CorruptFeed(String, String),
+    /// The thing asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The database was made by a newer version of Kith.
+    #[error(
+        "the database has schema version {found}, newer than this program's {supported}; upgrade Kith"
+    )]
+    TooNew {
+        /// Version found in the file.
+        found: i64,
+        /// Newest version this program knows.
+        supported: i64,
+    },
+    /// A cursor string could not be read.
+    #[error("invalid cursor `{0}`")]
+    BadCursor(String),
+}
+
+impl StoreError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// Result alias for kith-store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,362 @@
+//! Verifying and storing signed changes.
+
+use std::collections::{BTreeSet, HashMap};
+
+use automerge::Change;
+use kith_core::feed::{FeedKey, validate_change};
+use kith_core::{AccountId, CoreError, DeviceCertificate, Envelope, Hash, PostId};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::docs::{self, DocCache};
+use crate::error::{Result, StoreError};
+use crate::materialize;
+use crate::{BlobStore, Store};
+
+/// What a batch did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct IngestReport {
+    /// New changes stored.
+    pub accepted: usize,
+    /// Changes the store already had.
+    pub duplicates: usize,
+}
+
+/// A change that passed every check.
+pub(crate) struct Checked {
+    pub envelope: Envelope,
+    pub change: Change,
+    pub keys: Vec<FeedKey>,
+}
+
+/// The automerge chunk type of an uncompressed change. Compressed changes
+/// are refused so a small message cannot inflate into a large one.
+const CHUNK_TYPE_CHANGE: u8 = 1;
+
+fn verify_signatures(envelopes: &[Envelope]) -> Vec<Result<(), CoreError>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8);
+    if envelopes.len() < 64 || threads == 1 {
+        return envelopes.iter().map(Envelope::verify_signature).collect();
+    }
+    let chunk = envelopes.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = envelopes
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(Envelope::verify_signature)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err(CoreError::BadSignature(
+                        "envelope (verifier thread failed)",
+                    ))]
+                })
+            })
+            .collect()
+    })
+}
+
+fn stored_certificate(conn: &Connection, reference: &Hash) -> Result<Option<DeviceCertificate>> {
+    let bytes: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT cert FROM certs WHERE ref = ?1")?
+        .query_row([reference.as_slice()], |r| r.get(0))
+        .optional()?;
+    bytes
+        .map(|b| DeviceCertificate::decode(&b).map_err(StoreError::from))
+        .transpose()
+}
+
+/// Verifies every envelope (signature, certificate, actor, schema). Fails
+/// on the first bad one, naming its position.
+pub(crate) fn check(
+    conn: &Connection,
+    envelopes: Vec<Envelope>,
+    extra_certs: &HashMap<Hash, DeviceCertificate>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Vec<Checked>> {
+    let total = envelopes.len() as u64;
+    let sigs = verify_signatures(&envelopes);
+    let mut certs: HashMap<Hash, DeviceCertificate> = HashMap::new();
+    let mut out = Vec::with_capacity(envelopes.len());
+    for (index, (envelope, sig)) in envelopes.into_iter().zip(sigs).enumerate() {
+        let reject = |e: StoreError| StoreError::Rejected {
+            index,
+            source: Box::new(e),
+        };
+        sig.map_err(|e| reject(e.into()))?;
+        let cert = match extra_certs
+            .get(&envelope.cert_ref)
+            .or_else(|| certs.get(&envelope.cert_ref))
+        {
+            Some(c) => c.clone(),
+            None => {
+                let c = stored_certificate(conn, &envelope.cert_ref)?.ok_or_else(|| {
+                    reject(StoreError::UnknownCertificate {
+                        index,
+                        reference: hex::encode(envelope.cert_ref),
+                    })
+                })?;
+                certs.insert(envelope.cert_ref, c.clone());
+                c
+            }
+        };
+        if envelope.change.get(8) != Some(&CHUNK_TYPE_CHANGE) {
+            return Err(reject(
+                CoreError::Malformed {
+                    what: "automerge change",
+                    reason: "only uncompressed change chunks are accepted".into(),
+                }
+                .into(),
+            ));
+        }
+        let verified = envelope.verify_rest(&cert).map_err(|e| reject(e.into()))?;
+        let keys = validate_change(verified.envelope.account, &verified.change)
+            .map_err(|e| reject(e.into()))?;
+        out.push(Checked {
+            envelope: verified.envelope,
+            change: verified.change,
+            keys,
+        });
+        if index % 1024 == 0 {
+            progress(index as u64, total);
+        }
+    }
+    progress(total, total);
+    Ok(out)
+}
+
+/// Stores verified certificates (inside the caller's transaction).
+pub(crate) fn store_certificates<'a>(
+    conn: &Connection,
+    certs: impl IntoIterator<Item = &'a DeviceCertificate>,
+) -> Result<()> {
+    for cert in certs {
+        let feed = docs::feed_id(conn, cert.account)?;
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO certs(ref, feed_id, device, cert) VALUES(?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            cert.reference().as_slice(),
+            feed,
+            cert.device.as_bytes().as_slice(),
+            cert.encode()
+        ])?;
+    }
+    Ok(())
+}
+
+/// Blobs that became unreferenced and must be removed once the transaction commits.
+pub(crate) type Purged = Vec<Hash>;
+
+/// Stores checked changes, applies them to their feeds and updates the
+/// materialized views (inside the caller's transaction). On error the
+/// caller must roll back and clear `docs`.
+pub(crate) fn apply_checked(
+    conn: &Connection,
+    docs: &mut DocCache,
+    own: Option<AccountId>,
+    checked: Vec<Checked>,
+    purged: &mut Purged,
+) -> Result<IngestReport> {
+    let mut report = IngestReport::default();
+    let mut by_feed: Vec<(AccountId, Vec<Checked>)> = Vec::new();
+    for c in checked {
+        match by_feed.iter_mut().find(|(a, _)| *a == c.envelope.account) {
+            Some((_, v)) => v.push(c),
+            None => by_feed.push((c.envelope.account, vec![c])),
+        }
+    }
+    for (account, items) in by_feed {
+        let feed = docs::feed_id(conn, account)?;
+        let mut doc = docs.take(conn, feed, account)?;
+        // Changes stored earlier but still waiting for their dependencies.
+        let waiting: Vec<Vec<u8>> = conn
+            .prepare_cached("SELECT c.bytes FROM unsnapshotted u JOIN changes c ON c.hash = u.hash WHERE u.feed_id = ?1")?
+            .query_map([feed], |r| r.get::<_, Vec<u8>>(0))?
+            .filter_map(std::result::Result::ok)
+            .filter(|b| Change::from_bytes(b.clone()).is_ok_and(|c| !doc.has_change(&c.hash())))
+            .collect();
+        let mut keys: BTreeSet<FeedKey> = BTreeSet::new();
+        let mut changes = Vec::with_capacity(items.len());
+        let mut exists = conn.prepare_cached("SELECT 1 FROM changes WHERE hash = ?1")?;
+        let mut cert_id = conn.prepare_cached("SELECT id FROM certs WHERE ref = ?1")?;
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO changes(hash, feed_id, cert_id, signature, bytes) VALUES(?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut unsnap =
+            conn.prepare_cached("INSERT INTO unsnapshotted(hash, feed_id) VALUES(?1, ?2)")?;
+        for c in items {
+            let hash = c.change.hash();
+            if exists.exists([hash.0.as_slice()])? {
+                report.duplicates += 1;
+                continue;
+            }
+            let cert: i64 = cert_id.query_row([c.envelope.cert_ref.as_slice()], |r| r.get(0))?;
+            insert.execute(params![
+                hash.0.as_slice(),
+                feed,
+                cert,
+                c.envelope.signature.as_slice(),
+                c.envelope.change
+            ])?;
+            unsnap.execute(params![hash.0.as_slice(), feed])?;
+            keys.extend(c.keys);
+            changes.push(c.change);
+            report.accepted += 1;
+        }
+        if changes.is_empty() {
+            docs.put(feed, doc);
+            continue;
+        }
+        doc.apply(changes)?;
+        for bytes in waiting {
+            if let Ok(change) = Change::from_bytes(bytes)
+                && doc.has_change(&change.hash())
+                && let Ok(k) = validate_change(account, &change)
+            {
+                keys.extend(k);
+            }
+        }
+        materialize::apply(conn, feed, own, &doc, &keys, purged)?;
+        docs::maybe_compact(conn, feed, &doc)?;
+        docs.put(feed, doc);
+    }
+    Ok(report)
+}
+
+/// Stores a post body if it matches the post's current signed body hash.
+/// Returns whether it was stored.
+pub(crate) fn put_body(conn: &Connection, post: &PostId, body: &[u8]) -> Result<bool> {
+    let Some(feed) = docs::find_feed(conn, post.author)? else {
+        return Ok(false);
+    };
+    let local = i64::from_be_bytes(post.local);
+    let row: Option<(i64, Option<Vec<u8>>, bool)> = conn
+        .prepare_cached("SELECT id, body_hash, body IS NOT NULL FROM posts WHERE feed_id = ?1 AND local = ?2 AND deleted = 0")?
+        .query_row(params![feed, local], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((rowid, Some(expected), false)) = row else {
+        return Ok(false);
+    };
+    if blake3::hash(body).as_bytes().as_slice() != expected.as_slice() {
+        return Ok(false);
+    }
+    let decoded = kith_core::Body::decode(body)?;
+    conn.prepare_cached("UPDATE posts SET body = ?2 WHERE id = ?1")?
+        .execute(params![rowid, body])?;
+    conn.prepare_cached("INSERT INTO posts_fts(rowid, text, cw) VALUES(?1, ?2, ?3)")?
+        .execute(params![rowid, decoded.text, decoded.cw])?;
+    Ok(true)
+}
+
+/// Removes blobs that lost their last reference, after a commit.
+pub(crate) fn remove_purged(blobs: &BlobStore, purged: &Purged) {
+    for h in purged {
+        if let Err(e) = blobs.remove(h) {
+            tracing::warn!(blob = %hex::encode(h), error = %e, "could not remove a purged blob");
+        }
+    }
+}
+
+impl Store {
+    /// Verifies and stores device certificates.
+    pub fn add_certificates(&mut self, certs: &[DeviceCertificate]) -> Result<()> {
+        for c in certs {
+            c.verify()?;
+        }
+        let tx = self.conn.transaction()?;
+        store_certificates(&tx, certs)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Verifies a batch of envelopes and stores it: all of it, or, if any
+    /// envelope fails a check, none of it.
+    pub fn ingest(&mut self, envelopes: Vec<Envelope>) -> Result<IngestReport> {
+        let checked = check(&self.conn, envelopes, &HashMap::new(), &mut |_, _| {})?;
+        self.commit_checked(checked, Vec::new())
+    }
+
+    pub(crate) fn commit_checked(
+        &mut self,
+        checked: Vec<Checked>,
+        bodies: Vec<(PostId, Vec<u8>)>,
+    ) -> Result<IngestReport> {
+        let mut purged = Vec::new();
+        let result = (|| {
+            let tx = self.conn.transaction()?;
+            let report = apply_checked(&tx, &mut self.docs, self.own, checked, &mut purged)?;
+            for (post, body) in &bodies {
+                put_body(&tx, post, body)?;
+            }
+            tx.commit()?;
+            Ok(report)
+        })();
+        if result.is_err() {
+            self.docs.clear();
+        } else {
+            remove_purged(&self.blobs, &purged);
+        }
+        result
+    }
+
+    /// Makes a local change to `account`'s feed: `make` writes to the feed
+    /// document and returns the signed envelope of the change; the envelope
+    /// is then checked and stored like any other, with `body` if given.
+    pub fn write_local(
+        &mut self,
+        account: AccountId,
+        make: impl FnOnce(&mut kith_core::feed::FeedDoc) -> kith_core::Result<Envelope>,
+        body: Option<(PostId, Vec<u8>)>,
+    ) -> Result<Envelope> {
+        let feed = docs::feed_id(&self.conn, account)?;
+        let mut doc = self.docs.take(&self.conn, feed, account)?;
+        let envelope = match make(&mut doc) {
+            Ok(e) => e,
+            Err(e) => return Err(e.into()), // doc dropped: reloaded next time
+        };
+        self.docs.put(feed, doc);
+        let checked = match check(
+            &self.conn,
+            vec![envelope.clone()],
+            &HashMap::new(),
+            &mut |_, _| {},
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                self.docs.clear();
+                return Err(e);
+            }
+        };
+        self.commit_checked(checked, body.into_iter().collect())?;
+        Ok(envelope)
+    }
+
+    /// Stores post bodies that match their posts' signed hashes; returns how many were stored.
+    pub fn put_bodies(&mut self, bodies: &[(PostId, Vec<u8>)]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        for (post, body) in bodies {
+            n += usize::from(put_body(&tx, post, body)?);
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// A copy of `account`'s feed document.
+    pub fn feed_doc(&mut self, account: AccountId) -> Result<kith_core::feed::FeedDoc> {
+        let feed = docs::feed_id(&self.conn, account)?;
+        let doc = self.docs.take(&self.conn, feed, account)?;
+        let copy = doc.clone();
+        self.docs.put(feed, doc);
+        Ok(copy)
+    }
+}

@@ -1,0 +1,205 @@
+//! Keeping the materialized tables (posts, profiles, follows, reactions,
+//! search index) equal to the feed documents.
+//!
+//! Each batch re-reads, from the merged document, every key its changes
+//! touched, so the tables depend only on the document and never on the
+//! order in which changes arrived.
+
+use std::collections::BTreeSet;
+
+use kith_core::feed::{FeedDoc, FeedKey, FeedValue};
+use kith_core::{AccountId, Hash};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::docs;
+use crate::error::Result;
+
+/// Updates the tables for `keys` of feed `feed`.
+pub(crate) fn apply(
+    conn: &Connection,
+    feed: i64,
+    own: Option<AccountId>,
+    doc: &FeedDoc,
+    keys: &BTreeSet<FeedKey>,
+    purged: &mut Vec<Hash>,
+) -> Result<()> {
+    let account = doc.account();
+    let mut profile_done = false;
+    for key in keys {
+        match key {
+            FeedKey::Name | FeedKey::Bio | FeedKey::Avatar => {
+                if !profile_done {
+                    profile(conn, feed, doc, purged)?;
+                    profile_done = true;
+                }
+            }
+            FeedKey::Post(local) | FeedKey::Tombstone(local) => {
+                post(conn, feed, doc, *local, purged)?
+            }
+            FeedKey::Follow(target) => {
+                let since = match doc.get(key) {
+                    Some(FeedValue::Timestamp(t)) => Some(t),
+                    _ => None,
+                };
+                relation(conn, "follows", feed, *target, since)?;
+                if own == Some(account) {
+                    let target_feed = docs::feed_id(conn, *target)?;
+                    let home = i64::from(since.is_some() || own == Some(*target));
+                    conn.prepare_cached("UPDATE feeds SET home = ?2 WHERE id = ?1")?
+                        .execute(params![target_feed, home])?;
+                    conn.prepare_cached("UPDATE posts SET home = ?2 WHERE feed_id = ?1")?
+                        .execute(params![target_feed, home])?;
+                }
+            }
+            FeedKey::Block(target) => {
+                let since = match doc.get(key) {
+                    Some(FeedValue::Timestamp(t)) => Some(t),
+                    _ => None,
+                };
+                relation(conn, "blocks", feed, *target, since)?;
+            }
+            FeedKey::Reaction(target, reaction) => match doc.get(key) {
+                Some(FeedValue::Timestamp(t)) => {
+                    conn.prepare_cached(
+                        "INSERT INTO reactions(target, reaction, feed_id, created_at) VALUES(?1, ?2, ?3, ?4)
+                         ON CONFLICT DO UPDATE SET created_at = excluded.created_at",
+                    )?
+                    .execute(params![target.to_bytes().as_slice(), reaction, feed, t])?;
+                }
+                _ => {
+                    conn.prepare_cached("DELETE FROM reactions WHERE target = ?1 AND reaction = ?2 AND feed_id = ?3")?
+                        .execute(params![target.to_bytes().as_slice(), reaction, feed])?;
+                }
+            },
+            FeedKey::Device(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn relation(
+    conn: &Connection,
+    table: &str,
+    feed: i64,
+    target: AccountId,
+    since: Option<i64>,
+) -> Result<()> {
+    match since {
+        Some(t) => conn
+            .prepare_cached(&format!(
+                "INSERT INTO {table}(feed_id, target, since) VALUES(?1, ?2, ?3) ON CONFLICT DO UPDATE SET since = excluded.since"
+            ))?
+            .execute(params![feed, target.as_bytes().as_slice(), t])?,
+        None => conn
+            .prepare_cached(&format!("DELETE FROM {table} WHERE feed_id = ?1 AND target = ?2"))?
+            .execute(params![feed, target.as_bytes().as_slice()])?,
+    };
+    Ok(())
+}
+
+fn profile(conn: &Connection, feed: i64, doc: &FeedDoc, purged: &mut Vec<Hash>) -> Result<()> {
+    let p = doc.profile();
+    let old: Option<Vec<u8>> =
+        conn.query_row("SELECT avatar FROM feeds WHERE id = ?1", [feed], |r| {
+            r.get(0)
+        })?;
+    conn.execute(
+        "UPDATE feeds SET name = ?2, bio = ?3, avatar = ?4 WHERE id = ?1",
+        params![feed, p.name, p.bio, p.avatar.map(|a| a.to_vec())],
+    )?;
+    if let Some(old) = old.and_then(|o| Hash::try_from(o.as_slice()).ok())
+        && Some(old) != p.avatar
+    {
+        release_blob(conn, old, purged)?;
+    }
+    Ok(())
+}
+
+fn attachments_of(bytes: Option<&[u8]>) -> Vec<Hash> {
+    bytes
+        .unwrap_or_default()
+        .chunks_exact(32)
+        .filter_map(|c| Hash::try_from(c).ok())
+        .collect()
+}
+
+/// Queues a blob for removal if nothing references it any more.
+fn release_blob(conn: &Connection, hash: Hash, purged: &mut Vec<Hash>) -> Result<()> {
+    let in_post: bool = conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM posts WHERE deleted = 0 AND attachments IS NOT NULL AND instr(attachments, ?1) > 0)")?
+        .query_row([hash.as_slice()], |r| r.get(0))?;
+    let as_avatar: bool = conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM feeds WHERE avatar = ?1)")?
+        .query_row([hash.as_slice()], |r| r.get(0))?;
+    if !in_post && !as_avatar {
+        purged.push(hash);
+    }
+    Ok(())
+}
+
+fn post(
+    conn: &Connection,
+    feed: i64,
+    doc: &FeedDoc,
+    local: [u8; 8],
+    purged: &mut Vec<Hash>,
+) -> Result<()> {
+    let Some((record, deleted)) = doc.post(local) else {
+        return Ok(());
+    };
+    let local_i = i64::from_be_bytes(local);
+    let body_hash = if deleted { None } else { record.body_hash };
+    let attachments: Vec<u8> = if deleted {
+        Vec::new()
+    } else {
+        record.attachments.concat()
+    };
+    let existing: Option<(i64, Option<Vec<u8>>, bool, Option<Vec<u8>>)> = conn
+        .prepare_cached("SELECT id, body_hash, body IS NOT NULL, attachments FROM posts WHERE feed_id = ?1 AND local = ?2")?
+        .query_row(params![feed, local_i], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let home: i64 = conn
+        .prepare_cached("SELECT home FROM feeds WHERE id = ?1")?
+        .query_row([feed], |r| r.get(0))?;
+    let fields = params![
+        feed,
+        local_i,
+        record.created_at,
+        record.edited_at,
+        record.reply_to.map(|p| p.to_bytes().to_vec()),
+        record.quote_of.map(|p| p.to_bytes().to_vec()),
+        body_hash.map(|h| h.to_vec()),
+        (!attachments.is_empty()).then_some(attachments.clone()),
+        i64::from(deleted),
+        home,
+    ];
+    match existing {
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO posts(feed_id, local, created_at, edited_at, reply_to, quote_of, body_hash, attachments, deleted, home)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(fields)?;
+        }
+        Some((rowid, old_hash, has_body, old_attachments)) => {
+            if has_body && old_hash.as_deref() != body_hash.as_ref().map(<[u8; 32]>::as_slice) {
+                // The old words are gone: out of the search index, then out of the row.
+                conn.prepare_cached("DELETE FROM posts_fts WHERE rowid = ?1")?
+                    .execute([rowid])?;
+                conn.prepare_cached("UPDATE posts SET body = NULL WHERE id = ?1")?
+                    .execute([rowid])?;
+            }
+            conn.prepare_cached(
+                "UPDATE posts SET created_at = ?3, edited_at = ?4, reply_to = ?5, quote_of = ?6, body_hash = ?7,
+                 attachments = ?8, deleted = ?9, home = ?10 WHERE feed_id = ?1 AND local = ?2",
+            )?
+            .execute(fields)?;
+            for old in attachments_of(old_attachments.as_deref()) {
+                if !record.attachments.contains(&old) || deleted {
+                    release_blob(conn, old, purged)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,394 @@
+//! Reading the materialized views: timelines, threads, search, profiles.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use kith_core::{AccountId, Body, PostId};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::Store;
+use crate::docs;
+use crate::error::{Result, StoreError};
+
+/// Most posts a thread view returns.
+const MAX_THREAD_POSTS: usize = 1000;
+
+/// A post as front ends show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostView {
+    /// The post id.
+    pub id: PostId,
+    /// The author.
+    pub author: AccountId,
+    /// The author's display name, if known.
+    pub author_name: Option<String>,
+    /// The text: `None` when deleted or not received yet.
+    pub text: Option<String>,
+    /// Creation time, ms since the Unix epoch.
+    pub created_at: i64,
+    /// The post this one answers.
+    pub reply_to: Option<PostId>,
+    /// The post this one reposts or quotes.
+    pub quote_of: Option<PostId>,
+    /// The content warning, if any.
+    pub cw: Option<String>,
+    /// Whether the post was edited.
+    pub edited: bool,
+    /// When it was last edited.
+    pub edited_at: Option<i64>,
+    /// Whether the post was deleted (only shown in threads).
+    pub deleted: bool,
+    /// Attachment blob hashes (hex).
+    pub attachments: Vec<String>,
+    /// Reaction counts.
+    pub reactions: BTreeMap<String, u64>,
+}
+
+/// One page of posts and the cursor of the next page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Page {
+    /// The posts, newest first.
+    pub posts: Vec<PostView>,
+    /// Pass to `before` for the next page; `None` at the end.
+    pub next: Option<String>,
+}
+
+/// A position in a newest-first list: `created_at` and row id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    created_at: i64,
+    row: i64,
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.created_at, self.row)
+    }
+}
+
+impl FromStr for Cursor {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || StoreError::BadCursor(s.chars().take(40).collect());
+        let (a, b) = s.split_once('.').ok_or_else(bad)?;
+        Ok(Self {
+            created_at: a.parse().map_err(|_| bad())?,
+            row: b.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+/// A profile as front ends show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileView {
+    /// The account.
+    pub account: AccountId,
+    /// Display name.
+    pub name: Option<String>,
+    /// Biography.
+    pub bio: Option<String>,
+    /// Avatar blob hash (hex).
+    pub avatar: Option<String>,
+    /// Posts held (not deleted).
+    pub posts: u64,
+    /// Accounts this one follows.
+    pub following: u64,
+    /// Whether this home follows (or is) the account.
+    pub in_home: bool,
+}
+
+const POST_COLUMNS: &str = "p.id, f.account, f.name, p.local, p.created_at, p.edited_at, p.reply_to, p.quote_of, p.body, p.attachments, p.deleted";
+
+struct RawPost {
+    row: i64,
+    view: PostView,
+}
+
+fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
+    let conv = |i: usize, e: kith_core::CoreError| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, Box::new(e))
+    };
+    let account = AccountId::from_slice(&r.get::<_, Vec<u8>>(1)?).map_err(|e| conv(1, e))?;
+    let local: i64 = r.get(3)?;
+    let post_id = |i: usize| -> rusqlite::Result<Option<PostId>> {
+        r.get::<_, Option<Vec<u8>>>(i)?
+            .map(|b| PostId::from_bytes(&b).map_err(|e| conv(i, e)))
+            .transpose()
+    };
+    let body: Option<Vec<u8>> = r.get(8)?;
+    let body = body.and_then(|b| Body::decode(&b).ok());
+    let deleted: bool = r.get(10)?;
+    let edited_at: Option<i64> = r.get(5)?;
+    Ok(RawPost {
+        row: r.get(0)?,
+        view: PostView {
+            id: PostId {
+                author: account,
+                local: local.to_be_bytes(),
+            },
+            author: account,
+            author_name: r.get(2)?,
+            text: body.as_ref().map(|b| b.text.clone()),
+            created_at: r.get(4)?,
+            reply_to: post_id(6)?,
+            quote_of: post_id(7)?,
+            cw: body.and_then(|b| (!b.cw.is_empty()).then_some(b.cw)),
+            edited: edited_at.is_some(),
+            edited_at,
+            deleted,
+            attachments: r
+                .get::<_, Option<Vec<u8>>>(9)?
+                .unwrap_or_default()
+                .chunks_exact(32)
+                .map(hex::encode)
+                .collect(),
+            reactions: BTreeMap::new(),
+        },
+    })
+}
+
+fn with_reactions(conn: &Connection, mut posts: Vec<RawPost>) -> Result<Vec<RawPost>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT reaction, count(*) FROM reactions WHERE target = ?1 GROUP BY reaction",
+    )?;
+    for p in &mut posts {
+        let rows = stmt.query_map([p.view.id.to_bytes().as_slice()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (reaction, n) = row?;
+            p.view.reactions.insert(reaction, n as u64);
+        }
+    }
+    Ok(posts)
+}
+
+fn page(conn: &Connection, posts: Vec<RawPost>, limit: usize) -> Result<Page> {
+    let next = (posts.len() == limit && limit > 0).then(|| {
+        let last = &posts[posts.len() - 1];
+        Cursor {
+            created_at: last.view.created_at,
+            row: last.row,
+        }
+        .to_string()
+    });
+    let posts = with_reactions(conn, posts)?
+        .into_iter()
+        .map(|p| p.view)
+        .collect();
+    Ok(Page { posts, next })
+}
+
+fn cursor_bounds(before: Option<&str>) -> Result<(i64, i64)> {
+    Ok(match before {
+        Some(c) => {
+            let c: Cursor = c.parse()?;
+            (c.created_at, c.row)
+        }
+        None => (i64::MAX, i64::MAX),
+    })
+}
+
+impl Store {
+    /// The home timeline: own posts and those of followed accounts, newest first.
+    pub fn timeline(&self, limit: usize, before: Option<&str>) -> Result<Page> {
+        let (t, row) = cursor_bounds(before)?;
+        let sql = format!(
+            "SELECT {POST_COLUMNS} FROM posts p JOIN feeds f ON f.id = p.feed_id
+             WHERE p.home = 1 AND p.deleted = 0 AND (p.created_at < ?1 OR (p.created_at = ?1 AND p.id < ?2))
+             ORDER BY p.created_at DESC, p.id DESC LIMIT ?3"
+        );
+        let posts = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map(params![t, row, limit as i64], read_post)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        page(&self.conn, posts, limit)
+    }
+
+    /// One account's posts, newest first.
+    pub fn feed_posts(
+        &self,
+        account: AccountId,
+        limit: usize,
+        before: Option<&str>,
+    ) -> Result<Page> {
+        let Some(feed) = docs::find_feed(&self.conn, account)? else {
+            return Ok(Page {
+                posts: Vec::new(),
+                next: None,
+            });
+        };
+        let (t, row) = cursor_bounds(before)?;
+        let sql = format!(
+            "SELECT {POST_COLUMNS} FROM posts p JOIN feeds f ON f.id = p.feed_id
+             WHERE p.feed_id = ?4 AND p.deleted = 0 AND (p.created_at < ?1 OR (p.created_at = ?1 AND p.id < ?2))
+             ORDER BY p.created_at DESC, p.id DESC LIMIT ?3"
+        );
+        let posts = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map(params![t, row, limit as i64, feed], read_post)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        page(&self.conn, posts, limit)
+    }
+
+    fn post_by_id(&self, id: &PostId) -> Result<Option<RawPost>> {
+        let sql = format!(
+            "SELECT {POST_COLUMNS} FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE f.account = ?1 AND p.local = ?2"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(
+                params![
+                    id.author.as_bytes().as_slice(),
+                    i64::from_be_bytes(id.local)
+                ],
+                read_post,
+            )
+            .optional()?)
+    }
+
+    /// One post.
+    pub fn post(&self, id: &PostId) -> Result<Option<PostView>> {
+        Ok(self.post_by_id(id)?.map(|p| p.view))
+    }
+
+    /// A thread: the chain of posts above `id` (oldest first), the post,
+    /// then every reply below it in time order. Deleted posts appear as
+    /// placeholders so the shape of the conversation stays readable.
+    pub fn thread(&self, id: &PostId) -> Result<Page> {
+        let Some(post) = self.post_by_id(id)? else {
+            return Err(StoreError::NotFound(format!("post {id}")));
+        };
+        let mut above = Vec::new();
+        let mut parent = post.view.reply_to;
+        while let Some(p) = parent {
+            if above.len() >= MAX_THREAD_POSTS {
+                break;
+            }
+            match self.post_by_id(&p)? {
+                Some(raw) => {
+                    parent = raw.view.reply_to;
+                    above.push(raw);
+                }
+                None => break,
+            }
+        }
+        above.reverse();
+        let sql = format!(
+            "SELECT {POST_COLUMNS} FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.reply_to = ?1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut below = Vec::new();
+        let mut queue = vec![post.view.id];
+        while let Some(next) = queue.pop() {
+            for child in stmt.query_map([next.to_bytes().as_slice()], read_post)? {
+                let child = child?;
+                if below.len() + above.len() >= MAX_THREAD_POSTS {
+                    break;
+                }
+                queue.push(child.view.id);
+                below.push(child);
+            }
+        }
+        below.sort_by_key(|p| (p.view.created_at, p.row));
+        let mut all = above;
+        all.push(post);
+        all.extend(below);
+        let posts = with_reactions(&self.conn, all)?
+            .into_iter()
+            .map(|p| p.view)
+            .collect();
+        Ok(Page { posts, next: None })
+    }
+
+    /// Full-text search over every post held, best match first. Words are
+    /// matched whole, ignoring case and accents; every word must appear.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Page> {
+        let words: Vec<String> = query
+            .split_whitespace()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect();
+        if words.is_empty() {
+            return Ok(Page {
+                posts: Vec::new(),
+                next: None,
+            });
+        }
+        let sql = format!(
+            "SELECT {POST_COLUMNS} FROM posts_fts s JOIN posts p ON p.id = s.rowid JOIN feeds f ON f.id = p.feed_id
+             WHERE posts_fts MATCH ?1 AND p.deleted = 0 ORDER BY s.rank LIMIT ?2"
+        );
+        let posts = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map(params![words.join(" "), limit as i64], read_post)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let posts = with_reactions(&self.conn, posts)?
+            .into_iter()
+            .map(|p| p.view)
+            .collect();
+        Ok(Page { posts, next: None })
+    }
+
+    /// A profile, if the store holds anything of that account.
+    pub fn profile(&self, account: AccountId) -> Result<Option<ProfileView>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT f.name, f.bio, f.avatar, f.home,
+                    (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.deleted = 0),
+                    (SELECT count(*) FROM follows w WHERE w.feed_id = f.id)
+                 FROM feeds f WHERE f.account = ?1",
+            )?
+            .query_row([account.as_bytes().as_slice()], |r| {
+                Ok(ProfileView {
+                    account,
+                    name: r.get(0)?,
+                    bio: r.get(1)?,
+                    avatar: r.get::<_, Option<Vec<u8>>>(2)?.map(hex::encode),
+                    in_home: r.get(3)?,
+                    posts: r.get::<_, i64>(4)? as u64,
+                    following: r.get::<_, i64>(5)? as u64,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The accounts `account` follows, with their names when known.
+    pub fn following(&self, account: AccountId) -> Result<Vec<(AccountId, Option<String>)>> {
+        let Some(feed) = docs::find_feed(&self.conn, account)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT w.target, f.name FROM follows w LEFT JOIN feeds f ON f.account = w.target WHERE w.feed_id = ?1 ORDER BY w.since",
+        )?;
+        let rows = stmt.query_map([feed], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (target, name) = row?;
+            out.push((AccountId::from_slice(&target)?, name));
+        }
+        Ok(out)
+    }
+
+    /// Accounts whose feeds the store holds, with their number of changes.
+    pub fn feeds(&self) -> Result<Vec<(AccountId, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.account, (SELECT count(*) FROM changes c WHERE c.feed_id = f.id) FROM feeds f ORDER BY f.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (a, n) = row?;
+            out.push((AccountId::from_slice(&a)?, n as u64));
+        }
+        Ok(out)
+    }
+}

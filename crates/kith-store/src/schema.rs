@@ -1,0 +1,138 @@
+//! The database schema and its versioned migrations.
+
+use rusqlite::Connection;
+
+use crate::error::{Result, StoreError};
+
+/// Migrations, applied in order; migration `i` brings the schema to version `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r"
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
+    CREATE TABLE feeds(
+        id INTEGER PRIMARY KEY,
+        account BLOB NOT NULL UNIQUE,
+        home INTEGER NOT NULL DEFAULT 0,
+        name TEXT,
+        bio TEXT,
+        avatar BLOB,
+        snapshot BLOB,
+        snapshot_changes INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE certs(
+        id INTEGER PRIMARY KEY,
+        ref BLOB NOT NULL UNIQUE,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        device BLOB NOT NULL,
+        cert BLOB NOT NULL
+    );
+    -- One row per verified change. `bytes` is dropped once the feed's
+    -- snapshot holds the change: automerge regenerates identical bytes.
+    CREATE TABLE changes(
+        hash BLOB PRIMARY KEY,
+        feed_id INTEGER NOT NULL,
+        cert_id INTEGER NOT NULL,
+        signature BLOB NOT NULL,
+        bytes BLOB
+    ) WITHOUT ROWID;
+    -- Changes not yet in their feed's snapshot (incremental, or waiting for dependencies).
+    CREATE TABLE unsnapshotted(
+        hash BLOB PRIMARY KEY,
+        feed_id INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX unsnapshotted_feed ON unsnapshotted(feed_id);
+    CREATE TABLE posts(
+        id INTEGER PRIMARY KEY,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        local INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        edited_at INTEGER,
+        reply_to BLOB,
+        quote_of BLOB,
+        body_hash BLOB,
+        body BLOB,
+        attachments BLOB,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        home INTEGER NOT NULL DEFAULT 0,
+        UNIQUE(feed_id, local)
+    );
+    CREATE INDEX posts_home ON posts(created_at DESC, id DESC) WHERE home = 1 AND deleted = 0;
+    CREATE INDEX posts_feed ON posts(feed_id, created_at DESC, id DESC);
+    CREATE INDEX posts_reply ON posts(reply_to) WHERE reply_to IS NOT NULL;
+    CREATE TABLE reactions(
+        target BLOB NOT NULL,
+        reaction TEXT NOT NULL,
+        feed_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY(target, reaction, feed_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE follows(
+        feed_id INTEGER NOT NULL,
+        target BLOB NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY(feed_id, target)
+    ) WITHOUT ROWID;
+    CREATE TABLE blocks(
+        feed_id INTEGER NOT NULL,
+        target BLOB NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY(feed_id, target)
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE posts_fts USING fts5(
+        text, cw,
+        content = '', contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO posts_fts(posts_fts, rank) VALUES('secure-delete', 1);
+    ",
+    // 2: peers met before, so a node can find them again without mDNS.
+    r"
+    CREATE TABLE peers(
+        peer_id TEXT PRIMARY KEY,
+        addrs TEXT NOT NULL,
+        last_seen INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
+];
+
+/// The schema version this program writes.
+pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Connection settings: WAL, foreign keys, secure deletion.
+pub(crate) fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Brings the database to [`LATEST_VERSION`].
+pub(crate) fn migrate(conn: &Connection) -> Result<()> {
+    migrate_to(conn, LATEST_VERSION)
+}
+
+/// Brings the database to `target` (used by the upgrade test).
+pub(crate) fn migrate_to(conn: &Connection, target: i64) -> Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > LATEST_VERSION {
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: LATEST_VERSION,
+        });
+    }
+    for version in current..target {
+        let sql = MIGRATIONS[version as usize];
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
+            version + 1
+        ))
+        .inspect_err(|_| {
+            let _ = conn.execute_batch("ROLLBACK");
+        })?;
+        tracing::info!(version = version + 1, "database migrated");
+    }
+    Ok(())
+}
