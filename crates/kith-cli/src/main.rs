@@ -1,1 +1,28 @@
-fn main() {}
+//! `kith`: the headless Kith command.
+
+mod args;
+mod bench;
+mod commands;
+mod output;
+mod passphrase;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KITH_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = args::Cli::parse();
+    let json = cli.json;
+    match commands::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            output::error(json, &e);
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

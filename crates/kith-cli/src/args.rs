@@ -1,0 +1,208 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  kith init --name Ada                      create an identity (asks for a passphrase)
+  kith post 'Hello, Kith!'                  publish a post
+  kith post 'Spoilers ahead' --cw 'film'    a post behind a content warning
+  kith follow kith1...                      follow an account
+  kith timeline --limit 20                  read the home timeline
+  kith export --out /media/usb/kith.bundle  carry feeds on a USB stick
+  kith import /media/usb/kith.bundle        and bring them in on another machine
+  KITH_PASSPHRASE=... kith --json post hi   for scripts: JSON out, passphrase from the environment";
+
+/// Kith: an offline-first, peer-to-peer social network with no server.
+#[derive(Debug, Parser)]
+#[command(name = "kith", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Home directory holding keys and data [default: the platform data directory].
+    #[arg(long, global = true, env = "KITH_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Print exactly one JSON document on stdout (errors go to stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new account and this device; prints the recovery phrase.
+    Init {
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Restore an account from its 24-word recovery phrase (read from stdin) as a new device.
+    Restore,
+    /// Show this home's account and device.
+    Id,
+    /// Show or change a profile.
+    Profile {
+        /// show or set.
+        #[command(subcommand)]
+        action: ProfileAction,
+    },
+    /// Publish a post.
+    #[command(
+        after_help = "Example: kith post 'Le café est prêt' --cw 'caféine' --image photo.jpg"
+    )]
+    Post {
+        /// The text.
+        text: String,
+        /// A content warning shown before the text.
+        #[arg(long, value_name = "WARNING")]
+        cw: Option<String>,
+        /// Attach an image (up to 4).
+        #[arg(long = "image", value_name = "FILE")]
+        images: Vec<PathBuf>,
+    },
+    /// Reply to a post.
+    Reply {
+        /// The post answered.
+        post_id: String,
+        /// The text.
+        text: String,
+        /// A content warning.
+        #[arg(long, value_name = "WARNING")]
+        cw: Option<String>,
+    },
+    /// Repost a post, optionally quoting it with your own text.
+    Repost {
+        /// The post reposted.
+        post_id: String,
+        /// Your text above the quoted post.
+        #[arg(long, value_name = "TEXT")]
+        quote: Option<String>,
+    },
+    /// React to a post with an emoji.
+    React {
+        /// The post.
+        post_id: String,
+        /// The reaction, e.g. 👍.
+        emoji: String,
+    },
+    /// Replace the text of one of your posts (its id stays).
+    Edit {
+        /// The post.
+        post_id: String,
+        /// The new text.
+        text: String,
+    },
+    /// Delete one of your posts: its words and images are erased from disk here and on every peer that gets the deletion.
+    Delete {
+        /// The post.
+        post_id: String,
+    },
+    /// Follow an account.
+    Follow {
+        /// The account id (kith1…).
+        account: String,
+    },
+    /// Stop following an account.
+    Unfollow {
+        /// The account id (kith1…).
+        account: String,
+    },
+    /// List the accounts you follow.
+    Following,
+    /// Your home timeline: your posts and those of people you follow, newest first.
+    Timeline {
+        /// Posts per page.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=500))]
+        limit: u16,
+        /// Continue after this cursor (the `next` of the previous page).
+        #[arg(long, value_name = "CURSOR")]
+        before: Option<String>,
+    },
+    /// One account's posts, newest first.
+    Feed {
+        /// The account id (kith1…).
+        account: String,
+        /// Posts per page.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=500))]
+        limit: u16,
+        /// Continue after this cursor.
+        #[arg(long, value_name = "CURSOR")]
+        before: Option<String>,
+    },
+    /// A post with the posts it answers and every reply to it.
+    Thread {
+        /// The post.
+        post_id: String,
+    },
+    /// Search every post this home holds (case and accents ignored).
+    Search {
+        /// Words to find.
+        query: String,
+        /// Most results.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=500))]
+        limit: u16,
+    },
+    /// Write feeds to a bundle file (for a USB stick).
+    Export {
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// A feed to include (repeatable) [default: yours and every followed feed].
+        #[arg(long = "feed", value_name = "ACCOUNT")]
+        feeds: Vec<String>,
+    },
+    /// Read a bundle file; it is verified whole before anything is stored.
+    Import {
+        /// The bundle.
+        file: PathBuf,
+    },
+    /// Measure this machine: ingest, query and size figures.
+    Bench {
+        /// Which benchmark.
+        which: BenchKind,
+        /// Size of the data set (changes for ingest, posts for query and size).
+        #[arg(long)]
+        n: Option<u64>,
+    },
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Profile subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProfileAction {
+    /// Change your profile.
+    Set {
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Biography.
+        #[arg(long)]
+        bio: Option<String>,
+        /// Profile picture.
+        #[arg(long, value_name = "FILE")]
+        avatar: Option<PathBuf>,
+    },
+    /// Show a profile (yours by default).
+    Show {
+        /// The account id (kith1…).
+        account: Option<String>,
+    },
+}
+
+/// The benchmarks.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BenchKind {
+    /// Verify + apply + persist signed changes.
+    Ingest,
+    /// Timeline pages and full-text queries.
+    Query,
+    /// Bytes on disk per post.
+    Size,
+}

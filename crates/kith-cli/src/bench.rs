@@ -1,0 +1,392 @@
+//! `kith bench`: figures for ingest, queries and size, each beside the
+//! limit it is measured against, in the same run.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use ed25519_dalek::SigningKey;
+use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
+use kith_core::{AccountId, Body, DeviceCertificate, Envelope, PostId, PostRecord, keys};
+use kith_store::Store;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+use crate::args::BenchKind;
+use crate::output;
+
+const WORDS: &[&str] = &[
+    "kith",
+    "réseau",
+    "village",
+    "café",
+    "soleil",
+    "garden",
+    "music",
+    "forêt",
+    "école",
+    "bicycle",
+    "river",
+    "montagne",
+    "bread",
+    "étoile",
+    "library",
+    "lumière",
+    "harbour",
+    "piano",
+    "fenêtre",
+    "winter",
+    "été",
+    "printemps",
+    "coffee",
+    "journal",
+    "voyage",
+    "market",
+    "théâtre",
+    "bridge",
+    "château",
+    "orange",
+];
+
+/// One author with keys and a feed document, for generating signed changes.
+struct Author {
+    account: AccountId,
+    device: SigningKey,
+    cert: DeviceCertificate,
+    doc: FeedDoc,
+}
+
+impl Author {
+    fn new() -> Self {
+        let a = keys::generate();
+        let device = keys::generate();
+        let cert = DeviceCertificate::issue(&a, keys::device_id(&device), 1_700_000_000_000);
+        let account = keys::account_id(&a);
+        Self {
+            account,
+            device,
+            cert,
+            doc: FeedDoc::new(account),
+        }
+    }
+
+    fn post(
+        &mut self,
+        rng: &mut impl Rng,
+        t: i64,
+        reply_to: Option<PostId>,
+    ) -> anyhow::Result<(Envelope, PostId, Vec<u8>)> {
+        let n = rng.gen_range(8..40);
+        let text: Vec<&str> = (0..n)
+            .map(|_| WORDS[rng.gen_range(0..WORDS.len())])
+            .collect();
+        let body = Body::new(&text.join(" "), None)?;
+        let mut local = [0u8; 8];
+        rng.fill(&mut local);
+        let record = PostRecord {
+            created_at: t,
+            body_hash: Some(body.hash()),
+            reply_to,
+            ..PostRecord::default()
+        };
+        let change = self.doc.write(
+            keys::device_id(&self.device),
+            t,
+            &[Write::Put(
+                FeedKey::Post(local),
+                FeedValue::Bytes(record.encode()),
+            )],
+        )?;
+        let env = Envelope::seal(
+            self.account,
+            &self.device,
+            self.cert.reference(),
+            change.raw_bytes().to_vec(),
+        );
+        Ok((
+            env,
+            PostId {
+                author: self.account,
+                local,
+            },
+            body.encode(),
+        ))
+    }
+}
+
+/// Signed post changes from `authors` authors, `n` in all, interleaved in time.
+fn generate(
+    n: u64,
+    authors: usize,
+    seed: u64,
+) -> anyhow::Result<(
+    Vec<DeviceCertificate>,
+    Vec<Envelope>,
+    Vec<(PostId, Vec<u8>)>,
+)> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut people: Vec<Author> = (0..authors).map(|_| Author::new()).collect();
+    let mut envs = Vec::with_capacity(n as usize);
+    let mut bodies = Vec::with_capacity(n as usize);
+    let mut recent: Vec<PostId> = Vec::new();
+    for i in 0..n {
+        let who = (i as usize) % authors;
+        let reply =
+            (i % 5 == 0 && !recent.is_empty()).then(|| recent[rng.gen_range(0..recent.len())]);
+        let (env, id, body) =
+            people[who].post(&mut rng, 1_700_000_000_000 + i as i64 * 1000, reply)?;
+        if recent.len() < 1000 {
+            recent.push(id);
+        } else {
+            let k = rng.gen_range(0..recent.len());
+            recent[k] = id;
+        }
+        envs.push(env);
+        bodies.push((id, body));
+    }
+    Ok((
+        people.iter().map(|p| p.cert.clone()).collect(),
+        envs,
+        bodies,
+    ))
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn dir_size(path: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+fn verify_rate(envs: &[Envelope], threads: usize) -> f64 {
+    let start = Instant::now();
+    let chunk = envs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        for part in envs.chunks(chunk) {
+            s.spawn(move || part.iter().filter(|e| e.verify_signature().is_ok()).count());
+        }
+    });
+    rate(envs.len(), start.elapsed())
+}
+
+fn bare_insert_rate(envs: &[Envelope], batch: usize) -> anyhow::Result<f64> {
+    let dir = tempfile::tempdir()?;
+    let conn = rusqlite::Connection::open(dir.path().join("bare.db"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.execute_batch("CREATE TABLE t(hash BLOB PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID")?;
+    let start = Instant::now();
+    for part in envs.chunks(batch) {
+        let tx = conn.unchecked_transaction()?;
+        {
+            let mut stmt = tx.prepare_cached("INSERT INTO t(hash, bytes) VALUES(?1, ?2)")?;
+            for e in part {
+                let bytes = e.encode();
+                stmt.execute(rusqlite::params![
+                    blake3::hash(&bytes).as_bytes().as_slice(),
+                    bytes
+                ])?;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok(rate(envs.len(), start.elapsed()))
+}
+
+fn ingest_all(
+    store: &mut Store,
+    certs: &[DeviceCertificate],
+    envs: Vec<Envelope>,
+    bodies: &[(PostId, Vec<u8>)],
+    batch: usize,
+) -> anyhow::Result<Duration> {
+    store.add_certificates(certs)?;
+    let start = Instant::now();
+    let mut it = envs.into_iter().peekable();
+    while it.peek().is_some() {
+        let part: Vec<Envelope> = it.by_ref().take(batch).collect();
+        store.ingest(part)?;
+    }
+    for part in bodies.chunks(batch) {
+        store.put_bodies(part)?;
+    }
+    Ok(start.elapsed())
+}
+
+/// Runs one benchmark and prints its figures.
+pub fn run(which: BenchKind, n: Option<u64>, json_out: bool) -> anyhow::Result<()> {
+    let report = match which {
+        BenchKind::Ingest => ingest(n.unwrap_or(100_000))?,
+        BenchKind::Query => query(n.unwrap_or(1_000_000))?,
+        BenchKind::Size => size(n.unwrap_or(20_000))?,
+    };
+    if json_out {
+        output::json(&report)
+    } else {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        Ok(())
+    }
+}
+
+fn ingest(n: u64) -> anyhow::Result<serde_json::Value> {
+    const BATCH: usize = 2000;
+    let authors = (n / 1000).clamp(1, 2000) as usize;
+    eprintln!("generating {n} signed changes from {authors} authors…");
+    let (certs, envs, _) = generate(n, authors, 1)?;
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let verify_1 = verify_rate(&envs, 1);
+    let verify_all = verify_rate(&envs, threads);
+    let bare = bare_insert_rate(&envs, BATCH)?;
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path())?;
+    let elapsed = ingest_all(&mut store, &certs, envs, &[], BATCH)?;
+    let ingest = rate(n as usize, elapsed);
+    let limit = verify_all.min(bare);
+    Ok(json!({
+        "benchmark": "ingest",
+        "changes": n,
+        "authors": authors,
+        "batch": BATCH,
+        "ingest_changes_per_s": ingest.round(),
+        "raw_verify_per_s_1_thread": verify_1.round(),
+        "raw_verify_per_s_all_threads": verify_all.round(),
+        "threads": threads,
+        "bare_sqlite_insert_per_s": bare.round(),
+        "ratio_to_smaller_limit": (ingest / limit * 100.0).round() / 100.0,
+        "target_ratio": 0.5,
+    }))
+}
+
+fn query(n: u64) -> anyhow::Result<serde_json::Value> {
+    const AUTHORS: usize = 2000;
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path())?;
+    // The reader follows every author, so every post is in the home timeline.
+    let mut me = Author::new();
+    store.add_certificates(std::slice::from_ref(&me.cert))?;
+    store.set_own_account(me.account)?;
+    eprintln!("generating {n} posts from {AUTHORS} authors…");
+    let (certs, envs, bodies) = generate(n, AUTHORS, 2)?;
+    let follows: Vec<Write> = certs
+        .iter()
+        .map(|c| Write::Put(FeedKey::Follow(c.account), FeedValue::Timestamp(1)))
+        .collect();
+    let mut follow_envs = Vec::new();
+    for chunk in follows.chunks(500) {
+        let change = me.doc.write(keys::device_id(&me.device), 1, chunk)?;
+        follow_envs.push(Envelope::seal(
+            me.account,
+            &me.device,
+            me.cert.reference(),
+            change.raw_bytes().to_vec(),
+        ));
+    }
+    store.ingest(follow_envs)?;
+    eprintln!("ingesting…");
+    let ingest_time = ingest_all(&mut store, &certs, envs, &bodies, 5000)?;
+    store.checkpoint()?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let mut first = Vec::new();
+    let mut deep = Vec::new();
+    let mut cursors = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..200 {
+        let page = store.timeline(50, cursor.as_deref())?;
+        cursor = page.next.clone();
+        if let Some(c) = &cursor {
+            cursors.push(c.clone());
+        }
+    }
+    for i in 0..2000 {
+        let t = Instant::now();
+        let page = store.timeline(50, None)?;
+        first.push(t.elapsed());
+        anyhow::ensure!(
+            page.posts.len() == 50,
+            "timeline page has {} posts",
+            page.posts.len()
+        );
+        let c = &cursors[i % cursors.len()];
+        let t = Instant::now();
+        store.timeline(50, Some(c))?;
+        deep.push(t.elapsed());
+    }
+    let mut fts = Vec::new();
+    for _ in 0..2000 {
+        let q = format!(
+            "{} {}",
+            WORDS[rng.gen_range(0..WORDS.len())],
+            WORDS[rng.gen_range(0..WORDS.len())]
+        );
+        let t = Instant::now();
+        store.search(&q, 20)?;
+        fts.push(t.elapsed());
+    }
+    first.sort();
+    deep.sort();
+    fts.sort();
+    let db = std::fs::metadata(dir.path().join(kith_store::DB_FILE))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    Ok(json!({
+        "benchmark": "query",
+        "posts": n,
+        "authors": AUTHORS,
+        "ingest_seconds": (ingest_time.as_secs_f64() * 10.0).round() / 10.0,
+        "timeline_first_page_ms": { "p50": percentile(&first, 0.5), "p99": percentile(&first, 0.99) },
+        "timeline_deep_page_ms": { "p50": percentile(&deep, 0.5), "p99": percentile(&deep, 0.99) },
+        "fts_query_ms": { "p50": percentile(&fts, 0.5), "p99": percentile(&fts, 0.99) },
+        "target_timeline_p99_ms": 2.0,
+        "target_fts_p99_ms": 5.0,
+        "database_bytes": db,
+    }))
+}
+
+fn size(n: u64) -> anyhow::Result<serde_json::Value> {
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path())?;
+    let (certs, envs, bodies) = generate(n, 1, 4)?;
+    let raw_text: usize = bodies
+        .iter()
+        .map(|(_, b)| Body::decode(b).map(|b| b.text.len()).unwrap_or(0))
+        .sum();
+    let raw = raw_text + 64 * bodies.len();
+    ingest_all(&mut store, &certs, envs, &bodies, 1000)?;
+    store.checkpoint()?;
+    drop(store);
+    let on_disk = dir_size(dir.path());
+    let per_post = on_disk as f64 / n as f64;
+    let raw_per_post = raw as f64 / n as f64;
+    let conn =
+        rusqlite::Connection::open(dir.path().join(kith_store::DB_FILE)).context("reopening")?;
+    conn.execute_batch("VACUUM")?;
+    drop(conn);
+    let vacuumed = dir_size(dir.path()) as f64 / n as f64;
+    Ok(json!({
+        "benchmark": "size",
+        "posts": n,
+        "bytes_on_disk_per_post": per_post.round(),
+        "bytes_per_post_after_vacuum": vacuumed.round(),
+        "raw_text_plus_signature_per_post": raw_per_post.round(),
+        "ratio": (per_post / raw_per_post * 100.0).round() / 100.0,
+        "target_ratio": 3.0,
+    }))
+}

@@ -1,0 +1,104 @@
+//! Printing results for people and for scripts.
+
+use std::io::Write;
+
+use kith_node::{NodeError, Page, PostView};
+use serde::Serialize;
+
+/// Prints one JSON document on stdout.
+pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Prints an error on stderr (as JSON with `--json`).
+pub fn error(json: bool, e: &anyhow::Error) {
+    let code = e
+        .downcast_ref::<NodeError>()
+        .map_or("error", NodeError::code);
+    if json {
+        let doc = serde_json::json!({ "error": { "code": code, "message": format!("{e:#}") } });
+        eprintln!("{doc}");
+    } else {
+        eprintln!("error: {e:#}");
+    }
+}
+
+fn when(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// Prints a post for a person.
+pub fn post(p: &PostView, indent: usize) {
+    let pad = " ".repeat(indent);
+    let name = p.author_name.clone().unwrap_or_else(|| "(unknown)".into());
+    let mut head = format!("{pad}{name} · {}", when(p.created_at));
+    if p.edited {
+        head.push_str(" · edited");
+    }
+    println!("{head}");
+    if p.deleted {
+        println!("{pad}  [deleted]");
+    } else {
+        if let Some(cw) = &p.cw {
+            println!("{pad}  [CW: {cw}]");
+        }
+        match &p.text {
+            Some(t) => {
+                for line in t.lines() {
+                    println!("{pad}  {line}");
+                }
+            }
+            None if p.quote_of.is_some() => {}
+            None => println!("{pad}  (text not received yet)"),
+        }
+        if let Some(q) = &p.quote_of {
+            println!("{pad}  ↻ {q}");
+        }
+        if !p.attachments.is_empty() {
+            println!("{pad}  [{} image(s)]", p.attachments.len());
+        }
+        if !p.reactions.is_empty() {
+            let r: Vec<String> = p
+                .reactions
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            println!("{pad}  {}", r.join("  "));
+        }
+    }
+    println!("{pad}  {}", p.id);
+    println!();
+}
+
+/// Prints a page for a person.
+pub fn page(page: &Page, empty: &str) {
+    if page.posts.is_empty() {
+        println!("{empty}");
+    }
+    for p in &page.posts {
+        post(p, 0);
+    }
+    if let Some(next) = &page.next {
+        println!("more: --before {next}");
+    }
+}
