@@ -18,6 +18,8 @@ use crate::limits::MAX_CHANGE_BYTES;
 pub const ENVELOPE_CONTEXT: &str = "kith envelope v1";
 /// The encoding version.
 pub const ENVELOPE_VERSION: u8 = 1;
+/// The automerge chunk type of an uncompressed change.
+pub const CHANGE_CHUNK_TYPE: u8 = 1;
 /// Bytes of an envelope besides the change itself.
 pub const ENVELOPE_OVERHEAD: usize = 1 + 32 + 32 + 32 + 4 + 64;
 

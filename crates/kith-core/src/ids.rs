@@ -6,6 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use bech32::primitives::decode::CheckedHrpstring;
 use bech32::{Bech32m, Hrp};
 use serde::{Deserialize, Serialize};
 
@@ -33,11 +34,24 @@ fn decode<const N: usize>(kind: &'static str, hrp: &'static str, input: &str) ->
         reason,
     };
     let trimmed = input.trim();
-    let (got_hrp, data) = bech32::decode(trimmed).map_err(|e| {
+    // bech32 allows an all-upper-case form; mixed case is rejected below.
+    let lowered;
+    let text = if trimmed.bytes().any(|b| b.is_ascii_lowercase()) {
+        trimmed
+    } else {
+        lowered = trimmed.to_ascii_lowercase();
+        &lowered
+    };
+    let checked = CheckedHrpstring::new::<Bech32m>(text).map_err(|e| {
         err(format!(
             "not a valid checksummed id ({e}); check for a typing mistake"
         ))
     })?;
+    checked
+        .validate_segwit_padding()
+        .map_err(|e| err(format!("not a canonical id ({e})")))?;
+    let got_hrp = checked.hrp();
+    let data: Vec<u8> = checked.byte_iter().collect();
     if got_hrp.as_str() != hrp {
         return Err(err(format!(
             "expected an id starting with `{hrp}1`, found `{}1`",
@@ -266,6 +280,14 @@ mod tests {
         let typo: String = chars.into_iter().collect();
         let err = typo.parse::<AccountId>().unwrap_err().to_string();
         assert!(err.contains("typing mistake"), "{err}");
+    }
+
+    #[test]
+    fn upper_case_id_is_accepted_and_bech32_checksum_is_not() {
+        let id = AccountId([7u8; 32]);
+        assert_eq!(id.to_string().to_uppercase().parse::<AccountId>(), Ok(id));
+        let legacy = bech32::encode::<bech32::Bech32>(Hrp::parse_unchecked("kith"), &id.0).unwrap();
+        assert!(legacy.parse::<AccountId>().is_err());
     }
 
     #[test]

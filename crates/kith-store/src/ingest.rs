@@ -28,10 +28,6 @@ pub(crate) struct Checked {
     pub keys: Vec<FeedKey>,
 }
 
-/// The automerge chunk type of an uncompressed change. Compressed changes
-/// are refused so a small message cannot inflate into a large one.
-const CHUNK_TYPE_CHANGE: u8 = 1;
-
 fn verify_signatures(envelopes: &[Envelope]) -> Vec<Result<(), CoreError>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
@@ -108,15 +104,6 @@ pub(crate) fn check(
                 c
             }
         };
-        if envelope.change.get(8) != Some(&CHUNK_TYPE_CHANGE) {
-            return Err(reject(
-                CoreError::Malformed {
-                    what: "automerge change",
-                    reason: "only uncompressed change chunks are accepted".into(),
-                }
-                .into(),
-            ));
-        }
         let verified = envelope.verify_rest(&cert).map_err(|e| reject(e.into()))?;
         let keys = validate_change(verified.envelope.account, &verified.change)
             .map_err(|e| reject(e.into()))?;

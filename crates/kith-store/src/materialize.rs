@@ -137,6 +137,21 @@ fn release_blob(conn: &Connection, hash: Hash, purged: &mut Vec<Hash>) -> Result
     Ok(())
 }
 
+/// Removes a post's words: from the search index (FTS5 `delete` with the
+/// old text, which `secure-delete` scrubs from the index pages), then from
+/// the row (which `secure_delete` zeroes in the database file).
+pub(crate) fn purge_body(conn: &Connection, rowid: i64, old_body: &[u8]) -> Result<()> {
+    if let Ok(old) = kith_core::Body::decode(old_body) {
+        conn.prepare_cached(
+            "INSERT INTO posts_fts(posts_fts, rowid, text, cw) VALUES('delete', ?1, ?2, ?3)",
+        )?
+        .execute(params![rowid, old.text, old.cw])?;
+    }
+    conn.prepare_cached("UPDATE posts SET body = NULL WHERE id = ?1")?
+        .execute([rowid])?;
+    Ok(())
+}
+
 fn post(
     conn: &Connection,
     feed: i64,
@@ -154,9 +169,13 @@ fn post(
     } else {
         record.attachments.concat()
     };
-    let existing: Option<(i64, Option<Vec<u8>>, bool, Option<Vec<u8>>)> = conn
-        .prepare_cached("SELECT id, body_hash, body IS NOT NULL, attachments FROM posts WHERE feed_id = ?1 AND local = ?2")?
-        .query_row(params![feed, local_i], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+    let existing: Option<(i64, Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>)> = conn
+        .prepare_cached(
+            "SELECT id, body_hash, body, attachments FROM posts WHERE feed_id = ?1 AND local = ?2",
+        )?
+        .query_row(params![feed, local_i], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     let home: i64 = conn
         .prepare_cached("SELECT home FROM feeds WHERE id = ?1")?
@@ -181,13 +200,11 @@ fn post(
             )?
             .execute(fields)?;
         }
-        Some((rowid, old_hash, has_body, old_attachments)) => {
-            if has_body && old_hash.as_deref() != body_hash.as_ref().map(<[u8; 32]>::as_slice) {
-                // The old words are gone: out of the search index, then out of the row.
-                conn.prepare_cached("DELETE FROM posts_fts WHERE rowid = ?1")?
-                    .execute([rowid])?;
-                conn.prepare_cached("UPDATE posts SET body = NULL WHERE id = ?1")?
-                    .execute([rowid])?;
+        Some((rowid, old_hash, old_body, old_attachments)) => {
+            if let Some(old_body) = old_body
+                && old_hash.as_deref() != body_hash.as_ref().map(<[u8; 32]>::as_slice)
+            {
+                purge_body(conn, rowid, &old_body)?;
             }
             conn.prepare_cached(
                 "UPDATE posts SET created_at = ?3, edited_at = ?4, reply_to = ?5, quote_of = ?6, body_hash = ?7,

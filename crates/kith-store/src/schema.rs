@@ -80,7 +80,7 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE VIRTUAL TABLE posts_fts USING fts5(
         text, cw,
-        content = '', contentless_delete = 1,
+        content = '',
         tokenize = 'unicode61 remove_diacritics 2'
     );
     INSERT INTO posts_fts(posts_fts, rank) VALUES('secure-delete', 1);

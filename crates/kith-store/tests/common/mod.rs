@@ -1,0 +1,156 @@
+//! Real keys, real signed changes, real store files: helpers for the tests.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::Path;
+
+use ed25519_dalek::SigningKey;
+use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
+use kith_core::{AccountId, Body, DeviceCertificate, Envelope, PostId, PostRecord, keys};
+use kith_store::Store;
+
+/// One device of an account, with its own copy of the feed document.
+#[derive(Clone)]
+pub struct Device {
+    pub account: AccountId,
+    pub key: SigningKey,
+    pub cert: DeviceCertificate,
+    pub doc: FeedDoc,
+}
+
+impl Device {
+    pub fn new_account() -> (SigningKey, Self) {
+        let account_key = keys::generate();
+        let dev = Self::for_account(&account_key);
+        (account_key, dev)
+    }
+
+    pub fn for_account(account_key: &SigningKey) -> Self {
+        let key = keys::generate();
+        let cert = DeviceCertificate::issue(account_key, keys::device_id(&key), 1);
+        let account = keys::account_id(account_key);
+        Self {
+            account,
+            key,
+            cert,
+            doc: FeedDoc::new(account),
+        }
+    }
+
+    pub fn write(&mut self, t: i64, writes: &[Write]) -> Envelope {
+        let change = self
+            .doc
+            .write(keys::device_id(&self.key), t, writes)
+            .unwrap();
+        Envelope::seal(
+            self.account,
+            &self.key,
+            self.cert.reference(),
+            change.raw_bytes().to_vec(),
+        )
+    }
+
+    /// A post with `text`; returns the envelope, the post id and the body bytes.
+    pub fn post(
+        &mut self,
+        t: i64,
+        text: &str,
+        reply_to: Option<PostId>,
+    ) -> (Envelope, PostId, Vec<u8>) {
+        let body = Body::new(text, None).unwrap();
+        let local = (t as u64).to_be_bytes();
+        let record = PostRecord {
+            created_at: t,
+            body_hash: Some(body.hash()),
+            reply_to,
+            ..PostRecord::default()
+        };
+        let env = self.write(
+            t,
+            &[Write::Put(
+                FeedKey::Post(local),
+                FeedValue::Bytes(record.encode()),
+            )],
+        );
+        (
+            env,
+            PostId {
+                author: self.account,
+                local,
+            },
+            body.encode(),
+        )
+    }
+
+    pub fn edit(&mut self, t: i64, post: &PostId, text: &str) -> (Envelope, Vec<u8>) {
+        let (mut record, _) = self.doc.post(post.local).unwrap();
+        let body = Body::new(text, None).unwrap();
+        record.body_hash = Some(body.hash());
+        record.edited_at = Some(t);
+        let env = self.write(
+            t,
+            &[Write::Put(
+                FeedKey::Post(post.local),
+                FeedValue::Bytes(record.encode()),
+            )],
+        );
+        (env, body.encode())
+    }
+
+    pub fn delete(&mut self, t: i64, post: &PostId) -> Envelope {
+        let (record, _) = self.doc.post(post.local).unwrap();
+        let stub = PostRecord {
+            created_at: record.created_at,
+            reply_to: record.reply_to,
+            ..PostRecord::default()
+        };
+        self.write(
+            t,
+            &[
+                Write::Put(FeedKey::Tombstone(post.local), FeedValue::Timestamp(t)),
+                Write::Put(FeedKey::Post(post.local), FeedValue::Bytes(stub.encode())),
+            ],
+        )
+    }
+
+    /// Brings another device's changes into this device's document.
+    pub fn merge_from(&mut self, other: &Device) {
+        let changes = other.doc.doc().get_changes(&[]);
+        self.doc.apply(changes).unwrap();
+    }
+}
+
+/// Every byte of every file under `dir`, with the file's name.
+pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+/// The names of the files under `dir` that contain `needle`.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    files(dir)
+        .into_iter()
+        .filter(|(_, bytes)| bytes.windows(needle.len()).any(|w| w == needle))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// A fingerprint of everything a store shows: timeline, feeds and follows.
+pub fn fingerprint(store: &Store) -> String {
+    let tl = store.timeline(500, None).unwrap();
+    let feeds = store.feeds().unwrap();
+    let mut s = serde_json::to_string(&tl).unwrap();
+    s.push_str(&format!("{feeds:?}"));
+    if let Some(me) = store.own_account() {
+        s.push_str(&format!("{:?}", store.following(me).unwrap()));
+    }
+    s
+}
