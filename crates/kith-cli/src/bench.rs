@@ -113,16 +113,15 @@ impl Author {
     }
 }
 
-/// Signed post changes from `authors` authors, `n` in all, interleaved in time.
-fn generate(
-    n: u64,
-    authors: usize,
-    seed: u64,
-) -> anyhow::Result<(
+/// Certificates, signed changes and post bodies.
+type Generated = (
     Vec<DeviceCertificate>,
     Vec<Envelope>,
     Vec<(PostId, Vec<u8>)>,
-)> {
+);
+
+/// Signed post changes from `authors` authors, `n` in all, interleaved in time.
+fn generate(n: u64, authors: usize, seed: u64) -> anyhow::Result<Generated> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut people: Vec<Author> = (0..authors).map(|_| Author::new()).collect();
     let mut envs = Vec::with_capacity(n as usize);
@@ -310,7 +309,7 @@ fn query(n: u64) -> anyhow::Result<serde_json::Value> {
     let mut cursor: Option<String> = None;
     for _ in 0..200 {
         let page = store.timeline(50, cursor.as_deref())?;
-        cursor = page.next.clone();
+        cursor.clone_from(&page.next);
         if let Some(c) = &cursor {
             cursors.push(c.clone());
         }
@@ -343,9 +342,7 @@ fn query(n: u64) -> anyhow::Result<serde_json::Value> {
     first.sort();
     deep.sort();
     fts.sort();
-    let db = std::fs::metadata(dir.path().join(kith_store::DB_FILE))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let db = std::fs::metadata(dir.path().join(kith_store::DB_FILE)).map_or(0, |m| m.len());
     Ok(json!({
         "benchmark": "query",
         "posts": n,
@@ -366,7 +363,7 @@ fn size(n: u64) -> anyhow::Result<serde_json::Value> {
     let (certs, envs, bodies) = generate(n, 1, 4)?;
     let raw_text: usize = bodies
         .iter()
-        .map(|(_, b)| Body::decode(b).map(|b| b.text.len()).unwrap_or(0))
+        .map(|(_, b)| Body::decode(b).map_or(0, |b| b.text.len()))
         .sum();
     let raw = raw_text + 64 * bodies.len();
     ingest_all(&mut store, &certs, envs, &bodies, 1000)?;

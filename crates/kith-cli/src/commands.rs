@@ -39,9 +39,18 @@ fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {what} {}", path.display()))
 }
 
-fn unlocked(home: &Path) -> anyhow::Result<Node> {
-    let mut node = Node::open(home)?;
+/// Opens a home that must already hold an identity (never creates one).
+fn existing(home: &Path) -> anyhow::Result<Node> {
+    if !home.join(kith_node::IDENTITY_FILE).exists() {
+        return Err(kith_node::NodeError::NoIdentity(home.display().to_string()).into());
+    }
+    let node = Node::open(home)?;
     node.identity()?;
+    Ok(node)
+}
+
+fn unlocked(home: &Path) -> anyhow::Result<Node> {
+    let mut node = existing(home)?;
     node.unlock(&passphrase::existing()?)?;
     Ok(node)
 }
@@ -85,14 +94,31 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         None => default_home()?,
     };
     match cli.command {
+        c @ (Command::Init { .. } | Command::Restore | Command::Id | Command::Profile { .. }) => {
+            identity(c, &home, json)
+        }
+        c @ (Command::Post { .. }
+        | Command::Reply { .. }
+        | Command::Repost { .. }
+        | Command::React { .. }
+        | Command::Edit { .. }
+        | Command::Delete { .. }
+        | Command::Follow { .. }
+        | Command::Unfollow { .. }) => write(c, &home, json),
+        c @ (Command::Following
+        | Command::Timeline { .. }
+        | Command::Feed { .. }
+        | Command::Thread { .. }
+        | Command::Search { .. }) => read(c, &home, json),
+        c @ (Command::Export { .. } | Command::Import { .. }) => transfer(c, &home, json),
+        Command::Completions { .. } | Command::Bench { .. } => unreachable!("handled above"),
+    }
+}
+/// Identity and profile commands.
+fn identity(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
+    match command {
         Command::Init { name } => {
-            let mut node = Node::open(&home)?;
-            if let Some(id) = Identity::of(&node) {
-                bail!(
-                    "{} already holds an identity ({id}); use another --home",
-                    home.display()
-                );
-            }
+            let mut node = Node::open(home)?;
             let created = node.init(name.as_deref(), &passphrase::new()?)?;
             if json {
                 output::json(&created)?;
@@ -108,13 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Restore => {
-            let mut node = Node::open(&home)?;
-            if let Some(id) = Identity::of(&node) {
-                bail!(
-                    "{} already holds an identity ({id}); use another --home",
-                    home.display()
-                );
-            }
+            let mut node = Node::open(home)?;
             if std::io::stdin().is_terminal() && !json {
                 eprintln!("Type or paste your 24-word recovery phrase, then press Ctrl-D:");
             }
@@ -137,7 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Id => {
-            let node = Node::open(&home)?;
+            let node = existing(home)?;
             let id = node.identity()?;
             let name = node.store().profile(id.account)?.and_then(|p| p.name);
             let v = json!({ "account": id.account, "device": id.device, "name": name });
@@ -156,7 +176,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             action: ProfileAction::Set { name, bio, avatar },
         } => {
             let avatar = avatar.map(|p| read_file(&p, "avatar")).transpose()?;
-            let mut node = unlocked(&home)?;
+            let mut node = unlocked(home)?;
             node.set_profile(name.as_deref(), bio.as_deref(), avatar.as_deref())?;
             let p = node.profile(None)?;
             if json {
@@ -171,7 +191,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Profile {
             action: ProfileAction::Show { account },
         } => {
-            let node = Node::open(&home)?;
+            let node = existing(home)?;
             let account = account.as_deref().map(account_id).transpose()?;
             let p = node.profile(account)?;
             if json {
@@ -188,12 +208,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{} posts · following {}", p.posts, p.following);
             }
         }
+        _ => unreachable!("routed by run"),
+    }
+    Ok(())
+}
+
+/// Commands that sign and store a change.
+fn write(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
+    match command {
         Command::Post { text, cw, images } => {
             let images = images
                 .iter()
                 .map(|p| read_file(p, "image"))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let mut node = unlocked(&home)?;
+            let mut node = unlocked(home)?;
             let id = node.post(NewPost {
                 text: Some(text),
                 cw,
@@ -208,7 +236,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             cw,
         } => {
             let target = post_id(&p)?;
-            let mut node = unlocked(&home)?;
+            let mut node = unlocked(home)?;
             let id = node.post(NewPost {
                 text: Some(text),
                 cw,
@@ -219,7 +247,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Repost { post_id: p, quote } => {
             let target = post_id(&p)?;
-            let mut node = unlocked(&home)?;
+            let mut node = unlocked(home)?;
             let id = node.post(NewPost {
                 text: quote,
                 quote_of: Some(target),
@@ -229,7 +257,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::React { post_id: p, emoji } => {
             let target = post_id(&p)?;
-            let mut node = unlocked(&home)?;
+            let mut node = unlocked(home)?;
             node.react(&target, &emoji)?;
             done(
                 json,
@@ -239,25 +267,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Edit { post_id: p, text } => {
             let target = post_id(&p)?;
-            let mut node = unlocked(&home)?;
+            let mut node = unlocked(home)?;
             node.edit(&target, &text)?;
             done(json, &json!({ "id": target, "edited": true }), "Edited")?;
         }
         Command::Delete { post_id: p } => {
             let target = post_id(&p)?;
-            let mut node = unlocked(&home)?;
+            let mut node = unlocked(home)?;
             node.delete(&target)?;
             done(json, &json!({ "id": target, "deleted": true }), "Deleted")?;
         }
         Command::Follow { account } => {
             let a = account_id(&account)?;
-            let mut node = unlocked(&home)?;
+            let mut node = unlocked(home)?;
             node.follow(a)?;
             done(json, &json!({ "following": a }), &format!("Following {a}"))?;
         }
         Command::Unfollow { account } => {
             let a = account_id(&account)?;
-            let mut node = unlocked(&home)?;
+            let mut node = unlocked(home)?;
             node.unfollow(a)?;
             done(
                 json,
@@ -265,8 +293,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 &format!("No longer following {a}"),
             )?;
         }
+        _ => unreachable!("routed by run"),
+    }
+    Ok(())
+}
+
+/// Commands that only read the store.
+fn read(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
+    match command {
         Command::Following => {
-            let node = Node::open(&home)?;
+            let node = existing(home)?;
             let list = node.following()?;
             if json {
                 let v: Vec<_> = list
@@ -283,12 +319,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Timeline { limit, before } => {
-            let node = Node::open(&home)?;
+            let node = existing(home)?;
             let page = node.timeline(usize::from(limit), before.as_deref())?;
             if json {
-                output::json(&page)?
+                output::json(&page)?;
             } else {
-                output::page(&page, "Nothing yet. Post something, or follow someone.")
+                output::page(&page, "Nothing yet. Post something, or follow someone.");
             }
         }
         Command::Feed {
@@ -297,17 +333,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             before,
         } => {
             let a = account_id(&account)?;
-            let node = Node::open(&home)?;
+            let node = existing(home)?;
             let page = node.feed(a, usize::from(limit), before.as_deref())?;
             if json {
-                output::json(&page)?
+                output::json(&page)?;
             } else {
-                output::page(&page, "No posts from this account here.")
+                output::page(&page, "No posts from this account here.");
             }
         }
         Command::Thread { post_id: p } => {
             let target = post_id(&p)?;
-            let node = Node::open(&home)?;
+            let node = existing(home)?;
             let page = node.thread(&target)?;
             if json {
                 output::json(&page)?;
@@ -319,20 +355,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Search { query, limit } => {
-            let node = Node::open(&home)?;
+            let node = existing(home)?;
             let page = node.search(&query, usize::from(limit))?;
             if json {
-                output::json(&page)?
+                output::json(&page)?;
             } else {
-                output::page(&page, "No match.")
+                output::page(&page, "No match.");
             }
         }
+        _ => unreachable!("routed by run"),
+    }
+    Ok(())
+}
+
+/// Bundle export and import.
+fn transfer(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
+    match command {
         Command::Export { out, feeds } => {
             let feeds = feeds
                 .iter()
                 .map(|f| account_id(f))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let mut node = Node::open(&home)?;
+            let mut node = existing(home)?;
             node.identity()?;
             let bar = progress_bar(json, "exporting feeds");
             let report = node.export(&feeds, &out, &mut |d, t| {
@@ -355,7 +399,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             )?;
         }
         Command::Import { file } => {
-            let mut node = Node::open(&home)?;
+            let mut node = Node::open(home)?;
             let bar = progress_bar(json, "verifying");
             let report = node
                 .import(&file, &mut |d, t| {
@@ -376,16 +420,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
             )?;
         }
-        Command::Completions { .. } | Command::Bench { .. } => unreachable!("handled above"),
+        _ => unreachable!("routed by run"),
     }
     Ok(())
-}
-
-/// Helper to name an existing identity.
-struct Identity;
-
-impl Identity {
-    fn of(node: &Node) -> Option<AccountId> {
-        node.identity().ok().map(|i| i.account)
-    }
 }

@@ -8,9 +8,12 @@ use serde::Serialize;
 /// Prints one JSON document on stdout.
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
+    let text = serde_json::to_string_pretty(value)?;
+    match writeln!(out, "{text}") {
+        // The reader went away (`| head`): nothing more to say.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Prints an error on stderr (as JSON with `--json`).

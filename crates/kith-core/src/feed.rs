@@ -157,6 +157,10 @@ impl FeedKey {
     }
 
     /// Checks that `value` may be stored under this key in `account`'s feed.
+    #[allow(
+        clippy::match_same_arms,
+        reason = "one arm per row of the schema table reads best"
+    )]
     pub fn check_value(&self, account: AccountId, value: &FeedValue) -> Result<()> {
         let bad = |why: String| Err(CoreError::Schema(format!("key `{}`: {why}", self.to_key())));
         match (self, value) {
@@ -255,7 +259,7 @@ pub fn validate_change(account: AccountId, change: &Change) -> Result<Vec<FeedKe
         let key = FeedKey::parse(key)?;
         match &op.action {
             automerge::legacy::OpType::Put(v) => {
-                key.check_value(account, &FeedValue::from_scalar(v)?)?
+                key.check_value(account, &FeedValue::from_scalar(v)?)?;
             }
             automerge::legacy::OpType::Delete if key.deletable() => {}
             automerge::legacy::OpType::Delete => {

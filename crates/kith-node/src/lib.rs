@@ -10,6 +10,6 @@ pub mod keystore;
 mod node;
 
 pub use error::{NodeError, Result};
-pub use identity::{Created, Identity};
+pub use identity::{Created, IDENTITY_FILE, Identity};
 pub use kith_store::{ExportReport, ImportReport, Page, PostView, ProfileView};
 pub use node::{NewPost, Node, now_ms};

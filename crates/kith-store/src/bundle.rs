@@ -47,6 +47,7 @@ fn rejected(index: usize, e: impl Into<StoreError>) -> StoreError {
 }
 
 impl Store {
+    #[allow(clippy::too_many_lines, reason = "one linear pass over a feed's parts")]
     /// Writes the given feeds (certificates, signed changes, current post
     /// bodies and referenced blobs) as a bundle.
     pub fn export<W: Write>(
@@ -203,7 +204,7 @@ impl Store {
                     certs.insert(cert.reference(), cert);
                 }
                 RecordKind::Envelope => {
-                    envelopes.push(Envelope::decode(payload).map_err(|e| rejected(index, e))?)
+                    envelopes.push(Envelope::decode(payload).map_err(|e| rejected(index, e))?);
                 }
                 RecordKind::Body => {
                     if payload.len() < PostId::LEN {

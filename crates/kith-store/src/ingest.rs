@@ -88,21 +88,20 @@ pub(crate) fn check(
             source: Box::new(e),
         };
         sig.map_err(|e| reject(e.into()))?;
-        let cert = match extra_certs
+        let cert = if let Some(c) = extra_certs
             .get(&envelope.cert_ref)
             .or_else(|| certs.get(&envelope.cert_ref))
         {
-            Some(c) => c.clone(),
-            None => {
-                let c = stored_certificate(conn, &envelope.cert_ref)?.ok_or_else(|| {
-                    reject(StoreError::UnknownCertificate {
-                        index,
-                        reference: hex::encode(envelope.cert_ref),
-                    })
-                })?;
-                certs.insert(envelope.cert_ref, c.clone());
-                c
-            }
+            c.clone()
+        } else {
+            let c = stored_certificate(conn, &envelope.cert_ref)?.ok_or_else(|| {
+                reject(StoreError::UnknownCertificate {
+                    index,
+                    reference: hex::encode(envelope.cert_ref),
+                })
+            })?;
+            certs.insert(envelope.cert_ref, c.clone());
+            c
         };
         let verified = envelope.verify_rest(&cert).map_err(|e| reject(e.into()))?;
         let keys = validate_change(verified.envelope.account, &verified.change)
@@ -269,19 +268,19 @@ impl Store {
     /// envelope fails a check, none of it.
     pub fn ingest(&mut self, envelopes: Vec<Envelope>) -> Result<IngestReport> {
         let checked = check(&self.conn, envelopes, &HashMap::new(), &mut |_, _| {})?;
-        self.commit_checked(checked, Vec::new())
+        self.commit_checked(checked, &[])
     }
 
     pub(crate) fn commit_checked(
         &mut self,
         checked: Vec<Checked>,
-        bodies: Vec<(PostId, Vec<u8>)>,
+        bodies: &[(PostId, Vec<u8>)],
     ) -> Result<IngestReport> {
         let mut purged = Vec::new();
         let result = (|| {
             let tx = self.conn.transaction()?;
             let report = apply_checked(&tx, &mut self.docs, self.own, checked, &mut purged)?;
-            for (post, body) in &bodies {
+            for (post, body) in bodies {
                 put_body(&tx, post, body)?;
             }
             tx.commit()?;
@@ -306,10 +305,7 @@ impl Store {
     ) -> Result<Envelope> {
         let feed = docs::feed_id(&self.conn, account)?;
         let mut doc = self.docs.take(&self.conn, feed, account)?;
-        let envelope = match make(&mut doc) {
-            Ok(e) => e,
-            Err(e) => return Err(e.into()), // doc dropped: reloaded next time
-        };
+        let envelope = make(&mut doc)?;
         self.docs.put(feed, doc);
         let checked = match check(
             &self.conn,
@@ -323,7 +319,7 @@ impl Store {
                 return Err(e);
             }
         };
-        self.commit_checked(checked, body.into_iter().collect())?;
+        self.commit_checked(checked, &body.into_iter().collect::<Vec<_>>())?;
         Ok(envelope)
     }
 

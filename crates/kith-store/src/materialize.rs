@@ -34,7 +34,7 @@ pub(crate) fn apply(
                 }
             }
             FeedKey::Post(local) | FeedKey::Tombstone(local) => {
-                post(conn, feed, doc, *local, purged)?
+                post(conn, feed, doc, *local, purged)?;
             }
             FeedKey::Follow(target) => {
                 let since = match doc.get(key) {
@@ -152,6 +152,9 @@ pub(crate) fn purge_body(conn: &Connection, rowid: i64, old_body: &[u8]) -> Resu
     Ok(())
 }
 
+/// A post row as stored: id, body hash, body, attachments.
+type StoredPost = (i64, Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 fn post(
     conn: &Connection,
     feed: i64,
@@ -169,7 +172,7 @@ fn post(
     } else {
         record.attachments.concat()
     };
-    let existing: Option<(i64, Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>)> = conn
+    let existing: Option<StoredPost> = conn
         .prepare_cached(
             "SELECT id, body_hash, body, attachments FROM posts WHERE feed_id = ?1 AND local = ?2",
         )?

@@ -136,3 +136,63 @@ pub(crate) fn migrate_to(conn: &Connection, target: i64) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_at_the_first_schema_upgrades_to_the_latest_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join(crate::DB_FILE)).unwrap();
+            configure(&conn).unwrap();
+            migrate_to(&conn, 1).unwrap();
+            conn.execute(
+                "INSERT INTO feeds(account, name, home) VALUES(?1, 'Ada', 1)",
+                [[7u8; 32].as_slice()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO posts(feed_id, local, created_at, body_hash, deleted, home) VALUES(1, 42, 1000, NULL, 0, 1)",
+                [],
+            )
+            .unwrap();
+            let v: i64 = conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, 1);
+        }
+        let store = crate::Store::open(dir.path()).unwrap();
+        let v: i64 = store
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, LATEST_VERSION);
+        let name: String = store
+            .conn()
+            .query_row("SELECT name FROM feeds WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(name, "Ada");
+        assert_eq!(store.timeline(10, None).unwrap().posts.len(), 1);
+        store
+            .conn()
+            .execute(
+                "INSERT INTO peers(peer_id, addrs, last_seen) VALUES('p', '[]', 1)",
+                [],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn database_from_a_newer_kith_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join(crate::DB_FILE)).unwrap();
+            conn.pragma_update(None, "user_version", LATEST_VERSION + 1)
+                .unwrap();
+        }
+        let err = crate::Store::open(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("newer than this program"), "{err}");
+    }
+}

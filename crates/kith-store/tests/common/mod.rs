@@ -1,6 +1,7 @@
 //! Real keys, real signed changes, real store files: helpers for the tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use ed25519_dalek::SigningKey;
@@ -148,9 +149,21 @@ pub fn fingerprint(store: &Store) -> String {
     let tl = store.timeline(500, None).unwrap();
     let feeds = store.feeds().unwrap();
     let mut s = serde_json::to_string(&tl).unwrap();
-    s.push_str(&format!("{feeds:?}"));
+    let _ = write!(s, "{feeds:?}");
     if let Some(me) = store.own_account() {
-        s.push_str(&format!("{:?}", store.following(me).unwrap()));
+        let _ = write!(s, "{:?}", store.following(me).unwrap());
     }
     s
+}
+
+/// Name and BLAKE3 of every store file under `dir`, except SQLite's shared-memory
+/// index (`-shm`), which readers rewrite and which never holds content.
+pub fn file_digests(dir: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = files(dir)
+        .into_iter()
+        .filter(|(name, _)| !name.ends_with("-shm"))
+        .map(|(name, bytes)| (name, blake3::hash(&bytes).to_hex().to_string()))
+        .collect();
+    v.sort();
+    v
 }

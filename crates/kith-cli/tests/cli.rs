@@ -1,0 +1,584 @@
+//! Scenario tests of the real `kith` binary: each test runs it in a fresh
+//! temporary home, the way a person or a script would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+/// A `kith` command on `home`, isolated from the caller's environment.
+fn command(home: &Path, passphrase: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kith"));
+    cmd.arg("--home")
+        .arg(home)
+        .args(args)
+        .env_remove("KITH_HOME")
+        .env_remove("KITH_LOG")
+        .env("KITH_PASSPHRASE", passphrase)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `kith --home HOME ARGS…` with the usual passphrase.
+fn kith(home: &Path, args: &[&str]) -> Output {
+    kith_with_passphrase(home, PASSPHRASE, args)
+}
+
+fn kith_with_passphrase(home: &Path, passphrase: &str, args: &[&str]) -> Output {
+    command(home, passphrase, args)
+        .output()
+        .expect("running the kith binary")
+}
+
+/// Runs `kith` with `input` written to its stdin.
+fn kith_with_stdin(home: &Path, args: &[&str], input: &str) -> Output {
+    let mut child = command(home, PASSPHRASE, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the kith binary");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input.as_bytes())
+        .expect("writing to kith's stdin");
+    child.wait_with_output().expect("waiting for kith")
+}
+
+fn describe(args: &[&str], out: &Output) -> String {
+    format!(
+        "kith {}\nstatus: {}\nstdout:\n{}\nstderr:\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Asserts success and returns stdout as text.
+fn ok(home: &Path, args: &[&str]) -> String {
+    let out = kith(home, args);
+    assert!(
+        out.status.success(),
+        "expected success:\n{}",
+        describe(args, &out)
+    );
+    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+}
+
+/// Parses `out` as a successful run printing exactly one JSON document.
+fn parse_json(args: &[&str], out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "expected success:\n{}",
+        describe(args, out)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not exactly one JSON document ({e}):\n{}",
+            describe(args, out)
+        )
+    })
+}
+
+/// Runs `kith --json ARGS…`, asserts success and one JSON document on stdout.
+fn json(home: &Path, args: &[&str]) -> Value {
+    let mut full = vec!["--json"];
+    full.extend_from_slice(args);
+    let out = kith(home, &full);
+    parse_json(&full, &out)
+}
+
+/// Asserts failure with nothing on stdout; returns stderr.
+fn fails(out: &Output, args: &[&str]) -> String {
+    assert!(
+        !out.status.success(),
+        "expected failure:\n{}",
+        describe(args, out)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "a failing command printed on stdout:\n{}",
+        describe(args, out)
+    );
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Asserts a `--json` failure: stdout empty, stderr one JSON error object.
+/// Returns (code, message).
+fn json_error(out: &Output, args: &[&str]) -> (String, String) {
+    let stderr = fails(out, args);
+    let v: Value = serde_json::from_str(stderr.trim()).unwrap_or_else(|e| {
+        panic!(
+            "stderr is not one JSON document ({e}):\n{}",
+            describe(args, out)
+        )
+    });
+    let code = v["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error.code:\n{}", describe(args, out)));
+    let message = v["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error.message:\n{}", describe(args, out)));
+    assert!(
+        !code.is_empty() && !message.is_empty(),
+        "{}",
+        describe(args, out)
+    );
+    (code.to_owned(), message.to_owned())
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("`{key}` is not a string in {v:#}"))
+}
+
+/// Creates an identity in `home`; returns the `init` document.
+fn init(home: &Path, name: &str) -> Value {
+    json(home, &["init", "--name", name])
+}
+
+fn post(home: &Path, text: &str) -> String {
+    str_of(&json(home, &["post", text]), "id").to_owned()
+}
+
+fn posts(page: &Value) -> &Vec<Value> {
+    page["posts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `posts` array in {page:#}"))
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    posts(page)
+        .iter()
+        .map(|p| str_of(p, "id").to_owned())
+        .collect()
+}
+
+fn timeline(home: &Path) -> Value {
+    json(home, &["timeline", "--limit", "500"])
+}
+
+fn search(home: &Path, query: &str) -> Vec<String> {
+    ids(&json(home, &["search", query]))
+}
+
+/// A valid checksummed id with one character changed to another of the
+/// same alphabet.
+fn mistype(id: &str) -> String {
+    let mut chars: Vec<char> = id.chars().collect();
+    let i = 10;
+    chars[i] = if chars[i] == 'q' { 'p' } else { 'q' };
+    chars.into_iter().collect()
+}
+
+#[test]
+fn init_prints_account_device_and_24_word_phrase_as_json() {
+    let home = tempfile::tempdir().unwrap();
+    let created = init(home.path(), "Ada");
+    let account = str_of(&created, "account");
+    let device = str_of(&created, "device");
+    let phrase = str_of(&created, "phrase");
+    assert!(account.starts_with("kith1"), "{created:#}");
+    assert!(device.starts_with("kithdev1"), "{created:#}");
+    assert_eq!(phrase.split_whitespace().count(), 24, "{created:#}");
+
+    let id = json(home.path(), &["id"]);
+    assert_eq!(str_of(&id, "account"), account);
+    assert_eq!(str_of(&id, "device"), device);
+    assert_eq!(str_of(&id, "name"), "Ada");
+}
+
+#[test]
+fn post_reply_and_thread_show_the_conversation() {
+    let home = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+    let root = post(home.path(), "Who wants tea?");
+    let reply = str_of(&json(home.path(), &["reply", &root, "Me, please"]), "id").to_owned();
+    assert_ne!(root, reply);
+
+    let thread = json(home.path(), &["thread", &reply]);
+    assert_eq!(
+        ids(&thread),
+        vec![root.clone(), reply.clone()],
+        "{thread:#}"
+    );
+    let p = posts(&thread);
+    assert_eq!(str_of(&p[0], "text"), "Who wants tea?");
+    assert!(p[0]["reply_to"].is_null(), "{thread:#}");
+    assert_eq!(str_of(&p[1], "text"), "Me, please");
+    assert_eq!(str_of(&p[1], "reply_to"), root);
+
+    // Asked from the root, the thread shows the same conversation.
+    let from_root = json(home.path(), &["thread", &root]);
+    assert_eq!(ids(&from_root), vec![root, reply], "{from_root:#}");
+}
+
+#[test]
+fn edit_keeps_the_id_and_marks_the_post_edited() {
+    let home = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+    let id = post(home.path(), "teh first draft");
+    let edited = json(home.path(), &["edit", &id, "the second draft"]);
+    assert_eq!(str_of(&edited, "id"), id);
+    assert_eq!(edited["edited"], Value::Bool(true));
+
+    let tl = timeline(home.path());
+    assert_eq!(ids(&tl), vec![id.clone()], "{tl:#}");
+    let p = &posts(&tl)[0];
+    assert_eq!(str_of(p, "text"), "the second draft");
+    assert_eq!(p["edited"], Value::Bool(true), "{p:#}");
+    assert!(p["edited_at"].is_i64(), "{p:#}");
+
+    assert_eq!(search(home.path(), "second"), vec![id]);
+    assert!(
+        search(home.path(), "teh").is_empty(),
+        "old text still found"
+    );
+}
+
+#[test]
+fn delete_removes_the_post_from_timeline_and_search() {
+    let home = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+    let keep = post(home.path(), "a pancake recipe to keep");
+    let gone = post(home.path(), "a pancake recipe to regret");
+    assert_eq!(search(home.path(), "regret"), vec![gone.clone()]);
+
+    let deleted = json(home.path(), &["delete", &gone]);
+    assert_eq!(str_of(&deleted, "id"), gone);
+    assert_eq!(deleted["deleted"], Value::Bool(true));
+
+    assert_eq!(ids(&timeline(home.path())), vec![keep.clone()]);
+    assert!(search(home.path(), "regret").is_empty());
+    assert_eq!(search(home.path(), "pancake"), vec![keep]);
+}
+
+#[test]
+fn react_counts_appear_in_the_timeline() {
+    let home = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+    let id = post(home.path(), "React to this");
+    let reacted = json(home.path(), &["react", &id, "👍"]);
+    assert_eq!(str_of(&reacted, "post"), id);
+    assert_eq!(str_of(&reacted, "reaction"), "👍");
+
+    let tl = timeline(home.path());
+    assert_eq!(
+        posts(&tl)[0]["reactions"],
+        serde_json::json!({ "👍": 1 }),
+        "{tl:#}"
+    );
+}
+
+#[test]
+fn search_folds_case_and_accents() {
+    let home = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+    let cafe = post(home.path(), "Le café est prêt");
+    post(home.path(), "Something else entirely");
+    assert_eq!(search(home.path(), "CAFE"), vec![cafe.clone()]);
+    assert_eq!(search(home.path(), "pret"), vec![cafe]);
+}
+
+#[test]
+fn timeline_paginates_with_the_next_cursor() {
+    let home = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+    let posted: Vec<String> = (1..=5)
+        .map(|i| post(home.path(), &format!("post number {i}")))
+        .collect();
+
+    let mut seen = Vec::new();
+    let mut before: Option<String> = None;
+    for _ in 0..10 {
+        let mut args = vec!["timeline", "--limit", "2"];
+        if let Some(b) = &before {
+            args.extend(["--before", b.as_str()]);
+        }
+        let page = json(home.path(), &args);
+        let page_ids = ids(&page);
+        assert!(page_ids.len() <= 2, "{page:#}");
+        seen.extend(page_ids);
+        match &page["next"] {
+            Value::Null => {
+                before = None;
+                break;
+            }
+            Value::String(next) => before = Some(next.clone()),
+            other => panic!("`next` is neither null nor a string: {other}"),
+        }
+    }
+    assert!(before.is_none(), "pagination never ended: {seen:?}");
+    let newest_first: Vec<String> = posted.into_iter().rev().collect();
+    assert_eq!(seen, newest_first);
+}
+
+#[test]
+fn mistyped_account_id_is_rejected_with_a_clear_message() {
+    let home = tempfile::tempdir().unwrap();
+    let account = str_of(&init(home.path(), "Ada"), "account").to_owned();
+    let typo = mistype(&account);
+    assert_ne!(typo, account);
+
+    let args = ["follow", typo.as_str()];
+    let out = kith(home.path(), &args);
+    let stderr = fails(&out, &args).to_lowercase();
+    assert!(
+        stderr.contains("invalid") || stderr.contains("typing mistake"),
+        "{}",
+        describe(&args, &out)
+    );
+    assert!(stderr.contains(&typo), "{}", describe(&args, &out));
+
+    let args = ["--json", "follow", typo.as_str()];
+    let out = kith(home.path(), &args);
+    let (_code, message) = json_error(&out, &args);
+    let message = message.to_lowercase();
+    assert!(
+        message.contains("invalid") || message.contains("typing mistake"),
+        "{}",
+        describe(&args, &out)
+    );
+
+    // Nothing was followed.
+    let following = json(home.path(), &["following"]);
+    assert_eq!(
+        following["following"],
+        serde_json::json!([]),
+        "{following:#}"
+    );
+}
+
+#[test]
+fn wrong_passphrase_is_a_clear_error() {
+    let home = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+
+    let args = ["post", "hello"];
+    let out = kith_with_passphrase(home.path(), "not the passphrase", &args);
+    let stderr = fails(&out, &args);
+    assert!(
+        stderr.contains("wrong passphrase"),
+        "{}",
+        describe(&args, &out)
+    );
+
+    let args = ["--json", "post", "hello"];
+    let out = kith_with_passphrase(home.path(), "not the passphrase", &args);
+    let (code, message) = json_error(&out, &args);
+    assert_eq!(code, "wrong_passphrase", "{}", describe(&args, &out));
+    assert!(message.contains("wrong passphrase"), "{message}");
+
+    // Nothing was posted.
+    assert!(posts(&timeline(home.path())).is_empty());
+}
+
+#[test]
+fn commands_before_init_explain_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
+
+    let args = ["post", "hello"];
+    let out = kith(home.path(), &args);
+    let stderr = fails(&out, &args);
+    assert!(stderr.contains("kith init"), "{}", describe(&args, &out));
+
+    let args = ["--json", "post", "hello"];
+    let out = kith(home.path(), &args);
+    let (code, message) = json_error(&out, &args);
+    assert_eq!(code, "no_identity", "{}", describe(&args, &out));
+    assert!(message.contains("kith init"), "{message}");
+
+    // Reading an empty home either shows an empty timeline or says to run
+    // `kith init`; it must not crash or print garbage.
+    let args = ["timeline"];
+    let out = kith(home.path(), &args);
+    if out.status.success() {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("Nothing yet"), "{}", describe(&args, &out));
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("kith init"), "{}", describe(&args, &out));
+    }
+}
+
+#[test]
+fn export_and_import_carry_a_followed_feed_to_another_home() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+
+    let a_id = str_of(&init(a.path(), "Ada"), "account").to_owned();
+    let image = files.path().join("photo.png");
+    std::fs::write(&image, b"\x89PNG\r\n\x1a\nnot really a picture").unwrap();
+    let image = image.to_str().unwrap();
+    let posted = json(
+        a.path(),
+        &[
+            "post",
+            "The ending surprised me",
+            "--cw",
+            "film",
+            "--image",
+            image,
+        ],
+    );
+    let post_id = str_of(&posted, "id").to_owned();
+
+    init(b.path(), "Bob");
+    json(b.path(), &["follow", &a_id]);
+
+    let bundle = files.path().join("a.bundle");
+    let bundle = bundle.to_str().unwrap();
+    let exported = json(a.path(), &["export", "--out", bundle]);
+    assert!(exported["changes"].as_u64().unwrap() > 0, "{exported:#}");
+    assert_eq!(exported["blobs"], 1, "{exported:#}");
+
+    let imported = json(b.path(), &["import", bundle]);
+    assert!(imported["changes"].as_u64().unwrap() > 0, "{imported:#}");
+    assert_eq!(imported["blobs"], 1, "{imported:#}");
+
+    let tl = timeline(b.path());
+    let found: Vec<&Value> = posts(&tl)
+        .iter()
+        .filter(|p| p["id"] == post_id.as_str())
+        .collect();
+    assert_eq!(found.len(), 1, "A's post is not in B's timeline: {tl:#}");
+    let p = found[0];
+    assert_eq!(str_of(p, "author"), a_id);
+    assert_eq!(str_of(p, "text"), "The ending surprised me");
+    assert_eq!(str_of(p, "cw"), "film");
+    assert_eq!(p["attachments"].as_array().unwrap().len(), 1, "{p:#}");
+
+    let profile = json(b.path(), &["profile", "show", &a_id]);
+    assert_eq!(str_of(&profile, "name"), "Ada", "{profile:#}");
+
+    let again = json(b.path(), &["import", bundle]);
+    assert_eq!(again["changes"], 0, "{again:#}");
+    assert!(again["duplicates"].as_u64().unwrap() > 0, "{again:#}");
+}
+
+#[test]
+fn restore_on_a_second_home_gives_the_same_account_and_both_devices_posts_merge() {
+    let home1 = tempfile::tempdir().unwrap();
+    let home2 = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+
+    let created = init(home1.path(), "Ada");
+    let phrase = format!("{}\n", str_of(&created, "phrase"));
+    let args = ["--json", "restore"];
+    let out = kith_with_stdin(home2.path(), &args, &phrase);
+    let restored = parse_json(&args, &out);
+    assert_eq!(str_of(&restored, "account"), str_of(&created, "account"));
+    assert_ne!(str_of(&restored, "device"), str_of(&created, "device"));
+
+    let p1 = post(home1.path(), "from the laptop");
+    let p2 = post(home2.path(), "from the phone");
+
+    let b1 = files.path().join("1.bundle");
+    let b2 = files.path().join("2.bundle");
+    let (b1, b2) = (b1.to_str().unwrap(), b2.to_str().unwrap());
+    json(home1.path(), &["export", "--out", b1]);
+    json(home2.path(), &["export", "--out", b2]);
+    json(home2.path(), &["import", b1]);
+    json(home1.path(), &["import", b2]);
+
+    let mut ids1 = ids(&timeline(home1.path()));
+    let mut ids2 = ids(&timeline(home2.path()));
+    ids1.sort();
+    ids2.sort();
+    let mut expected = vec![p1, p2];
+    expected.sort();
+    assert_eq!(ids1, expected);
+    assert_eq!(ids2, expected);
+}
+
+#[test]
+fn tampered_bundle_is_rejected_whole_and_nothing_changes() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+
+    let a_id = str_of(&init(a.path(), "Ada"), "account").to_owned();
+    for i in 1..=3 {
+        post(
+            a.path(),
+            &format!("post {i} with a bit of text to fill the bundle"),
+        );
+    }
+    let good = files.path().join("a.bundle");
+    json(a.path(), &["export", "--out", good.to_str().unwrap()]);
+    let bytes = std::fs::read(&good).unwrap();
+    assert!(bytes.len() > 100, "bundle suspiciously small");
+
+    init(b.path(), "Bob");
+    json(b.path(), &["follow", &a_id]);
+    let snapshot = |home: &Path| {
+        (
+            ok(home, &["--json", "timeline"]),
+            ok(home, &["--json", "following"]),
+        )
+    };
+    let before = snapshot(b.path());
+
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 2] ^= 0x01;
+    let flipped_path = files.path().join("flipped.bundle");
+    std::fs::write(&flipped_path, &flipped).unwrap();
+
+    let truncated_path = files.path().join("truncated.bundle");
+    std::fs::write(&truncated_path, &bytes[..bytes.len() / 2]).unwrap();
+
+    let text_path = files.path().join("notes.txt");
+    std::fs::write(&text_path, "Shopping list: eggs, flour, milk.\n").unwrap();
+
+    for (path, extra) in [
+        (&flipped_path, None),
+        (&truncated_path, None),
+        (&text_path, Some("not a kith bundle")),
+    ] {
+        let path = path.to_str().unwrap();
+        let args = ["import", path];
+        let out = kith(b.path(), &args);
+        let stderr = fails(&out, &args).to_lowercase();
+        assert!(stderr.contains("rejected"), "{}", describe(&args, &out));
+        if let Some(extra) = extra {
+            assert!(stderr.contains(extra), "{}", describe(&args, &out));
+        }
+        assert_eq!(
+            snapshot(b.path()),
+            before,
+            "B changed after importing {path}"
+        );
+    }
+
+    // The same check for scripts: a JSON error and still nothing stored.
+    let args = ["--json", "import", flipped_path.to_str().unwrap()];
+    let out = kith(b.path(), &args);
+    let (_code, message) = json_error(&out, &args);
+    assert!(message.contains("rejected"), "{message}");
+    assert_eq!(snapshot(b.path()), before);
+
+    // The intact bundle does change B, so the comparisons above meant something.
+    json(b.path(), &["import", good.to_str().unwrap()]);
+    assert_ne!(snapshot(b.path()).0, before.0);
+}
+
+#[test]
+fn completions_and_help_work() {
+    let home = tempfile::tempdir().unwrap();
+    let completions = ok(home.path(), &["completions", "bash"]);
+    assert!(!completions.trim().is_empty());
+    assert!(completions.contains("kith"));
+
+    let help = ok(home.path(), &["--help"]);
+    assert!(help.contains("Examples"), "{help}");
+}

@@ -1,0 +1,127 @@
+//! Anything altered is rejected, and a rejected batch or bundle stores nothing.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Device, file_digests, fingerprint};
+use kith_core::Envelope;
+use kith_store::Store;
+
+fn seeded_store() -> (tempfile::TempDir, Store, Device) {
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    let (_, mut dev) = Device::new_account();
+    store.add_certificates(&[dev.cert.clone()]).unwrap();
+    store.set_own_account(dev.account).unwrap();
+    let (env, id, body) = dev.post(1_000, "already here", None);
+    store.ingest(vec![env]).unwrap();
+    store.put_bodies(&[(id, body)]).unwrap();
+    (home, store, dev)
+}
+
+#[test]
+fn flipping_any_byte_of_an_envelope_is_rejected_and_stores_nothing() {
+    let (_home, mut store, mut dev) = seeded_store();
+    let (env, _, _) = dev.post(2_000, "a new post", None);
+    let bytes = env.encode();
+    let before = fingerprint(&store);
+    for i in 0..bytes.len() {
+        for bit in [0x01u8, 0x80] {
+            let mut b = bytes.clone();
+            b[i] ^= bit;
+            let accepted = Envelope::decode(&b)
+                .map_err(kith_store::StoreError::from)
+                .and_then(|e| store.ingest(vec![e]));
+            assert!(
+                accepted.is_err(),
+                "envelope with byte {i} xor {bit:#04x} was accepted"
+            );
+        }
+    }
+    assert_eq!(
+        fingerprint(&store),
+        before,
+        "a rejected envelope changed the store"
+    );
+    // The untouched envelope still goes in: nothing above poisoned the store.
+    store
+        .ingest(vec![Envelope::decode(&bytes).unwrap()])
+        .unwrap();
+    assert_eq!(store.timeline(10, None).unwrap().posts.len(), 2);
+}
+
+#[test]
+fn one_bad_envelope_rejects_its_whole_batch() {
+    let (_home, mut store, mut dev) = seeded_store();
+    let (good, _, _) = dev.post(2_000, "good", None);
+    let (mut bad, _, _) = dev.post(3_000, "bad", None);
+    bad.signature[5] ^= 1;
+    let before = fingerprint(&store);
+    let err = store.ingest(vec![good, bad]).unwrap_err();
+    assert!(
+        err.to_string().contains("record 1"),
+        "the error names the bad record: {err}"
+    );
+    assert_eq!(fingerprint(&store), before);
+}
+
+#[test]
+fn change_signed_by_an_uncertified_device_is_rejected() {
+    let (_home, mut store, dev) = seeded_store();
+    // A device with a certificate from a different account key claims this account.
+    let (_, mut intruder) = Device::new_account();
+    intruder.account = dev.account;
+    intruder.doc = kith_core::feed::FeedDoc::new(dev.account);
+    store.add_certificates(&[intruder.cert.clone()]).unwrap();
+    let (env, _, _) = intruder.post(5_000, "forged", None);
+    let before = fingerprint(&store);
+    let err = store.ingest(vec![env]).unwrap_err();
+    assert!(err.to_string().contains("certificate"), "{err}");
+    assert_eq!(fingerprint(&store), before);
+}
+
+#[test]
+fn flipping_any_byte_of_a_bundle_is_rejected_and_leaves_every_file_as_it_was() {
+    let (_src_home, mut src, mut dev) = seeded_store();
+    for t in 2..5 {
+        let (env, id, body) = dev.post(t * 1_000, &format!("post number {t}"), None);
+        src.ingest(vec![env]).unwrap();
+        src.put_bodies(&[(id, body)]).unwrap();
+    }
+    let mut bundle = Vec::new();
+    src.export(&[dev.account], &mut bundle, &mut |_, _| {})
+        .unwrap();
+
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    store.checkpoint().unwrap();
+    let before_files = file_digests(home.path());
+    let before = fingerprint(&store);
+    for i in 0..bundle.len() {
+        let mut b = bundle.clone();
+        b[i] ^= 0x04;
+        assert!(
+            store.import(&b, &mut |_, _| {}).is_err(),
+            "bundle with byte {i} flipped was accepted"
+        );
+    }
+    for cut in [0, 5, 9, bundle.len() / 2, bundle.len() - 1] {
+        let err = store.import(&bundle[..cut], &mut |_, _| {}).unwrap_err();
+        assert!(!err.to_string().is_empty());
+    }
+    let err = store
+        .import(b"just some text, not a bundle", &mut |_, _| {})
+        .unwrap_err();
+    assert!(err.to_string().contains("not a Kith bundle"), "{err}");
+    store.checkpoint().unwrap();
+    assert_eq!(fingerprint(&store), before);
+    assert_eq!(
+        file_digests(home.path()),
+        before_files,
+        "a rejected import changed a store file"
+    );
+    // The intact bundle imports.
+    let report = store.import(&bundle, &mut |_, _| {}).unwrap();
+    assert_eq!(report.changes, 4);
+    assert_eq!(report.bodies, 4);
+}
