@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `name` | string ≤ 64 bytes | no |
 //! | `bio` | string ≤ 1024 bytes | no |
-//! | `avatar` | bytes[32], BLAKE3 of a blob | yes |
+//! | `avatar` | 32 bytes, BLAKE3 of a blob | yes |
 //! | `p/<16 hex>` | bytes, a [`PostRecord`] | no |
 //! | `x/<16 hex>` | timestamp: the post was deleted | no |
 //! | `f/<64 hex account>` | timestamp: following since | yes (unfollow) |
