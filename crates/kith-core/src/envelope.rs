@@ -187,6 +187,17 @@ impl Envelope {
     /// Everything [`Self::verify`] checks except the signature, for callers
     /// that checked signatures in parallel with [`Self::verify_signature`].
     pub fn verify_rest(&self, cert: &DeviceCertificate) -> Result<VerifiedEnvelope> {
+        self.check_certificate(cert)?;
+        let change = self.parse_change()?;
+        Ok(VerifiedEnvelope {
+            envelope: self.clone(),
+            change,
+        })
+    }
+
+    /// Checks that `cert` (already verified) is the referenced certificate
+    /// and certifies this envelope's device for its account.
+    pub fn check_certificate(&self, cert: &DeviceCertificate) -> Result<()> {
         if cert.reference() != self.cert_ref {
             return Err(CoreError::Certificate(
                 "the envelope references another certificate".into(),
@@ -197,6 +208,23 @@ impl Envelope {
                 "the certificate is for another account or device".into(),
             ));
         }
+        Ok(())
+    }
+
+    /// Parses the change: it must be an uncompressed automerge change chunk
+    /// whose actor is this envelope's device. Needs no state, so it can run
+    /// on any thread.
+    pub fn parse_change(&self) -> Result<Change> {
+        // Automerge chunk header: magic [4] | checksum [4] | type u8. Only
+        // uncompressed change chunks (type 1) are accepted, so a small message
+        // can never inflate into a large one, and every implementation agrees
+        // on what the size bound covers.
+        if self.change.get(8) != Some(&CHANGE_CHUNK_TYPE) {
+            return Err(malformed(
+                "automerge change",
+                "only uncompressed change chunks (type 1) are accepted",
+            ));
+        }
         let change = Change::from_bytes(self.change.clone())
             .map_err(|e| malformed("automerge change", e.to_string()))?;
         if change.actor_id().to_bytes() != self.device.0 {
@@ -204,9 +232,6 @@ impl Envelope {
                 "the change's automerge actor is not the signing device".into(),
             ));
         }
-        Ok(VerifiedEnvelope {
-            envelope: self.clone(),
-            change,
-        })
+        Ok(change)
     }
 }

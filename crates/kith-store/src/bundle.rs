@@ -120,7 +120,7 @@ impl Store {
                 }
                 // Changes still waiting for their dependencies.
                 let mut stmt = self.conn.prepare_cached(
-                    "SELECT c.hash, c.bytes FROM unsnapshotted u JOIN changes c ON c.hash = u.hash WHERE u.feed_id = ?1",
+                    "SELECT hash, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1 ORDER BY id",
                 )?;
                 let waiting: Vec<(Vec<u8>, Vec<u8>)> = stmt
                     .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?

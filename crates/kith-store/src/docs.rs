@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::error::{Result, StoreError};
 
 /// How many loaded documents stay in memory.
-const CACHE_CAPACITY: usize = 32;
+const CACHE_CAPACITY: usize = 256;
 /// Compact when a feed has this many changes outside its snapshot…
 const COMPACT_MIN: i64 = 256;
 /// …and they are at least this fraction (1/N) of the snapshot's changes.
@@ -88,9 +88,8 @@ fn load(conn: &Connection, feed: i64, account: AccountId) -> Result<FeedDoc> {
             .map_err(|e| StoreError::CorruptFeed(account.to_string(), e.to_string()))?,
         None => FeedDoc::new(account),
     };
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.bytes FROM unsnapshotted u JOIN changes c ON c.hash = u.hash WHERE u.feed_id = ?1",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM unsnapshotted WHERE feed_id = ?1 ORDER BY id")?;
     let mut changes = Vec::new();
     for bytes in stmt.query_map([feed], |r| r.get::<_, Vec<u8>>(0))? {
         let change = automerge::Change::from_bytes(bytes?)
@@ -117,28 +116,15 @@ pub(crate) fn maybe_compact(conn: &Connection, feed: i64, doc: &FeedDoc) -> Resu
     compact(conn, feed, doc)
 }
 
-/// Writes a new snapshot of `doc` and drops the bytes of the changes it holds.
+/// Writes a new snapshot of `doc` and drops the bytes of the changes it
+/// now holds (those not waiting for dependencies).
 pub(crate) fn compact(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<()> {
-    let hashes: Vec<Vec<u8>> = conn
-        .prepare_cached("SELECT hash FROM unsnapshotted WHERE feed_id = ?1")?
-        .query_map([feed], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut folded = 0i64;
-    let mut clear = conn.prepare_cached("UPDATE changes SET bytes = NULL WHERE hash = ?1")?;
-    let mut drop = conn.prepare_cached("DELETE FROM unsnapshotted WHERE hash = ?1")?;
-    for h in &hashes {
-        let Ok(hash) = automerge::ChangeHash::try_from(h.as_slice()) else {
-            continue;
-        };
-        if doc.has_change(&hash) {
-            clear.execute([h])?;
-            drop.execute([h])?;
-            folded += 1;
-        }
-    }
+    let folded = conn
+        .prepare_cached("DELETE FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 0")?
+        .execute([feed])?;
     conn.execute(
         "UPDATE feeds SET snapshot = ?2, snapshot_changes = snapshot_changes + ?3 WHERE id = ?1",
-        params![feed, doc.save(), folded],
+        params![feed, doc.save(), folded as i64],
     )?;
     Ok(())
 }

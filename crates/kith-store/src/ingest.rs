@@ -28,24 +28,35 @@ pub(crate) struct Checked {
     pub keys: Vec<FeedKey>,
 }
 
-fn verify_signatures(envelopes: &[Envelope]) -> Vec<Result<(), CoreError>> {
-    let threads = std::thread::available_parallelism()
+/// Cores to verify on: all of them, at most 8.
+fn all_cores() -> usize {
+    std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
-        .min(8);
+        .min(8)
+}
+
+/// What can be checked about an envelope without any state: its
+/// signature, its change (uncompressed, actor = device) and the schema of
+/// every operation. Yields the parsed change and the keys it touches.
+type Prechecked = Result<(Change, Vec<FeedKey>), CoreError>;
+
+fn precheck(envelope: &Envelope) -> Prechecked {
+    envelope.verify_signature()?;
+    let change = envelope.parse_change()?;
+    let keys = validate_change(envelope.account, &change)?;
+    Ok((change, keys))
+}
+
+/// Runs [`precheck`] over `envelopes` on up to `threads` threads.
+fn precheck_all(envelopes: &[Envelope], threads: usize) -> Vec<Prechecked> {
     if envelopes.len() < 64 || threads == 1 {
-        return envelopes.iter().map(Envelope::verify_signature).collect();
+        return envelopes.iter().map(precheck).collect();
     }
     let chunk = envelopes.len().div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = envelopes
             .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(Envelope::verify_signature)
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| s.spawn(move || part.iter().map(precheck).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
@@ -78,8 +89,20 @@ pub(crate) fn check(
     extra_certs: &HashMap<Hash, DeviceCertificate>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Vec<Checked>> {
+    let sigs = precheck_all(&envelopes, all_cores());
+    check_verified(conn, envelopes, sigs, extra_certs, progress)
+}
+
+/// [`check`] for envelopes whose signatures were already checked (`sigs`,
+/// one result per envelope).
+fn check_verified(
+    conn: &Connection,
+    envelopes: Vec<Envelope>,
+    sigs: Vec<Prechecked>,
+    extra_certs: &HashMap<Hash, DeviceCertificate>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Vec<Checked>> {
     let total = envelopes.len() as u64;
-    let sigs = verify_signatures(&envelopes);
     let mut certs: HashMap<Hash, DeviceCertificate> = HashMap::new();
     let mut out = Vec::with_capacity(envelopes.len());
     for (index, (envelope, sig)) in envelopes.into_iter().zip(sigs).enumerate() {
@@ -87,12 +110,12 @@ pub(crate) fn check(
             index,
             source: Box::new(e),
         };
-        sig.map_err(|e| reject(e.into()))?;
+        let (change, keys) = sig.map_err(|e| reject(e.into()))?;
         let cert = if let Some(c) = extra_certs
             .get(&envelope.cert_ref)
             .or_else(|| certs.get(&envelope.cert_ref))
         {
-            c.clone()
+            c
         } else {
             let c = stored_certificate(conn, &envelope.cert_ref)?.ok_or_else(|| {
                 reject(StoreError::UnknownCertificate {
@@ -100,15 +123,14 @@ pub(crate) fn check(
                     reference: hex::encode(envelope.cert_ref),
                 })
             })?;
-            certs.insert(envelope.cert_ref, c.clone());
-            c
+            certs.entry(envelope.cert_ref).or_insert(c)
         };
-        let verified = envelope.verify_rest(&cert).map_err(|e| reject(e.into()))?;
-        let keys = validate_change(verified.envelope.account, &verified.change)
+        envelope
+            .check_certificate(cert)
             .map_err(|e| reject(e.into()))?;
         out.push(Checked {
-            envelope: verified.envelope,
-            change: verified.change,
+            envelope,
+            change,
             keys,
         });
         if index % 1024 == 0 {
@@ -153,6 +175,7 @@ pub(crate) fn apply_checked(
     purged: &mut Purged,
 ) -> Result<IngestReport> {
     let mut report = IngestReport::default();
+    let mut cert_ids: HashMap<Hash, i64> = HashMap::new();
     let mut by_feed: Vec<(AccountId, Vec<Checked>)> = Vec::new();
     for c in checked {
         match by_feed.iter_mut().find(|(a, _)| *a == c.envelope.account) {
@@ -164,36 +187,43 @@ pub(crate) fn apply_checked(
         let feed = docs::feed_id(conn, account)?;
         let mut doc = docs.take(conn, feed, account)?;
         // Changes stored earlier but still waiting for their dependencies.
-        let waiting: Vec<Vec<u8>> = conn
-            .prepare_cached("SELECT c.bytes FROM unsnapshotted u JOIN changes c ON c.hash = u.hash WHERE u.feed_id = ?1")?
-            .query_map([feed], |r| r.get::<_, Vec<u8>>(0))?
-            .filter_map(std::result::Result::ok)
-            .filter(|b| Change::from_bytes(b.clone()).is_ok_and(|c| !doc.has_change(&c.hash())))
-            .collect();
+        let waiting: Vec<(i64, Vec<u8>)> = conn
+            .prepare_cached(
+                "SELECT id, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1",
+            )?
+            .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut keys: BTreeSet<FeedKey> = BTreeSet::new();
         let mut changes = Vec::with_capacity(items.len());
-        let mut exists = conn.prepare_cached("SELECT 1 FROM changes WHERE hash = ?1")?;
-        let mut cert_id = conn.prepare_cached("SELECT id FROM certs WHERE ref = ?1")?;
+        let mut rows = Vec::with_capacity(items.len());
         let mut insert = conn.prepare_cached(
-            "INSERT INTO changes(hash, feed_id, cert_id, signature, bytes) VALUES(?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR IGNORE INTO changes(hash, feed_id, cert_id, signature) VALUES(?1, ?2, ?3, ?4)",
         )?;
-        let mut unsnap =
-            conn.prepare_cached("INSERT INTO unsnapshotted(hash, feed_id) VALUES(?1, ?2)")?;
+        let mut unsnap = conn
+            .prepare_cached("INSERT INTO unsnapshotted(hash, feed_id, bytes) VALUES(?1, ?2, ?3)")?;
         for c in items {
             let hash = c.change.hash();
-            if exists.exists([hash.0.as_slice()])? {
-                report.duplicates += 1;
-                continue;
-            }
-            let cert: i64 = cert_id.query_row([c.envelope.cert_ref.as_slice()], |r| r.get(0))?;
-            insert.execute(params![
+            let cert = if let Some(id) = cert_ids.get(&c.envelope.cert_ref) {
+                *id
+            } else {
+                let id: i64 = conn
+                    .prepare_cached("SELECT id FROM certs WHERE ref = ?1")?
+                    .query_row([c.envelope.cert_ref.as_slice()], |r| r.get(0))?;
+                cert_ids.insert(c.envelope.cert_ref, id);
+                id
+            };
+            if insert.execute(params![
                 hash.0.as_slice(),
                 feed,
                 cert,
-                c.envelope.signature.as_slice(),
-                c.envelope.change
-            ])?;
-            unsnap.execute(params![hash.0.as_slice(), feed])?;
+                c.envelope.signature.as_slice()
+            ])? == 0
+            {
+                report.duplicates += 1;
+                continue;
+            }
+            unsnap.execute(params![hash.0.as_slice(), feed, c.envelope.change])?;
+            rows.push((conn.last_insert_rowid(), hash));
             keys.extend(c.keys);
             changes.push(c.change);
             report.accepted += 1;
@@ -202,17 +232,38 @@ pub(crate) fn apply_checked(
             docs.put(feed, doc);
             continue;
         }
+        let t_apply = std::time::Instant::now();
         doc.apply(changes)?;
-        for bytes in waiting {
-            if let Ok(change) = Change::from_bytes(bytes)
-                && doc.has_change(&change.hash())
-                && let Ok(k) = validate_change(account, &change)
-            {
-                keys.extend(k);
+        let apply_us = t_apply.elapsed().as_micros() as u64;
+        let mut mark =
+            conn.prepare_cached("UPDATE unsnapshotted SET waiting = ?2 WHERE id = ?1")?;
+        for (row, hash) in &rows {
+            if !doc.has_change(hash) {
+                mark.execute(params![row, 1])?;
             }
         }
+        for (row, bytes) in waiting {
+            let Ok(change) = Change::from_bytes(bytes) else {
+                continue;
+            };
+            if doc.has_change(&change.hash()) {
+                mark.execute(params![row, 0])?;
+                if let Ok(k) = validate_change(account, &change) {
+                    keys.extend(k);
+                }
+            }
+        }
+        let t_mat = std::time::Instant::now();
         materialize::apply(conn, feed, own, &doc, &keys, purged)?;
+        let mat_us = t_mat.elapsed().as_micros() as u64;
         docs::maybe_compact(conn, feed, &doc)?;
+        tracing::trace!(
+            feed,
+            apply_us,
+            mat_us,
+            compact_us = t_mat.elapsed().as_micros() as u64 - mat_us,
+            "feed batch"
+        );
         docs.put(feed, doc);
     }
     Ok(report)
@@ -267,8 +318,53 @@ impl Store {
     /// Verifies a batch of envelopes and stores it: all of it, or, if any
     /// envelope fails a check, none of it.
     pub fn ingest(&mut self, envelopes: Vec<Envelope>) -> Result<IngestReport> {
+        let start = std::time::Instant::now();
+        let n = envelopes.len();
         let checked = check(&self.conn, envelopes, &HashMap::new(), &mut |_, _| {})?;
-        self.commit_checked(checked, &[])
+        let verified = start.elapsed();
+        let report = self.commit_checked(checked, &[])?;
+        tracing::debug!(
+            n,
+            verify_ms = verified.as_millis() as u64,
+            commit_ms = start.elapsed().saturating_sub(verified).as_millis() as u64,
+            "ingested"
+        );
+        Ok(report)
+    }
+
+    /// Ingests a stream of batches, verifying the signatures of the next
+    /// batch on other threads while the current one is written. Each batch
+    /// is stored whole or not at all; the first rejected batch stops the
+    /// stream and its error is returned (earlier batches stay stored).
+    pub fn ingest_stream<I>(&mut self, batches: I) -> Result<IngestReport>
+    where
+        I: IntoIterator<Item = Vec<Envelope>>,
+        I::IntoIter: Send,
+    {
+        type Verified = (Vec<Envelope>, Vec<Prechecked>);
+        let batches = batches.into_iter();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Verified>(1);
+        std::thread::scope(|scope| {
+            // The writer keeps one core busy; verification gets the others.
+            let threads = all_cores().saturating_sub(1).max(1);
+            scope.spawn(move || {
+                for batch in batches {
+                    let sigs = precheck_all(&batch, threads);
+                    if tx.send((batch, sigs)).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut total = IngestReport::default();
+            for (batch, sigs) in rx {
+                let checked =
+                    check_verified(&self.conn, batch, sigs, &HashMap::new(), &mut |_, _| {})?;
+                let r = self.commit_checked(checked, &[])?;
+                total.accepted += r.accepted;
+                total.duplicates += r.duplicates;
+            }
+            Ok(total)
+        })
     }
 
     pub(crate) fn commit_checked(

@@ -26,21 +26,25 @@ pub const MIGRATIONS: &[&str] = &[
         device BLOB NOT NULL,
         cert BLOB NOT NULL
     );
-    -- One row per verified change. `bytes` is dropped once the feed's
-    -- snapshot holds the change: automerge regenerates identical bytes.
+    -- One row per verified change: what is needed to rebuild its signed
+    -- envelope from the feed's snapshot (automerge regenerates identical bytes).
     CREATE TABLE changes(
         hash BLOB PRIMARY KEY,
         feed_id INTEGER NOT NULL,
         cert_id INTEGER NOT NULL,
-        signature BLOB NOT NULL,
-        bytes BLOB
+        signature BLOB NOT NULL
     ) WITHOUT ROWID;
-    -- Changes not yet in their feed's snapshot (incremental, or waiting for dependencies).
+    -- The bytes of changes not yet in their feed's snapshot, appended in
+    -- arrival order and deleted when a snapshot takes them in; `waiting` = 1
+    -- while the document cannot apply one for lack of its dependencies.
     CREATE TABLE unsnapshotted(
-        hash BLOB PRIMARY KEY,
-        feed_id INTEGER NOT NULL
-    ) WITHOUT ROWID;
-    CREATE INDEX unsnapshotted_feed ON unsnapshotted(feed_id);
+        id INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL,
+        feed_id INTEGER NOT NULL,
+        waiting INTEGER NOT NULL DEFAULT 0,
+        bytes BLOB NOT NULL
+    );
+    CREATE INDEX unsnapshotted_feed ON unsnapshotted(feed_id, waiting);
     CREATE TABLE posts(
         id INTEGER PRIMARY KEY,
         feed_id INTEGER NOT NULL REFERENCES feeds(id),
