@@ -1,0 +1,115 @@
+//! The node API end to end, on real files.
+#![allow(clippy::unwrap_used)]
+
+use kith_node::{NewPost, Node, NodeError};
+
+fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files_containing(&p, needle));
+        } else if std::fs::read(&p)
+            .unwrap()
+            .windows(needle.len())
+            .any(|w| w == needle)
+        {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn deleting_a_post_erases_its_text_and_image_from_every_file_of_the_home() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(Some("Ada"), "pw").unwrap();
+    let image = b"PNG-ish bytes with a unique marker qwertzuiopmarker".to_vec();
+    let id = node
+        .post(NewPost {
+            text: Some("lettre secrète xylophonique".into()),
+            cw: Some("avertissement-unique".into()),
+            images: vec![image.clone()],
+            ..NewPost::default()
+        })
+        .unwrap();
+    node.post(NewPost {
+        text: Some("stays".into()),
+        ..NewPost::default()
+    })
+    .unwrap();
+    node.store().checkpoint().unwrap();
+    for needle in ["xylophonique", "avertissement-unique", "qwertzuiopmarker"] {
+        assert!(
+            !files_containing(home.path(), needle.as_bytes()).is_empty(),
+            "{needle} should be stored before the delete"
+        );
+    }
+    node.delete(&id).unwrap();
+    for needle in ["xylophonique", "avertissement-unique", "qwertzuiopmarker"] {
+        let found = files_containing(home.path(), needle.as_bytes());
+        assert!(
+            found.is_empty(),
+            "`{needle}` survived the delete in {found:?}"
+        );
+    }
+    let tl = node.timeline(10, None).unwrap();
+    assert_eq!(tl.posts.len(), 1);
+    assert_eq!(tl.posts[0].text.as_deref(), Some("stays"));
+}
+
+#[test]
+fn restore_gives_the_same_account_with_a_new_device_and_keys_need_the_passphrase() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let mut first = Node::open(a.path()).unwrap();
+    let created = first.init(None, "one").unwrap();
+    let mut second = Node::open(b.path()).unwrap();
+    let restored = second.restore(&created.phrase, "two").unwrap();
+    assert_eq!(restored.account, created.account);
+    assert_ne!(restored.device, created.device);
+
+    let mut reopened = Node::open(b.path()).unwrap();
+    assert!(matches!(
+        reopened.unlock("one"),
+        Err(NodeError::WrongPassphrase(_))
+    ));
+    assert!(matches!(
+        reopened.post(NewPost {
+            text: Some("x".into()),
+            ..NewPost::default()
+        }),
+        Err(NodeError::Invalid(_))
+    ));
+    reopened.unlock("two").unwrap();
+    reopened
+        .post(NewPost {
+            text: Some("from the second device".into()),
+            ..NewPost::default()
+        })
+        .unwrap();
+    assert!(matches!(
+        Node::open(a.path()).unwrap().init(None, "x"),
+        Err(NodeError::AlreadyInitialized(..))
+    ));
+}
+
+#[test]
+fn another_accounts_post_cannot_be_edited_or_deleted() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let mut ada = Node::open(a.path()).unwrap();
+    ada.init(Some("Ada"), "pw").unwrap();
+    let id = ada
+        .post(NewPost {
+            text: Some("mine".into()),
+            ..NewPost::default()
+        })
+        .unwrap();
+    let mut bob = Node::open(b.path()).unwrap();
+    bob.init(Some("Bob"), "pw").unwrap();
+    let err = bob.delete(&id).unwrap_err().to_string();
+    assert!(err.contains("another account"), "{err}");
+    assert!(bob.edit(&id, "hijacked").is_err());
+}
