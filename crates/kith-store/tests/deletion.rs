@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Device, files_containing};
+use common::{files_containing, own_store};
 use kith_store::Store;
 
 const SECRET: &str = "zyxwvutsrq marmelade-confidentielle";
@@ -19,11 +19,7 @@ fn assert_absent(dir: &std::path::Path, needle: &str) {
 
 #[test]
 fn deleted_post_text_is_absent_from_every_store_file() {
-    let home = tempfile::tempdir().unwrap();
-    let mut store = Store::open(home.path()).unwrap();
-    let (_, mut dev) = Device::new_account();
-    store.add_certificates(&[dev.cert.clone()]).unwrap();
-    store.set_own_account(dev.account).unwrap();
+    let (home, mut store, mut dev) = own_store();
     let (env, id, body) = dev.post(1_000, SECRET, None);
     let (other, other_id, other_body) = dev.post(2_000, "ordinary words stay", None);
     store.ingest(vec![env, other]).unwrap();
@@ -55,11 +51,7 @@ fn deleted_post_text_is_absent_from_every_store_file() {
 
 #[test]
 fn edited_away_text_is_absent_from_every_store_file() {
-    let home = tempfile::tempdir().unwrap();
-    let mut store = Store::open(home.path()).unwrap();
-    let (_, mut dev) = Device::new_account();
-    store.add_certificates(&[dev.cert.clone()]).unwrap();
-    store.set_own_account(dev.account).unwrap();
+    let (home, mut store, mut dev) = own_store();
     let (env, id, body) = dev.post(1_000, SECRET, None);
     store.ingest(vec![env]).unwrap();
     store.put_bodies(&[(id, body)]).unwrap();
@@ -75,12 +67,8 @@ fn edited_away_text_is_absent_from_every_store_file() {
 
 #[test]
 fn deletion_reaches_an_importing_home_and_erases_the_text_there() {
-    let author_home = tempfile::tempdir().unwrap();
+    let (_author_home, mut author, mut dev) = own_store();
     let reader_home = tempfile::tempdir().unwrap();
-    let mut author = Store::open(author_home.path()).unwrap();
-    let (_, mut dev) = Device::new_account();
-    author.add_certificates(&[dev.cert.clone()]).unwrap();
-    author.set_own_account(dev.account).unwrap();
     let (env, id, body) = dev.post(1_000, SECRET, None);
     author.ingest(vec![env]).unwrap();
     author.put_bodies(&[(id, body)]).unwrap();

@@ -3,16 +3,12 @@
 
 mod common;
 
-use common::{Device, file_digests, fingerprint};
+use common::{Device, file_digests, fingerprint, own_store};
 use kith_core::Envelope;
 use kith_store::Store;
 
 fn seeded_store() -> (tempfile::TempDir, Store, Device) {
-    let home = tempfile::tempdir().unwrap();
-    let mut store = Store::open(home.path()).unwrap();
-    let (_, mut dev) = Device::new_account();
-    store.add_certificates(&[dev.cert.clone()]).unwrap();
-    store.set_own_account(dev.account).unwrap();
+    let (home, mut store, mut dev) = own_store();
     let (env, id, body) = dev.post(1_000, "already here", None);
     store.ingest(vec![env]).unwrap();
     store.put_bodies(&[(id, body)]).unwrap();

@@ -167,3 +167,15 @@ pub fn file_digests(dir: &Path) -> Vec<(String, String)> {
     v.sort();
     v
 }
+
+/// A fresh home whose store belongs to a new account, with that account's device.
+pub fn own_store() -> (tempfile::TempDir, Store, Device) {
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    let (_, dev) = Device::new_account();
+    store
+        .add_certificates(std::slice::from_ref(&dev.cert))
+        .unwrap();
+    store.set_own_account(dev.account).unwrap();
+    (home, store, dev)
+}
