@@ -47,6 +47,58 @@ const WORDS: &[&str] = &[
     "orange",
 ];
 
+/// A vocabulary of `n` words: the common words above, then made-up ones,
+/// drawn with a Zipf-like law (rank r has weight 1/r) as in real text.
+struct Vocabulary {
+    words: Vec<String>,
+    cumulative: Vec<f64>,
+}
+
+impl Vocabulary {
+    fn new(n: usize) -> Self {
+        const SYLLABLES: &[&str] = &[
+            "ka", "lo", "mé", "ri", "tan", "vu", "sé", "bo", "nir", "cha", "pé", "dol",
+        ];
+        let mut words: Vec<String> = WORDS.iter().map(|w| (*w).to_owned()).collect();
+        let mut i = 0usize;
+        while words.len() < n {
+            let mut w = String::new();
+            let mut k = i;
+            loop {
+                w.push_str(SYLLABLES[k % SYLLABLES.len()]);
+                k /= SYLLABLES.len();
+                if k == 0 {
+                    break;
+                }
+            }
+            w.push_str(SYLLABLES[i % 7]);
+            words.push(w);
+            i += 1;
+        }
+        let mut total = 0.0;
+        let cumulative = (1..=words.len())
+            .map(|r| {
+                total += 1.0 / r as f64;
+                total
+            })
+            .collect();
+        Self { words, cumulative }
+    }
+
+    fn pick(&self, rng: &mut impl Rng) -> &str {
+        let total = self.cumulative.last().copied().unwrap_or(1.0);
+        let x = rng.r#gen::<f64>() * total;
+        let i = self
+            .cumulative
+            .partition_point(|c| *c < x)
+            .min(self.words.len() - 1);
+        &self.words[i]
+    }
+}
+
+/// Distinct words in generated posts.
+const VOCABULARY: usize = 20_000;
+
 /// One author with keys and a feed document, for generating signed changes.
 struct Author {
     account: AccountId,
@@ -72,13 +124,12 @@ impl Author {
     fn post(
         &mut self,
         rng: &mut impl Rng,
+        vocabulary: &Vocabulary,
         t: i64,
         reply_to: Option<PostId>,
     ) -> anyhow::Result<(Envelope, PostId, Vec<u8>)> {
         let n = rng.gen_range(8..40);
-        let text: Vec<&str> = (0..n)
-            .map(|_| WORDS[rng.gen_range(0..WORDS.len())])
-            .collect();
+        let text: Vec<&str> = (0..n).map(|_| vocabulary.pick(rng)).collect();
         let body = Body::new(&text.join(" "), None)?;
         let mut local = [0u8; 8];
         rng.fill(&mut local);
@@ -123,6 +174,7 @@ type Generated = (
 /// Signed post changes from `authors` authors, `n` in all, interleaved in time.
 fn generate(n: u64, authors: usize, seed: u64) -> anyhow::Result<Generated> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let vocabulary = Vocabulary::new(VOCABULARY);
     let mut people: Vec<Author> = (0..authors).map(|_| Author::new()).collect();
     let mut envs = Vec::with_capacity(n as usize);
     let mut bodies = Vec::with_capacity(n as usize);
@@ -131,8 +183,12 @@ fn generate(n: u64, authors: usize, seed: u64) -> anyhow::Result<Generated> {
         let who = (i as usize) % authors;
         let reply =
             (i % 5 == 0 && !recent.is_empty()).then(|| recent[rng.gen_range(0..recent.len())]);
-        let (env, id, body) =
-            people[who].post(&mut rng, 1_700_000_000_000 + i as i64 * 1000, reply)?;
+        let (env, id, body) = people[who].post(
+            &mut rng,
+            &vocabulary,
+            1_700_000_000_000 + i as i64 * 1000,
+            reply,
+        )?;
         if recent.len() < 1000 {
             recent.push(id);
         } else {
@@ -300,10 +356,14 @@ fn query(n: u64) -> anyhow::Result<serde_json::Value> {
         ));
     }
     store.ingest(follow_envs)?;
+    // Arrive grouped by feed, as bundles and per-feed sync deliver them.
+    let mut envs = envs;
+    envs.sort_by_key(|e| e.account);
     eprintln!("ingesting…");
     let ingest_time = ingest_all(&mut store, &certs, envs, &bodies, 5000)?;
     store.checkpoint()?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let vocabulary = Vocabulary::new(VOCABULARY);
     let mut first = Vec::new();
     let mut deep = Vec::new();
     let mut cursors = Vec::new();
@@ -331,11 +391,16 @@ fn query(n: u64) -> anyhow::Result<serde_json::Value> {
     }
     let mut fts = Vec::new();
     for _ in 0..2000 {
-        let q = format!(
-            "{} {}",
-            WORDS[rng.gen_range(0..WORDS.len())],
-            WORDS[rng.gen_range(0..WORDS.len())]
-        );
+        // One or two words drawn like the text: mostly common words, some rare.
+        let q = if rng.gen_bool(0.5) {
+            vocabulary.pick(&mut rng).to_owned()
+        } else {
+            format!(
+                "{} {}",
+                vocabulary.pick(&mut rng),
+                vocabulary.pick(&mut rng)
+            )
+        };
         let t = Instant::now();
         store.search(&q, 20)?;
         fts.push(t.elapsed());

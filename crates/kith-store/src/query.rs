@@ -306,8 +306,10 @@ impl Store {
         Ok(Page { posts, next: None })
     }
 
-    /// Full-text search over every post held, best match first. Words are
-    /// matched whole, ignoring case and accents; every word must appear.
+    /// Full-text search over every post held, most recently stored first
+    /// (FTS5 walks its index backwards and stops at `limit`, so a common
+    /// word costs no more than a rare one). Words are matched whole,
+    /// ignoring case and accents; every word must appear.
     pub fn search(&self, query: &str, limit: usize) -> Result<Page> {
         let words: Vec<String> = query
             .split_whitespace()
@@ -321,7 +323,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT {POST_COLUMNS} FROM posts_fts s JOIN posts p ON p.id = s.rowid JOIN feeds f ON f.id = p.feed_id
-             WHERE posts_fts MATCH ?1 AND p.deleted = 0 ORDER BY s.rank LIMIT ?2"
+             WHERE posts_fts MATCH ?1 AND p.deleted = 0 ORDER BY s.rowid DESC LIMIT ?2"
         );
         let posts = self
             .conn
