@@ -47,7 +47,6 @@ fn rejected(index: usize, e: impl Into<StoreError>) -> StoreError {
 }
 
 impl Store {
-    #[allow(clippy::too_many_lines, reason = "one linear pass over a feed's parts")]
     /// Writes the given feeds (certificates, signed changes, current post
     /// bodies and referenced blobs) as a bundle.
     pub fn export<W: Write>(
@@ -68,74 +67,15 @@ impl Store {
                 return Err(StoreError::NotFound(format!("feed of {account}")));
             };
             report.feeds += 1;
-            let mut certs: HashMap<i64, (Hash, DeviceCertificate)> = HashMap::new();
-            {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached("SELECT id, cert FROM certs WHERE feed_id = ?1 ORDER BY id")?;
-                let rows = stmt.query_map([feed], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-                })?;
-                for row in rows {
-                    let (id, bytes) = row?;
-                    let cert = DeviceCertificate::decode(&bytes)?;
-                    w.record(RecordKind::Certificate, &bytes).map_err(io)?;
-                    certs.insert(id, (cert.reference(), cert));
-                }
+            let signed = self.signed_changes(*account, &[])?;
+            for cert in &signed.certificates {
+                w.record(RecordKind::Certificate, &cert.encode())
+                    .map_err(io)?;
             }
-            let doc = self.docs.take(&self.conn, feed, *account)?;
-            let result = (|| -> Result<()> {
-                let mut sig = self
-                    .conn
-                    .prepare_cached("SELECT cert_id, signature FROM changes WHERE hash = ?1")?;
-                let mut write_change = |bytes: Vec<u8>, hash: &[u8]| -> Result<()> {
-                    let (cert_id, signature): (i64, Vec<u8>) =
-                        sig.query_row([hash], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                    let (cert_ref, cert) = certs.get(&cert_id).ok_or_else(|| {
-                        StoreError::CorruptFeed(
-                            account.to_string(),
-                            "a change's certificate is missing".into(),
-                        )
-                    })?;
-                    let signature: [u8; 64] = signature.try_into().map_err(|_| {
-                        StoreError::CorruptFeed(
-                            account.to_string(),
-                            "a stored signature is damaged".into(),
-                        )
-                    })?;
-                    let env = Envelope {
-                        account: *account,
-                        device: cert.device,
-                        cert_ref: *cert_ref,
-                        change: bytes,
-                        signature,
-                    };
-                    w.record(RecordKind::Envelope, &env.encode()).map_err(io)?;
-                    report.changes += 1;
-                    Ok(())
-                };
-                // Changes held by the document, in causal order, regenerated from the snapshot.
-                for change in doc.doc().get_changes(&[]) {
-                    write_change(change.raw_bytes().to_vec(), change.hash().0.as_slice())?;
-                }
-                // Changes still waiting for their dependencies.
-                let mut stmt = self.conn.prepare_cached(
-                    "SELECT hash, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1 ORDER BY id",
-                )?;
-                let waiting: Vec<(Vec<u8>, Vec<u8>)> = stmt
-                    .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
-                for (hash, bytes) in waiting {
-                    if automerge::ChangeHash::try_from(hash.as_slice())
-                        .is_ok_and(|h| !doc.has_change(&h))
-                    {
-                        write_change(bytes, &hash)?;
-                    }
-                }
-                Ok(())
-            })();
-            self.docs.put(feed, doc);
-            result?;
+            for env in &signed.envelopes {
+                w.record(RecordKind::Envelope, &env.encode()).map_err(io)?;
+            }
+            report.changes += signed.envelopes.len();
             let mut blobs: BTreeSet<Hash> = BTreeSet::new();
             {
                 let mut stmt = self.conn.prepare_cached(

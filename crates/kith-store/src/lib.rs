@@ -16,6 +16,7 @@ mod materialize;
 mod query;
 mod schema;
 mod secure;
+mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,7 @@ pub use error::{Result, StoreError};
 pub use ingest::IngestReport;
 pub use query::{Cursor, Page, PostView, ProfileView};
 pub use schema::{LATEST_VERSION, MIGRATIONS};
+pub use sync::SignedChanges;
 
 /// File name of the database inside a home directory.
 pub const DB_FILE: &str = "kith.db";

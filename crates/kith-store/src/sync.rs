@@ -1,0 +1,165 @@
+//! What a peer needs to catch up on a feed: its heads, the signed changes
+//! it lacks, and the bodies of the posts those changes touch. Used by bundle
+//! export (everything) and by replication (only what is missing).
+
+use std::collections::HashMap;
+
+use automerge::ChangeHash;
+use kith_core::feed::{FeedKey, validate_change};
+use kith_core::{AccountId, DeviceCertificate, Envelope, Hash, PostId};
+
+use crate::error::{Result, StoreError};
+use crate::{Store, docs};
+
+/// A feed's signed changes for a peer, with the certificates they reference.
+#[derive(Debug, Clone, Default)]
+pub struct SignedChanges {
+    /// Every certificate of the feed's devices that the store holds.
+    pub certificates: Vec<DeviceCertificate>,
+    /// Envelopes in causal order (each after the changes it depends on),
+    /// then those still waiting for their dependencies.
+    pub envelopes: Vec<Envelope>,
+}
+
+impl Store {
+    /// The heads of `account`'s feed, or `None` if the store holds no
+    /// change of it.
+    pub fn feed_heads(&mut self, account: AccountId) -> Result<Option<Vec<ChangeHash>>> {
+        let Some(feed) = docs::find_feed(&self.conn, account)? else {
+            return Ok(None);
+        };
+        let doc = self.docs.take(&self.conn, feed, account)?;
+        let heads = doc.heads();
+        self.docs.put(feed, doc);
+        Ok((!heads.is_empty()).then_some(heads))
+    }
+
+    /// The signed changes of `account`'s feed that a peer whose heads are
+    /// `have` lacks (`have` empty: all of them). Heads the store does not
+    /// know are ignored, so at worst a peer receives changes twice, which
+    /// ingest counts as duplicates. Envelopes are rebuilt from the feed's
+    /// snapshot and the stored signatures.
+    pub fn signed_changes(
+        &mut self,
+        account: AccountId,
+        have: &[ChangeHash],
+    ) -> Result<SignedChanges> {
+        let Some(feed) = docs::find_feed(&self.conn, account)? else {
+            return Err(StoreError::NotFound(format!("feed of {account}")));
+        };
+        let mut certs: HashMap<i64, (Hash, DeviceCertificate)> = HashMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id, cert FROM certs WHERE feed_id = ?1 ORDER BY id")?;
+            for row in stmt.query_map([feed], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })? {
+                let (id, bytes) = row?;
+                let cert = DeviceCertificate::decode(&bytes)?;
+                certs.insert(id, (cert.reference(), cert));
+            }
+        }
+        let doc = self.docs.take(&self.conn, feed, account)?;
+        let result = (|| -> Result<Vec<Envelope>> {
+            let corrupt = |why: &str| StoreError::CorruptFeed(account.to_string(), why.into());
+            let mut sig = self
+                .conn
+                .prepare_cached("SELECT cert_id, signature FROM changes WHERE hash = ?1")?;
+            let mut seal = |bytes: Vec<u8>, hash: &[u8]| -> Result<Envelope> {
+                let (cert_id, signature): (i64, Vec<u8>) =
+                    sig.query_row([hash], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let (cert_ref, cert) = certs
+                    .get(&cert_id)
+                    .ok_or_else(|| corrupt("a change's certificate is missing"))?;
+                let signature: [u8; 64] = signature
+                    .try_into()
+                    .map_err(|_| corrupt("a stored signature is damaged"))?;
+                Ok(Envelope {
+                    account,
+                    device: cert.device,
+                    cert_ref: *cert_ref,
+                    change: bytes,
+                    signature,
+                })
+            };
+            let known: Vec<ChangeHash> =
+                have.iter().filter(|h| doc.has_change(h)).copied().collect();
+            let mut out = Vec::new();
+            for change in doc.doc().get_changes(&known) {
+                out.push(seal(
+                    change.raw_bytes().to_vec(),
+                    change.hash().0.as_slice(),
+                )?);
+            }
+            let waiting: Vec<(Vec<u8>, Vec<u8>)> = self
+                .conn
+                .prepare_cached("SELECT hash, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1 ORDER BY id")?
+                .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (hash, bytes) in waiting {
+                if ChangeHash::try_from(hash.as_slice()).is_ok_and(|h| !doc.has_change(&h)) {
+                    out.push(seal(bytes, &hash)?);
+                }
+            }
+            Ok(out)
+        })();
+        self.docs.put(feed, doc);
+        let mut certificates: Vec<(i64, DeviceCertificate)> =
+            certs.into_iter().map(|(id, (_, c))| (id, c)).collect();
+        certificates.sort_by_key(|(id, _)| *id);
+        Ok(SignedChanges {
+            certificates: certificates.into_iter().map(|(_, c)| c).collect(),
+            envelopes: result?,
+        })
+    }
+
+    /// The current bodies of the live posts that `envelopes` write, for a
+    /// peer that receives those envelopes.
+    pub fn bodies_for(&self, envelopes: &[Envelope]) -> Result<Vec<(PostId, Vec<u8>)>> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for env in envelopes {
+            let Ok(change) = automerge::Change::from_bytes(env.change.clone()) else {
+                continue;
+            };
+            let Ok(keys) = validate_change(env.account, &change) else {
+                continue;
+            };
+            for key in keys {
+                if let FeedKey::Post(local) = key {
+                    let post = PostId {
+                        author: env.account,
+                        local,
+                    };
+                    if seen.insert(post)
+                        && let Some(body) = self.body(&post)?
+                    {
+                        out.push((post, body));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stored body of a live post, if the store has it.
+    pub fn body(&self, post: &PostId) -> Result<Option<Vec<u8>>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT p.body FROM posts p JOIN feeds f ON f.id = p.feed_id
+                 WHERE f.account = ?1 AND p.local = ?2 AND p.deleted = 0",
+            )?
+            .query_row(
+                rusqlite::params![
+                    post.author.as_bytes().as_slice(),
+                    i64::from_be_bytes(post.local)
+                ],
+                |r| r.get::<_, Option<Vec<u8>>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+}

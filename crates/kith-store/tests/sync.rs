@@ -1,0 +1,86 @@
+//! Catching a peer up sends exactly the changes it lacks, and both ends
+//! then hold the same feed.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::own_store;
+use kith_store::Store;
+
+#[test]
+fn a_peer_behind_by_eleven_changes_gets_exactly_those_eleven_and_converges() {
+    let (_a_home, mut author, mut dev) = own_store();
+    let mut first = None;
+    for t in 1..=200 {
+        let (env, id, body) = dev.post(t * 1_000, &format!("post {t}"), None);
+        author.ingest(vec![env]).unwrap();
+        author.put_bodies(&[(id, body)]).unwrap();
+        first.get_or_insert(id);
+    }
+    let mut bundle = Vec::new();
+    author
+        .export(&[dev.account], &mut bundle, &mut |_, _| {})
+        .unwrap();
+    let reader_home = tempfile::tempdir().unwrap();
+    let mut reader = Store::open(reader_home.path()).unwrap();
+    reader.import(&bundle, &mut |_, _| {}).unwrap();
+    assert_eq!(
+        reader.feed_heads(dev.account).unwrap(),
+        author.feed_heads(dev.account).unwrap()
+    );
+
+    // The author moves on: ten posts and a deletion.
+    for t in 201..=210 {
+        let (env, id, body) = dev.post(t * 1_000, &format!("post {t}"), None);
+        author.ingest(vec![env]).unwrap();
+        author.put_bodies(&[(id, body)]).unwrap();
+    }
+    author
+        .ingest(vec![dev.delete(211_000, &first.unwrap())])
+        .unwrap();
+
+    let have = reader.feed_heads(dev.account).unwrap().unwrap();
+    let missing = author.signed_changes(dev.account, &have).unwrap();
+    assert_eq!(
+        missing.envelopes.len(),
+        11,
+        "only the missing changes are sent"
+    );
+    let bodies = author.bodies_for(&missing.envelopes).unwrap();
+    assert_eq!(
+        bodies.len(),
+        10,
+        "bodies of the new posts, none for the deleted one"
+    );
+
+    let report = reader.ingest(missing.envelopes).unwrap();
+    assert_eq!(report.accepted, 11);
+    assert_eq!(reader.put_bodies(&bodies).unwrap(), 10);
+    assert_eq!(
+        reader.feed_heads(dev.account).unwrap(),
+        author.feed_heads(dev.account).unwrap()
+    );
+    let a = serde_json::to_string(&author.feed_posts(dev.account, 500, None).unwrap()).unwrap();
+    let b = serde_json::to_string(&reader.feed_posts(dev.account, 500, None).unwrap()).unwrap();
+    assert_eq!(a, b, "both ends show the same feed");
+    assert!(reader.post(&first.unwrap()).unwrap().unwrap().deleted);
+
+    // Nothing more is missing, and heads the author never saw are ignored.
+    let have = reader.feed_heads(dev.account).unwrap().unwrap();
+    assert!(
+        author
+            .signed_changes(dev.account, &have)
+            .unwrap()
+            .envelopes
+            .is_empty()
+    );
+    let unknown = automerge::ChangeHash([9u8; 32]);
+    assert_eq!(
+        author
+            .signed_changes(dev.account, &[unknown])
+            .unwrap()
+            .envelopes
+            .len(),
+        211
+    );
+}
