@@ -205,4 +205,6 @@ pub enum BenchKind {
     Query,
     /// Bytes on disk per post.
     Size,
+    /// Answering a peer that is 10 changes behind on a large feed.
+    Catchup,
 }

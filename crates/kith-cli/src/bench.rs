@@ -293,6 +293,7 @@ pub fn run(which: BenchKind, n: Option<u64>, json_out: bool) -> anyhow::Result<(
         BenchKind::Ingest => ingest(n.unwrap_or(100_000))?,
         BenchKind::Query => query(n.unwrap_or(1_000_000))?,
         BenchKind::Size => size(n.unwrap_or(20_000))?,
+        BenchKind::Catchup => catchup(n.unwrap_or(100_000))?,
     };
     if json_out {
         output::json(&report)
@@ -451,5 +452,63 @@ fn size(n: u64) -> anyhow::Result<serde_json::Value> {
         "raw_text_plus_signature_per_post": raw_per_post.round(),
         "ratio": (per_post / raw_per_post * 100.0).round() / 100.0,
         "target_ratio": 3.0,
+    }))
+}
+
+fn catchup(n: u64) -> anyhow::Result<serde_json::Value> {
+    const BEHIND: usize = 10;
+    let (certs, envs, bodies) = generate(n, 1, 5)?;
+    let account = certs[0].account;
+    let (a_dir, b_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let mut a = Store::open(a_dir.path())?;
+    let mut b = Store::open(b_dir.path())?;
+    let cut = envs.len() - BEHIND;
+    ingest_all(&mut b, &certs, envs[..cut].to_vec(), &bodies[..cut], 5000)?;
+    ingest_all(&mut a, &certs, envs, &bodies, 5000)?;
+    // Round trip 1: B sends its heads; A answers with what B lacks.
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    let mut sent = 0;
+    for _ in 0..50 {
+        let t = Instant::now();
+        let have = b.feed_heads(account)?.unwrap_or_default();
+        let missing = a.signed_changes(account, &have)?;
+        let bodies = a.bodies_for(&missing.envelopes)?;
+        times.push(t.elapsed());
+        sent = missing.envelopes.len();
+        bytes = have.len() * 32
+            + missing
+                .envelopes
+                .iter()
+                .map(|e| e.encode().len())
+                .sum::<usize>()
+            + bodies
+                .iter()
+                .map(|(_, body)| 40 + body.len())
+                .sum::<usize>();
+    }
+    times.sort();
+    let have = b.feed_heads(account)?.unwrap_or_default();
+    let missing = a.signed_changes(account, &have)?;
+    let bodies = a.bodies_for(&missing.envelopes)?;
+    let t = Instant::now();
+    b.ingest(missing.envelopes)?;
+    b.put_bodies(&bodies)?;
+    let apply = t.elapsed();
+    anyhow::ensure!(
+        b.feed_heads(account)? == a.feed_heads(account)?,
+        "the peers did not converge"
+    );
+    Ok(json!({
+        "benchmark": "catchup",
+        "feed_changes": n,
+        "behind": BEHIND,
+        "round_trips": 1,
+        "changes_sent": sent,
+        "bytes_exchanged": bytes,
+        "answer_ms": { "p50": percentile(&times, 0.5), "p99": percentile(&times, 0.99) },
+        "apply_on_receiver_ms": apply.as_secs_f64() * 1000.0,
+        "target_round_trips": 2,
+        "target_bytes": 10_000,
     }))
 }
