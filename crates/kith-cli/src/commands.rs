@@ -120,18 +120,11 @@ fn identity(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
         Command::Init { name } => {
             let mut node = Node::open(home)?;
             let created = node.init(name.as_deref(), &passphrase::new()?)?;
-            if json {
-                output::json(&created)?;
-            } else {
-                println!(
-                    "Account: {}\nDevice:  {}\n",
-                    created.account, created.device
-                );
-                println!(
-                    "Your recovery phrase (write it down; it is the only way to restore your account):\n"
-                );
-                println!("  {}\n", created.phrase);
-            }
+            let human = format!(
+                "Account: {}\nDevice:  {}\n\nYour recovery phrase (write it down; it is the only way to restore your account):\n\n  {}\n",
+                created.account, created.device, created.phrase
+            );
+            done(json, &serde_json::to_value(&created)?, &human)?;
         }
         Command::Restore => {
             let mut node = Node::open(home)?;
@@ -144,17 +137,11 @@ fn identity(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
                 .read_to_string(&mut phrase)
                 .context("reading the phrase from stdin")?;
             let created = node.restore(&phrase, &passphrase::new()?)?;
-            if json {
-                output::json(&created)?;
-            } else {
-                println!(
-                    "Restored account {}\nNew device:     {}",
-                    created.account, created.device
-                );
-                println!(
-                    "Import a bundle from your other device to get your posts: kith import FILE"
-                );
-            }
+            let human = format!(
+                "Restored account {}\nNew device:     {}\nImport a bundle from your other device to get your posts: kith import FILE",
+                created.account, created.device
+            );
+            done(json, &serde_json::to_value(&created)?, &human)?;
         }
         Command::Id => {
             let node = existing(home)?;

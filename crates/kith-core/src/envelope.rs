@@ -181,12 +181,6 @@ impl Envelope {
     /// is this device. `cert` must already be verified.
     pub fn verify(&self, cert: &DeviceCertificate) -> Result<VerifiedEnvelope> {
         self.verify_signature()?;
-        self.verify_rest(cert)
-    }
-
-    /// Everything [`Self::verify`] checks except the signature, for callers
-    /// that checked signatures in parallel with [`Self::verify_signature`].
-    pub fn verify_rest(&self, cert: &DeviceCertificate) -> Result<VerifiedEnvelope> {
         self.check_certificate(cert)?;
         let change = self.parse_change()?;
         Ok(VerifiedEnvelope {

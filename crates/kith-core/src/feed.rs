@@ -437,11 +437,6 @@ impl FeedDoc {
             })
             .collect()
     }
-
-    /// Number of changes the document holds.
-    pub fn change_count(&self) -> usize {
-        self.doc.get_changes(&[]).len()
-    }
 }
 
 #[cfg(test)]

@@ -191,11 +191,6 @@ impl Node {
         Ok(envelope)
     }
 
-    fn own_doc(&mut self) -> Result<FeedDoc> {
-        let account = self.identity()?.account;
-        Ok(self.store.feed_doc(account)?)
-    }
-
     fn own_post(&mut self, post: &PostId) -> Result<(PostRecord, bool)> {
         let account = self.identity()?.account;
         if post.author != account {
@@ -203,8 +198,8 @@ impl Node {
                 "post {post} was written by another account; you can only change your own posts"
             )));
         }
-        self.own_doc()?
-            .post(post.local)
+        self.store
+            .read_feed(account, |doc| doc.post(post.local))?
             .ok_or_else(|| NodeError::NotFound(format!("post {post}")))
     }
 
@@ -262,14 +257,15 @@ impl Node {
         } else {
             Some(Body::new(&text, new.cw.as_deref())?)
         };
-        let doc = self.own_doc()?;
-        let mut local = [0u8; 8];
-        loop {
-            rand::rngs::OsRng.fill_bytes(&mut local);
-            if doc.post(local).is_none() {
-                break;
+        let local = self.store.read_feed(account, |doc| {
+            let mut local = [0u8; 8];
+            loop {
+                rand::rngs::OsRng.fill_bytes(&mut local);
+                if doc.post(local).is_none() {
+                    return local;
+                }
             }
-        }
+        })?;
         let mut attachments: Vec<Hash> = Vec::new();
         for img in &new.images {
             attachments.push(self.store.blobs().put(img)?);
@@ -384,7 +380,11 @@ impl Node {
 
     /// Stops following an account.
     pub fn unfollow(&mut self, account: AccountId) -> Result<()> {
-        if !self.own_doc()?.follows().contains(&account) {
+        let me = self.identity()?.account;
+        if !self
+            .store
+            .read_feed(me, |doc| doc.follows().contains(&account))?
+        {
             return Err(NodeError::Invalid(format!("you do not follow {account}")));
         }
         self.write(&[Write::Delete(FeedKey::Follow(account))], None)
@@ -436,12 +436,7 @@ impl Node {
     ) -> Result<ExportReport> {
         let feeds = if feeds.is_empty() {
             let mut all = vec![self.identity()?.account];
-            all.extend(
-                self.following()?
-                    .into_iter()
-                    .map(|(a, _)| a)
-                    .filter(|a| self.store.profile(*a).ok().flatten().is_some()),
-            );
+            all.extend(self.following()?.into_iter().map(|(a, _)| a));
             all
         } else {
             feeds.to_vec()

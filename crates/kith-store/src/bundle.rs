@@ -5,11 +5,10 @@ use std::io::Write;
 
 use kith_core::bundle::{BundleWriter, RecordKind, parse};
 use kith_core::{AccountId, Body, DeviceCertificate, Envelope, Hash, PostId};
-use rusqlite::params;
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
-use crate::{BlobStore, Store, docs, ingest};
+use crate::{BlobStore, Store, docs, ingest, materialize};
 
 /// What an export wrote.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -185,13 +184,7 @@ impl Store {
                 report.bodies += usize::from(ingest::put_body(&tx, post, body)?);
             }
             for (hash, bytes) in &blobs {
-                let referenced: bool = tx.query_row(
-                    "SELECT EXISTS(SELECT 1 FROM posts WHERE deleted = 0 AND attachments IS NOT NULL AND instr(attachments, ?1) > 0)
-                     OR EXISTS(SELECT 1 FROM feeds WHERE avatar = ?1)",
-                    params![hash.as_slice()],
-                    |r| r.get(0),
-                )?;
-                if referenced && !self.blobs.has(hash) {
+                if materialize::blob_referenced(&tx, hash)? && !self.blobs.has(hash) {
                     self.blobs.put(bytes)?;
                     written_blobs.push(*hash);
                     report.blobs += 1;

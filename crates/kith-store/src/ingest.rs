@@ -430,12 +430,17 @@ impl Store {
         Ok(n)
     }
 
-    /// A copy of `account`'s feed document.
-    pub fn feed_doc(&mut self, account: AccountId) -> Result<kith_core::feed::FeedDoc> {
+    /// Runs `read` on `account`'s feed document (loaded or cached) without
+    /// copying it.
+    pub fn read_feed<T>(
+        &mut self,
+        account: AccountId,
+        read: impl FnOnce(&kith_core::feed::FeedDoc) -> T,
+    ) -> Result<T> {
         let feed = docs::feed_id(&self.conn, account)?;
         let doc = self.docs.take(&self.conn, feed, account)?;
-        let copy = doc.clone();
+        let out = read(&doc);
         self.docs.put(feed, doc);
-        Ok(copy)
+        Ok(out)
     }
 }

@@ -123,15 +123,19 @@ fn attachments_of(bytes: Option<&[u8]>) -> Vec<Hash> {
         .collect()
 }
 
+/// Whether a live post or a profile still uses the blob.
+pub(crate) fn blob_referenced(conn: &Connection, hash: &Hash) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM posts WHERE deleted = 0 AND attachments IS NOT NULL AND instr(attachments, ?1) > 0)
+             OR EXISTS(SELECT 1 FROM feeds WHERE avatar = ?1)",
+        )?
+        .query_row([hash.as_slice()], |r| r.get(0))?)
+}
+
 /// Queues a blob for removal if nothing references it any more.
 fn release_blob(conn: &Connection, hash: Hash, purged: &mut Vec<Hash>) -> Result<()> {
-    let in_post: bool = conn
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM posts WHERE deleted = 0 AND attachments IS NOT NULL AND instr(attachments, ?1) > 0)")?
-        .query_row([hash.as_slice()], |r| r.get(0))?;
-    let as_avatar: bool = conn
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM feeds WHERE avatar = ?1)")?
-        .query_row([hash.as_slice()], |r| r.get(0))?;
-    if !in_post && !as_avatar {
+    if !blob_referenced(conn, &hash)? {
         purged.push(hash);
     }
     Ok(())
