@@ -39,6 +39,19 @@ fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {what} {}", path.display()))
 }
 
+/// Refuses a home that already holds an identity, before asking for
+/// anything or creating any file.
+fn refuse_existing_identity(home: &Path) -> anyhow::Result<()> {
+    if let Some(id) = kith_node::Identity::read(home)? {
+        return Err(kith_node::NodeError::AlreadyInitialized(
+            home.display().to_string(),
+            id.account.to_string(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// Opens a home that must already hold an identity (never creates one).
 fn existing(home: &Path) -> anyhow::Result<Node> {
     if !home.join(kith_node::IDENTITY_FILE).exists() {
@@ -118,8 +131,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 fn identity(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
     match command {
         Command::Init { name } => {
+            refuse_existing_identity(home)?;
+            let passphrase = passphrase::new()?;
             let mut node = Node::open(home)?;
-            let created = node.init(name.as_deref(), &passphrase::new()?)?;
+            let created = node.init(name.as_deref(), &passphrase)?;
             let human = format!(
                 "Account: {}\nDevice:  {}\n\nYour recovery phrase (write it down; it is the only way to restore your account):\n\n  {}\n",
                 created.account, created.device, created.phrase
@@ -127,7 +142,7 @@ fn identity(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
             done(json, &serde_json::to_value(&created)?, &human)?;
         }
         Command::Restore => {
-            let mut node = Node::open(home)?;
+            refuse_existing_identity(home)?;
             if std::io::stdin().is_terminal() && !json {
                 eprintln!("Type or paste your 24-word recovery phrase, then press Ctrl-D:");
             }
@@ -136,7 +151,9 @@ fn identity(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
                 .take(4096)
                 .read_to_string(&mut phrase)
                 .context("reading the phrase from stdin")?;
-            let created = node.restore(&phrase, &passphrase::new()?)?;
+            let passphrase = passphrase::new()?;
+            let mut node = Node::open(home)?;
+            let created = node.restore(&phrase, &passphrase)?;
             let human = format!(
                 "Restored account {}\nNew device:     {}\nImport a bundle from your other device to get your posts: kith import FILE",
                 created.account, created.device
