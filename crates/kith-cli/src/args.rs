@@ -100,9 +100,9 @@ pub enum Command {
         /// The post.
         post_id: String,
     },
-    /// Follow an account.
+    /// Follow an account, by its id or by an invite code (which also says where to reach it).
     Follow {
-        /// The account id (kith1…).
+        /// The account id (kith1…) or an invite code (kith:…).
         account: String,
     },
     /// Stop following an account.
@@ -159,6 +159,40 @@ pub enum Command {
         /// The bundle.
         file: PathBuf,
     },
+    /// Run this node on the network in the foreground (Ctrl-C stops it).
+    #[command(
+        after_help = "Example: kith serve --listen /ip4/0.0.0.0/tcp/4001 --bootstrap /ip4/192.168.1.20/tcp/4001/p2p/12D3KooW..."
+    )]
+    Serve {
+        /// An address to listen on (repeatable) [default: every interface, a free TCP and QUIC port].
+        #[arg(long, value_name = "MULTIADDR")]
+        listen: Vec<String>,
+        /// A peer to dial at start (repeatable); it should end in /p2p/<peer id>.
+        #[arg(long, value_name = "MULTIADDR")]
+        bootstrap: Vec<String>,
+        /// Do not look for peers on the LAN with mDNS.
+        #[arg(long)]
+        no_mdns: bool,
+        /// Also serve as a relay for peers that cannot reach each other directly.
+        #[arg(long)]
+        relay: bool,
+        /// Seconds between mDNS queries on the LAN.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), hide = true)]
+        mdns_interval: u64,
+    },
+    /// The running node's addresses (with its peer id).
+    Addrs,
+    /// Connect the running node to a peer.
+    Connect {
+        /// The peer's address, ending in /p2p/<peer id>.
+        addr: String,
+    },
+    /// Peers the running node is connected to.
+    Peers,
+    /// Per feed: changes held, peers holding it, last sync, sync in progress.
+    SyncStatus,
+    /// Print an invite code (your account and the running node's addresses) to share.
+    Invite,
     /// Measure this machine: ingest, query and size figures.
     Bench {
         /// Which benchmark.

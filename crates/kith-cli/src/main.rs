@@ -3,6 +3,8 @@
 mod args;
 mod bench;
 mod commands;
+mod net;
+mod ops;
 mod output;
 mod passphrase;
 

@@ -20,7 +20,12 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 pub fn error(json: bool, e: &anyhow::Error) {
     let code = e
         .downcast_ref::<NodeError>()
-        .map_or("error", NodeError::code);
+        .map(NodeError::code)
+        .or_else(|| {
+            e.downcast_ref::<kith_net::ControlError>()
+                .map(|c| c.code.as_str())
+        })
+        .unwrap_or("error");
     if json {
         let doc = serde_json::json!({ "error": { "code": code, "message": format!("{e:#}") } });
         eprintln!("{doc}");

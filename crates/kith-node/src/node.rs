@@ -42,6 +42,7 @@ pub struct Node {
     store: Store,
     identity: Option<Identity>,
     device_key: Option<SigningKey>,
+    outbox: Vec<Envelope>,
 }
 
 impl Node {
@@ -58,6 +59,7 @@ impl Node {
         Ok(Self {
             home: home.to_owned(),
             store,
+            outbox: Vec::new(),
             identity,
             device_key: None,
         })
@@ -164,6 +166,30 @@ impl Node {
         Ok(())
     }
 
+    /// The secret of this device's network (libp2p) key, derived from the
+    /// device key so it is as well protected and stable across restarts.
+    pub fn peer_secret(&self) -> Result<Zeroizing<[u8; 32]>> {
+        let key = self.device_key.as_ref().ok_or_else(|| {
+            NodeError::Invalid(
+                "the device key is locked; unlock it with the passphrase first".into(),
+            )
+        })?;
+        let mut hasher = keys::domain_hasher("kith peer key v1");
+        hasher.update(key.as_bytes());
+        Ok(Zeroizing::new(*hasher.finalize().as_bytes()))
+    }
+
+    /// Takes the envelopes of the local changes made since the last call,
+    /// oldest first, so the network can publish them.
+    pub fn take_outbox(&mut self) -> Vec<Envelope> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// The store, for replication (which verifies everything it stores).
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     /// Whether the device key is decrypted.
     pub fn is_unlocked(&self) -> bool {
         self.device_key.is_some()
@@ -188,6 +214,7 @@ impl Node {
         };
         let body = body.map(|(p, b)| (p, b.encode()));
         let envelope = self.store.write_local(id.account, make, body)?;
+        self.outbox.push(envelope.clone());
         Ok(envelope)
     }
 

@@ -128,3 +128,19 @@ pub(crate) fn compact(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<()>
     )?;
     Ok(())
 }
+
+/// Heads as stored in `feeds.heads`: the 32-byte hashes, concatenated.
+pub(crate) fn encode_heads(heads: &[automerge::ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+/// Reads heads stored by [`encode_heads`]; `None` if the bytes are damaged.
+pub(crate) fn decode_heads(bytes: &[u8]) -> Option<Vec<automerge::ChangeHash>> {
+    if !bytes.len().is_multiple_of(32) {
+        return None;
+    }
+    bytes
+        .chunks_exact(32)
+        .map(|c| automerge::ChangeHash::try_from(c).ok())
+        .collect()
+}

@@ -253,6 +253,14 @@ pub(crate) fn apply_checked(
                 }
             }
         }
+        conn.prepare_cached(
+            "UPDATE feeds SET heads = ?2, change_count = change_count + ?3 WHERE id = ?1",
+        )?
+        .execute(params![
+            feed,
+            docs::encode_heads(&doc.heads()),
+            rows.len() as i64
+        ])?;
         let t_mat = std::time::Instant::now();
         materialize::apply(conn, feed, own, &doc, &keys, purged)?;
         let mat_us = t_mat.elapsed().as_micros() as u64;

@@ -14,6 +14,7 @@ mod error;
 mod ingest;
 mod materialize;
 mod query;
+mod replica;
 mod schema;
 mod secure;
 mod sync;
@@ -28,6 +29,7 @@ pub use bundle::{ExportReport, ImportReport};
 pub use error::{Result, StoreError};
 pub use ingest::IngestReport;
 pub use query::{Cursor, Page, PostView, ProfileView};
+pub use replica::{FeedState, KnownPeer};
 pub use schema::{LATEST_VERSION, MIGRATIONS};
 pub use sync::SignedChanges;
 

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use kith_core::{AccountId, Body, PostId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Store;
 use crate::docs;
@@ -16,7 +16,7 @@ use crate::error::{Result, StoreError};
 const MAX_THREAD_POSTS: usize = 1000;
 
 /// A post as front ends show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostView {
     /// The post id.
     pub id: PostId,
@@ -47,7 +47,7 @@ pub struct PostView {
 }
 
 /// One page of posts and the cursor of the next page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page {
     /// The posts, newest first.
     pub posts: Vec<PostView>,
@@ -81,7 +81,7 @@ impl FromStr for Cursor {
 }
 
 /// A profile as front ends show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileView {
     /// The account.
     pub account: AccountId,

@@ -97,6 +97,13 @@ pub const MIGRATIONS: &[&str] = &[
         last_seen INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 3: each feed's current heads and change count, so that replication
+    // can compare feeds with peers without loading their documents.
+    r"
+    ALTER TABLE feeds ADD COLUMN heads BLOB;
+    ALTER TABLE feeds ADD COLUMN change_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE feeds SET change_count = (SELECT count(*) FROM changes WHERE changes.feed_id = feeds.id);
+    ",
 ];
 
 /// The schema version this program writes.

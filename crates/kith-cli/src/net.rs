@@ -1,0 +1,175 @@
+//! `kith serve` and the commands that ask the running node about the
+//! network (`addrs`, `connect`, `peers`, `sync-status`, `invite`).
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use kith_net::{ControlRequest, NetConfig, control};
+use serde_json::Value;
+
+use crate::args::Command;
+use crate::commands::existing;
+use crate::{output, passphrase};
+
+/// Runs a network command.
+pub fn run(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
+    let request = match command {
+        Command::Serve {
+            listen,
+            bootstrap,
+            no_mdns,
+            relay,
+            mdns_interval,
+        } => {
+            return serve(
+                home,
+                &listen,
+                &bootstrap,
+                !no_mdns,
+                relay,
+                Duration::from_secs(mdns_interval),
+            );
+        }
+        Command::Addrs => ControlRequest::Addrs,
+        Command::Connect { addr } => ControlRequest::Connect { addr },
+        Command::Peers => ControlRequest::Peers,
+        Command::SyncStatus => ControlRequest::SyncStatus,
+        Command::Invite => ControlRequest::Invite,
+        other => anyhow::bail!("{other:?} is not a network command"),
+    };
+    existing(home)?;
+    let value = control::call(home, &request)?.ok_or_else(|| {
+        anyhow!(kith_net::ControlError::new(
+            "not_running",
+            format!(
+                "no node is running on {}: start one with `kith serve`",
+                home.display()
+            ),
+        ))
+    })?;
+    if json {
+        return output::json(&value);
+    }
+    human(&request, &value);
+    Ok(())
+}
+
+fn human(request: &ControlRequest, value: &Value) {
+    let list = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let s = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    match request {
+        ControlRequest::Addrs => {
+            println!("Peer id: {}", s(value, "peer_id"));
+            for a in list("addrs") {
+                println!("  {}", a.as_str().unwrap_or_default());
+            }
+        }
+        ControlRequest::Connect { .. } => println!("Connected to {}", s(value, "peer_id")),
+        ControlRequest::Peers => {
+            let peers = list("peers");
+            if peers.is_empty() {
+                println!("No peers connected.");
+            }
+            for p in peers {
+                let latency = p
+                    .get("latency_ms")
+                    .and_then(Value::as_f64)
+                    .map_or_else(|| "?".to_owned(), |ms| format!("{ms:.1} ms"));
+                println!(
+                    "{}  {}  via {}  {latency}",
+                    s(&p, "peer_id"),
+                    s(&p, "addr"),
+                    s(&p, "found")
+                );
+            }
+        }
+        ControlRequest::SyncStatus => {
+            for f in list("feeds") {
+                let name = f.get("name").and_then(Value::as_str).unwrap_or("(unknown)");
+                let state = if f
+                    .get("in_progress")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+                {
+                    format!("syncing {}/{}", f["received"], f["expected"])
+                } else {
+                    "idle".to_owned()
+                };
+                println!(
+                    "{name}  {}  {} changes  {} peer(s)  {state}",
+                    s(&f, "account"),
+                    f["changes"],
+                    f["peers"]
+                );
+            }
+        }
+        ControlRequest::Invite => println!("{}", s(value, "code")),
+        _ => println!("{value}"),
+    }
+}
+
+fn multiaddrs(list: &[String], what: &str) -> anyhow::Result<Vec<libp2p::Multiaddr>> {
+    list.iter()
+        .map(|a| {
+            a.parse().with_context(|| {
+                format!("{what} {a} is not a multiaddr (like /ip4/192.168.1.20/tcp/4001)")
+            })
+        })
+        .collect()
+}
+
+/// Runs the node in the foreground until Ctrl-C or SIGTERM.
+fn serve(
+    home: &Path,
+    listen: &[String],
+    bootstrap: &[String],
+    mdns: bool,
+    relay: bool,
+    mdns_interval: Duration,
+) -> anyhow::Result<()> {
+    let mut config = NetConfig {
+        bootstrap: multiaddrs(bootstrap, "--bootstrap")?,
+        mdns,
+        mdns_interval,
+        relay,
+        ..NetConfig::default()
+    };
+    if !listen.is_empty() {
+        config.listen = multiaddrs(listen, "--listen")?;
+    }
+    if ops_running(home) {
+        anyhow::bail!(kith_net::ControlError::new(
+            "already_running",
+            format!("a node is already running on {}", home.display())
+        ));
+    }
+    let mut node = existing(home)?;
+    node.unlock(&passphrase::existing()?)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let shutdown = async {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                () = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+            }
+        };
+        kith_net::serve(node, config, shutdown).await
+    })?;
+    Ok(())
+}
+
+fn ops_running(home: &Path) -> bool {
+    crate::ops::node_running(home)
+}

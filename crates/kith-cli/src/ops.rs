@@ -1,0 +1,302 @@
+//! Node operations: run by the node of a running `kith serve` (over its
+//! control socket) when there is one, so that changes are published at
+//! once and reads see live data; otherwise run here on the home directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use kith_net::{ControlRequest, Invite, control};
+use kith_node::{Page, ProfileView, Request};
+use serde_json::{Value, json};
+
+use crate::args::{Command, ProfileAction};
+use crate::commands::{account_id, done, existing, post_id, unlocked};
+use crate::output;
+
+/// Whether a node is serving this home right now.
+pub fn node_running(home: &Path) -> bool {
+    control::socket_path(home).exists()
+        && std::os::unix::net::UnixStream::connect(control::socket_path(home)).is_ok()
+}
+
+/// A path as the running node (whose working directory differs) must see it.
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("{}", path.display()))
+}
+
+/// Runs a request on the running node, or here if none runs.
+pub fn dispatch(home: &Path, request: Request) -> anyhow::Result<Value> {
+    if !home.join(kith_node::IDENTITY_FILE).exists() {
+        return Err(kith_node::NodeError::NoIdentity(home.display().to_string()).into());
+    }
+    if let Some(value) = control::call(
+        home,
+        &ControlRequest::Node {
+            request: request.clone(),
+        },
+    )? {
+        return Ok(value);
+    }
+    let mut node = if request.signs() {
+        unlocked(home)?
+    } else {
+        existing(home)?
+    };
+    Ok(node.handle(request)?)
+}
+
+/// Turns a command into a request.
+fn request(command: &Command) -> anyhow::Result<Request> {
+    Ok(match command {
+        Command::Id => Request::Id,
+        Command::Profile {
+            action: ProfileAction::Set { name, bio, avatar },
+        } => Request::SetProfile {
+            name: name.clone(),
+            bio: bio.clone(),
+            avatar: avatar.as_deref().map(absolute).transpose()?,
+        },
+        Command::Profile {
+            action: ProfileAction::Show { account },
+        } => Request::Profile {
+            account: account.as_deref().map(account_id).transpose()?,
+        },
+        Command::Post { text, cw, images } => Request::Post {
+            text: Some(text.clone()),
+            cw: cw.clone(),
+            images: images
+                .iter()
+                .map(|p| absolute(p))
+                .collect::<anyhow::Result<_>>()?,
+            reply_to: None,
+            quote_of: None,
+        },
+        Command::Reply {
+            post_id: p,
+            text,
+            cw,
+        } => Request::Post {
+            text: Some(text.clone()),
+            cw: cw.clone(),
+            images: Vec::new(),
+            reply_to: Some(post_id(p)?),
+            quote_of: None,
+        },
+        Command::Repost { post_id: p, quote } => Request::Post {
+            text: quote.clone(),
+            cw: None,
+            images: Vec::new(),
+            reply_to: None,
+            quote_of: Some(post_id(p)?),
+        },
+        Command::React { post_id: p, emoji } => Request::React {
+            post: post_id(p)?,
+            reaction: emoji.clone(),
+        },
+        Command::Edit { post_id: p, text } => Request::Edit {
+            post: post_id(p)?,
+            text: text.clone(),
+        },
+        Command::Delete { post_id: p } => Request::Delete { post: post_id(p)? },
+        Command::Follow { account } => Request::Follow {
+            account: if Invite::looks_like(account) {
+                Invite::parse(account)?.account
+            } else {
+                account_id(account)?
+            },
+        },
+        Command::Unfollow { account } => Request::Unfollow {
+            account: account_id(account)?,
+        },
+        Command::Following => Request::Following,
+        Command::Timeline { limit, before } => Request::Timeline {
+            limit: usize::from(*limit),
+            before: before.clone(),
+        },
+        Command::Feed {
+            account,
+            limit,
+            before,
+        } => Request::Feed {
+            account: account_id(account)?,
+            limit: usize::from(*limit),
+            before: before.clone(),
+        },
+        Command::Thread { post_id: p } => Request::Thread { post: post_id(p)? },
+        Command::Search { query, limit } => Request::Search {
+            query: query.clone(),
+            limit: usize::from(*limit),
+        },
+        Command::Export { out, feeds } => Request::Export {
+            out: absolute(out)?,
+            feeds: feeds
+                .iter()
+                .map(|f| account_id(f))
+                .collect::<anyhow::Result<_>>()?,
+        },
+        Command::Import { file } => Request::Import {
+            file: absolute(file)?,
+        },
+        other => anyhow::bail!("{other:?} is not a node operation"),
+    })
+}
+
+/// Runs a node-operation command and prints its answer.
+pub fn run(command: &Command, home: &Path, json: bool) -> anyhow::Result<()> {
+    let req = request(command)?;
+    let value = dispatch(home, req)?;
+    if let Command::Follow { account } = &command
+        && Invite::looks_like(account)
+    {
+        let invite = Invite::parse(account)?;
+        let reached = reach(home, &invite)?;
+        let mut v = value;
+        v["addresses"] = json!(reached);
+        return done(
+            json,
+            &v,
+            &format!(
+                "Following {} ({} address(es) from the invite {})",
+                invite.account,
+                invite.addrs.len(),
+                if node_running(home) {
+                    "dialled"
+                } else {
+                    "remembered for `kith serve`"
+                }
+            ),
+        );
+    }
+    if json {
+        return output::json(&value);
+    }
+    human(command, &value)
+}
+
+/// Makes an invite's addresses useful: dials them if a node runs, else
+/// remembers them so the next `kith serve` dials them.
+fn reach(home: &Path, invite: &Invite) -> anyhow::Result<Vec<String>> {
+    let addrs: Vec<String> = invite.addrs.iter().map(ToString::to_string).collect();
+    if node_running(home) {
+        for a in &addrs {
+            if let Err(e) = control::call(home, &ControlRequest::Connect { addr: a.clone() }) {
+                tracing::warn!(addr = %a, error = %e, "could not reach an invite address");
+            }
+        }
+    } else {
+        let node = existing(home)?;
+        for addr in &invite.addrs {
+            if let Some(peer) = kith_net::replicator::peer_of(addr) {
+                node.store().remember_peer(
+                    &peer.to_string(),
+                    std::slice::from_ref(&addr.to_string()),
+                    kith_node::now_ms(),
+                )?;
+            }
+        }
+    }
+    Ok(addrs)
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Prints an answer for people.
+fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
+    match command {
+        Command::Id => println!(
+            "Account: {}\nDevice:  {}\nName:    {}",
+            text(value, "account"),
+            text(value, "device"),
+            value
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("(none)")
+        ),
+        Command::Profile {
+            action: ProfileAction::Set { .. },
+        } => {
+            let p: ProfileView = serde_json::from_value(value.clone())?;
+            println!(
+                "Profile updated: {}",
+                p.name.as_deref().unwrap_or("(no name)")
+            );
+        }
+        Command::Profile {
+            action: ProfileAction::Show { .. },
+        } => {
+            let p: ProfileView = serde_json::from_value(value.clone())?;
+            println!(
+                "{}\n{}",
+                p.name.as_deref().unwrap_or("(no name)"),
+                p.account
+            );
+            if let Some(b) = &p.bio {
+                println!("\n{b}\n");
+            }
+            println!("{} posts · following {}", p.posts, p.following);
+        }
+        Command::Post { .. } => println!("Posted {}", text(value, "id")),
+        Command::Reply { .. } => println!("Replied {}", text(value, "id")),
+        Command::Repost { .. } => println!("Reposted as {}", text(value, "id")),
+        Command::React { emoji, .. } => println!("Reacted {emoji}"),
+        Command::Edit { .. } => println!("Edited"),
+        Command::Delete { .. } => println!("Deleted"),
+        Command::Follow { .. } => println!("Following {}", text(value, "following")),
+        Command::Unfollow { .. } => println!("No longer following {}", text(value, "unfollowed")),
+        Command::Following => {
+            let list = value
+                .get("following")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if list.is_empty() {
+                println!("You follow no one yet: kith follow ACCOUNT");
+            }
+            for f in list {
+                println!(
+                    "{}  {}",
+                    f.get("name").and_then(Value::as_str).unwrap_or("(unknown)"),
+                    text(&f, "account")
+                );
+            }
+        }
+        Command::Timeline { .. } => output::page(
+            &serde_json::from_value::<Page>(value.clone())?,
+            "Nothing yet. Post something, or follow someone.",
+        ),
+        Command::Feed { .. } => output::page(
+            &serde_json::from_value::<Page>(value.clone())?,
+            "No posts from this account here.",
+        ),
+        Command::Search { .. } => {
+            output::page(&serde_json::from_value::<Page>(value.clone())?, "No match.");
+        }
+        Command::Thread { post_id: p } => {
+            let target = post_id(p)?;
+            let page: Page = serde_json::from_value(value.clone())?;
+            for post in &page.posts {
+                output::post(post, if post.id == target { 0 } else { 2 });
+            }
+        }
+        Command::Export { out, .. } => println!(
+            "Wrote {}: {} feed(s), {} changes, {} posts' text, {} blobs",
+            out.display(),
+            value["feeds"],
+            value["changes"],
+            value["bodies"],
+            value["blobs"]
+        ),
+        Command::Import { .. } => println!(
+            "Imported {} feed(s): {} new changes ({} already here), {} posts' text, {} blobs",
+            value["feeds"], value["changes"], value["duplicates"], value["bodies"], value["blobs"]
+        ),
+        _ => output::json(value)?,
+    }
+    Ok(())
+}

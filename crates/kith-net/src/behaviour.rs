@@ -1,0 +1,187 @@
+//! The libp2p behaviours a Kith node runs, and how they are configured.
+// The `NetworkBehaviour` derive generates an undocumented event enum.
+#![allow(missing_docs)]
+
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use libp2p::identity::Keypair;
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::{
+    StreamProtocol, autonat, connection_limits, dcutr, gossipsub, identify, kad, mdns,
+    memory_connection_limits, ping, relay, request_response,
+};
+
+use crate::protocol::{
+    IDENTIFY_VERSION, KAD_PROTOCOL, MAX_GOSSIP_BYTES, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES,
+    SYNC_PROTOCOL, SyncRequest, SyncResponse,
+};
+
+/// Connection limits: total, per peer, and pending.
+const MAX_CONNECTIONS: u32 = 256;
+const MAX_CONNECTIONS_PER_PEER: u32 = 4;
+const MAX_PENDING: u32 = 64;
+/// Refuse new connections once the process uses this share of memory.
+const MAX_MEMORY_PERCENT: f64 = 0.9;
+/// Concurrent sync streams per connection.
+const MAX_SYNC_STREAMS: usize = 16;
+
+/// Every behaviour of a Kith node.
+#[derive(NetworkBehaviour)]
+pub struct Behaviour {
+    /// Caps on connection counts.
+    pub limits: connection_limits::Behaviour,
+    /// Refuses connections under memory pressure.
+    pub memory: memory_connection_limits::Behaviour,
+    /// Learns peers' addresses and protocols.
+    pub identify: identify::Behaviour,
+    /// Liveness and round-trip time.
+    pub ping: ping::Behaviour,
+    /// LAN discovery (absent with `--no-mdns`).
+    pub mdns: Toggle<mdns::tokio::Behaviour>,
+    /// Which peers carry which feed.
+    pub kad: kad::Behaviour<kad::store::MemoryStore>,
+    /// Reconciliation and blobs.
+    pub sync: request_response::cbor::Behaviour<SyncRequest, SyncResponse>,
+    /// New changes, one topic per feed.
+    pub gossip: gossipsub::Behaviour,
+    /// Reaching peers behind NAT through a relay.
+    pub relay_client: relay::client::Behaviour,
+    /// Serving as a relay (`--relay`).
+    pub relay_server: Toggle<relay::Behaviour>,
+    /// Upgrading relayed connections to direct ones.
+    pub dcutr: dcutr::Behaviour,
+    /// Learning whether this node is reachable.
+    pub autonat: autonat::Behaviour,
+}
+
+/// Choices that shape the behaviours.
+#[derive(Debug, Clone)]
+pub struct BehaviourOptions {
+    /// Run mDNS discovery.
+    pub mdns: bool,
+    /// How often mDNS asks the LAN.
+    pub mdns_interval: Duration,
+    /// Serve as a relay.
+    pub relay_server: bool,
+}
+
+/// Builds the behaviours for `key`.
+pub fn build(
+    key: &Keypair,
+    relay_client: relay::client::Behaviour,
+    options: &BehaviourOptions,
+) -> Result<Behaviour, String> {
+    let peer_id = key.public().to_peer_id();
+    let mdns = if options.mdns {
+        let config = mdns::Config {
+            query_interval: options.mdns_interval,
+            ..mdns::Config::default()
+        };
+        Some(mdns::tokio::Behaviour::new(config, peer_id).map_err(|e| format!("mDNS: {e}"))?)
+    } else {
+        None
+    };
+    let mut kad_config = kad::Config::new(StreamProtocol::new(KAD_PROTOCOL));
+    kad_config.set_query_timeout(Duration::from_secs(20));
+    if let Some(n) = NonZeroUsize::new(8) {
+        kad_config.set_replication_factor(n);
+    }
+    let mut kad =
+        kad::Behaviour::with_config(peer_id, kad::store::MemoryStore::new(peer_id), kad_config);
+    kad.set_mode(Some(kad::Mode::Server));
+
+    let sync = request_response::cbor::Behaviour::with_codec(
+        request_response::cbor::codec::Codec::default()
+            .set_request_size_maximum(MAX_REQUEST_BYTES)
+            .set_response_size_maximum(MAX_RESPONSE_BYTES),
+        [(
+            StreamProtocol::new(SYNC_PROTOCOL),
+            request_response::ProtocolSupport::Full,
+        )],
+        request_response::Config::default()
+            .with_request_timeout(Duration::from_secs(30))
+            .with_max_concurrent_streams(MAX_SYNC_STREAMS),
+    );
+
+    let gossip = gossip(key)?;
+    Ok(Behaviour {
+        limits: connection_limits::Behaviour::new(
+            connection_limits::ConnectionLimits::default()
+                .with_max_established(Some(MAX_CONNECTIONS))
+                .with_max_established_per_peer(Some(MAX_CONNECTIONS_PER_PEER))
+                .with_max_pending_incoming(Some(MAX_PENDING))
+                .with_max_pending_outgoing(Some(MAX_PENDING)),
+        ),
+        memory: memory_connection_limits::Behaviour::with_max_percentage(MAX_MEMORY_PERCENT),
+        identify: identify::Behaviour::new(
+            identify::Config::new(IDENTIFY_VERSION.to_owned(), key.public())
+                .with_agent_version(format!("kith/{}", env!("CARGO_PKG_VERSION"))),
+        ),
+        ping: ping::Behaviour::new(
+            ping::Config::new()
+                .with_interval(Duration::from_secs(5))
+                .with_timeout(Duration::from_secs(5)),
+        ),
+        mdns: Toggle::from(mdns),
+        kad,
+        sync,
+        gossip,
+        relay_client,
+        relay_server: Toggle::from(
+            options
+                .relay_server
+                .then(|| relay::Behaviour::new(peer_id, relay::Config::default())),
+        ),
+        dcutr: dcutr::Behaviour::new(peer_id),
+        autonat: autonat::Behaviour::new(
+            peer_id,
+            autonat::Config {
+                boot_delay: Duration::from_secs(10),
+                ..autonat::Config::default()
+            },
+        ),
+    })
+}
+
+/// Gossipsub: signed messages, application validation before forwarding,
+/// content-addressed message ids, bounded sizes, and peer scoring that
+/// disconnects peers who send invalid messages.
+fn gossip(key: &Keypair) -> Result<gossipsub::Behaviour, String> {
+    let config = gossipsub::ConfigBuilder::default()
+        .heartbeat_interval(Duration::from_millis(700))
+        .validation_mode(gossipsub::ValidationMode::Strict)
+        .validate_messages()
+        .max_transmit_size(MAX_GOSSIP_BYTES)
+        .message_id_fn(|m: &gossipsub::Message| {
+            gossipsub::MessageId::from(blake3::hash(&m.data).as_bytes().to_vec())
+        })
+        .duplicate_cache_time(Duration::from_secs(120))
+        .mesh_n_low(2)
+        .mesh_n(4)
+        .mesh_n_high(8)
+        .mesh_outbound_min(1)
+        .flood_publish(true)
+        .build()
+        .map_err(|e| format!("gossipsub config: {e}"))?;
+    let mut gossip =
+        gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), config)
+            .map_err(|e| format!("gossipsub: {e}"))?;
+    let thresholds = gossipsub::PeerScoreThresholds {
+        gossip_threshold: -10.0,
+        publish_threshold: -50.0,
+        graylist_threshold: -80.0,
+        accept_px_threshold: 10.0,
+        opportunistic_graft_threshold: 3.0,
+    };
+    let params = gossipsub::PeerScoreParams {
+        behaviour_penalty_weight: -10.0,
+        behaviour_penalty_decay: 0.9,
+        ..gossipsub::PeerScoreParams::default()
+    };
+    gossip
+        .with_peer_score(params, thresholds)
+        .map_err(|e| format!("gossipsub scoring: {e}"))?;
+    Ok(gossip)
+}

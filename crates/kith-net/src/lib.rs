@@ -1,0 +1,24 @@
+//! Kith's peer-to-peer replication over libp2p.
+//!
+//! - [`swarm`]: the one task that owns the libp2p `Swarm`;
+//! - [`store_actor`]: the one thread that owns the node and its store;
+//! - [`replicator`]: what to exchange with whom (reconciliation, gossip
+//!   validation, publishing, blobs);
+//! - [`protocol`]: the wire messages, topics and limits (`docs/protocol.md` §10);
+//! - [`control`]: the local socket other `kith` commands use;
+//! - [`invite`]: invite codes.
+//!
+//! [`serve`] wires them together for `kith serve` and the desktop app.
+
+pub mod behaviour;
+pub mod control;
+pub mod invite;
+pub mod protocol;
+pub mod replicator;
+pub mod service;
+pub mod store_actor;
+pub mod swarm;
+
+pub use control::{ControlError, ControlRequest};
+pub use invite::Invite;
+pub use service::{NetConfig, NetError, serve};

@@ -1,0 +1,352 @@
+//! Kith's wire protocol over libp2p: protocol ids, gossipsub topic names
+//! and the CBOR messages, with every size a peer controls bounded. This
+//! module is pure (no sockets, no clock); `docs/protocol.md` §10 describes
+//! the same bytes for other implementations.
+
+use automerge::ChangeHash;
+use kith_core::{AccountId, DeviceCertificate, Envelope, Hash, PostId};
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+
+/// The request-response protocol for reconciliation and blobs.
+pub const SYNC_PROTOCOL: &str = "/kith/sync/1";
+/// The Kademlia protocol (a Kith-only DHT, never the public IPFS one).
+pub const KAD_PROTOCOL: &str = "/kith/kad/1";
+/// The identify protocol version string.
+pub const IDENTIFY_VERSION: &str = "/kith/1";
+/// Prefix of a feed's gossipsub topic; the account id (`kith1…`) follows.
+pub const TOPIC_PREFIX: &str = "kith/feed/1/";
+/// Prefix of a feed's Kademlia provider key; the 32 account bytes follow.
+pub const PROVIDER_PREFIX: &[u8] = b"kith/feed/1/";
+
+/// Largest request a node reads.
+pub const MAX_REQUEST_BYTES: u64 = 1024 * 1024;
+/// Largest response a node reads (a page of changes, or one blob).
+pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest gossip message: one envelope, its certificates and bodies.
+pub const MAX_GOSSIP_BYTES: usize = 256 * 1024;
+/// Most feeds in one heads exchange.
+pub const MAX_FEEDS_PER_REQUEST: usize = 4096;
+/// Most heads (or sampled ancestors) per feed in a request.
+pub const MAX_HAVE: usize = 64;
+/// Most certificates in one message.
+pub const MAX_CERTIFICATES: usize = 256;
+/// Most bodies in one gossip message.
+pub const MAX_GOSSIP_BODIES: usize = 4;
+/// The page size a node asks for and the most it serves.
+pub const PAGE_BYTES: u32 = 4 * 1024 * 1024;
+
+/// A protocol message that breaks the rules.
+#[derive(Debug, thiserror::Error)]
+#[error("malformed {what}: {reason}")]
+pub struct Malformed {
+    /// Which message.
+    pub what: &'static str,
+    /// What is wrong.
+    pub reason: String,
+}
+
+#[allow(clippy::needless_pass_by_value)] // callers pass errors by value
+fn malformed(what: &'static str, reason: impl ToString) -> Malformed {
+    Malformed {
+        what,
+        reason: reason.to_string(),
+    }
+}
+
+/// The gossipsub topic of `account`'s feed.
+pub fn feed_topic(account: AccountId) -> String {
+    format!("{TOPIC_PREFIX}{account}")
+}
+
+/// The feed a topic name belongs to, if it is a Kith feed topic.
+pub fn topic_feed(topic: &str) -> Option<AccountId> {
+    topic.strip_prefix(TOPIC_PREFIX)?.parse().ok()
+}
+
+/// The Kademlia provider key under which carriers of `account`'s feed
+/// announce themselves.
+pub fn provider_key(account: AccountId) -> Vec<u8> {
+    [PROVIDER_PREFIX, account.as_bytes().as_slice()].concat()
+}
+
+/// A feed and its heads, as exchanged by peers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedHeads {
+    /// The account (32 bytes).
+    pub account: ByteBuf,
+    /// The feed's heads (32 bytes each).
+    pub heads: Vec<ByteBuf>,
+    /// How many changes the sender holds.
+    pub changes: u64,
+}
+
+impl FeedHeads {
+    /// Builds the wire form.
+    pub fn new(account: AccountId, heads: &[ChangeHash], changes: u64) -> Self {
+        Self {
+            account: ByteBuf::from(account.as_bytes().to_vec()),
+            heads: heads.iter().map(|h| ByteBuf::from(h.0.to_vec())).collect(),
+            changes,
+        }
+    }
+
+    /// Reads the account and heads, checking their sizes.
+    pub fn decode(&self) -> Result<(AccountId, Vec<ChangeHash>), Malformed> {
+        let account =
+            AccountId::from_slice(&self.account).map_err(|e| malformed("feed heads", e))?;
+        Ok((account, hashes("feed heads", &self.heads)?))
+    }
+}
+
+/// Reads change hashes, at most [`MAX_HAVE`].
+pub fn hashes(what: &'static str, raw: &[ByteBuf]) -> Result<Vec<ChangeHash>, Malformed> {
+    if raw.len() > MAX_HAVE {
+        return Err(malformed(what, format!("more than {MAX_HAVE} hashes")));
+    }
+    raw.iter()
+        .map(|h| {
+            ChangeHash::try_from(h.as_slice())
+                .map_err(|_| malformed(what, "a hash is not 32 bytes"))
+        })
+        .collect()
+}
+
+/// Encodes change hashes for the wire.
+pub fn hashes_to_wire(hashes: &[ChangeHash]) -> Vec<ByteBuf> {
+    hashes.iter().map(|h| ByteBuf::from(h.0.to_vec())).collect()
+}
+
+/// A post body: post id (40 bytes) and body record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BodyRecord {
+    /// The post id: author (32 bytes) then local id (8 bytes).
+    pub post: ByteBuf,
+    /// The salted body record (`docs/protocol.md` §5).
+    pub body: ByteBuf,
+}
+
+/// A request on [`SYNC_PROTOCOL`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyncRequest {
+    /// "Here are the heads of feeds I carry; tell me yours."
+    Heads {
+        /// The sender's feeds.
+        feeds: Vec<FeedHeads>,
+    },
+    /// "Send me the changes of this feed that are not ancestors of `have`."
+    Changes {
+        /// The account (32 bytes).
+        account: ByteBuf,
+        /// The requester's heads, possibly followed by sampled ancestors.
+        have: Vec<ByteBuf>,
+        /// How many of the missing changes to leave out (those received
+        /// in earlier pages for the same `have`).
+        skip: u64,
+        /// The page size wanted (the responder caps it at [`PAGE_BYTES`]).
+        max_bytes: u32,
+    },
+    /// "Send me this blob."
+    Blob {
+        /// Its BLAKE3 hash.
+        hash: ByteBuf,
+    },
+}
+
+/// A response on [`SYNC_PROTOCOL`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyncResponse {
+    /// The responder's heads for the requested feeds it holds.
+    Heads {
+        /// Its feeds.
+        feeds: Vec<FeedHeads>,
+    },
+    /// A page of changes, in causal order.
+    Changes {
+        /// Certificates of the feed's devices.
+        certificates: Vec<ByteBuf>,
+        /// Signed envelopes (`docs/protocol.md` §4).
+        envelopes: Vec<ByteBuf>,
+        /// Current bodies of the posts these envelopes write.
+        bodies: Vec<BodyRecord>,
+        /// Whether more changes remain: ask again with the new heads.
+        more: bool,
+        /// Whether some of `have` was unknown to the responder: the
+        /// requester holds changes it lacks (it may then ask with sampled
+        /// ancestors to avoid being sent what it has).
+        unknown_have: bool,
+    },
+    /// A blob, or nothing if the responder lacks it.
+    Blob {
+        /// The bytes.
+        bytes: Option<ByteBuf>,
+    },
+    /// The request was refused.
+    Refused {
+        /// A stable code: `busy`, `malformed`, `not_found`.
+        code: String,
+        /// For people.
+        message: String,
+    },
+}
+
+impl SyncResponse {
+    /// A refusal.
+    #[allow(clippy::needless_pass_by_value)] // callers pass errors by value
+    pub fn refused(code: &str, message: impl ToString) -> Self {
+        Self::Refused {
+            code: code.to_owned(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Changes, certificates and bodies decoded from the wire, not yet verified.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    /// Certificates (their own signatures are checked by the store).
+    pub certificates: Vec<DeviceCertificate>,
+    /// Envelopes (signatures checked by the store).
+    pub envelopes: Vec<Envelope>,
+    /// Post bodies (matched against signed hashes by the store).
+    pub bodies: Vec<(PostId, Vec<u8>)>,
+}
+
+/// Decodes the parts of a changes page or gossip update.
+pub fn decode_parts(
+    what: &'static str,
+    certificates: &[ByteBuf],
+    envelopes: &[ByteBuf],
+    bodies: &[BodyRecord],
+) -> Result<Decoded, Malformed> {
+    if certificates.len() > MAX_CERTIFICATES {
+        return Err(malformed(what, "too many certificates"));
+    }
+    let certificates = certificates
+        .iter()
+        .map(|c| DeviceCertificate::decode(c).map_err(|e| malformed(what, e)))
+        .collect::<Result<_, _>>()?;
+    let envelopes = envelopes
+        .iter()
+        .map(|e| Envelope::decode(e).map_err(|err| malformed(what, err)))
+        .collect::<Result<_, _>>()?;
+    let bodies = bodies
+        .iter()
+        .map(|b| {
+            let post = PostId::from_bytes(&b.post).map_err(|e| malformed(what, e))?;
+            kith_core::Body::decode(&b.body).map_err(|e| malformed(what, e))?;
+            Ok((post, b.body.to_vec()))
+        })
+        .collect::<Result<_, Malformed>>()?;
+    Ok(Decoded {
+        certificates,
+        envelopes,
+        bodies,
+    })
+}
+
+/// Encodes bodies for the wire.
+pub fn bodies_to_wire(bodies: &[(PostId, Vec<u8>)]) -> Vec<BodyRecord> {
+    bodies
+        .iter()
+        .map(|(post, body)| BodyRecord {
+            post: ByteBuf::from(post.to_bytes().to_vec()),
+            body: ByteBuf::from(body.clone()),
+        })
+        .collect()
+}
+
+/// What a node publishes on a feed's topic: one new signed change, the
+/// certificates needed to check it, and the bodies of posts it writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Update {
+    /// Certificates of the signing device (and any it needs).
+    pub certificates: Vec<ByteBuf>,
+    /// The signed envelope.
+    pub envelope: ByteBuf,
+    /// Bodies of the posts the change writes.
+    pub bodies: Vec<BodyRecord>,
+}
+
+impl Update {
+    /// Builds an update.
+    pub fn new(
+        certificates: &[DeviceCertificate],
+        envelope: &Envelope,
+        bodies: &[(PostId, Vec<u8>)],
+    ) -> Self {
+        Self {
+            certificates: certificates
+                .iter()
+                .map(|c| ByteBuf::from(c.encode()))
+                .collect(),
+            envelope: ByteBuf::from(envelope.encode()),
+            bodies: bodies_to_wire(bodies),
+        }
+    }
+
+    /// CBOR bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        cbor4ii::serde::to_vec(Vec::new(), self).unwrap_or_default()
+    }
+
+    /// Parses and size-checks an update (signatures are checked by the store).
+    pub fn decode(bytes: &[u8]) -> Result<Decoded, Malformed> {
+        if bytes.len() > MAX_GOSSIP_BYTES {
+            return Err(malformed("update", "too large"));
+        }
+        let update: Self = cbor4ii::serde::from_slice(bytes).map_err(|e| malformed("update", e))?;
+        if update.bodies.len() > MAX_GOSSIP_BODIES {
+            return Err(malformed("update", "too many bodies"));
+        }
+        decode_parts(
+            "update",
+            &update.certificates,
+            std::slice::from_ref(&update.envelope),
+            &update.bodies,
+        )
+    }
+}
+
+/// The 32 bytes of a hash field.
+pub fn hash32(what: &'static str, raw: &[u8]) -> Result<Hash, Malformed> {
+    raw.try_into().map_err(|_| malformed(what, "not 32 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_names_round_trip_and_reject_other_topics() {
+        let account = AccountId::from_slice(&[7; 32]).unwrap();
+        let topic = feed_topic(account);
+        assert!(topic.starts_with("kith/feed/1/kith1"));
+        assert_eq!(topic_feed(&topic), Some(account));
+        assert_eq!(topic_feed("kith/feed/1/nonsense"), None);
+        assert_eq!(topic_feed("other"), None);
+    }
+
+    #[test]
+    fn garbage_and_oversized_updates_are_malformed_not_panics() {
+        assert!(Update::decode(b"\xff\x00garbage").is_err());
+        assert!(Update::decode(&vec![0u8; MAX_GOSSIP_BYTES + 1]).is_err());
+        let many = Update {
+            certificates: vec![],
+            envelope: ByteBuf::from(vec![1, 2, 3]),
+            bodies: vec![],
+        };
+        assert!(
+            Update::decode(&many.encode()).is_err(),
+            "a 3-byte envelope is malformed"
+        );
+    }
+
+    #[test]
+    fn too_many_hashes_are_refused() {
+        let raw = vec![ByteBuf::from(vec![0u8; 32]); MAX_HAVE + 1];
+        assert!(hashes("have", &raw).is_err());
+        let short = vec![ByteBuf::from(vec![0u8; 31])];
+        assert!(hashes("have", &short).is_err());
+    }
+}

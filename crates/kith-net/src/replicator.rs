@@ -1,0 +1,917 @@
+//! The replicator: decides what to exchange with whom. It listens to the
+//! swarm's events, answers peers' sync requests from the store, validates
+//! gossip before it is stored or forwarded, publishes local changes,
+//! reconciles feeds with every connected peer (on connect, and whenever
+//! either side's heads change), and fetches missing blobs.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use automerge::ChangeHash;
+use kith_core::{AccountId, Envelope};
+use kith_node::{Node, now_ms};
+use kith_store::StoreError;
+use libp2p::gossipsub::{MessageAcceptance, MessageId};
+use libp2p::{Multiaddr, PeerId};
+use serde::Serialize;
+use serde_bytes::ByteBuf;
+use tokio::sync::{Semaphore, oneshot};
+
+use crate::protocol::{
+    FeedHeads, MAX_FEEDS_PER_REQUEST, MAX_HAVE, PAGE_BYTES, SyncRequest, SyncResponse, Update,
+    bodies_to_wire, decode_parts, hash32, hashes, hashes_to_wire,
+};
+use crate::store_actor::{JobError, NodeHandle};
+use crate::swarm::{Command, Event, Found, SwarmHandle};
+
+/// Gossip messages validated at once; more are ignored (not stored, not forwarded).
+const MAX_GOSSIP_IN_FLIGHT: usize = 64;
+/// Heads are re-sent to a peer at least this often even if unchanged.
+const HEADS_REFRESH: Duration = Duration::from_secs(30);
+/// Most pages fetched in one pull.
+const MAX_PAGES: usize = 10_000;
+/// Most blobs fetched after one batch of changes.
+const MAX_BLOBS_PER_BATCH: usize = 16;
+
+/// Replication state of one feed, for `kith sync-status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FeedSync {
+    /// Peers known to hold this feed.
+    #[serde(skip)]
+    pub holders: HashSet<PeerId>,
+    /// When a pull of this feed last finished (ms since the epoch).
+    pub last_sync: Option<i64>,
+    /// Whether a pull is running.
+    pub in_progress: bool,
+    /// Changes received in the running (or last) pull.
+    pub received: u64,
+    /// Changes the peer being pulled from holds.
+    pub expected: u64,
+}
+
+/// State shared by the replicator's tasks.
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// Feeds this node carries.
+    pub carried: HashSet<AccountId>,
+    /// Per feed replication state.
+    pub feeds: HashMap<AccountId, FeedSync>,
+    connected: HashSet<PeerId>,
+    exchanging: HashSet<PeerId>,
+    /// Digest of the heads last sent to each peer, and when.
+    sent: HashMap<PeerId, ([u8; 32], Instant)>,
+    /// Peers to keep dialling when not connected.
+    known: HashMap<PeerId, (Vec<Multiaddr>, Found)>,
+}
+
+/// The replicator: cheap to clone, every clone shares state.
+#[derive(Clone)]
+pub struct Replicator {
+    /// The node thread.
+    pub node: NodeHandle,
+    /// The swarm task.
+    pub swarm: SwarmHandle,
+    /// Shared state.
+    pub shared: Arc<Mutex<Shared>>,
+    gossip_permits: Arc<Semaphore>,
+}
+
+fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+    shared
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether a store error is the sender's fault (bad signature, schema,
+/// certificate) rather than ours (disk, database).
+fn peer_fault(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Core(_) | StoreError::Rejected { .. } | StoreError::UnknownCertificate { .. }
+    )
+}
+
+impl Replicator {
+    /// A replicator over a node thread and a swarm task.
+    pub fn new(node: NodeHandle, swarm: SwarmHandle) -> Self {
+        Self {
+            node,
+            swarm,
+            shared: Arc::new(Mutex::new(Shared::default())),
+            gossip_permits: Arc::new(Semaphore::new(MAX_GOSSIP_IN_FLIGHT)),
+        }
+    }
+
+    /// Loads the carried feeds, joins their topics, announces them, and
+    /// dials the given and remembered peers.
+    pub async fn start(&self, bootstrap: &[Multiaddr]) -> Result<(), String> {
+        let (carried, known) = self
+            .node
+            .local(|n| {
+                let carried = n.store().carried_feeds().unwrap_or_default();
+                let known = n.store().known_peers(64).unwrap_or_default();
+                (carried, known)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        for account in &carried {
+            self.swarm.send(Command::Subscribe(*account)).await?;
+            self.swarm.send(Command::Provide(*account)).await?;
+        }
+        {
+            let mut s = lock(&self.shared);
+            s.carried = carried.into_iter().collect();
+            for p in known {
+                if let Ok(peer) = p.peer_id.parse::<PeerId>() {
+                    let addrs = p.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+                    s.known.insert(peer, (addrs, Found::Remembered));
+                }
+            }
+        }
+        for addr in bootstrap {
+            self.swarm
+                .send(Command::Dial {
+                    addr: addr.clone(),
+                    found: Found::Dialled,
+                    reply: None,
+                })
+                .await?;
+            if let Some(peer) = peer_of(addr) {
+                lock(&self.shared)
+                    .known
+                    .insert(peer, (vec![addr.clone()], Found::Dialled));
+            }
+        }
+        self.redial().await;
+        Ok(())
+    }
+
+    /// Handles one swarm event (spawning work that may wait).
+    pub fn on_event(&self, event: Event) {
+        match event {
+            Event::Connected(peer) => {
+                lock(&self.shared).connected.insert(peer);
+                let me = self.clone();
+                tokio::spawn(async move { me.exchange_heads(peer, true).await });
+            }
+            Event::Disconnected(peer) => {
+                let mut s = lock(&self.shared);
+                s.connected.remove(&peer);
+                s.sent.remove(&peer);
+            }
+            Event::Identified { peer, addrs } => {
+                let me = self.clone();
+                tokio::spawn(async move {
+                    let text: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+                    let id = peer.to_string();
+                    let _ = me
+                        .node
+                        .background(move |n| n.store().remember_peer(&id, &text, now_ms()))
+                        .await;
+                    let mut s = lock(&me.shared);
+                    let found = s.known.get(&peer).map_or(Found::Remembered, |k| k.1);
+                    s.known.insert(peer, (addrs, found));
+                });
+            }
+            Event::Request {
+                peer,
+                request,
+                channel,
+            } => {
+                let me = self.clone();
+                tokio::spawn(async move {
+                    let response = me.answer(peer, request).await;
+                    let _ = me.swarm.send(Command::Respond { channel, response }).await;
+                });
+            }
+            Event::Gossip {
+                source,
+                id,
+                account,
+                data,
+            } => {
+                let Ok(permit) = Arc::clone(&self.gossip_permits).try_acquire_owned() else {
+                    let swarm = self.swarm.clone();
+                    tokio::spawn(async move {
+                        let _ = swarm
+                            .send(Command::Validated {
+                                id,
+                                source,
+                                acceptance: MessageAcceptance::Ignore,
+                            })
+                            .await;
+                    });
+                    return;
+                };
+                let me = self.clone();
+                tokio::spawn(async move {
+                    me.validate_gossip(source, id, account, data).await;
+                    drop(permit);
+                });
+            }
+            Event::Carriers { account, peers } => {
+                let swarm = self.swarm.clone();
+                tokio::spawn(async move {
+                    for peer in peers.into_iter().take(8) {
+                        let _ = swarm
+                            .send(Command::DialPeer {
+                                peer,
+                                addrs: Vec::new(),
+                                found: Found::Dht,
+                            })
+                            .await;
+                    }
+                    tracing::debug!(%account, "dialling carriers found in the DHT");
+                });
+            }
+        }
+    }
+
+    /// Periodic work: heads to peers whose view of ours is stale, and
+    /// dialling known peers that are not connected.
+    pub async fn tick(&self) {
+        let peers: Vec<PeerId> = lock(&self.shared).connected.iter().copied().collect();
+        for peer in peers {
+            let me = self.clone();
+            tokio::spawn(async move { me.exchange_heads(peer, false).await });
+        }
+        self.redial().await;
+    }
+
+    async fn redial(&self) {
+        let targets: Vec<(PeerId, Vec<Multiaddr>, Found)> = {
+            let s = lock(&self.shared);
+            s.known
+                .iter()
+                .filter(|(p, _)| !s.connected.contains(p))
+                .take(16)
+                .map(|(p, (a, f))| (*p, a.clone(), *f))
+                .collect()
+        };
+        for (peer, addrs, found) in targets {
+            let _ = self
+                .swarm
+                .send(Command::DialPeer { peer, addrs, found })
+                .await;
+        }
+    }
+
+    /// Our carried feeds' heads, as sent to peers.
+    async fn our_heads(&self) -> Result<Vec<FeedHeads>, JobError> {
+        let carried: Vec<AccountId> = lock(&self.shared).carried.iter().copied().collect();
+        self.node
+            .background(move |n| {
+                n.store_mut()
+                    .feed_states(&carried)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .take(MAX_FEEDS_PER_REQUEST)
+                    .map(|s| FeedHeads::new(s.account, &s.heads, s.changes))
+                    .collect()
+            })
+            .await
+    }
+
+    /// Sends our heads to `peer` (if they changed since last time, or
+    /// `force`) and pulls the feeds where its answer shows changes we lack.
+    pub async fn exchange_heads(&self, peer: PeerId, force: bool) {
+        let Ok(ours) = self.our_heads().await else {
+            return;
+        };
+        let digest = {
+            let mut h = blake3::Hasher::new();
+            for f in &ours {
+                h.update(&f.account);
+                for head in &f.heads {
+                    h.update(head);
+                }
+            }
+            *h.finalize().as_bytes()
+        };
+        {
+            let mut s = lock(&self.shared);
+            if s.exchanging.contains(&peer) {
+                return;
+            }
+            let fresh = s
+                .sent
+                .get(&peer)
+                .is_some_and(|(d, at)| *d == digest && at.elapsed() < HEADS_REFRESH);
+            if fresh && !force {
+                return;
+            }
+            s.exchanging.insert(peer);
+            s.sent.insert(peer, (digest, Instant::now()));
+        }
+        let result = self
+            .swarm
+            .request(peer, SyncRequest::Heads { feeds: ours })
+            .await;
+        lock(&self.shared).exchanging.remove(&peer);
+        match result {
+            Ok(SyncResponse::Heads { feeds }) => self.compare_heads(peer, &feeds).await,
+            Ok(SyncResponse::Refused { code, .. }) => {
+                tracing::debug!(%peer, code, "heads refused");
+                lock(&self.shared).sent.remove(&peer);
+            }
+            Ok(_) => self.strike(peer, "wrong answer to a heads request").await,
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "heads exchange failed");
+                lock(&self.shared).sent.remove(&peer);
+            }
+        }
+    }
+
+    /// Records which carried feeds `peer` holds and pulls those where it
+    /// has changes we lack.
+    async fn compare_heads(&self, peer: PeerId, feeds: &[FeedHeads]) {
+        let mut wanted: Vec<(AccountId, Vec<ChangeHash>, u64)> = Vec::new();
+        for f in feeds.iter().take(MAX_FEEDS_PER_REQUEST) {
+            let Ok((account, heads)) = f.decode() else {
+                self.strike(peer, "malformed feed heads").await;
+                return;
+            };
+            let mut s = lock(&self.shared);
+            if !s.carried.contains(&account) {
+                continue;
+            }
+            s.feeds.entry(account).or_default().holders.insert(peer);
+            if !heads.is_empty() {
+                wanted.push((account, heads, f.changes));
+            }
+        }
+        if wanted.is_empty() {
+            return;
+        }
+        let missing = self
+            .node
+            .background(move |n| {
+                wanted
+                    .into_iter()
+                    .filter(|(a, h, _)| !n.store_mut().has_changes(*a, h).unwrap_or(true))
+                    .map(|(a, _, c)| (a, c))
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_default();
+        for (account, expected) in missing {
+            let me = self.clone();
+            tokio::spawn(async move { me.pull(account, peer, expected).await });
+        }
+    }
+
+    async fn strike(&self, peer: PeerId, reason: &str) {
+        let _ = self
+            .swarm
+            .send(Command::Strike {
+                peer,
+                reason: reason.to_owned(),
+            })
+            .await;
+    }
+
+    /// Fetches the changes of `account` that `peer` has and we lack, page
+    /// by page (the next page is requested while this one is stored).
+    pub async fn pull(&self, account: AccountId, peer: PeerId, expected: u64) {
+        {
+            let mut s = lock(&self.shared);
+            let f = s.feeds.entry(account).or_default();
+            if f.in_progress {
+                return;
+            }
+            f.in_progress = true;
+            f.received = 0;
+            f.expected = expected;
+        }
+        let started = Instant::now();
+        let result = self.pull_pages(account, peer).await;
+        {
+            let mut s = lock(&self.shared);
+            let f = s.feeds.entry(account).or_default();
+            f.in_progress = false;
+            if result.is_ok() {
+                f.last_sync = Some(now_ms());
+            }
+        }
+        match result {
+            Ok(n) => {
+                tracing::info!(%account, %peer, changes = n, ms = started.elapsed().as_millis() as u64, "feed synced");
+            }
+            Err(e) => tracing::debug!(%account, %peer, error = %e, "pull stopped"),
+        }
+    }
+
+    async fn pull_pages(&self, account: AccountId, peer: PeerId) -> Result<u64, String> {
+        let mut have: Vec<ChangeHash> = self
+            .node
+            .background(move |n| {
+                n.store_mut()
+                    .feed_states(&[account])
+                    .ok()
+                    .and_then(|mut v| v.pop())
+                    .map(|s| s.heads)
+                    .unwrap_or_default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        have.truncate(MAX_HAVE);
+        let request = |have: &[ChangeHash], skip: u64| SyncRequest::Changes {
+            account: ByteBuf::from(account.as_bytes().to_vec()),
+            have: hashes_to_wire(have),
+            skip,
+            max_bytes: PAGE_BYTES,
+        };
+        let spawn_request = |req: SyncRequest| {
+            let swarm = self.swarm.clone();
+            tokio::spawn(async move { swarm.request(peer, req).await })
+        };
+        let mut attempts = 0;
+        let mut skip = 0u64;
+        let mut received = 0u64;
+        let mut inflight = Some(spawn_request(request(&have, 0)));
+        for _ in 0..MAX_PAGES {
+            let Some(pending) = inflight.take() else {
+                break;
+            };
+            let response = pending.await.map_err(|e| e.to_string())??;
+            let SyncResponse::Changes {
+                certificates,
+                envelopes,
+                bodies,
+                more,
+                unknown_have,
+            } = response
+            else {
+                if let SyncResponse::Refused { code, message } = response {
+                    return Err(format!("refused ({code}): {message}"));
+                }
+                self.strike(peer, "wrong answer to a changes request").await;
+                return Err("wrong answer".into());
+            };
+            if unknown_have && envelopes.is_empty() && attempts < 2 {
+                // The peer cannot place our heads (we diverged): show it
+                // older points of our history, then, failing that, nothing.
+                attempts += 1;
+                have = if attempts == 1 {
+                    self.node
+                        .background(move |n| {
+                            n.store_mut()
+                                .ancestry_sample(account, MAX_HAVE)
+                                .unwrap_or_default()
+                        })
+                        .await
+                        .map_err(|e| e.to_string())?
+                } else {
+                    Vec::new()
+                };
+                skip = 0;
+                inflight = Some(spawn_request(request(&have, 0)));
+                continue;
+            }
+            let n = envelopes.len() as u64;
+            if more && n > 0 {
+                skip += n;
+                inflight = Some(spawn_request(request(&have, skip)));
+            }
+            let decoded = match decode_parts("changes page", &certificates, &envelopes, &bodies) {
+                Ok(d) => d,
+                Err(e) => {
+                    self.strike(peer, &e.to_string()).await;
+                    return Err(e.to_string());
+                }
+            };
+            if decoded.envelopes.iter().any(|e| e.account != account) {
+                self.strike(peer, "changes of another feed").await;
+                return Err("changes of another feed".into());
+            }
+            let accepted = self.ingest(peer, decoded).await?;
+            received += accepted;
+            {
+                let mut s = lock(&self.shared);
+                let f = s.feeds.entry(account).or_default();
+                f.received = received;
+            }
+            if !more || n == 0 {
+                break;
+            }
+        }
+        Ok(received)
+    }
+
+    /// Stores verified changes from `peer`, then fetches their missing
+    /// blobs from it. A verification failure strikes the peer.
+    async fn ingest(&self, peer: PeerId, decoded: crate::protocol::Decoded) -> Result<u64, String> {
+        let result = self
+            .node
+            .background(move |n| {
+                let envelopes = decoded.envelopes;
+                let r = n.store_mut().ingest_signed(
+                    &decoded.certificates,
+                    envelopes.clone(),
+                    &decoded.bodies,
+                );
+                let missing = n.store().missing_blobs(&envelopes).unwrap_or_default();
+                r.map(|r| (r.accepted as u64, missing))
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        match result {
+            Ok((accepted, missing)) => {
+                self.fetch_blobs(peer, missing).await;
+                Ok(accepted)
+            }
+            Err(e) => {
+                if peer_fault(&e) {
+                    self.strike(peer, &format!("sent changes that fail verification: {e}"))
+                        .await;
+                }
+                Err(e.to_string())
+            }
+        }
+    }
+
+    async fn fetch_blobs(&self, peer: PeerId, missing: Vec<kith_core::Hash>) {
+        for hash in missing.into_iter().take(MAX_BLOBS_PER_BATCH) {
+            let req = SyncRequest::Blob {
+                hash: ByteBuf::from(hash.to_vec()),
+            };
+            if let Ok(SyncResponse::Blob { bytes: Some(bytes) }) =
+                self.swarm.request(peer, req).await
+            {
+                if *blake3::hash(&bytes).as_bytes() != hash {
+                    self.strike(peer, "blob does not match its hash").await;
+                    return;
+                }
+                let _ = self
+                    .node
+                    .background(move |n| n.store_mut().put_referenced_blob(&bytes))
+                    .await;
+            }
+        }
+    }
+
+    /// Validates a gossip message: decoded, from the topic's feed, a feed
+    /// this node carries, and verified and stored before it is forwarded.
+    async fn validate_gossip(
+        &self,
+        source: PeerId,
+        id: MessageId,
+        topic_account: Option<AccountId>,
+        data: Vec<u8>,
+    ) {
+        let carried = topic_account.is_some_and(|a| lock(&self.shared).carried.contains(&a));
+        let acceptance = match (topic_account, Update::decode(&data)) {
+            (None, _) => MessageAcceptance::Ignore,
+            (Some(_), Err(e)) => {
+                tracing::debug!(peer = %source, error = %e, "malformed gossip");
+                MessageAcceptance::Reject
+            }
+            (Some(account), Ok(d)) if d.envelopes.iter().any(|e| e.account != account) => {
+                MessageAcceptance::Reject
+            }
+            (Some(_), Ok(_)) if !carried => MessageAcceptance::Ignore,
+            (Some(account), Ok(d)) => self.store_gossip(source, account, d).await,
+        };
+        let _ = self
+            .swarm
+            .send(Command::Validated {
+                id,
+                source,
+                acceptance,
+            })
+            .await;
+    }
+
+    async fn store_gossip(
+        &self,
+        source: PeerId,
+        account: AccountId,
+        d: crate::protocol::Decoded,
+    ) -> MessageAcceptance {
+        let hashes: Vec<ChangeHash> = d
+            .envelopes
+            .iter()
+            .filter_map(|e| e.parse_change().ok().map(|c| c.hash()))
+            .collect();
+        let result = self
+            .node
+            .remote(move |n| {
+                let envelopes = d.envelopes;
+                let r = n
+                    .store_mut()
+                    .ingest_signed(&d.certificates, envelopes.clone(), &d.bodies);
+                let applied = n.store_mut().has_changes(account, &hashes).unwrap_or(false);
+                let missing = n.store().missing_blobs(&envelopes).unwrap_or_default();
+                r.map(|r| (r.accepted, applied, missing))
+            })
+            .await;
+        match result {
+            Err(_) => MessageAcceptance::Ignore,
+            Ok(Err(e)) if peer_fault(&e) => {
+                tracing::warn!(peer = %source, error = %e, "gossip failed verification");
+                MessageAcceptance::Reject
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not store a gossip message");
+                MessageAcceptance::Ignore
+            }
+            Ok(Ok((accepted, applied, missing))) => {
+                if !applied {
+                    // It depends on changes we lack: fetch them from the sender.
+                    let me = self.clone();
+                    tokio::spawn(async move { me.pull(account, source, 0).await });
+                }
+                if !missing.is_empty() {
+                    let me = self.clone();
+                    tokio::spawn(async move { me.fetch_blobs(source, missing).await });
+                }
+                if accepted > 0 {
+                    MessageAcceptance::Accept
+                } else {
+                    MessageAcceptance::Ignore
+                }
+            }
+        }
+    }
+
+    /// Answers a sync request from the store (or refuses it).
+    pub async fn answer(&self, peer: PeerId, request: SyncRequest) -> SyncResponse {
+        match request {
+            SyncRequest::Heads { feeds } => {
+                if feeds.len() > MAX_FEEDS_PER_REQUEST {
+                    self.strike(peer, "too many feeds in a heads request").await;
+                    return SyncResponse::refused("malformed", "too many feeds");
+                }
+                let mut accounts = Vec::with_capacity(feeds.len());
+                for f in &feeds {
+                    match f.decode() {
+                        Ok((a, _)) => accounts.push(a),
+                        Err(e) => {
+                            self.strike(peer, &e.to_string()).await;
+                            return SyncResponse::refused("malformed", e);
+                        }
+                    }
+                }
+                // The peer's heads also tell us what it has: pull what we lack.
+                let me = self.clone();
+                let theirs = feeds.clone();
+                tokio::spawn(async move { me.compare_heads(peer, &theirs).await });
+                let states = self
+                    .node
+                    .remote(move |n| n.store_mut().feed_states(&accounts))
+                    .await;
+                match states {
+                    Ok(Ok(states)) => SyncResponse::Heads {
+                        feeds: states
+                            .into_iter()
+                            .filter(|s| s.changes > 0)
+                            .map(|s| FeedHeads::new(s.account, &s.heads, s.changes))
+                            .collect(),
+                    },
+                    Ok(Err(e)) => SyncResponse::refused("unavailable", e),
+                    Err(e) => SyncResponse::refused("busy", e),
+                }
+            }
+            SyncRequest::Changes {
+                account,
+                have,
+                skip,
+                max_bytes,
+            } => {
+                let parsed = AccountId::from_slice(&account)
+                    .map_err(|e| e.to_string())
+                    .and_then(|a| {
+                        hashes("have", &have)
+                            .map(|h| (a, h))
+                            .map_err(|e| e.to_string())
+                    });
+                let (account, have) = match parsed {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.strike(peer, &e).await;
+                        return SyncResponse::refused("malformed", e);
+                    }
+                };
+                let budget = max_bytes.clamp(1, PAGE_BYTES) as usize;
+                let skip = usize::try_from(skip).unwrap_or(usize::MAX);
+                let answer = self
+                    .node
+                    .remote(move |n| changes_page(n, account, &have, skip, budget))
+                    .await;
+                match answer {
+                    Ok(Ok(r)) => r,
+                    Ok(Err(e)) => SyncResponse::refused("unavailable", e),
+                    Err(e) => SyncResponse::refused("busy", e),
+                }
+            }
+            SyncRequest::Blob { hash } => {
+                let hash = match hash32("blob hash", &hash) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        self.strike(peer, &e.to_string()).await;
+                        return SyncResponse::refused("malformed", e);
+                    }
+                };
+                match self.node.remote(move |n| n.blob(&hash)).await {
+                    Ok(Ok(bytes)) => SyncResponse::Blob {
+                        bytes: bytes.map(ByteBuf::from),
+                    },
+                    Ok(Err(e)) => SyncResponse::refused("unavailable", e),
+                    Err(e) => SyncResponse::refused("busy", e),
+                }
+            }
+        }
+    }
+
+    /// Keeps dialling `peer` at `addr` whenever it is not connected.
+    pub fn remember(&self, peer: PeerId, addr: Multiaddr) {
+        lock(&self.shared)
+            .known
+            .insert(peer, (vec![addr], Found::Dialled));
+    }
+
+    /// Per carried feed: changes held, peers known to hold it, last sync,
+    /// and whether a pull is running.
+    pub async fn sync_status(&self) -> Result<serde_json::Value, JobError> {
+        let carried: Vec<AccountId> = lock(&self.shared).carried.iter().copied().collect();
+        let rows = self
+            .node
+            .local(move |n| {
+                let states = n.store_mut().feed_states(&carried).unwrap_or_default();
+                states
+                    .into_iter()
+                    .map(|s| {
+                        let name = n
+                            .store()
+                            .profile(s.account)
+                            .ok()
+                            .flatten()
+                            .and_then(|p| p.name);
+                        (s, name)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await?;
+        let s = lock(&self.shared);
+        let feeds: Vec<serde_json::Value> = rows
+            .into_iter()
+            .map(|(state, name)| {
+                let sync = s.feeds.get(&state.account).cloned().unwrap_or_default();
+                serde_json::json!({
+                    "account": state.account,
+                    "name": name,
+                    "changes": state.changes,
+                    "peers": sync.holders.iter().filter(|p| s.connected.contains(p)).count(),
+                    "last_sync": sync.last_sync,
+                    "in_progress": sync.in_progress,
+                    "received": sync.received,
+                    "expected": sync.expected,
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({ "feeds": feeds }))
+    }
+
+    /// Publishes local changes on the author's topic.
+    pub async fn publish(&self, updates: Vec<(AccountId, Vec<u8>)>) {
+        for (account, data) in updates {
+            let _ = self.swarm.send(Command::Publish { account, data }).await;
+        }
+    }
+
+    /// Re-reads the carried feeds after a follow or unfollow: joins new
+    /// topics, leaves old ones, announces and looks for carriers, and asks
+    /// connected peers for the new feeds.
+    pub async fn refresh_carried(&self) {
+        let Ok(now) = self
+            .node
+            .local(|n| n.store().carried_feeds().unwrap_or_default())
+            .await
+        else {
+            return;
+        };
+        let now: HashSet<AccountId> = now.into_iter().collect();
+        let (added, removed, peers) = {
+            let mut s = lock(&self.shared);
+            let added: Vec<AccountId> = now.difference(&s.carried).copied().collect();
+            let removed: Vec<AccountId> = s.carried.difference(&now).copied().collect();
+            s.carried = now;
+            (
+                added,
+                removed,
+                s.connected.iter().copied().collect::<Vec<_>>(),
+            )
+        };
+        for a in &removed {
+            let _ = self.swarm.send(Command::Unsubscribe(*a)).await;
+        }
+        for a in &added {
+            let _ = self.swarm.send(Command::Subscribe(*a)).await;
+            let _ = self.swarm.send(Command::Provide(*a)).await;
+            let _ = self.swarm.send(Command::FindCarriers(*a)).await;
+        }
+        if !added.is_empty() {
+            for peer in peers {
+                let me = self.clone();
+                tokio::spawn(async move { me.exchange_heads(peer, true).await });
+            }
+        }
+    }
+}
+
+/// The page of `account`'s changes a peer with heads `have` lacks.
+fn changes_page(
+    n: &mut Node,
+    account: AccountId,
+    have: &[ChangeHash],
+    skip: usize,
+    budget: usize,
+) -> Result<SyncResponse, StoreError> {
+    let store = n.store_mut();
+    let held = store
+        .feed_states(&[account])?
+        .first()
+        .is_some_and(|s| s.changes > 0);
+    let empty = |unknown_have| SyncResponse::Changes {
+        certificates: Vec::new(),
+        envelopes: Vec::new(),
+        bodies: Vec::new(),
+        more: false,
+        unknown_have,
+    };
+    if !held {
+        return Ok(empty(!have.is_empty()));
+    }
+    let (known, unknown) = store.read_feed(account, |doc| {
+        let known = have.iter().filter(|h| doc.has_change(h)).count();
+        (known, have.len() - known)
+    })?;
+    if known == 0 && unknown > 0 {
+        return Ok(empty(true));
+    }
+    let (changes, more) = store.signed_changes_within(account, have, skip, budget)?;
+    let bodies = store.bodies_for(&changes.envelopes)?;
+    Ok(SyncResponse::Changes {
+        certificates: changes
+            .certificates
+            .iter()
+            .map(|c| ByteBuf::from(c.encode()))
+            .collect(),
+        envelopes: changes
+            .envelopes
+            .iter()
+            .map(|e| ByteBuf::from(e.encode()))
+            .collect(),
+        bodies: bodies_to_wire(&bodies),
+        more,
+        unknown_have: unknown > 0,
+    })
+}
+
+/// The gossip updates for local changes: the device certificate, the
+/// envelope and the bodies of the posts it writes.
+pub fn updates_for(n: &mut Node, envelopes: &[Envelope]) -> Vec<(AccountId, Vec<u8>)> {
+    let Ok(identity) = n.identity().cloned() else {
+        return Vec::new();
+    };
+    envelopes
+        .iter()
+        .map(|env| {
+            let bodies = n
+                .store()
+                .bodies_for(std::slice::from_ref(env))
+                .unwrap_or_default();
+            let update = Update::new(std::slice::from_ref(&identity.certificate), env, &bodies);
+            (env.account, update.encode())
+        })
+        .collect()
+}
+
+/// The peer id at the end of an address, if any.
+pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
+    addr.iter().find_map(|p| match p {
+        libp2p::multiaddr::Protocol::P2p(id) => Some(id),
+        _ => None,
+    })
+}
+
+/// Dials an address and waits until connected (or failed, or timed out).
+pub async fn connect(
+    swarm: &SwarmHandle,
+    addr: Multiaddr,
+    timeout: Duration,
+) -> Result<PeerId, String> {
+    let (tx, rx) = oneshot::channel();
+    swarm
+        .send(Command::Dial {
+            addr: addr.clone(),
+            found: Found::Dialled,
+            reply: Some(tx),
+        })
+        .await?;
+    tokio::time::timeout(timeout, rx)
+        .await
+        .map_err(|_| format!("no answer from {addr} within {} s", timeout.as_secs()))?
+        .map_err(|_| "the network task dropped the dial".to_owned())?
+}

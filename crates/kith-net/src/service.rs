@@ -1,0 +1,229 @@
+//! Running a node on the network: builds the swarm (TCP + Noise + Yamux,
+//! QUIC, relay client), starts the swarm task, the node thread, the
+//! replicator and the control socket, and stops them cleanly.
+
+use std::future::Future;
+use std::time::Duration;
+
+use kith_node::{Node, NodeError};
+use libp2p::{Multiaddr, SwarmBuilder, identity::Keypair, noise, tcp, yamux};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::behaviour::{self, BehaviourOptions};
+use crate::control::{self, ControlError, ControlRequest};
+use crate::invite::Invite;
+use crate::replicator::{self, Replicator, updates_for};
+use crate::store_actor::NodeHandle;
+use crate::swarm::{Command, SwarmTask};
+
+/// How a node joins the network.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    /// Addresses to listen on.
+    pub listen: Vec<Multiaddr>,
+    /// Peers to dial at start.
+    pub bootstrap: Vec<Multiaddr>,
+    /// LAN discovery by mDNS.
+    pub mdns: bool,
+    /// How often mDNS asks the LAN.
+    pub mdns_interval: Duration,
+    /// Serve as a relay for others.
+    pub relay: bool,
+    /// How often heads are compared with peers and known peers redialled.
+    pub tick: Duration,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        Self {
+            listen: vec![
+                "/ip4/0.0.0.0/tcp/0".parse().expect("a valid address"),
+                "/ip4/0.0.0.0/udp/0/quic-v1"
+                    .parse()
+                    .expect("a valid address"),
+            ],
+            bootstrap: Vec::new(),
+            mdns: true,
+            mdns_interval: Duration::from_secs(30),
+            relay: false,
+            tick: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Why a node could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetError {
+    /// From the node (keys, store).
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// The control socket.
+    #[error(transparent)]
+    Control(#[from] ControlError),
+    /// Building the transport or listening failed.
+    #[error("network: {0}")]
+    Transport(String),
+}
+
+fn transport<E: std::fmt::Display>(e: E) -> NetError {
+    NetError::Transport(e.to_string())
+}
+
+/// Runs `node` on the network until `shutdown` completes. The node must be
+/// unlocked (its device key gives the network key).
+pub async fn serve(
+    node: Node,
+    config: NetConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), NetError> {
+    let mut secret = node.peer_secret()?;
+    let key = Keypair::ed25519_from_bytes(&mut secret[..]).map_err(transport)?;
+    let home = node.home().to_owned();
+    let listener = control::bind(&home)?;
+    let options = BehaviourOptions {
+        mdns: config.mdns,
+        mdns_interval: config.mdns_interval,
+        relay_server: config.relay,
+    };
+    let mut swarm = SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(transport)?
+        .with_quic()
+        .with_dns()
+        .map_err(transport)?
+        .with_relay_client(noise::Config::new, yamux::Config::default)
+        .map_err(transport)?
+        .with_behaviour(|key, relay| {
+            behaviour::build(key, relay, &options)
+                .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.into() })
+        })
+        .map_err(transport)?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
+        .build();
+    for addr in &config.listen {
+        swarm
+            .listen_on(addr.clone())
+            .map_err(|e| NetError::Transport(format!("cannot listen on {addr}: {e}")))?;
+    }
+    tracing::info!(peer = %swarm.local_peer_id(), "node starting");
+    let (task, swarm_handle, mut events) = SwarmTask::new(swarm);
+    let swarm_task = tokio::spawn(task.run());
+    let (node_handle, _thread) = NodeHandle::spawn(node).map_err(transport)?;
+    let replicator = Replicator::new(node_handle.clone(), swarm_handle.clone());
+    replicator
+        .start(&config.bootstrap)
+        .await
+        .map_err(NetError::Transport)?;
+    let (ctl_tx, mut ctl_rx) = mpsc::channel::<control::Incoming>(64);
+    let control_task = tokio::spawn(control::serve(listener, ctl_tx));
+    let mut tick = tokio::time::interval(config.tick);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(event) = events.recv() => replicator.on_event(event),
+            Some((request, reply)) = ctl_rx.recv() => {
+                let r = replicator.clone();
+                tokio::spawn(async move {
+                    let _ = reply.send(handle_control(&r, request).await);
+                });
+            }
+            _ = tick.tick() => replicator.tick().await,
+        }
+    }
+    tracing::info!("node stopping");
+    control_task.abort();
+    let _ = std::fs::remove_file(control::socket_path(&home));
+    let _ = node_handle
+        .local(|n| n.store().checkpoint().map_err(|e| e.to_string()))
+        .await;
+    swarm_task.abort();
+    Ok(())
+}
+
+/// Answers one control-socket request.
+pub async fn handle_control(
+    r: &Replicator,
+    request: ControlRequest,
+) -> Result<Value, ControlError> {
+    let stopped = |e: crate::store_actor::JobError| ControlError::new("stopped", e);
+    match request {
+        ControlRequest::Node { request } => {
+            let changes_carried =
+                request.signs() || matches!(request, kith_node::Request::Import { .. });
+            let (value, updates) = r
+                .node
+                .local(move |n| {
+                    let value = n.handle(request);
+                    let outbox = n.take_outbox();
+                    let updates = updates_for(n, &outbox);
+                    (value, updates)
+                })
+                .await
+                .map_err(stopped)?;
+            r.publish(updates).await;
+            if changes_carried {
+                r.refresh_carried().await;
+            }
+            value.map_err(|e| ControlError::new(e.code(), e))
+        }
+        ControlRequest::Addrs => {
+            let (peer, addrs) = r
+                .swarm
+                .ask(|reply| Command::Addrs { reply })
+                .await
+                .map_err(|e| ControlError::new("stopped", e))?;
+            let addrs: Vec<String> = addrs.iter().map(|a| format!("{a}/p2p/{peer}")).collect();
+            Ok(json!({ "peer_id": peer.to_string(), "addrs": addrs }))
+        }
+        ControlRequest::Connect { addr } => {
+            let addr: Multiaddr = addr.parse().map_err(|e| {
+                ControlError::new("invalid", format!("{addr} is not a multiaddr: {e}"))
+            })?;
+            let peer = replicator::connect(&r.swarm, addr.clone(), Duration::from_secs(15))
+                .await
+                .map_err(|e| ControlError::new("unreachable", e))?;
+            r.remember(peer, addr);
+            Ok(json!({ "peer_id": peer.to_string() }))
+        }
+        ControlRequest::Peers => {
+            let peers = r
+                .swarm
+                .ask(|reply| Command::Peers { reply })
+                .await
+                .map_err(|e| ControlError::new("stopped", e))?;
+            Ok(json!({ "peers": peers }))
+        }
+        ControlRequest::SyncStatus => r.sync_status().await.map_err(stopped),
+        ControlRequest::Invite => {
+            let (peer, addrs) = r
+                .swarm
+                .ask(|reply| Command::Addrs { reply })
+                .await
+                .map_err(|e| ControlError::new("stopped", e))?;
+            let account = r
+                .node
+                .local(|n| n.identity().map(|i| i.account))
+                .await
+                .map_err(stopped)?
+                .map_err(|e| ControlError::new(e.code(), e))?;
+            let addrs: Vec<Multiaddr> = addrs
+                .into_iter()
+                .filter_map(|a| format!("{a}/p2p/{peer}").parse().ok())
+                .collect();
+            let invite = Invite { account, addrs };
+            Ok(json!({
+                "code": invite.encode(),
+                "account": account,
+                "addrs": invite.addrs.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }))
+        }
+    }
+}

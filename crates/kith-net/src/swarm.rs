@@ -1,0 +1,675 @@
+//! The one task that owns the libp2p `Swarm`. Everything else talks to it
+//! through a bounded [`Command`] channel (answers come back on oneshot
+//! channels) and hears from it through a bounded [`Event`] channel. It
+//! makes no decisions about feeds: that is the replicator's job.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use kith_core::AccountId;
+use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, MessageId, TopicScoreParams};
+use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
+use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
+use libp2p::swarm::{ConnectionId, SwarmEvent};
+use libp2p::{Multiaddr, PeerId, Swarm, identify, kad, mdns, ping};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::behaviour::{Behaviour, BehaviourEvent};
+use crate::protocol::{SyncRequest, SyncResponse, feed_topic, provider_key, topic_feed};
+
+/// Strikes (invalid messages) after which a peer is disconnected and banned.
+pub const MAX_STRIKES: u32 = 3;
+/// How long a banned peer stays banned.
+pub const BAN_TIME: Duration = Duration::from_secs(600);
+/// Capacity of the command and event channels.
+pub const CHANNEL_CAPACITY: usize = 1024;
+
+/// How a peer came to be known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Found {
+    /// It dialled us.
+    Inbound,
+    /// We dialled an address we were given (`--bootstrap`, `kith connect`, an invite).
+    Dialled,
+    /// mDNS on the LAN.
+    Mdns,
+    /// Remembered from an earlier session.
+    Remembered,
+    /// The DHT named it as a carrier of a feed.
+    Dht,
+}
+
+/// A connected peer, for `kith peers`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerInfo {
+    /// Its peer id.
+    pub peer_id: String,
+    /// The address of the connection.
+    pub addr: String,
+    /// How it was found.
+    pub found: Found,
+    /// The last ping round trip, in milliseconds.
+    pub latency_ms: Option<f64>,
+    /// Its agent string from identify.
+    pub agent: Option<String>,
+}
+
+/// What the replicator asks of the swarm.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Command {
+    /// Dial an address (it should end in `/p2p/<peer id>`).
+    Dial {
+        /// Where.
+        addr: Multiaddr,
+        /// How the address was learnt.
+        found: Found,
+        /// Answer once connected or failed.
+        reply: Option<oneshot::Sender<Result<PeerId, String>>>,
+    },
+    /// Dial a known peer at any of its addresses, unless connected.
+    DialPeer {
+        /// Who.
+        peer: PeerId,
+        /// Its addresses.
+        addrs: Vec<Multiaddr>,
+        /// How it was learnt.
+        found: Found,
+    },
+    /// Listen addresses and peer id.
+    Addrs {
+        /// The answer.
+        reply: oneshot::Sender<(PeerId, Vec<Multiaddr>)>,
+    },
+    /// Connected peers.
+    Peers {
+        /// The answer.
+        reply: oneshot::Sender<Vec<PeerInfo>>,
+    },
+    /// Join a feed's topic.
+    Subscribe(AccountId),
+    /// Leave a feed's topic.
+    Unsubscribe(AccountId),
+    /// Publish on a feed's topic.
+    Publish {
+        /// The feed.
+        account: AccountId,
+        /// The encoded update.
+        data: Vec<u8>,
+    },
+    /// Send a sync request.
+    Request {
+        /// To whom.
+        peer: PeerId,
+        /// What.
+        request: SyncRequest,
+        /// The answer.
+        reply: oneshot::Sender<Result<SyncResponse, String>>,
+    },
+    /// Answer an inbound sync request.
+    Respond {
+        /// The request's channel.
+        channel: ResponseChannel<SyncResponse>,
+        /// The answer.
+        response: SyncResponse,
+    },
+    /// Report the outcome of validating a gossip message.
+    Validated {
+        /// The message.
+        id: MessageId,
+        /// Who sent it to us.
+        source: PeerId,
+        /// Accept (forward), ignore or reject (penalise).
+        acceptance: MessageAcceptance,
+    },
+    /// Announce in the DHT that this node carries a feed.
+    Provide(AccountId),
+    /// Ask the DHT who carries a feed.
+    FindCarriers(AccountId),
+    /// Count a protocol violation against a peer.
+    Strike {
+        /// Who.
+        peer: PeerId,
+        /// Why (for the log).
+        reason: String,
+    },
+}
+
+/// What the swarm tells the replicator.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// A first connection to a peer was established.
+    Connected(PeerId),
+    /// The last connection to a peer closed.
+    Disconnected(PeerId),
+    /// A peer identified itself with its listen addresses.
+    Identified {
+        /// Who.
+        peer: PeerId,
+        /// Where it listens.
+        addrs: Vec<Multiaddr>,
+    },
+    /// A sync request arrived.
+    Request {
+        /// From whom.
+        peer: PeerId,
+        /// What.
+        request: SyncRequest,
+        /// Where the answer goes.
+        channel: ResponseChannel<SyncResponse>,
+    },
+    /// A gossip message arrived and awaits validation.
+    Gossip {
+        /// Who sent it to us.
+        source: PeerId,
+        /// Its id.
+        id: MessageId,
+        /// The feed of its topic, if it is a Kith feed topic.
+        account: Option<AccountId>,
+        /// The payload.
+        data: Vec<u8>,
+    },
+    /// The DHT named carriers of a feed.
+    Carriers {
+        /// The feed.
+        account: AccountId,
+        /// Who carries it.
+        peers: Vec<PeerId>,
+    },
+}
+
+/// The handle other tasks use to command the swarm.
+#[derive(Clone, Debug)]
+pub struct SwarmHandle {
+    commands: mpsc::Sender<Command>,
+}
+
+impl SwarmHandle {
+    /// Sends a command; fails only when the swarm task has stopped.
+    pub async fn send(&self, command: Command) -> Result<(), String> {
+        self.commands
+            .send(command)
+            .await
+            .map_err(|_| "the network task has stopped".to_owned())
+    }
+
+    /// Sends a sync request and waits for the answer.
+    pub async fn request(
+        &self,
+        peer: PeerId,
+        request: SyncRequest,
+    ) -> Result<SyncResponse, String> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Request {
+            peer,
+            request,
+            reply,
+        })
+        .await?;
+        rx.await
+            .map_err(|_| "the network task dropped the request".to_owned())?
+    }
+
+    /// Asks something of the swarm and waits for the answer.
+    pub async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, String> {
+        let (reply, rx) = oneshot::channel();
+        self.send(make(reply)).await?;
+        rx.await
+            .map_err(|_| "the network task dropped the request".to_owned())
+    }
+}
+
+/// The task state around the swarm.
+pub struct SwarmTask {
+    swarm: Swarm<Behaviour>,
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<Event>,
+    pending: HashMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, String>>>,
+    dials: HashMap<ConnectionId, oneshot::Sender<Result<PeerId, String>>>,
+    found: HashMap<PeerId, Found>,
+    rtt: HashMap<PeerId, Duration>,
+    agents: HashMap<PeerId, String>,
+    remote: HashMap<PeerId, Multiaddr>,
+    listening: Vec<Multiaddr>,
+    strikes: HashMap<PeerId, u32>,
+    banned: HashMap<PeerId, Instant>,
+    queries: HashMap<kad::QueryId, AccountId>,
+    subscribed: HashSet<AccountId>,
+}
+
+impl SwarmTask {
+    /// Wraps a built swarm; returns the task, its handle and its events.
+    pub fn new(swarm: Swarm<Behaviour>) -> (Self, SwarmHandle, mpsc::Receiver<Event>) {
+        let (cmd_tx, cmd_rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let (ev_tx, ev_rx) = mpsc::channel(CHANNEL_CAPACITY);
+        (
+            Self {
+                swarm,
+                commands: cmd_rx,
+                events: ev_tx,
+                pending: HashMap::new(),
+                dials: HashMap::new(),
+                found: HashMap::new(),
+                rtt: HashMap::new(),
+                agents: HashMap::new(),
+                remote: HashMap::new(),
+                listening: Vec::new(),
+                strikes: HashMap::new(),
+                banned: HashMap::new(),
+                queries: HashMap::new(),
+                subscribed: HashSet::new(),
+            },
+            SwarmHandle { commands: cmd_tx },
+            ev_rx,
+        )
+    }
+
+    /// Runs until every handle is dropped.
+    pub async fn run(mut self) {
+        loop {
+            tokio::select! {
+                biased;
+                command = self.commands.recv() => match command {
+                    Some(c) => self.command(c),
+                    None => break,
+                },
+                event = self.swarm.select_next_some() => self.swarm_event(event),
+            }
+        }
+        tracing::debug!("network task stopped");
+    }
+
+    fn emit(&self, event: Event) {
+        if let Err(e) = self.events.try_send(event) {
+            // The replicator is saturated: drop the event rather than grow a
+            // queue a peer can fill. Requests get a `busy` answer instead.
+            match e.into_inner() {
+                Event::Request { channel, .. } => {
+                    tracing::debug!("replicator busy; refusing a request");
+                    let _ = channel; // dropping the channel makes the peer's request fail
+                }
+                Event::Gossip { .. } => {
+                    tracing::debug!("replicator busy; dropping a gossip message");
+                }
+                other => tracing::debug!(?other, "replicator busy; dropping an event"),
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Dial { addr, found, reply } => {
+                let peer = addr.iter().find_map(|p| match p {
+                    libp2p::multiaddr::Protocol::P2p(id) => Some(id),
+                    _ => None,
+                });
+                let opts = match peer {
+                    Some(peer) => DialOpts::peer_id(peer)
+                        .addresses(vec![addr.clone()])
+                        .condition(PeerCondition::Always)
+                        .build(),
+                    None => DialOpts::unknown_peer_id().address(addr.clone()).build(),
+                };
+                let id = opts.connection_id();
+                if let Some(peer) = peer {
+                    self.found.entry(peer).or_insert(found);
+                    self.swarm
+                        .behaviour_mut()
+                        .kad
+                        .add_address(&peer, addr.clone());
+                }
+                match self.swarm.dial(opts) {
+                    Ok(()) => {
+                        if let Some(r) = reply {
+                            self.dials.insert(id, r);
+                        }
+                    }
+                    Err(e) => {
+                        if let Some(r) = reply {
+                            let _ = r.send(Err(format!("cannot dial {addr}: {e}")));
+                        }
+                    }
+                }
+            }
+            Command::DialPeer { peer, addrs, found } => {
+                if self.swarm.is_connected(&peer) || self.is_banned(&peer) {
+                    return;
+                }
+                self.found.insert(peer, found);
+                let opts = DialOpts::peer_id(peer)
+                    .addresses(addrs)
+                    .condition(PeerCondition::DisconnectedAndNotDialing)
+                    .build();
+                if let Err(e) = self.swarm.dial(opts) {
+                    tracing::trace!(%peer, error = %e, "dial not started");
+                }
+            }
+            Command::Addrs { reply } => {
+                let _ = reply.send((*self.swarm.local_peer_id(), self.listening.clone()));
+            }
+            Command::Peers { reply } => {
+                let _ = reply.send(self.peers());
+            }
+            Command::Subscribe(account) => {
+                let topic = IdentTopic::new(feed_topic(account));
+                let gossip = &mut self.swarm.behaviour_mut().gossip;
+                let params = TopicScoreParams {
+                    invalid_message_deliveries_weight: -100.0,
+                    invalid_message_deliveries_decay: 0.5,
+                    ..TopicScoreParams::default()
+                };
+                let _ = gossip.set_topic_params(topic.clone(), params);
+                if let Err(e) = gossip.subscribe(&topic) {
+                    tracing::warn!(%account, error = %e, "cannot subscribe");
+                }
+                self.subscribed.insert(account);
+            }
+            Command::Unsubscribe(account) => {
+                let topic = IdentTopic::new(feed_topic(account));
+                self.swarm.behaviour_mut().gossip.unsubscribe(&topic);
+                self.subscribed.remove(&account);
+            }
+            Command::Publish { account, data } => {
+                let topic = IdentTopic::new(feed_topic(account));
+                if let Err(e) = self.swarm.behaviour_mut().gossip.publish(topic, data) {
+                    // No peer on the topic yet is normal offline; reconciliation
+                    // delivers the change later.
+                    tracing::debug!(%account, error = %e, "not published now");
+                }
+            }
+            Command::Request {
+                peer,
+                request,
+                reply,
+            } => {
+                let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+                self.pending.insert(id, reply);
+            }
+            Command::Respond { channel, response } => {
+                if self
+                    .swarm
+                    .behaviour_mut()
+                    .sync
+                    .send_response(channel, response)
+                    .is_err()
+                {
+                    tracing::debug!("a peer left before its answer was ready");
+                }
+            }
+            Command::Validated {
+                id,
+                source,
+                acceptance,
+            } => {
+                let reject = matches!(acceptance, MessageAcceptance::Reject);
+                self.swarm
+                    .behaviour_mut()
+                    .gossip
+                    .report_message_validation_result(&id, &source, acceptance);
+                if reject {
+                    self.strike(source, "invalid gossip message");
+                }
+            }
+            Command::Provide(account) => {
+                let key = kad::RecordKey::new(&provider_key(account));
+                if let Err(e) = self.swarm.behaviour_mut().kad.start_providing(key) {
+                    tracing::debug!(%account, error = %e, "cannot announce");
+                }
+            }
+            Command::FindCarriers(account) => {
+                let key = kad::RecordKey::new(&provider_key(account));
+                let id = self.swarm.behaviour_mut().kad.get_providers(key);
+                self.queries.insert(id, account);
+            }
+            Command::Strike { peer, reason } => self.strike(peer, &reason),
+        }
+    }
+
+    fn is_banned(&mut self, peer: &PeerId) -> bool {
+        match self.banned.get(peer) {
+            Some(since) if since.elapsed() < BAN_TIME => true,
+            Some(_) => {
+                self.banned.remove(peer);
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn strike(&mut self, peer: PeerId, reason: &str) {
+        let n = self.strikes.entry(peer).or_insert(0);
+        *n += 1;
+        tracing::warn!(%peer, strikes = *n, reason, "peer misbehaved");
+        if *n >= MAX_STRIKES {
+            tracing::warn!(%peer, "disconnecting and banning a misbehaving peer");
+            self.banned.insert(peer, Instant::now());
+            self.strikes.remove(&peer);
+            self.swarm.behaviour_mut().gossip.blacklist_peer(&peer);
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
+    }
+
+    fn peers(&self) -> Vec<PeerInfo> {
+        let mut out: Vec<PeerInfo> = Vec::new();
+        for peer in self.swarm.connected_peers() {
+            let addr = self
+                .remote
+                .get(peer)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            out.push(PeerInfo {
+                peer_id: peer.to_string(),
+                addr,
+                found: self.found.get(peer).copied().unwrap_or(Found::Inbound),
+                latency_ms: self.rtt.get(peer).map(|d| d.as_secs_f64() * 1000.0),
+                agent: self.agents.get(peer).cloned(),
+            });
+        }
+        out.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
+        out
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::info!(%address, "listening");
+                if !self.listening.contains(&address) {
+                    self.listening.push(address);
+                }
+            }
+            SwarmEvent::ExpiredListenAddr { address, .. } => {
+                self.listening.retain(|a| *a != address);
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                connection_id,
+                endpoint,
+                num_established,
+                ..
+            } => {
+                if self.is_banned(&peer_id) {
+                    let _ = self.swarm.close_connection(connection_id);
+                    return;
+                }
+                if let Some(reply) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Ok(peer_id));
+                }
+                self.remote
+                    .insert(peer_id, endpoint.get_remote_address().clone());
+                if endpoint.is_listener() {
+                    self.found.entry(peer_id).or_insert(Found::Inbound);
+                } else {
+                    self.swarm
+                        .behaviour_mut()
+                        .kad
+                        .add_address(&peer_id, endpoint.get_remote_address().clone());
+                }
+                if num_established.get() == 1 {
+                    tracing::info!(peer = %peer_id, addr = %endpoint.get_remote_address(), "connected");
+                    self.emit(Event::Connected(peer_id));
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                tracing::info!(peer = %peer_id, "disconnected");
+                self.rtt.remove(&peer_id);
+                self.remote.remove(&peer_id);
+                self.emit(Event::Disconnected(peer_id));
+            }
+            SwarmEvent::OutgoingConnectionError {
+                connection_id,
+                error,
+                peer_id,
+            } => {
+                tracing::debug!(peer = ?peer_id, %error, "dial failed");
+                if let Some(reply) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Err(error.to_string()));
+                }
+            }
+            SwarmEvent::Behaviour(event) => self.behaviour_event(event),
+            _ => {}
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn behaviour_event(&mut self, event: BehaviourEvent) {
+        match event {
+            BehaviourEvent::Sync(request_response::Event::Message { peer, message, .. }) => {
+                match message {
+                    request_response::Message::Request {
+                        request, channel, ..
+                    } => self.emit(Event::Request {
+                        peer,
+                        request,
+                        channel,
+                    }),
+                    request_response::Message::Response {
+                        request_id,
+                        response,
+                    } => {
+                        if let Some(reply) = self.pending.remove(&request_id) {
+                            let _ = reply.send(Ok(response));
+                        }
+                    }
+                }
+            }
+            BehaviourEvent::Sync(request_response::Event::OutboundFailure {
+                request_id,
+                error,
+                peer,
+                ..
+            }) => {
+                tracing::debug!(%peer, %error, "sync request failed");
+                if let Some(reply) = self.pending.remove(&request_id) {
+                    let _ = reply.send(Err(error.to_string()));
+                }
+            }
+            BehaviourEvent::Sync(request_response::Event::InboundFailure {
+                peer, error, ..
+            }) => {
+                tracing::debug!(%peer, %error, "inbound sync request failed");
+                if let request_response::InboundFailure::Io(e) = &error
+                    && e.kind() == std::io::ErrorKind::InvalidData
+                {
+                    self.strike(peer, "malformed sync request");
+                }
+            }
+            BehaviourEvent::Gossip(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            }) => {
+                let account = topic_feed(message.topic.as_str());
+                self.emit(Event::Gossip {
+                    source: propagation_source,
+                    id: message_id,
+                    account,
+                    data: message.data,
+                });
+            }
+            BehaviourEvent::Gossip(gossipsub::Event::GossipsubNotSupported { peer_id }) => {
+                tracing::debug!(peer = %peer_id, "peer does not speak gossipsub");
+            }
+            BehaviourEvent::Mdns(mdns::Event::Discovered(list)) => {
+                let mut by_peer: HashMap<PeerId, Vec<Multiaddr>> = HashMap::new();
+                for (peer, addr) in list {
+                    by_peer.entry(peer).or_default().push(addr);
+                }
+                for (peer, addrs) in by_peer {
+                    tracing::info!(%peer, "found on the LAN");
+                    for a in &addrs {
+                        self.swarm.behaviour_mut().kad.add_address(&peer, a.clone());
+                    }
+                    self.command(Command::DialPeer {
+                        peer,
+                        addrs,
+                        found: Found::Mdns,
+                    });
+                }
+            }
+            BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+                self.agents.insert(peer_id, info.agent_version.clone());
+                let addrs: Vec<Multiaddr> = info.listen_addrs.into_iter().take(16).collect();
+                for a in &addrs {
+                    self.swarm
+                        .behaviour_mut()
+                        .kad
+                        .add_address(&peer_id, a.clone());
+                }
+                self.emit(Event::Identified {
+                    peer: peer_id,
+                    addrs,
+                });
+            }
+            BehaviourEvent::Ping(ping::Event {
+                peer,
+                result,
+                connection,
+            }) => match result {
+                Ok(rtt) => {
+                    self.rtt.insert(peer, rtt);
+                }
+                Err(e) => {
+                    // A silent connection (a partition, a sleeping laptop):
+                    // close it so the peer is redialled when reachable again.
+                    tracing::debug!(%peer, error = %e, "ping failed; closing the connection");
+                    let _ = self.swarm.close_connection(connection);
+                }
+            },
+            BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
+                id, result, step, ..
+            }) => {
+                let Some(account) = self.queries.get(&id).copied() else {
+                    return;
+                };
+                if step.last {
+                    self.queries.remove(&id);
+                }
+                if let kad::QueryResult::GetProviders(Ok(kad::GetProvidersOk::FoundProviders {
+                    providers,
+                    ..
+                })) = result
+                {
+                    let me = *self.swarm.local_peer_id();
+                    let peers: Vec<PeerId> = providers.into_iter().filter(|p| *p != me).collect();
+                    if !peers.is_empty() {
+                        self.emit(Event::Carriers { account, peers });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

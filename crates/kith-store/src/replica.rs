@@ -1,0 +1,264 @@
+//! What replication asks of the store beyond [`crate::sync`]: which feeds
+//! this home carries, their heads without loading documents, a sample of a
+//! feed's history for peers that diverged, verified ingest of what a peer
+//! sent (certificates, envelopes and bodies in one transaction), blobs a
+//! peer can supply, and the peers met before.
+
+use std::collections::HashMap;
+
+use automerge::ChangeHash;
+use kith_core::feed::{FeedKey, validate_change};
+use kith_core::{AccountId, DeviceCertificate, Envelope, Hash, PostId};
+use rusqlite::{OptionalExtension, params};
+
+use crate::error::Result;
+use crate::ingest::{self, IngestReport};
+use crate::{Store, docs, materialize};
+
+/// A feed as replication sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedState {
+    /// Whose feed.
+    pub account: AccountId,
+    /// Its current heads (empty if the store holds none of its changes).
+    pub heads: Vec<ChangeHash>,
+    /// How many verified changes the store holds.
+    pub changes: u64,
+}
+
+/// A peer met before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownPeer {
+    /// Its libp2p peer id, as text.
+    pub peer_id: String,
+    /// Addresses it was reached at, as multiaddr text.
+    pub addrs: Vec<String>,
+    /// When it was last seen (ms since the Unix epoch).
+    pub last_seen: i64,
+}
+
+/// At most this many addresses are remembered per peer.
+const MAX_PEER_ADDRS: usize = 8;
+
+impl Store {
+    /// The feeds this home carries: its own and those its account follows.
+    pub fn carried_feeds(&self) -> Result<Vec<AccountId>> {
+        let Some(own) = self.own else {
+            return Ok(Vec::new());
+        };
+        let mut out = vec![own];
+        let Some(feed) = docs::find_feed(&self.conn, own)? else {
+            return Ok(out);
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT target FROM follows WHERE feed_id = ?1 ORDER BY since")?;
+        for row in stmt.query_map([feed], |r| r.get::<_, Vec<u8>>(0))? {
+            let account = AccountId::from_slice(&row?)?;
+            if account != own {
+                out.push(account);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The heads and change counts of `accounts`' feeds, in the same order
+    /// (feeds the store has never seen have no heads and no changes).
+    pub fn feed_states(&mut self, accounts: &[AccountId]) -> Result<Vec<FeedState>> {
+        let mut out = Vec::with_capacity(accounts.len());
+        for &account in accounts {
+            let row: Option<(i64, Option<Vec<u8>>, i64)> = self
+                .conn
+                .prepare_cached("SELECT id, heads, change_count FROM feeds WHERE account = ?1")?
+                .query_row([account.as_bytes().as_slice()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            let state = match row {
+                None => FeedState {
+                    account,
+                    heads: Vec::new(),
+                    changes: 0,
+                },
+                Some((feed, stored, changes)) => {
+                    let heads = match stored.as_deref().and_then(docs::decode_heads) {
+                        Some(h) => h,
+                        // Written before heads were stored: compute them once.
+                        None if changes > 0 => {
+                            let heads = self.feed_heads(account)?.unwrap_or_default();
+                            self.conn.execute(
+                                "UPDATE feeds SET heads = ?2 WHERE id = ?1",
+                                params![feed, docs::encode_heads(&heads)],
+                            )?;
+                            heads
+                        }
+                        None => Vec::new(),
+                    };
+                    FeedState {
+                        account,
+                        heads,
+                        changes: changes as u64,
+                    }
+                }
+            };
+            out.push(state);
+        }
+        Ok(out)
+    }
+
+    /// Whether the store holds every change in `hashes` for `account`'s feed.
+    pub fn has_changes(&mut self, account: AccountId, hashes: &[ChangeHash]) -> Result<bool> {
+        if hashes.is_empty() {
+            return Ok(true);
+        }
+        if docs::find_feed(&self.conn, account)?.is_none() {
+            return Ok(false);
+        }
+        self.read_feed(account, |doc| hashes.iter().all(|h| doc.has_change(h)))
+    }
+
+    /// The feed's heads followed by changes at exponentially growing
+    /// distances back through its history (1, 2, 4, … changes before the
+    /// newest), at most `max` hashes. A peer that knows any of them knows
+    /// everything before it, so a diverged peer can still be sent only
+    /// what it lacks (plus at most as much again).
+    pub fn ancestry_sample(&mut self, account: AccountId, max: usize) -> Result<Vec<ChangeHash>> {
+        if docs::find_feed(&self.conn, account)?.is_none() {
+            return Ok(Vec::new());
+        }
+        self.read_feed(account, |doc| {
+            let mut out = doc.heads();
+            let all = doc.doc().get_changes(&[]);
+            let mut back = 1usize;
+            while back <= all.len() && out.len() < max {
+                let hash = all[all.len() - back].hash();
+                if !out.contains(&hash) {
+                    out.push(hash);
+                }
+                back *= 2;
+            }
+            out.truncate(max);
+            out
+        })
+    }
+
+    /// Verifies what a peer sent (certificates, envelopes, post bodies) and
+    /// stores it in one transaction: all of it, or, if any certificate or
+    /// envelope fails a check, none of it. Bodies that do not match their
+    /// posts' signed hashes are skipped.
+    pub fn ingest_signed(
+        &mut self,
+        certificates: &[DeviceCertificate],
+        envelopes: Vec<Envelope>,
+        bodies: &[(PostId, Vec<u8>)],
+    ) -> Result<IngestReport> {
+        let mut certs: HashMap<Hash, DeviceCertificate> = HashMap::new();
+        for c in certificates {
+            c.verify()?;
+            certs.insert(c.reference(), c.clone());
+        }
+        let checked = ingest::check(&self.conn, envelopes, &certs, &mut |_, _| {})?;
+        let mut purged = Vec::new();
+        let result = (|| {
+            let tx = self.conn.transaction()?;
+            ingest::store_certificates(&tx, certs.values())?;
+            let report =
+                ingest::apply_checked(&tx, &mut self.docs, self.own, checked, &mut purged)?;
+            for (post, body) in bodies {
+                ingest::put_body(&tx, post, body)?;
+            }
+            tx.commit()?;
+            Ok(report)
+        })();
+        match &result {
+            Ok(_) => ingest::remove_purged(&self.blobs, &purged),
+            Err(_) => self.docs.clear(),
+        }
+        result
+    }
+
+    /// The attachment blobs of the live posts that `envelopes` write which
+    /// the store does not hold yet.
+    pub fn missing_blobs(&self, envelopes: &[Envelope]) -> Result<Vec<Hash>> {
+        let mut out = Vec::new();
+        for env in envelopes {
+            let Ok(change) = automerge::Change::from_bytes(env.change.clone()) else {
+                continue;
+            };
+            let Ok(keys) = validate_change(env.account, &change) else {
+                continue;
+            };
+            let Some(feed) = docs::find_feed(&self.conn, env.account)? else {
+                continue;
+            };
+            for key in keys {
+                let FeedKey::Post(local) = key else { continue };
+                let attachments: Option<Vec<u8>> = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT attachments FROM posts WHERE feed_id = ?1 AND local = ?2 AND deleted = 0",
+                    )?
+                    .query_row(params![feed, i64::from_be_bytes(local)], |r| r.get(0))
+                    .optional()?
+                    .flatten();
+                for chunk in attachments.unwrap_or_default().chunks_exact(32) {
+                    let mut hash = [0u8; 32];
+                    hash.copy_from_slice(chunk);
+                    if !self.blobs.has(&hash) && !out.contains(&hash) {
+                        out.push(hash);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores a blob a peer sent if a live post or profile references it
+    /// (the blob store checks its size). Returns whether it was stored.
+    pub fn put_referenced_blob(&mut self, bytes: &[u8]) -> Result<bool> {
+        crate::BlobStore::check_size(bytes.len())?;
+        let hash = *blake3::hash(bytes).as_bytes();
+        if self.blobs.has(&hash) || !materialize::blob_referenced(&self.conn, &hash)? {
+            return Ok(false);
+        }
+        self.blobs.put(bytes)?;
+        Ok(true)
+    }
+
+    /// Remembers a peer and the addresses it was reached at.
+    pub fn remember_peer(&self, peer_id: &str, addrs: &[String], now_ms: i64) -> Result<()> {
+        let addrs: Vec<&String> = addrs.iter().take(MAX_PEER_ADDRS).collect();
+        let json = serde_json::to_string(&addrs).unwrap_or_else(|_| "[]".into());
+        self.conn
+            .prepare_cached(
+                "INSERT INTO peers(peer_id, addrs, last_seen) VALUES(?1, ?2, ?3)
+                 ON CONFLICT(peer_id) DO UPDATE SET addrs = excluded.addrs, last_seen = excluded.last_seen",
+            )?
+            .execute(params![peer_id, json, now_ms])?;
+        Ok(())
+    }
+
+    /// The peers met before, most recently seen first.
+    pub fn known_peers(&self, limit: usize) -> Result<Vec<KnownPeer>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT peer_id, addrs, last_seen FROM peers ORDER BY last_seen DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (peer_id, addrs, last_seen) = row?;
+            out.push(KnownPeer {
+                peer_id,
+                addrs: serde_json::from_str(&addrs).unwrap_or_default(),
+                last_seen,
+            });
+        }
+        Ok(out)
+    }
+}
