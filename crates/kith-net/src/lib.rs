@@ -21,4 +21,4 @@ pub mod swarm;
 
 pub use control::{ControlError, ControlRequest};
 pub use invite::Invite;
-pub use service::{NetConfig, NetError, serve};
+pub use service::{NetConfig, NetError, build_swarm, serve};

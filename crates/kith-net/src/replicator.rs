@@ -59,6 +59,8 @@ pub struct Shared {
     pub feeds: HashMap<AccountId, FeedSync>,
     connected: HashSet<PeerId>,
     exchanging: HashSet<PeerId>,
+    /// Peers to exchange heads with again once the running exchange ends.
+    again: HashSet<PeerId>,
     /// Digest of the heads last sent to each peer, and when.
     sent: HashMap<PeerId, ([u8; 32], Instant)>,
     /// Peers to keep dialling when not connected.
@@ -276,8 +278,20 @@ impl Replicator {
     /// Sends our heads to `peer` (if they changed since last time, or
     /// `force`) and pulls the feeds where its answer shows changes we lack.
     pub async fn exchange_heads(&self, peer: PeerId, force: bool) {
+        let mut force = force;
+        // At most a few rounds: one more if our heads changed meanwhile.
+        for _ in 0..3 {
+            if !self.exchange_once(peer, force).await {
+                return;
+            }
+            force = true;
+        }
+    }
+
+    /// One heads exchange; returns whether another was asked for while it ran.
+    async fn exchange_once(&self, peer: PeerId, force: bool) -> bool {
         let Ok(ours) = self.our_heads().await else {
-            return;
+            return false;
         };
         let digest = {
             let mut h = blake3::Hasher::new();
@@ -292,14 +306,17 @@ impl Replicator {
         {
             let mut s = lock(&self.shared);
             if s.exchanging.contains(&peer) {
-                return;
+                if force {
+                    s.again.insert(peer);
+                }
+                return false;
             }
             let fresh = s
                 .sent
                 .get(&peer)
                 .is_some_and(|(d, at)| *d == digest && at.elapsed() < HEADS_REFRESH);
             if fresh && !force {
-                return;
+                return false;
             }
             s.exchanging.insert(peer);
             s.sent.insert(peer, (digest, Instant::now()));
@@ -308,7 +325,11 @@ impl Replicator {
             .swarm
             .request(peer, SyncRequest::Heads { feeds: ours })
             .await;
-        lock(&self.shared).exchanging.remove(&peer);
+        let again = {
+            let mut s = lock(&self.shared);
+            s.exchanging.remove(&peer);
+            s.again.remove(&peer)
+        };
         match result {
             Ok(SyncResponse::Heads { feeds }) => self.compare_heads(peer, &feeds).await,
             Ok(SyncResponse::Refused { code, .. }) => {
@@ -321,6 +342,7 @@ impl Replicator {
                 lock(&self.shared).sent.remove(&peer);
             }
         }
+        again
     }
 
     /// Records which carried feeds `peer` holds and pulls those where it
@@ -617,6 +639,12 @@ impl Replicator {
                 MessageAcceptance::Ignore
             }
             Ok(Ok((accepted, applied, missing))) => {
+                lock(&self.shared)
+                    .feeds
+                    .entry(account)
+                    .or_default()
+                    .holders
+                    .insert(source);
                 if !applied {
                     // It depends on changes we lack: fetch them from the sender.
                     let me = self.clone();

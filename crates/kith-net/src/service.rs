@@ -71,6 +71,34 @@ fn transport<E: std::fmt::Display>(e: E) -> NetError {
     NetError::Transport(e.to_string())
 }
 
+/// Builds a swarm with Kith's transports (TCP + Noise + Yamux, QUIC, DNS,
+/// relay client) and behaviours.
+pub fn build_swarm(
+    key: Keypair,
+    options: &BehaviourOptions,
+) -> Result<libp2p::Swarm<behaviour::Behaviour>, NetError> {
+    Ok(SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(transport)?
+        .with_quic()
+        .with_dns()
+        .map_err(transport)?
+        .with_relay_client(noise::Config::new, yamux::Config::default)
+        .map_err(transport)?
+        .with_behaviour(|key, relay| {
+            behaviour::build(key, relay, options)
+                .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.into() })
+        })
+        .map_err(transport)?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
+        .build())
+}
+
 /// Runs `node` on the network until `shutdown` completes. The node must be
 /// unlocked (its device key gives the network key).
 pub async fn serve(
@@ -87,26 +115,7 @@ pub async fn serve(
         mdns_interval: config.mdns_interval,
         relay_server: config.relay,
     };
-    let mut swarm = SwarmBuilder::with_existing_identity(key)
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .map_err(transport)?
-        .with_quic()
-        .with_dns()
-        .map_err(transport)?
-        .with_relay_client(noise::Config::new, yamux::Config::default)
-        .map_err(transport)?
-        .with_behaviour(|key, relay| {
-            behaviour::build(key, relay, &options)
-                .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.into() })
-        })
-        .map_err(transport)?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
-        .build();
+    let mut swarm = build_swarm(key, &options)?;
     for addr in &config.listen {
         swarm
             .listen_on(addr.clone())

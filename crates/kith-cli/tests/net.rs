@@ -1,0 +1,357 @@
+//! Replication between real `kith serve` processes on loopback sockets:
+//! live delivery to a follower, store-and-forward through a third peer
+//! while the author is offline, and an honest node holding firm against a
+//! peer that sends forged, uncertified, malformed, oversized and replayed
+//! messages.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Served, init, kith_json, texts, wait_for};
+use futures::StreamExt;
+use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
+use kith_core::{AccountId, DeviceCertificate, Envelope, keys};
+use kith_net::behaviour::{Behaviour, BehaviourEvent, BehaviourOptions};
+use kith_net::protocol::{SyncRequest, SyncResponse, Update, feed_topic};
+use libp2p::gossipsub::IdentTopic;
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, PeerId, Swarm, request_response};
+use serde_bytes::ByteBuf;
+
+#[test]
+fn follower_sees_a_post_within_two_seconds_and_the_socket_is_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_home, a_id) = init(dir.path(), "ada");
+    let (b_home, _) = init(dir.path(), "bo");
+    let a = Served::loopback(&a_home, &[]);
+    let b = Served::loopback(&b_home, &["--bootstrap", &a.addr()]);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(a_home.join("kith.sock"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the control socket must be private");
+    }
+    // B follows A through its running node.
+    kith_json(&b_home, &["follow", &a_id]);
+    wait_for(Duration::from_secs(10), "B to connect to A", || {
+        let peers = kith_json(&b_home, &["peers"]);
+        (peers["peers"].as_array()?.len() == 1).then_some(())
+    });
+    let posted = Instant::now();
+    kith_json(&a_home, &["post", "hello over loopback"]);
+    wait_for(Duration::from_secs(2), "A's post on B's timeline", || {
+        b.timeline_texts()
+            .contains(&"hello over loopback".to_owned())
+            .then_some(())
+    });
+    eprintln!("delivered in {:?}", posted.elapsed());
+    let status = kith_json(&b_home, &["sync-status"]);
+    let feed = status["feeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["account"] == a_id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("A's feed missing from sync-status: {status}"));
+    assert!(feed["changes"].as_u64().unwrap() >= 2, "{feed}");
+    assert_eq!(feed["peers"], 1, "{feed}");
+    assert_eq!(a.stop().code(), Some(0), "Ctrl-C/SIGTERM stops cleanly");
+    assert!(!a_home.join("kith.sock").exists(), "the socket is removed on exit");
+    drop(b);
+}
+
+#[test]
+fn a_third_peer_serves_the_authors_feed_while_the_author_is_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_home, a_id) = init(dir.path(), "ada");
+    let (b_home, _) = init(dir.path(), "bo");
+    let (c_home, _) = init(dir.path(), "cy");
+    // A writes while offline; one post carries an image.
+    let image = dir.path().join("pic.png");
+    std::fs::write(&image, b"\x89PNG not really, but bytes all the same").unwrap();
+    for i in 0..30 {
+        let text = format!("post {i} from ada");
+        if i == 7 {
+            kith_json(&a_home, &["post", &text, "--image", image.to_str().unwrap()]);
+        } else {
+            kith_json(&a_home, &["post", &text]);
+        }
+    }
+    let a_feed = kith_json(&a_home, &["feed", &a_id, "--limit", "500"]);
+    kith_json(&b_home, &["follow", &a_id]);
+    let a = Served::loopback(&a_home, &[]);
+    let b = Served::loopback(&b_home, &["--bootstrap", &a.addr()]);
+    wait_for(Duration::from_secs(10), "B to hold all of A's posts", || {
+        (b.timeline_texts().iter().filter(|t| t.contains("from ada")).count() == 30).then_some(())
+    });
+    assert_eq!(a.stop().code(), Some(0));
+
+    // C knows only B; A is gone.
+    kith_json(&c_home, &["follow", &a_id]);
+    let c = Served::loopback(&c_home, &["--bootstrap", &b.addr()]);
+    wait_for(Duration::from_secs(10), "C to get A's posts from B", || {
+        (c.timeline_texts().iter().filter(|t| t.contains("from ada")).count() == 30).then_some(())
+    });
+    let c_feed = kith_json(&c_home, &["feed", &a_id, "--limit", "500"]);
+    assert_eq!(
+        c_feed["posts"], a_feed["posts"],
+        "C holds A's feed exactly as A wrote it (ids, texts, attachments)"
+    );
+    // The image came too, verified against its hash.
+    let with_image = c_feed["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["text"] == "post 7 from ada")
+        .unwrap();
+    let hash = with_image["attachments"][0].as_str().unwrap().to_owned();
+    let blob = c_home.join("blobs").join(&hash[..2]).join(&hash);
+    wait_for(Duration::from_secs(5), "C to fetch the image blob", || {
+        blob.exists().then_some(())
+    });
+    assert_eq!(
+        std::fs::read(&blob).unwrap(),
+        std::fs::read(&image).unwrap(),
+        "the image arrived intact"
+    );
+    drop(c);
+    drop(b);
+}
+
+/// An in-process libp2p peer speaking Kith's protocols, used to misbehave.
+struct Attacker {
+    swarm: Swarm<Behaviour>,
+}
+
+impl Attacker {
+    fn new() -> Self {
+        let key = libp2p::identity::Keypair::generate_ed25519();
+        let options = BehaviourOptions {
+            mdns: false,
+            mdns_interval: Duration::from_secs(60),
+            relay_server: false,
+        };
+        Self {
+            swarm: kith_net::build_swarm(key, &options).unwrap(),
+        }
+    }
+
+    /// Polls the swarm until `done` says so or `timeout` passes.
+    async fn drive<T>(
+        &mut self,
+        timeout: Duration,
+        mut done: impl FnMut(&mut Swarm<Behaviour>, &SwarmEvent<BehaviourEvent>) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let event = tokio::time::timeout_at(deadline, self.swarm.select_next_some())
+                .await
+                .ok()?;
+            if let Some(v) = done(&mut self.swarm, &event) {
+                return Some(v);
+            }
+        }
+    }
+
+    async fn request(&mut self, peer: PeerId, req: SyncRequest) -> Option<SyncResponse> {
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, req);
+        self.drive(Duration::from_secs(10), |_, e| match e {
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(request_response::Event::Message {
+                message:
+                    request_response::Message::Response {
+                        request_id,
+                        response,
+                    },
+                ..
+            })) if *request_id == id => Some(Some(response.clone())),
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(
+                request_response::Event::OutboundFailure { request_id, .. },
+            )) if *request_id == id => Some(None),
+            _ => None,
+        })
+        .await
+        .flatten()
+    }
+
+    fn publish(&mut self, account: AccountId, data: Vec<u8>) {
+        let topic = IdentTopic::new(feed_topic(account));
+        let r = self.swarm.behaviour_mut().gossip.publish(topic, data);
+        assert!(r.is_ok(), "the attacker could not publish: {r:?}");
+    }
+}
+
+/// A change to `account`'s feed written by a device the account never certified.
+fn uncertified_update(account: AccountId) -> Vec<u8> {
+    let impostor_account = keys::generate();
+    let device_key = keys::generate();
+    let device = keys::device_id(&device_key);
+    let cert = DeviceCertificate::issue(&impostor_account, device, 1);
+    let mut doc = FeedDoc::new(account);
+    let change = doc
+        .write(
+            device,
+            1,
+            &[Write::Put(FeedKey::Name, FeedValue::Str("pwned".into()))],
+        )
+        .unwrap();
+    let envelope = Envelope::seal(
+        account,
+        &device_key,
+        cert.reference(),
+        change.raw_bytes().to_vec(),
+    );
+    Update::new(&[cert], &envelope, &[]).encode()
+}
+
+#[test]
+fn misbehaving_peer_changes_nothing_and_honest_posts_keep_flowing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_home, a_id) = init(dir.path(), "ada");
+    let (b_home, _) = init(dir.path(), "bo");
+    kith_json(&a_home, &["post", "the honest first post"]);
+    kith_json(&b_home, &["follow", &a_id]);
+    let a = Served::loopback(&a_home, &[]);
+    let b = Served::loopback(&b_home, &["--bootstrap", &a.addr()]);
+    wait_for(Duration::from_secs(10), "B to sync A", || {
+        b.timeline_texts()
+            .contains(&"the honest first post".to_owned())
+            .then_some(())
+    });
+    let before_timeline = a.timeline_texts();
+    let before_status = kith_json(&a_home, &["sync-status"]);
+    let a_peer: PeerId = a.peer_id().parse().unwrap();
+    let a_addr: Multiaddr = a.addr().parse().unwrap();
+    let account: AccountId = a_id.parse().unwrap();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut evil = Attacker::new();
+        let topic = IdentTopic::new(feed_topic(account));
+        evil.swarm.behaviour_mut().gossip.subscribe(&topic).unwrap();
+        evil.swarm.dial(a_addr).unwrap();
+        let hash = topic.hash();
+        evil.drive(Duration::from_secs(10), |s, _| {
+            s.behaviour()
+                .gossip
+                .all_peers()
+                .any(|(p, topics)| *p == a_peer && topics.contains(&&hash))
+                .then_some(())
+        })
+        .await
+        .expect("A's subscription reaches the attacker");
+
+        // A replay of a real envelope: accepted as a duplicate, stored once.
+        let page = evil
+            .request(
+                a_peer,
+                SyncRequest::Changes {
+                    account: ByteBuf::from(account.as_bytes().to_vec()),
+                    have: vec![],
+                    skip: 0,
+                    max_bytes: 1 << 20,
+                },
+            )
+            .await
+            .expect("A answers an honest request");
+        let SyncResponse::Changes {
+            certificates,
+            envelopes,
+            ..
+        } = page
+        else {
+            panic!("unexpected answer {page:?}");
+        };
+        let real = Envelope::decode(envelopes.last().unwrap()).unwrap();
+        let certs: Vec<DeviceCertificate> = certificates
+            .iter()
+            .map(|c| DeviceCertificate::decode(c).unwrap())
+            .collect();
+        evil.publish(account, Update::new(&certs, &real, &[]).encode());
+
+        // Oversized: a request far beyond the limit.
+        let huge = SyncRequest::Heads {
+            feeds: vec![
+                kith_net::protocol::FeedHeads {
+                    account: ByteBuf::from(vec![0u8; 32]),
+                    heads: vec![],
+                    changes: 0,
+                };
+                60_000
+            ],
+        };
+        let answer = evil.request(a_peer, huge).await;
+        assert!(
+            !matches!(answer, Some(SyncResponse::Heads { .. })),
+            "an oversized request must not be answered: {answer:?}"
+        );
+        // Malformed: an account id of 5 bytes.
+        let answer = evil
+            .request(
+                a_peer,
+                SyncRequest::Changes {
+                    account: ByteBuf::from(vec![1, 2, 3, 4, 5]),
+                    have: vec![],
+                    skip: 0,
+                    max_bytes: 1,
+                },
+            )
+            .await;
+        assert!(
+            matches!(&answer, Some(SyncResponse::Refused { code, .. }) if code == "malformed")
+                || answer.is_none(),
+            "a malformed request is refused: {answer:?}"
+        );
+
+        // Forged signature on a real envelope.
+        let mut forged = real.clone();
+        forged.signature[10] ^= 0x55;
+        forged.change.push(0); // a different message id than the replay
+        evil.publish(account, Update::new(&certs, &forged, &[]).encode());
+        // A device A never certified.
+        evil.publish(account, uncertified_update(account));
+        // Garbage.
+        evil.publish(account, b"\xa1\x00not an update at all".to_vec());
+
+        // The honest node cuts the attacker off.
+        let cut = evil
+            .drive(Duration::from_secs(10), |s, _| {
+                (!s.is_connected(&a_peer)).then_some(())
+            })
+            .await;
+        assert!(
+            cut.is_some(),
+            "A should disconnect the misbehaving peer\nA's log:\n{}",
+            a.log()
+        );
+    });
+
+    assert_eq!(a.timeline_texts(), before_timeline, "A's timeline is unchanged");
+    let after_status = kith_json(&a_home, &["sync-status"]);
+    assert_eq!(
+        after_status["feeds"][0]["changes"], before_status["feeds"][0]["changes"],
+        "A stored no change from the attacker"
+    );
+    assert_eq!(
+        kith_json(&a_home, &["profile", "show"])["name"],
+        "ada",
+        "the forged profile change was not applied"
+    );
+    // Honest traffic still flows.
+    kith_json(&a_home, &["post", "still here"]);
+    wait_for(Duration::from_secs(2), "B to get A's post after the attack", || {
+        texts(&kith_json(&b_home, &["timeline"]))
+            .contains(&"still here".to_owned())
+            .then_some(())
+    });
+    let log = a.log();
+    assert!(log.contains("misbehaved"), "A logs the strikes:\n{log}");
+}

@@ -1,0 +1,451 @@
+//! Network tests on real Linux network namespaces that the tests create
+//! themselves: veth pairs, and a bridge inside a dedicated "hub" namespace.
+//! The host's own interfaces are never touched, and every address used
+//! lives inside those namespaces, so no packet leaves them.
+//!
+//! They prove that:
+//! - two nodes on one link find each other with mDNS alone (no address is
+//!   given to either) and a followed feed flows between them;
+//! - three nodes split by a network partition, each side posting while
+//!   split, reconnect by themselves once the link is back and converge to
+//!   identical timelines within ten seconds of the heal.
+//!
+//! They need root and iproute2 (`ip netns`); without them each test prints
+//! `SKIPPED: ...` to stderr and returns.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::wildcard_imports)]
+
+mod common;
+
+use std::fmt::Write as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// How often a condition is polled.
+const POLL_EVERY: Duration = Duration::from_millis(100);
+
+/// A prefix unique to this process and test, for namespace and device
+/// names (at most 10 characters, so `PREFIX` + 5 fits in 15).
+fn prefix(test: char) -> String {
+    format!("kt{}{test}", std::process::id())
+}
+
+/// A third byte for the tests' /24 subnets, derived from the process id so
+/// that concurrent runs rarely share one (they are in separate namespaces
+/// anyway).
+fn subnet() -> u32 {
+    std::process::id() % 200 + 20
+}
+
+/// Runs `ip ARGS`, panicking with its error output if it fails.
+fn ip(args: &[&str]) {
+    let out = Command::new("ip")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running ip");
+    assert!(
+        out.status.success(),
+        "`ip {}` failed ({}): {}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `ip ARGS` and reports only whether it succeeded.
+fn ip_quiet(args: &[&str]) -> bool {
+    Command::new("ip")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Whether this process may create network namespaces (root and
+/// iproute2); prints why the test is skipped when not.
+fn namespaces_available(test: &str, prefix: &str) -> bool {
+    let probe = format!("{prefix}-probe");
+    if ip_quiet(&["netns", "add", &probe]) {
+        ip_quiet(&["netns", "del", &probe]);
+        true
+    } else {
+        eprintln!(
+            "SKIPPED: {test}: it needs root and iproute2 (`ip netns add {probe}` failed); \
+             run the tests as root to run it"
+        );
+        false
+    }
+}
+
+/// The network namespaces a test created, deleted when dropped (also when
+/// the test panics).
+#[derive(Default)]
+struct Namespaces {
+    names: Vec<String>,
+}
+
+impl Namespaces {
+    /// Creates a namespace (deleting a leftover of the same name first)
+    /// with its loopback up, and returns its name.
+    fn add(&mut self, name: String) -> String {
+        ip_quiet(&["netns", "del", &name]);
+        self.names.push(name.clone());
+        ip(&["netns", "add", &name]);
+        ip(&["-n", &name, "link", "set", "lo", "up"]);
+        name
+    }
+}
+
+impl Drop for Namespaces {
+    fn drop(&mut self) {
+        for name in self.names.iter().rev() {
+            ip_quiet(&["netns", "del", name]);
+        }
+    }
+}
+
+/// Gives `dev` in namespace `ns` the address `addr` and brings it up.
+fn configure(ns: &str, dev: &str, addr: &str) {
+    ip(&["-n", ns, "addr", "add", addr, "dev", dev]);
+    ip(&["-n", ns, "link", "set", dev, "up"]);
+}
+
+/// Polls `check` every 100 ms until it returns `Some`, for at most
+/// `timeout` (and at most 10 000 tries); `None` if it never did.
+fn poll<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    for _ in 0..10_000 {
+        if let Some(v) = check() {
+            return Some(v);
+        }
+        if start.elapsed() >= timeout {
+            return None;
+        }
+        std::thread::sleep(POLL_EVERY);
+    }
+    None
+}
+
+/// The peer ids a running node lists in `kith peers`.
+fn peer_ids(node: &Served) -> Vec<String> {
+    kith_json(&node.home, &["peers"])["peers"]
+        .as_array()
+        .map(|peers| {
+            peers
+                .iter()
+                .filter_map(|p| p["peer_id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every node's log, for a failure message.
+fn logs(nodes: &[(&str, &Served)]) -> String {
+    let mut out = String::new();
+    for (name, node) in nodes {
+        let _ = write!(out, "\n===== log of node {name} =====\n{}", node.log());
+    }
+    out
+}
+
+/// Every node's peers and timeline, for a failure message.
+fn state(nodes: &[(&str, &Served)]) -> String {
+    let mut out = String::new();
+    for (name, node) in nodes {
+        let _ = write!(
+            out,
+            "\nnode {name}: peers {:?}\n  timeline {:?}",
+            peer_ids(node),
+            node.timeline_texts()
+        );
+    }
+    out
+}
+
+#[test]
+fn mdns_finds_a_peer_in_a_namespace_pair_with_no_address_given() {
+    let p = prefix('m');
+    if !namespaces_available("mdns_finds_a_peer_in_a_namespace_pair", &p) {
+        return;
+    }
+    let net = subnet();
+    let mut namespaces = Namespaces::default();
+    let ns_a = namespaces.add(format!("{p}-a"));
+    let ns_b = namespaces.add(format!("{p}-b"));
+    let (dev_a, dev_b) = (format!("{p}a"), format!("{p}b"));
+    ip(&[
+        "-n", &ns_a, "link", "add", &dev_a, "type", "veth", "peer", "name", &dev_b, "netns", &ns_b,
+    ]);
+    configure(&ns_a, &dev_a, &format!("10.77.{net}.1/24"));
+    configure(&ns_b, &dev_b, &format!("10.77.{net}.2/24"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let (home_a, account_a) = init(dir.path(), "a");
+    let (home_b, _) = init(dir.path(), "b");
+    kith_json(&home_b, &["follow", &account_a]);
+    let args = [
+        "--mdns",
+        "--mdns-interval",
+        "1",
+        "--listen",
+        "/ip4/0.0.0.0/tcp/0",
+    ];
+    let a = Served::start(&home_a, Some(&ns_a), &args);
+    let b = Served::start(&home_b, Some(&ns_b), &args);
+    let nodes = [("a", &a), ("b", &b)];
+    let (id_a, id_b) = (a.peer_id(), b.peer_id());
+
+    let started = Instant::now();
+    let found = poll(Duration::from_secs(15), || {
+        (peer_ids(&a).contains(&id_b) && peer_ids(&b).contains(&id_a)).then_some(())
+    });
+    assert!(
+        found.is_some(),
+        "after 15 s, the two nodes had not found each other with mDNS \
+         (a is {id_a}, b is {id_b}):{}{}",
+        state(&nodes),
+        logs(&nodes)
+    );
+    eprintln!(
+        "mDNS: the nodes found each other in {:?}",
+        started.elapsed()
+    );
+
+    let text = "hello over mDNS";
+    kith_json(&home_a, &["post", text]);
+    let posted = Instant::now();
+    let arrived = poll(Duration::from_secs(5), || {
+        b.timeline_texts().iter().any(|t| t == text).then_some(())
+    });
+    assert!(
+        arrived.is_some(),
+        "after 5 s, a's post {text:?} had not reached b, which follows a:{}{}",
+        state(&nodes),
+        logs(&nodes)
+    );
+    eprintln!("mDNS: a's post reached b in {:?}", posted.elapsed());
+}
+
+/// Three namespaces A, B, C, each joined by a veth to a bridge in a hub
+/// namespace, on 10.78.NET.{1,2,3}/24.
+struct Hub {
+    /// Deleted when the hub is dropped (after the nodes, declared later).
+    _namespaces: Namespaces,
+    /// The hub namespace.
+    name: String,
+    /// The node namespaces, A, B, C.
+    nodes: Vec<String>,
+    /// The hub's end of each node's veth, A, B, C.
+    ports: Vec<String>,
+    /// Each node's address, A, B, C (no prefix length).
+    addrs: Vec<String>,
+}
+
+impl Hub {
+    fn new(p: &str, net: u32) -> Self {
+        let mut namespaces = Namespaces::default();
+        let hub = namespaces.add(format!("{p}-hub"));
+        let bridge = format!("{p}br");
+        ip(&["-n", &hub, "link", "add", &bridge, "type", "bridge"]);
+        ip(&["-n", &hub, "link", "set", &bridge, "up"]);
+        let (mut nodes, mut ports, mut addrs) = (Vec::new(), Vec::new(), Vec::new());
+        for (n, name) in ["a", "b", "c"].into_iter().enumerate() {
+            let ns = namespaces.add(format!("{p}-{name}"));
+            let (port, dev) = (format!("{p}h{name}"), format!("{p}e{name}"));
+            ip(&[
+                "-n", &hub, "link", "add", &port, "type", "veth", "peer", "name", &dev, "netns",
+                &ns,
+            ]);
+            ip(&["-n", &hub, "link", "set", &port, "master", &bridge]);
+            ip(&["-n", &hub, "link", "set", &port, "up"]);
+            let addr = format!("10.78.{net}.{}", n + 1);
+            configure(&ns, &dev, &format!("{addr}/24"));
+            nodes.push(ns);
+            ports.push(port);
+            addrs.push(addr);
+        }
+        Self {
+            _namespaces: namespaces,
+            name: hub,
+            nodes,
+            ports,
+            addrs,
+        }
+    }
+
+    /// Sets the hub's end of node `n`'s veth down or up.
+    fn set_port(&self, n: usize, state: &str) {
+        ip(&["-n", &self.name, "link", "set", &self.ports[n], state]);
+    }
+}
+
+/// Starts A, B and C (B and C bootstrapping to A, C also to B) and waits
+/// until each has the other two as peers.
+fn start_three(hub: &Hub, homes: &[std::path::PathBuf]) -> Vec<Served> {
+    let listen = |n: usize| format!("/ip4/{}/tcp/4001", hub.addrs[n]);
+    let a = Served::start(&homes[0], Some(&hub.nodes[0]), &["--listen", &listen(0)]);
+    let boot_a = format!("{}/p2p/{}", listen(0), a.peer_id());
+    let b = Served::start(
+        &homes[1],
+        Some(&hub.nodes[1]),
+        &["--listen", &listen(1), "--bootstrap", &boot_a],
+    );
+    let boot_b = format!("{}/p2p/{}", listen(1), b.peer_id());
+    let c = Served::start(
+        &homes[2],
+        Some(&hub.nodes[2]),
+        &[
+            "--listen",
+            &listen(2),
+            "--bootstrap",
+            &boot_a,
+            "--bootstrap",
+            &boot_b,
+        ],
+    );
+    let started = Instant::now();
+    let all = [("a", &a), ("b", &b), ("c", &c)];
+    let meshed = poll(Duration::from_secs(20), || {
+        all.iter()
+            .all(|(_, n)| peer_ids(n).len() == 2)
+            .then_some(())
+    });
+    assert!(
+        meshed.is_some(),
+        "after 20 s, the three nodes were not all connected to each other:{}{}",
+        state(&all),
+        logs(&all)
+    );
+    eprintln!("partition: full mesh in {:?}", started.elapsed());
+    vec![a, b, c]
+}
+
+/// Splits {A, B} | {C} (C's port on the hub goes down), posts on both
+/// sides, checks that A's post reaches B but nothing crosses the split,
+/// and waits until the nodes have noticed it. Returns the two posts.
+fn split(hub: &Hub, all: &[(&str, &Served); 3]) -> (String, String) {
+    let [(_, a), (_, b), (_, c)] = *all;
+    hub.set_port(2, "down");
+    let split = Instant::now();
+    let (a_split, c_split) = ("a during split".to_owned(), "c during split".to_owned());
+    kith_json(&a.home, &["post", &a_split]);
+    kith_json(&c.home, &["post", &c_split]);
+    let on_side_ab = poll(Duration::from_secs(5), || {
+        (a.timeline_texts().contains(&a_split) && b.timeline_texts().contains(&a_split))
+            .then_some(())
+    });
+    assert!(
+        on_side_ab.is_some(),
+        "during the split, a's post {a_split:?} did not reach both a and b within 5 s:{}{}",
+        state(all),
+        logs(all)
+    );
+    // Bounded check that nothing crosses the split (3 s of samples).
+    for _ in 0..15 {
+        let (ta, tb, tc) = (a.timeline_texts(), b.timeline_texts(), c.timeline_texts());
+        assert!(
+            !tc.contains(&a_split) && !ta.contains(&c_split) && !tb.contains(&c_split),
+            "a post crossed the partition (is C's hub port really down?):{}{}",
+            state(all),
+            logs(all)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Let the nodes notice the split (their pings fail and close the
+    // connections), so that the heal needs real reconnection.
+    let (id_a, id_b) = (a.peer_id(), b.peer_id());
+    let noticed = poll(Duration::from_secs(30), || {
+        eprintln!("DBG {:?} a={:?} b={:?} c={:?}", split.elapsed(), peer_ids(a).len(), peer_ids(b).len(), peer_ids(c).len());
+        (peer_ids(a) == [id_b.clone()] && peer_ids(b) == [id_a.clone()] && peer_ids(c).is_empty())
+            .then_some(())
+    });
+    assert!(
+        noticed.is_some(),
+        "30 s into the split, the nodes still listed peers across it \
+         (a and b should list only each other, c nobody):{}{}",
+        state(all),
+        logs(all)
+    );
+    eprintln!(
+        "partition: the split was noticed after {:?}",
+        split.elapsed()
+    );
+
+    (a_split, c_split)
+}
+
+#[test]
+fn partitioned_nodes_converge_within_ten_seconds_of_the_heal() {
+    let tag = prefix('p');
+    if !namespaces_available("partitioned_nodes_converge", &tag) {
+        return;
+    }
+    let hub = Hub::new(&tag, subnet());
+    let dir = tempfile::tempdir().unwrap();
+    let (homes, accounts): (Vec<_>, Vec<_>) =
+        ["a", "b", "c"].iter().map(|n| init(dir.path(), n)).unzip();
+    for (i, home) in homes.iter().enumerate() {
+        for (j, account) in accounts.iter().enumerate() {
+            if i != j {
+                kith_json(home, &["follow", account]);
+            }
+        }
+    }
+    let served = start_three(&hub, &homes);
+    let all = [("a", &served[0]), ("b", &served[1]), ("c", &served[2])];
+
+    // Before the split: one post each, seen everywhere.
+    let mut expected: Vec<String> = Vec::new();
+    for (name, node) in all {
+        let text = format!("{name} before the split");
+        kith_json(&node.home, &["post", &text]);
+        expected.push(text);
+    }
+    let synced = poll(Duration::from_secs(10), || {
+        all.iter()
+            .all(|(_, n)| {
+                let t = n.timeline_texts();
+                expected.iter().all(|e| t.contains(e))
+            })
+            .then_some(())
+    });
+    assert!(
+        synced.is_some(),
+        "after 10 s, not every timeline had all three posts {expected:?}:{}{}",
+        state(&all),
+        logs(&all)
+    );
+
+    let (a_split, c_split) = split(&hub, &all);
+
+    // The heal.
+    hub.set_port(2, "up");
+    let healed = Instant::now();
+    expected.push(a_split);
+    expected.push(c_split);
+    let mut last: Vec<Vec<String>> = Vec::new();
+    let converged = poll(Duration::from_secs(10), || {
+        last = all.iter().map(|(_, n)| n.timeline_texts()).collect();
+        let elapsed = healed.elapsed();
+        (last[0] == last[1] && last[1] == last[2] && expected.iter().all(|e| last[0].contains(e)))
+            .then_some(elapsed)
+    });
+    let Some(took) = converged else {
+        panic!(
+            "10 s after the heal, the timelines had not converged to the same posts \
+             (expected all of {expected:?}):\na: {:?}\nb: {:?}\nc: {:?}\nnow:{}{}",
+            last[0],
+            last[1],
+            last[2],
+            state(&all),
+            logs(&all)
+        );
+    };
+    eprintln!("partition: converged {took:?} after the heal");
+    std::fs::write("/tmp/kt_logs.txt", logs(&all)).unwrap();
+}
