@@ -241,4 +241,12 @@ pub enum BenchKind {
     Size,
     /// Answering a peer that is 10 changes behind on a large feed.
     Catchup,
+    /// Initial sync of an n-post feed between two `kith serve` processes on loopback.
+    Sync,
+    /// Catch-up of 10 missing changes of an n-change feed between two processes.
+    CatchupNet,
+    /// Propagation of posts from an author to n follower processes.
+    Propagation,
+    /// Resident memory of a node carrying n feeds of 1,000 posts.
+    Memory,
 }

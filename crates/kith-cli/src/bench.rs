@@ -172,7 +172,7 @@ type Generated = (
 );
 
 /// Signed post changes from `authors` authors, `n` in all, interleaved in time.
-fn generate(n: u64, authors: usize, seed: u64) -> anyhow::Result<Generated> {
+pub(crate) fn generate(n: u64, authors: usize, seed: u64) -> anyhow::Result<Generated> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let vocabulary = Vocabulary::new(VOCABULARY);
     let mut people: Vec<Author> = (0..authors).map(|_| Author::new()).collect();
@@ -205,11 +205,11 @@ fn generate(n: u64, authors: usize, seed: u64) -> anyhow::Result<Generated> {
     ))
 }
 
-fn rate(n: usize, d: Duration) -> f64 {
+pub(crate) fn rate(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -266,7 +266,7 @@ fn bare_insert_rate(envs: &[Envelope], batch: usize) -> anyhow::Result<f64> {
     Ok(rate(envs.len(), start.elapsed()))
 }
 
-fn ingest_all(
+pub(crate) fn ingest_all(
     store: &mut Store,
     certs: &[DeviceCertificate],
     envs: Vec<Envelope>,
@@ -294,6 +294,12 @@ pub fn run(which: BenchKind, n: Option<u64>, json_out: bool) -> anyhow::Result<(
         BenchKind::Query => query(n.unwrap_or(1_000_000))?,
         BenchKind::Size => size(n.unwrap_or(20_000))?,
         BenchKind::Catchup => catchup(n.unwrap_or(100_000))?,
+        BenchKind::Sync => crate::bench_net::initial_sync(n.unwrap_or(100_000))?,
+        BenchKind::CatchupNet => crate::bench_net::catchup(n.unwrap_or(100_000), 10)?,
+        BenchKind::Propagation => {
+            crate::bench_net::propagation(usize::try_from(n.unwrap_or(30))?, 20)?
+        }
+        BenchKind::Memory => crate::bench_net::memory(n.unwrap_or(1000), 1000)?,
     };
     if json_out {
         output::json(&report)

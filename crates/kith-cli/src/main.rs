@@ -2,6 +2,7 @@
 
 mod args;
 mod bench;
+mod bench_net;
 mod commands;
 mod net;
 mod ops;

@@ -61,7 +61,10 @@ fn follower_sees_a_post_within_two_seconds_and_the_socket_is_private() {
     assert!(feed["changes"].as_u64().unwrap() >= 2, "{feed}");
     assert_eq!(feed["peers"], 1, "{feed}");
     assert_eq!(a.stop().code(), Some(0), "Ctrl-C/SIGTERM stops cleanly");
-    assert!(!a_home.join("kith.sock").exists(), "the socket is removed on exit");
+    assert!(
+        !a_home.join("kith.sock").exists(),
+        "the socket is removed on exit"
+    );
     drop(b);
 }
 
@@ -77,7 +80,10 @@ fn a_third_peer_serves_the_authors_feed_while_the_author_is_offline() {
     for i in 0..30 {
         let text = format!("post {i} from ada");
         if i == 7 {
-            kith_json(&a_home, &["post", &text, "--image", image.to_str().unwrap()]);
+            kith_json(
+                &a_home,
+                &["post", &text, "--image", image.to_str().unwrap()],
+            );
         } else {
             kith_json(&a_home, &["post", &text]);
         }
@@ -86,16 +92,30 @@ fn a_third_peer_serves_the_authors_feed_while_the_author_is_offline() {
     kith_json(&b_home, &["follow", &a_id]);
     let a = Served::loopback(&a_home, &[]);
     let b = Served::loopback(&b_home, &["--bootstrap", &a.addr()]);
-    wait_for(Duration::from_secs(10), "B to hold all of A's posts", || {
-        (b.timeline_texts().iter().filter(|t| t.contains("from ada")).count() == 30).then_some(())
-    });
+    wait_for(
+        Duration::from_secs(10),
+        "B to hold all of A's posts",
+        || {
+            (b.timeline_texts()
+                .iter()
+                .filter(|t| t.contains("from ada"))
+                .count()
+                == 30)
+                .then_some(())
+        },
+    );
     assert_eq!(a.stop().code(), Some(0));
 
     // C knows only B; A is gone.
     kith_json(&c_home, &["follow", &a_id]);
     let c = Served::loopback(&c_home, &["--bootstrap", &b.addr()]);
     wait_for(Duration::from_secs(10), "C to get A's posts from B", || {
-        (c.timeline_texts().iter().filter(|t| t.contains("from ada")).count() == 30).then_some(())
+        (c.timeline_texts()
+            .iter()
+            .filter(|t| t.contains("from ada"))
+            .count()
+            == 30)
+            .then_some(())
     });
     let c_feed = kith_json(&c_home, &["feed", &a_id, "--limit", "500"]);
     assert_eq!(
@@ -209,6 +229,7 @@ fn uncertified_update(account: AccountId) -> Vec<u8> {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one scenario, told in order
 fn misbehaving_peer_changes_nothing_and_honest_posts_keep_flowing() {
     let dir = tempfile::tempdir().unwrap();
     let (a_home, a_id) = init(dir.path(), "ada");
@@ -334,7 +355,11 @@ fn misbehaving_peer_changes_nothing_and_honest_posts_keep_flowing() {
         );
     });
 
-    assert_eq!(a.timeline_texts(), before_timeline, "A's timeline is unchanged");
+    assert_eq!(
+        a.timeline_texts(),
+        before_timeline,
+        "A's timeline is unchanged"
+    );
     let after_status = kith_json(&a_home, &["sync-status"]);
     assert_eq!(
         after_status["feeds"][0]["changes"], before_status["feeds"][0]["changes"],
@@ -347,11 +372,15 @@ fn misbehaving_peer_changes_nothing_and_honest_posts_keep_flowing() {
     );
     // Honest traffic still flows.
     kith_json(&a_home, &["post", "still here"]);
-    wait_for(Duration::from_secs(2), "B to get A's post after the attack", || {
-        texts(&kith_json(&b_home, &["timeline"]))
-            .contains(&"still here".to_owned())
-            .then_some(())
-    });
+    wait_for(
+        Duration::from_secs(2),
+        "B to get A's post after the attack",
+        || {
+            texts(&kith_json(&b_home, &["timeline"]))
+                .contains(&"still here".to_owned())
+                .then_some(())
+        },
+    );
     let log = a.log();
     assert!(log.contains("misbehaved"), "A logs the strikes:\n{log}");
 }

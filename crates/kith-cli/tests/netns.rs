@@ -167,10 +167,15 @@ fn state(nodes: &[(&str, &Served)]) -> String {
     out
 }
 
+/// Two nodes on one link, given no address at all, find each other with
+/// mDNS and the follower receives a post made after they met.
 #[test]
 fn mdns_finds_a_peer_in_a_namespace_pair_with_no_address_given() {
     let p = prefix('m');
-    if !namespaces_available("mdns_finds_a_peer_in_a_namespace_pair", &p) {
+    if !namespaces_available(
+        "mdns_finds_a_peer_in_a_namespace_pair_with_no_address_given",
+        &p,
+    ) {
         return;
     }
     let net = subnet();
@@ -357,16 +362,18 @@ fn split(hub: &Hub, all: &[(&str, &Served); 3]) -> (String, String) {
         std::thread::sleep(Duration::from_millis(200));
     }
     // Let the nodes notice the split (their pings fail and close the
-    // connections), so that the heal needs real reconnection.
+    // connections across it), so that the heal needs a real reconnection
+    // rather than TCP retransmitting on the old connections. libp2p's ping
+    // forgives a first failure, and the second attempt is bounded by its
+    // 10 s stream negotiation timeout: this takes up to about 25 s.
     let (id_a, id_b) = (a.peer_id(), b.peer_id());
-    let noticed = poll(Duration::from_secs(30), || {
-        eprintln!("DBG {:?} a={:?} b={:?} c={:?}", split.elapsed(), peer_ids(a).len(), peer_ids(b).len(), peer_ids(c).len());
+    let noticed = poll(Duration::from_secs(40), || {
         (peer_ids(a) == [id_b.clone()] && peer_ids(b) == [id_a.clone()] && peer_ids(c).is_empty())
             .then_some(())
     });
     assert!(
         noticed.is_some(),
-        "30 s into the split, the nodes still listed peers across it \
+        "40 s into the split, the nodes still listed peers across it \
          (a and b should list only each other, c nobody):{}{}",
         state(all),
         logs(all)
@@ -379,10 +386,16 @@ fn split(hub: &Hub, all: &[(&str, &Served); 3]) -> (String, String) {
     (a_split, c_split)
 }
 
+/// Three nodes on one bridge, all following each other, are split
+/// {A, B} | {C}; both sides post; once the link is back, all three
+/// timelines are identical, with both sides' posts, within 10 s.
 #[test]
 fn partitioned_nodes_converge_within_ten_seconds_of_the_heal() {
     let tag = prefix('p');
-    if !namespaces_available("partitioned_nodes_converge", &tag) {
+    if !namespaces_available(
+        "partitioned_nodes_converge_within_ten_seconds_of_the_heal",
+        &tag,
+    ) {
         return;
     }
     let hub = Hub::new(&tag, subnet());
@@ -432,8 +445,9 @@ fn partitioned_nodes_converge_within_ten_seconds_of_the_heal() {
     let converged = poll(Duration::from_secs(10), || {
         last = all.iter().map(|(_, n)| n.timeline_texts()).collect();
         let elapsed = healed.elapsed();
-        (last[0] == last[1] && last[1] == last[2] && expected.iter().all(|e| last[0].contains(e)))
-            .then_some(elapsed)
+        let same = last[0] == last[1] && last[1] == last[2];
+        let complete = expected.iter().all(|e| last[0].contains(e));
+        (same && complete && elapsed <= Duration::from_secs(10)).then_some(elapsed)
     });
     let Some(took) = converged else {
         panic!(
@@ -447,5 +461,4 @@ fn partitioned_nodes_converge_within_ten_seconds_of_the_heal() {
         );
     };
     eprintln!("partition: converged {took:?} after the heal");
-    std::fs::write("/tmp/kt_logs.txt", logs(&all)).unwrap();
 }

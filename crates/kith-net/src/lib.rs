@@ -4,7 +4,7 @@
 //! - [`store_actor`]: the one thread that owns the node and its store;
 //! - [`replicator`]: what to exchange with whom (reconciliation, gossip
 //!   validation, publishing, blobs);
-//! - [`protocol`]: the wire messages, topics and limits (`docs/protocol.md` §10);
+//! - [`protocol`]: the wire messages, topics and limits (`docs/protocol.md` §13);
 //! - [`control`]: the local socket other `kith` commands use;
 //! - [`invite`]: invite codes.
 //!

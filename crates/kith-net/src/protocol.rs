@@ -1,6 +1,6 @@
 //! Kith's wire protocol over libp2p: protocol ids, gossipsub topic names
 //! and the CBOR messages, with every size a peer controls bounded. This
-//! module is pure (no sockets, no clock); `docs/protocol.md` §10 describes
+//! module is pure (no sockets, no clock); `docs/protocol.md` §13 describes
 //! the same bytes for other implementations.
 
 use automerge::ChangeHash;
@@ -86,7 +86,11 @@ impl FeedHeads {
     pub fn new(account: AccountId, heads: &[ChangeHash], changes: u64) -> Self {
         Self {
             account: ByteBuf::from(account.as_bytes().to_vec()),
-            heads: heads.iter().map(|h| ByteBuf::from(h.0.to_vec())).collect(),
+            heads: heads
+                .iter()
+                .take(MAX_HAVE)
+                .map(|h| ByteBuf::from(h.0.to_vec()))
+                .collect(),
             changes,
         }
     }
@@ -122,7 +126,7 @@ pub fn hashes_to_wire(hashes: &[ChangeHash]) -> Vec<ByteBuf> {
 pub struct BodyRecord {
     /// The post id: author (32 bytes) then local id (8 bytes).
     pub post: ByteBuf,
-    /// The salted body record (`docs/protocol.md` §5).
+    /// The salted body record (`docs/protocol.md` §10).
     pub body: ByteBuf,
 }
 
@@ -165,7 +169,7 @@ pub enum SyncResponse {
     Changes {
         /// Certificates of the feed's devices.
         certificates: Vec<ByteBuf>,
-        /// Signed envelopes (`docs/protocol.md` §4).
+        /// Signed envelopes (`docs/protocol.md` §6).
         envelopes: Vec<ByteBuf>,
         /// Current bodies of the posts these envelopes write.
         bodies: Vec<BodyRecord>,
@@ -183,7 +187,7 @@ pub enum SyncResponse {
     },
     /// The request was refused.
     Refused {
-        /// A stable code: `busy`, `malformed`, `not_found`.
+        /// A stable code: `busy`, `malformed`, `unavailable`.
         code: String,
         /// For people.
         message: String,

@@ -29,6 +29,8 @@ use crate::swarm::{Command, Event, Found, SwarmHandle};
 const MAX_GOSSIP_IN_FLIGHT: usize = 64;
 /// Heads are re-sent to a peer at least this often even if unchanged.
 const HEADS_REFRESH: Duration = Duration::from_secs(30);
+/// How long a heads exchange may take before the connection is presumed dead.
+const HEADS_TIMEOUT: Duration = Duration::from_secs(5);
 /// Most pages fetched in one pull.
 const MAX_PAGES: usize = 10_000;
 /// Most blobs fetched after one batch of changes.
@@ -65,6 +67,19 @@ pub struct Shared {
     sent: HashMap<PeerId, ([u8; 32], Instant)>,
     /// Peers to keep dialling when not connected.
     known: HashMap<PeerId, (Vec<Multiaddr>, Found)>,
+    /// Sync requests this node sent, by kind (for `sync-status` and benchmarks).
+    pub sent_requests: RequestCounts,
+}
+
+/// Sync requests sent, by kind.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct RequestCounts {
+    /// Heads exchanges.
+    pub heads: u64,
+    /// Pages of changes.
+    pub changes: u64,
+    /// Blobs.
+    pub blobs: u64,
 }
 
 /// The replicator: cheap to clone, every clone shares state.
@@ -117,9 +132,13 @@ impl Replicator {
             })
             .await
             .map_err(|e| e.to_string())?;
-        for account in &carried {
+        for (i, account) in carried.iter().enumerate() {
             self.swarm.send(Command::Subscribe(*account)).await?;
             self.swarm.send(Command::Provide(*account)).await?;
+            // The first is this home's own feed; look for carriers of the others.
+            if i > 0 {
+                self.swarm.send(Command::FindCarriers(*account)).await?;
+            }
         }
         {
             let mut s = lock(&self.shared);
@@ -321,10 +340,20 @@ impl Replicator {
             s.exchanging.insert(peer);
             s.sent.insert(peer, (digest, Instant::now()));
         }
-        let result = self
-            .swarm
-            .request(peer, SyncRequest::Heads { feeds: ours })
-            .await;
+        lock(&self.shared).sent_requests.heads += 1;
+        let result = tokio::time::timeout(
+            HEADS_TIMEOUT,
+            self.swarm.request(peer, SyncRequest::Heads { feeds: ours }),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            // A peer that cannot answer a tiny request in time is behind a
+            // dead connection (a partition, a sleeping laptop): drop it so
+            // that it is redialled as soon as it is reachable.
+            let swarm = self.swarm.clone();
+            tokio::spawn(async move { swarm.send(Command::Disconnect(peer)).await });
+            Err("no answer to heads in time; disconnected".into())
+        });
         let again = {
             let mut s = lock(&self.shared);
             s.exchanging.remove(&peer);
@@ -445,6 +474,7 @@ impl Replicator {
             max_bytes: PAGE_BYTES,
         };
         let spawn_request = |req: SyncRequest| {
+            lock(&self.shared).sent_requests.changes += 1;
             let swarm = self.swarm.clone();
             tokio::spawn(async move { swarm.request(peer, req).await })
         };
@@ -558,6 +588,7 @@ impl Replicator {
             let req = SyncRequest::Blob {
                 hash: ByteBuf::from(hash.to_vec()),
             };
+            lock(&self.shared).sent_requests.blobs += 1;
             if let Ok(SyncResponse::Blob { bytes: Some(bytes) }) =
                 self.swarm.request(peer, req).await
             {
@@ -611,11 +642,25 @@ impl Replicator {
         account: AccountId,
         d: crate::protocol::Decoded,
     ) -> MessageAcceptance {
-        let hashes: Vec<ChangeHash> = d
-            .envelopes
-            .iter()
-            .filter_map(|e| e.parse_change().ok().map(|c| c.hash()))
-            .collect();
+        let mut posts: Vec<String> = Vec::new();
+        let mut hashes: Vec<ChangeHash> = Vec::new();
+        for e in &d.envelopes {
+            let Ok(change) = e.parse_change() else {
+                continue;
+            };
+            hashes.push(change.hash());
+            for key in kith_core::feed::validate_change(account, &change).unwrap_or_default() {
+                if let kith_core::feed::FeedKey::Post(local) = key {
+                    posts.push(
+                        kith_core::PostId {
+                            author: account,
+                            local,
+                        }
+                        .to_string(),
+                    );
+                }
+            }
+        }
         let result = self
             .node
             .remote(move |n| {
@@ -655,6 +700,13 @@ impl Replicator {
                     tokio::spawn(async move { me.fetch_blobs(source, missing).await });
                 }
                 if accepted > 0 {
+                    tracing::info!(
+                        %account,
+                        peer = %source,
+                        stored_at_ms = now_ms(),
+                        posts = posts.join(","),
+                        "gossip stored"
+                    );
                     MessageAcceptance::Accept
                 } else {
                     MessageAcceptance::Ignore
@@ -798,7 +850,7 @@ impl Replicator {
                 })
             })
             .collect();
-        Ok(serde_json::json!({ "feeds": feeds }))
+        Ok(serde_json::json!({ "feeds": feeds, "requests_sent": s.sent_requests }))
     }
 
     /// Publishes local changes on the author's topic.
@@ -878,8 +930,44 @@ fn changes_page(
     if known == 0 && unknown > 0 {
         return Ok(empty(true));
     }
-    let (changes, more) = store.signed_changes_within(account, have, skip, budget)?;
-    let bodies = store.bodies_for(&changes.envelopes)?;
+    let (mut changes, mut more) = store.signed_changes_within(account, have, skip, budget)?;
+    let mut bodies = store.bodies_for(&changes.envelopes)?;
+    // Bodies count against the page too: keep the longest prefix of
+    // envelopes whose changes and bodies fit (always at least one).
+    let body_sizes: HashMap<kith_core::PostId, usize> =
+        bodies.iter().map(|(p, b)| (*p, b.len() + 48)).collect();
+    let mut total = 0usize;
+    let mut keep = 0usize;
+    for env in &changes.envelopes {
+        let posts = env
+            .parse_change()
+            .ok()
+            .and_then(|c| kith_core::feed::validate_change(account, &c).ok())
+            .unwrap_or_default();
+        let own: usize = posts
+            .iter()
+            .filter_map(|k| match k {
+                kith_core::feed::FeedKey::Post(local) => body_sizes.get(&kith_core::PostId {
+                    author: account,
+                    local: *local,
+                }),
+                _ => None,
+            })
+            .sum();
+        total += env.change.len() + 160 + own;
+        if total > budget && keep > 0 {
+            break;
+        }
+        keep += 1;
+    }
+    if keep < changes.envelopes.len() {
+        changes.envelopes.truncate(keep);
+        more = true;
+        bodies = store.bodies_for(&changes.envelopes)?;
+    }
+    changes
+        .certificates
+        .truncate(crate::protocol::MAX_CERTIFICATES);
     Ok(SyncResponse::Changes {
         certificates: changes
             .certificates

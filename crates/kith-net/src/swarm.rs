@@ -129,6 +129,8 @@ pub enum Command {
     Provide(AccountId),
     /// Ask the DHT who carries a feed.
     FindCarriers(AccountId),
+    /// Close every connection to a peer (it is redialled when reachable).
+    Disconnect(PeerId),
     /// Count a protocol violation against a peer.
     Strike {
         /// Who.
@@ -287,18 +289,21 @@ impl SwarmTask {
     }
 
     fn emit(&self, event: Event) {
-        if let Err(e) = self.events.try_send(event) {
-            // The replicator is saturated: drop the event rather than grow a
-            // queue a peer can fill. Requests get a `busy` answer instead.
-            match e.into_inner() {
-                Event::Request { channel, .. } => {
-                    tracing::debug!("replicator busy; refusing a request");
-                    let _ = channel; // dropping the channel makes the peer's request fail
+        match event {
+            // What a peer can flood is dropped when the replicator is
+            // saturated: a dropped request fails on the peer's side, a
+            // dropped gossip message is neither stored nor forwarded.
+            Event::Request { .. } | Event::Gossip { .. } => {
+                if self.events.try_send(event).is_err() {
+                    tracing::debug!("replicator busy; dropping a peer's message");
                 }
-                Event::Gossip { .. } => {
-                    tracing::debug!("replicator busy; dropping a gossip message");
-                }
-                other => tracing::debug!(?other, "replicator busy; dropping an event"),
+            }
+            // Connection news is rare and must not be lost.
+            other => {
+                let events = self.events.clone();
+                tokio::spawn(async move {
+                    let _ = events.send(other).await;
+                });
             }
         }
     }
@@ -430,6 +435,9 @@ impl SwarmTask {
                 self.queries.insert(id, account);
             }
             Command::Strike { peer, reason } => self.strike(peer, &reason),
+            Command::Disconnect(peer) => {
+                let _ = self.swarm.disconnect_peer_id(peer);
+            }
         }
     }
 
@@ -438,6 +446,10 @@ impl SwarmTask {
             Some(since) if since.elapsed() < BAN_TIME => true,
             Some(_) => {
                 self.banned.remove(peer);
+                self.swarm
+                    .behaviour_mut()
+                    .gossip
+                    .remove_blacklisted_peer(peer);
                 false
             }
             None => false,

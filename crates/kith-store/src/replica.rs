@@ -152,10 +152,17 @@ impl Store {
         envelopes: Vec<Envelope>,
         bodies: &[(PostId, Vec<u8>)],
     ) -> Result<IngestReport> {
+        // Only certificates the envelopes use are checked and kept, so a
+        // peer cannot fill the store with certificates of other accounts.
+        let used: std::collections::HashSet<(AccountId, Hash)> =
+            envelopes.iter().map(|e| (e.account, e.cert_ref)).collect();
         let mut certs: HashMap<Hash, DeviceCertificate> = HashMap::new();
         for c in certificates {
-            c.verify()?;
-            certs.insert(c.reference(), c.clone());
+            let reference = c.reference();
+            if used.contains(&(c.account, reference)) {
+                c.verify()?;
+                certs.insert(reference, c.clone());
+            }
         }
         let checked = ingest::check(&self.conn, envelopes, &certs, &mut |_, _| {})?;
         let mut purged = Vec::new();

@@ -49,7 +49,11 @@ pub fn kith_json(home: &Path, args: &[&str]) -> Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     let out = command(None, home, &all).output().expect("running kith");
-    assert!(out.status.success(), "expected success:\n{}", describe(&all, &out));
+    assert!(
+        out.status.success(),
+        "expected success:\n{}",
+        describe(&all, &out)
+    );
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", describe(&all, &out)))
 }
@@ -69,7 +73,10 @@ pub fn wait_for<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Opt
         if let Some(v) = check() {
             return v;
         }
-        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -109,11 +116,15 @@ impl Served {
             child,
             log,
         };
-        wait_for(Duration::from_secs(20), "kith serve to answer on its socket", || {
-            let out = command(None, home, &["--json", "addrs"]).output().ok()?;
-            let v: Value = serde_json::from_slice(&out.stdout).ok()?;
-            (out.status.success() && !v["addrs"].as_array()?.is_empty()).then_some(())
-        });
+        wait_for(
+            Duration::from_secs(20),
+            "kith serve to answer on its socket",
+            || {
+                let out = command(None, home, &["--json", "addrs"]).output().ok()?;
+                let v: Value = serde_json::from_slice(&out.stdout).ok()?;
+                (out.status.success() && !v["addrs"].as_array()?.is_empty()).then_some(())
+            },
+        );
         served
     }
 
