@@ -40,3 +40,21 @@ ada_id=$("$kith" "${ada[@]}" --json id | id_of)
 "$kith" "${bob[@]}" import "$demo/ada.bundle"
 step "Bob's timeline (every record was signature-checked on import)"
 "$kith" "${bob[@]}" timeline --limit 5
+
+step "Now live, peer to peer: both run a node on this machine (loopback only, no LAN discovery)"
+"$kith" "${ada[@]}" serve --no-mdns --listen /ip4/127.0.0.1/tcp/0 2>"$demo/ada.log" &
+ada_pid=$!
+trap 'kill $ada_pid ${bob_pid:-} 2>/dev/null; wait 2>/dev/null; rm -rf "$demo"' EXIT
+for _ in $(seq 100); do "$kith" "${ada[@]}" addrs >/dev/null 2>&1 && break; sleep 0.1; done
+invite=$("$kith" "${ada[@]}" invite)
+echo "Ada's invite code: $invite"
+"$kith" "${bob[@]}" serve --no-mdns --listen /ip4/127.0.0.1/tcp/0 2>"$demo/bob.log" &
+bob_pid=$!
+for _ in $(seq 100); do "$kith" "${bob[@]}" addrs >/dev/null 2>&1 && break; sleep 0.1; done
+"$kith" "${bob[@]}" follow "$invite"
+"$kith" "${bob[@]}" peers
+step "Ada posts; Bob's node receives it over libp2p, signature-checked, in well under a second"
+"$kith" "${ada[@]}" post "Live from Ada's node, no server in between."
+for _ in $(seq 50); do "$kith" "${bob[@]}" timeline --limit 1 | grep -q "Live from Ada" && break; sleep 0.1; done
+"$kith" "${bob[@]}" timeline --limit 1
+"$kith" "${bob[@]}" sync-status

@@ -135,17 +135,10 @@ fn wait(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) -> anyho
 }
 
 /// Copies `n` generated posts of one author into `node`'s store; returns
-/// the author and the bundle size of the feed.
-fn seed_feed(node: &mut Node, n: u64, seed: u64, skip_last: usize) -> anyhow::Result<AccountId> {
+/// the author.
+fn seed_feed(node: &mut Node, n: u64, seed: u64) -> anyhow::Result<AccountId> {
     let (certs, envs, bodies) = generate(n, 1, seed)?;
-    let keep = envs.len() - skip_last;
-    ingest_all(
-        node.store_mut(),
-        &certs,
-        envs[..keep].to_vec(),
-        &bodies[..keep],
-        5000,
-    )?;
+    ingest_all(node.store_mut(), &certs, envs, &bodies, 5000)?;
     Ok(certs[0].account)
 }
 
@@ -161,7 +154,7 @@ pub fn initial_sync(n: u64) -> anyhow::Result<Value> {
     let root = tempfile::tempdir()?;
     eprintln!("generating a feed of {n} signed posts…");
     let mut a = home(root.path(), "a")?;
-    let feed = seed_feed(&mut a, n, 11, 0)?;
+    let feed = seed_feed(&mut a, n, 11)?;
     let saved = bundle_size(&mut a, feed)?;
     let a_db = std::fs::metadata(root.path().join("a").join(kith_store::DB_FILE))?.len();
     let mut b = home(root.path(), "b")?;
@@ -206,10 +199,19 @@ pub fn initial_sync(n: u64) -> anyhow::Result<Value> {
 pub fn catchup(n: u64, behind: usize) -> anyhow::Result<Value> {
     let root = tempfile::tempdir()?;
     eprintln!("generating a feed of {n} signed posts…");
+    let (certs, envs, bodies) = generate(n, 1, 12)?;
+    let feed = certs[0].account;
     let mut a = home(root.path(), "a")?;
-    let feed = seed_feed(&mut a, n, 12, 0)?;
+    ingest_all(a.store_mut(), &certs, envs.clone(), &bodies, 5000)?;
     let mut b = home(root.path(), "b")?;
-    seed_feed(&mut b, n, 12, behind)?;
+    let keep = envs.len() - behind;
+    ingest_all(
+        b.store_mut(),
+        &certs,
+        envs[..keep].to_vec(),
+        &bodies[..keep],
+        5000,
+    )?;
     b.unlock(PASSPHRASE)?;
     b.follow(feed)?;
     drop((a, b));

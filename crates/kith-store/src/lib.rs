@@ -48,6 +48,8 @@ pub struct Store {
     docs: docs::DocCache,
     own: Option<AccountId>,
     dir: PathBuf,
+    /// The last answer built for a peer's paged request.
+    pages: Option<sync::PageCache>,
 }
 
 impl Store {
@@ -73,6 +75,7 @@ impl Store {
             docs: docs::DocCache::default(),
             own,
             dir: dir.to_owned(),
+            pages: None,
         })
     }
 

@@ -11,6 +11,18 @@ use kith_core::{AccountId, DeviceCertificate, Envelope, Hash, PostId};
 use crate::error::{Result, StoreError};
 use crate::{Store, docs};
 
+/// How long a built answer is kept for the next pages.
+const PAGE_CACHE_TIME: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The last answer built for a peer, kept for its following pages.
+pub(crate) struct PageCache {
+    account: AccountId,
+    have: Vec<ChangeHash>,
+    heads: Vec<ChangeHash>,
+    all: SignedChanges,
+    built: std::time::Instant,
+}
+
 /// A feed's signed changes for a peer, with the certificates they reference.
 #[derive(Debug, Clone, Default)]
 pub struct SignedChanges {
@@ -44,7 +56,7 @@ impl Store {
         account: AccountId,
         have: &[ChangeHash],
     ) -> Result<SignedChanges> {
-        Ok(self.signed_changes_within(account, have, 0, usize::MAX)?.0)
+        Ok(self.collect_signed_changes(account, have, 0, usize::MAX)?.0)
     }
 
     /// Like [`Self::signed_changes`], but leaves out the first `skip`
@@ -52,7 +64,57 @@ impl Store {
     /// least one); the flag says whether more remain. The order is stable
     /// for a given `have` and store, so a peer can ask for the next page
     /// (with `skip` grown by what it received) before applying this one.
+    /// The whole answer is built once and kept for the following pages
+    /// (rebuilding changes from a document costs time in its size).
     pub fn signed_changes_within(
+        &mut self,
+        account: AccountId,
+        have: &[ChangeHash],
+        skip: usize,
+        max_bytes: usize,
+    ) -> Result<(SignedChanges, bool)> {
+        let heads = self.feed_heads(account)?.unwrap_or_default();
+        let fresh = self.pages.as_ref().is_some_and(|p| {
+            p.account == account
+                && p.have == have
+                && p.heads == heads
+                && p.built.elapsed() < PAGE_CACHE_TIME
+        });
+        if !fresh {
+            self.pages = None;
+            let (all, _) = self.collect_signed_changes(account, have, 0, usize::MAX)?;
+            self.pages = Some(PageCache {
+                account,
+                have: have.to_vec(),
+                heads,
+                all,
+                built: std::time::Instant::now(),
+            });
+        }
+        let Some(cache) = self.pages.as_ref() else {
+            return Ok((SignedChanges::default(), false));
+        };
+        let mut envelopes = Vec::new();
+        let mut bytes = 0usize;
+        let mut more = false;
+        for env in cache.all.envelopes.iter().skip(skip) {
+            if bytes >= max_bytes {
+                more = true;
+                break;
+            }
+            bytes = bytes.saturating_add(env.change.len() + 128);
+            envelopes.push(env.clone());
+        }
+        Ok((
+            SignedChanges {
+                certificates: cache.all.certificates.clone(),
+                envelopes,
+            },
+            more,
+        ))
+    }
+
+    fn collect_signed_changes(
         &mut self,
         account: AccountId,
         have: &[ChangeHash],

@@ -84,3 +84,41 @@ fn a_peer_behind_by_eleven_changes_gets_exactly_those_eleven_and_converges() {
         211
     );
 }
+
+#[test]
+fn pages_with_skip_add_up_to_the_whole_answer_and_a_new_change_is_not_missed() {
+    let (_home, mut author, mut dev) = own_store();
+    for t in 1..=120 {
+        let (env, id, body) = dev.post(t * 1_000, &format!("post {t}"), None);
+        author.ingest(vec![env]).unwrap();
+        author.put_bodies(&[(id, body)]).unwrap();
+    }
+    let whole: Vec<Vec<u8>> = author
+        .signed_changes(dev.account, &[])
+        .unwrap()
+        .envelopes
+        .iter()
+        .map(kith_core::Envelope::encode)
+        .collect();
+    let mut paged: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..1000 {
+        let (page, more) = author
+            .signed_changes_within(dev.account, &[], paged.len(), 2_000)
+            .unwrap();
+        assert!(!page.envelopes.is_empty() || !more, "a page makes progress");
+        paged.extend(page.envelopes.iter().map(kith_core::Envelope::encode));
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(paged, whole, "pages in order, nothing lost or repeated");
+
+    // A change made between pages invalidates the kept answer.
+    let (env, _, _) = dev.post(121_000, "post 121", None);
+    author.ingest(vec![env]).unwrap();
+    let (page, more) = author
+        .signed_changes_within(dev.account, &[], whole.len(), usize::MAX)
+        .unwrap();
+    assert!(!more);
+    assert_eq!(page.envelopes.len(), 1, "the new change is served");
+}
