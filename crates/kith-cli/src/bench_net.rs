@@ -336,7 +336,11 @@ pub fn memory(feeds: u64, posts: u64) -> anyhow::Result<Value> {
     let mut node = home(root.path(), "carrier")?;
     node.unlock(PASSPHRASE)?;
     eprintln!("generating {feeds} feeds × {posts} posts…");
-    let (certs, envs, bodies) = generate(feeds * posts, feeds as usize, 13)?;
+    let (certs, mut envs, mut bodies) = generate(feeds * posts, feeds as usize, 13)?;
+    // Feed by feed (a stable sort keeps each feed's causal order), as a node
+    // that synced its follows one after the other would have stored them.
+    envs.sort_by_key(|e| e.account);
+    bodies.sort_by_key(|(p, _)| p.author);
     let t = Instant::now();
     ingest_all(node.store_mut(), &certs, envs, &bodies, 5000)?;
     eprintln!("ingested in {:.1} s", t.elapsed().as_secs_f64());

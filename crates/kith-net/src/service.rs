@@ -184,12 +184,8 @@ pub async fn handle_control(
             value.map_err(|e| ControlError::new(e.code(), e))
         }
         ControlRequest::Addrs => {
-            let (peer, addrs) = r
-                .swarm
-                .ask(|reply| Command::Addrs { reply })
-                .await
-                .map_err(|e| ControlError::new("stopped", e))?;
-            let addrs: Vec<String> = addrs.iter().map(|a| format!("{a}/p2p/{peer}")).collect();
+            let (peer, addrs) = dialable_addrs(r).await?;
+            let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();
             Ok(json!({ "peer_id": peer.to_string(), "addrs": addrs }))
         }
         ControlRequest::Connect { addr } => {
@@ -212,21 +208,13 @@ pub async fn handle_control(
         }
         ControlRequest::SyncStatus => r.sync_status().await.map_err(stopped),
         ControlRequest::Invite => {
-            let (peer, addrs) = r
-                .swarm
-                .ask(|reply| Command::Addrs { reply })
-                .await
-                .map_err(|e| ControlError::new("stopped", e))?;
+            let (_, addrs) = dialable_addrs(r).await?;
             let account = r
                 .node
                 .local(|n| n.identity().map(|i| i.account))
                 .await
                 .map_err(stopped)?
                 .map_err(|e| ControlError::new(e.code(), e))?;
-            let addrs: Vec<Multiaddr> = addrs
-                .into_iter()
-                .filter_map(|a| format!("{a}/p2p/{peer}").parse().ok())
-                .collect();
             let invite = Invite { account, addrs };
             Ok(json!({
                 "code": invite.encode(),
@@ -235,4 +223,18 @@ pub async fn handle_control(
             }))
         }
     }
+}
+
+/// The node's peer id and its listen addresses, each ending in `/p2p/<peer id>`.
+async fn dialable_addrs(r: &Replicator) -> Result<(libp2p::PeerId, Vec<Multiaddr>), ControlError> {
+    let (peer, addrs) = r
+        .swarm
+        .ask(|reply| Command::Addrs { reply })
+        .await
+        .map_err(|e| ControlError::new("stopped", e))?;
+    let addrs = addrs
+        .into_iter()
+        .map(|a| a.with(libp2p::multiaddr::Protocol::P2p(peer)))
+        .collect();
+    Ok((peer, addrs))
 }

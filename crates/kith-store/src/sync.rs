@@ -56,7 +56,7 @@ impl Store {
         account: AccountId,
         have: &[ChangeHash],
     ) -> Result<SignedChanges> {
-        Ok(self.collect_signed_changes(account, have, 0, usize::MAX)?.0)
+        self.collect_signed_changes(account, have)
     }
 
     /// Like [`Self::signed_changes`], but leaves out the first `skip`
@@ -82,7 +82,7 @@ impl Store {
         });
         if !fresh {
             self.pages = None;
-            let (all, _) = self.collect_signed_changes(account, have, 0, usize::MAX)?;
+            let all = self.collect_signed_changes(account, have)?;
             self.pages = Some(PageCache {
                 account,
                 have: have.to_vec(),
@@ -118,9 +118,7 @@ impl Store {
         &mut self,
         account: AccountId,
         have: &[ChangeHash],
-        skip: usize,
-        max_bytes: usize,
-    ) -> Result<(SignedChanges, bool)> {
+    ) -> Result<SignedChanges> {
         let Some(feed) = docs::find_feed(&self.conn, account)? else {
             return Err(StoreError::NotFound(format!("feed of {account}")));
         };
@@ -138,7 +136,6 @@ impl Store {
             }
         }
         let doc = self.docs.take(&self.conn, feed, account)?;
-        let mut more = false;
         let result = (|| -> Result<Vec<Envelope>> {
             let corrupt = |why: &str| StoreError::CorruptFeed(account.to_string(), why.into());
             let mut sig = self
@@ -164,18 +161,7 @@ impl Store {
             let known: Vec<ChangeHash> =
                 have.iter().filter(|h| doc.has_change(h)).copied().collect();
             let mut out = Vec::new();
-            let mut bytes = 0usize;
-            let mut index = 0usize;
             for change in doc.doc().get_changes(&known) {
-                index += 1;
-                if index <= skip {
-                    continue;
-                }
-                if bytes >= max_bytes {
-                    more = true;
-                    return Ok(out);
-                }
-                bytes = bytes.saturating_add(change.raw_bytes().len() + 128);
                 out.push(seal(
                     change.raw_bytes().to_vec(),
                     change.hash().0.as_slice(),
@@ -188,14 +174,6 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
             for (hash, bytes) in waiting {
                 if ChangeHash::try_from(hash.as_slice()).is_ok_and(|h| !doc.has_change(&h)) {
-                    index += 1;
-                    if index <= skip {
-                        continue;
-                    }
-                    if bytes_total_reached(&out, max_bytes) {
-                        more = true;
-                        return Ok(out);
-                    }
                     out.push(seal(bytes, &hash)?);
                 }
             }
@@ -205,14 +183,10 @@ impl Store {
         let mut certificates: Vec<(i64, DeviceCertificate)> =
             certs.into_iter().map(|(id, (_, c))| (id, c)).collect();
         certificates.sort_by_key(|(id, _)| *id);
-        let envelopes = result?;
-        Ok((
-            SignedChanges {
-                certificates: certificates.into_iter().map(|(_, c)| c).collect(),
-                envelopes,
-            },
-            more,
-        ))
+        Ok(SignedChanges {
+            certificates: certificates.into_iter().map(|(_, c)| c).collect(),
+            envelopes: result?,
+        })
     }
 
     /// The current bodies of the live posts that `envelopes` write, for a
@@ -263,11 +237,4 @@ impl Store {
             .optional()?
             .flatten())
     }
-}
-
-fn bytes_total_reached(out: &[Envelope], max_bytes: usize) -> bool {
-    out.iter()
-        .map(|e| e.change.len() + 128)
-        .fold(0usize, usize::saturating_add)
-        >= max_bytes
 }
