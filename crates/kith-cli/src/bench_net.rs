@@ -238,6 +238,7 @@ pub fn catchup(n: u64, behind: usize) -> anyhow::Result<Value> {
         "seconds": elapsed.as_secs_f64(),
         "requests_sent_by_follower": sent,
         "round_trips": sent["heads"].as_u64().unwrap_or(0).min(1) + sent["changes"].as_u64().unwrap_or(0),
+        "sync_payload_bytes": sent["request_bytes"].as_u64().unwrap_or(0) + sent["response_bytes"].as_u64().unwrap_or(0),
         "bytes_on_wire_including_connection_setup": wire,
         "target_round_trips": 2,
         "target_bytes": 10_000,
@@ -310,6 +311,16 @@ pub fn propagation(followers: usize, posts: usize) -> anyhow::Result<Value> {
                     delivered += 1;
                 }
             }
+        }
+    }
+    if delivered < followers * posts
+        && let Some(node) = nodes.first()
+    {
+        let log = std::fs::read_to_string(node.home.join("serve.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(10).collect();
+        eprintln!("not every post was delivered; a follower's log ends with:");
+        for line in tail.iter().rev() {
+            eprintln!("  {line}");
         }
     }
     latencies.sort();

@@ -80,6 +80,14 @@ pub struct RequestCounts {
     pub changes: u64,
     /// Blobs.
     pub blobs: u64,
+    /// CBOR bytes of those requests (before transport framing).
+    pub request_bytes: u64,
+    /// CBOR bytes of their answers (before transport framing).
+    pub response_bytes: u64,
+}
+
+fn cbor_len<T: Serialize>(message: &T) -> u64 {
+    cbor4ii::serde::to_vec(Vec::new(), message).map_or(0, |v| v.len() as u64)
 }
 
 /// The replicator: cheap to clone, every clone shares state.
@@ -340,11 +348,13 @@ impl Replicator {
             s.exchanging.insert(peer);
             s.sent.insert(peer, (digest, Instant::now()));
         }
-        lock(&self.shared).sent_requests.heads += 1;
-        let result = tokio::time::timeout(
-            HEADS_TIMEOUT,
-            self.swarm.request(peer, SyncRequest::Heads { feeds: ours }),
-        )
+        let request = SyncRequest::Heads { feeds: ours };
+        {
+            let mut s = lock(&self.shared);
+            s.sent_requests.heads += 1;
+            s.sent_requests.request_bytes += cbor_len(&request);
+        }
+        let result = tokio::time::timeout(HEADS_TIMEOUT, self.swarm.request(peer, request))
         .await
         .unwrap_or_else(|_| {
             // A peer that cannot answer a tiny request in time is behind a
@@ -359,6 +369,9 @@ impl Replicator {
             s.exchanging.remove(&peer);
             s.again.remove(&peer)
         };
+        if let Ok(response) = &result {
+            lock(&self.shared).sent_requests.response_bytes += cbor_len(response);
+        }
         match result {
             Ok(SyncResponse::Heads { feeds }) => self.compare_heads(peer, &feeds).await,
             Ok(SyncResponse::Refused { code, .. }) => {
@@ -474,7 +487,11 @@ impl Replicator {
             max_bytes: PAGE_BYTES,
         };
         let spawn_request = |req: SyncRequest| {
-            lock(&self.shared).sent_requests.changes += 1;
+            {
+                let mut s = lock(&self.shared);
+                s.sent_requests.changes += 1;
+                s.sent_requests.request_bytes += cbor_len(&req);
+            }
             let swarm = self.swarm.clone();
             tokio::spawn(async move { swarm.request(peer, req).await })
         };
@@ -487,6 +504,7 @@ impl Replicator {
                 break;
             };
             let response = pending.await.map_err(|e| e.to_string())??;
+            lock(&self.shared).sent_requests.response_bytes += cbor_len(&response);
             let SyncResponse::Changes {
                 certificates,
                 envelopes,

@@ -366,7 +366,13 @@ impl SwarmTask {
             Command::Subscribe(account) => {
                 let topic = IdentTopic::new(feed_topic(account));
                 let gossip = &mut self.swarm.behaviour_mut().gossip;
+                // A feed has one author (a few devices), so most mesh peers
+                // never publish on its topic: under-delivery (P3, P3b) must not
+                // count against them, or an author would graylist its own
+                // followers. Invalid messages (P4) weigh heavily.
                 let params = TopicScoreParams {
+                    mesh_message_deliveries_weight: 0.0,
+                    mesh_failure_penalty_weight: 0.0,
                     invalid_message_deliveries_weight: -100.0,
                     invalid_message_deliveries_decay: 0.5,
                     ..TopicScoreParams::default()
