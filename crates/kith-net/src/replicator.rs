@@ -355,15 +355,15 @@ impl Replicator {
             s.sent_requests.request_bytes += cbor_len(&request);
         }
         let result = tokio::time::timeout(HEADS_TIMEOUT, self.swarm.request(peer, request))
-        .await
-        .unwrap_or_else(|_| {
-            // A peer that cannot answer a tiny request in time is behind a
-            // dead connection (a partition, a sleeping laptop): drop it so
-            // that it is redialled as soon as it is reachable.
-            let swarm = self.swarm.clone();
-            tokio::spawn(async move { swarm.send(Command::Disconnect(peer)).await });
-            Err("no answer to heads in time; disconnected".into())
-        });
+            .await
+            .unwrap_or_else(|_| {
+                // A peer that cannot answer a tiny request in time is behind a
+                // dead connection (a partition, a sleeping laptop): drop it so
+                // that it is redialled as soon as it is reachable.
+                let swarm = self.swarm.clone();
+                tokio::spawn(async move { swarm.send(Command::Disconnect(peer)).await });
+                Err("no answer to heads in time; disconnected".into())
+            });
         let again = {
             let mut s = lock(&self.shared);
             s.exchanging.remove(&peer);
