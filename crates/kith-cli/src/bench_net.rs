@@ -32,7 +32,10 @@ impl Served {
             .args(["serve", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
             .args(extra)
             .env("KITH_PASSPHRASE", PASSPHRASE)
-            .env("KITH_LOG", log)
+            .env(
+                "KITH_LOG",
+                std::env::var("KITH_BENCH_LOG").unwrap_or_else(|_| log.to_owned()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file)
@@ -42,6 +45,13 @@ impl Served {
             home: home.to_owned(),
             child,
         };
+        if let Ok(keep) = std::env::var("KITH_BENCH_KEEP_LOGS") {
+            eprintln!(
+                "{}: log in {}/serve.log ({keep})",
+                home.display(),
+                home.display()
+            );
+        }
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(60) {
             if let Ok(Some(v)) = control::call(home, &ControlRequest::Addrs)

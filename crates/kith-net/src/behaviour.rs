@@ -121,7 +121,7 @@ pub fn build(
         ),
         ping: ping::Behaviour::new(
             ping::Config::new()
-                .with_interval(Duration::from_secs(5))
+                .with_interval(Duration::from_secs(2))
                 .with_timeout(Duration::from_secs(5)),
         ),
         mdns: Toggle::from(mdns),

@@ -357,11 +357,19 @@ impl Replicator {
         let result = tokio::time::timeout(HEADS_TIMEOUT, self.swarm.request(peer, request))
             .await
             .unwrap_or_else(|_| {
-                // A peer that cannot answer a tiny request in time is behind a
-                // dead connection (a partition, a sleeping laptop): drop it so
-                // that it is redialled as soon as it is reachable.
+                // No answer to a tiny request: if pings have stopped too, the
+                // connection is dead (a partition, a sleeping laptop); drop it
+                // so the peer is redialled as soon as it is reachable. A peer
+                // that is merely busy still answers pings and stays connected.
                 let swarm = self.swarm.clone();
-                tokio::spawn(async move { swarm.send(Command::Disconnect(peer)).await });
+                tokio::spawn(async move {
+                    swarm
+                        .send(Command::DisconnectIfSilent {
+                            peer,
+                            silent_for: HEADS_TIMEOUT,
+                        })
+                        .await
+                });
                 Err("no answer to heads in time; disconnected".into())
             });
         let again = {
@@ -466,6 +474,7 @@ impl Replicator {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // the pull loop, told in order
     async fn pull_pages(&self, account: AccountId, peer: PeerId) -> Result<u64, String> {
         let mut have: Vec<ChangeHash> = self
             .node
@@ -555,7 +564,17 @@ impl Replicator {
                 self.strike(peer, "changes of another feed").await;
                 return Err("changes of another feed".into());
             }
+            let t = Instant::now();
             let accepted = self.ingest(peer, decoded).await?;
+            tracing::debug!(
+                %account,
+                %peer,
+                envelopes = n,
+                accepted,
+                more,
+                ingest_ms = t.elapsed().as_millis() as u64,
+                "page stored"
+            );
             received += accepted;
             {
                 let mut s = lock(&self.shared);
@@ -575,14 +594,15 @@ impl Replicator {
         let result = self
             .node
             .background(move |n| {
-                let envelopes = decoded.envelopes;
                 let r = n.store_mut().ingest_signed(
                     &decoded.certificates,
-                    envelopes.clone(),
+                    decoded.envelopes,
                     &decoded.bodies,
                 );
-                let missing = n.store().missing_blobs(&envelopes).unwrap_or_default();
-                r.map(|r| (r.accepted as u64, missing))
+                r.map(|r| {
+                    let missing = n.store().missing_blobs(&r.posts).unwrap_or_default();
+                    (r.accepted as u64, missing)
+                })
             })
             .await
             .map_err(|e| e.to_string())?;
@@ -682,13 +702,14 @@ impl Replicator {
         let result = self
             .node
             .remote(move |n| {
-                let envelopes = d.envelopes;
                 let r = n
                     .store_mut()
-                    .ingest_signed(&d.certificates, envelopes.clone(), &d.bodies);
+                    .ingest_signed(&d.certificates, d.envelopes, &d.bodies);
                 let applied = n.store_mut().has_changes(account, &hashes).unwrap_or(false);
-                let missing = n.store().missing_blobs(&envelopes).unwrap_or_default();
-                r.map(|r| (r.accepted, applied, missing))
+                r.map(|r| {
+                    let missing = n.store().missing_blobs(&r.posts).unwrap_or_default();
+                    (r.accepted, applied, missing)
+                })
             })
             .await;
         match result {
@@ -795,7 +816,17 @@ impl Replicator {
                 let skip = usize::try_from(skip).unwrap_or(usize::MAX);
                 let answer = self
                     .node
-                    .remote(move |n| changes_page(n, account, &have, skip, budget))
+                    .remote(move |n| {
+                        let t = Instant::now();
+                        let page = changes_page(n, account, &have, skip, budget);
+                        tracing::debug!(
+                            %account,
+                            skip,
+                            build_ms = t.elapsed().as_millis() as u64,
+                            "page built"
+                        );
+                        page
+                    })
                     .await;
                 match answer {
                     Ok(Ok(r)) => r,
@@ -948,41 +979,8 @@ fn changes_page(
     if known == 0 && unknown > 0 {
         return Ok(empty(true));
     }
-    let (mut changes, mut more) = store.signed_changes_within(account, have, skip, budget)?;
-    let mut bodies = store.bodies_for(&changes.envelopes)?;
-    // Bodies count against the page too: keep the longest prefix of
-    // envelopes whose changes and bodies fit (always at least one).
-    let body_sizes: HashMap<kith_core::PostId, usize> =
-        bodies.iter().map(|(p, b)| (*p, b.len() + 48)).collect();
-    let mut total = 0usize;
-    let mut keep = 0usize;
-    for env in &changes.envelopes {
-        let posts = env
-            .parse_change()
-            .ok()
-            .and_then(|c| kith_core::feed::validate_change(account, &c).ok())
-            .unwrap_or_default();
-        let own: usize = posts
-            .iter()
-            .filter_map(|k| match k {
-                kith_core::feed::FeedKey::Post(local) => body_sizes.get(&kith_core::PostId {
-                    author: account,
-                    local: *local,
-                }),
-                _ => None,
-            })
-            .sum();
-        total += env.change.len() + 160 + own;
-        if total > budget && keep > 0 {
-            break;
-        }
-        keep += 1;
-    }
-    if keep < changes.envelopes.len() {
-        changes.envelopes.truncate(keep);
-        more = true;
-        bodies = store.bodies_for(&changes.envelopes)?;
-    }
+    let page = store.changes_page(account, have, skip, budget)?;
+    let (mut changes, bodies, more) = (page.changes, page.bodies, page.more);
     changes
         .certificates
         .truncate(crate::protocol::MAX_CERTIFICATES);

@@ -129,8 +129,15 @@ pub enum Command {
     Provide(AccountId),
     /// Ask the DHT who carries a feed.
     FindCarriers(AccountId),
-    /// Close every connection to a peer (it is redialled when reachable).
-    Disconnect(PeerId),
+    /// Close every connection to a peer (it is redialled when reachable)
+    /// unless a ping succeeded within `silent_for`: a busy peer answers
+    /// pings from its network task even when its store is slow to answer.
+    DisconnectIfSilent {
+        /// Who.
+        peer: PeerId,
+        /// How recent a successful ping keeps the connection.
+        silent_for: Duration,
+    },
     /// Count a protocol violation against a peer.
     Strike {
         /// Who.
@@ -237,6 +244,7 @@ pub struct SwarmTask {
     dials: HashMap<ConnectionId, oneshot::Sender<Result<PeerId, String>>>,
     found: HashMap<PeerId, Found>,
     rtt: HashMap<PeerId, Duration>,
+    last_pong: HashMap<PeerId, Instant>,
     agents: HashMap<PeerId, String>,
     remote: HashMap<PeerId, Multiaddr>,
     listening: Vec<Multiaddr>,
@@ -260,6 +268,7 @@ impl SwarmTask {
                 dials: HashMap::new(),
                 found: HashMap::new(),
                 rtt: HashMap::new(),
+                last_pong: HashMap::new(),
                 agents: HashMap::new(),
                 remote: HashMap::new(),
                 listening: Vec::new(),
@@ -441,8 +450,15 @@ impl SwarmTask {
                 self.queries.insert(id, account);
             }
             Command::Strike { peer, reason } => self.strike(peer, &reason),
-            Command::Disconnect(peer) => {
-                let _ = self.swarm.disconnect_peer_id(peer);
+            Command::DisconnectIfSilent { peer, silent_for } => {
+                let alive = self
+                    .last_pong
+                    .get(&peer)
+                    .is_some_and(|t| t.elapsed() < silent_for);
+                if !alive {
+                    tracing::debug!(%peer, "no answer and no recent ping; disconnecting");
+                    let _ = self.swarm.disconnect_peer_id(peer);
+                }
             }
         }
     }
@@ -543,6 +559,7 @@ impl SwarmTask {
             } => {
                 tracing::info!(peer = %peer_id, "disconnected");
                 self.rtt.remove(&peer_id);
+                self.last_pong.remove(&peer_id);
                 self.remote.remove(&peer_id);
                 self.emit(Event::Disconnected(peer_id));
             }
@@ -658,6 +675,7 @@ impl SwarmTask {
             }) => match result {
                 Ok(rtt) => {
                     self.rtt.insert(peer, rtt);
+                    self.last_pong.insert(peer, Instant::now());
                 }
                 Err(e) => {
                     // A silent connection (a partition, a sleeping laptop):

@@ -13,12 +13,15 @@ use crate::materialize;
 use crate::{BlobStore, Store};
 
 /// What a batch did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IngestReport {
     /// New changes stored.
     pub accepted: usize,
     /// Changes the store already had.
     pub duplicates: usize,
+    /// Posts the new changes wrote (created, edited or deleted).
+    #[serde(skip)]
+    pub posts: Vec<PostId>,
 }
 
 /// A change that passed every check.
@@ -164,9 +167,21 @@ pub(crate) fn store_certificates<'a>(
 /// Blobs that became unreferenced and must be removed once the transaction commits.
 pub(crate) type Purged = Vec<Hash>;
 
+/// The posts among the keys a change writes.
+fn written_posts(author: AccountId, keys: &[FeedKey]) -> impl Iterator<Item = PostId> + '_ {
+    keys.iter().filter_map(move |k| match k {
+        FeedKey::Post(local) => Some(PostId {
+            author,
+            local: *local,
+        }),
+        _ => None,
+    })
+}
+
 /// Stores checked changes, applies them to their feeds and updates the
 /// materialized views (inside the caller's transaction). On error the
 /// caller must roll back and clear `docs`.
+#[allow(clippy::too_many_lines)] // one transaction step by step; splitting it would scatter the invariants
 pub(crate) fn apply_checked(
     conn: &Connection,
     docs: &mut DocCache,
@@ -224,6 +239,7 @@ pub(crate) fn apply_checked(
             }
             unsnap.execute(params![hash.0.as_slice(), feed, c.envelope.change])?;
             rows.push((conn.last_insert_rowid(), hash));
+            report.posts.extend(written_posts(account, &c.keys));
             keys.extend(c.keys);
             changes.push(c.change);
             report.accepted += 1;

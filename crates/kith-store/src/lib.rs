@@ -31,7 +31,7 @@ pub use ingest::IngestReport;
 pub use query::{Cursor, Page, PostView, ProfileView};
 pub use replica::{FeedState, KnownPeer};
 pub use schema::{LATEST_VERSION, MIGRATIONS};
-pub use sync::SignedChanges;
+pub use sync::{ChangesPage, SignedChanges};
 
 /// File name of the database inside a home directory.
 pub const DB_FILE: &str = "kith.db";

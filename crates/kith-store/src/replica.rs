@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 
 use automerge::ChangeHash;
-use kith_core::feed::{FeedKey, validate_change};
 use kith_core::{AccountId, DeviceCertificate, Envelope, Hash, PostId};
 use rusqlite::{OptionalExtension, params};
 
@@ -184,38 +183,49 @@ impl Store {
         result
     }
 
-    /// The attachment blobs of the live posts that `envelopes` write which
-    /// the store does not hold yet.
-    pub fn missing_blobs(&self, envelopes: &[Envelope]) -> Result<Vec<Hash>> {
-        let mut out = Vec::new();
-        for env in envelopes {
-            let Ok(change) = automerge::Change::from_bytes(env.change.clone()) else {
-                continue;
-            };
-            let Ok(keys) = validate_change(env.account, &change) else {
-                continue;
-            };
-            let Some(feed) = docs::find_feed(&self.conn, env.account)? else {
-                continue;
-            };
-            for key in keys {
-                let FeedKey::Post(local) = key else { continue };
-                let attachments: Option<Vec<u8>> = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT attachments FROM posts WHERE feed_id = ?1 AND local = ?2 AND deleted = 0",
-                    )?
-                    .query_row(params![feed, i64::from_be_bytes(local)], |r| r.get(0))
-                    .optional()?
-                    .flatten();
-                for chunk in attachments.unwrap_or_default().chunks_exact(32) {
-                    let mut hash = [0u8; 32];
-                    hash.copy_from_slice(chunk);
-                    if !self.blobs.has(&hash) && !out.contains(&hash) {
-                        out.push(hash);
-                    }
+    /// The attachment blobs of `posts` (live ones) and the avatars of
+    /// their authors that the store does not hold yet.
+    pub fn missing_blobs(&self, posts: &[PostId]) -> Result<Vec<Hash>> {
+        let mut out: Vec<Hash> = Vec::new();
+        let push = |bytes: Option<Vec<u8>>, out: &mut Vec<Hash>| {
+            for chunk in bytes.unwrap_or_default().chunks_exact(32) {
+                let mut hash = [0u8; 32];
+                hash.copy_from_slice(chunk);
+                if !self.blobs.has(&hash) && !out.contains(&hash) {
+                    out.push(hash);
                 }
             }
+        };
+        let mut authors: Vec<AccountId> = Vec::new();
+        for post in posts {
+            let attachments: Option<Vec<u8>> = self
+                .conn
+                .prepare_cached(
+                    "SELECT p.attachments FROM posts p JOIN feeds f ON f.id = p.feed_id
+                     WHERE f.account = ?1 AND p.local = ?2 AND p.deleted = 0",
+                )?
+                .query_row(
+                    params![
+                        post.author.as_bytes().as_slice(),
+                        i64::from_be_bytes(post.local)
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
+            push(attachments, &mut out);
+            if !authors.contains(&post.author) {
+                authors.push(post.author);
+            }
+        }
+        for author in authors {
+            let avatar: Option<Vec<u8>> = self
+                .conn
+                .prepare_cached("SELECT avatar FROM feeds WHERE account = ?1")?
+                .query_row([author.as_bytes().as_slice()], |r| r.get(0))
+                .optional()?
+                .flatten();
+            push(avatar, &mut out);
         }
         Ok(out)
     }

@@ -20,7 +20,38 @@ pub(crate) struct PageCache {
     have: Vec<ChangeHash>,
     heads: Vec<ChangeHash>,
     all: SignedChanges,
+    /// The posts each envelope of `all` writes.
+    posts: Vec<Vec<PostId>>,
     built: std::time::Instant,
+}
+
+/// A page of changes for a peer, with the bodies of the posts they write.
+#[derive(Debug, Clone, Default)]
+pub struct ChangesPage {
+    /// The certificates and envelopes.
+    pub changes: SignedChanges,
+    /// Current bodies of the live posts the envelopes write.
+    pub bodies: Vec<(PostId, Vec<u8>)>,
+    /// Whether more changes remain after this page.
+    pub more: bool,
+}
+
+/// The posts an envelope's change writes (none if it does not parse).
+fn posts_written(env: &Envelope, account: AccountId) -> Vec<PostId> {
+    let Ok(change) = automerge::Change::from_bytes(env.change.clone()) else {
+        return Vec::new();
+    };
+    validate_change(account, &change)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|k| match k {
+            FeedKey::Post(local) => Some(PostId {
+                author: account,
+                local,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A feed's signed changes for a peer, with the certificates they reference.
@@ -59,20 +90,22 @@ impl Store {
         self.collect_signed_changes(account, have)
     }
 
-    /// Like [`Self::signed_changes`], but leaves out the first `skip`
-    /// changes and stops once the envelopes reach `max_bytes` (always at
-    /// least one); the flag says whether more remain. The order is stable
-    /// for a given `have` and store, so a peer can ask for the next page
-    /// (with `skip` grown by what it received) before applying this one.
-    /// The whole answer is built once and kept for the following pages
-    /// (rebuilding changes from a document costs time in its size).
-    pub fn signed_changes_within(
+    /// One page of the changes a peer whose heads are `have` lacks, with
+    /// the bodies of the posts they write: the answer sequence of
+    /// [`Self::signed_changes`] without its first `skip` changes, cut so
+    /// that changes (+160 bytes each) and bodies (+48 each) stay within
+    /// `budget` (always at least one change). The order is stable for a
+    /// given `have` and store, so a peer can ask for the next page (with
+    /// `skip` grown by what it received) before applying this one. The
+    /// whole answer is built once and kept for the following pages:
+    /// automerge rebuilds every change of a document each time it is asked.
+    pub fn changes_page(
         &mut self,
         account: AccountId,
         have: &[ChangeHash],
         skip: usize,
-        max_bytes: usize,
-    ) -> Result<(SignedChanges, bool)> {
+        budget: usize,
+    ) -> Result<ChangesPage> {
         let heads = self.feed_heads(account)?.unwrap_or_default();
         let fresh = self.pages.as_ref().is_some_and(|p| {
             p.account == account
@@ -83,35 +116,56 @@ impl Store {
         if !fresh {
             self.pages = None;
             let all = self.collect_signed_changes(account, have)?;
+            let posts = all
+                .envelopes
+                .iter()
+                .map(|e| posts_written(e, account))
+                .collect();
             self.pages = Some(PageCache {
                 account,
                 have: have.to_vec(),
                 heads,
                 all,
+                posts,
                 built: std::time::Instant::now(),
             });
         }
-        let Some(cache) = self.pages.as_ref() else {
-            return Ok((SignedChanges::default(), false));
+        let Some(cache) = self.pages.take() else {
+            return Ok(ChangesPage::default());
         };
-        let mut envelopes = Vec::new();
-        let mut bytes = 0usize;
-        let mut more = false;
-        for env in cache.all.envelopes.iter().skip(skip) {
-            if bytes >= max_bytes {
-                more = true;
-                break;
+        let result = (|| {
+            let mut page = ChangesPage {
+                changes: SignedChanges {
+                    certificates: cache.all.certificates.clone(),
+                    envelopes: Vec::new(),
+                },
+                ..ChangesPage::default()
+            };
+            let mut bytes = 0usize;
+            for (env, posts) in cache.all.envelopes.iter().zip(&cache.posts).skip(skip) {
+                let mut cost = env.change.len() + 160;
+                let mut bodies = Vec::new();
+                for post in posts {
+                    if page.bodies.iter().any(|(p, _)| p == post) {
+                        continue;
+                    }
+                    if let Some(body) = self.body(post)? {
+                        cost += body.len() + 48;
+                        bodies.push((*post, body));
+                    }
+                }
+                if !page.changes.envelopes.is_empty() && bytes + cost > budget {
+                    page.more = true;
+                    break;
+                }
+                bytes += cost;
+                page.changes.envelopes.push(env.clone());
+                page.bodies.extend(bodies);
             }
-            bytes = bytes.saturating_add(env.change.len() + 128);
-            envelopes.push(env.clone());
-        }
-        Ok((
-            SignedChanges {
-                certificates: cache.all.certificates.clone(),
-                envelopes,
-            },
-            more,
-        ))
+            Ok(page)
+        })();
+        self.pages = Some(cache);
+        result
     }
 
     fn collect_signed_changes(

@@ -101,24 +101,32 @@ fn pages_with_skip_add_up_to_the_whole_answer_and_a_new_change_is_not_missed() {
         .map(kith_core::Envelope::encode)
         .collect();
     let mut paged: Vec<Vec<u8>> = Vec::new();
+    let mut bodies = 0;
     for _ in 0..1000 {
-        let (page, more) = author
-            .signed_changes_within(dev.account, &[], paged.len(), 2_000)
+        let page = author
+            .changes_page(dev.account, &[], paged.len(), 2_000)
             .unwrap();
-        assert!(!page.envelopes.is_empty() || !more, "a page makes progress");
-        paged.extend(page.envelopes.iter().map(kith_core::Envelope::encode));
-        if !more {
+        assert!(!page.changes.envelopes.is_empty(), "a page makes progress");
+        bodies += page.bodies.len();
+        paged.extend(
+            page.changes
+                .envelopes
+                .iter()
+                .map(kith_core::Envelope::encode),
+        );
+        if !page.more {
             break;
         }
     }
+    assert_eq!(bodies, 120, "every post's body travels with its change");
     assert_eq!(paged, whole, "pages in order, nothing lost or repeated");
 
     // A change made between pages invalidates the kept answer.
     let (env, _, _) = dev.post(121_000, "post 121", None);
     author.ingest(vec![env]).unwrap();
-    let (page, more) = author
-        .signed_changes_within(dev.account, &[], whole.len(), usize::MAX)
+    let page = author
+        .changes_page(dev.account, &[], whole.len(), usize::MAX)
         .unwrap();
-    assert!(!more);
-    assert_eq!(page.envelopes.len(), 1, "the new change is served");
+    assert!(!page.more);
+    assert_eq!(page.changes.envelopes.len(), 1, "the new change is served");
 }
