@@ -167,7 +167,7 @@ pub enum Command {
         /// An address to listen on (repeatable) [default: every interface, a free TCP and QUIC port].
         #[arg(long, value_name = "MULTIADDR")]
         listen: Vec<String>,
-        /// A peer to dial at start (repeatable); it should end in /p2p/<peer id>.
+        /// A peer to dial at start (repeatable); it should end in /p2p/PEER_ID.
         #[arg(long, value_name = "MULTIADDR")]
         bootstrap: Vec<String>,
         /// Do not look for peers on the LAN with mDNS.
@@ -184,7 +184,7 @@ pub enum Command {
     Addrs,
     /// Connect the running node to a peer.
     Connect {
-        /// The peer's address, ending in /p2p/<peer id>.
+        /// The peer's address, ending in /p2p/PEER_ID.
         addr: String,
     },
     /// Peers the running node is connected to.
