@@ -6,6 +6,8 @@ set -euo pipefail
 need=()
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# `ip netns` for the partition and LAN-discovery tests.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if ((${#need[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
