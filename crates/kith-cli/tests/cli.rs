@@ -7,7 +7,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use common::describe;
 use serde_json::Value;
+
+mod common;
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -52,15 +55,6 @@ fn kith_with_stdin(home: &Path, args: &[&str], input: &str) -> Output {
     child.wait_with_output().expect("waiting for kith")
 }
 
-fn describe(args: &[&str], out: &Output) -> String {
-    format!(
-        "kith {}\nstatus: {}\nstdout:\n{}\nstderr:\n{}",
-        args.join(" "),
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// Asserts success and returns stdout as text.
 fn ok(home: &Path, args: &[&str]) -> String {
