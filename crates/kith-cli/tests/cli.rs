@@ -55,7 +55,6 @@ fn kith_with_stdin(home: &Path, args: &[&str], input: &str) -> Output {
     child.wait_with_output().expect("waiting for kith")
 }
 
-
 /// Asserts success and returns stdout as text.
 fn ok(home: &Path, args: &[&str]) -> String {
     let out = kith(home, args);
