@@ -180,18 +180,7 @@ fn transfer(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
             })?;
             bar.finish_and_clear();
             let v = serde_json::to_value(&report)?;
-            done(
-                json,
-                &v,
-                &format!(
-                    "Wrote {}: {} feed(s), {} changes, {} posts' text, {} blobs",
-                    out.display(),
-                    report.feeds,
-                    report.changes,
-                    report.bodies,
-                    report.blobs
-                ),
-            )?;
+            done(json, &v, &ops::export_summary(&out, &v))?;
         }
         Command::Import { file } => {
             let mut node = Node::open(home)?;
@@ -206,14 +195,7 @@ fn transfer(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
                 })?;
             bar.finish_and_clear();
             let v = serde_json::to_value(&report)?;
-            done(
-                json,
-                &v,
-                &format!(
-                    "Imported {} feed(s): {} new changes ({} already here), {} posts' text, {} blobs",
-                    report.feeds, report.changes, report.duplicates, report.bodies, report.blobs
-                ),
-            )?;
+            done(json, &v, &ops::import_summary(&v))?;
         }
         _ => unreachable!("routed by run"),
     }

@@ -144,7 +144,7 @@ fn serve(
     if !listen.is_empty() {
         config.listen = multiaddrs(listen, "--listen")?;
     }
-    if ops_running(home) {
+    if crate::ops::node_running(home) {
         anyhow::bail!(kith_net::ControlError::new(
             "already_running",
             format!("a node is already running on {}", home.display())
@@ -168,8 +168,4 @@ fn serve(
         kith_net::serve(node, config, shutdown).await
     })?;
     Ok(())
-}
-
-fn ops_running(home: &Path) -> bool {
-    crate::ops::node_running(home)
 }

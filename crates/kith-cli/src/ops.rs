@@ -186,7 +186,7 @@ fn reach(home: &Path, invite: &Invite) -> anyhow::Result<Vec<String>> {
     } else {
         let node = existing(home)?;
         for addr in &invite.addrs {
-            if let Some(peer) = kith_net::replicator::peer_of(addr) {
+            if let Some(peer) = kith_net::swarm::peer_of(addr) {
                 node.store().remember_peer(
                     &peer.to_string(),
                     std::slice::from_ref(&addr.to_string()),
@@ -284,19 +284,29 @@ fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
                 output::post(post, if post.id == target { 0 } else { 2 });
             }
         }
-        Command::Export { out, .. } => println!(
-            "Wrote {}: {} feed(s), {} changes, {} posts' text, {} blobs",
-            out.display(),
-            value["feeds"],
-            value["changes"],
-            value["bodies"],
-            value["blobs"]
-        ),
-        Command::Import { .. } => println!(
-            "Imported {} feed(s): {} new changes ({} already here), {} posts' text, {} blobs",
-            value["feeds"], value["changes"], value["duplicates"], value["bodies"], value["blobs"]
-        ),
+        Command::Export { out, .. } => println!("{}", export_summary(out, value)),
+        Command::Import { .. } => println!("{}", import_summary(value)),
         _ => output::json(value)?,
     }
     Ok(())
+}
+
+/// One line for people about a written bundle (an `ExportReport` as JSON).
+pub fn export_summary(out: &Path, report: &Value) -> String {
+    format!(
+        "Wrote {}: {} feed(s), {} changes, {} posts' text, {} blobs",
+        out.display(),
+        report["feeds"],
+        report["changes"],
+        report["bodies"],
+        report["blobs"]
+    )
+}
+
+/// One line for people about an imported bundle (an `ImportReport` as JSON).
+pub fn import_summary(report: &Value) -> String {
+    format!(
+        "Imported {} feed(s): {} new changes ({} already here), {} posts' text, {} blobs",
+        report["feeds"], report["changes"], report["duplicates"], report["bodies"], report["blobs"]
+    )
 }

@@ -23,7 +23,7 @@ use crate::protocol::{
     bodies_to_wire, decode_parts, hash32, hashes, hashes_to_wire,
 };
 use crate::store_actor::{JobError, NodeHandle};
-use crate::swarm::{Command, Event, Found, SwarmHandle};
+use crate::swarm::{Command, Event, Found, SwarmHandle, peer_of};
 
 /// Gossip messages validated at once; more are ignored (not stored, not forwarded).
 const MAX_GOSSIP_IN_FLIGHT: usize = 64;
@@ -680,25 +680,11 @@ impl Replicator {
         account: AccountId,
         d: crate::protocol::Decoded,
     ) -> MessageAcceptance {
-        let mut posts: Vec<String> = Vec::new();
-        let mut hashes: Vec<ChangeHash> = Vec::new();
-        for e in &d.envelopes {
-            let Ok(change) = e.parse_change() else {
-                continue;
-            };
-            hashes.push(change.hash());
-            for key in kith_core::feed::validate_change(account, &change).unwrap_or_default() {
-                if let kith_core::feed::FeedKey::Post(local) = key {
-                    posts.push(
-                        kith_core::PostId {
-                            author: account,
-                            local,
-                        }
-                        .to_string(),
-                    );
-                }
-            }
-        }
+        let hashes: Vec<ChangeHash> = d
+            .envelopes
+            .iter()
+            .filter_map(|e| e.parse_change().ok().map(|c| c.hash()))
+            .collect();
         let result = self
             .node
             .remote(move |n| {
@@ -708,7 +694,7 @@ impl Replicator {
                 let applied = n.store_mut().has_changes(account, &hashes).unwrap_or(false);
                 r.map(|r| {
                     let missing = n.store().missing_blobs(&r.posts).unwrap_or_default();
-                    (r.accepted, applied, missing)
+                    (r.accepted, r.posts, applied, missing)
                 })
             })
             .await;
@@ -722,7 +708,7 @@ impl Replicator {
                 tracing::warn!(error = %e, "could not store a gossip message");
                 MessageAcceptance::Ignore
             }
-            Ok(Ok((accepted, applied, missing))) => {
+            Ok(Ok((accepted, posts, applied, missing))) => {
                 lock(&self.shared)
                     .feeds
                     .entry(account)
@@ -743,7 +729,11 @@ impl Replicator {
                         %account,
                         peer = %source,
                         stored_at_ms = now_ms(),
-                        posts = posts.join(","),
+                        posts = posts
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(","),
                         "gossip stored"
                     );
                     MessageAcceptance::Accept
@@ -1018,14 +1008,6 @@ pub fn updates_for(n: &mut Node, envelopes: &[Envelope]) -> Vec<(AccountId, Vec<
             (env.account, update.encode())
         })
         .collect()
-}
-
-/// The peer id at the end of an address, if any.
-pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
-    addr.iter().find_map(|p| match p {
-        libp2p::multiaddr::Protocol::P2p(id) => Some(id),
-        _ => None,
-    })
 }
 
 /// Dials an address and waits until connected (or failed, or timed out).

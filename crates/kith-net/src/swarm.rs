@@ -26,6 +26,14 @@ pub const BAN_TIME: Duration = Duration::from_secs(600);
 /// Capacity of the command and event channels.
 pub const CHANNEL_CAPACITY: usize = 1024;
 
+/// The peer id in an address (`…/p2p/<id>`), if any.
+pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
+    addr.iter().find_map(|p| match p {
+        libp2p::multiaddr::Protocol::P2p(id) => Some(id),
+        _ => None,
+    })
+}
+
 /// How a peer came to be known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -321,10 +329,7 @@ impl SwarmTask {
     fn command(&mut self, command: Command) {
         match command {
             Command::Dial { addr, found, reply } => {
-                let peer = addr.iter().find_map(|p| match p {
-                    libp2p::multiaddr::Protocol::P2p(id) => Some(id),
-                    _ => None,
-                });
+                let peer = peer_of(&addr);
                 let opts = match peer {
                     Some(peer) => DialOpts::peer_id(peer)
                         .addresses(vec![addr.clone()])

@@ -168,7 +168,10 @@ pub(crate) fn store_certificates<'a>(
 pub(crate) type Purged = Vec<Hash>;
 
 /// The posts among the keys a change writes.
-fn written_posts(author: AccountId, keys: &[FeedKey]) -> impl Iterator<Item = PostId> + '_ {
+pub(crate) fn written_posts(
+    author: AccountId,
+    keys: &[FeedKey],
+) -> impl Iterator<Item = PostId> + '_ {
     keys.iter().filter_map(move |k| match k {
         FeedKey::Post(local) => Some(PostId {
             author,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use automerge::ChangeHash;
-use kith_core::feed::{FeedKey, validate_change};
+use kith_core::feed::validate_change;
 use kith_core::{AccountId, DeviceCertificate, Envelope, Hash, PostId};
 
 use crate::error::{Result, StoreError};
@@ -37,21 +37,12 @@ pub struct ChangesPage {
 }
 
 /// The posts an envelope's change writes (none if it does not parse).
-fn posts_written(env: &Envelope, account: AccountId) -> Vec<PostId> {
+fn posts_written(env: &Envelope) -> Vec<PostId> {
     let Ok(change) = automerge::Change::from_bytes(env.change.clone()) else {
         return Vec::new();
     };
-    validate_change(account, &change)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|k| match k {
-            FeedKey::Post(local) => Some(PostId {
-                author: account,
-                local,
-            }),
-            _ => None,
-        })
-        .collect()
+    let keys = validate_change(env.account, &change).unwrap_or_default();
+    crate::ingest::written_posts(env.account, &keys).collect()
 }
 
 /// A feed's signed changes for a peer, with the certificates they reference.
@@ -116,11 +107,7 @@ impl Store {
         if !fresh {
             self.pages = None;
             let all = self.collect_signed_changes(account, have)?;
-            let posts = all
-                .envelopes
-                .iter()
-                .map(|e| posts_written(e, account))
-                .collect();
+            let posts = all.envelopes.iter().map(posts_written).collect();
             self.pages = Some(PageCache {
                 account,
                 have: have.to_vec(),
@@ -248,25 +235,11 @@ impl Store {
     pub fn bodies_for(&self, envelopes: &[Envelope]) -> Result<Vec<(PostId, Vec<u8>)>> {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for env in envelopes {
-            let Ok(change) = automerge::Change::from_bytes(env.change.clone()) else {
-                continue;
-            };
-            let Ok(keys) = validate_change(env.account, &change) else {
-                continue;
-            };
-            for key in keys {
-                if let FeedKey::Post(local) = key {
-                    let post = PostId {
-                        author: env.account,
-                        local,
-                    };
-                    if seen.insert(post)
-                        && let Some(body) = self.body(&post)?
-                    {
-                        out.push((post, body));
-                    }
-                }
+        for post in envelopes.iter().flat_map(posts_written) {
+            if seen.insert(post)
+                && let Some(body) = self.body(&post)?
+            {
+                out.push((post, body));
             }
         }
         Ok(out)
