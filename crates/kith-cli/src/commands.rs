@@ -12,8 +12,7 @@ use crate::args::{Cli, Command};
 use crate::{bench, net, ops, output, passphrase};
 
 fn default_home() -> anyhow::Result<PathBuf> {
-    directories::ProjectDirs::from("org", "Kith", "kith")
-        .map(|d| d.data_dir().to_owned())
+    kith_node::default_home()
         .ok_or_else(|| anyhow!("no home directory found: pass --home DIR or set KITH_HOME"))
 }
 

@@ -6,10 +6,12 @@
 //!   validation, publishing, blobs);
 //! - [`protocol`]: the wire messages, topics and limits (`docs/protocol.md` §13);
 //! - [`control`]: the local socket other `kith` commands use;
-//! - [`invite`]: invite codes.
+//! - [`invite`]: invite codes;
+//! - [`activity`]: what happened, for front ends.
 //!
-//! [`serve`] wires them together for `kith serve` and the desktop app.
+//! [`start`] wires them together for the desktop app, [`serve`] for `kith serve`.
 
+pub mod activity;
 pub mod behaviour;
 pub mod control;
 pub mod invite;
@@ -19,6 +21,7 @@ pub mod service;
 pub mod store_actor;
 pub mod swarm;
 
+pub use activity::Activity;
 pub use control::{ControlError, ControlRequest};
 pub use invite::Invite;
-pub use service::{NetConfig, NetError, build_swarm, serve};
+pub use service::{NetConfig, NetError, Running, build_swarm, serve, start};

@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde_bytes::ByteBuf;
 use tokio::sync::{Semaphore, oneshot};
 
+use crate::activity::{Activity, ActivitySender};
 use crate::protocol::{
     FeedHeads, MAX_FEEDS_PER_REQUEST, MAX_HAVE, PAGE_BYTES, SyncRequest, SyncResponse, Update,
     bodies_to_wire, decode_parts, hash32, hashes, hashes_to_wire,
@@ -71,8 +72,43 @@ pub struct Shared {
     pub sent_requests: RequestCounts,
 }
 
+/// Replication state of one carried feed, as `kith sync-status` and the
+/// desktop app show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FeedStatus {
+    /// The feed.
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub account: AccountId,
+    /// Its author's display name, if known.
+    pub name: Option<String>,
+    /// Changes held.
+    pub changes: u64,
+    /// Connected peers known to hold it.
+    pub peers: u32,
+    /// When a pull last finished (ms since the epoch).
+    pub last_sync: Option<i64>,
+    /// Whether a pull is running.
+    pub in_progress: bool,
+    /// Changes received in the running (or last) pull.
+    pub received: u64,
+    /// Changes the peer being pulled from holds.
+    pub expected: u64,
+}
+
+/// Replication state of every carried feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SyncStatus {
+    /// One entry per carried feed.
+    pub feeds: Vec<FeedStatus>,
+    /// Sync requests this node sent.
+    pub requests_sent: RequestCounts,
+}
+
 /// Sync requests sent, by kind.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RequestCounts {
     /// Heads exchanges.
     pub heads: u64,
@@ -99,6 +135,8 @@ pub struct Replicator {
     pub swarm: SwarmHandle,
     /// Shared state.
     pub shared: Arc<Mutex<Shared>>,
+    /// Where activity is told to front ends.
+    pub activity: ActivitySender,
     gossip_permits: Arc<Semaphore>,
 }
 
@@ -124,6 +162,7 @@ impl Replicator {
             node,
             swarm,
             shared: Arc::new(Mutex::new(Shared::default())),
+            activity: ActivitySender::default(),
             gossip_permits: Arc::new(Semaphore::new(MAX_GOSSIP_IN_FLIGHT)),
         }
     }
@@ -180,14 +219,23 @@ impl Replicator {
     pub fn on_event(&self, event: Event) {
         match event {
             Event::Connected(peer) => {
-                lock(&self.shared).connected.insert(peer);
+                let connected = {
+                    let mut s = lock(&self.shared);
+                    s.connected.insert(peer);
+                    s.connected.len()
+                };
+                self.activity.send(Activity::Peers { connected });
                 let me = self.clone();
                 tokio::spawn(async move { me.exchange_heads(peer, true).await });
             }
             Event::Disconnected(peer) => {
-                let mut s = lock(&self.shared);
-                s.connected.remove(&peer);
-                s.sent.remove(&peer);
+                let connected = {
+                    let mut s = lock(&self.shared);
+                    s.connected.remove(&peer);
+                    s.sent.remove(&peer);
+                    s.connected.len()
+                };
+                self.activity.send(Activity::Peers { connected });
             }
             Event::Identified { peer, addrs } => {
                 let me = self.clone();
@@ -456,16 +504,29 @@ impl Replicator {
             f.received = 0;
             f.expected = expected;
         }
+        self.activity.send(Activity::Sync {
+            account,
+            received: 0,
+            expected,
+            in_progress: true,
+        });
         let started = Instant::now();
         let result = self.pull_pages(account, peer).await;
-        {
+        let received = {
             let mut s = lock(&self.shared);
             let f = s.feeds.entry(account).or_default();
             f.in_progress = false;
             if result.is_ok() {
                 f.last_sync = Some(now_ms());
             }
-        }
+            f.received
+        };
+        self.activity.send(Activity::Sync {
+            account,
+            received,
+            expected,
+            in_progress: false,
+        });
         match result {
             Ok(n) => {
                 tracing::info!(%account, %peer, changes = n, ms = started.elapsed().as_millis() as u64, "feed synced");
@@ -576,11 +637,18 @@ impl Replicator {
                 "page stored"
             );
             received += accepted;
-            {
+            let expected = {
                 let mut s = lock(&self.shared);
                 let f = s.feeds.entry(account).or_default();
                 f.received = received;
-            }
+                f.expected
+            };
+            self.activity.send(Activity::Sync {
+                account,
+                received,
+                expected,
+                in_progress: true,
+            });
             if !more || n == 0 {
                 break;
             }
@@ -601,13 +669,17 @@ impl Replicator {
                 );
                 r.map(|r| {
                     let missing = n.store().missing_blobs(&r.posts).unwrap_or_default();
-                    (r.accepted as u64, missing)
+                    (r.accepted as u64, r.posts, missing)
                 })
             })
             .await
             .map_err(|e| e.to_string())?;
         match result {
-            Ok((accepted, missing)) => {
+            Ok((accepted, posts, missing)) => {
+                if let Some(account) = posts.first().map(|p| p.author) {
+                    self.activity
+                        .send(Activity::PostsArrived { account, posts });
+                }
                 self.fetch_blobs(peer, missing).await;
                 Ok(accepted)
             }
@@ -725,6 +797,12 @@ impl Replicator {
                     tokio::spawn(async move { me.fetch_blobs(source, missing).await });
                 }
                 if accepted > 0 {
+                    if !posts.is_empty() {
+                        self.activity.send(Activity::PostsArrived {
+                            account,
+                            posts: posts.clone(),
+                        });
+                    }
                     tracing::info!(
                         %account,
                         peer = %source,
@@ -852,7 +930,7 @@ impl Replicator {
 
     /// Per carried feed: changes held, peers known to hold it, last sync,
     /// and whether a pull is running.
-    pub async fn sync_status(&self) -> Result<serde_json::Value, JobError> {
+    pub async fn sync_status(&self) -> Result<SyncStatus, JobError> {
         let carried: Vec<AccountId> = lock(&self.shared).carried.iter().copied().collect();
         let rows = self
             .node
@@ -873,23 +951,53 @@ impl Replicator {
             })
             .await?;
         let s = lock(&self.shared);
-        let feeds: Vec<serde_json::Value> = rows
+        let feeds = rows
             .into_iter()
             .map(|(state, name)| {
                 let sync = s.feeds.get(&state.account).cloned().unwrap_or_default();
-                serde_json::json!({
-                    "account": state.account,
-                    "name": name,
-                    "changes": state.changes,
-                    "peers": sync.holders.iter().filter(|p| s.connected.contains(p)).count(),
-                    "last_sync": sync.last_sync,
-                    "in_progress": sync.in_progress,
-                    "received": sync.received,
-                    "expected": sync.expected,
-                })
+                FeedStatus {
+                    account: state.account,
+                    name,
+                    changes: state.changes,
+                    peers: sync
+                        .holders
+                        .iter()
+                        .filter(|p| s.connected.contains(p))
+                        .count() as u32,
+                    last_sync: sync.last_sync,
+                    in_progress: sync.in_progress,
+                    received: sync.received,
+                    expected: sync.expected,
+                }
             })
             .collect();
-        Ok(serde_json::json!({ "feeds": feeds, "requests_sent": s.sent_requests }))
+        Ok(SyncStatus {
+            feeds,
+            requests_sent: s.sent_requests,
+        })
+    }
+
+    /// Runs the user's work on the node thread (before any peer's), then
+    /// publishes the changes it signed and, if it signed any, re-reads the
+    /// carried feeds (a follow or unfollow changes them).
+    pub async fn local_change<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Node) -> T + Send + 'static,
+    ) -> Result<T, JobError> {
+        let (value, updates) = self
+            .node
+            .local(move |n| {
+                let value = f(n);
+                let outbox = n.take_outbox();
+                let updates = updates_for(n, &outbox);
+                (value, updates)
+            })
+            .await?;
+        if !updates.is_empty() {
+            self.publish(updates).await;
+            self.refresh_carried().await;
+        }
+        Ok(value)
     }
 
     /// Publishes local changes on the author's topic.

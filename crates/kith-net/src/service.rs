@@ -8,12 +8,13 @@ use std::time::Duration;
 use kith_node::{Node, NodeError};
 use libp2p::{Multiaddr, SwarmBuilder, identity::Keypair, noise, tcp, yamux};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::activity::Activity;
 use crate::behaviour::{self, BehaviourOptions};
 use crate::control::{self, ControlError, ControlRequest};
 use crate::invite::Invite;
-use crate::replicator::{self, Replicator, updates_for};
+use crate::replicator::{self, Replicator};
 use crate::store_actor::NodeHandle;
 use crate::swarm::{Command, SwarmTask};
 
@@ -99,13 +100,46 @@ pub fn build_swarm(
         .build())
 }
 
-/// Runs `node` on the network until `shutdown` completes. The node must be
+/// A node running on the network, started by [`start`]: the swarm task,
+/// the node thread, the replicator and the control socket.
+pub struct Running {
+    /// The replicator: the node thread, the swarm task and shared state.
+    pub replicator: Replicator,
+    stop: std::sync::Mutex<Option<oneshot::Sender<()>>>,
+    main: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Running {
+    /// Answers a request as the control socket would.
+    pub async fn control(&self, request: ControlRequest) -> Result<Value, ControlError> {
+        handle_control(&self.replicator, request).await
+    }
+
+    /// Activity (posts arrived, peers, sync progress) from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Activity> {
+        self.replicator.activity.subscribe()
+    }
+
+    /// Stops the node cleanly: closes the control socket, checkpoints the
+    /// store and ends the swarm. Stopping twice does nothing more.
+    pub async fn stop(&self) {
+        let stop = self
+            .stop
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(stop) = stop {
+            let _ = stop.send(());
+        }
+        if let Some(main) = self.main.lock().await.take() {
+            let _ = main.await;
+        }
+    }
+}
+
+/// Starts `node` on the network and returns at once. The node must be
 /// unlocked (its device key gives the network key).
-pub async fn serve(
-    node: Node,
-    config: NetConfig,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), NetError> {
+pub async fn start(node: Node, config: NetConfig) -> Result<Running, NetError> {
     let mut secret = node.peer_secret()?;
     let key = Keypair::ed25519_from_bytes(&mut secret[..]).map_err(transport)?;
     let home = node.home().to_owned();
@@ -132,28 +166,48 @@ pub async fn serve(
         .map_err(NetError::Transport)?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<control::Incoming>(64);
     let control_task = tokio::spawn(control::serve(listener, ctl_tx));
-    let mut tick = tokio::time::interval(config.tick);
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            Some(event) = events.recv() => replicator.on_event(event),
-            Some((request, reply)) = ctl_rx.recv() => {
-                let r = replicator.clone();
-                tokio::spawn(async move {
-                    let _ = reply.send(handle_control(&r, request).await);
-                });
+    let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
+    let r = replicator.clone();
+    let main = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(config.tick);
+        loop {
+            tokio::select! {
+                _ = &mut stop_rx => break,
+                Some(event) = events.recv() => r.on_event(event),
+                Some((request, reply)) = ctl_rx.recv() => {
+                    let r = r.clone();
+                    tokio::spawn(async move {
+                        let _ = reply.send(handle_control(&r, request).await);
+                    });
+                }
+                _ = tick.tick() => r.tick().await,
             }
-            _ = tick.tick() => replicator.tick().await,
         }
-    }
-    tracing::info!("node stopping");
-    control_task.abort();
-    let _ = std::fs::remove_file(control::socket_path(&home));
-    let _ = node_handle
-        .local(|n| n.store().checkpoint().map_err(|e| e.to_string()))
-        .await;
-    swarm_task.abort();
+        tracing::info!("node stopping");
+        control_task.abort();
+        let _ = std::fs::remove_file(control::socket_path(&home));
+        let _ = node_handle
+            .local(|n| n.store().checkpoint().map_err(|e| e.to_string()))
+            .await;
+        swarm_task.abort();
+    });
+    Ok(Running {
+        replicator,
+        stop: std::sync::Mutex::new(Some(stop_tx)),
+        main: tokio::sync::Mutex::new(Some(main)),
+    })
+}
+
+/// Runs `node` on the network until `shutdown` completes. The node must be
+/// unlocked (its device key gives the network key).
+pub async fn serve(
+    node: Node,
+    config: NetConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), NetError> {
+    let running = start(node, config).await?;
+    shutdown.await;
+    running.stop().await;
     Ok(())
 }
 
@@ -165,20 +219,12 @@ pub async fn handle_control(
     let stopped = |e: crate::store_actor::JobError| ControlError::new("stopped", e);
     match request {
         ControlRequest::Node { request } => {
-            let changes_carried =
-                request.signs() || matches!(request, kith_node::Request::Import { .. });
-            let (value, updates) = r
-                .node
-                .local(move |n| {
-                    let value = n.handle(request);
-                    let outbox = n.take_outbox();
-                    let updates = updates_for(n, &outbox);
-                    (value, updates)
-                })
+            let imports = matches!(request, kith_node::Request::Import { .. });
+            let value = r
+                .local_change(move |n| n.handle(request))
                 .await
                 .map_err(stopped)?;
-            r.publish(updates).await;
-            if changes_carried {
+            if imports {
                 r.refresh_carried().await;
             }
             value.map_err(|e| ControlError::new(e.code(), e))
@@ -206,7 +252,10 @@ pub async fn handle_control(
                 .map_err(|e| ControlError::new("stopped", e))?;
             Ok(json!({ "peers": peers }))
         }
-        ControlRequest::SyncStatus => r.sync_status().await.map_err(stopped),
+        ControlRequest::SyncStatus => {
+            let status = r.sync_status().await.map_err(stopped)?;
+            serde_json::to_value(status).map_err(|e| ControlError::new("internal", e))
+        }
         ControlRequest::Invite => {
             let (_, addrs) = dialable_addrs(r).await?;
             let account = r

@@ -36,6 +36,7 @@ pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
 
 /// How a peer came to be known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Found {
     /// It dialled us.
@@ -52,6 +53,7 @@ pub enum Found {
 
 /// A connected peer, for `kith peers`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PeerInfo {
     /// Its peer id.
     pub peer_id: String,

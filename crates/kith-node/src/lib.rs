@@ -16,3 +16,10 @@ pub use identity::{Created, IDENTITY_FILE, Identity};
 pub use kith_store::{ExportReport, ImportReport, Page, PostView, ProfileView};
 pub use kith_store::{FeedState, KnownPeer, Store};
 pub use node::{NewPost, Node, now_ms};
+
+/// The default home directory, shared by the `kith` command and the desktop
+/// app (`~/.local/share/kith` on Linux); `None` when the system names no
+/// home directory.
+pub fn default_home() -> Option<std::path::PathBuf> {
+    directories::ProjectDirs::from("org", "Kith", "kith").map(|d| d.data_dir().to_owned())
+}

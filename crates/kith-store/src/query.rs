@@ -17,20 +17,27 @@ const MAX_THREAD_POSTS: usize = 1000;
 
 /// A post as front ends show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PostView {
     /// The post id.
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub id: PostId,
     /// The author.
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub author: AccountId,
     /// The author's display name, if known.
     pub author_name: Option<String>,
+    /// The author's avatar blob hash (hex), if any.
+    pub author_avatar: Option<String>,
     /// The text: `None` when deleted or not received yet.
     pub text: Option<String>,
     /// Creation time, ms since the Unix epoch.
     pub created_at: i64,
     /// The post this one answers.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub reply_to: Option<PostId>,
     /// The post this one reposts or quotes.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub quote_of: Option<PostId>,
     /// The content warning, if any.
     pub cw: Option<String>,
@@ -48,6 +55,7 @@ pub struct PostView {
 
 /// One page of posts and the cursor of the next page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Page {
     /// The posts, newest first.
     pub posts: Vec<PostView>,
@@ -82,8 +90,10 @@ impl FromStr for Cursor {
 
 /// A profile as front ends show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ProfileView {
     /// The account.
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub account: AccountId,
     /// Display name.
     pub name: Option<String>,
@@ -99,7 +109,7 @@ pub struct ProfileView {
     pub in_home: bool,
 }
 
-const POST_COLUMNS: &str = "p.id, f.account, f.name, p.local, p.created_at, p.edited_at, p.reply_to, p.quote_of, p.body, p.attachments, p.deleted";
+const POST_COLUMNS: &str = "p.id, f.account, f.name, p.local, p.created_at, p.edited_at, p.reply_to, p.quote_of, p.body, p.attachments, p.deleted, f.avatar";
 
 struct RawPost {
     row: i64,
@@ -130,6 +140,7 @@ fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
             },
             author: account,
             author_name: r.get(2)?,
+            author_avatar: r.get::<_, Option<Vec<u8>>>(11)?.map(hex::encode),
             text: body.as_ref().map(|b| b.text.clone()),
             created_at: r.get(4)?,
             reply_to: post_id(6)?,

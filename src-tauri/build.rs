@@ -1,0 +1,41 @@
+//! Tauri's build step: reads `tauri.conf.json` and the capabilities, and
+//! declares the app's commands so that each needs an explicit permission
+//! (`capabilities/main.json` grants exactly those the UI uses).
+
+/// Every command `src/commands.rs` defines.
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "create_account",
+    "restore_account",
+    "unlock",
+    "timeline",
+    "feed",
+    "thread",
+    "search",
+    "profile",
+    "following",
+    "publish",
+    "react",
+    "edit_post",
+    "delete_post",
+    "follow",
+    "unfollow",
+    "set_profile",
+    "peers",
+    "sync_status",
+    "connect",
+    "invite",
+    "accept_invite",
+    "export_bundle",
+    "import_bundle",
+    "settings",
+    "save_settings",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step");
+}

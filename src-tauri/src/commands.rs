@@ -1,0 +1,610 @@
+//! The Tauri commands: thin wrappers over the node, each returning a
+//! typed answer or an [`AppError`]. Their TypeScript signatures are
+//! generated (`ui/src/lib/bindings.ts`).
+//!
+//! Tauri hands commands their arguments by value, so clippy's
+//! `needless_pass_by_value` does not apply here.
+#![allow(clippy::needless_pass_by_value)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use kith_core::{AccountId, PostId};
+use kith_net::replicator::SyncStatus;
+use kith_net::swarm::{Command, PeerInfo};
+use kith_net::{ControlRequest, Invite};
+use kith_node::{NewPost, Node, Page, ProfileView};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_specta::Event;
+
+use crate::error::{AppError, AppResult};
+use crate::events::{self, TransferPhase, TransferProgress};
+use crate::settings::Settings;
+use crate::state::{AppState, AppStatus, Session};
+
+/// Most posts a page may hold.
+const MAX_PAGE: u32 = kith_node::api::MAX_PAGE as u32;
+
+fn parse_account(s: &str) -> AppResult<AccountId> {
+    s.trim()
+        .parse()
+        .map_err(|e| AppError::new("invalid", format!("not an account id: {e}")))
+}
+
+fn parse_post(s: &str) -> AppResult<PostId> {
+    s.trim()
+        .parse()
+        .map_err(|e| AppError::new("invalid", format!("not a post id: {e}")))
+}
+
+fn page_size(limit: u32) -> AppResult<usize> {
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(AppError::new(
+            "invalid",
+            format!("a page holds 1 to {MAX_PAGE} posts, not {limit}"),
+        ));
+    }
+    Ok(limit as usize)
+}
+
+/// Runs `f` on the running node (the user's work goes before peers'),
+/// publishing what it signs.
+async fn on_node<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut Node) -> kith_node::Result<T> + Send + 'static,
+) -> AppResult<T> {
+    let session = state.session()?;
+    Ok(session.running.replicator.local_change(f).await??)
+}
+
+/// An image as the web view sends it.
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageData {
+    /// The file's name (for messages).
+    pub name: String,
+    /// Its bytes, base64.
+    pub base64: String,
+}
+
+impl ImageData {
+    fn decode(&self) -> AppResult<Vec<u8>> {
+        let limit = kith_core::limits::MAX_BLOB_BYTES;
+        // Refuse before decoding: base64 is 4/3 of the bytes.
+        if self.base64.len() / 4 * 3 > limit + 3 {
+            return Err(AppError::new(
+                "too_large",
+                format!("{} is over the {} MiB image limit", self.name, limit >> 20),
+            ));
+        }
+        base64::engine::general_purpose::STANDARD
+            .decode(self.base64.as_bytes())
+            .map_err(|e| AppError::new("invalid", format!("{} is not readable: {e}", self.name)))
+    }
+}
+
+/// A post to publish: new, reply, repost (no text) or quote.
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Draft {
+    /// The text.
+    pub text: Option<String>,
+    /// A content warning.
+    pub cw: Option<String>,
+    /// Images to attach.
+    pub images: Vec<ImageData>,
+    /// The post answered.
+    pub reply_to: Option<String>,
+    /// The post reposted or quoted.
+    pub quote_of: Option<String>,
+}
+
+/// Profile fields to change (absent ones are kept).
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileEdit {
+    /// Display name.
+    pub name: Option<String>,
+    /// Biography.
+    pub bio: Option<String>,
+    /// A new avatar.
+    pub avatar: Option<ImageData>,
+}
+
+/// A followed account.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Followed {
+    /// The account.
+    pub account: String,
+    /// Its display name, if known.
+    pub name: Option<String>,
+}
+
+/// A new or restored account.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Created {
+    /// The account id.
+    pub account: String,
+    /// The 24 words of the recovery phrase, in order.
+    pub phrase: Vec<String>,
+}
+
+/// This account's invite.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteInfo {
+    /// The code to paste (`kith:<account>@<addr>,…`).
+    pub code: String,
+    /// The account.
+    pub account: String,
+    /// The addresses in it.
+    pub addrs: Vec<String>,
+    /// The code as a QR code (an SVG document).
+    pub qr_svg: String,
+}
+
+/// What an export or import did.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct TransferSummary {
+    /// The bundle file.
+    pub path: String,
+    /// Feeds in it.
+    pub feeds: u32,
+    /// Changes written (export) or newly stored (import).
+    pub changes: u32,
+    /// Changes already held (import).
+    pub duplicates: u32,
+    /// Images and avatars.
+    pub blobs: u32,
+}
+
+/// Where the app stands: onboarding, locked, ready or failed.
+#[tauri::command]
+#[specta::specta]
+pub fn app_status(state: State<'_, AppState>) -> AppStatus {
+    state.status()
+}
+
+/// Opens the account with `f` (create, restore, unlock), then starts the
+/// node on the network.
+async fn open_account<T: Send + 'static>(
+    app: &AppHandle,
+    state: &AppState,
+    f: impl FnOnce(&mut Node) -> kith_node::Result<T> + Send + 'static,
+) -> AppResult<T> {
+    let mut node = state.take_node()?;
+    let (node, result) = tauri::async_runtime::spawn_blocking(move || {
+        let r = f(&mut node);
+        (node, r)
+    })
+    .await
+    .map_err(|e| AppError::new("internal", e))?;
+    let value = match result {
+        Ok(v) => v,
+        Err(e) => {
+            state.put_back(node);
+            return Err(e.into());
+        }
+    };
+    let account = node.identity()?.account;
+    let config = match Settings::load(&state.home).net_config() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "network settings invalid; using defaults");
+            kith_net::NetConfig::default()
+        }
+    };
+    match kith_net::start(node, config).await {
+        Ok(running) => {
+            let session = Arc::new(Session {
+                running,
+                account,
+                home: state.home.clone(),
+            });
+            events::forward(app.clone(), &session);
+            state.set_ready(session);
+            Ok(value)
+        }
+        Err(e) => {
+            let e = AppError::from(e);
+            state.set_failed(e.clone());
+            Err(e)
+        }
+    }
+}
+
+fn created(c: &kith_node::Created) -> Created {
+    Created {
+        account: c.account.to_string(),
+        phrase: c.phrase.split_whitespace().map(str::to_owned).collect(),
+    }
+}
+
+/// Creates a new account named `name`, its keys encrypted with `passphrase`.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_account(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    passphrase: String,
+) -> AppResult<Created> {
+    let name = name.trim().to_owned();
+    let c = open_account(&app, &state, move |n| {
+        n.init((!name.is_empty()).then_some(name.as_str()), &passphrase)
+    })
+    .await?;
+    Ok(created(&c))
+}
+
+/// Restores an account from its recovery phrase, as a new device.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_account(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    phrase: String,
+    passphrase: String,
+) -> AppResult<Created> {
+    let c = open_account(&app, &state, move |n| n.restore(&phrase, &passphrase)).await?;
+    Ok(created(&c))
+}
+
+/// Unlocks the account's keys with the passphrase.
+#[tauri::command]
+#[specta::specta]
+pub async fn unlock(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> AppResult<()> {
+    open_account(&app, &state, move |n| n.unlock(&passphrase)).await
+}
+
+/// The home timeline, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn timeline(
+    state: State<'_, AppState>,
+    limit: u32,
+    before: Option<String>,
+) -> AppResult<Page> {
+    let limit = page_size(limit)?;
+    on_node(&state, move |n| n.timeline(limit, before.as_deref())).await
+}
+
+/// One account's posts, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn feed(
+    state: State<'_, AppState>,
+    account: String,
+    limit: u32,
+    before: Option<String>,
+) -> AppResult<Page> {
+    let account = parse_account(&account)?;
+    let limit = page_size(limit)?;
+    on_node(&state, move |n| n.feed(account, limit, before.as_deref())).await
+}
+
+/// A post with its ancestors and replies.
+#[tauri::command]
+#[specta::specta]
+pub async fn thread(state: State<'_, AppState>, post: String) -> AppResult<Page> {
+    let post = parse_post(&post)?;
+    on_node(&state, move |n| n.thread(&post)).await
+}
+
+/// Full-text search of every post held (case and accents ignored).
+#[tauri::command]
+#[specta::specta]
+pub async fn search(state: State<'_, AppState>, query: String, limit: u32) -> AppResult<Page> {
+    let limit = page_size(limit)?;
+    on_node(&state, move |n| n.search(&query, limit)).await
+}
+
+/// A profile; the own one when `account` is null.
+#[tauri::command]
+#[specta::specta]
+pub async fn profile(
+    state: State<'_, AppState>,
+    account: Option<String>,
+) -> AppResult<ProfileView> {
+    let account = account.as_deref().map(parse_account).transpose()?;
+    on_node(&state, move |n| n.profile(account)).await
+}
+
+/// The accounts followed.
+#[tauri::command]
+#[specta::specta]
+pub async fn following(state: State<'_, AppState>) -> AppResult<Vec<Followed>> {
+    let list = on_node(&state, |n| n.following()).await?;
+    Ok(list
+        .into_iter()
+        .map(|(a, name)| Followed {
+            account: a.to_string(),
+            name,
+        })
+        .collect())
+}
+
+/// Publishes a post (stored and signed here; delivered when peers are
+/// reachable). Returns its id.
+#[tauri::command]
+#[specta::specta]
+pub async fn publish(state: State<'_, AppState>, draft: Draft) -> AppResult<String> {
+    let images = draft
+        .images
+        .iter()
+        .map(ImageData::decode)
+        .collect::<AppResult<Vec<_>>>()?;
+    let new = NewPost {
+        text: draft.text.filter(|t| !t.trim().is_empty()),
+        cw: draft.cw.filter(|c| !c.trim().is_empty()),
+        images,
+        reply_to: draft.reply_to.as_deref().map(parse_post).transpose()?,
+        quote_of: draft.quote_of.as_deref().map(parse_post).transpose()?,
+    };
+    let id = on_node(&state, move |n| n.post(new)).await?;
+    Ok(id.to_string())
+}
+
+/// Reacts to a post with an emoji.
+#[tauri::command]
+#[specta::specta]
+pub async fn react(state: State<'_, AppState>, post: String, reaction: String) -> AppResult<()> {
+    let post = parse_post(&post)?;
+    on_node(&state, move |n| n.react(&post, &reaction)).await
+}
+
+/// Replaces the text of an own post.
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_post(state: State<'_, AppState>, post: String, text: String) -> AppResult<()> {
+    let post = parse_post(&post)?;
+    on_node(&state, move |n| n.edit(&post, &text)).await
+}
+
+/// Deletes an own post (its text and images are erased).
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_post(state: State<'_, AppState>, post: String) -> AppResult<()> {
+    let post = parse_post(&post)?;
+    on_node(&state, move |n| n.delete(&post)).await
+}
+
+/// Follows an account.
+#[tauri::command]
+#[specta::specta]
+pub async fn follow(state: State<'_, AppState>, account: String) -> AppResult<()> {
+    let account = parse_account(&account)?;
+    on_node(&state, move |n| n.follow(account)).await
+}
+
+/// Stops following an account.
+#[tauri::command]
+#[specta::specta]
+pub async fn unfollow(state: State<'_, AppState>, account: String) -> AppResult<()> {
+    let account = parse_account(&account)?;
+    on_node(&state, move |n| n.unfollow(account)).await
+}
+
+/// Changes the own profile; returns it.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_profile(state: State<'_, AppState>, edit: ProfileEdit) -> AppResult<ProfileView> {
+    let avatar = edit.avatar.as_ref().map(ImageData::decode).transpose()?;
+    on_node(&state, move |n| {
+        n.set_profile(edit.name.as_deref(), edit.bio.as_deref(), avatar.as_deref())?;
+        n.profile(None)
+    })
+    .await
+}
+
+/// Connected peers: how each was found, latency.
+#[tauri::command]
+#[specta::specta]
+pub async fn peers(state: State<'_, AppState>) -> AppResult<Vec<PeerInfo>> {
+    let session = state.session()?;
+    session
+        .running
+        .replicator
+        .swarm
+        .ask(|reply| Command::Peers { reply })
+        .await
+        .map_err(|e| AppError::new("stopped", e))
+}
+
+/// Per carried feed: changes held, peers holding it, sync progress.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_status(state: State<'_, AppState>) -> AppResult<SyncStatus> {
+    let session = state.session()?;
+    Ok(session.running.replicator.sync_status().await?)
+}
+
+/// Dials a peer's multiaddr; returns its peer id.
+#[tauri::command]
+#[specta::specta]
+pub async fn connect(state: State<'_, AppState>, addr: String) -> AppResult<String> {
+    let session = state.session()?;
+    let v = session
+        .running
+        .control(ControlRequest::Connect {
+            addr: addr.trim().to_owned(),
+        })
+        .await?;
+    Ok(v["peer_id"].as_str().unwrap_or_default().to_owned())
+}
+
+fn qr_svg(text: &str) -> AppResult<String> {
+    let code = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| AppError::new("invalid", format!("cannot draw a QR code: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build())
+}
+
+/// This account's invite code, as text and as a QR code.
+#[tauri::command]
+#[specta::specta]
+pub async fn invite(state: State<'_, AppState>) -> AppResult<InviteInfo> {
+    let session = state.session()?;
+    let v = session.running.control(ControlRequest::Invite).await?;
+    let code = v["code"].as_str().unwrap_or_default().to_owned();
+    Ok(InviteInfo {
+        qr_svg: qr_svg(&code)?,
+        account: v["account"].as_str().unwrap_or_default().to_owned(),
+        addrs: v["addrs"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        code,
+    })
+}
+
+/// Accepts an invite code (or a bare account id): follows the account and
+/// keeps dialling the invite's addresses. Returns the account.
+#[tauri::command]
+#[specta::specta]
+pub async fn accept_invite(state: State<'_, AppState>, code: String) -> AppResult<String> {
+    let invite = if Invite::looks_like(&code) {
+        Invite::parse(&code).map_err(|e| AppError::new("invalid", e))?
+    } else {
+        Invite {
+            account: parse_account(&code)?,
+            addrs: Vec::new(),
+        }
+    };
+    let session = state.session()?;
+    let account = invite.account;
+    let addrs = invite.addrs.clone();
+    on_node(&state, move |n| {
+        for addr in &addrs {
+            if let Some(peer) = kith_net::swarm::peer_of(addr) {
+                n.store().remember_peer(
+                    &peer.to_string(),
+                    std::slice::from_ref(&addr.to_string()),
+                    kith_node::now_ms(),
+                )?;
+            }
+        }
+        if n.identity()?.account != account {
+            n.follow(account)?;
+        }
+        Ok(())
+    })
+    .await?;
+    for addr in invite.addrs {
+        if let Some(peer) = kith_net::swarm::peer_of(&addr) {
+            session.running.replicator.remember(peer, addr);
+        }
+    }
+    Ok(account.to_string())
+}
+
+/// Sends progress of a transfer to the window, at most every 1/200 of it.
+fn progress_reporter(app: AppHandle, phase: TransferPhase) -> impl FnMut(u64, u64) + Send {
+    let mut last = 0u64;
+    move |done, total| {
+        let step = (total / 200).max(1);
+        if done == total || done >= last + step || done < last {
+            last = done;
+            let _ = TransferProgress { phase, done, total }.emit(&app);
+        }
+    }
+}
+
+async fn pick_file(app: &AppHandle, save: bool) -> Option<PathBuf> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let dialog = app
+        .dialog()
+        .file()
+        .set_title(if save {
+            "Export your feed and the feeds you follow"
+        } else {
+            "Import a Kith bundle"
+        })
+        .add_filter("Kith bundle", &["kith", "bundle"]);
+    let done = move |p: Option<tauri_plugin_dialog::FilePath>| {
+        let _ = tx.send(p.and_then(|p| p.into_path().ok()));
+    };
+    if save {
+        dialog.set_file_name("kith.bundle").save_file(done);
+    } else {
+        dialog.pick_file(done);
+    }
+    rx.await.ok().flatten()
+}
+
+/// Asks where to save, then writes a bundle of the own feed and every
+/// followed feed (for a USB stick). `null` when the dialog was cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_bundle(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> AppResult<Option<TransferSummary>> {
+    state.session()?;
+    let Some(path) = pick_file(&app, true).await else {
+        return Ok(None);
+    };
+    let out = path.clone();
+    let mut progress = progress_reporter(app, TransferPhase::Export);
+    let report = on_node(&state, move |n| n.export(&[], &out, &mut progress)).await?;
+    Ok(Some(TransferSummary {
+        path: path.display().to_string(),
+        feeds: report.feeds as u32,
+        changes: report.changes as u32,
+        duplicates: 0,
+        blobs: report.blobs as u32,
+    }))
+}
+
+/// Asks for a bundle file, then verifies and imports it. `null` when the
+/// dialog was cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_bundle(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> AppResult<Option<TransferSummary>> {
+    let session = state.session()?;
+    let Some(path) = pick_file(&app, false).await else {
+        return Ok(None);
+    };
+    let file = path.clone();
+    let mut progress = progress_reporter(app, TransferPhase::Import);
+    let report = on_node(&state, move |n| n.import(&file, &mut progress)).await?;
+    session.running.replicator.refresh_carried().await;
+    Ok(Some(TransferSummary {
+        path: path.display().to_string(),
+        feeds: report.feeds as u32,
+        changes: report.changes as u32,
+        duplicates: report.duplicates as u32,
+        blobs: report.blobs as u32,
+    }))
+}
+
+/// The app's settings.
+#[tauri::command]
+#[specta::specta]
+pub fn settings(state: State<'_, AppState>) -> Settings {
+    Settings::load(&state.home)
+}
+
+/// Saves the settings (network changes apply at the next start).
+#[tauri::command]
+#[specta::specta]
+pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<()> {
+    settings.save(&state.home)
+}

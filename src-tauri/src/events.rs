@@ -1,0 +1,290 @@
+//! Node activity turned into window events, and desktop notifications for
+//! replies and mentions.
+
+use std::sync::Arc;
+
+use kith_core::AccountId;
+use kith_net::Activity;
+use kith_node::PostView;
+use serde::{Deserialize, Serialize};
+use tauri::AppHandle;
+use tauri_plugin_notification::NotificationExt;
+use tauri_specta::Event;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::settings::Settings;
+use crate::state::Session;
+
+/// Posts from peers were stored (new, edited or deleted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct PostsArrived {
+    /// The feed.
+    pub account: String,
+    /// The posts written.
+    pub posts: Vec<String>,
+}
+
+/// The number of connected peers changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct PeersChanged {
+    /// Peers connected now.
+    pub connected: u32,
+}
+
+/// A feed's pull started, progressed or ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgress {
+    /// The feed.
+    pub account: String,
+    /// Changes received so far.
+    pub received: u64,
+    /// Changes the peer holds (0 when unknown).
+    pub expected: u64,
+    /// Whether the pull still runs.
+    pub in_progress: bool,
+}
+
+/// Export or import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferPhase {
+    /// Writing a bundle file.
+    Export,
+    /// Reading a bundle file.
+    Import,
+}
+
+/// Progress of an export or import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferProgress {
+    /// Which.
+    pub phase: TransferPhase,
+    /// Items done.
+    pub done: u64,
+    /// Items in all.
+    pub total: u64,
+}
+
+/// What a notification says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The title.
+    pub title: String,
+    /// The body.
+    pub body: String,
+}
+
+/// Longest notification body, in characters.
+const NOTICE_CHARS: usize = 140;
+
+/// The notification a post deserves: a reply to one of `me`'s posts, or a
+/// mention of `@name`. Own posts and deleted ones never notify.
+pub fn notice_for(post: &PostView, me: AccountId, my_name: Option<&str>) -> Option<Notice> {
+    if post.author == me || post.deleted {
+        return None;
+    }
+    let text = post.text.as_deref()?;
+    let who = post
+        .author_name
+        .clone()
+        .unwrap_or_else(|| short_id(&post.author.to_string()));
+    let body: String = if post.cw.is_some() {
+        format!(
+            "Content warning: {}",
+            post.cw.as_deref().unwrap_or_default()
+        )
+    } else {
+        text.chars().take(NOTICE_CHARS).collect()
+    };
+    if post.reply_to.is_some_and(|r| r.author == me) {
+        return Some(Notice {
+            title: format!("{who} replied to you"),
+            body,
+        });
+    }
+    let mentioned = my_name
+        .filter(|n| !n.trim().is_empty())
+        .is_some_and(|n| mentions(text, n));
+    mentioned.then(|| Notice {
+        title: format!("{who} mentioned you"),
+        body,
+    })
+}
+
+/// Whether `text` holds `@name` (case ignored) not followed by a letter,
+/// digit or underscore.
+fn mentions(text: &str, name: &str) -> bool {
+    let text = text.to_lowercase();
+    let needle = format!("@{}", name.to_lowercase());
+    text.match_indices(&needle).any(|(i, m)| {
+        text[i + m.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    })
+}
+
+fn short_id(id: &str) -> String {
+    let head: String = id.chars().take(12).collect();
+    format!("{head}…")
+}
+
+/// Forwards the session's activity to the window until the node stops.
+pub fn forward(app: AppHandle, session: &Arc<Session>) {
+    let mut rx = session.running.subscribe();
+    let session = Arc::clone(session);
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let activity = match rx.recv().await {
+                Ok(a) => a,
+                Err(RecvError::Lagged(n)) => {
+                    tracing::debug!(skipped = n, "activity listener lagged");
+                    continue;
+                }
+                Err(RecvError::Closed) => break,
+            };
+            match activity {
+                Activity::PostsArrived { account, posts } => {
+                    let _ = PostsArrived {
+                        account: account.to_string(),
+                        posts: posts.iter().map(ToString::to_string).collect(),
+                    }
+                    .emit(&app);
+                    notify(&app, &session, posts).await;
+                }
+                Activity::Peers { connected } => {
+                    let _ = PeersChanged {
+                        connected: connected as u32,
+                    }
+                    .emit(&app);
+                }
+                Activity::Sync {
+                    account,
+                    received,
+                    expected,
+                    in_progress,
+                } => {
+                    let _ = SyncProgress {
+                        account: account.to_string(),
+                        received,
+                        expected,
+                        in_progress,
+                    }
+                    .emit(&app);
+                }
+                _ => {}
+            }
+        }
+    });
+}
+
+/// Most posts of one batch looked at for notifications (a big initial sync
+/// must not flood the desktop).
+const MAX_NOTICES_PER_BATCH: usize = 3;
+
+async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId>) {
+    if !Settings::load(&session.home).notifications {
+        return;
+    }
+    let me = session.account;
+    let notices = session
+        .running
+        .replicator
+        .node
+        .local(move |n| {
+            let my_name = n.store().profile(me).ok().flatten().and_then(|p| p.name);
+            posts
+                .iter()
+                .filter_map(|id| n.store().post(id).ok().flatten())
+                .filter_map(|p| notice_for(&p, me, my_name.as_deref()))
+                .take(MAX_NOTICES_PER_BATCH)
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+    for notice in notices {
+        if let Err(e) = app
+            .notification()
+            .builder()
+            .title(&notice.title)
+            .body(&notice.body)
+            .show()
+        {
+            tracing::debug!(error = %e, "could not show a notification");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn account(n: u8) -> AccountId {
+        AccountId::from_slice(&[n; 32]).expect("an account id")
+    }
+
+    fn post(author: AccountId, text: &str, reply_to: Option<AccountId>) -> PostView {
+        PostView {
+            id: kith_core::PostId {
+                author,
+                local: [1; 8],
+            },
+            author,
+            author_name: Some("Bea".into()),
+            author_avatar: None,
+            text: Some(text.into()),
+            created_at: 0,
+            reply_to: reply_to.map(|a| kith_core::PostId {
+                author: a,
+                local: [2; 8],
+            }),
+            quote_of: None,
+            cw: None,
+            edited: false,
+            edited_at: None,
+            deleted: false,
+            attachments: Vec::new(),
+            reactions: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_reply_to_my_post_notifies_with_the_authors_name() {
+        let n = notice_for(
+            &post(account(2), "Merci !", Some(account(1))),
+            account(1),
+            None,
+        )
+        .expect("a notice");
+        assert_eq!(n.title, "Bea replied to you");
+        assert_eq!(n.body, "Merci !");
+    }
+
+    #[test]
+    fn a_mention_by_name_notifies_but_a_longer_name_does_not() {
+        let me = account(1);
+        assert!(notice_for(&post(account(2), "hi @ada!", None), me, Some("Ada")).is_some());
+        assert!(notice_for(&post(account(2), "hi @adam", None), me, Some("Ada")).is_none());
+        assert!(notice_for(&post(account(2), "hi ada", None), me, Some("Ada")).is_none());
+    }
+
+    #[test]
+    fn own_posts_and_replies_to_others_do_not_notify() {
+        let me = account(1);
+        assert!(notice_for(&post(me, "@Ada", Some(me)), me, Some("Ada")).is_none());
+        assert!(notice_for(&post(account(2), "yes", Some(account(3))), me, Some("Ada")).is_none());
+    }
+
+    #[test]
+    fn a_content_warning_hides_the_text_in_the_notification() {
+        let mut p = post(account(2), "the ending", Some(account(1)));
+        p.cw = Some("spoilers".into());
+        let n = notice_for(&p, account(1), None).expect("a notice");
+        assert_eq!(n.body, "Content warning: spoilers");
+    }
+}

@@ -1,0 +1,171 @@
+//! Kith's desktop app: a Tauri 2 window over the same node as `kith serve`
+//! (network on, LAN discovery on by default).
+//!
+//! - [`state`]: the home and where its node stands (new, locked, ready);
+//! - [`commands`]: the commands the web view calls, thin wrappers over the node;
+//! - [`events`]: node activity as window events, and notifications;
+//! - [`blobs`]: the `kith-blob` scheme that serves images;
+//! - [`settings`]: the settings file.
+//!
+//! The web view never sees a private key: it sends the passphrase once and
+//! the keys stay in the node.
+
+pub mod blobs;
+pub mod commands;
+pub mod error;
+pub mod events;
+pub mod settings;
+pub mod state;
+
+use std::path::PathBuf;
+
+use tauri::Manager;
+
+/// Where the generated TypeScript bindings live, from this crate's folder.
+pub const BINDINGS: &str = "../ui/src/lib/bindings.ts";
+
+/// Every command and event the web view may use, for Tauri and for the
+/// TypeScript generator.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(tauri_specta::collect_commands![
+            commands::app_status,
+            commands::create_account,
+            commands::restore_account,
+            commands::unlock,
+            commands::timeline,
+            commands::feed,
+            commands::thread,
+            commands::search,
+            commands::profile,
+            commands::following,
+            commands::publish,
+            commands::react,
+            commands::edit_post,
+            commands::delete_post,
+            commands::follow,
+            commands::unfollow,
+            commands::set_profile,
+            commands::peers,
+            commands::sync_status,
+            commands::connect,
+            commands::invite,
+            commands::accept_invite,
+            commands::export_bundle,
+            commands::import_bundle,
+            commands::settings,
+            commands::save_settings,
+        ])
+        .events(tauri_specta::collect_events![
+            events::PostsArrived,
+            events::PeersChanged,
+            events::SyncProgress,
+            events::TransferProgress,
+        ])
+}
+
+/// The TypeScript bindings as text.
+pub fn bindings() -> Result<String, String> {
+    let dir = tempfile_dir();
+    let path = dir.join(format!("kith-bindings-{}.ts", std::process::id()));
+    specta_builder()
+        .export(
+            specta_typescript::Typescript::default()
+                .bigint(specta_typescript::BigIntExportBehavior::Number)
+                .header("// @ts-nocheck\n// Generated from the Rust commands by tauri-specta: do not edit.\n// Regenerate: KITH_WRITE_BINDINGS=1 cargo test -p kith-desktop bindings\n"),
+            &path,
+        )
+        .map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&path);
+    Ok(text)
+}
+
+fn tempfile_dir() -> PathBuf {
+    std::env::temp_dir()
+}
+
+/// The home directory: `--home DIR`, else `KITH_HOME`, else the default
+/// shared with the `kith` command.
+pub fn home_from_args() -> Option<PathBuf> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--home" {
+            return args.next().map(PathBuf::from);
+        }
+    }
+    std::env::var_os("KITH_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(kith_node::default_home)
+}
+
+/// Runs the app until its window is closed.
+pub fn run() -> Result<(), tauri::Error> {
+    let home = home_from_args().unwrap_or_else(|| PathBuf::from(".kith"));
+    let specta = specta_builder();
+    let blob_home = home.clone();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .invoke_handler(specta.invoke_handler())
+        .register_asynchronous_uri_scheme_protocol(
+            blobs::SCHEME,
+            move |_ctx, request, responder| {
+                let dir = blob_home.join(kith_store::BLOB_DIR);
+                let path = request.uri().path().to_owned();
+                tauri::async_runtime::spawn_blocking(move || {
+                    let response = match kith_store::BlobStore::open(&dir) {
+                        Ok(blobs) => blobs::respond(&blobs, &path),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "blob folder unusable");
+                            tauri::http::Response::builder()
+                                .status(500)
+                                .body(Vec::new())
+                                .unwrap_or_default()
+                        }
+                    };
+                    responder.respond(response);
+                });
+            },
+        )
+        .setup(move |app| {
+            specta.mount_events(app);
+            tracing::info!(home = %home.display(), "opening home");
+            app.manage(state::AppState::open(&home));
+            Ok(())
+        })
+        .build(tauri::generate_context!())?;
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event
+            && let Some(state) = app.try_state::<state::AppState>()
+            && let Ok(session) = state.session()
+        {
+            tauri::async_runtime::block_on(session.running.stop());
+        }
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CI fails when `ui/src/lib/bindings.ts` no longer matches the Rust
+    /// commands; `KITH_WRITE_BINDINGS=1` rewrites it.
+    #[test]
+    fn bindings_ts_matches_the_rust_commands() {
+        let fresh = bindings().expect("bindings generated");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(BINDINGS);
+        if std::env::var_os("KITH_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).expect("bindings written");
+            return;
+        }
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == fresh,
+            "{} is stale: run `KITH_WRITE_BINDINGS=1 cargo test -p kith-desktop bindings` and commit it",
+            path.display()
+        );
+    }
+}

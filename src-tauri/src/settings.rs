@@ -1,0 +1,183 @@
+//! The app's settings, kept in `desktop.json` in the home directory:
+//! network addresses, LAN discovery, notifications and the theme.
+
+use std::path::{Path, PathBuf};
+
+use kith_net::NetConfig;
+use libp2p::Multiaddr;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+/// The settings file's name inside the home directory.
+pub const SETTINGS_FILE: &str = "desktop.json";
+/// Most addresses in either list.
+pub const MAX_ADDRS: usize = 32;
+
+/// Light, dark, or whatever the system prefers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+    /// Follow the system.
+    #[default]
+    System,
+}
+
+/// What the settings screen edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// Addresses to listen on (multiaddrs); empty means every interface on
+    /// a port the system picks, TCP and QUIC.
+    pub listen: Vec<String>,
+    /// Peers to dial at start (multiaddrs ending in `/p2p/<peer id>`).
+    pub bootstrap: Vec<String>,
+    /// Find peers on the LAN by mDNS.
+    pub mdns: bool,
+    /// Desktop notifications for replies and mentions.
+    pub notifications: bool,
+    /// The colour theme.
+    pub theme: Theme,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: Vec::new(),
+            bootstrap: Vec::new(),
+            mdns: true,
+            notifications: true,
+            theme: Theme::System,
+        }
+    }
+}
+
+fn path(home: &Path) -> PathBuf {
+    home.join(SETTINGS_FILE)
+}
+
+fn parse_addrs(what: &str, addrs: &[String]) -> AppResult<Vec<Multiaddr>> {
+    if addrs.len() > MAX_ADDRS {
+        return Err(AppError::new(
+            "invalid",
+            format!("at most {MAX_ADDRS} {what} addresses, not {}", addrs.len()),
+        ));
+    }
+    addrs
+        .iter()
+        .map(|a| {
+            a.trim().parse().map_err(|e| {
+                AppError::new(
+                    "invalid",
+                    format!("{what} address {a:?} is not a multiaddr: {e}"),
+                )
+            })
+        })
+        .collect()
+}
+
+impl Settings {
+    /// Reads the settings; a missing file gives the defaults, a damaged one
+    /// is reported and left untouched (the defaults apply until saved).
+    pub fn load(home: &Path) -> Self {
+        let path = path(home);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(path = %path.display(), error = %e, "settings unreadable; using defaults");
+                Self::default()
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "settings unreadable; using defaults");
+                Self::default()
+            }
+        }
+    }
+
+    /// Checks every address, then writes the file atomically.
+    pub fn save(&self, home: &Path) -> AppResult<()> {
+        let mut clean = self.clone();
+        clean.listen.retain(|a| !a.trim().is_empty());
+        clean.bootstrap.retain(|a| !a.trim().is_empty());
+        parse_addrs("listen", &clean.listen)?;
+        parse_addrs("bootstrap", &clean.bootstrap)?;
+        let bytes = serde_json::to_vec_pretty(&clean).map_err(|e| AppError::new("internal", e))?;
+        let path = path(home);
+        let tmp = path.with_extension("json.tmp");
+        let io = |e: std::io::Error| AppError::new("io", format!("{}: {e}", path.display()));
+        std::fs::write(&tmp, bytes).map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)
+    }
+
+    /// The network configuration these settings give.
+    pub fn net_config(&self) -> AppResult<NetConfig> {
+        let mut config = NetConfig::default();
+        let listen = parse_addrs("listen", &self.listen)?;
+        if !listen.is_empty() {
+            config.listen = listen;
+        }
+        config.bootstrap = parse_addrs("bootstrap", &self.bootstrap)?;
+        config.mdns = self.mdns;
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_settings_file_gives_defaults_with_lan_discovery_on() {
+        let home = tempfile::tempdir().expect("temp dir");
+        let s = Settings::load(home.path());
+        assert_eq!(s, Settings::default());
+        assert!(s.mdns, "LAN discovery is on by default");
+    }
+
+    #[test]
+    fn saved_settings_read_back_without_blank_lines() {
+        let home = tempfile::tempdir().expect("temp dir");
+        let s = Settings {
+            listen: vec!["/ip4/127.0.0.1/tcp/4001".into(), "  ".into()],
+            bootstrap: Vec::new(),
+            mdns: false,
+            notifications: false,
+            theme: Theme::Dark,
+        };
+        s.save(home.path()).expect("saved");
+        let back = Settings::load(home.path());
+        assert_eq!(back.listen, vec!["/ip4/127.0.0.1/tcp/4001".to_owned()]);
+        assert_eq!(back.theme, Theme::Dark);
+        assert!(!back.mdns);
+    }
+
+    #[test]
+    fn a_bad_address_is_refused_and_the_saved_file_is_unchanged() {
+        let home = tempfile::tempdir().expect("temp dir");
+        let good = Settings::default();
+        good.save(home.path()).expect("saved");
+        let bad = Settings {
+            bootstrap: vec!["not an address".into()],
+            ..Settings::default()
+        };
+        let e = bad.save(home.path()).expect_err("refused");
+        assert_eq!(e.code, "invalid");
+        assert!(e.message.contains("not an address"), "{e}");
+        assert_eq!(Settings::load(home.path()), good);
+    }
+
+    #[test]
+    fn a_damaged_settings_file_gives_defaults_and_is_left_alone() {
+        let home = tempfile::tempdir().expect("temp dir");
+        std::fs::write(home.path().join(SETTINGS_FILE), b"{not json").expect("written");
+        assert_eq!(Settings::load(home.path()), Settings::default());
+        assert_eq!(
+            std::fs::read(home.path().join(SETTINGS_FILE)).expect("still there"),
+            b"{not json"
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! The app's one piece of state: the home directory and where its node
+//! stands. Before the account is unlocked the node is held closed (it can
+//! create, restore or unlock an account); once unlocked it runs on the
+//! network and every other command goes to it.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use kith_core::AccountId;
+use kith_net::Running;
+use kith_node::Node;
+use serde::Serialize;
+
+use crate::error::{AppError, AppResult};
+
+/// Where the app stands, as the UI sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// No account yet: onboarding.
+    New,
+    /// An account whose keys are locked: ask for the passphrase.
+    Locked,
+    /// Unlocked and running on the network.
+    Ready,
+    /// The home cannot be used (see `problem`).
+    Failed,
+}
+
+/// What `app_status` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppStatus {
+    /// Where the app stands.
+    pub phase: Phase,
+    /// The home (data) directory.
+    pub home: String,
+    /// The account, once there is one.
+    pub account: Option<String>,
+    /// Why the home cannot be used, when `phase` is `failed`.
+    pub problem: Option<String>,
+}
+
+/// An unlocked account running on the network.
+pub struct Session {
+    /// The running node.
+    pub running: Running,
+    /// Its account.
+    pub account: AccountId,
+    /// Its home directory.
+    pub home: PathBuf,
+}
+
+enum Slot {
+    /// Not running; `None` while a transition (create, unlock) is under way.
+    Closed(Option<Box<Node>>),
+    Ready(Arc<Session>),
+    Failed(AppError),
+}
+
+/// The state managed by Tauri.
+pub struct AppState {
+    /// The home directory.
+    pub home: PathBuf,
+    slot: Mutex<Slot>,
+}
+
+impl AppState {
+    /// Opens the home. A home another process is running (`kith serve`)
+    /// or cannot open is reported, not fatal: the window shows why.
+    pub fn open(home: &Path) -> Self {
+        let slot = if kith_net::control::call(home, &kith_net::ControlRequest::Peers)
+            .ok()
+            .flatten()
+            .is_some()
+        {
+            Slot::Failed(AppError::new(
+                "already_running",
+                format!(
+                    "a Kith node (`kith serve`) is already running on {}; stop it, or start the app with another KITH_HOME",
+                    home.display()
+                ),
+            ))
+        } else {
+            match Node::open(home) {
+                Ok(node) => Slot::Closed(Some(Box::new(node))),
+                Err(e) => Slot::Failed(e.into()),
+            }
+        };
+        Self {
+            home: home.to_owned(),
+            slot: Mutex::new(slot),
+        }
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Where the app stands.
+    pub fn status(&self) -> AppStatus {
+        let home = self.home.display().to_string();
+        let (phase, account, problem) = match &*self.slot() {
+            Slot::Closed(Some(node)) => match node.identity() {
+                Ok(id) => (Phase::Locked, Some(id.account.to_string()), None),
+                Err(_) => (Phase::New, None, None),
+            },
+            // A transition is under way: the account is being opened.
+            Slot::Closed(None) => (Phase::Locked, None, None),
+            Slot::Ready(s) => (Phase::Ready, Some(s.account.to_string()), None),
+            Slot::Failed(e) => (Phase::Failed, None, Some(e.message.clone())),
+        };
+        AppStatus {
+            phase,
+            home,
+            account,
+            problem,
+        }
+    }
+
+    /// The running session, or `not_ready`.
+    pub fn session(&self) -> AppResult<Arc<Session>> {
+        match &*self.slot() {
+            Slot::Ready(s) => Ok(Arc::clone(s)),
+            _ => Err(AppError::not_ready()),
+        }
+    }
+
+    /// Takes the closed node for a transition, or fails if there is none
+    /// (already unlocked, or another transition running).
+    pub fn take_node(&self) -> AppResult<Node> {
+        match &mut *self.slot() {
+            Slot::Closed(node) => node
+                .take()
+                .map(|n| *n)
+                .ok_or_else(|| AppError::new("busy", "the account is being opened; wait a moment")),
+            Slot::Ready(_) => Err(AppError::new("already_unlocked", "the account is open")),
+            Slot::Failed(e) => Err(e.clone()),
+        }
+    }
+
+    /// Gives the node back after a failed transition.
+    pub fn put_back(&self, node: Node) {
+        *self.slot() = Slot::Closed(Some(Box::new(node)));
+    }
+
+    /// Records the running session.
+    pub fn set_ready(&self, session: Arc<Session>) {
+        *self.slot() = Slot::Ready(session);
+    }
+
+    /// Records why the home cannot be used.
+    pub fn set_failed(&self, e: AppError) {
+        *self.slot() = Slot::Failed(e);
+    }
+}
