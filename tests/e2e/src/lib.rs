@@ -1,0 +1,400 @@
+//! The end-to-end harness: a private X display (Xvfb), `tauri-driver`
+//! (which drives WebKitWebDriver, which starts the real `kith-desktop`
+//! binary), a WebDriver session to click through the window, screenshots,
+//! and `kith` processes as other peers. Every loop is bounded in time.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use serde_json::{Value, json};
+
+/// The error type of the harness: a message saying what was expected.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+/// Harness result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where the test binaries were built (`target/debug`).
+pub fn build_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    // target/debug/deps/<test> → target/debug
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("the test binary sits in target/<profile>/deps")
+        .to_owned()
+}
+
+/// A built binary of the workspace, or a message saying how to build it.
+pub fn binary(name: &str) -> Result<PathBuf> {
+    let path = build_dir().join(name);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is missing: build it first (`cargo build -p kith-desktop -p kith-cli`, after `npm --prefix ui run build`)",
+            path.display()
+        )
+        .into())
+    }
+}
+
+/// A program on PATH or in `~/.cargo/bin`.
+pub fn tool(name: &str) -> Result<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo/bin"));
+    }
+    dirs.into_iter()
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            format!("{name} is not installed: run ./scripts/test.sh, which installs it").into()
+        })
+}
+
+/// Where screenshots go: `<workspace>/target/e2e-screenshots`.
+pub fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots")
+}
+
+/// A child process killed when dropped.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Waits until `ready` holds, checking every 100 ms, for at most `limit`.
+pub fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) -> Result<()> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("{what} did not happen within {limit:?}").into())
+}
+
+/// A private X display on Xvfb.
+pub struct Display {
+    /// `:N`.
+    pub name: String,
+    _xvfb: Guard,
+}
+
+impl Display {
+    /// Starts Xvfb on the first free display number from 90.
+    pub fn start() -> Result<Self> {
+        let xvfb = tool("Xvfb")?;
+        for n in 90..120 {
+            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                continue;
+            }
+            let child = Command::new(&xvfb)
+                .args([&format!(":{n}"), "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?;
+            let guard = Guard(child);
+            let socket = format!("/tmp/.X11-unix/X{n}");
+            if wait_until("Xvfb to start", Duration::from_secs(10), || {
+                Path::new(&socket).exists()
+            })
+            .is_ok()
+            {
+                return Ok(Self {
+                    name: format!(":{n}"),
+                    _xvfb: guard,
+                });
+            }
+        }
+        Err("no free X display between :90 and :119".into())
+    }
+}
+
+/// `tauri-driver` on a free port, with the app's environment.
+pub struct Driver {
+    /// Its WebDriver URL.
+    pub url: String,
+    _child: Guard,
+}
+
+impl Driver {
+    /// Starts tauri-driver; the app it launches inherits `env`.
+    pub fn start(display: &Display, env: &[(&str, &Path)], log: &Path) -> Result<Self> {
+        let port = free_port();
+        let native = free_port();
+        let mut cmd = Command::new(tool("tauri-driver")?);
+        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("DISPLAY", &display.name)
+            .env("NO_AT_BRIDGE", "1")
+            .env("GDK_BACKEND", "x11")
+            .env("KITH_LOG", "info,kith_net=debug")
+            .stdout(Stdio::from(std::fs::File::create(log)?))
+            .stderr(Stdio::from(std::fs::File::create(log.with_extension("err"))?));
+        if let Ok(p) = tool("WebKitWebDriver") {
+            cmd.arg("--native-driver").arg(p);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = Guard(cmd.spawn()?);
+        wait_until("tauri-driver to listen", Duration::from_secs(15), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })?;
+        Ok(Self {
+            url: format!("http://127.0.0.1:{port}"),
+            _child: child,
+        })
+    }
+}
+
+/// A WebDriver session on the app's window.
+pub struct Window {
+    /// The WebDriver client.
+    pub client: Client,
+    shots: PathBuf,
+}
+
+fn testid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+impl Window {
+    /// Starts the app through the driver and waits for its page to load.
+    pub async fn open(driver: &Driver, app: &Path) -> Result<Self> {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": app.display().to_string() }),
+        );
+        let client = ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await?;
+        let shots = screenshot_dir();
+        std::fs::create_dir_all(&shots)?;
+        Ok(Self { client, shots })
+    }
+
+    /// The first element with `data-testid=id`, waiting up to `limit`.
+    pub async fn find(&self, id: &str, limit: Duration) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(limit)
+            .every(Duration::from_millis(100))
+            .for_element(Locator::Css(&testid(id)))
+            .await
+            .map_err(|e| format!("no element [data-testid={id}] within {limit:?}: {e}").into())
+    }
+
+    /// Every element with `data-testid=id` (none is not an error).
+    pub async fn all(&self, id: &str) -> Result<Vec<Element>> {
+        Ok(self.client.find_all(Locator::Css(&testid(id))).await?)
+    }
+
+    /// Clicks the element with `data-testid=id` once it is there.
+    pub async fn click(&self, id: &str) -> Result<()> {
+        self.find(id, Duration::from_secs(15)).await?.click().await?;
+        Ok(())
+    }
+
+    /// Types into the element with `data-testid=id`.
+    pub async fn type_into(&self, id: &str, text: &str) -> Result<()> {
+        let e = self.find(id, Duration::from_secs(15)).await?;
+        e.click().await?;
+        e.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Runs a script in the page.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        Ok(self.client.execute(script, args).await?)
+    }
+
+    /// Waits until some element `data-testid=id` has text containing `text`.
+    pub async fn wait_text(&self, id: &str, text: &str, limit: Duration) -> Result<()> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            for e in self.all(id).await? {
+                if e.text().await.unwrap_or_default().contains(text) {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        Err(format!("no [data-testid={id}] showed {text:?} within {limit:?}").into())
+    }
+
+    /// Saves a screenshot after two animation frames (so the frame shown
+    /// is painted), as `<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                Vec::new(),
+            )
+            .await;
+        let png = self.client.screenshot().await?;
+        let path = self.shots.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Ends the session (and the app).
+    pub async fn close(self) -> Result<()> {
+        self.client.close().await?;
+        Ok(())
+    }
+}
+
+/// The headless `kith` command on a home, as another peer.
+pub struct Kith {
+    /// The home directory.
+    pub home: PathBuf,
+    bin: PathBuf,
+}
+
+/// The passphrase the harness gives its `kith` peers.
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+impl Kith {
+    /// A `kith` on `home`.
+    pub fn new(home: &Path) -> Result<Self> {
+        Ok(Self {
+            home: home.to_owned(),
+            bin: binary("kith")?,
+        })
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(&self.bin);
+        c.arg("--home")
+            .arg(&self.home)
+            .env("KITH_PASSPHRASE", PASSPHRASE)
+            .env_remove("KITH_HOME");
+        c
+    }
+
+    /// Runs `kith ARGS --json` and parses its answer.
+    pub fn json(&self, args: &[&str]) -> Result<Value> {
+        let out = self.command().args(args).arg("--json").output()?;
+        if !out.status.success() {
+            return Err(format!(
+                "kith {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        Ok(serde_json::from_slice(&out.stdout)?)
+    }
+
+    /// Starts `kith serve` on loopback without mDNS; logs to `log`.
+    pub fn serve(&self, log: &Path) -> Result<Guard> {
+        let child = self
+            .command()
+            .args(["serve", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(log)?))
+            .spawn()?;
+        let socket = self.home.join("kith.sock");
+        wait_until("kith serve to start", Duration::from_secs(20), || {
+            socket.exists()
+        })?;
+        Ok(Guard(child))
+    }
+}
+
+/// Writes the app's settings so it listens on loopback only and never
+/// sends multicast (no mDNS on the host's interfaces).
+pub fn loopback_settings(home: &Path) -> Result<()> {
+    std::fs::create_dir_all(home)?;
+    std::fs::write(
+        home.join("desktop.json"),
+        serde_json::to_vec_pretty(&json!({
+            "listen": ["/ip4/127.0.0.1/tcp/0"],
+            "bootstrap": [],
+            "mdns": false,
+            "notifications": true,
+            "theme": "system"
+        }))?,
+    )?;
+    Ok(())
+}
+
+/// Resident memory (KiB) of a process and its children, from `/proc`.
+pub fn tree_rss_kib(pid: u32) -> u64 {
+    let rss = |pid: u32| -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    let children = |pid: u32| -> Vec<u32> {
+        std::fs::read_dir("/proc")
+            .map(|d| {
+                d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                    .filter(|p| {
+                        std::fs::read_to_string(format!("/proc/{p}/stat"))
+                            .ok()
+                            .and_then(|s| {
+                                let after = s.rsplit_once(')')?.1.to_owned();
+                                after.split_whitespace().nth(1)?.parse::<u32>().ok()
+                            })
+                            == Some(pid)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut total = 0;
+    let mut stack = vec![pid];
+    while let Some(p) = stack.pop() {
+        total += rss(p);
+        stack.extend(children(p));
+    }
+    total
+}
+
+/// The pid of the `kith-desktop` process whose `KITH_HOME` is `home`.
+pub fn app_pid(home: &Path) -> Option<u32> {
+    let want = format!("KITH_HOME={}", home.display());
+    std::fs::read_dir("/proc").ok()?.find_map(|e| {
+        let pid: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let first = cmd.split(|b| *b == 0).next()?;
+        if !first.ends_with(b"kith-desktop") {
+            return None;
+        }
+        let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+        env.split(|b| *b == 0)
+            .any(|v| v == want.as_bytes())
+            .then_some(pid)
+    })
+}

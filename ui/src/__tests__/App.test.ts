@@ -1,0 +1,130 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/bindings', () => import('../test/fake-bindings'));
+
+import { backend, commands } from '../test/fake-bindings';
+import { ADA, addPost, BOB, readyState } from '../test/helpers';
+import { clearSnapshots } from '$lib/listcache';
+import { router } from '$lib/router.svelte';
+import { session } from '$lib/session.svelte';
+import { toasts } from '$lib/toasts.svelte';
+import App from '../App.svelte';
+
+function key(k: string, target: Element | Window = window): void {
+  fireEvent.keyDown(target, { key: k });
+}
+
+describe('App', () => {
+  beforeEach(() => {
+    router.reset();
+    clearSnapshots();
+    toasts.clear();
+    session.status = null;
+  });
+
+  it('starts with onboarding when there is no account', async () => {
+    backend.reset();
+    render(App);
+    expect(await screen.findByTestId('onboarding-create')).toBeInTheDocument();
+    expect(screen.getByTestId('onboarding-restore')).toBeInTheDocument();
+  });
+
+  it('explains a data directory it cannot use, with the problem and the path', async () => {
+    const s = readyState();
+    s.phase = 'failed';
+    backend.reset(s);
+    render(App);
+    const box = await screen.findByTestId('home-failed');
+    expect(box).toHaveTextContent('The data directory is not writable.');
+    expect(box).toHaveTextContent(s.home);
+    expect(box).toHaveTextContent('KITH_HOME');
+  });
+
+  it('asks for the passphrase when locked, then opens the timeline', async () => {
+    const s = readyState();
+    s.phase = 'locked';
+    addPost(s, { author: ADA, text: 'hello' });
+    backend.reset(s);
+    render(App);
+    await fireEvent.input(await screen.findByTestId('unlock-input'), { target: { value: 'correct horse' } });
+    await fireEvent.click(screen.getByTestId('unlock-button'));
+    expect(await screen.findByTestId('timeline')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('hello'));
+  });
+
+  describe('when ready', () => {
+    beforeEach(() => {
+      const s = readyState();
+      s.phase = 'ready';
+      const t = Date.now();
+      addPost(s, { author: ADA, text: 'first', created_at: t });
+      addPost(s, { author: BOB, text: 'second', created_at: t - 1000 });
+      backend.reset(s);
+    });
+
+    it('has a labelled sidebar whose buttons open each screen', async () => {
+      render(App);
+      await screen.findByTestId('timeline');
+      expect(screen.getByRole('navigation', { name: 'Main' })).toBeInTheDocument();
+      expect(screen.getByRole('main')).toBeInTheDocument();
+      await fireEvent.click(screen.getByTestId('nav-people'));
+      expect(await screen.findByRole('heading', { level: 1, name: 'People & sync' })).toBeInTheDocument();
+      expect(screen.getByTestId('nav-people')).toHaveAttribute('aria-current', 'page');
+      for (const [id, title] of [
+        ['nav-search', 'Search'],
+        ['nav-profile', 'Me'],
+        ['nav-invite', 'Invite'],
+        ['nav-backup', 'Backup & USB'],
+        ['nav-settings', 'Settings'],
+        ['nav-home', 'Home'],
+      ] as const) {
+        await fireEvent.click(screen.getByTestId(id));
+        expect(await screen.findByRole('heading', { level: 1, name: title })).toBeInTheDocument();
+      }
+    });
+
+    it('follows keyboard shortcuts: g s, /, n, j/k, Enter and Escape', async () => {
+      render(App);
+      await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(2));
+
+      key('g');
+      key('s');
+      expect(await screen.findByRole('heading', { level: 1, name: 'Settings' })).toBeInTheDocument();
+
+      key('/');
+      await waitFor(() => expect(screen.getByTestId('search-input')).toHaveFocus());
+      key('Escape', screen.getByTestId('search-input'));
+      expect(screen.getByTestId('search-input')).not.toHaveFocus();
+
+      key('n');
+      await waitFor(() => expect(screen.getByTestId('composer-text')).toHaveFocus());
+      (document.activeElement as HTMLElement).blur();
+
+      await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(2));
+      key('j');
+      const [first, second] = screen.getAllByTestId('post');
+      expect(first).toHaveFocus();
+      key('j');
+      expect(second).toHaveFocus();
+      key('k');
+      expect(first).toHaveFocus();
+
+      key('Enter', first!);
+      expect(await screen.findByTestId('thread')).toBeInTheDocument();
+      key('Escape');
+      expect(await screen.findByTestId('timeline')).toBeInTheDocument();
+    });
+
+    it('shows errors as toasts with the ApiError message', async () => {
+      commands.react.mockResolvedValueOnce({ status: 'error', error: { code: 'io', message: 'Could not save the reaction.' } });
+      render(App);
+      await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(2));
+      await fireEvent.click(screen.getAllByRole('button', { name: 'React' })[0]!);
+      await fireEvent.click(screen.getByRole('button', { name: 'React with Heart' }));
+      const toast = await screen.findByTestId('toast');
+      expect(toast).toHaveTextContent('Could not save the reaction.');
+      expect(toast.parentElement).toHaveAttribute('aria-live', 'polite');
+    });
+  });
+});

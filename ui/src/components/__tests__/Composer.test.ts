@@ -1,0 +1,93 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
+
+import { commands } from '../../test/fake-bindings';
+import { file, useReadyAccount } from '../../test/helpers';
+import { toasts } from '$lib/toasts.svelte';
+import Composer from '../Composer.svelte';
+
+function filesInput(): HTMLInputElement {
+  return screen.getByLabelText('Add images', { selector: 'input' });
+}
+
+describe('Composer', () => {
+  beforeEach(() => {
+    useReadyAccount();
+    toasts.clear();
+  });
+
+  it('refuses a fifth image with a visible error and keeps four previews', async () => {
+    render(Composer);
+    const five = Array.from({ length: 5 }, (_, i) => file(`p${i}.png`, 1000));
+    await fireEvent.change(filesInput(), { target: { files: five } });
+    expect(screen.getAllByRole('button', { name: /Remove image/ })).toHaveLength(4);
+    expect(screen.getByRole('alert')).toHaveTextContent('at most 4 images');
+    expect(filesInput()).toBeDisabled();
+  });
+
+  it('refuses an image larger than 8 MiB', async () => {
+    render(Composer);
+    await fireEvent.change(filesInput(), { target: { files: [file('huge.jpg', 8 * 1024 * 1024 + 1, 'image/jpeg')] } });
+    expect(screen.queryByRole('button', { name: /Remove image/ })).toBeNull();
+    expect(screen.getByRole('alert')).toHaveTextContent('“huge.jpg” is larger than 8 MiB.');
+  });
+
+  it('removes a chosen image', async () => {
+    render(Composer);
+    await fireEvent.change(filesInput(), { target: { files: [file('a.png', 10), file('b.png', 10)] } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Remove image 1' }));
+    expect(screen.getAllByRole('img').map((i) => i.getAttribute('alt'))).toEqual(['Image 1: b.png']);
+  });
+
+  it('publishes on Ctrl+Enter with the text, the content warning and the reply target', async () => {
+    const onPosted = vi.fn();
+    render(Composer, { replyTo: 'kithpost1parent', onPosted });
+    const text = screen.getByTestId('composer-text');
+    await fireEvent.input(text, { target: { value: 'How the film ends…' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Content warning' }));
+    await fireEvent.input(screen.getByTestId('composer-cw'), { target: { value: 'spoilers' } });
+    await fireEvent.keyDown(text, { key: 'Enter', ctrlKey: true });
+
+    await waitFor(() => expect(onPosted).toHaveBeenCalled());
+    expect(commands.publish).toHaveBeenCalledWith({
+      text: 'How the film ends…',
+      cw: 'spoilers',
+      images: [],
+      replyTo: 'kithpost1parent',
+      quoteOf: null,
+    });
+    expect(text).toHaveValue('');
+    expect(toasts.items.map((t) => t.message)).toContain('Reply posted');
+  });
+
+  it('sends images as base64 ImageData and says "Posted" (delivery happens later)', async () => {
+    render(Composer);
+    await fireEvent.change(filesInput(), { target: { files: [new File(['hi!'], 'a.png', { type: 'image/png' })] } });
+    await fireEvent.click(screen.getByTestId('composer-submit'));
+    await waitFor(() => expect(commands.publish).toHaveBeenCalled());
+    expect(commands.publish.mock.calls[0]?.[0]).toMatchObject({ text: null, images: [{ name: 'a.png', base64: 'aGkh' }] });
+    await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('Posted'));
+  });
+
+  it('cannot post empty text or more than 5000 characters', async () => {
+    render(Composer);
+    const submit = screen.getByTestId('composer-submit');
+    expect(submit).toBeDisabled();
+    await fireEvent.input(screen.getByTestId('composer-text'), { target: { value: 'x'.repeat(5001) } });
+    expect(submit).toBeDisabled();
+    expect(screen.getByText(/5,001 \/ 5,000/)).toBeInTheDocument();
+    await fireEvent.keyDown(screen.getByTestId('composer-text'), { key: 'Enter', ctrlKey: true });
+    expect(commands.publish).not.toHaveBeenCalled();
+  });
+
+  it('keeps the draft and shows the error when publishing fails', async () => {
+    commands.publish.mockResolvedValueOnce({ status: 'error', error: { code: 'io', message: 'Disk full' } });
+    render(Composer);
+    await fireEvent.input(screen.getByTestId('composer-text'), { target: { value: 'keep me' } });
+    await fireEvent.click(screen.getByTestId('composer-submit'));
+    await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('Disk full'));
+    expect(screen.getByTestId('composer-text')).toHaveValue('keep me');
+  });
+});

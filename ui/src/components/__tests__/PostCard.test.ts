@@ -1,0 +1,183 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
+
+import { commands } from '../../test/fake-bindings';
+import { ADA, addPost, BOB, ME, useReadyAccount } from '../../test/helpers';
+import type { FakeState } from '../../dev/fake-backend';
+import { clearPostCache } from '$lib/quotes';
+import { router } from '$lib/router.svelte';
+import PostCard from '../PostCard.svelte';
+
+let s: FakeState;
+
+describe('PostCard', () => {
+  beforeEach(() => {
+    s = useReadyAccount();
+    clearPostCache();
+    router.reset();
+  });
+
+  it('shows the author, short id, relative time with the full date, and plain text with line breaks', () => {
+    const post = addPost(s, { author: ADA, text: 'line one\nline two <b>not bold</b>', created_at: Date.now() - 5 * 60_000 });
+    render(PostCard, { post });
+    const card = screen.getByTestId('post');
+    expect(card).toHaveAttribute('data-post-id', post.id);
+    expect(within(card).getByRole('button', { name: 'Ada' })).toBeInTheDocument();
+    expect(card).toHaveTextContent(ADA.slice(0, 9));
+    const time = card.querySelector('time');
+    expect(time).toHaveTextContent('5m');
+    expect(time?.getAttribute('datetime')).toBe(new Date(post.created_at).toISOString());
+    expect(time?.getAttribute('title')).toMatch(/\d{4}/);
+    const text = screen.getByTestId('post-text');
+    expect(text.textContent).toBe('line one\nline two <b>not bold</b>');
+    expect(text.querySelector('b')).toBeNull();
+  });
+
+  it('hides the text and images of a content warning until "Show"', async () => {
+    const post = addPost(s, { author: ADA, text: 'The butler did it', cw: 'spoilers', attachments: ['aa'.repeat(32)] });
+    render(PostCard, { post });
+    expect(screen.getByText('spoilers')).toBeInTheDocument();
+    expect(screen.queryByText('The butler did it')).toBeNull();
+    expect(screen.queryByRole('img')).toBeNull();
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Show' }));
+    expect(screen.getByTestId('post-text')).toHaveTextContent('The butler did it');
+    expect(screen.getByRole('img', { name: 'Image 1 of post by Ada' })).toHaveAttribute(
+      'src',
+      `kith-blob://localhost/${'aa'.repeat(32)}`,
+    );
+    await fireEvent.click(screen.getByRole('button', { name: 'Hide' }));
+    expect(screen.queryByText('The butler did it')).toBeNull();
+  });
+
+  it('renders images lazily with numbered alt text', () => {
+    const post = addPost(s, { author: BOB, text: 'pics', attachments: ['01'.repeat(32), '02'.repeat(32)] });
+    render(PostCard, { post });
+    const imgs = screen.getAllByRole('img', { name: /of post by Bob/ });
+    expect(imgs.map((i) => i.getAttribute('alt'))).toEqual(['Image 1 of post by Bob', 'Image 2 of post by Bob']);
+    expect(imgs.every((i) => i.getAttribute('loading') === 'lazy')).toBe(true);
+  });
+
+  it('renders a repost as "X reposted" with the original post', async () => {
+    const original = addPost(s, { author: ADA, text: 'Original words' });
+    const repost = addPost(s, { author: BOB, text: '', quote_of: original.id });
+    render(PostCard, { post: repost });
+    expect(screen.getByTestId('post')).toHaveTextContent('Bob reposted');
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('Original words'));
+    expect(commands.thread).toHaveBeenCalledWith(original.id);
+    expect(screen.getByRole('button', { name: 'Ada' })).toBeInTheDocument();
+  });
+
+  it('renders a quote with its own text and the quoted post compactly', async () => {
+    const original = addPost(s, { author: ADA, text: 'Quoted words' });
+    const quote = addPost(s, { author: BOB, text: 'My take', quote_of: original.id });
+    render(PostCard, { post: quote });
+    expect(screen.getByTestId('post-text')).toHaveTextContent('My take');
+    expect(screen.queryByText(/reposted/)).toBeNull();
+    const quoted = await screen.findByRole('button', { name: 'Quoted post by Ada' });
+    expect(quoted).toHaveTextContent('Quoted words');
+    await fireEvent.click(quoted);
+    expect(router.current).toEqual({ name: 'thread', post: original.id });
+  });
+
+  it('offers a "quoted post" link when the quoted post is not here', async () => {
+    const quote = addPost(s, { author: BOB, text: 'My take', quote_of: 'kithpost1missing' });
+    render(PostCard, { post: quote });
+    expect(await screen.findByRole('button', { name: 'quoted post' })).toBeInTheDocument();
+  });
+
+  it('says when a post is deleted or not received yet', () => {
+    const { unmount } = render(PostCard, { post: addPost(s, { author: ADA, text: null, deleted: true }) });
+    expect(screen.getByText('This post was deleted.')).toBeInTheDocument();
+    expect(screen.queryByTestId('reply-button')).toBeNull();
+    unmount();
+    render(PostCard, { post: addPost(s, { author: ADA, text: null }) });
+    expect(screen.getByText(/Not received yet/)).toBeInTheDocument();
+  });
+
+  it('marks edited posts', () => {
+    render(PostCard, { post: addPost(s, { author: ADA, text: 'v2', edited: true, edited_at: Date.now() }) });
+    expect(screen.getByText('edited')).toBeInTheDocument();
+  });
+
+  it('opens the thread on click and on Enter, but not from its buttons', async () => {
+    const post = addPost(s, { author: ADA, text: 'hello' });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByTestId('reply-button'));
+    expect(router.current).toEqual({ name: 'home' });
+    await fireEvent.click(screen.getByTestId('post-text'));
+    expect(router.current).toEqual({ name: 'thread', post: post.id });
+    router.reset();
+    await fireEvent.keyDown(screen.getByTestId('post'), { key: 'Enter' });
+    expect(router.current).toEqual({ name: 'thread', post: post.id });
+  });
+
+  it('reacts with an emoji from the picker and counts it', async () => {
+    const post = addPost(s, { author: ADA, text: 'hello', reactions: { '👍': 1 } });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByRole('button', { name: 'React' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'React with Celebrate' }));
+    expect(commands.react).toHaveBeenCalledWith(post.id, '🎉');
+    await waitFor(() => expect(screen.getByRole('button', { name: /🎉 1/ })).toBeInTheDocument());
+    await fireEvent.click(screen.getByRole('button', { name: /👍 1/ }));
+    await waitFor(() => expect(screen.getByRole('button', { name: /👍 2/ })).toBeInTheDocument());
+  });
+
+  it('reposts with a quote Draft that has no text', async () => {
+    const post = addPost(s, { author: ADA, text: 'hello' });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByRole('button', { name: 'Repost' }));
+    expect(commands.publish).toHaveBeenCalledWith({ text: null, cw: null, images: [], replyTo: null, quoteOf: post.id });
+  });
+
+  it('opens an inline reply composer that replies to this post', async () => {
+    const post = addPost(s, { author: ADA, text: 'hello' });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByTestId('reply-button'));
+    const box = screen.getByRole('textbox', { name: 'Reply to Ada' });
+    await fireEvent.input(box, { target: { value: 'hi Ada' } });
+    await fireEvent.keyDown(box, { key: 'Enter', ctrlKey: true });
+    await waitFor(() =>
+      expect(commands.publish).toHaveBeenCalledWith({ text: 'hi Ada', cw: null, images: [], replyTo: post.id, quoteOf: null }),
+    );
+  });
+
+  it('offers edit and delete on own posts only', () => {
+    const { unmount } = render(PostCard, { post: addPost(s, { author: ADA, text: 'theirs' }) });
+    expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Delete' })).toBeNull();
+    unmount();
+    render(PostCard, { post: addPost(s, { author: ME, text: 'mine' }) });
+    expect(screen.getByRole('button', { name: 'Edit' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Delete' })).toBeInTheDocument();
+  });
+
+  it('edits an own post inline', async () => {
+    const post = addPost(s, { author: ME, text: 'tpyo' });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    const area = screen.getByRole('textbox', { name: 'Edit post' });
+    await fireEvent.input(area, { target: { value: 'typo' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(commands.editPost).toHaveBeenCalledWith(post.id, 'typo');
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('typo'));
+    expect(screen.getByText('edited')).toBeInTheDocument();
+  });
+
+  it('deletes only after confirmation', async () => {
+    const post = addPost(s, { author: ME, text: 'regret' });
+    const onRemoved = vi.fn();
+    render(PostCard, { post, onRemoved });
+    await fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Delete this post?' });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(commands.deletePost).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    await fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
+    expect(commands.deletePost).toHaveBeenCalledWith(post.id);
+    await waitFor(() => expect(onRemoved).toHaveBeenCalledWith(post.id));
+  });
+});

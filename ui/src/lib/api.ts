@@ -1,0 +1,162 @@
+// The one module that talks to the Rust side. Every component goes through
+// here, so tests mock `./bindings` (vi.mock('$lib/bindings')) and never need
+// Tauri. If a generated name or shape changes, this file is where to adapt.
+import { commands, events } from './bindings';
+import type {
+  AppError,
+  AppStatus,
+  Created,
+  Draft,
+  Followed,
+  InviteInfo,
+  Page,
+  PeerInfo,
+  PeersChanged,
+  PostsArrived,
+  ProfileEdit,
+  ProfileView,
+  Result,
+  Settings,
+  SyncProgress,
+  SyncStatus,
+  TransferProgress,
+  TransferSummary,
+} from './bindings';
+
+export type * from './bindings';
+
+/** An error answered by a command (`AppError`), or a failure to reach it. */
+export class ApiError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+  }
+}
+
+function isAppError(e: unknown): e is AppError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    typeof (e as { message?: unknown }).message === 'string'
+  );
+}
+
+/** Any thrown or returned error as an ApiError (never loses the message). */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (isAppError(e)) return new ApiError(e.code, e.message);
+  if (e instanceof Error) return new ApiError('ipc', e.message);
+  if (typeof e === 'string') return new ApiError('unknown', e);
+  return new ApiError('unknown', 'Something went wrong.');
+}
+
+/** `Result<T, AppError>` (or a promise of one) → T, or throws ApiError. */
+export async function unwrap<T>(result: Result<T, AppError> | Promise<Result<T, AppError>>): Promise<T> {
+  let r: Result<T, AppError>;
+  try {
+    r = await result;
+  } catch (e) {
+    throw toApiError(e);
+  }
+  if (r.status === 'ok') return r.data;
+  throw toApiError(r.error);
+}
+
+/** For the few commands that cannot fail by contract (no Result): maps a thrown IPC error. */
+async function settle<T>(value: Promise<T>): Promise<T> {
+  try {
+    return await value;
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+/** The message to show a person for any error. */
+export function errorMessage(e: unknown): string {
+  return toApiError(e).message;
+}
+
+/**
+ * URL of a content-addressed blob (avatar, image), served by the app's
+ * `kith-blob` URI scheme: `kith-blob://localhost/…` on Linux and macOS,
+ * `http://kith-blob.localhost/…` on Windows (where WebView2 needs http).
+ */
+export function blobUrl(hash: string): string {
+  const windows = typeof navigator !== "undefined" && /Windows/.test(navigator.userAgent);
+  const path = encodeURIComponent(hash);
+  return windows ? `http://kith-blob.localhost/${path}` : `kith-blob://localhost/${path}`;
+}
+
+/** The commands, unwrapped: each resolves to its data or rejects with ApiError. */
+export const api = {
+  appStatus: (): Promise<AppStatus> => settle(commands.appStatus()),
+  createAccount: (name: string, passphrase: string): Promise<Created> =>
+    unwrap(commands.createAccount(name, passphrase)),
+  restoreAccount: (phrase: string, passphrase: string): Promise<Created> =>
+    unwrap(commands.restoreAccount(phrase, passphrase)),
+  unlock: (passphrase: string): Promise<null> => unwrap(commands.unlock(passphrase)),
+  timeline: (limit: number, before: string | null): Promise<Page> => unwrap(commands.timeline(limit, before)),
+  feed: (account: string, limit: number, before: string | null): Promise<Page> =>
+    unwrap(commands.feed(account, limit, before)),
+  thread: (post: string): Promise<Page> => unwrap(commands.thread(post)),
+  search: (query: string, limit: number): Promise<Page> => unwrap(commands.search(query, limit)),
+  profile: (account: string | null): Promise<ProfileView> => unwrap(commands.profile(account)),
+  following: (): Promise<Followed[]> => unwrap(commands.following()),
+  publish: (draft: Draft): Promise<string> => unwrap(commands.publish(draft)),
+  react: (post: string, reaction: string): Promise<null> => unwrap(commands.react(post, reaction)),
+  editPost: (post: string, text: string): Promise<null> => unwrap(commands.editPost(post, text)),
+  deletePost: (post: string): Promise<null> => unwrap(commands.deletePost(post)),
+  follow: (account: string): Promise<null> => unwrap(commands.follow(account)),
+  unfollow: (account: string): Promise<null> => unwrap(commands.unfollow(account)),
+  setProfile: (edit: ProfileEdit): Promise<ProfileView> => unwrap(commands.setProfile(edit)),
+  peers: (): Promise<PeerInfo[]> => unwrap(commands.peers()),
+  syncStatus: (): Promise<SyncStatus> => unwrap(commands.syncStatus()),
+  connect: (addr: string): Promise<string> => unwrap(commands.connect(addr)),
+  invite: (): Promise<InviteInfo> => unwrap(commands.invite()),
+  acceptInvite: (code: string): Promise<string> => unwrap(commands.acceptInvite(code)),
+  exportBundle: (): Promise<TransferSummary | null> => unwrap(commands.exportBundle()),
+  importBundle: (): Promise<TransferSummary | null> => unwrap(commands.importBundle()),
+  settings: (): Promise<Settings> => settle(commands.settings()),
+  saveSettings: (settings: Settings): Promise<null> => unwrap(commands.saveSettings(settings)),
+};
+
+export type Unlisten = () => void;
+
+/**
+ * Subscribe to a backend event; returns a function that unsubscribes, safe to
+ * call before the subscription has resolved (as a component's cleanup may).
+ * Outside Tauri (plain browser) subscribing fails quietly.
+ */
+function subscribe<T>(
+  listen: (cb: (e: { payload: T }) => void) => Promise<Unlisten>,
+  cb: (payload: T) => void,
+): Unlisten {
+  let stopped = false;
+  let unlisten: Unlisten | null = null;
+  listen((e) => {
+    if (!stopped) cb(e.payload);
+  }).then(
+    (u) => {
+      if (stopped) u();
+      else unlisten = u;
+    },
+    () => {
+      /* not running inside Tauri: no events */
+    },
+  );
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
+}
+
+export const on = {
+  postsArrived: (cb: (p: PostsArrived) => void): Unlisten => subscribe((h) => events.postsArrived.listen(h), cb),
+  peersChanged: (cb: (p: PeersChanged) => void): Unlisten => subscribe((h) => events.peersChanged.listen(h), cb),
+  syncProgress: (cb: (p: SyncProgress) => void): Unlisten => subscribe((h) => events.syncProgress.listen(h), cb),
+  transferProgress: (cb: (p: TransferProgress) => void): Unlisten =>
+    subscribe((h) => events.transferProgress.listen(h), cb),
+};

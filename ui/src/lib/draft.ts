@@ -1,0 +1,35 @@
+// The Draft sent to `publish`, from what the composer holds.
+import type { Draft, ImageData } from './bindings';
+import { charCount } from './format';
+
+export const MAX_POST_CHARS = 5000;
+
+export type ComposerInput = {
+  text: string;
+  cwOn: boolean;
+  cw: string;
+  images: ImageData[];
+  replyTo: string | null;
+  quoteOf: string | null;
+};
+
+/** Why the composer can't post yet, or null when it can. */
+export function draftProblem(i: { text: string; imageCount: number; quoteOf: string | null }): string | null {
+  if (charCount(i.text) > MAX_POST_CHARS) return `Posts hold at most ${MAX_POST_CHARS} characters.`;
+  if (i.text.trim() === '' && i.imageCount === 0) {
+    return i.quoteOf !== null ? 'Write something to quote the post.' : 'Write something or add an image.';
+  }
+  return null;
+}
+
+/** Empty text becomes null; the warning is sent only if toggled on and non-empty. */
+export function buildDraft(i: ComposerInput): Draft {
+  const text = i.text.trim() === '' ? null : i.text;
+  const cw = i.cwOn && i.cw.trim() !== '' ? i.cw.trim() : null;
+  return { text, cw, images: i.images, replyTo: i.replyTo, quoteOf: i.quoteOf };
+}
+
+/** A repost: quote without text. */
+export function repostDraft(post: string): Draft {
+  return { text: null, cw: null, images: [], replyTo: null, quoteOf: post };
+}

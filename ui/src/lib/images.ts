@@ -1,0 +1,61 @@
+// Images chosen in a file input: limits and encoding for `ImageData`.
+import type { ImageData } from './bindings';
+
+export const MAX_IMAGES = 4;
+export const MAX_IMAGE_BYTES = 8 * 1024 * 1024;
+
+type FileLike = { name: string; size: number; type: string };
+
+export type ImageCheck<F> = { accepted: F[]; errors: string[] };
+
+/**
+ * Which of `files` can join `already` chosen images: images only, each at
+ * most 8 MiB, at most 4 in all. Refused files are named in `errors`.
+ */
+export function checkImages<F extends FileLike>(already: number, files: readonly F[]): ImageCheck<F> {
+  const accepted: F[] = [];
+  const errors: string[] = [];
+  let tooMany = 0;
+  for (const f of files) {
+    if (f.type !== '' && !f.type.startsWith('image/')) {
+      errors.push(`“${f.name}” is not an image.`);
+    } else if (f.size > MAX_IMAGE_BYTES) {
+      errors.push(`“${f.name}” is larger than 8 MiB.`);
+    } else if (already + accepted.length >= MAX_IMAGES) {
+      tooMany++;
+    } else {
+      accepted.push(f);
+    }
+  }
+  if (tooMany > 0) {
+    errors.push(`A post holds at most ${MAX_IMAGES} images; ${tooMany === 1 ? 'one was' : `${tooMany} were`} left out.`);
+  }
+  return { accepted, errors };
+}
+
+/** Base64 of a file's bytes (no `data:` prefix). */
+export function fileToBase64(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onerror = () => reject(reader.error ?? new Error('Could not read the file.'));
+    reader.onload = () => {
+      const url = String(reader.result);
+      const comma = url.indexOf(',');
+      resolve(comma === -1 ? '' : url.slice(comma + 1));
+    };
+    reader.readAsDataURL(file);
+  });
+}
+
+export async function toImageData(file: File): Promise<ImageData> {
+  return { name: file.name, base64: await fileToBase64(file) };
+}
+
+/** Object URLs for previews, revocable; a no-op where the DOM lacks them. */
+export function previewUrl(file: Blob): string {
+  return typeof URL.createObjectURL === 'function' ? URL.createObjectURL(file) : '';
+}
+
+export function revokePreview(url: string): void {
+  if (url !== '' && typeof URL.revokeObjectURL === 'function') URL.revokeObjectURL(url);
+}

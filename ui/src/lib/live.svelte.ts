@@ -1,0 +1,32 @@
+// Posts that arrived from peers since the home timeline was last loaded (for
+// the "N new posts" pill). The event also reports edits and deletions, so the
+// timeline subtracts the ids it already shows.
+import { on, type Unlisten } from './api';
+import { session } from './session.svelte';
+
+class Live {
+  /** Distinct post ids from others since the last reset, oldest first. */
+  ids = $state<string[]>([]);
+  #unlisten: Unlisten | null = null;
+
+  /** Subscribes once; later calls do nothing. */
+  start(): void {
+    if (this.#unlisten) return;
+    this.#unlisten = on.postsArrived((p) => {
+      if (session.isOwn(p.account)) return;
+      const fresh = p.posts.filter((id) => !this.ids.includes(id));
+      if (fresh.length > 0) this.ids = [...this.ids, ...fresh];
+    });
+  }
+
+  stop(): void {
+    this.#unlisten?.();
+    this.#unlisten = null;
+  }
+
+  reset(): void {
+    this.ids = [];
+  }
+}
+
+export const live = new Live();

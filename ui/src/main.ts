@@ -1,0 +1,12 @@
+import { mount } from 'svelte';
+import './app.css';
+import App from './App.svelte';
+import { applyTheme, cachedTheme } from './lib/theme';
+
+// Before the first paint, so a dark-theme user never sees a light flash.
+applyTheme(cachedTheme());
+
+const target = document.getElementById('app');
+if (!target) throw new Error('#app is missing from index.html');
+
+export default mount(App, { target });

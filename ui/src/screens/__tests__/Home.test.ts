@@ -1,0 +1,103 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
+
+import type { FakeState } from '../../dev/fake-backend';
+import { backend, commands } from '../../test/fake-bindings';
+import { ADA, addPost, BOB, ME, useReadyAccount } from '../../test/helpers';
+import { clearSnapshots } from '$lib/listcache';
+import { live } from '$lib/live.svelte';
+import Home from '../Home.svelte';
+
+let s: FakeState;
+
+function seed(n: number): void {
+  const t = Date.now();
+  for (let i = 0; i < n; i++) addPost(s, { author: i % 2 ? ADA : BOB, text: `post ${i}`, created_at: t - i * 60_000 });
+}
+
+describe('Home timeline', () => {
+  beforeEach(() => {
+    s = useReadyAccount();
+    clearSnapshots();
+    live.reset();
+    delete document.documentElement.dataset.ready;
+  });
+
+  it('shows posts newest first, marks the first paint and sets data-ready', async () => {
+    seed(3);
+    const mark = vi.spyOn(performance, 'mark');
+    render(Home);
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(3));
+    expect(screen.getAllByTestId('post-text').map((e) => e.textContent)).toEqual(['post 0', 'post 1', 'post 2']);
+    expect(screen.getByTestId('timeline')).toBeInTheDocument();
+    await waitFor(() => expect(document.documentElement.dataset.ready).toBe('true'));
+    expect(mark).toHaveBeenCalledWith('first-timeline');
+    expect(commands.timeline).toHaveBeenCalledWith(30, null);
+  });
+
+  it('shows an empty state on an empty timeline', async () => {
+    render(Home);
+    expect(await screen.findByText('Your timeline is quiet')).toBeInTheDocument();
+  });
+
+  it('loads the next page with the cursor of the previous one', async () => {
+    seed(45);
+    render(Home);
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(30));
+    await fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(45));
+    const cursor = commands.timeline.mock.calls[1]?.[1];
+    expect(cursor).toBe(screen.getAllByTestId('post')[29]?.dataset.postId);
+    expect(await screen.findByText('You’re all caught up.')).toBeInTheDocument();
+  });
+
+  it('shows a "N new posts" pill when posts arrive and reloads the top when clicked', async () => {
+    seed(2);
+    render(Home);
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(2));
+    expect(screen.queryByTestId('new-posts-pill')).toBeNull();
+
+    const fresh = addPost(s, { author: ADA, text: 'fresh', created_at: Date.now() + 1000 });
+    backend.emit('postsArrived', { account: ADA, posts: [fresh.id, 'kithpost1other'] });
+    const pill = await screen.findByTestId('new-posts-pill');
+    expect(pill).toHaveTextContent('2 new posts');
+    expect(pill.closest('[aria-live="polite"]')).not.toBeNull();
+
+    await fireEvent.click(pill);
+    await waitFor(() => expect(screen.getAllByTestId('post-text')[0]).toHaveTextContent('fresh'));
+    expect(screen.queryByTestId('new-posts-pill')).toBeNull();
+  });
+
+  it('updates a shown post edited by its author in place, without counting it as new', async () => {
+    seed(2);
+    render(Home);
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(2));
+    const shown = s.posts[0]!;
+    shown.text = 'post 0, edited';
+    shown.edited = true;
+    backend.emit('postsArrived', { account: shown.author, posts: [shown.id] });
+    await waitFor(() => expect(screen.getAllByTestId('post-text')[0]).toHaveTextContent('post 0, edited'));
+    expect(screen.queryByTestId('new-posts-pill')).toBeNull();
+  });
+
+  it('does not count own posts as new, and reloads after publishing', async () => {
+    render(Home);
+    await screen.findByText('Your timeline is quiet');
+    backend.emit('postsArrived', { account: ME, posts: ['kithpost1mine'] });
+    await fireEvent.input(screen.getByTestId('composer-text'), { target: { value: 'my first post' } });
+    await fireEvent.click(screen.getByTestId('composer-submit'));
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('my first post'));
+    expect(screen.queryByTestId('new-posts-pill')).toBeNull();
+  });
+
+  it('shows the error of a failed load with a retry', async () => {
+    commands.timeline.mockResolvedValueOnce({ status: 'error', error: { code: 'locked', message: 'Kith is locked.' } });
+    seed(1);
+    render(Home);
+    expect(await screen.findByRole('alert')).toHaveTextContent('Kith is locked.');
+    await fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(1));
+  });
+});

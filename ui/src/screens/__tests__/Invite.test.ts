@@ -1,0 +1,48 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
+
+import { commands } from '../../test/fake-bindings';
+import { ADA, ME, useReadyAccount } from '../../test/helpers';
+import Invite from '../Invite.svelte';
+
+describe('Invite', () => {
+  beforeEach(() => {
+    useReadyAccount();
+  });
+
+  it('shows the own invite code, copies it, and shows the QR SVG as a data URL', async () => {
+    const writeText = vi.fn().mockResolvedValue(undefined);
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    render(Invite);
+    const code = await screen.findByTestId('invite-code');
+    expect(code.textContent).toMatch(new RegExp(`^kith:${ME}@`));
+    const qr = screen.getByRole('img', { name: 'QR code of your invite' });
+    expect(qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml;charset=utf-8,%3Csvg/);
+    await fireEvent.click(screen.getByRole('button', { name: 'Copy' }));
+    expect(writeText).toHaveBeenCalledWith(code.textContent);
+  });
+
+  it('accepts a pasted invite and says who is followed', async () => {
+    render(Invite);
+    await fireEvent.input(screen.getByTestId('accept-invite-input'), { target: { value: `  kith:${ADA}@/ip4/1.2.3.4/tcp/1  ` } });
+    await fireEvent.click(screen.getByTestId('accept-invite-button'));
+    await waitFor(() => expect(screen.getByTestId('accept-invite-result')).toHaveTextContent('Following Ada'));
+    expect(commands.acceptInvite).toHaveBeenCalledWith(`kith:${ADA}@/ip4/1.2.3.4/tcp/1`);
+  });
+
+  it('reads an invite from a text file, trimmed', async () => {
+    render(Invite);
+    const f = new File([`\n kith:${ADA}@/ip4/1.2.3.4/tcp/1 \n`], 'invite.txt', { type: 'text/plain' });
+    await fireEvent.change(screen.getByLabelText('Open a file…'), { target: { files: [f] } });
+    await waitFor(() => expect(screen.getByTestId('accept-invite-input')).toHaveValue(`kith:${ADA}@/ip4/1.2.3.4/tcp/1`));
+  });
+
+  it('shows why an invite was refused', async () => {
+    render(Invite);
+    await fireEvent.input(screen.getByTestId('accept-invite-input'), { target: { value: 'garbage' } });
+    await fireEvent.click(screen.getByTestId('accept-invite-button'));
+    expect(await screen.findByRole('alert')).toHaveTextContent('This is not a Kith invite.');
+  });
+});

@@ -1,0 +1,88 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
+
+import type { FakeState } from '../../dev/fake-backend';
+import { backend, commands } from '../../test/fake-bindings';
+import { ADA, BOB, useReadyAccount } from '../../test/helpers';
+import People from '../People.svelte';
+
+let s: FakeState;
+
+describe('People & sync', () => {
+  beforeEach(() => {
+    s = useReadyAccount();
+    s.peers = [
+      { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addr: '/ip4/192.168.1.31/tcp/4001', found: 'mdns', latency_ms: 3, agent: null },
+      { peer_id: '12D3KooWHk5gqyGRiWZjWKnLvzLDc3SJ3z6Ew7Cr3KzWGNqX8kQd', addr: '/ip4/203.0.113.7/tcp/4001', found: 'dialled', latency_ms: null, agent: null },
+    ];
+    s.feeds = [
+      { account: ADA, name: 'Ada', changes: 1280, peers: 2, last_sync: Date.now() - 5 * 60_000, in_progress: true, received: 412, expected: 960 },
+      { account: BOB, name: 'Bob', changes: 1, peers: 1, last_sync: null, in_progress: false, received: 0, expected: 0 },
+    ];
+  });
+
+  afterEach(() => vi.useRealTimers());
+
+  it('lists peers with a short id, address, "on your LAN" for mDNS, and latency', async () => {
+    render(People);
+    const rows = await screen.findAllByTestId('peer-row');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toHaveTextContent('…h1YgKgo1Qp');
+    expect(rows[0]).toHaveTextContent('/ip4/192.168.1.31/tcp/4001');
+    expect(rows[0]).toHaveTextContent('on your LAN');
+    expect(rows[0]).toHaveTextContent('3 ms');
+    expect(rows[1]).not.toHaveTextContent('on your LAN');
+  });
+
+  it('shows each followed feed: changes held, peers holding it, last sync, and progress while syncing', async () => {
+    render(People);
+    const rows = await screen.findAllByTestId('feed-row');
+    const ada = rows.find((r) => r.dataset.account === ADA)!;
+    expect(ada).toHaveTextContent('1,280 changes held');
+    expect(ada).toHaveTextContent('held by 2 peers');
+    expect(ada).toHaveTextContent('last sync 5 minutes ago');
+    const bar = within(ada).getByRole('progressbar', { name: 'Syncing Ada' });
+    expect(bar).toHaveAttribute('aria-valuenow', '412');
+    expect(bar).toHaveAttribute('aria-valuemax', '960');
+    const bob = rows.find((r) => r.dataset.account === BOB)!;
+    expect(bob).toHaveTextContent('held by 1 peer ');
+    expect(bob).toHaveTextContent('last sync never');
+    expect(within(bob).queryByRole('progressbar')).toBeNull();
+  });
+
+  it('updates progress from syncProgress events', async () => {
+    render(People);
+    await screen.findAllByTestId('feed-row');
+    backend.emit('syncProgress', { account: ADA, received: 900, expected: 960, inProgress: true });
+    await waitFor(() =>
+      expect(screen.getByRole('progressbar', { name: 'Syncing Ada' })).toHaveAttribute('aria-valuenow', '900'),
+    );
+  });
+
+  it('refreshes every 3 seconds and on peersChanged', async () => {
+    vi.useFakeTimers();
+    render(People);
+    await vi.waitFor(() => expect(commands.peers).toHaveBeenCalledTimes(1));
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(commands.peers).toHaveBeenCalledTimes(2);
+    backend.emit('peersChanged', { connected: 3 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(commands.peers).toHaveBeenCalledTimes(3);
+  });
+
+  it('connects to a multiaddr and refuses text that is not one', async () => {
+    render(People);
+    const input = screen.getByTestId('connect-input');
+    await fireEvent.input(input, { target: { value: '192.168.1.20:4001' } });
+    await fireEvent.click(screen.getByTestId('connect-button'));
+    expect(screen.getByRole('alert')).toHaveTextContent('isn’t a multiaddr');
+    expect(commands.connect).not.toHaveBeenCalled();
+
+    await fireEvent.input(input, { target: { value: '/ip4/192.168.1.20/tcp/4001/p2p/12D3KooWnew' } });
+    await fireEvent.click(screen.getByTestId('connect-button'));
+    expect(commands.connect).toHaveBeenCalledWith('/ip4/192.168.1.20/tcp/4001/p2p/12D3KooWnew');
+    await waitFor(() => expect(screen.getAllByTestId('peer-row')).toHaveLength(3));
+  });
+});

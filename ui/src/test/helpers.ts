@@ -1,0 +1,44 @@
+// Shared test setup: a ready account with friends, and typed shortcuts.
+import { emptyState, fakeAccountId, makePost, type FakeState } from '../dev/fake-backend';
+import type { PostView } from '../lib/bindings';
+import { session } from '../lib/session.svelte';
+import { backend } from './fake-bindings';
+
+export const ME = fakeAccountId('me');
+export const ADA = fakeAccountId('ada');
+export const BOB = fakeAccountId('bob');
+
+/** A ready account named "Me" that follows Ada and Bob. */
+export function readyState(): FakeState {
+  const s = emptyState();
+  s.phase = 'ready';
+  s.passphrase = 'correct horse';
+  s.me = { account: ME, name: 'Me', bio: null, avatar: null };
+  s.accounts.set(ADA, { account: ADA, name: 'Ada', bio: 'Engines', avatar: null });
+  s.accounts.set(BOB, { account: BOB, name: 'Bob', bio: null, avatar: null });
+  s.following = [ADA, BOB];
+  return s;
+}
+
+/** Resets the fake backend and the session to a ready account. */
+export function useReadyAccount(): FakeState {
+  const s = readyState();
+  backend.reset(s);
+  session.status = { phase: 'ready', home: s.home, account: ME, problem: null };
+  session.setProfile('Me', null);
+  return s;
+}
+
+/** Adds a post to the fake node; returns a copy, as IPC would (no shared objects). */
+export function addPost(s: FakeState, p: Partial<PostView> & { author: string }): PostView {
+  const name = p.author === ME ? 'Me' : (s.accounts.get(p.author)?.name ?? null);
+  const post = makePost({ author_name: name, ...p });
+  s.posts.push(post);
+  return structuredClone(post);
+}
+
+export function file(name: string, size: number, type = 'image/png'): File {
+  const f = new File(['x'], name, { type });
+  Object.defineProperty(f, 'size', { value: size });
+  return f;
+}

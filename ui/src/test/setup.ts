@@ -1,0 +1,27 @@
+// jsdom lacks a few browser APIs the app uses; tests get small stand-ins.
+// (Pure-logic tests run in the plain node environment, without a window.)
+import '@testing-library/jest-dom/vitest';
+
+class NoIntersectionObserver {
+  observe(): void {}
+  unobserve(): void {}
+  disconnect(): void {}
+  takeRecords(): [] {
+    return [];
+  }
+}
+
+if (typeof window !== 'undefined') {
+  if (!('IntersectionObserver' in globalThis)) {
+    Object.assign(globalThis, { IntersectionObserver: NoIntersectionObserver });
+  }
+  // jsdom's scrollTo only logs "not implemented".
+  window.scrollTo = (() => {}) as typeof window.scrollTo;
+  if (!Element.prototype.scrollIntoView) {
+    Element.prototype.scrollIntoView = function (): void {};
+  }
+  if (typeof URL.createObjectURL !== 'function') {
+    URL.createObjectURL = () => 'blob:preview';
+    URL.revokeObjectURL = () => {};
+  }
+}
