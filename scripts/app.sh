@@ -10,6 +10,6 @@ echo "== Building the UI" >&2
 [ -d ui/node_modules ] || npm ci --prefix ui --no-audit --no-fund
 npm --prefix ui run build --silent
 echo "== Building the app" >&2
-cargo build --release -p kith-desktop -p kith-cli
+cargo build --release -p kith-desktop
 bin="${CARGO_TARGET_DIR:-target}/release/kith-desktop"
 exec "$bin" "$@"

@@ -264,6 +264,17 @@ pub async fn unlock(
     open_account(&app, &state, move |n| n.unlock(&passphrase)).await
 }
 
+/// The account's recovery phrase again (after the passphrase), in order.
+#[tauri::command]
+#[specta::specta]
+pub async fn recovery_phrase(
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> AppResult<Vec<String>> {
+    let phrase = on_node(&state, move |n| n.recovery_phrase(&passphrase)).await?;
+    Ok(phrase.split_whitespace().map(str::to_owned).collect())
+}
+
 /// The home timeline, newest first.
 #[tauri::command]
 #[specta::specta]

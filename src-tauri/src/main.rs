@@ -1,7 +1,19 @@
-//! The `kith-desktop` binary: starts logging and opens the window.
+//! The `kith-desktop` binary: opens the window; called as `kith` (the
+//! packages link that name to it), it is the headless command instead.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+fn called_as_kith() -> bool {
+    std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_stem().map(|s| s == "kith"))
+        .unwrap_or(false)
+}
+
 fn main() -> std::process::ExitCode {
+    if called_as_kith() {
+        return kith_cli::main();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KITH_LOG")

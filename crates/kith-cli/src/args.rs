@@ -200,6 +200,9 @@ pub enum Command {
         /// Size of the data set (changes for ingest, posts for query and size).
         #[arg(long)]
         n: Option<u64>,
+        /// Where `fixture` writes its bundle.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
     },
     /// Print shell completions.
     Completions {
@@ -249,4 +252,7 @@ pub enum BenchKind {
     Propagation,
     /// Resident memory of a node carrying n feeds of 1,000 posts.
     Memory,
+    /// Not a measurement: writes a bundle of n signed posts by n/500 authors
+    /// (`--out FILE`), to import into a home before measuring the desktop app.
+    Fixture,
 }

@@ -288,7 +288,12 @@ pub(crate) fn ingest_all(
 }
 
 /// Runs one benchmark and prints its figures.
-pub fn run(which: BenchKind, n: Option<u64>, json_out: bool) -> anyhow::Result<()> {
+pub fn run(
+    which: BenchKind,
+    n: Option<u64>,
+    out: Option<&std::path::Path>,
+    json_out: bool,
+) -> anyhow::Result<()> {
     let report = match which {
         BenchKind::Ingest => ingest(n.unwrap_or(100_000))?,
         BenchKind::Query => query(n.unwrap_or(1_000_000))?,
@@ -300,6 +305,10 @@ pub fn run(which: BenchKind, n: Option<u64>, json_out: bool) -> anyhow::Result<(
             crate::bench_net::propagation(usize::try_from(n.unwrap_or(30))?, 20)?
         }
         BenchKind::Memory => crate::bench_net::memory(n.unwrap_or(1000), 1000)?,
+        BenchKind::Fixture => fixture(
+            n.unwrap_or(10_000),
+            out.ok_or_else(|| anyhow::anyhow!("fixture needs --out FILE"))?,
+        )?,
     };
     if json_out {
         output::json(&report)
@@ -307,6 +316,25 @@ pub fn run(which: BenchKind, n: Option<u64>, json_out: bool) -> anyhow::Result<(
         println!("{}", serde_json::to_string_pretty(&report)?);
         Ok(())
     }
+}
+
+/// Writes a bundle of `n` signed posts by `n / 500` authors to `out` and
+/// names the authors, so a home can import and follow them.
+fn fixture(n: u64, out: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let authors = (n / 500).clamp(1, 2000) as usize;
+    let (certs, envs, bodies) = generate(n, authors, 7)?;
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path())?;
+    let accounts: Vec<AccountId> = certs.iter().map(|c| c.account).collect();
+    ingest_all(&mut store, &certs, envs, &bodies, 2000)?;
+    let file = std::fs::File::create(out).map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+    let report = store.export(&accounts, std::io::BufWriter::new(file), &mut |_, _| {})?;
+    Ok(json!({
+        "bundle": out,
+        "posts": n,
+        "changes": report.changes,
+        "authors": accounts,
+    }))
 }
 
 fn ingest(n: u64) -> anyhow::Result<serde_json::Value> {

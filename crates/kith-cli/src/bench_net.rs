@@ -2,6 +2,7 @@
 //! initial sync of a big feed, catch-up of a few changes, propagation to
 //! many followers, and the memory of a node carrying many feeds.
 
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,7 +27,10 @@ impl Served {
     fn start(home: &Path, extra: &[&str], log: &str) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("finding the kith binary")?;
         let log_file = std::fs::File::create(home.join("serve.log"))?;
+        // Named `kith` even when this binary is the desktop app's (one
+        // binary serves both: see kith_desktop's main).
         let child = Command::new(exe)
+            .arg0("kith")
             .arg("--home")
             .arg(home)
             .args(["serve", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])

@@ -84,8 +84,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         clap_complete::generate(shell, &mut cmd, "kith", &mut std::io::stdout());
         return Ok(());
     }
-    if let Command::Bench { which, n } = cli.command {
-        return bench::run(which, n, json);
+    if let Command::Bench { which, n, out } = cli.command {
+        return bench::run(which, n, out.as_deref(), json);
     }
     let home = match cli.home {
         Some(h) => h,

@@ -1,32 +1,5 @@
 //! `kith`: the headless Kith command.
 
-mod args;
-mod bench;
-mod bench_net;
-mod commands;
-mod net;
-mod ops;
-mod output;
-mod passphrase;
-
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KITH_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    let cli = args::Cli::parse();
-    let json = cli.json;
-    match commands::run(cli) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            output::error(json, &e);
-            std::process::ExitCode::FAILURE
-        }
-    }
+    kith_cli::main()
 }

@@ -166,6 +166,15 @@ impl Node {
         Ok(())
     }
 
+    /// The account's 24-word recovery phrase, decrypted with the passphrase,
+    /// so a front end can show it again.
+    pub fn recovery_phrase(&self, passphrase: &str) -> Result<Zeroizing<String>> {
+        self.identity()?;
+        let secret: Zeroizing<[u8; 32]> =
+            keystore::read(&self.home.join(ACCOUNT_KEY_FILE), "account", passphrase)?;
+        Ok(keys::phrase_for(&SigningKey::from_bytes(&secret)))
+    }
+
     /// The secret of this device's network (libp2p) key, derived from the
     /// device key so it is as well protected and stable across restarts.
     pub fn peer_secret(&self) -> Result<Zeroizing<[u8; 32]>> {

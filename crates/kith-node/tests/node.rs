@@ -113,3 +113,21 @@ fn another_accounts_post_cannot_be_edited_or_deleted() {
     assert!(err.contains("another account"), "{err}");
     assert!(bob.edit(&id, "hijacked").is_err());
 }
+
+#[test]
+fn the_recovery_phrase_can_be_shown_again_with_the_passphrase_only() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    let created = node.init(Some("Ada"), "pw").unwrap();
+    assert_eq!(node.recovery_phrase("pw").unwrap().as_str(), created.phrase);
+    let reopened = Node::open(home.path()).unwrap();
+    assert_eq!(
+        reopened.recovery_phrase("pw").unwrap().as_str(),
+        created.phrase,
+        "a locked node shows it too"
+    );
+    assert!(matches!(
+        reopened.recovery_phrase("wrong"),
+        Err(NodeError::WrongPassphrase(_))
+    ));
+}

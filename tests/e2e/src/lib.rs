@@ -25,9 +25,11 @@ pub fn build_dir() -> PathBuf {
         .to_owned()
 }
 
-/// A built binary of the workspace, or a message saying how to build it.
+/// A built binary of the workspace (from `KITH_E2E_BIN_DIR` if set, else
+/// beside the test binary), or a message saying how to build it.
 pub fn binary(name: &str) -> Result<PathBuf> {
-    let path = build_dir().join(name);
+    let dir = std::env::var_os("KITH_E2E_BIN_DIR").map_or_else(build_dir, PathBuf::from);
+    let path = dir.join(name);
     if path.exists() {
         Ok(path)
     } else {
@@ -106,7 +108,14 @@ impl Display {
                 continue;
             }
             let child = Command::new(&xvfb)
-                .args([&format!(":{n}"), "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+                .args([
+                    &format!(":{n}"),
+                    "-screen",
+                    "0",
+                    "1280x900x24",
+                    "-nolisten",
+                    "tcp",
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()?;
@@ -140,13 +149,20 @@ impl Driver {
         let port = free_port();
         let native = free_port();
         let mut cmd = Command::new(tool("tauri-driver")?);
-        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .env("DISPLAY", &display.name)
-            .env("NO_AT_BRIDGE", "1")
-            .env("GDK_BACKEND", "x11")
-            .env("KITH_LOG", "info,kith_net=debug")
-            .stdout(Stdio::from(std::fs::File::create(log)?))
-            .stderr(Stdio::from(std::fs::File::create(log.with_extension("err"))?));
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("DISPLAY", &display.name)
+        .env("NO_AT_BRIDGE", "1")
+        .env("GDK_BACKEND", "x11")
+        .env("KITH_LOG", "info,kith_net=debug")
+        .stdout(Stdio::from(std::fs::File::create(log)?))
+        .stderr(Stdio::from(std::fs::File::create(
+            log.with_extension("err"),
+        )?));
         if let Ok(p) = tool("WebKitWebDriver") {
             cmd.arg("--native-driver").arg(p);
         }
@@ -184,12 +200,10 @@ impl Window {
             "tauri:options".into(),
             json!({ "application": app.display().to_string() }),
         );
-        let client = ClientBuilder::new(
-            hyper_util::client::legacy::connect::HttpConnector::new(),
-        )
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await?;
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await?;
         let shots = screenshot_dir();
         std::fs::create_dir_all(&shots)?;
         Ok(Self { client, shots })
@@ -213,7 +227,10 @@ impl Window {
 
     /// Clicks the element with `data-testid=id` once it is there.
     pub async fn click(&self, id: &str) -> Result<()> {
-        self.find(id, Duration::from_secs(15)).await?.click().await?;
+        self.find(id, Duration::from_secs(15))
+            .await?
+            .click()
+            .await?;
         Ok(())
     }
 

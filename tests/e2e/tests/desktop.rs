@@ -33,9 +33,18 @@ async fn onboard(w: &Window) -> Result<Vec<String>> {
     // A word may be shown with its number ("3. cable"): keep the word.
     let words: Vec<String> = words
         .iter()
-        .map(|w| w.rsplit(|c: char| c.is_whitespace() || c == '.').next().unwrap_or(w).to_owned())
+        .map(|w| {
+            w.rsplit(|c: char| c.is_whitespace() || c == '.')
+                .next()
+                .unwrap_or(w)
+                .to_owned()
+        })
         .collect();
-    assert_eq!(words.len(), 24, "the recovery phrase has 24 words: {words:?}");
+    assert_eq!(
+        words.len(),
+        24,
+        "the recovery phrase has 24 words: {words:?}"
+    );
     w.screenshot("03-recovery-phrase").await?;
     w.click("phrase-saved-button").await?;
     w.find("confirm-word-input", LONG).await?;
@@ -57,9 +66,11 @@ async fn onboard(w: &Window) -> Result<Vec<String>> {
 
 async fn post_reply_and_thread(w: &Window) -> Result<()> {
     w.screenshot("05-home-empty").await?;
-    w.type_into("composer-text", "Bonjour depuis la fenêtre de Kith").await?;
+    w.type_into("composer-text", "Bonjour depuis la fenêtre de Kith")
+        .await?;
     w.click("composer-submit").await?;
-    w.wait_text("post-text", "Bonjour depuis la fenêtre", LONG).await?;
+    w.wait_text("post-text", "Bonjour depuis la fenêtre", LONG)
+        .await?;
     w.screenshot("06-home-first-post").await?;
 
     let posts = w.all("post").await?;
@@ -87,12 +98,11 @@ async fn post_reply_and_thread(w: &Window) -> Result<()> {
         .last()
         .ok_or("a reply submit button")?;
     submit.click().await?;
-    w.wait_text("post-text", "Et voici une réponse", LONG).await?;
+    w.wait_text("post-text", "Et voici une réponse", LONG)
+        .await?;
 
     // Open the thread of the first post.
-    let target = w
-        .all("post-text")
-        .await?;
+    let target = w.all("post-text").await?;
     let mut opened = false;
     for t in target {
         if t.text().await?.contains("Bonjour depuis la fenêtre") {
@@ -103,7 +113,8 @@ async fn post_reply_and_thread(w: &Window) -> Result<()> {
     }
     assert!(opened, "the first post is clickable");
     w.find("thread", LONG).await?;
-    w.wait_text("thread", "Bonjour depuis la fenêtre", LONG).await?;
+    w.wait_text("thread", "Bonjour depuis la fenêtre", LONG)
+        .await?;
     w.wait_text("thread", "Et voici une réponse", LONG).await?;
     w.screenshot("07-thread").await?;
     Ok(())
@@ -164,11 +175,13 @@ async fn every_screen(w: &Window) -> Result<()> {
     w.click("nav-settings").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     w.screenshot("14-settings").await?;
-    w.js("document.documentElement.dataset.theme = 'dark';", vec![]).await?;
+    w.js("document.documentElement.dataset.theme = 'dark';", vec![])
+        .await?;
     w.click("nav-home").await?;
     w.find("timeline", LONG).await?;
     w.screenshot("15-home-dark").await?;
-    w.js("document.documentElement.dataset.theme = 'light';", vec![]).await?;
+    w.js("document.documentElement.dataset.theme = 'light';", vec![])
+        .await?;
     Ok(())
 }
 
@@ -199,7 +212,10 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         // Idle: let the node settle, then measure the whole process tree.
         tokio::time::sleep(Duration::from_secs(3)).await;
         let rss = app_pid(&home).map_or(0, tree_rss_kib);
-        println!("figure: idle resident memory of the app (with web processes): {} MB", rss / 1024);
+        println!(
+            "figure: idle resident memory of the app (with web processes): {} MB",
+            rss / 1024
+        );
         println!("figure: onboarding done after {onboarded_in:?}");
         std::fs::write(
             screenshot_dir().join("figures-onboarding.json"),

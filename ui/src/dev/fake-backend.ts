@@ -198,6 +198,13 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       s.phase = 'ready';
       return ok(null);
     },
+    recoveryPhrase: async (passphrase: string): Promise<Result<string[], AppError>> => {
+      await wait();
+      const notReady = mustBeReady<string[]>();
+      if (notReady) return notReady;
+      if (passphrase !== s.passphrase) return err('wrong_passphrase', 'Wrong passphrase.');
+      return ok(s.phrase.slice());
+    },
     timeline: async (limit: number, before: string | null): Promise<Result<Page, AppError>> => {
       await wait();
       const notReady = mustBeReady<Page>();

@@ -98,6 +98,7 @@ export const api = {
   restoreAccount: (phrase: string, passphrase: string): Promise<Created> =>
     unwrap(commands.restoreAccount(phrase, passphrase)),
   unlock: (passphrase: string): Promise<null> => unwrap(commands.unlock(passphrase)),
+  recoveryPhrase: (passphrase: string): Promise<string[]> => unwrap(commands.recoveryPhrase(passphrase)),
   timeline: (limit: number, before: string | null): Promise<Page> => unwrap(commands.timeline(limit, before)),
   feed: (account: string, limit: number, before: string | null): Promise<Page> =>
     unwrap(commands.feed(account, limit, before)),

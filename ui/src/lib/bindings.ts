@@ -48,6 +48,17 @@ async unlock(passphrase: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
+ * The account's recovery phrase again (after the passphrase), in order.
+ */
+async recoveryPhrase(passphrase: string) : Promise<Result<string[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("recovery_phrase", { passphrase }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The home timeline, newest first.
  */
 async timeline(limit: number, before: string | null) : Promise<Result<Page, AppError>> {

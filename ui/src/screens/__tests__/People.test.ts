@@ -32,7 +32,7 @@ describe('People & sync', () => {
     expect(rows[0]).toHaveTextContent('…h1YgKgo1Qp');
     expect(rows[0]).toHaveTextContent('/ip4/192.168.1.31/tcp/4001');
     expect(rows[0]).toHaveTextContent('on your LAN');
-    expect(rows[0]).toHaveTextContent('3 ms');
+    expect(rows[0]).toHaveTextContent('3.0 ms');
     expect(rows[1]).not.toHaveTextContent('on your LAN');
   });
 

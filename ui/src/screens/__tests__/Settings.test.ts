@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
+import { WORDS } from '../../dev/fake-backend';
 import { commands } from '../../test/fake-bindings';
 import { useReadyAccount } from '../../test/helpers';
 import { toasts } from '$lib/toasts.svelte';
@@ -60,5 +61,61 @@ describe('Settings', () => {
     expect(home).toHaveValue('/home/you/.local/share/kith');
     expect(home).toHaveAttribute('readonly');
     expect(screen.getByText('KITH_HOME')).toBeInTheDocument();
+  });
+});
+
+describe('Settings: recovery phrase', () => {
+  beforeEach(() => {
+    useReadyAccount();
+  });
+
+  it('shows the 24 words in order after the right passphrase, and clears the field', async () => {
+    render(Settings);
+    const input = await screen.findByLabelText('Passphrase');
+    expect(input).toHaveAttribute('type', 'password');
+    expect(screen.queryByTestId('recovery-word')).not.toBeInTheDocument();
+    await fireEvent.input(input, { target: { value: 'correct horse' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Show recovery phrase' }));
+    expect(commands.recoveryPhrase).toHaveBeenCalledWith('correct horse');
+    const words = await screen.findAllByTestId('recovery-word');
+    expect(words.map((w) => w.textContent)).toEqual(WORDS);
+    expect(screen.getByTestId('recovery-phrase')).toHaveTextContent(/1\s*abandon/);
+    expect(screen.getByTestId('recovery-phrase')).toHaveFocus();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    // The passphrase does not stay in the form.
+    await fireEvent.click(screen.getByRole('button', { name: 'Hide' }));
+    expect(screen.getByLabelText('Passphrase')).toHaveValue('');
+  });
+
+  it('says so inline for a wrong passphrase, clears the field and shows no words', async () => {
+    render(Settings);
+    const input = await screen.findByTestId('reveal-passphrase-input');
+    await fireEvent.input(input, { target: { value: 'wrong horse' } });
+    await fireEvent.submit(input.closest('form')!);
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Wrong passphrase.');
+    expect(input).toHaveValue('');
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(input).toHaveFocus();
+    expect(screen.queryByTestId('recovery-word')).not.toBeInTheDocument();
+  });
+
+  it('hides the words again with "Hide" and when leaving the screen', async () => {
+    const { unmount } = render(Settings);
+    await fireEvent.input(await screen.findByTestId('reveal-passphrase-input'), { target: { value: 'correct horse' } });
+    await fireEvent.click(screen.getByTestId('reveal-phrase-button'));
+    expect(await screen.findAllByTestId('recovery-word')).toHaveLength(24);
+    await fireEvent.click(screen.getByTestId('hide-phrase-button'));
+    expect(screen.queryByTestId('recovery-word')).not.toBeInTheDocument();
+    expect(screen.getByTestId('reveal-passphrase-input')).toHaveFocus();
+
+    // Shown again, then the screen is left: a new visit starts hidden.
+    await fireEvent.input(screen.getByTestId('reveal-passphrase-input'), { target: { value: 'correct horse' } });
+    await fireEvent.click(screen.getByTestId('reveal-phrase-button'));
+    expect(await screen.findAllByTestId('recovery-word')).toHaveLength(24);
+    unmount();
+    render(Settings);
+    expect(await screen.findByTestId('reveal-passphrase-input')).toHaveValue('');
+    expect(screen.queryByTestId('recovery-word')).not.toBeInTheDocument();
   });
 });

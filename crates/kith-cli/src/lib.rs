@@ -1,0 +1,35 @@
+//! The headless `kith` command as a library: the `kith` binary is a thin
+//! `main` over [`main`], and the desktop app's binary runs it too when
+//! invoked as `kith`, so one package ships one copy of the node.
+
+mod args;
+mod bench;
+mod bench_net;
+mod commands;
+mod net;
+mod ops;
+mod output;
+mod passphrase;
+
+use clap::Parser;
+
+/// Runs the `kith` command with the process's arguments.
+pub fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KITH_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = args::Cli::parse();
+    let json = cli.json;
+    match commands::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            output::error(json, &e);
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Measures the desktop app (release build) in a real window under Xvfb:
+# cold start, unlock to first painted timeline, idle memory, and frame times
+# while scrolling a 10,000-post timeline. Prints the figures and writes
+# target/e2e-screenshots/figures.json. Also prints the .deb's size if built.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh desktop e2e
+[ -d ui/node_modules ] || npm ci --prefix ui --no-audit --no-fund
+npm --prefix ui run build --silent
+cargo build --release --locked -p kith-desktop
+target="${CARGO_TARGET_DIR:-target}"
+# The shipped binary is both the app and, called `kith`, the command.
+bins=$(mktemp -d)
+trap 'rm -rf "$bins"' EXIT
+ln -s "$(realpath "$target/release/kith-desktop")" "$bins/kith-desktop"
+ln -s "$(realpath "$target/release/kith-desktop")" "$bins/kith"
+KITH_E2E_BIN_DIR="$bins" cargo test --locked -p kith-e2e --test figures -- --ignored --nocapture
+ls -l "$target"/release/bundle/deb/*.deb 2>/dev/null || echo "(no .deb yet: ./scripts/package.sh)"
