@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh desktop e2e
 [ -d ui/node_modules ] || npm ci --prefix ui --no-audit --no-fund
-npm --prefix ui run build --silent
+# Rebuild the UI only when its sources changed (a rebuild re-links the app).
+if [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/index.html -newer ui/dist/index.html -print -quit)" ]; then
+    npm --prefix ui run build --silent
+fi
 cargo build --release --locked -p kith-desktop
 target="${CARGO_TARGET_DIR:-target}"
 # The shipped binary is both the app and, called `kith`, the command.

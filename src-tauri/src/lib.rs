@@ -101,6 +101,24 @@ pub fn home_from_args() -> Option<PathBuf> {
         .or_else(kith_node::default_home)
 }
 
+/// One page that never navigates needs no page cache and only small
+/// memory caches: WebKit's document-viewer cache model.
+fn lean_webview(window: &tauri::WebviewWindow) {
+    #[cfg(target_os = "linux")]
+    let _ = window.with_webview(|webview| {
+        use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
+        let view = webview.inner();
+        if let Some(context) = view.context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_enable_page_cache(false);
+        }
+    });
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+}
+
 /// Runs the app until its window is closed.
 pub fn run() -> Result<(), tauri::Error> {
     let home = home_from_args().unwrap_or_else(|| PathBuf::from(".kith"));
@@ -132,6 +150,9 @@ pub fn run() -> Result<(), tauri::Error> {
         )
         .setup(move |app| {
             specta.mount_events(app);
+            if let Some(window) = app.get_webview_window("main") {
+                lean_webview(&window);
+            }
             tracing::info!(home = %home.display(), "opening home");
             app.manage(state::AppState::open(&home));
             Ok(())

@@ -415,3 +415,24 @@ pub fn app_pid(home: &Path) -> Option<u32> {
             .then_some(pid)
     })
 }
+
+/// When a process started, in ms since the Unix epoch (10 ms resolution),
+/// from `/proc/<pid>/stat` and `/proc/uptime`.
+pub fn process_start_epoch_ms(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1.to_owned();
+    // Field 22 (starttime) is the 20th after the command name.
+    let ticks: f64 = after.split_whitespace().nth(19)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
+    // Linux reports starttime in USER_HZ, 100 on every common platform.
+    Some((now - uptime + ticks / 100.0) * 1000.0)
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kith_e2e::{
     Display, Driver, Kith, PASSPHRASE, Result, Window, app_pid, binary, loopback_settings,
-    screenshot_dir, tree_rss_kib,
+    process_start_epoch_ms, screenshot_dir, tree_rss_kib,
 };
 use serde_json::{Value, json};
 
@@ -37,9 +37,9 @@ async fn painted_at(w: &Window) -> Result<f64> {
 /// Scrolls the timeline for `seconds`, `step` pixels a frame, and reports
 /// frame intervals and how many posts were on screen by the end.
 const SCROLL_SCRIPT: &str = r"
-const [seconds, step] = [arguments[0], arguments[1]];
+const [seconds, step, selector] = [arguments[0], arguments[1], arguments[2]];
 const done = arguments[arguments.length - 1];
-const timeline = document.querySelector('[data-testid=timeline]');
+const timeline = document.querySelector(selector);
 let scroller = timeline;
 while (scroller && !(scroller.scrollHeight > scroller.clientHeight &&
        /(auto|scroll)/.test(getComputedStyle(scroller).overflowY))) {
@@ -54,7 +54,7 @@ function tick(now) {
   last = now;
   scroller.scrollTop += step;
   if (now < end) requestAnimationFrame(tick);
-  else done({ frames, posts: document.querySelectorAll('[data-testid=post]').length,
+  else done({ frames, posts: document.querySelectorAll('[data-testid=post], p').length,
               scrolled: scroller.scrollTop });
 }
 requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
@@ -118,6 +118,7 @@ async fn figures_cold_start_idle_memory_and_scrolling_10k_posts() -> Result<()> 
     let w = Window::open(&driver, &app).await?;
     w.find("unlock-input", LONG).await?;
     let unlock_painted = painted_at(&w).await?;
+    let process_started = app_pid(&home).and_then(process_start_epoch_ms);
     w.type_into("unlock-input", PASSPHRASE).await?;
     let clicked = epoch_ms();
     w.click("unlock-button").await?;
@@ -152,18 +153,38 @@ async fn figures_cold_start_idle_memory_and_scrolling_10k_posts() -> Result<()> 
 
     let scroll = w
         .client
-        .execute_async(SCROLL_SCRIPT, vec![json!(20), json!(60)])
+        .execute_async(
+            SCROLL_SCRIPT,
+            vec![json!(20), json!(60), json!("[data-testid=timeline]")],
+        )
         .await?;
     let scrolling = frame_stats(&scroll);
 
+    // The limit beside it: the same web view scrolling 10,000 plain
+    // paragraphs, no app code at all.
+    w.js(
+        "document.body.innerHTML = '<div id=plain style=\"height:100vh;overflow:auto\">' +
+           Array.from({length: 10000}, (_, i) => '<p>Plain line ' + i + ' of a static page</p>').join('') +
+           '</div>';",
+        vec![],
+    )
+    .await?;
+    let plain = w
+        .client
+        .execute_async(SCROLL_SCRIPT, vec![json!(20), json!(60), json!("#plain")])
+        .await?;
+    let plain_scrolling = frame_stats(&plain);
+
     let figures = json!({
         "posts_in_timeline": POSTS,
-        "cold_start_to_unlock_screen_ms": (unlock_painted - launched).round(),
+        "process_start_to_unlock_screen_ms": process_started.map(|t| (unlock_painted - t).round()),
+        "webdriver_session_to_unlock_screen_ms": (unlock_painted - launched).round(),
         "unlock_to_first_timeline_ms": (timeline_painted - clicked).round(),
         "launch_to_timeline_with_typing_ms": to_timeline.as_millis() as u64,
         "idle_rss_mb_app_and_webview": rss / 1024,
         "idle_rss_mb_app_process": own / 1024,
         "scrolling_20s_60px_per_frame": scrolling,
+        "limit_plain_page_scrolling_same_webview": plain_scrolling,
     });
     println!("{}", serde_json::to_string_pretty(&figures)?);
     std::fs::write(
