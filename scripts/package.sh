@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh desktop
 
 [ -d ui/node_modules ] || npm ci --prefix ui --no-audit --no-fund
-ui/node_modules/.bin/tauri build --bundles deb,rpm
+# The Tauri CLI, pinned to the tauri crate's version; npx fetches it once
+# (kept out of ui/package.json: npm records only this platform's binary of
+# it in the lock file, which then fails `npm ci` elsewhere).
+npx --yes @tauri-apps/cli@2.12.5 build --bundles deb,rpm
 target="${CARGO_TARGET_DIR:-target}"
 # Tauri writes the .deb with gzip; the same package with xz is a third
 # smaller (every dpkg since Debian 7 and Ubuntu 12.04 reads it).
