@@ -51,6 +51,10 @@ pub struct FeedSync {
     pub received: u64,
     /// Changes the peer being pulled from holds.
     pub expected: u64,
+    /// A pull asked for while one ran (newer heads, a gossip change whose
+    /// dependencies are missing): run once the running pull ends.
+    #[serde(skip)]
+    again: Option<(PeerId, u64)>,
 }
 
 /// State shared by the replicator's tasks.
@@ -492,46 +496,54 @@ impl Replicator {
     }
 
     /// Fetches the changes of `account` that `peer` has and we lack, page
-    /// by page (the next page is requested while this one is stored).
+    /// by page (the next page is requested while this one is stored). A
+    /// pull asked for while one of the same feed runs is not dropped: it
+    /// runs when that one ends (the running one may predate what the new
+    /// request is about).
     pub async fn pull(&self, account: AccountId, peer: PeerId, expected: u64) {
-        {
-            let mut s = lock(&self.shared);
-            let f = s.feeds.entry(account).or_default();
-            if f.in_progress {
-                return;
+        let mut next = Some((peer, expected));
+        while let Some((peer, expected)) = next.take() {
+            {
+                let mut s = lock(&self.shared);
+                let f = s.feeds.entry(account).or_default();
+                if f.in_progress {
+                    f.again = Some((peer, expected));
+                    return;
+                }
+                f.in_progress = true;
+                f.received = 0;
+                f.expected = expected;
             }
-            f.in_progress = true;
-            f.received = 0;
-            f.expected = expected;
-        }
-        self.activity.send(Activity::Sync {
-            account,
-            received: 0,
-            expected,
-            in_progress: true,
-        });
-        let started = Instant::now();
-        let result = self.pull_pages(account, peer).await;
-        let received = {
-            let mut s = lock(&self.shared);
-            let f = s.feeds.entry(account).or_default();
-            f.in_progress = false;
-            if result.is_ok() {
-                f.last_sync = Some(now_ms());
+            self.activity.send(Activity::Sync {
+                account,
+                received: 0,
+                expected,
+                in_progress: true,
+            });
+            let started = Instant::now();
+            let result = self.pull_pages(account, peer).await;
+            let received = {
+                let mut s = lock(&self.shared);
+                let f = s.feeds.entry(account).or_default();
+                f.in_progress = false;
+                if result.is_ok() {
+                    f.last_sync = Some(now_ms());
+                }
+                next = f.again.take();
+                f.received
+            };
+            self.activity.send(Activity::Sync {
+                account,
+                received,
+                expected,
+                in_progress: false,
+            });
+            match result {
+                Ok(n) => {
+                    tracing::info!(%account, %peer, changes = n, ms = started.elapsed().as_millis() as u64, "feed synced");
+                }
+                Err(e) => tracing::debug!(%account, %peer, error = %e, "pull stopped"),
             }
-            f.received
-        };
-        self.activity.send(Activity::Sync {
-            account,
-            received,
-            expected,
-            in_progress: false,
-        });
-        match result {
-            Ok(n) => {
-                tracing::info!(%account, %peer, changes = n, ms = started.elapsed().as_millis() as u64, "feed synced");
-            }
-            Err(e) => tracing::debug!(%account, %peer, error = %e, "pull stopped"),
         }
     }
 
