@@ -18,5 +18,5 @@ bins=$(mktemp -d)
 trap 'rm -rf "$bins"' EXIT
 ln -s "$(realpath "$target/release/kith-desktop")" "$bins/kith-desktop"
 ln -s "$(realpath "$target/release/kith-desktop")" "$bins/kith"
-KITH_E2E_BIN_DIR="$bins" cargo test --locked -p kith-e2e --test figures -- --ignored --nocapture
+KITH_E2E_BIN_DIR="$bins" cargo run --locked -q -p kith-e2e --bin bench-desktop
 ls -l "$target"/release/bundle/deb/*.deb 2>/dev/null || echo "(no .deb yet: ./scripts/package.sh)"

@@ -190,7 +190,8 @@ async fn open_account<T: Send + 'static>(
         }
     };
     let account = node.identity()?.account;
-    let config = match Settings::load(&state.home).net_config() {
+    let settings = Settings::load(&state.home);
+    let config = match settings.net_config() {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(error = %e, "network settings invalid; using defaults");
@@ -202,7 +203,7 @@ async fn open_account<T: Send + 'static>(
             let session = Arc::new(Session {
                 running,
                 account,
-                home: state.home.clone(),
+                notifications: settings.notifications.into(),
             });
             events::forward(app.clone(), &session);
             state.set_ready(session);
@@ -617,5 +618,11 @@ pub fn settings(state: State<'_, AppState>) -> Settings {
 #[tauri::command]
 #[specta::specta]
 pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<()> {
-    settings.save(&state.home)
+    settings.save(&state.home)?;
+    if let Ok(session) = state.session() {
+        session
+            .notifications
+            .store(settings.notifications, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(())
 }

@@ -12,7 +12,6 @@ use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::settings::Settings;
 use crate::state::Session;
 
 /// Posts from peers were stored (new, edited or deleted).
@@ -187,7 +186,10 @@ pub fn forward(app: AppHandle, session: &Arc<Session>) {
 const MAX_NOTICES_PER_BATCH: usize = 3;
 
 async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId>) {
-    if !Settings::load(&session.home).notifications {
+    if !session
+        .notifications
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
         return;
     }
     let me = session.account;

@@ -47,8 +47,9 @@ pub struct Session {
     pub running: Running,
     /// Its account.
     pub account: AccountId,
-    /// Its home directory.
-    pub home: PathBuf,
+    /// Whether replies and mentions raise desktop notifications (read from
+    /// the settings at start, updated when they are saved).
+    pub notifications: std::sync::atomic::AtomicBool,
 }
 
 enum Slot {

@@ -18,11 +18,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Where the test binaries were built (`target/debug`).
 pub fn build_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary has a path");
-    // target/debug/deps/<test> → target/debug
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("the test binary sits in target/<profile>/deps")
-        .to_owned()
+    // target/debug/deps/<test> (tests) or target/debug/<bin> → target/debug
+    let dir = exe.parent().expect("the binary sits in a directory");
+    if dir.ends_with("deps") {
+        dir.parent().unwrap_or(dir).to_owned()
+    } else {
+        dir.to_owned()
+    }
 }
 
 /// A built binary of the workspace (from `KITH_E2E_BIN_DIR` if set, else
@@ -360,19 +362,21 @@ pub fn loopback_settings(home: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Resident memory (KiB) of one process, from `/proc` (0 if it is gone).
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// Resident memory (KiB) of a process and its children, from `/proc`.
 pub fn tree_rss_kib(pid: u32) -> u64 {
-    let rss = |pid: u32| -> u64 {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|v| v.parse().ok())
-            })
-            .unwrap_or(0)
-    };
     let children = |pid: u32| -> Vec<u32> {
         std::fs::read_dir("/proc")
             .map(|d| {
@@ -393,7 +397,7 @@ pub fn tree_rss_kib(pid: u32) -> u64 {
     let mut total = 0;
     let mut stack = vec![pid];
     while let Some(p) = stack.pop() {
-        total += rss(p);
+        total += rss_kib(p);
         stack.extend(children(p));
     }
     total

@@ -1,4 +1,4 @@
-//! Figures of the desktop app (not assertions): cold start to the unlock
+//! `bench-desktop`: figures of the desktop app (a benchmark, not a test): cold start to the unlock
 //! screen, unlock to the first painted timeline, idle resident memory, and
 //! frame times while scrolling a 10,000-post timeline. Run with
 //! `scripts/bench-desktop.sh` (release build); results are printed and
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kith_e2e::{
     Display, Driver, Kith, PASSPHRASE, Result, Window, app_pid, binary, loopback_settings,
-    process_start_epoch_ms, screenshot_dir, tree_rss_kib,
+    process_start_epoch_ms, rss_kib, screenshot_dir, tree_rss_kib,
 };
 use serde_json::{Value, json};
 
@@ -83,9 +83,8 @@ fn frame_stats(v: &Value) -> Value {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a benchmark: run scripts/bench-desktop.sh"]
-async fn figures_cold_start_idle_memory_and_scrolling_10k_posts() -> Result<()> {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
     const POSTS: u64 = 10_000;
     let app = binary("kith-desktop")?;
     let dir = tempfile::tempdir()?;
@@ -139,17 +138,7 @@ async fn figures_cold_start_idle_memory_and_scrolling_10k_posts() -> Result<()> 
 
     tokio::time::sleep(Duration::from_secs(10)).await;
     let rss = app_pid(&home).map_or(0, tree_rss_kib);
-    let own = app_pid(&home).map_or(0, |p| {
-        std::fs::read_to_string(format!("/proc/{p}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|v| v.parse::<u64>().ok())
-            })
-            .unwrap_or(0)
-    });
+    let own = app_pid(&home).map_or(0, rss_kib);
 
     let scroll = w
         .client
