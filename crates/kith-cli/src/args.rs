@@ -13,6 +13,9 @@ Examples:
   kith timeline --limit 20                  read the home timeline
   kith export --out /media/usb/kith.bundle  carry feeds on a USB stick
   kith import /media/usb/kith.bundle        and bring them in on another machine
+  kith block kith1...                       never show, store or relay an account again
+  kith list subscribe kithlist1... --hide spam --warn sexual
+                                            apply a moderation list you trust
   KITH_PASSPHRASE=... kith --json post hi   for scripts: JSON out, passphrase from the environment";
 
 /// Kith: an offline-first, peer-to-peer social network with no server.
@@ -205,6 +208,90 @@ pub enum Command {
         out: Option<std::path::PathBuf>,
     },
     /// Print shell completions.
+    /// Block an account: nothing of it is shown, stored or relayed here, and
+    /// what was stored is purged (a follow ends).
+    Block {
+        /// The account (`kith1…`).
+        account: String,
+        /// Record the block in your feed, where others can see it.
+        #[arg(long)]
+        public: bool,
+    },
+    /// End a block.
+    Unblock {
+        /// The account (`kith1…`).
+        account: String,
+    },
+    /// Mute an account: its posts leave your timeline and search (they are
+    /// still stored and relayed).
+    Mute {
+        /// The account (`kith1…`).
+        account: String,
+        /// Record the mute in your feed, where others can see it.
+        #[arg(long)]
+        public: bool,
+    },
+    /// End a mute.
+    Unmute {
+        /// The account (`kith1…`).
+        account: String,
+    },
+    /// Hide posts containing a word or #hashtag (a word also hides its hashtag).
+    MuteWord {
+        /// One word or `#hashtag`.
+        word: String,
+        /// Record it in your feed, where others can see it.
+        #[arg(long)]
+        public: bool,
+        /// Stop muting the word.
+        #[arg(long, conflicts_with = "public")]
+        remove: bool,
+    },
+    /// Moderation lists: create and maintain your own, subscribe to others'.
+    List {
+        #[command(subcommand)]
+        action: ListAction,
+    },
+    /// Report an account or post to the maintainers of a list (queued
+    /// while they are offline, delivered when their node is reachable).
+    #[command(
+        after_help = "Example: kith report kithpost1... --label harassment --text 'threats in replies'"
+    )]
+    Report {
+        /// The account (`kith1…`) or post (`kithpost1…`).
+        target: String,
+        /// What is wrong: spam, harassment, violence, sexual, misleading or other.
+        #[arg(long = "label", value_name = "LABEL", required = true, value_parser = parse_label)]
+        labels: Vec<kith_core::moderation::Label>,
+        /// The list whose maintainer receives it (default: every list you subscribe to).
+        #[arg(long, value_name = "LIST")]
+        to: Option<String>,
+        /// What you want the maintainer to know.
+        #[arg(long, default_value = "")]
+        text: String,
+    },
+    /// Reports sent to the lists you maintain (accept one to list its target).
+    Reports {
+        #[command(subcommand)]
+        action: Option<ReportsAction>,
+        /// Include accepted and dismissed reports.
+        #[arg(long)]
+        all: bool,
+        /// Show the reports you sent, and whether they were delivered.
+        #[arg(long, conflicts_with = "all")]
+        sent: bool,
+    },
+    /// Your blocks, mutes, muted words, lists, subscriptions and policy.
+    Moderation,
+    /// Show or change which feeds this node carries and how fast a peer may push.
+    Policy {
+        /// `follows` or `follows-of-follows`.
+        #[arg(long, value_name = "SCOPE")]
+        replicate: Option<String>,
+        /// Changes one peer may push per minute; more are dropped.
+        #[arg(long, value_name = "N")]
+        peer_rate: Option<u32>,
+    },
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -234,6 +321,79 @@ pub enum ProfileAction {
 }
 
 /// The benchmarks.
+/// Reads a moderation label.
+fn parse_label(s: &str) -> Result<kith_core::moderation::Label, String> {
+    s.parse().map_err(|e: kith_core::CoreError| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListAction {
+    /// Create a list in your feed.
+    Create {
+        /// Its name.
+        name: String,
+    },
+    /// Add an account or post to one of your lists.
+    #[command(
+        after_help = "Example: kith list add kithlist1... kith1... --label spam --reason 'bulk adverts'"
+    )]
+    Add {
+        /// The list (`kithlist1…`).
+        list: String,
+        /// The account (`kith1…`) or post (`kithpost1…`).
+        target: String,
+        /// Why: spam, harassment, violence, sexual, misleading or other.
+        #[arg(long = "label", value_name = "LABEL", required = true, value_parser = parse_label)]
+        labels: Vec<kith_core::moderation::Label>,
+        /// The reason subscribers read.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Remove an entry from one of your lists.
+    Remove {
+        /// The list (`kithlist1…`).
+        list: String,
+        /// The account or post.
+        target: String,
+    },
+    /// Subscribe to a list (again to change its settings): labels given with
+    /// --hide are hidden, with --warn covered; the others are ignored.
+    Subscribe {
+        /// The list (`kithlist1…`).
+        list: String,
+        /// Labels to hide.
+        #[arg(long, value_name = "LABEL", value_parser = parse_label)]
+        hide: Vec<kith_core::moderation::Label>,
+        /// Labels to cover with a warning.
+        #[arg(long, value_name = "LABEL", value_parser = parse_label)]
+        warn: Vec<kith_core::moderation::Label>,
+    },
+    /// End a subscription.
+    Unsubscribe {
+        /// The list (`kithlist1…`).
+        list: String,
+    },
+    /// A list and its entries.
+    Show {
+        /// The list (`kithlist1…`).
+        list: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportsAction {
+    /// Add the report's target to the list, with its labels and text.
+    Accept {
+        /// The report id (at least 8 hex digits).
+        id: String,
+    },
+    /// Close the report without listing anything.
+    Dismiss {
+        /// The report id (at least 8 hex digits).
+        id: String,
+    },
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum BenchKind {
     /// Verify + apply + persist signed changes.

@@ -9,7 +9,7 @@ use kith_core::{AccountId, PostId};
 use kith_node::Node;
 
 use crate::args::{Cli, Command};
-use crate::{bench, net, ops, output, passphrase};
+use crate::{bench, moderate, net, ops, output, passphrase};
 
 fn default_home() -> anyhow::Result<PathBuf> {
     kith_node::default_home()
@@ -108,6 +108,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Feed { .. }
         | Command::Thread { .. }
         | Command::Search { .. }) => ops::run(&c, &home, json),
+        c @ (Command::Block { .. }
+        | Command::Unblock { .. }
+        | Command::Mute { .. }
+        | Command::Unmute { .. }
+        | Command::MuteWord { .. }
+        | Command::List { .. }
+        | Command::Report { .. }
+        | Command::Reports { .. }
+        | Command::Moderation
+        | Command::Policy { .. }) => moderate::run(&c, &home, json),
         c @ (Command::Export { .. } | Command::Import { .. }) => {
             if ops::node_running(&home) {
                 ops::run(&c, &home, json)

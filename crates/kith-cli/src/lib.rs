@@ -6,6 +6,7 @@ mod args;
 mod bench;
 mod bench_net;
 mod commands;
+mod moderate;
 mod net;
 mod ops;
 mod output;

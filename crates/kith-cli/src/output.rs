@@ -64,6 +64,13 @@ pub fn post(p: &PostView, indent: usize) {
         head.push_str(" · edited");
     }
     println!("{head}");
+    if let Some(m) = &p.moderation {
+        let verb = match m.action {
+            kith_store::ModAction::Hide => "hidden",
+            kith_store::ModAction::Warn => "covered",
+        };
+        println!("{pad}  [{verb}: {}]", m.reasons.join("; "));
+    }
     if p.deleted {
         println!("{pad}  [deleted]");
     } else {

@@ -15,6 +15,11 @@
 //! | `b/<64 hex account>` | timestamp: blocked since | yes (unblock) |
 //! | `r/<80 hex post id>/<reaction>` | timestamp | yes (un-react) |
 //! | `d/<64 hex device>` | bytes, a [`DeviceCertificate`] of this account | no |
+//! | `n/<64 hex device>` | 32 bytes: the ed25519 key of that device's libp2p identity | no |
+//! | `m/<64 hex account>` | timestamp: muted since (a public mute) | yes (unmute) |
+//! | `w/<word>` | timestamp: a publicly muted word or `#hashtag` (lower case) | yes |
+//! | `l/<16 hex>` | string ≤ 64 bytes: a moderation list and its name | yes |
+//! | `e/<16 hex list>/<64 or 80 hex target>` | bytes, a [`ListEntry`] for an account or post | yes |
 
 use std::borrow::Cow;
 
@@ -25,6 +30,7 @@ use crate::cert::DeviceCertificate;
 use crate::error::{CoreError, Result, malformed};
 use crate::ids::{AccountId, DeviceId, POST_LOCAL_LEN, PostId};
 use crate::limits::{MAX_BIO_BYTES, MAX_NAME_BYTES, MAX_OPS_PER_CHANGE, MAX_REACTION_BYTES};
+use crate::moderation::{ListEntry, Target, check_list_name, check_muted_word};
 use crate::post::PostRecord;
 
 /// One key of a feed document.
@@ -48,6 +54,16 @@ pub enum FeedKey {
     Reaction(PostId, String),
     /// A certified device of this account.
     Device(DeviceId),
+    /// The libp2p identity key of a device of this account.
+    Peer(DeviceId),
+    /// A publicly muted account.
+    Mute(AccountId),
+    /// A publicly muted word or hashtag.
+    MutedWord(String),
+    /// A moderation list, by local id.
+    List([u8; POST_LOCAL_LEN]),
+    /// An entry of a moderation list.
+    ListEntry([u8; POST_LOCAL_LEN], Target),
 }
 
 /// A value stored under a [`FeedKey`].
@@ -120,6 +136,26 @@ impl FeedKey {
                     "d" => {
                         Self::Device(DeviceId::from_hex(rest).map_err(|e| schema(&e.to_string()))?)
                     }
+                    "n" => {
+                        Self::Peer(DeviceId::from_hex(rest).map_err(|e| schema(&e.to_string()))?)
+                    }
+                    "m" => {
+                        Self::Mute(AccountId::from_hex(rest).map_err(|e| schema(&e.to_string()))?)
+                    }
+                    "w" => {
+                        check_muted_word(rest).map_err(|e| schema(&e.to_string()))?;
+                        Self::MutedWord(rest.to_owned())
+                    }
+                    "l" => Self::List(local_from_hex(rest).map_err(|e| schema(&e.to_string()))?),
+                    "e" => {
+                        let (list, target) = rest
+                            .split_once('/')
+                            .ok_or_else(|| schema("a list entry key needs a list and a target"))?;
+                        Self::ListEntry(
+                            local_from_hex(list).map_err(|e| schema(&e.to_string()))?,
+                            Target::from_hex(target).map_err(|e| schema(&e.to_string()))?,
+                        )
+                    }
                     "r" => {
                         let (post, reaction) = rest
                             .split_once('/')
@@ -146,13 +182,25 @@ impl FeedKey {
             Self::Block(a) => format!("b/{}", a.to_hex()),
             Self::Reaction(p, r) => format!("r/{}/{r}", p.to_hex()),
             Self::Device(d) => format!("d/{}", d.to_hex()),
+            Self::Peer(d) => format!("n/{}", d.to_hex()),
+            Self::Mute(a) => format!("m/{}", a.to_hex()),
+            Self::MutedWord(w) => format!("w/{w}"),
+            Self::List(l) => format!("l/{}", hex::encode(l)),
+            Self::ListEntry(l, t) => format!("e/{}/{}", hex::encode(l), t.to_hex()),
         }
     }
 
     fn deletable(&self) -> bool {
         matches!(
             self,
-            Self::Avatar | Self::Follow(_) | Self::Block(_) | Self::Reaction(..)
+            Self::Avatar
+                | Self::Follow(_)
+                | Self::Block(_)
+                | Self::Reaction(..)
+                | Self::Mute(_)
+                | Self::MutedWord(_)
+                | Self::List(_)
+                | Self::ListEntry(..)
         )
     }
 
@@ -179,9 +227,17 @@ impl FeedKey {
             (Self::Avatar, FeedValue::Bytes(b)) if b.len() == 32 => Ok(()),
             (Self::Post(_), FeedValue::Bytes(b)) => PostRecord::decode(b).map(|_| ()),
             (
-                Self::Tombstone(_) | Self::Follow(_) | Self::Block(_) | Self::Reaction(..),
+                Self::Tombstone(_)
+                | Self::Follow(_)
+                | Self::Block(_)
+                | Self::Reaction(..)
+                | Self::Mute(_)
+                | Self::MutedWord(_),
                 FeedValue::Timestamp(_),
             ) => Ok(()),
+            (Self::Peer(_), FeedValue::Bytes(b)) if b.len() == 32 => Ok(()),
+            (Self::List(_), FeedValue::Str(name)) => check_list_name(name),
+            (Self::ListEntry(..), FeedValue::Bytes(b)) => ListEntry::decode(b).map(|_| ()),
             (Self::Device(d), FeedValue::Bytes(b)) => {
                 let cert = DeviceCertificate::decode_verified(b)?;
                 if cert.account != account || cert.device != *d {
@@ -529,5 +585,43 @@ mod tests {
         ] {
             assert_eq!(FeedKey::parse(&k.to_key()).unwrap(), k);
         }
+    }
+
+    #[test]
+    fn moderation_keys_round_trip_and_bad_values_are_rejected() {
+        let account = account_id(&generate());
+        let post = PostId {
+            author: account,
+            local: [2; 8],
+        };
+        let keys = [
+            FeedKey::Mute(account),
+            FeedKey::MutedWord("#spam".into()),
+            FeedKey::List([3; 8]),
+            FeedKey::ListEntry([3; 8], Target::Account(account)),
+            FeedKey::ListEntry([3; 8], Target::Post(post)),
+            FeedKey::Peer(DeviceId([5; 32])),
+        ];
+        for k in keys {
+            assert_eq!(FeedKey::parse(&k.to_key()), Ok(k.clone()), "{}", k.to_key());
+        }
+        assert!(FeedKey::parse("w/Two Words").is_err());
+        assert!(FeedKey::parse("e/0303030303030303/00").is_err());
+        let entry = FeedKey::ListEntry([3; 8], Target::Account(account));
+        assert!(
+            entry
+                .check_value(account, &FeedValue::Bytes(vec![1, 0]))
+                .is_err()
+        );
+        assert!(
+            FeedKey::List([3; 8])
+                .check_value(account, &FeedValue::Str(String::new()))
+                .is_err()
+        );
+        assert!(
+            FeedKey::Peer(DeviceId([5; 32]))
+                .check_value(account, &FeedValue::Bytes(vec![1; 31]))
+                .is_err()
+        );
     }
 }

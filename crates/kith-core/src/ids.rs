@@ -161,103 +161,130 @@ key_id!(
 /// Length of a post's local id, in bytes.
 pub const POST_LOCAL_LEN: usize = 8;
 
-/// A post: its author's account and an 8-byte id unique within that feed.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PostId {
-    /// The author.
-    pub author: AccountId,
-    /// The id within the author's feed.
-    pub local: [u8; POST_LOCAL_LEN],
-}
-
-impl PostId {
-    /// Encoded length in bytes: account (32) then local id (8).
-    pub const LEN: usize = 32 + POST_LOCAL_LEN;
-    /// The text prefix of post ids.
-    pub const HRP: &'static str = "kithpost";
-
-    /// The 40-byte binary form.
-    pub fn to_bytes(&self) -> [u8; Self::LEN] {
-        let mut out = [0u8; Self::LEN];
-        out[..32].copy_from_slice(&self.author.0);
-        out[32..].copy_from_slice(&self.local);
-        out
-    }
-
-    /// Reads the 40-byte binary form.
-    pub fn from_bytes(b: &[u8]) -> Result<Self> {
-        if b.len() != Self::LEN {
-            return Err(crate::error::malformed(
-                "post id",
-                format!("expected {} bytes, found {}", Self::LEN, b.len()),
-            ));
+macro_rules! feed_item_id {
+    ($name:ident, $owner:ident, $kind:literal, $hrp:literal, $doc:literal, $owner_doc:literal) => {
+        #[doc = $doc]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name {
+            #[doc = $owner_doc]
+            pub $owner: AccountId,
+            /// The id within that feed.
+            pub local: [u8; POST_LOCAL_LEN],
         }
-        let mut author = [0u8; 32];
-        author.copy_from_slice(&b[..32]);
-        let mut local = [0u8; POST_LOCAL_LEN];
-        local.copy_from_slice(&b[32..]);
-        Ok(Self {
-            author: AccountId(author),
-            local,
-        })
-    }
 
-    /// Lower-case hex of the local id, as used in the author's feed keys.
-    pub fn local_hex(&self) -> String {
-        hex::encode(self.local)
-    }
+        impl $name {
+            /// Encoded length in bytes: account (32) then local id (8).
+            pub const LEN: usize = 32 + POST_LOCAL_LEN;
+            /// The text prefix of these ids.
+            pub const HRP: &'static str = $hrp;
 
-    /// Lower-case hex of the whole 40-byte id, as used in reaction keys.
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.to_bytes())
-    }
+            /// The 40-byte binary form.
+            pub fn to_bytes(&self) -> [u8; Self::LEN] {
+                let mut out = [0u8; Self::LEN];
+                out[..32].copy_from_slice(&self.$owner.0);
+                out[32..].copy_from_slice(&self.local);
+                out
+            }
 
-    /// Parses the 80 hex digit form.
-    pub fn from_hex(s: &str) -> Result<Self> {
-        if s.len() != Self::LEN * 2 || s.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(crate::error::malformed(
-                "post id",
-                "expected 80 lower-case hex digits",
-            ));
+            /// Reads the 40-byte binary form.
+            pub fn from_bytes(b: &[u8]) -> Result<Self> {
+                if b.len() != Self::LEN {
+                    return Err(crate::error::malformed(
+                        concat!($kind, " id"),
+                        format!("expected {} bytes, found {}", Self::LEN, b.len()),
+                    ));
+                }
+                let mut owner = [0u8; 32];
+                owner.copy_from_slice(&b[..32]);
+                let mut local = [0u8; POST_LOCAL_LEN];
+                local.copy_from_slice(&b[32..]);
+                Ok(Self {
+                    $owner: AccountId(owner),
+                    local,
+                })
+            }
+
+            /// Lower-case hex of the local id, as used in the owner's feed keys.
+            pub fn local_hex(&self) -> String {
+                hex::encode(self.local)
+            }
+
+            /// Lower-case hex of the whole 40-byte id, as used in feed keys.
+            pub fn to_hex(&self) -> String {
+                hex::encode(self.to_bytes())
+            }
+
+            /// Parses the 80 hex digit form.
+            pub fn from_hex(s: &str) -> Result<Self> {
+                if s.len() != Self::LEN * 2 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+                    return Err(crate::error::malformed(
+                        concat!($kind, " id"),
+                        "expected 80 lower-case hex digits",
+                    ));
+                }
+                let bytes = hex::decode(s)
+                    .map_err(|e| crate::error::malformed(concat!($kind, " id"), e.to_string()))?;
+                Self::from_bytes(&bytes)
+            }
         }
-        let bytes =
-            hex::decode(s).map_err(|e| crate::error::malformed("post id", e.to_string()))?;
-        Self::from_bytes(&bytes)
-    }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&encode(Self::HRP, &self.to_bytes()))
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = CoreError;
+            fn from_str(s: &str) -> Result<Self> {
+                let b = decode::<{ $name::LEN }>($kind, Self::HRP, s)?;
+                Self::from_bytes(&b)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
 }
 
-impl fmt::Display for PostId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&encode(Self::HRP, &self.to_bytes()))
-    }
-}
+feed_item_id!(
+    PostId,
+    author,
+    "post",
+    "kithpost",
+    "A post: its author's account and an 8-byte id unique within that feed.",
+    "The author."
+);
 
-impl fmt::Debug for PostId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PostId({self})")
-    }
-}
-
-impl FromStr for PostId {
-    type Err = CoreError;
-    fn from_str(s: &str) -> Result<Self> {
-        let b = decode::<{ PostId::LEN }>("post", Self::HRP, s)?;
-        Self::from_bytes(&b)
-    }
-}
-
-impl Serialize for PostId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for PostId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+feed_item_id!(
+    ListId,
+    owner,
+    "list",
+    "kithlist",
+    "A moderation list: its maintainer's account and an 8-byte id unique within that feed.",
+    "The account that maintains the list."
+);
 
 #[cfg(test)]
 mod tests {
@@ -305,5 +332,17 @@ mod tests {
         };
         assert_eq!(id.to_string().parse::<PostId>(), Ok(id));
         assert_eq!(PostId::from_hex(&id.to_hex()), Ok(id));
+    }
+
+    #[test]
+    fn list_id_is_not_accepted_as_post_id() {
+        let list = ListId {
+            owner: AccountId([3u8; 32]),
+            local: [9u8; 8],
+        };
+        assert!(list.to_string().starts_with("kithlist1"));
+        assert_eq!(list.to_string().parse::<ListId>(), Ok(list));
+        let err = list.to_string().parse::<PostId>().unwrap_err().to_string();
+        assert!(err.contains("kithpost1"), "{err}");
     }
 }

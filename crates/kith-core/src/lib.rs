@@ -14,13 +14,15 @@ pub mod feed;
 pub mod ids;
 pub mod keys;
 pub mod limits;
+pub mod moderation;
 pub mod post;
+pub mod report;
 
 pub use body::Body;
 pub use cert::DeviceCertificate;
 pub use envelope::Envelope;
 pub use error::{CoreError, Result};
-pub use ids::{AccountId, DeviceId, PostId};
+pub use ids::{AccountId, DeviceId, ListId, PostId};
 pub use post::PostRecord;
 
 /// A BLAKE3 digest, used to address bodies, blobs and certificates.

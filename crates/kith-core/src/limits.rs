@@ -20,3 +20,11 @@ pub const MAX_REACTION_BYTES: usize = 32;
 pub const MAX_OPS_PER_CHANGE: usize = 1024;
 /// Largest bundle record.
 pub const MAX_RECORD_BYTES: usize = MAX_BLOB_BYTES + 64;
+/// Largest moderation list name, in bytes of UTF-8.
+pub const MAX_LIST_NAME_BYTES: usize = 64;
+/// Largest reason of a list entry or text of a report, in bytes of UTF-8.
+pub const MAX_REASON_BYTES: usize = 1000;
+/// Largest muted word or hashtag, in bytes of UTF-8.
+pub const MAX_MUTED_WORD_BYTES: usize = 64;
+/// Largest signed report on the wire.
+pub const MAX_REPORT_BYTES: usize = 2048;

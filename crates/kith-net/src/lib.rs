@@ -15,6 +15,7 @@ pub mod activity;
 pub mod behaviour;
 pub mod control;
 pub mod invite;
+mod moderation;
 pub mod protocol;
 pub mod replicator;
 pub mod service;

@@ -155,6 +155,11 @@ pub enum SyncRequest {
         /// Its BLAKE3 hash.
         hash: ByteBuf,
     },
+    /// "Here is a signed report for one of your lists."
+    Report {
+        /// The signed report (`docs/protocol.md`, reports).
+        report: ByteBuf,
+    },
 }
 
 /// A response on [`SYNC_PROTOCOL`].
@@ -184,6 +189,11 @@ pub enum SyncResponse {
     Blob {
         /// The bytes.
         bytes: Option<ByteBuf>,
+    },
+    /// A report was verified and kept (or was already kept).
+    ReportReceived {
+        /// Whether it was new.
+        new: bool,
     },
     /// The request was refused.
     Refused {

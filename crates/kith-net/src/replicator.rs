@@ -64,16 +64,18 @@ pub struct Shared {
     pub carried: HashSet<AccountId>,
     /// Per feed replication state.
     pub feeds: HashMap<AccountId, FeedSync>,
-    connected: HashSet<PeerId>,
+    pub(crate) connected: HashSet<PeerId>,
     exchanging: HashSet<PeerId>,
     /// Peers to exchange heads with again once the running exchange ends.
     again: HashSet<PeerId>,
     /// Digest of the heads last sent to each peer, and when.
     sent: HashMap<PeerId, ([u8; 32], Instant)>,
     /// Peers to keep dialling when not connected.
-    known: HashMap<PeerId, (Vec<Multiaddr>, Found)>,
+    pub(crate) known: HashMap<PeerId, (Vec<Multiaddr>, Found)>,
     /// Sync requests this node sent, by kind (for `sync-status` and benchmarks).
     pub sent_requests: RequestCounts,
+    /// Per peer: changes pushed in the current minute, and reports.
+    pub(crate) limits: crate::moderation::PeerLimits,
 }
 
 /// Replication state of one carried feed, as `kith sync-status` and the
@@ -144,7 +146,7 @@ pub struct Replicator {
     gossip_permits: Arc<Semaphore>,
 }
 
-fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+pub(crate) fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
     shared
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -174,15 +176,16 @@ impl Replicator {
     /// Loads the carried feeds, joins their topics, announces them, and
     /// dials the given and remembered peers.
     pub async fn start(&self, bootstrap: &[Multiaddr]) -> Result<(), String> {
-        let (carried, known) = self
+        let (carried, known, policy) = self
             .node
             .local(|n| {
                 let carried = n.store().carried_feeds().unwrap_or_default();
                 let known = n.store().known_peers(64).unwrap_or_default();
-                (carried, known)
+                (carried, known, n.store().policy().unwrap_or_default())
             })
             .await
             .map_err(|e| e.to_string())?;
+        lock(&self.shared).limits.peer_rate = policy.peer_rate;
         for (i, account) in carried.iter().enumerate() {
             self.swarm.send(Command::Subscribe(*account)).await?;
             self.swarm.send(Command::Provide(*account)).await?;
@@ -231,6 +234,8 @@ impl Replicator {
                 self.activity.send(Activity::Peers { connected });
                 let me = self.clone();
                 tokio::spawn(async move { me.exchange_heads(peer, true).await });
+                let me = self.clone();
+                tokio::spawn(async move { me.deliver_reports().await });
             }
             Event::Disconnected(peer) => {
                 let connected = {
@@ -318,6 +323,10 @@ impl Replicator {
             tokio::spawn(async move { me.exchange_heads(peer, false).await });
         }
         self.redial().await;
+        if lock(&self.shared).limits.report_retry_due() {
+            let me = self.clone();
+            tokio::spawn(async move { me.deliver_reports().await });
+        }
     }
 
     async fn redial(&self) {
@@ -746,6 +755,9 @@ impl Replicator {
                 MessageAcceptance::Reject
             }
             (Some(_), Ok(_)) if !carried => MessageAcceptance::Ignore,
+            (Some(_), Ok(d)) if !self.within_rate(source, d.envelopes.len()) => {
+                MessageAcceptance::Ignore
+            }
             (Some(account), Ok(d)) => self.store_gossip(source, account, d).await,
         };
         let _ = self
@@ -930,6 +942,7 @@ impl Replicator {
                     Err(e) => SyncResponse::refused("busy", e),
                 }
             }
+            SyncRequest::Report { report } => self.receive_report(peer, report.into_vec()).await,
         }
     }
 
@@ -990,24 +1003,32 @@ impl Replicator {
     }
 
     /// Runs the user's work on the node thread (before any peer's), then
-    /// publishes the changes it signed and, if it signed any, re-reads the
-    /// carried feeds (a follow or unfollow changes them).
+    /// publishes the changes it signed; if it signed any or changed what
+    /// is carried (a follow, block, subscription or policy), re-reads the
+    /// carried feeds; if it queued reports, delivers them.
     pub async fn local_change<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Node) -> T + Send + 'static,
     ) -> Result<T, JobError> {
-        let (value, updates) = self
+        let (value, updates, effects) = self
             .node
             .local(move |n| {
                 let value = f(n);
                 let outbox = n.take_outbox();
                 let updates = updates_for(n, &outbox);
-                (value, updates)
+                (value, updates, n.take_effects())
             })
             .await?;
-        if !updates.is_empty() {
+        let signed = !updates.is_empty();
+        if signed {
             self.publish(updates).await;
+        }
+        if signed || effects.carried {
             self.refresh_carried().await;
+        }
+        if effects.reports {
+            let me = self.clone();
+            tokio::spawn(async move { me.deliver_reports().await });
         }
         Ok(value)
     }
@@ -1023,13 +1044,19 @@ impl Replicator {
     /// topics, leaves old ones, announces and looks for carriers, and asks
     /// connected peers for the new feeds.
     pub async fn refresh_carried(&self) {
-        let Ok(now) = self
+        let Ok((now, policy)) = self
             .node
-            .local(|n| n.store().carried_feeds().unwrap_or_default())
+            .local(|n| {
+                (
+                    n.store().carried_feeds().unwrap_or_default(),
+                    n.store().policy().unwrap_or_default(),
+                )
+            })
             .await
         else {
             return;
         };
+        lock(&self.shared).limits.peer_rate = policy.peer_rate;
         let now: HashSet<AccountId> = now.into_iter().collect();
         let (added, removed, peers) = {
             let mut s = lock(&self.shared);

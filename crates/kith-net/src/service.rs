@@ -142,6 +142,11 @@ impl Running {
 pub async fn start(node: Node, config: NetConfig) -> Result<Running, NetError> {
     let mut secret = node.peer_secret()?;
     let key = Keypair::ed25519_from_bytes(&mut secret[..]).map_err(transport)?;
+    let peer_key = key
+        .public()
+        .try_into_ed25519()
+        .map_err(transport)?
+        .to_bytes();
     let home = node.home().to_owned();
     let listener = control::bind(&home)?;
     let options = BehaviourOptions {
@@ -164,6 +169,14 @@ pub async fn start(node: Node, config: NetConfig) -> Result<Running, NetError> {
         .start(&config.bootstrap)
         .await
         .map_err(NetError::Transport)?;
+    // Peers that hold this feed learn which network identity reaches this
+    // device (used to deliver reports to list maintainers).
+    if let Ok(Err(e)) = replicator
+        .local_change(move |n| n.publish_peer_key(peer_key))
+        .await
+    {
+        tracing::warn!(error = %e, "could not publish the network key");
+    }
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<control::Incoming>(64);
     let control_task = tokio::spawn(control::serve(listener, ctl_tx));
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();

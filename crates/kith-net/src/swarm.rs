@@ -402,6 +402,11 @@ impl SwarmTask {
             Command::Unsubscribe(account) => {
                 let topic = IdentTopic::new(feed_topic(account));
                 self.swarm.behaviour_mut().gossip.unsubscribe(&topic);
+                // No longer carried: stop announcing it as well.
+                self.swarm
+                    .behaviour_mut()
+                    .kad
+                    .stop_providing(&kad::RecordKey::new(&provider_key(account)));
                 self.subscribed.remove(&account);
             }
             Command::Publish { account, data } => {

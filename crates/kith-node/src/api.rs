@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use kith_core::{AccountId, PostId};
+use kith_core::moderation::{Label, Target};
+use kith_core::{AccountId, ListId, PostId};
+use kith_store::Scope;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -121,6 +123,125 @@ pub enum Request {
         /// The file (absolute path).
         file: PathBuf,
     },
+    /// Block an account (purges what is stored of it).
+    Block {
+        /// Whom.
+        account: AccountId,
+        /// Record the block in the own feed.
+        #[serde(default)]
+        public: bool,
+    },
+    /// End a block.
+    Unblock {
+        /// Whom.
+        account: AccountId,
+    },
+    /// Mute an account.
+    Mute {
+        /// Whom.
+        account: AccountId,
+        /// Record the mute in the own feed.
+        #[serde(default)]
+        public: bool,
+    },
+    /// End a mute.
+    Unmute {
+        /// Whom.
+        account: AccountId,
+    },
+    /// Mute a word or hashtag (or end that with `remove`).
+    MuteWord {
+        /// The word or `#hashtag`.
+        word: String,
+        /// Record it in the own feed.
+        #[serde(default)]
+        public: bool,
+        /// End the mute instead.
+        #[serde(default)]
+        remove: bool,
+    },
+    /// Create a moderation list.
+    ListCreate {
+        /// Its name.
+        name: String,
+    },
+    /// Add an account or post to an own list.
+    ListAdd {
+        /// The list.
+        list: ListId,
+        /// The account or post.
+        target: Target,
+        /// Why (at least one).
+        labels: Vec<Label>,
+        /// Free text.
+        #[serde(default)]
+        reason: String,
+    },
+    /// Remove an entry from an own list.
+    ListRemove {
+        /// The list.
+        list: ListId,
+        /// The account or post.
+        target: Target,
+    },
+    /// Subscribe to a list (or change what it hides and covers).
+    ListSubscribe {
+        /// The list.
+        list: ListId,
+        /// Labels to hide.
+        #[serde(default)]
+        hide: Vec<Label>,
+        /// Labels to cover with a warning.
+        #[serde(default)]
+        warn: Vec<Label>,
+    },
+    /// End a subscription.
+    ListUnsubscribe {
+        /// The list.
+        list: ListId,
+    },
+    /// One list with its entries.
+    ListShow {
+        /// The list.
+        list: ListId,
+    },
+    /// Blocks, mutes, lists, subscriptions and policy.
+    Moderation,
+    /// Report an account or post to list maintainers.
+    Report {
+        /// The account or post.
+        target: Target,
+        /// What is wrong (at least one).
+        labels: Vec<Label>,
+        /// Free text.
+        #[serde(default)]
+        text: String,
+        /// The list whose maintainer receives it (default: every subscribed list).
+        to: Option<ListId>,
+    },
+    /// Reports received for own lists (or sent, with `sent`).
+    Reports {
+        /// Include handled ones.
+        #[serde(default)]
+        all: bool,
+        /// Show the reports this home sent instead.
+        #[serde(default)]
+        sent: bool,
+    },
+    /// Accept (add to the list) or dismiss a received report.
+    ResolveReport {
+        /// The report id (at least 8 hex digits).
+        id: String,
+        /// Accept rather than dismiss.
+        accept: bool,
+    },
+    /// Show or change the replication policy.
+    Policy {
+        /// Which feeds to carry.
+        scope: Option<Scope>,
+        /// Changes one peer may push per minute.
+        peer_rate: Option<u32>,
+    },
 }
 
 impl Request {
@@ -135,6 +256,16 @@ impl Request {
                 | Self::Follow { .. }
                 | Self::Unfollow { .. }
                 | Self::SetProfile { .. }
+                | Self::Block { .. }
+                | Self::Unblock { .. }
+                | Self::Mute { .. }
+                | Self::Unmute { .. }
+                | Self::MuteWord { .. }
+                | Self::ListCreate { .. }
+                | Self::ListAdd { .. }
+                | Self::ListRemove { .. }
+                | Self::Report { .. }
+                | Self::ResolveReport { .. }
         )
     }
 }
@@ -244,6 +375,94 @@ impl Node {
                 to_value(&self.export(&feeds, &out, &mut |_, _| {})?)
             }
             Request::Import { file } => to_value(&self.import(&file, &mut |_, _| {})?),
+            other => self.handle_moderation(other)?,
+        })
+    }
+
+    /// The moderation part of [`Node::handle`].
+    fn handle_moderation(&mut self, request: Request) -> Result<Value> {
+        Ok(match request {
+            Request::Block { account, public } => {
+                self.block(account, public)?;
+                json!({ "blocked": account, "public": public })
+            }
+            Request::Unblock { account } => {
+                self.unblock(account)?;
+                json!({ "unblocked": account })
+            }
+            Request::Mute { account, public } => {
+                self.mute(account, public)?;
+                json!({ "muted": account, "public": public })
+            }
+            Request::Unmute { account } => {
+                self.unmute(account)?;
+                json!({ "unmuted": account })
+            }
+            Request::MuteWord {
+                word,
+                public,
+                remove,
+            } => {
+                if remove {
+                    json!({ "unmuted_word": self.unmute_word(&word)? })
+                } else {
+                    json!({ "muted_word": self.mute_word(&word, public)?, "public": public })
+                }
+            }
+            Request::ListCreate { name } => {
+                let id = self.create_list(&name)?;
+                to_value(&self.list(id)?)
+            }
+            Request::ListAdd {
+                list,
+                target,
+                labels,
+                reason,
+            } => {
+                self.list_add(list, target, &labels, &reason)?;
+                to_value(&self.list(list)?)
+            }
+            Request::ListRemove { list, target } => {
+                self.list_remove(list, target)?;
+                to_value(&self.list(list)?)
+            }
+            Request::ListSubscribe { list, hide, warn } => {
+                self.subscribe(list, &hide, &warn)?;
+                to_value(&self.store().list(list)?)
+            }
+            Request::ListUnsubscribe { list } => {
+                self.unsubscribe(list)?;
+                json!({ "unsubscribed": list })
+            }
+            Request::ListShow { list } => to_value(&self.list(list)?),
+            Request::Moderation => to_value(&self.moderation()?),
+            Request::Report {
+                target,
+                labels,
+                text,
+                to,
+            } => json!({ "queued": self.report(target, &labels, &text, to)? }),
+            Request::Reports { all, sent } => {
+                let reports = if sent {
+                    self.store().outbox()?
+                } else {
+                    self.store().inbox(all)?
+                };
+                json!({ "reports": reports })
+            }
+            Request::ResolveReport { id, accept } => to_value(&self.resolve_report(&id, accept)?),
+            Request::Policy { scope, peer_rate } => {
+                if scope.is_none() && peer_rate.is_none() {
+                    to_value(&self.store().policy()?)
+                } else {
+                    to_value(&self.set_policy(scope, peer_rate)?)
+                }
+            }
+            other => {
+                return Err(NodeError::Invalid(format!(
+                    "{other:?} is not a moderation request"
+                )));
+            }
         })
     }
 }

@@ -54,6 +54,7 @@ impl NodeError {
             Self::Store(kith_store::StoreError::Core(_)) | Self::Core(_) => "invalid_data",
             Self::Store(kith_store::StoreError::NotFound(_)) | Self::NotFound(_) => "not_found",
             Self::Store(kith_store::StoreError::Rejected { .. }) => "rejected",
+            Self::Store(kith_store::StoreError::Full(_)) => "full",
             Self::Store(_) => "store",
             Self::WrongPassphrase(_) => "wrong_passphrase",
             Self::BadKeyFile(..) => "bad_key_file",

@@ -8,6 +8,7 @@ pub mod api;
 mod error;
 mod identity;
 pub mod keystore;
+mod moderation;
 mod node;
 
 pub use api::Request;
@@ -15,7 +16,8 @@ pub use error::{NodeError, Result};
 pub use identity::{Created, IDENTITY_FILE, Identity};
 pub use kith_store::{ExportReport, ImportReport, Page, PostView, ProfileView};
 pub use kith_store::{FeedState, KnownPeer, Store};
-pub use node::{NewPost, Node, now_ms};
+pub use moderation::{ListDetail, ModerationOverview};
+pub use node::{Effects, NewPost, Node, now_ms};
 
 /// The default home directory, shared by the `kith` command and the desktop
 /// app (`~/.local/share/kith` on Linux); `None` when the system names no

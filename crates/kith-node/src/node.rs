@@ -39,10 +39,20 @@ pub struct NewPost {
 /// A home directory opened for use.
 pub struct Node {
     home: PathBuf,
-    store: Store,
+    pub(crate) store: Store,
     identity: Option<Identity>,
-    device_key: Option<SigningKey>,
+    pub(crate) device_key: Option<SigningKey>,
     outbox: Vec<Envelope>,
+    pub(crate) effects: Effects,
+}
+
+/// What a node operation changed that the network must act on.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Effects {
+    /// The set of carried feeds may have changed (block, subscription, policy).
+    pub carried: bool,
+    /// Reports were queued for delivery.
+    pub reports: bool,
 }
 
 impl Node {
@@ -62,6 +72,7 @@ impl Node {
             outbox: Vec::new(),
             identity,
             device_key: None,
+            effects: Effects::default(),
         })
     }
 
@@ -194,6 +205,12 @@ impl Node {
         std::mem::take(&mut self.outbox)
     }
 
+    /// Takes what the operations since the last call changed that the
+    /// network must act on.
+    pub fn take_effects(&mut self) -> Effects {
+        std::mem::take(&mut self.effects)
+    }
+
     /// The store, for replication (which verifies everything it stores).
     pub fn store_mut(&mut self) -> &mut Store {
         &mut self.store
@@ -204,7 +221,11 @@ impl Node {
         self.device_key.is_some()
     }
 
-    fn write(&mut self, writes: &[Write], body: Option<(PostId, Body)>) -> Result<Envelope> {
+    pub(crate) fn write(
+        &mut self,
+        writes: &[Write],
+        body: Option<(PostId, Body)>,
+    ) -> Result<Envelope> {
         let id = self.identity()?.clone();
         let key = self.device_key.clone().ok_or_else(|| {
             NodeError::Invalid(

@@ -69,6 +69,12 @@ impl DocCache {
         }
     }
 
+    /// Forgets one feed's document (after the feed was purged).
+    pub(crate) fn forget(&mut self, feed: i64) {
+        self.docs.remove(&feed);
+        self.order.retain(|f| *f != feed);
+    }
+
     /// Forgets everything (after a failed transaction).
     pub(crate) fn clear(&mut self) {
         self.docs.clear();

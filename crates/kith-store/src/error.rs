@@ -57,6 +57,9 @@ pub enum StoreError {
         /// Newest version this program knows.
         supported: i64,
     },
+    /// A bounded table is full.
+    #[error("full: {0}")]
+    Full(String),
     /// A cursor string could not be read.
     #[error("invalid cursor `{0}`")]
     BadCursor(String),

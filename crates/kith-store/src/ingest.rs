@@ -19,6 +19,8 @@ pub struct IngestReport {
     pub accepted: usize,
     /// Changes the store already had.
     pub duplicates: usize,
+    /// Changes dropped because their account is blocked here.
+    pub blocked: usize,
     /// Posts the new changes wrote (created, edited or deleted).
     #[serde(skip)]
     pub posts: Vec<PostId>,
@@ -150,6 +152,9 @@ pub(crate) fn store_certificates<'a>(
     certs: impl IntoIterator<Item = &'a DeviceCertificate>,
 ) -> Result<()> {
     for cert in certs {
+        if crate::moderation::is_blocked(conn, cert.account)? {
+            continue;
+        }
         let feed = docs::feed_id(conn, cert.account)?;
         conn.prepare_cached(
             "INSERT OR IGNORE INTO certs(ref, feed_id, device, cert) VALUES(?1, ?2, ?3, ?4)",
@@ -201,7 +206,12 @@ pub(crate) fn apply_checked(
             None => by_feed.push((c.envelope.account, vec![c])),
         }
     }
+    let mut newly_blocked = Vec::new();
     for (account, items) in by_feed {
+        if crate::moderation::is_blocked(conn, account)? {
+            report.blocked += items.len();
+            continue;
+        }
         let feed = docs::feed_id(conn, account)?;
         let mut doc = docs.take(conn, feed, account)?;
         // Changes stored earlier but still waiting for their dependencies.
@@ -281,7 +291,7 @@ pub(crate) fn apply_checked(
             rows.len() as i64
         ])?;
         let t_mat = std::time::Instant::now();
-        materialize::apply(conn, feed, own, &doc, &keys, purged)?;
+        newly_blocked.extend(materialize::apply(conn, feed, own, &doc, &keys, purged)?);
         let mat_us = t_mat.elapsed().as_micros() as u64;
         docs::maybe_compact(conn, feed, &doc)?;
         tracing::trace!(
@@ -292,6 +302,9 @@ pub(crate) fn apply_checked(
             "feed batch"
         );
         docs.put(feed, doc);
+    }
+    for account in newly_blocked {
+        crate::moderation::purge_account(conn, docs, account, purged)?;
     }
     Ok(report)
 }

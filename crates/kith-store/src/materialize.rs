@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use kith_core::feed::{FeedDoc, FeedKey, FeedValue};
+use kith_core::moderation::ListEntry;
 use kith_core::{AccountId, Hash};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -15,6 +16,7 @@ use crate::docs;
 use crate::error::Result;
 
 /// Updates the tables for `keys` of feed `feed`.
+/// Returns the accounts the own feed newly blocks (their feeds must be purged).
 pub(crate) fn apply(
     conn: &Connection,
     feed: i64,
@@ -22,7 +24,8 @@ pub(crate) fn apply(
     doc: &FeedDoc,
     keys: &BTreeSet<FeedKey>,
     purged: &mut Vec<Hash>,
-) -> Result<()> {
+) -> Result<Vec<AccountId>> {
+    let mut blocked = Vec::new();
     let account = doc.account();
     let mut profile_done = false;
     for key in keys {
@@ -57,7 +60,15 @@ pub(crate) fn apply(
                     _ => None,
                 };
                 relation(conn, "blocks", feed, *target, since)?;
+                if since.is_some() && own == Some(account) && *target != account {
+                    blocked.push(*target);
+                }
             }
+            FeedKey::Mute(_)
+            | FeedKey::MutedWord(_)
+            | FeedKey::List(_)
+            | FeedKey::ListEntry(..)
+            | FeedKey::Peer(_) => moderation_row(conn, feed, doc, key)?,
             FeedKey::Reaction(target, reaction) => match doc.get(key) {
                 Some(FeedValue::Timestamp(t)) => {
                     conn.prepare_cached(
@@ -73,6 +84,91 @@ pub(crate) fn apply(
             },
             FeedKey::Device(_) => {}
         }
+    }
+    Ok(blocked)
+}
+
+/// Updates the row of a moderation key (mutes, muted words, lists and
+/// their entries) or of a device's network key.
+fn moderation_row(conn: &Connection, feed: i64, doc: &FeedDoc, key: &FeedKey) -> Result<()> {
+    match key {
+        FeedKey::Mute(target) => {
+            let since = match doc.get(key) {
+                Some(FeedValue::Timestamp(t)) => Some(t),
+                _ => None,
+            };
+            relation(conn, "mutes", feed, *target, since)?;
+        }
+        FeedKey::MutedWord(word) => match doc.get(key) {
+            Some(FeedValue::Timestamp(t)) => {
+                conn.prepare_cached(
+                    "INSERT INTO muted_words(feed_id, word, since) VALUES(?1, ?2, ?3)
+                     ON CONFLICT DO UPDATE SET since = excluded.since",
+                )?
+                .execute(params![feed, word, t])?;
+            }
+            _ => {
+                conn.prepare_cached("DELETE FROM muted_words WHERE feed_id = ?1 AND word = ?2")?
+                    .execute(params![feed, word])?;
+            }
+        },
+        FeedKey::List(local) => {
+            let local = i64::from_be_bytes(*local);
+            match doc.get(key) {
+                Some(FeedValue::Str(name)) => {
+                    conn.prepare_cached(
+                        "INSERT INTO lists(feed_id, local, name) VALUES(?1, ?2, ?3)
+                         ON CONFLICT DO UPDATE SET name = excluded.name",
+                    )?
+                    .execute(params![feed, local, name])?;
+                }
+                _ => {
+                    conn.prepare_cached("DELETE FROM lists WHERE feed_id = ?1 AND local = ?2")?
+                        .execute(params![feed, local])?;
+                }
+            }
+        }
+        FeedKey::ListEntry(local, target) => {
+            let local = i64::from_be_bytes(*local);
+            let entry = match doc.get(key) {
+                Some(FeedValue::Bytes(b)) => ListEntry::decode(&b).ok(),
+                _ => None,
+            };
+            match entry {
+                Some(e) => {
+                    conn.prepare_cached(
+                        "INSERT INTO list_entries(feed_id, list, target, labels, reason, created_at)
+                         VALUES(?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT DO UPDATE SET labels = excluded.labels, reason = excluded.reason,
+                         created_at = excluded.created_at",
+                    )?
+                    .execute(params![
+                        feed,
+                        local,
+                        target.to_bytes(),
+                        i64::from(e.labels.0),
+                        e.reason,
+                        e.created_at
+                    ])?;
+                }
+                None => {
+                    conn.prepare_cached(
+                        "DELETE FROM list_entries WHERE feed_id = ?1 AND list = ?2 AND target = ?3",
+                    )?
+                    .execute(params![feed, local, target.to_bytes()])?;
+                }
+            }
+        }
+        FeedKey::Peer(device) => {
+            if let Some(FeedValue::Bytes(b)) = doc.get(key) {
+                conn.prepare_cached(
+                    "INSERT INTO peer_keys(feed_id, device, peer_key) VALUES(?1, ?2, ?3)
+                     ON CONFLICT DO UPDATE SET peer_key = excluded.peer_key",
+                )?
+                .execute(params![feed, device.as_bytes().as_slice(), b])?;
+            }
+        }
+        _ => {}
     }
     Ok(())
 }

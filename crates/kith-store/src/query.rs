@@ -11,9 +11,13 @@ use serde::{Deserialize, Serialize};
 use crate::Store;
 use crate::docs;
 use crate::error::{Result, StoreError};
+use crate::moderation::{Judge, ModAction, ModerationNote, Verdict};
 
 /// Most posts a thread view returns.
 const MAX_THREAD_POSTS: usize = 1000;
+/// A page scans at most this many times its size of rows, skipping
+/// hidden posts, before it returns what it has (and a cursor to go on).
+const MAX_SCAN_FACTOR: usize = 20;
 
 /// A post as front ends show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +55,8 @@ pub struct PostView {
     pub attachments: Vec<String>,
     /// Reaction counts.
     pub reactions: BTreeMap<String, u64>,
+    /// Why the post is hidden or covered here, if it is.
+    pub moderation: Option<ModerationNote>,
 }
 
 /// One page of posts and the cursor of the next page.
@@ -107,6 +113,12 @@ pub struct ProfileView {
     pub following: u64,
     /// Whether this home follows (or is) the account.
     pub in_home: bool,
+    /// Whether this home blocks the account.
+    pub blocked: bool,
+    /// Whether this home mutes the account.
+    pub muted: bool,
+    /// Why the account's posts are hidden or covered here, if they are.
+    pub moderation: Option<ModerationNote>,
 }
 
 const POST_COLUMNS: &str = "p.id, f.account, f.name, p.local, p.created_at, p.edited_at, p.reply_to, p.quote_of, p.body, p.attachments, p.deleted, f.avatar";
@@ -156,6 +168,7 @@ fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
                 .map(hex::encode)
                 .collect(),
             reactions: BTreeMap::new(),
+            moderation: None,
         },
     })
 }
@@ -176,16 +189,87 @@ fn with_reactions(conn: &Connection, mut posts: Vec<RawPost>) -> Result<Vec<RawP
     Ok(posts)
 }
 
-fn page(conn: &Connection, posts: Vec<RawPost>, limit: usize) -> Result<Page> {
-    let next = (posts.len() == limit && limit > 0).then(|| {
-        let last = &posts[posts.len() - 1];
-        Cursor {
-            created_at: last.view.created_at,
-            row: last.row,
+/// How a view treats posts its moderation hides.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HiddenPosts {
+    /// Left out (timelines, search).
+    Omit,
+    /// Shown covered instead (a profile the user chose to open).
+    Cover,
+    /// Replaced by a placeholder that keeps the reasons (threads).
+    Placeholder,
+}
+
+/// Applies `judge` to one post; `None` when the view leaves it out.
+fn moderate(
+    conn: &Connection,
+    judge: &Judge,
+    mut post: RawPost,
+    hidden: HiddenPosts,
+) -> Result<Option<RawPost>> {
+    match judge.post(conn, &post.view)? {
+        Verdict::Drop => Ok(None),
+        Verdict::Clear => Ok(Some(post)),
+        Verdict::Note(note) if note.action == ModAction::Warn => {
+            post.view.moderation = Some(note);
+            Ok(Some(post))
         }
-        .to_string()
-    });
-    let posts = with_reactions(conn, posts)?
+        Verdict::Note(mut note) => match hidden {
+            HiddenPosts::Omit => Ok(None),
+            HiddenPosts::Cover => {
+                note.action = ModAction::Warn;
+                post.view.moderation = Some(note);
+                Ok(Some(post))
+            }
+            HiddenPosts::Placeholder => {
+                let v = &mut post.view;
+                v.text = None;
+                v.cw = None;
+                v.attachments.clear();
+                v.moderation = Some(note);
+                Ok(Some(post))
+            }
+        },
+    }
+}
+
+/// Fills a page of `limit` posts from `fetch` (rows newest first after a
+/// cursor), leaving out what moderation hides; scans a bounded number of
+/// rows and returns a cursor to go on from the last row it looked at.
+fn moderated_page(
+    conn: &Connection,
+    judge: &Judge,
+    limit: usize,
+    before: Option<&str>,
+    hidden: HiddenPosts,
+    fetch: &mut dyn FnMut(i64, i64, usize) -> Result<Vec<RawPost>>,
+) -> Result<Page> {
+    let (mut t, mut row) = cursor_bounds(before)?;
+    let mut out: Vec<RawPost> = Vec::new();
+    let mut scanned = 0;
+    let mut at_end = false;
+    while out.len() < limit && scanned < limit.saturating_mul(MAX_SCAN_FACTOR) && limit > 0 {
+        let batch = fetch(t, row, limit)?;
+        let n = batch.len();
+        let mut used = 0;
+        for post in batch {
+            used += 1;
+            scanned += 1;
+            (t, row) = (post.view.created_at, post.row);
+            if let Some(p) = moderate(conn, judge, post, hidden)? {
+                out.push(p);
+                if out.len() == limit {
+                    break;
+                }
+            }
+        }
+        if n < limit && used == n {
+            at_end = true;
+            break;
+        }
+    }
+    let next = (!at_end && limit > 0).then(|| Cursor { created_at: t, row }.to_string());
+    let posts = with_reactions(conn, out)?
         .into_iter()
         .map(|p| p.view)
         .collect();
@@ -204,22 +288,32 @@ fn cursor_bounds(before: Option<&str>) -> Result<(i64, i64)> {
 
 impl Store {
     /// The home timeline: own posts and those of followed accounts, newest first.
+    /// Posts hidden by this home's moderation are left out.
     pub fn timeline(&self, limit: usize, before: Option<&str>) -> Result<Page> {
-        let (t, row) = cursor_bounds(before)?;
         let sql = format!(
             "SELECT {POST_COLUMNS} FROM posts p JOIN feeds f ON f.id = p.feed_id
              WHERE p.home = 1 AND p.deleted = 0 AND (p.created_at < ?1 OR (p.created_at = ?1 AND p.id < ?2))
              ORDER BY p.created_at DESC, p.id DESC LIMIT ?3"
         );
-        let posts = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map(params![t, row, limit as i64], read_post)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        page(&self.conn, posts, limit)
+        let judge = Judge::load(&self.conn, self.own)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        moderated_page(
+            &self.conn,
+            &judge,
+            limit,
+            before,
+            HiddenPosts::Omit,
+            &mut |t, row, n| {
+                Ok(stmt
+                    .query_map(params![t, row, n as i64], read_post)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?)
+            },
+        )
     }
 
-    /// One account's posts, newest first.
+    /// One account's posts, newest first. Posts moderation hides are
+    /// shown covered (the user chose to open this profile); a blocked
+    /// account has none.
     pub fn feed_posts(
         &self,
         account: AccountId,
@@ -232,18 +326,25 @@ impl Store {
                 next: None,
             });
         };
-        let (t, row) = cursor_bounds(before)?;
         let sql = format!(
             "SELECT {POST_COLUMNS} FROM posts p JOIN feeds f ON f.id = p.feed_id
              WHERE p.feed_id = ?4 AND p.deleted = 0 AND (p.created_at < ?1 OR (p.created_at = ?1 AND p.id < ?2))
              ORDER BY p.created_at DESC, p.id DESC LIMIT ?3"
         );
-        let posts = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map(params![t, row, limit as i64, feed], read_post)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        page(&self.conn, posts, limit)
+        let judge = Judge::load(&self.conn, self.own)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        moderated_page(
+            &self.conn,
+            &judge,
+            limit,
+            before,
+            HiddenPosts::Cover,
+            &mut |t, row, n| {
+                Ok(stmt
+                    .query_map(params![t, row, n as i64, feed], read_post)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?)
+            },
+        )
     }
 
     fn post_by_id(&self, id: &PostId) -> Result<Option<RawPost>> {
@@ -263,14 +364,20 @@ impl Store {
             .optional()?)
     }
 
-    /// One post.
+    /// One post, as a thread shows it (a hidden post is a placeholder
+    /// with its reasons).
     pub fn post(&self, id: &PostId) -> Result<Option<PostView>> {
-        Ok(self.post_by_id(id)?.map(|p| p.view))
+        let Some(raw) = self.post_by_id(id)? else {
+            return Ok(None);
+        };
+        let judge = Judge::load(&self.conn, self.own)?;
+        Ok(moderate(&self.conn, &judge, raw, HiddenPosts::Placeholder)?.map(|p| p.view))
     }
 
     /// A thread: the chain of posts above `id` (oldest first), the post,
-    /// then every reply below it in time order. Deleted posts appear as
-    /// placeholders so the shape of the conversation stays readable.
+    /// then every reply below it in time order. Deleted and hidden posts
+    /// appear as placeholders so the shape of the conversation stays
+    /// readable; blocked accounts' posts are not held at all.
     pub fn thread(&self, id: &PostId) -> Result<Page> {
         let Some(post) = self.post_by_id(id)? else {
             return Err(StoreError::NotFound(format!("post {id}")));
@@ -310,14 +417,20 @@ impl Store {
         let mut all = above;
         all.push(post);
         all.extend(below);
-        let posts = with_reactions(&self.conn, all)?
+        let judge = Judge::load(&self.conn, self.own)?;
+        let mut kept = Vec::with_capacity(all.len());
+        for p in all {
+            kept.extend(moderate(&self.conn, &judge, p, HiddenPosts::Placeholder)?);
+        }
+        let posts = with_reactions(&self.conn, kept)?
             .into_iter()
             .map(|p| p.view)
             .collect();
         Ok(Page { posts, next: None })
     }
 
-    /// Full-text search over every post held, most recently stored first
+    /// Full-text search over every post held (except what moderation
+    /// hides), most recently stored first
     /// (FTS5 walks its index backwards and stops at `limit`, so a common
     /// word costs no more than a rare one). Words are matched whole,
     /// ignoring case and accents; every word must appear.
@@ -341,7 +454,12 @@ impl Store {
             .prepare_cached(&sql)?
             .query_map(params![words.join(" "), limit as i64], read_post)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let posts = with_reactions(&self.conn, posts)?
+        let judge = Judge::load(&self.conn, self.own)?;
+        let mut kept = Vec::with_capacity(posts.len());
+        for p in posts {
+            kept.extend(moderate(&self.conn, &judge, p, HiddenPosts::Omit)?);
+        }
+        let posts = with_reactions(&self.conn, kept)?
             .into_iter()
             .map(|p| p.view)
             .collect();
@@ -350,7 +468,13 @@ impl Store {
 
     /// A profile, if the store holds anything of that account.
     pub fn profile(&self, account: AccountId) -> Result<Option<ProfileView>> {
-        Ok(self
+        let judge = Judge::load(&self.conn, self.own)?;
+        let moderation = match judge.account(&self.conn, account)? {
+            Verdict::Note(n) => Some(n),
+            Verdict::Clear | Verdict::Drop => None,
+        };
+        let (blocked, muted) = (judge.blocks(account), judge.mutes(account));
+        let found = self
             .conn
             .prepare_cached(
                 "SELECT f.name, f.bio, f.avatar, f.home,
@@ -367,9 +491,27 @@ impl Store {
                     in_home: r.get(3)?,
                     posts: r.get::<_, i64>(4)? as u64,
                     following: r.get::<_, i64>(5)? as u64,
+                    blocked,
+                    muted,
+                    moderation: moderation.clone(),
                 })
             })
-            .optional()?)
+            .optional()?;
+        // A blocked account's feed is purged, but its profile still says so.
+        Ok(found.or_else(|| {
+            blocked.then_some(ProfileView {
+                account,
+                name: None,
+                bio: None,
+                avatar: None,
+                posts: 0,
+                following: 0,
+                in_home: false,
+                blocked,
+                muted,
+                moderation: None,
+            })
+        }))
     }
 
     /// The accounts `account` follows, with their names when known.

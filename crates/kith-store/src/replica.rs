@@ -38,27 +38,126 @@ pub struct KnownPeer {
 
 /// At most this many addresses are remembered per peer.
 const MAX_PEER_ADDRS: usize = 8;
+/// Most feeds carried because friends follow them.
+pub const MAX_FRIENDS_FEEDS: usize = 2000;
+/// Changes a peer may push per minute by default before more are dropped.
+pub const DEFAULT_PEER_RATE: u32 = 1200;
+
+/// Which feeds a node carries besides its own, the followed ones and the
+/// maintainers of subscribed lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Only those.
+    #[default]
+    Follows,
+    /// Also the feeds the followed accounts follow (up to
+    /// [`MAX_FRIENDS_FEEDS`]).
+    FollowsOfFollows,
+}
+
+impl std::str::FromStr for Scope {
+    type Err = crate::StoreError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "follows" => Ok(Self::Follows),
+            "follows-of-follows" => Ok(Self::FollowsOfFollows),
+            other => Err(crate::StoreError::NotFound(format!(
+                "replication scope `{}` (use follows or follows-of-follows)",
+                other.chars().take(40).collect::<String>()
+            ))),
+        }
+    }
+}
+
+/// The replication policy of a home.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Policy {
+    /// Which feeds are carried.
+    pub scope: Scope,
+    /// Changes one peer may push per minute (gossip); more are dropped, not stored.
+    pub peer_rate: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            scope: Scope::Follows,
+            peer_rate: DEFAULT_PEER_RATE,
+        }
+    }
+}
 
 impl Store {
-    /// The feeds this home carries: its own and those its account follows.
+    /// The feeds this home carries: its own, those its account follows,
+    /// those of the maintainers of the lists it subscribes to, and with
+    /// [`Scope::FollowsOfFollows`] those its follows follow. Never a
+    /// blocked one.
     pub fn carried_feeds(&self) -> Result<Vec<AccountId>> {
         let Some(own) = self.own else {
             return Ok(Vec::new());
         };
         let mut out = vec![own];
-        let Some(feed) = docs::find_feed(&self.conn, own)? else {
-            return Ok(out);
+        let blocked = |a: &AccountId| crate::moderation::is_blocked(&self.conn, *a);
+        let push = |a: AccountId, out: &mut Vec<AccountId>| -> Result<()> {
+            if !out.contains(&a) && !blocked(&a)? {
+                out.push(a);
+            }
+            Ok(())
         };
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT target FROM follows WHERE feed_id = ?1 ORDER BY since")?;
-        for row in stmt.query_map([feed], |r| r.get::<_, Vec<u8>>(0))? {
-            let account = AccountId::from_slice(&row?)?;
-            if account != own {
-                out.push(account);
+        if let Some(feed) = docs::find_feed(&self.conn, own)? {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT target FROM follows WHERE feed_id = ?1 ORDER BY since")?;
+            for row in stmt.query_map([feed], |r| r.get::<_, Vec<u8>>(0))? {
+                push(AccountId::from_slice(&row?)?, &mut out)?;
+            }
+        }
+        for owner in self.subscribed_list_owners()? {
+            push(owner, &mut out)?;
+        }
+        if self.policy()?.scope == Scope::FollowsOfFollows {
+            let direct = out.len();
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT DISTINCT w.target FROM follows w JOIN feeds f ON f.id = w.feed_id
+                 WHERE f.account IN (SELECT target FROM follows WHERE feed_id IN own_feed)
+                 ORDER BY w.since DESC LIMIT ?1",
+            )?;
+            let rows: Vec<Vec<u8>> = stmt
+                .query_map([(MAX_FRIENDS_FEEDS * 2) as i64], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for row in rows {
+                if out.len() >= direct + MAX_FRIENDS_FEEDS {
+                    break;
+                }
+                push(AccountId::from_slice(&row)?, &mut out)?;
             }
         }
         Ok(out)
+    }
+
+    /// The replication policy.
+    pub fn policy(&self) -> Result<Policy> {
+        let raw: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'policy'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        Ok(raw
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default())
+    }
+
+    /// Changes the replication policy.
+    pub fn set_policy(&mut self, policy: Policy) -> Result<()> {
+        let bytes = serde_json::to_vec(&policy).unwrap_or_default();
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES('policy', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [bytes],
+        )?;
+        Ok(())
     }
 
     /// The heads and change counts of `accounts`' feeds, in the same order

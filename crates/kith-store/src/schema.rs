@@ -104,6 +104,85 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE feeds ADD COLUMN change_count INTEGER NOT NULL DEFAULT 0;
     UPDATE feeds SET change_count = (SELECT count(*) FROM changes WHERE changes.feed_id = feeds.id);
     ",
+    // 4: moderation. Public mutes, muted words, lists and list entries and
+    // devices' network keys are materialized from feeds like follows and
+    // blocks; private marks, list subscriptions and reports never leave
+    // this machine.
+    r"
+    CREATE TABLE mutes(
+        feed_id INTEGER NOT NULL,
+        target BLOB NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY(feed_id, target)
+    ) WITHOUT ROWID;
+    CREATE TABLE muted_words(
+        feed_id INTEGER NOT NULL,
+        word TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY(feed_id, word)
+    ) WITHOUT ROWID;
+    CREATE TABLE peer_keys(
+        feed_id INTEGER NOT NULL,
+        device BLOB NOT NULL,
+        peer_key BLOB NOT NULL,
+        PRIMARY KEY(feed_id, device)
+    ) WITHOUT ROWID;
+    CREATE TABLE lists(
+        feed_id INTEGER NOT NULL,
+        local INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY(feed_id, local)
+    ) WITHOUT ROWID;
+    CREATE TABLE list_entries(
+        feed_id INTEGER NOT NULL,
+        list INTEGER NOT NULL,
+        target BLOB NOT NULL,
+        labels INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY(feed_id, list, target)
+    ) WITHOUT ROWID;
+    CREATE INDEX list_entries_target ON list_entries(target);
+    CREATE TABLE private_blocks(target BLOB PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE private_mutes(target BLOB PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE private_muted_words(word TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE list_subscriptions(
+        list BLOB PRIMARY KEY,
+        hide INTEGER NOT NULL,
+        warn INTEGER NOT NULL,
+        since INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE report_outbox(
+        id BLOB PRIMARY KEY,
+        list BLOB NOT NULL,
+        target BLOB NOT NULL,
+        labels INTEGER NOT NULL,
+        signed BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        delivered_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE report_inbox(
+        id BLOB PRIMARY KEY,
+        reporter BLOB NOT NULL,
+        list INTEGER NOT NULL,
+        target BLOB NOT NULL,
+        labels INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        signed BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE VIEW own_feed AS
+        SELECT f.id FROM feeds f JOIN meta m ON m.key = 'own_account' AND m.value = f.account;
+    CREATE VIEW my_blocks AS
+        SELECT target FROM blocks WHERE feed_id IN own_feed UNION SELECT target FROM private_blocks;
+    CREATE VIEW my_mutes AS
+        SELECT target FROM mutes WHERE feed_id IN own_feed UNION SELECT target FROM private_mutes;
+    CREATE VIEW my_muted_words AS
+        SELECT word FROM muted_words WHERE feed_id IN own_feed UNION SELECT word FROM private_muted_words;
+    ",
 ];
 
 /// The schema version this program writes.

@@ -1,0 +1,697 @@
+//! Moderation in the store: what this home blocks, mutes and subscribes
+//! to, purging blocked feeds, and judging posts for the views.
+//!
+//! Public marks live in the own feed (materialized into `blocks`, `mutes`,
+//! `muted_words`); private ones in `private_*` tables that never leave this
+//! machine. The `my_*` views are their union.
+
+use std::collections::{HashMap, HashSet};
+
+use kith_core::moderation::{Labels, Target, contains_muted_word};
+use kith_core::{AccountId, Hash, ListId};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::docs::{self, DocCache};
+use crate::error::Result;
+use crate::query::PostView;
+use crate::{Store, ingest, materialize};
+
+/// What a view does with a post or account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum ModAction {
+    /// Left out of timelines and search; a placeholder in threads.
+    Hide,
+    /// Shown covered, behind a click-through warning.
+    Warn,
+}
+
+/// Why a post or account is hidden or covered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ModerationNote {
+    /// The strongest action that applies.
+    pub action: ModAction,
+    /// Every reason, as the user reads it ("hidden by list “X”: spam").
+    pub reasons: Vec<String>,
+}
+
+/// One block, mute or muted word of this home.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Mark {
+    /// The account (`kith1…`) or the word.
+    pub target: String,
+    /// The account's display name, when known.
+    pub name: Option<String>,
+    /// Whether it is recorded in the own feed (public) or only here.
+    pub public: bool,
+    /// Since when, ms since the Unix epoch.
+    pub since: i64,
+}
+
+/// Everything this home blocks and mutes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Marks {
+    /// Blocked accounts.
+    pub blocks: Vec<Mark>,
+    /// Muted accounts.
+    pub mutes: Vec<Mark>,
+    /// Muted words and hashtags.
+    pub words: Vec<Mark>,
+}
+
+/// A moderation list as front ends show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ListView {
+    /// The list id (`kithlist1…`).
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub id: ListId,
+    /// Its name (`None` while the maintainer's feed has not arrived).
+    pub name: Option<String>,
+    /// The maintainer's display name, when known.
+    pub owner_name: Option<String>,
+    /// How many entries it holds here.
+    pub entries: u64,
+    /// Labels this home hides, when subscribed.
+    pub hide: Vec<String>,
+    /// Labels this home covers with a warning, when subscribed.
+    pub warn: Vec<String>,
+    /// Whether this home subscribes to it.
+    pub subscribed: bool,
+}
+
+/// One entry of a moderation list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ListEntryView {
+    /// The account (`kith1…`) or post (`kithpost1…`).
+    pub target: String,
+    /// The account's display name, when the target is a known account.
+    pub name: Option<String>,
+    /// Label names.
+    pub labels: Vec<String>,
+    /// The maintainer's reason.
+    pub reason: String,
+    /// When it was listed.
+    pub created_at: i64,
+}
+
+/// Whether this home blocks `account` (publicly or privately).
+pub(crate) fn is_blocked(conn: &Connection, account: AccountId) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM my_blocks WHERE target = ?1)")?
+        .query_row([account.as_bytes().as_slice()], |r| r.get(0))?)
+}
+
+/// Removes everything stored of `account`'s feed: posts (with their words
+/// in the search index), reactions, relations, lists, changes,
+/// certificates, the feed row, and (queued in `purged`) blobs nothing
+/// else uses. Returns whether there was anything.
+pub(crate) fn purge_account(
+    conn: &Connection,
+    docs: &mut DocCache,
+    account: AccountId,
+    purged: &mut Vec<Hash>,
+) -> Result<bool> {
+    let Some(feed) = docs::find_feed(conn, account)? else {
+        return Ok(false);
+    };
+    let bodies: Vec<(i64, Vec<u8>)> = conn
+        .prepare("SELECT id, body FROM posts WHERE feed_id = ?1 AND body IS NOT NULL")?
+        .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (row, body) in bodies {
+        materialize::purge_body(conn, row, &body)?;
+    }
+    let mut blobs: Vec<Hash> = Vec::new();
+    let mut stmt = conn
+        .prepare("SELECT attachments FROM posts WHERE feed_id = ?1 AND attachments IS NOT NULL")?;
+    for bytes in stmt.query_map([feed], |r| r.get::<_, Vec<u8>>(0))? {
+        blobs.extend(
+            bytes?
+                .chunks_exact(32)
+                .filter_map(|c| Hash::try_from(c).ok()),
+        );
+    }
+    let avatar: Option<Vec<u8>> =
+        conn.query_row("SELECT avatar FROM feeds WHERE id = ?1", [feed], |r| {
+            r.get(0)
+        })?;
+    blobs.extend(avatar.and_then(|a| Hash::try_from(a.as_slice()).ok()));
+    for table in [
+        "posts",
+        "reactions",
+        "follows",
+        "blocks",
+        "mutes",
+        "muted_words",
+        "peer_keys",
+        "lists",
+        "list_entries",
+        "unsnapshotted",
+        "changes",
+        "certs",
+    ] {
+        conn.execute(&format!("DELETE FROM {table} WHERE feed_id = ?1"), [feed])?;
+    }
+    conn.execute("DELETE FROM feeds WHERE id = ?1", [feed])?;
+    docs.forget(feed);
+    blobs.sort_unstable();
+    blobs.dedup();
+    for hash in blobs {
+        if !materialize::blob_referenced(conn, &hash)? {
+            purged.push(hash);
+        }
+    }
+    tracing::info!(%account, "purged a blocked feed");
+    Ok(true)
+}
+
+fn accounts(conn: &Connection, sql: &str) -> Result<HashSet<AccountId>> {
+    let mut out = HashSet::new();
+    let mut stmt = conn.prepare_cached(sql)?;
+    for row in stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))? {
+        if let Ok(a) = AccountId::from_slice(&row?) {
+            out.insert(a);
+        }
+    }
+    Ok(out)
+}
+
+/// Judges posts for the views: loaded once per query.
+pub(crate) struct Judge {
+    own: Option<AccountId>,
+    blocked: HashSet<AccountId>,
+    muted: HashSet<AccountId>,
+    words: Vec<String>,
+    subscriptions: HashMap<ListId, (Labels, Labels)>,
+}
+
+/// What the views do with one post.
+pub(crate) enum Verdict {
+    /// Never shown (blocked).
+    Drop,
+    /// Shown as is.
+    Clear,
+    /// Hidden or covered, with the reasons.
+    Note(ModerationNote),
+}
+
+fn quoted(name: Option<&str>) -> String {
+    name.map_or_else(|| "(unnamed)".to_owned(), |n| format!("“{n}”"))
+}
+
+impl Judge {
+    /// Reads this home's marks and subscriptions.
+    pub(crate) fn load(conn: &Connection, own: Option<AccountId>) -> Result<Self> {
+        let mut words = Vec::new();
+        let mut stmt = conn.prepare_cached("SELECT word FROM my_muted_words")?;
+        for w in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            words.push(w?);
+        }
+        let mut subscriptions = HashMap::new();
+        let mut stmt = conn.prepare_cached("SELECT list, hide, warn FROM list_subscriptions")?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
+            let (list, hide, warn) = row?;
+            if let Ok(list) = ListId::from_bytes(&list) {
+                subscriptions.insert(
+                    list,
+                    (Labels((hide & 0xff) as u8), Labels((warn & 0xff) as u8)),
+                );
+            }
+        }
+        Ok(Self {
+            own,
+            blocked: accounts(conn, "SELECT target FROM my_blocks")?,
+            muted: accounts(conn, "SELECT target FROM my_mutes")?,
+            words,
+            subscriptions,
+        })
+    }
+
+    /// Whether the account is blocked.
+    pub(crate) fn blocks(&self, account: AccountId) -> bool {
+        self.blocked.contains(&account)
+    }
+
+    /// Whether the account is muted.
+    pub(crate) fn mutes(&self, account: AccountId) -> bool {
+        self.muted.contains(&account)
+    }
+
+    /// What subscribed lists say about `targets`: hide and warn reasons.
+    fn listed(&self, conn: &Connection, targets: &[Target]) -> Result<(Vec<String>, Vec<String>)> {
+        let (mut hide, mut warn) = (Vec::new(), Vec::new());
+        if self.subscriptions.is_empty() {
+            return Ok((hide, warn));
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT f.account, e.list, l.name, e.labels, e.reason FROM list_entries e
+             JOIN feeds f ON f.id = e.feed_id
+             JOIN lists l ON l.feed_id = e.feed_id AND l.local = e.list
+             WHERE e.target = ?1",
+        )?;
+        for target in targets {
+            let rows = stmt.query_map([target.to_bytes()], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?;
+            for row in rows {
+                let (owner, local, name, labels, reason) = row?;
+                let Ok(owner) = AccountId::from_slice(&owner) else {
+                    continue;
+                };
+                let list = ListId {
+                    owner,
+                    local: local.to_be_bytes(),
+                };
+                let Some((h, w)) = self.subscriptions.get(&list) else {
+                    continue;
+                };
+                let labels = Labels((labels & 0xff) as u8);
+                let about = match target {
+                    Target::Account(_) => "",
+                    Target::Post(_) => " (this post)",
+                };
+                let because = if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {reason}")
+                };
+                for label in labels.iter() {
+                    let line = |verb: &str| {
+                        format!(
+                            "{verb} by list {}: {label}{about}{because}",
+                            quoted(Some(&name))
+                        )
+                    };
+                    if h.contains(label) {
+                        hide.push(line("hidden"));
+                    } else if w.contains(label) {
+                        warn.push(line("covered"));
+                    }
+                }
+            }
+        }
+        Ok((hide, warn))
+    }
+
+    /// The verdict on an account as a whole (for its profile).
+    pub(crate) fn account(&self, conn: &Connection, account: AccountId) -> Result<Verdict> {
+        if self.own == Some(account) {
+            return Ok(Verdict::Clear);
+        }
+        if self.blocks(account) {
+            return Ok(Verdict::Drop);
+        }
+        let (mut hide, warn) = self.listed(conn, &[Target::Account(account)])?;
+        if self.mutes(account) {
+            hide.insert(0, "you muted this account".into());
+        }
+        Ok(note(hide, warn))
+    }
+
+    /// The verdict on one post.
+    pub(crate) fn post(&self, conn: &Connection, post: &PostView) -> Result<Verdict> {
+        if self.own == Some(post.author) {
+            return Ok(Verdict::Clear);
+        }
+        if self.blocks(post.author) {
+            return Ok(Verdict::Drop);
+        }
+        let (mut hide, warn) =
+            self.listed(conn, &[Target::Account(post.author), Target::Post(post.id)])?;
+        if self.mutes(post.author) {
+            hide.insert(0, "you muted this account".into());
+        }
+        for w in &self.words {
+            let hit = [post.text.as_deref(), post.cw.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|t| contains_muted_word(t, w));
+            if hit {
+                hide.push(format!("you muted the word “{w}”"));
+            }
+        }
+        Ok(note(hide, warn))
+    }
+}
+
+fn note(hide: Vec<String>, warn: Vec<String>) -> Verdict {
+    if !hide.is_empty() {
+        let mut reasons = hide;
+        reasons.extend(warn);
+        Verdict::Note(ModerationNote {
+            action: ModAction::Hide,
+            reasons,
+        })
+    } else if !warn.is_empty() {
+        Verdict::Note(ModerationNote {
+            action: ModAction::Warn,
+            reasons: warn,
+        })
+    } else {
+        Verdict::Clear
+    }
+}
+
+fn labels_of(bits: i64) -> Vec<String> {
+    Labels((bits & 0xff) as u8)
+        .iter()
+        .map(|l| l.name().to_owned())
+        .collect()
+}
+
+fn name_of(conn: &Connection, account: &[u8]) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT name FROM feeds WHERE account = ?1")?
+        .query_row([account], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+impl Store {
+    /// Whether this home blocks `account`.
+    pub fn is_blocked(&self, account: AccountId) -> Result<bool> {
+        is_blocked(&self.conn, account)
+    }
+
+    /// Whether this home mutes `account`.
+    pub fn is_muted(&self, account: AccountId) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM my_mutes WHERE target = ?1)")?
+            .query_row([account.as_bytes().as_slice()], |r| r.get(0))?)
+    }
+
+    /// Adds or removes a private (local only) block, mute or muted word.
+    /// `table` is one of the `private_*` tables; `key` its primary key.
+    fn set_private(
+        &mut self,
+        table: &str,
+        column: &str,
+        key: &dyn rusqlite::ToSql,
+        on: bool,
+        now: i64,
+    ) -> Result<bool> {
+        let n = if on {
+            self.conn.execute(
+                &format!("INSERT OR IGNORE INTO {table}({column}, since) VALUES(?1, ?2)"),
+                params![key, now],
+            )?
+        } else {
+            self.conn
+                .execute(&format!("DELETE FROM {table} WHERE {column} = ?1"), [key])?
+        };
+        Ok(n > 0)
+    }
+
+    /// Blocks or unblocks `account` privately. Blocking purges its feed.
+    pub fn set_private_block(&mut self, account: AccountId, on: bool, now: i64) -> Result<bool> {
+        let changed = self.set_private(
+            "private_blocks",
+            "target",
+            &account.as_bytes().as_slice(),
+            on,
+            now,
+        )?;
+        if on {
+            self.purge_account(account)?;
+        }
+        Ok(changed)
+    }
+
+    /// Mutes or unmutes `account` privately.
+    pub fn set_private_mute(&mut self, account: AccountId, on: bool, now: i64) -> Result<bool> {
+        self.set_private(
+            "private_mutes",
+            "target",
+            &account.as_bytes().as_slice(),
+            on,
+            now,
+        )
+    }
+
+    /// Mutes or unmutes a (normalised) word privately.
+    pub fn set_private_muted_word(&mut self, word: &str, on: bool, now: i64) -> Result<bool> {
+        self.set_private("private_muted_words", "word", &word, on, now)
+    }
+
+    /// Removes everything stored of a blocked account's feed, scrubs it
+    /// from the database file and write-ahead log, and deletes its blobs.
+    pub fn purge_account(&mut self, account: AccountId) -> Result<bool> {
+        let mut purged = Vec::new();
+        let tx = self.conn.transaction()?;
+        let any = purge_account(&tx, &mut self.docs, account, &mut purged)?;
+        tx.commit()?;
+        self.pages = None;
+        ingest::remove_purged(&self.blobs, &purged);
+        self.checkpoint()?;
+        Ok(any)
+    }
+
+    /// Everything this home blocks and mutes, public and private.
+    pub fn marks(&self) -> Result<Marks> {
+        let own = self
+            .own
+            .and_then(|a| docs::find_feed(&self.conn, a).ok().flatten())
+            .unwrap_or(-1);
+        let accounts = |public: &str, private: &str| -> Result<Vec<Mark>> {
+            let sql = format!(
+                "SELECT target, since, 1 FROM {public} WHERE feed_id = ?1
+                 UNION ALL SELECT target, since, 0 FROM {private} ORDER BY 2"
+            );
+            let mut out: Vec<Mark> = Vec::new();
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = stmt.query_map([own], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (target, since, public) = row?;
+                let Ok(account) = AccountId::from_slice(&target) else {
+                    continue;
+                };
+                let target = account.to_string();
+                if let Some(m) = out.iter_mut().find(|m| m.target == target) {
+                    m.public |= public;
+                    continue;
+                }
+                out.push(Mark {
+                    name: name_of(&self.conn, account.as_bytes())?,
+                    target,
+                    public,
+                    since,
+                });
+            }
+            Ok(out)
+        };
+        let mut words: Vec<Mark> = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT word, since, 1 FROM muted_words WHERE feed_id = ?1
+             UNION ALL SELECT word, since, 0 FROM private_muted_words ORDER BY 2",
+        )?;
+        for row in stmt.query_map([own], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        })? {
+            let (word, since, public) = row?;
+            if let Some(m) = words.iter_mut().find(|m| m.target == word) {
+                m.public |= public;
+                continue;
+            }
+            words.push(Mark {
+                target: word,
+                name: None,
+                public,
+                since,
+            });
+        }
+        Ok(Marks {
+            blocks: accounts("blocks", "private_blocks")?,
+            mutes: accounts("mutes", "private_mutes")?,
+            words,
+        })
+    }
+
+    /// Subscribes to a list (or changes what it hides and covers).
+    pub fn subscribe_list(
+        &mut self,
+        list: ListId,
+        hide: Labels,
+        warn: Labels,
+        now: i64,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO list_subscriptions(list, hide, warn, since) VALUES(?1, ?2, ?3, ?4)
+             ON CONFLICT DO UPDATE SET hide = excluded.hide, warn = excluded.warn",
+            params![
+                list.to_bytes().as_slice(),
+                i64::from(hide.0),
+                i64::from(warn.0),
+                now
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Ends a subscription; returns whether there was one.
+    pub fn unsubscribe_list(&mut self, list: ListId) -> Result<bool> {
+        Ok(self.conn.execute(
+            "DELETE FROM list_subscriptions WHERE list = ?1",
+            [list.to_bytes().as_slice()],
+        )? > 0)
+    }
+
+    /// The maintainers of the lists this home subscribes to (their feeds
+    /// are carried so the lists replicate).
+    pub fn subscribed_list_owners(&self) -> Result<Vec<AccountId>> {
+        let mut out: Vec<AccountId> = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT list FROM list_subscriptions ORDER BY since")?;
+        for row in stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))? {
+            if let Ok(list) = ListId::from_bytes(&row?)
+                && !out.contains(&list.owner)
+            {
+                out.push(list.owner);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One list as this home knows it.
+    pub fn list(&self, list: ListId) -> Result<ListView> {
+        let feed = docs::find_feed(&self.conn, list.owner)?.unwrap_or(-1);
+        let local = i64::from_be_bytes(list.local);
+        let name: Option<String> = self
+            .conn
+            .prepare_cached("SELECT name FROM lists WHERE feed_id = ?1 AND local = ?2")?
+            .query_row(params![feed, local], |r| r.get(0))
+            .optional()?;
+        let entries: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM list_entries WHERE feed_id = ?1 AND list = ?2")?
+            .query_row(params![feed, local], |r| r.get(0))?;
+        let sub: Option<(i64, i64)> = self
+            .conn
+            .prepare_cached("SELECT hide, warn FROM list_subscriptions WHERE list = ?1")?
+            .query_row([list.to_bytes().as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(ListView {
+            id: list,
+            name,
+            owner_name: name_of(&self.conn, list.owner.as_bytes())?,
+            entries: entries as u64,
+            hide: sub.map(|s| labels_of(s.0)).unwrap_or_default(),
+            warn: sub.map(|s| labels_of(s.1)).unwrap_or_default(),
+            subscribed: sub.is_some(),
+        })
+    }
+
+    /// The lists `owner` maintains, oldest first.
+    pub fn lists_of(&self, owner: AccountId) -> Result<Vec<ListView>> {
+        let Some(feed) = docs::find_feed(&self.conn, owner)? else {
+            return Ok(Vec::new());
+        };
+        let locals: Vec<i64> = self
+            .conn
+            .prepare_cached("SELECT local FROM lists WHERE feed_id = ?1 ORDER BY name")?
+            .query_map([feed], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        locals
+            .into_iter()
+            .map(|l| {
+                self.list(ListId {
+                    owner,
+                    local: l.to_be_bytes(),
+                })
+            })
+            .collect()
+    }
+
+    /// The lists this home subscribes to.
+    pub fn subscriptions(&self) -> Result<Vec<ListView>> {
+        let ids: Vec<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT list FROM list_subscriptions ORDER BY since")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.iter()
+            .filter_map(|b| ListId::from_bytes(b).ok())
+            .map(|l| self.list(l))
+            .collect()
+    }
+
+    /// The entries of a list, newest first.
+    pub fn list_entries(&self, list: ListId) -> Result<Vec<ListEntryView>> {
+        let feed = docs::find_feed(&self.conn, list.owner)?.unwrap_or(-1);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT target, labels, reason, created_at FROM list_entries
+             WHERE feed_id = ?1 AND list = ?2 ORDER BY created_at DESC",
+        )?;
+        let rows = stmt.query_map(params![feed, i64::from_be_bytes(list.local)], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (target, labels, reason, created_at) = row?;
+            let Ok(target) = Target::from_bytes(&target) else {
+                continue;
+            };
+            let name = match target {
+                Target::Account(a) => name_of(&self.conn, a.as_bytes())?,
+                Target::Post(_) => None,
+            };
+            out.push(ListEntryView {
+                target: target.to_string(),
+                name,
+                labels: labels_of(labels),
+                reason,
+                created_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The libp2p identity keys (ed25519 public keys) `account`'s devices
+    /// published in its feed.
+    pub fn peer_keys(&self, account: AccountId) -> Result<Vec<[u8; 32]>> {
+        let Some(feed) = docs::find_feed(&self.conn, account)? else {
+            return Ok(Vec::new());
+        };
+        let keys: Vec<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT peer_key FROM peer_keys WHERE feed_id = ?1")?
+            .query_map([feed], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(keys.into_iter().filter_map(|k| k.try_into().ok()).collect())
+    }
+}
