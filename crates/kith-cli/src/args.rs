@@ -412,6 +412,8 @@ pub enum BenchKind {
     Propagation,
     /// Resident memory of a node carrying n feeds of 1,000 posts.
     Memory,
+    /// What moderation costs timeline pages (muted words, a 10k-entry list) and how long a purge takes.
+    Moderation,
     /// Not a measurement: writes a bundle of n signed posts by n/500 authors
     /// (`--out FILE`), to import into a home before measuring the desktop app.
     Fixture,

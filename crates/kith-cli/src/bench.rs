@@ -162,6 +162,17 @@ impl Author {
             body.encode(),
         ))
     }
+
+    /// Signs a change of this author's feed made of `writes`.
+    fn sign(&mut self, writes: &[Write]) -> anyhow::Result<Envelope> {
+        let change = self.doc.write(keys::device_id(&self.device), 1, writes)?;
+        Ok(Envelope::seal(
+            self.account,
+            &self.device,
+            self.cert.reference(),
+            change.raw_bytes().to_vec(),
+        ))
+    }
 }
 
 /// Certificates, signed changes and post bodies.
@@ -305,6 +316,7 @@ pub fn run(
             crate::bench_net::propagation(usize::try_from(n.unwrap_or(30))?, 20)?
         }
         BenchKind::Memory => crate::bench_net::memory(n.unwrap_or(1000), 1000)?,
+        BenchKind::Moderation => moderation(n.unwrap_or(100_000))?,
         BenchKind::Fixture => fixture(
             n.unwrap_or(10_000),
             out.ok_or_else(|| anyhow::anyhow!("fixture needs --out FILE"))?,
@@ -363,6 +375,200 @@ fn ingest(n: u64) -> anyhow::Result<serde_json::Value> {
         "bare_sqlite_insert_per_s": bare.round(),
         "ratio_to_smaller_limit": (ingest / limit * 100.0).round() / 100.0,
         "target_ratio": 0.5,
+    }))
+}
+
+/// A home following `authors` authors who wrote `n` posts: the store, the
+/// reader and the authors' certificates.
+fn followed_home(
+    dir: &std::path::Path,
+    n: u64,
+    authors: usize,
+    seed: u64,
+) -> anyhow::Result<(Store, Author, Vec<DeviceCertificate>, Duration)> {
+    let mut store = Store::open(dir)?;
+    let mut me = Author::new();
+    store.add_certificates(std::slice::from_ref(&me.cert))?;
+    store.set_own_account(me.account)?;
+    eprintln!("generating {n} posts from {authors} authors…");
+    let (certs, envs, bodies) = generate(n, authors, seed)?;
+    let follows: Vec<Write> = certs
+        .iter()
+        .map(|c| Write::Put(FeedKey::Follow(c.account), FeedValue::Timestamp(1)))
+        .collect();
+    let mut follow_envs = Vec::new();
+    for chunk in follows.chunks(500) {
+        follow_envs.push(me.sign(chunk)?);
+    }
+    store.ingest(follow_envs)?;
+    // Arrive grouped by feed, as bundles and per-feed sync deliver them.
+    let mut envs = envs;
+    envs.sort_by_key(|e| e.account);
+    eprintln!("ingesting…");
+    let ingest_time = ingest_all(&mut store, &certs, envs, &bodies, 5000)?;
+    store.checkpoint()?;
+    Ok((store, me, certs, ingest_time))
+}
+
+/// p50 and p99 of `runs` first timeline pages of 50.
+fn first_pages(store: &Store, runs: usize) -> anyhow::Result<serde_json::Value> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let page = store.timeline(50, None)?;
+        times.push(t.elapsed());
+        anyhow::ensure!(
+            page.posts.len() == 50,
+            "a page of {} posts",
+            page.posts.len()
+        );
+    }
+    times.sort();
+    Ok(json!({ "p50": percentile(&times, 0.5), "p99": percentile(&times, 0.99) }))
+}
+
+/// What moderation costs: timeline pages with no moderation, with muted
+/// words, and with a subscribed 10k-entry list hiding 10% of the authors
+/// and covering 5%; the bare SQL of a page beside them; and the time to
+/// purge a blocked feed.
+fn moderation(n: u64) -> anyhow::Result<serde_json::Value> {
+    const AUTHORS: usize = 2000;
+    const RUNS: usize = 2000;
+    let dir = tempfile::tempdir()?;
+    let (mut store, mut me, certs, _) = followed_home(dir.path(), n, AUTHORS, 4)?;
+    let plain = first_pages(&store, RUNS)?;
+    let bare = {
+        let conn = rusqlite::Connection::open(dir.path().join(kith_store::DB_FILE))?;
+        let mut stmt = conn.prepare(
+            "SELECT p.id, f.account, f.name, p.local, p.created_at, p.edited_at, p.reply_to, p.quote_of, p.body, p.attachments, p.deleted, f.avatar
+             FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.home = 1 AND p.deleted = 0
+             ORDER BY p.created_at DESC, p.id DESC LIMIT 50",
+        )?;
+        let mut times = Vec::with_capacity(RUNS);
+        for _ in 0..RUNS {
+            let t = Instant::now();
+            let rows: Vec<Vec<u8>> = stmt
+                .query_map([], |r| r.get::<_, Vec<u8>>(1))?
+                .collect::<rusqlite::Result<_>>()?;
+            times.push(t.elapsed());
+            anyhow::ensure!(rows.len() == 50);
+        }
+        times.sort();
+        json!({ "p50": percentile(&times, 0.5), "p99": percentile(&times, 0.99) })
+    };
+    let words: Vec<Write> = [
+        "alpha", "#beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    ]
+    .iter()
+    .map(|w| Write::Put(FeedKey::MutedWord((*w).into()), FeedValue::Timestamp(2)))
+    .collect();
+    let words_env = me.sign(&words)?;
+    store.ingest(vec![words_env])?;
+    let muted_words = first_pages(&store, RUNS)?;
+
+    // A maintainer's list of 10k entries: 10% of the authors as spam
+    // (hidden), 5% as sexual (covered), the rest entries for posts we
+    // do not hold.
+    let mut maintainer = Author::new();
+    store.add_certificates(std::slice::from_ref(&maintainer.cert))?;
+    let list = kith_core::ListId {
+        owner: maintainer.account,
+        local: [1; 8],
+    };
+    let mut entries = vec![Write::Put(
+        FeedKey::List(list.local),
+        FeedValue::Str("bench".into()),
+    )];
+    let entry = |label: kith_core::moderation::Label| {
+        FeedValue::Bytes(
+            kith_core::moderation::ListEntry {
+                labels: kith_core::moderation::Labels::of([label]),
+                created_at: 1,
+                reason: "bench".into(),
+            }
+            .encode(),
+        )
+    };
+    use kith_core::moderation::{Label, Target};
+    for (i, c) in certs.iter().enumerate() {
+        if i % 10 == 0 {
+            entries.push(Write::Put(
+                FeedKey::ListEntry(list.local, Target::Account(c.account)),
+                entry(Label::Spam),
+            ));
+        } else if i % 20 == 1 {
+            entries.push(Write::Put(
+                FeedKey::ListEntry(list.local, Target::Account(c.account)),
+                entry(Label::Sexual),
+            ));
+        }
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    while entries.len() < 10_001 {
+        let mut local = [0u8; 8];
+        rng.fill(&mut local);
+        let post = PostId {
+            author: certs[rng.gen_range(0..certs.len())].account,
+            local,
+        };
+        entries.push(Write::Put(
+            FeedKey::ListEntry(list.local, Target::Post(post)),
+            entry(Label::Misleading),
+        ));
+    }
+    let mut list_envs = Vec::new();
+    for chunk in entries.chunks(400) {
+        list_envs.push(maintainer.sign(chunk)?);
+    }
+    store.ingest(list_envs)?;
+    store.subscribe_list(
+        list,
+        kith_core::moderation::Labels::of([Label::Spam, Label::Misleading]),
+        kith_core::moderation::Labels::of([Label::Sexual]),
+        3,
+    )?;
+    let with_list = first_pages(&store, RUNS)?;
+
+    // Purging a blocked author (n / 2000 posts), then a 10k-post feed.
+    let victim = certs[3].account;
+    let t = Instant::now();
+    store.set_private_block(victim, true, 4)?;
+    let purge_small = t.elapsed();
+    // A prolific author: 10k posts in the same home.
+    let (big_certs, big_envs, big_bodies) = generate(10_000, 1, 6)?;
+    let follow = me.sign(&[Write::Put(
+        FeedKey::Follow(big_certs[0].account),
+        FeedValue::Timestamp(5),
+    )])?;
+    store.ingest(vec![follow])?;
+    ingest_all(&mut store, &big_certs, big_envs, &big_bodies, 5000)?;
+    let t = Instant::now();
+    store.set_private_block(big_certs[0].account, true, 6)?;
+    let purge_big = t.elapsed();
+    anyhow::ensure!(
+        store
+            .feed_posts(big_certs[0].account, 10, None)?
+            .posts
+            .is_empty(),
+        "the purge left posts"
+    );
+    let ms = |d: Duration| (d.as_secs_f64() * 10_000.0).round() / 10.0;
+    Ok(json!({
+        "benchmark": "moderation",
+        "posts": n,
+        "authors": AUTHORS,
+        "timeline_first_page_ms": {
+            "no_moderation": plain,
+            "ten_muted_words": muted_words,
+            "ten_muted_words_and_a_10k_entry_list": with_list,
+            "bare_page_sql": bare,
+        },
+        "purge_ms": {
+            "blocked_feed_of_posts": n / AUTHORS as u64,
+            "that_feed": ms(purge_small),
+            "a_10k_post_feed_in_the_same_home": ms(purge_big),
+        },
+        "target_timeline_p99_ms": 2.0,
     }))
 }
 

@@ -327,6 +327,36 @@ pub fn check_muted_word(word: &str) -> Result<()> {
     Ok(())
 }
 
+/// The muted words among `words` that `text` contains (see
+/// [`contains_muted_word`]); the text is lower-cased and split once.
+pub fn muted_words_in<'a>(text: &str, words: &'a [String]) -> Vec<&'a str> {
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let lower = text.to_lowercase();
+    let mut tags = std::collections::HashSet::new();
+    let mut bare = std::collections::HashSet::new();
+    for token in lower.split(|c: char| !(c.is_alphanumeric() || c == '#' || c == '_' || c == '\''))
+    {
+        match token.strip_prefix('#') {
+            Some(t) => {
+                tags.insert(t);
+            }
+            None => {
+                bare.insert(token);
+            }
+        }
+    }
+    words
+        .iter()
+        .filter(|w| match w.strip_prefix('#') {
+            Some(t) => !t.is_empty() && tags.contains(t),
+            None => !w.is_empty() && (bare.contains(w.as_str()) || tags.contains(w.as_str())),
+        })
+        .map(String::as_str)
+        .collect()
+}
+
 /// Whether `text` contains the muted `word` as a whole word, ignoring
 /// case. A plain word also matches its hashtag (`rust` hides `#Rust`); a
 /// hashtag matches only the hashtag.
@@ -387,6 +417,12 @@ mod tests {
         assert!(!contains_muted_word("rust without the tag", "#rust"));
         assert!(!contains_muted_word("trust me", "rust"));
         assert!(!contains_muted_word("anything", "#"));
+        let words = vec!["rust".to_owned(), "#go".to_owned(), "trust".to_owned()];
+        assert_eq!(
+            muted_words_in("Rust and #Go, not go", &words),
+            vec!["rust", "#go"]
+        );
+        assert!(muted_words_in("go", &words[1..2]).is_empty());
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct Store {
     dir: PathBuf,
     /// The last answer built for a peer's paged request.
     pages: Option<sync::PageCache>,
+    /// The moderation judge of the views and the generation it was built at.
+    judge: std::sync::Mutex<Option<(i64, std::sync::Arc<moderation::Judge>)>>,
 }
 
 impl Store {
@@ -80,6 +82,7 @@ impl Store {
             own,
             dir: dir.to_owned(),
             pages: None,
+            judge: std::sync::Mutex::new(None),
         })
     }
 
@@ -104,6 +107,7 @@ impl Store {
         let feed = docs::feed_id(&tx, account)?;
         tx.execute("UPDATE feeds SET home = 1 WHERE id = ?1", [feed])?;
         tx.execute("UPDATE posts SET home = 1 WHERE feed_id = ?1", [feed])?;
+        moderation::bump(&tx)?;
         tx.commit()?;
         self.own = Some(account);
         Ok(())

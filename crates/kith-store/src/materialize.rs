@@ -26,6 +26,18 @@ pub(crate) fn apply(
     purged: &mut Vec<Hash>,
 ) -> Result<Vec<AccountId>> {
     let mut blocked = Vec::new();
+    if keys.iter().any(|k| {
+        matches!(
+            k,
+            FeedKey::Block(_)
+                | FeedKey::Mute(_)
+                | FeedKey::MutedWord(_)
+                | FeedKey::List(_)
+                | FeedKey::ListEntry(..)
+        )
+    }) {
+        crate::moderation::bump(conn)?;
+    }
     let account = doc.account();
     let mut profile_done = false;
     for key in keys {

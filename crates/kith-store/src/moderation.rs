@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use kith_core::moderation::{Labels, Target, contains_muted_word};
+use kith_core::moderation::{Labels, Target, muted_words_in};
 use kith_core::{AccountId, Hash, ListId};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -101,6 +101,10 @@ pub struct ListEntryView {
     pub created_at: i64,
 }
 
+/// Above this many posts, a purge rebuilds the search index's segments
+/// instead of securely deleting row by row.
+const PURGE_ROW_BY_ROW: usize = 256;
+
 /// Whether this home blocks `account` (publicly or privately).
 pub(crate) fn is_blocked(conn: &Connection, account: AccountId) -> Result<bool> {
     Ok(conn
@@ -125,8 +129,27 @@ pub(crate) fn purge_account(
         .prepare("SELECT id, body FROM posts WHERE feed_id = ?1 AND body IS NOT NULL")?
         .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (row, body) in bodies {
-        materialize::purge_body(conn, row, &body)?;
+    if bodies.len() > PURGE_ROW_BY_ROW {
+        // Deleting many rows one by one with FTS5 secure-delete rewrites
+        // the index for each (about 1 ms a row); instead mark them deleted
+        // and merge the index into one segment, which leaves the deleted
+        // entries out and frees the old pages (zeroed by secure_delete).
+        conn.execute(
+            "INSERT INTO posts_fts(posts_fts, rank) VALUES('secure-delete', 0)",
+            [],
+        )?;
+        for (row, body) in &bodies {
+            materialize::purge_body(conn, *row, body)?;
+        }
+        conn.execute("INSERT INTO posts_fts(posts_fts) VALUES('optimize')", [])?;
+        conn.execute(
+            "INSERT INTO posts_fts(posts_fts, rank) VALUES('secure-delete', 1)",
+            [],
+        )?;
+    } else {
+        for (row, body) in &bodies {
+            materialize::purge_body(conn, *row, body)?;
+        }
     }
     let mut blobs: Vec<Hash> = Vec::new();
     let mut stmt = conn
@@ -161,6 +184,7 @@ pub(crate) fn purge_account(
     }
     conn.execute("DELETE FROM feeds WHERE id = ?1", [feed])?;
     docs.forget(feed);
+    bump(conn)?;
     blobs.sort_unstable();
     blobs.dedup();
     for hash in blobs {
@@ -183,13 +207,45 @@ fn accounts(conn: &Connection, sql: &str) -> Result<HashSet<AccountId>> {
     Ok(out)
 }
 
-/// Judges posts for the views: loaded once per query.
+/// One entry of a subscribed list, as the judge keeps it.
+struct Listing {
+    list_name: String,
+    labels: Labels,
+    reason: String,
+    hide: Labels,
+    warn: Labels,
+}
+
+/// Judges posts for the views. Built from the moderation tables and kept
+/// (see [`Store::judge`]) until they change: the entries of every
+/// subscribed list are held in memory, so judging a post costs a few hash
+/// lookups.
 pub(crate) struct Judge {
     own: Option<AccountId>,
     blocked: HashSet<AccountId>,
     muted: HashSet<AccountId>,
     words: Vec<String>,
-    subscriptions: HashMap<ListId, (Labels, Labels)>,
+    listed: HashMap<Vec<u8>, Vec<Listing>>,
+}
+
+/// Records that moderation data changed, so the kept [`Judge`] is rebuilt
+/// (inside the caller's transaction: a rollback undoes it too).
+pub(crate) fn bump(conn: &Connection) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta(key, value) VALUES('moderation_gen', 1)
+         ON CONFLICT(key) DO UPDATE SET value = value + 1",
+    )?
+    .execute([])?;
+    Ok(())
+}
+
+/// The current moderation generation.
+pub(crate) fn generation(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE key = 'moderation_gen'")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
 }
 
 /// What the views do with one post.
@@ -207,14 +263,16 @@ fn quoted(name: Option<&str>) -> String {
 }
 
 impl Judge {
-    /// Reads this home's marks and subscriptions.
+    /// Reads this home's marks, subscriptions and the entries of the
+    /// subscribed lists.
     pub(crate) fn load(conn: &Connection, own: Option<AccountId>) -> Result<Self> {
         let mut words = Vec::new();
         let mut stmt = conn.prepare_cached("SELECT word FROM my_muted_words")?;
         for w in stmt.query_map([], |r| r.get::<_, String>(0))? {
             words.push(w?);
         }
-        let mut subscriptions = HashMap::new();
+        let mut listed: HashMap<Vec<u8>, Vec<Listing>> = HashMap::new();
+        let mut subs: Vec<(ListId, Labels, Labels)> = Vec::new();
         let mut stmt = conn.prepare_cached("SELECT list, hide, warn FROM list_subscriptions")?;
         for row in stmt.query_map([], |r| {
             Ok((
@@ -225,10 +283,43 @@ impl Judge {
         })? {
             let (list, hide, warn) = row?;
             if let Ok(list) = ListId::from_bytes(&list) {
-                subscriptions.insert(
+                subs.push((
                     list,
-                    (Labels((hide & 0xff) as u8), Labels((warn & 0xff) as u8)),
-                );
+                    Labels((hide & 0xff) as u8),
+                    Labels((warn & 0xff) as u8),
+                ));
+            }
+        }
+        let mut entries = conn.prepare_cached(
+            "SELECT e.target, l.name, e.labels, e.reason FROM list_entries e
+             JOIN feeds f ON f.id = e.feed_id
+             JOIN lists l ON l.feed_id = e.feed_id AND l.local = e.list
+             WHERE f.account = ?1 AND e.list = ?2",
+        )?;
+        for (list, hide, warn) in subs {
+            let rows = entries.query_map(
+                params![
+                    list.owner.as_bytes().as_slice(),
+                    i64::from_be_bytes(list.local)
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                },
+            )?;
+            for row in rows {
+                let (target, list_name, labels, reason) = row?;
+                listed.entry(target).or_default().push(Listing {
+                    list_name,
+                    labels: Labels((labels & 0xff) as u8),
+                    reason,
+                    hide,
+                    warn,
+                });
             }
         }
         Ok(Self {
@@ -236,7 +327,7 @@ impl Judge {
             blocked: accounts(conn, "SELECT target FROM my_blocks")?,
             muted: accounts(conn, "SELECT target FROM my_mutes")?,
             words,
-            subscriptions,
+            listed,
         })
     }
 
@@ -251,105 +342,88 @@ impl Judge {
     }
 
     /// What subscribed lists say about `targets`: hide and warn reasons.
-    fn listed(&self, conn: &Connection, targets: &[Target]) -> Result<(Vec<String>, Vec<String>)> {
+    fn listed(&self, targets: &[Target]) -> (Vec<String>, Vec<String>) {
         let (mut hide, mut warn) = (Vec::new(), Vec::new());
-        if self.subscriptions.is_empty() {
-            return Ok((hide, warn));
+        if self.listed.is_empty() {
+            return (hide, warn);
         }
-        let mut stmt = conn.prepare_cached(
-            "SELECT f.account, e.list, l.name, e.labels, e.reason FROM list_entries e
-             JOIN feeds f ON f.id = e.feed_id
-             JOIN lists l ON l.feed_id = e.feed_id AND l.local = e.list
-             WHERE e.target = ?1",
-        )?;
         for target in targets {
-            let rows = stmt.query_map([target.to_bytes()], |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })?;
-            for row in rows {
-                let (owner, local, name, labels, reason) = row?;
-                let Ok(owner) = AccountId::from_slice(&owner) else {
-                    continue;
-                };
-                let list = ListId {
-                    owner,
-                    local: local.to_be_bytes(),
-                };
-                let Some((h, w)) = self.subscriptions.get(&list) else {
-                    continue;
-                };
-                let labels = Labels((labels & 0xff) as u8);
-                let about = match target {
-                    Target::Account(_) => "",
-                    Target::Post(_) => " (this post)",
-                };
-                let because = if reason.is_empty() {
+            let Some(listings) = self.listed.get(&target.to_bytes()) else {
+                continue;
+            };
+            let about = match target {
+                Target::Account(_) => "",
+                Target::Post(_) => " (this post)",
+            };
+            for l in listings {
+                let because = if l.reason.is_empty() {
                     String::new()
                 } else {
-                    format!(" — {reason}")
+                    format!(" — {}", l.reason)
                 };
-                for label in labels.iter() {
+                for label in l.labels.iter() {
                     let line = |verb: &str| {
                         format!(
                             "{verb} by list {}: {label}{about}{because}",
-                            quoted(Some(&name))
+                            quoted(Some(&l.list_name))
                         )
                     };
-                    if h.contains(label) {
+                    if l.hide.contains(label) {
                         hide.push(line("hidden"));
-                    } else if w.contains(label) {
+                    } else if l.warn.contains(label) {
                         warn.push(line("covered"));
                     }
                 }
             }
         }
-        Ok((hide, warn))
+        (hide, warn)
     }
 
     /// The verdict on an account as a whole (for its profile).
-    pub(crate) fn account(&self, conn: &Connection, account: AccountId) -> Result<Verdict> {
+    pub(crate) fn account(&self, account: AccountId) -> Verdict {
         if self.own == Some(account) {
-            return Ok(Verdict::Clear);
+            return Verdict::Clear;
         }
         if self.blocks(account) {
-            return Ok(Verdict::Drop);
+            return Verdict::Drop;
         }
-        let (mut hide, warn) = self.listed(conn, &[Target::Account(account)])?;
+        let (mut hide, warn) = self.listed(&[Target::Account(account)]);
         if self.mutes(account) {
             hide.insert(0, "you muted this account".into());
         }
-        Ok(note(hide, warn))
+        note(hide, warn)
     }
 
     /// The verdict on one post.
-    pub(crate) fn post(&self, conn: &Connection, post: &PostView) -> Result<Verdict> {
+    pub(crate) fn post(&self, post: &PostView) -> Verdict {
         if self.own == Some(post.author) {
-            return Ok(Verdict::Clear);
+            return Verdict::Clear;
         }
         if self.blocks(post.author) {
-            return Ok(Verdict::Drop);
+            return Verdict::Drop;
         }
-        let (mut hide, warn) =
-            self.listed(conn, &[Target::Account(post.author), Target::Post(post.id)])?;
+        let (mut hide, warn) = self.listed(&[Target::Account(post.author), Target::Post(post.id)]);
         if self.mutes(post.author) {
             hide.insert(0, "you muted this account".into());
         }
-        for w in &self.words {
-            let hit = [post.text.as_deref(), post.cw.as_deref()]
+        if !self.words.is_empty() {
+            let mut hits: Vec<&str> = Vec::new();
+            for text in [post.text.as_deref(), post.cw.as_deref()]
                 .into_iter()
                 .flatten()
-                .any(|t| contains_muted_word(t, w));
-            if hit {
-                hide.push(format!("you muted the word “{w}”"));
+            {
+                for w in muted_words_in(text, &self.words) {
+                    if !hits.contains(&w) {
+                        hits.push(w);
+                    }
+                }
             }
+            hide.extend(
+                hits.into_iter()
+                    .map(|w| format!("you muted the word “{w}”")),
+            );
         }
-        Ok(note(hide, warn))
+        note(hide, warn)
     }
 }
 
@@ -387,6 +461,24 @@ fn name_of(conn: &Connection, account: &[u8]) -> Result<Option<String>> {
 }
 
 impl Store {
+    /// The judge of this home's views, rebuilt only when moderation data
+    /// changed since it was last built.
+    pub(crate) fn judge(&self) -> Result<std::sync::Arc<Judge>> {
+        let generation = generation(&self.conn)?;
+        let mut kept = self
+            .judge
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((g, judge)) = kept.as_ref()
+            && *g == generation
+        {
+            return Ok(std::sync::Arc::clone(judge));
+        }
+        let judge = std::sync::Arc::new(Judge::load(&self.conn, self.own)?);
+        *kept = Some((generation, std::sync::Arc::clone(&judge)));
+        Ok(judge)
+    }
+
     /// Whether this home blocks `account`.
     pub fn is_blocked(&self, account: AccountId) -> Result<bool> {
         is_blocked(&self.conn, account)
@@ -410,6 +502,7 @@ impl Store {
         on: bool,
         now: i64,
     ) -> Result<bool> {
+        bump(&self.conn)?;
         let n = if on {
             self.conn.execute(
                 &format!("INSERT OR IGNORE INTO {table}({column}, since) VALUES(?1, ?2)"),
@@ -544,6 +637,7 @@ impl Store {
         warn: Labels,
         now: i64,
     ) -> Result<()> {
+        bump(&self.conn)?;
         self.conn.execute(
             "INSERT INTO list_subscriptions(list, hide, warn, since) VALUES(?1, ?2, ?3, ?4)
              ON CONFLICT DO UPDATE SET hide = excluded.hide, warn = excluded.warn",
@@ -559,6 +653,7 @@ impl Store {
 
     /// Ends a subscription; returns whether there was one.
     pub fn unsubscribe_list(&mut self, list: ListId) -> Result<bool> {
+        bump(&self.conn)?;
         Ok(self.conn.execute(
             "DELETE FROM list_subscriptions WHERE list = ?1",
             [list.to_bytes().as_slice()],

@@ -201,13 +201,8 @@ enum HiddenPosts {
 }
 
 /// Applies `judge` to one post; `None` when the view leaves it out.
-fn moderate(
-    conn: &Connection,
-    judge: &Judge,
-    mut post: RawPost,
-    hidden: HiddenPosts,
-) -> Result<Option<RawPost>> {
-    match judge.post(conn, &post.view)? {
+fn moderate(judge: &Judge, mut post: RawPost, hidden: HiddenPosts) -> Result<Option<RawPost>> {
+    match judge.post(&post.view) {
         Verdict::Drop => Ok(None),
         Verdict::Clear => Ok(Some(post)),
         Verdict::Note(note) if note.action == ModAction::Warn => {
@@ -256,7 +251,7 @@ fn moderated_page(
             used += 1;
             scanned += 1;
             (t, row) = (post.view.created_at, post.row);
-            if let Some(p) = moderate(conn, judge, post, hidden)? {
+            if let Some(p) = moderate(judge, post, hidden)? {
                 out.push(p);
                 if out.len() == limit {
                     break;
@@ -295,7 +290,7 @@ impl Store {
              WHERE p.home = 1 AND p.deleted = 0 AND (p.created_at < ?1 OR (p.created_at = ?1 AND p.id < ?2))
              ORDER BY p.created_at DESC, p.id DESC LIMIT ?3"
         );
-        let judge = Judge::load(&self.conn, self.own)?;
+        let judge = self.judge()?;
         let mut stmt = self.conn.prepare_cached(&sql)?;
         moderated_page(
             &self.conn,
@@ -331,7 +326,7 @@ impl Store {
              WHERE p.feed_id = ?4 AND p.deleted = 0 AND (p.created_at < ?1 OR (p.created_at = ?1 AND p.id < ?2))
              ORDER BY p.created_at DESC, p.id DESC LIMIT ?3"
         );
-        let judge = Judge::load(&self.conn, self.own)?;
+        let judge = self.judge()?;
         let mut stmt = self.conn.prepare_cached(&sql)?;
         moderated_page(
             &self.conn,
@@ -370,8 +365,8 @@ impl Store {
         let Some(raw) = self.post_by_id(id)? else {
             return Ok(None);
         };
-        let judge = Judge::load(&self.conn, self.own)?;
-        Ok(moderate(&self.conn, &judge, raw, HiddenPosts::Placeholder)?.map(|p| p.view))
+        let judge = self.judge()?;
+        Ok(moderate(&judge, raw, HiddenPosts::Placeholder)?.map(|p| p.view))
     }
 
     /// A thread: the chain of posts above `id` (oldest first), the post,
@@ -417,10 +412,10 @@ impl Store {
         let mut all = above;
         all.push(post);
         all.extend(below);
-        let judge = Judge::load(&self.conn, self.own)?;
+        let judge = self.judge()?;
         let mut kept = Vec::with_capacity(all.len());
         for p in all {
-            kept.extend(moderate(&self.conn, &judge, p, HiddenPosts::Placeholder)?);
+            kept.extend(moderate(&judge, p, HiddenPosts::Placeholder)?);
         }
         let posts = with_reactions(&self.conn, kept)?
             .into_iter()
@@ -454,10 +449,10 @@ impl Store {
             .prepare_cached(&sql)?
             .query_map(params![words.join(" "), limit as i64], read_post)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let judge = Judge::load(&self.conn, self.own)?;
+        let judge = self.judge()?;
         let mut kept = Vec::with_capacity(posts.len());
         for p in posts {
-            kept.extend(moderate(&self.conn, &judge, p, HiddenPosts::Omit)?);
+            kept.extend(moderate(&judge, p, HiddenPosts::Omit)?);
         }
         let posts = with_reactions(&self.conn, kept)?
             .into_iter()
@@ -468,8 +463,8 @@ impl Store {
 
     /// A profile, if the store holds anything of that account.
     pub fn profile(&self, account: AccountId) -> Result<Option<ProfileView>> {
-        let judge = Judge::load(&self.conn, self.own)?;
-        let moderation = match judge.account(&self.conn, account)? {
+        let judge = self.judge()?;
+        let moderation = match judge.account(account) {
             Verdict::Note(n) => Some(n),
             Verdict::Clear | Verdict::Drop => None,
         };

@@ -75,6 +75,44 @@ fn public_block_purges_the_feed_from_every_store_file_and_refuses_it_afterwards(
 }
 
 #[test]
+fn blocking_a_prolific_account_purges_hundreds_of_posts_from_every_store_file() {
+    let (home, mut store, mut me) = own_store();
+    let (_, mut b) = Device::new_account();
+    let (_, mut c) = Device::new_account();
+    follow(&mut store, &mut me, 1, &b);
+    follow(&mut store, &mut me, 2, &c);
+    // More than the row-by-row threshold, sharing words with B's posts.
+    for i in 0..300 {
+        post(
+            &mut store,
+            &mut c,
+            10 + i,
+            &format!("{WORDS} number {i} shared"),
+        );
+        if i % 10 == 0 {
+            post(&mut store, &mut b, 10 + i, &format!("kept post {i} shared"));
+        }
+    }
+    store.checkpoint().unwrap();
+    assert!(!files_containing(home.path(), WORDS.as_bytes()).is_empty());
+    assert!(
+        !files_containing(home.path(), b"jvbrk").is_empty(),
+        "the index holds the token"
+    );
+    store.set_private_block(c.account, true, 1000).unwrap();
+    // The whole text, and the unique token as the search index keeps it
+    // (terms are stored prefix-compressed, so look for its tail).
+    for needle in [WORDS.as_bytes(), b"jvbrk"] {
+        let found = files_containing(home.path(), needle);
+        assert!(found.is_empty(), "blocked words still on disk in {found:?}");
+    }
+    assert!(store.search("harassing", 10).unwrap().posts.is_empty());
+    // B's posts are untouched and still found.
+    assert_eq!(store.search("shared", 100).unwrap().posts.len(), 30);
+    assert_eq!(store.timeline(100, None).unwrap().posts.len(), 30);
+}
+
+#[test]
 fn private_block_purges_and_unblock_lets_the_feed_back_in() {
     let (home, mut store, mut me) = own_store();
     let (_, mut c) = Device::new_account();
