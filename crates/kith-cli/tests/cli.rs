@@ -575,3 +575,69 @@ fn completions_and_help_work() {
     let help = ok(home.path(), &["--help"]);
     assert!(help.contains("Examples"), "{help}");
 }
+
+#[test]
+fn moderation_commands_refuse_bad_input_with_clear_errors_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("a");
+    let me = init(&home, "ada");
+    let account = str_of(&me, "account").to_owned();
+    let other = str_of(&init(&dir.path().join("b"), "bo"), "account").to_owned();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["block", account.as_str()], "yourself"),
+        (vec!["block", "kith1notanaccount"], "typing mistake"),
+        (vec!["unblock", other.as_str()], "do not block"),
+        (vec!["mute-word", "two words"], "without spaces"),
+        (
+            vec!["report", other.as_str(), "--label", "spam"],
+            "subscribe to no list",
+        ),
+        (
+            vec!["report", other.as_str(), "--label", "rude"],
+            "harassment",
+        ),
+        (vec!["list", "create", ""], "1 to 64 bytes"),
+        (
+            vec!["policy", "--replicate", "everyone"],
+            "follows-of-follows",
+        ),
+        (vec!["policy", "--peer-rate", "0"], "at least 1"),
+    ];
+    for (args, expect) in cases {
+        let out = kith(&home, &args);
+        let err = fails(&out, &args);
+        assert!(
+            err.contains(expect),
+            "`kith {}` said: {err}",
+            args.join(" ")
+        );
+    }
+    // A list of someone whose feed this home does not hold cannot be reported to.
+    json(&home, &["list", "create", "Mine"]);
+    let foreign = kith_core::ListId {
+        owner: other.parse().unwrap(),
+        local: [1; 8],
+    }
+    .to_string();
+    let args = [
+        "report",
+        other.as_str(),
+        "--label",
+        "spam",
+        "--to",
+        foreign.as_str(),
+    ];
+    let err = fails(&kith(&home, &args), &args);
+    assert!(err.contains("subscribe to the list"), "{err}");
+    // Nothing was written: no marks, one list, no reports.
+    let m = json(&home, &["moderation"]);
+    assert_eq!(m["marks"]["blocks"].as_array().unwrap().len(), 0, "{m}");
+    assert_eq!(m["own_lists"].as_array().unwrap().len(), 1, "{m}");
+    assert_eq!(
+        json(&home, &["reports", "--sent"])["reports"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}

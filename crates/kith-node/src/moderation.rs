@@ -346,6 +346,14 @@ impl Node {
         })?;
         let mut ids = Vec::new();
         for list in lists {
+            if to.is_some()
+                && !self.store.list(list)?.subscribed
+                && self.store.peer_keys(list.owner)?.is_empty()
+            {
+                return Err(NodeError::Invalid(format!(
+                    "this node does not know how to reach the maintainer of {list}; subscribe to the list (or follow its maintainer) first"
+                )));
+            }
             if list.owner == id.account {
                 return Err(NodeError::Invalid(format!(
                     "list {list} is your own; add the entry with `kith list add` instead"
