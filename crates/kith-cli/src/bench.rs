@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use ed25519_dalek::SigningKey;
 use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
+use kith_core::moderation::{Label, Target};
 use kith_core::{AccountId, Body, DeviceCertificate, Envelope, PostId, PostRecord, keys};
 use kith_store::Store;
 use rand::{Rng, SeedableRng};
@@ -427,48 +428,31 @@ fn first_pages(store: &Store, runs: usize) -> anyhow::Result<serde_json::Value> 
     Ok(json!({ "p50": percentile(&times, 0.5), "p99": percentile(&times, 0.99) }))
 }
 
-/// What moderation costs: timeline pages with no moderation, with muted
-/// words, and with a subscribed 10k-entry list hiding 10% of the authors
-/// and covering 5%; the bare SQL of a page beside them; and the time to
-/// purge a blocked feed.
-fn moderation(n: u64) -> anyhow::Result<serde_json::Value> {
-    const AUTHORS: usize = 2000;
-    const RUNS: usize = 2000;
-    let dir = tempfile::tempdir()?;
-    let (mut store, mut me, certs, _) = followed_home(dir.path(), n, AUTHORS, 4)?;
-    let plain = first_pages(&store, RUNS)?;
-    let bare = {
-        let conn = rusqlite::Connection::open(dir.path().join(kith_store::DB_FILE))?;
-        let mut stmt = conn.prepare(
+/// p50 and p99 of the bare SQL of a first timeline page (rows only).
+fn bare_page_ms(dir: &std::path::Path, runs: usize) -> anyhow::Result<serde_json::Value> {
+    let conn = rusqlite::Connection::open(dir.join(kith_store::DB_FILE))?;
+    let mut stmt = conn.prepare(
             "SELECT p.id, f.account, f.name, p.local, p.created_at, p.edited_at, p.reply_to, p.quote_of, p.body, p.attachments, p.deleted, f.avatar
              FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE p.home = 1 AND p.deleted = 0
              ORDER BY p.created_at DESC, p.id DESC LIMIT 50",
         )?;
-        let mut times = Vec::with_capacity(RUNS);
-        for _ in 0..RUNS {
-            let t = Instant::now();
-            let rows: Vec<Vec<u8>> = stmt
-                .query_map([], |r| r.get::<_, Vec<u8>>(1))?
-                .collect::<rusqlite::Result<_>>()?;
-            times.push(t.elapsed());
-            anyhow::ensure!(rows.len() == 50);
-        }
-        times.sort();
-        json!({ "p50": percentile(&times, 0.5), "p99": percentile(&times, 0.99) })
-    };
-    let words: Vec<Write> = [
-        "alpha", "#beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-    ]
-    .iter()
-    .map(|w| Write::Put(FeedKey::MutedWord((*w).into()), FeedValue::Timestamp(2)))
-    .collect();
-    let words_env = me.sign(&words)?;
-    store.ingest(vec![words_env])?;
-    let muted_words = first_pages(&store, RUNS)?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let rows: Vec<Vec<u8>> = stmt
+            .query_map([], |r| r.get::<_, Vec<u8>>(1))?
+            .collect::<rusqlite::Result<_>>()?;
+        times.push(t.elapsed());
+        anyhow::ensure!(rows.len() == 50);
+    }
+    times.sort();
+    Ok(json!({ "p50": percentile(&times, 0.5), "p99": percentile(&times, 0.99) }))
+}
 
-    // A maintainer's list of 10k entries: 10% of the authors as spam
-    // (hidden), 5% as sexual (covered), the rest entries for posts we
-    // do not hold.
+/// Subscribes `store` to a maintainer's list of 10k entries: 10% of the
+/// authors as spam (hidden), 5% as sexual (covered), the rest entries for
+/// posts the store does not hold (misleading, hidden).
+fn bench_list(store: &mut Store, certs: &[DeviceCertificate]) -> anyhow::Result<()> {
     let mut maintainer = Author::new();
     store.add_certificates(std::slice::from_ref(&maintainer.cert))?;
     let list = kith_core::ListId {
@@ -489,7 +473,6 @@ fn moderation(n: u64) -> anyhow::Result<serde_json::Value> {
             .encode(),
         )
     };
-    use kith_core::moderation::{Label, Target};
     for (i, c) in certs.iter().enumerate() {
         if i % 10 == 0 {
             entries.push(Write::Put(
@@ -527,6 +510,31 @@ fn moderation(n: u64) -> anyhow::Result<serde_json::Value> {
         kith_core::moderation::Labels::of([Label::Sexual]),
         3,
     )?;
+    Ok(())
+}
+
+/// What moderation costs: timeline pages with no moderation, with muted
+/// words, and with a subscribed 10k-entry list hiding 10% of the authors
+/// and covering 5%; the bare SQL of a page beside them; and the time to
+/// purge a blocked feed.
+fn moderation(n: u64) -> anyhow::Result<serde_json::Value> {
+    const AUTHORS: usize = 2000;
+    const RUNS: usize = 2000;
+    let dir = tempfile::tempdir()?;
+    let (mut store, mut me, certs, _) = followed_home(dir.path(), n, AUTHORS, 4)?;
+    let plain = first_pages(&store, RUNS)?;
+    let bare = bare_page_ms(dir.path(), RUNS)?;
+    let words: Vec<Write> = [
+        "alpha", "#beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    ]
+    .iter()
+    .map(|w| Write::Put(FeedKey::MutedWord((*w).into()), FeedValue::Timestamp(2)))
+    .collect();
+    let words_env = me.sign(&words)?;
+    store.ingest(vec![words_env])?;
+    let muted_words = first_pages(&store, RUNS)?;
+
+    bench_list(&mut store, &certs)?;
     let with_list = first_pages(&store, RUNS)?;
 
     // Purging a blocked author (n / 2000 posts), then a 10k-post feed.

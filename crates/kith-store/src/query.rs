@@ -201,20 +201,20 @@ enum HiddenPosts {
 }
 
 /// Applies `judge` to one post; `None` when the view leaves it out.
-fn moderate(judge: &Judge, mut post: RawPost, hidden: HiddenPosts) -> Result<Option<RawPost>> {
+fn moderate(judge: &Judge, mut post: RawPost, hidden: HiddenPosts) -> Option<RawPost> {
     match judge.post(&post.view) {
-        Verdict::Drop => Ok(None),
-        Verdict::Clear => Ok(Some(post)),
+        Verdict::Drop => None,
+        Verdict::Clear => Some(post),
         Verdict::Note(note) if note.action == ModAction::Warn => {
             post.view.moderation = Some(note);
-            Ok(Some(post))
+            Some(post)
         }
         Verdict::Note(mut note) => match hidden {
-            HiddenPosts::Omit => Ok(None),
+            HiddenPosts::Omit => None,
             HiddenPosts::Cover => {
                 note.action = ModAction::Warn;
                 post.view.moderation = Some(note);
-                Ok(Some(post))
+                Some(post)
             }
             HiddenPosts::Placeholder => {
                 let v = &mut post.view;
@@ -222,7 +222,7 @@ fn moderate(judge: &Judge, mut post: RawPost, hidden: HiddenPosts) -> Result<Opt
                 v.cw = None;
                 v.attachments.clear();
                 v.moderation = Some(note);
-                Ok(Some(post))
+                Some(post)
             }
         },
     }
@@ -251,7 +251,7 @@ fn moderated_page(
             used += 1;
             scanned += 1;
             (t, row) = (post.view.created_at, post.row);
-            if let Some(p) = moderate(judge, post, hidden)? {
+            if let Some(p) = moderate(judge, post, hidden) {
                 out.push(p);
                 if out.len() == limit {
                     break;
@@ -366,7 +366,7 @@ impl Store {
             return Ok(None);
         };
         let judge = self.judge()?;
-        Ok(moderate(&judge, raw, HiddenPosts::Placeholder)?.map(|p| p.view))
+        Ok(moderate(&judge, raw, HiddenPosts::Placeholder).map(|p| p.view))
     }
 
     /// A thread: the chain of posts above `id` (oldest first), the post,
@@ -415,7 +415,7 @@ impl Store {
         let judge = self.judge()?;
         let mut kept = Vec::with_capacity(all.len());
         for p in all {
-            kept.extend(moderate(&judge, p, HiddenPosts::Placeholder)?);
+            kept.extend(moderate(&judge, p, HiddenPosts::Placeholder));
         }
         let posts = with_reactions(&self.conn, kept)?
             .into_iter()
@@ -452,7 +452,7 @@ impl Store {
         let judge = self.judge()?;
         let mut kept = Vec::with_capacity(posts.len());
         for p in posts {
-            kept.extend(moderate(&judge, p, HiddenPosts::Omit)?);
+            kept.extend(moderate(&judge, p, HiddenPosts::Omit));
         }
         let posts = with_reactions(&self.conn, kept)?
             .into_iter()
