@@ -2,7 +2,7 @@
 //! declares the app's commands so that each needs an explicit permission
 //! (`capabilities/main.json` grants exactly those the UI uses).
 
-/// Every command `src/commands.rs` defines.
+/// Every command `src/commands.rs` and `src/moderation.rs` define.
 const COMMANDS: &[&str] = &[
     "app_status",
     "create_account",
@@ -31,6 +31,24 @@ const COMMANDS: &[&str] = &[
     "import_bundle",
     "settings",
     "save_settings",
+    "block",
+    "unblock",
+    "mute",
+    "unmute",
+    "mute_word",
+    "unmute_word",
+    "moderation",
+    "create_list",
+    "list_detail",
+    "list_add",
+    "list_remove",
+    "subscribe_list",
+    "unsubscribe_list",
+    "report",
+    "reports",
+    "sent_reports",
+    "resolve_report",
+    "set_policy",
 ];
 
 fn main() {

@@ -28,7 +28,7 @@ use crate::state::{AppState, AppStatus, Session};
 /// Most posts a page may hold.
 const MAX_PAGE: u32 = kith_node::api::MAX_PAGE as u32;
 
-fn parse_account(s: &str) -> AppResult<AccountId> {
+pub(crate) fn parse_account(s: &str) -> AppResult<AccountId> {
     s.trim()
         .parse()
         .map_err(|e| AppError::new("invalid", format!("not an account id: {e}")))
@@ -52,7 +52,7 @@ fn page_size(limit: u32) -> AppResult<usize> {
 
 /// Runs `f` on the running node (the user's work goes before peers'),
 /// publishing what it signs.
-async fn on_node<T: Send + 'static>(
+pub(crate) async fn on_node<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut Node) -> kith_node::Result<T> + Send + 'static,
 ) -> AppResult<T> {

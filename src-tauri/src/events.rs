@@ -83,7 +83,8 @@ const NOTICE_CHARS: usize = 140;
 /// The notification a post deserves: a reply to one of `me`'s posts, or a
 /// mention of `@name`. Own posts and deleted ones never notify.
 pub fn notice_for(post: &PostView, me: AccountId, my_name: Option<&str>) -> Option<Notice> {
-    if post.author == me || post.deleted {
+    // Hidden or covered posts (a mute, a muted word, a list) never notify.
+    if post.author == me || post.deleted || post.moderation.is_some() {
         return None;
     }
     let text = post.text.as_deref()?;
@@ -148,12 +149,16 @@ pub fn forward(app: AppHandle, session: &Arc<Session>) {
             };
             match activity {
                 Activity::PostsArrived { account, posts } => {
+                    let shown = not_hidden(&session, posts).await;
+                    if shown.is_empty() {
+                        continue;
+                    }
                     let _ = PostsArrived {
                         account: account.to_string(),
-                        posts: posts.iter().map(ToString::to_string).collect(),
+                        posts: shown.iter().map(ToString::to_string).collect(),
                     }
                     .emit(&app);
-                    notify(&app, &session, posts).await;
+                    notify(&app, &session, shown).await;
                 }
                 Activity::Peers { connected } => {
                     let _ = PeersChanged {
@@ -179,6 +184,39 @@ pub fn forward(app: AppHandle, session: &Arc<Session>) {
             }
         }
     });
+}
+
+/// Batches up to this size are checked against moderation before the
+/// window hears of them; bigger ones (an initial sync) are passed on as
+/// they are.
+const MAX_JUDGED_PER_BATCH: usize = 200;
+
+/// The posts of a batch that this home's moderation does not hide (a
+/// muted author, a muted word, a list label set to hide), so the window's
+/// "new posts" count only counts what it will show.
+async fn not_hidden(session: &Session, posts: Vec<kith_core::PostId>) -> Vec<kith_core::PostId> {
+    if posts.len() > MAX_JUDGED_PER_BATCH {
+        return posts;
+    }
+    let fallback = posts.clone();
+    session
+        .running
+        .replicator
+        .node
+        .local(move |n| {
+            posts
+                .into_iter()
+                .filter(|id| match n.store().post(id) {
+                    Ok(Some(p)) => p
+                        .moderation
+                        .is_none_or(|m| m.action != kith_store::ModAction::Hide),
+                    Ok(None) => false,
+                    Err(_) => true,
+                })
+                .collect()
+        })
+        .await
+        .unwrap_or(fallback)
 }
 
 /// Most posts of one batch looked at for notifications (a big initial sync
@@ -252,7 +290,18 @@ mod tests {
             deleted: false,
             attachments: Vec::new(),
             reactions: BTreeMap::new(),
+            moderation: None,
         }
+    }
+
+    #[test]
+    fn a_covered_reply_does_not_notify() {
+        let mut p = post(account(2), "hello @Ada", Some(account(1)));
+        p.moderation = Some(kith_store::ModerationNote {
+            action: kith_store::ModAction::Warn,
+            reasons: vec!["covered by list “X”: spam".into()],
+        });
+        assert!(notice_for(&p, account(1), Some("Ada")).is_none());
     }
 
     #[test]

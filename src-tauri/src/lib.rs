@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod moderation;
 pub mod settings;
 pub mod state;
 
@@ -56,6 +57,24 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::import_bundle,
             commands::settings,
             commands::save_settings,
+            moderation::block,
+            moderation::unblock,
+            moderation::mute,
+            moderation::unmute,
+            moderation::mute_word,
+            moderation::unmute_word,
+            moderation::moderation,
+            moderation::create_list,
+            moderation::list_detail,
+            moderation::list_add,
+            moderation::list_remove,
+            moderation::subscribe_list,
+            moderation::unsubscribe_list,
+            moderation::report,
+            moderation::reports,
+            moderation::sent_reports,
+            moderation::resolve_report,
+            moderation::set_policy,
         ])
         .events(tauri_specta::collect_events![
             events::PostsArrived,

@@ -325,15 +325,17 @@ impl Node {
         let lists = if let Some(l) = to {
             vec![l]
         } else {
+            let me = self.me()?;
             let subs: Vec<ListId> = self
                 .store
                 .subscriptions()?
                 .into_iter()
                 .map(|l| l.id)
+                .filter(|l| l.owner != me)
                 .collect();
             if subs.is_empty() {
                 return Err(NodeError::Invalid(
-                    "you subscribe to no list; name one with --to LIST".into(),
+                    "you subscribe to no list of someone else; choose the list to send the report to".into(),
                 ));
             }
             subs
@@ -356,7 +358,7 @@ impl Node {
             }
             if list.owner == id.account {
                 return Err(NodeError::Invalid(format!(
-                    "list {list} is your own; add the entry with `kith list add` instead"
+                    "list {list} is your own; add the entry to it directly instead of reporting"
                 )));
             }
             let report = Report {

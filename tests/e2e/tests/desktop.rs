@@ -158,6 +158,43 @@ async fn peer_post_arrives(w: &Window, peer: &Kith) -> Result<()> {
     Ok(())
 }
 
+/// Mutes Bea from her post's menu: the post leaves the timeline at once,
+/// and the moderation screen lists the mute.
+async fn mute_from_a_posts_menu(w: &Window) -> Result<()> {
+    let mut menu = None;
+    for post in w.all("post").await? {
+        if post.text().await.unwrap_or_default().contains("ici Bea") {
+            menu = Some(
+                post.find(fantoccini::Locator::Css("[data-testid=\"more-button\"]"))
+                    .await?,
+            );
+        }
+    }
+    menu.ok_or("Bea's post has no menu button")?.click().await?;
+    w.click("menu-mute").await?;
+    let start = Instant::now();
+    loop {
+        let mut still = false;
+        for t in w.all("post-text").await? {
+            if t.text().await.unwrap_or_default().contains("ici Bea") {
+                still = true;
+            }
+        }
+        if !still {
+            break;
+        }
+        assert!(
+            start.elapsed() < LONG,
+            "Bea's post stayed on the timeline after muting her"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    w.click("nav-moderation").await?;
+    w.find("mute-row", LONG).await?;
+    w.screenshot("16-moderation").await?;
+    Ok(())
+}
+
 async fn every_screen(w: &Window) -> Result<()> {
     w.click("nav-people").await?;
     w.find("peer-row", LONG).await?;
@@ -208,6 +245,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         let onboarded_in = started.elapsed();
         post_reply_and_thread(&w).await?;
         peer_post_arrives(&w, &bea).await?;
+        mute_from_a_posts_menu(&w).await?;
         every_screen(&w).await?;
         // Idle: let the node settle, then measure the whole process tree.
         tokio::time::sleep(Duration::from_secs(3)).await;

@@ -1,10 +1,11 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../test/fake-bindings'));
 
 import { backend, commands } from '../test/fake-bindings';
-import { ADA, addPost, BOB, readyState } from '../test/helpers';
+import { ADA, addList, addPost, BOB, ME, readyState } from '../test/helpers';
+import { moderation } from '$lib/moderation.svelte';
 import { clearSnapshots } from '$lib/listcache';
 import { router } from '$lib/router.svelte';
 import { session } from '$lib/session.svelte';
@@ -76,6 +77,7 @@ describe('App', () => {
         ['nav-profile', 'Me'],
         ['nav-invite', 'Invite'],
         ['nav-backup', 'Backup & USB'],
+        ['nav-moderation', 'Moderation'],
         ['nav-settings', 'Settings'],
         ['nav-home', 'Home'],
       ] as const) {
@@ -125,6 +127,39 @@ describe('App', () => {
       const toast = await screen.findByTestId('toast');
       expect(toast).toHaveTextContent('Could not save the reaction.');
       expect(toast.parentElement).toHaveAttribute('aria-live', 'polite');
+    });
+
+    it('counts open reports in the sidebar; "g m" opens Moderation, and Reports from there', async () => {
+      moderation.reset();
+      const s = backend.state;
+      const list = addList(s, 'Tea room rules', { owner: ME });
+      s.inbox = [
+        {
+          id: 'r1',
+          list,
+          list_name: 'Tea room rules',
+          reporter: BOB,
+          reporter_name: 'Bob',
+          target: ADA,
+          labels: ['spam'],
+          text: '',
+          created_at: Date.now(),
+          status: 'open',
+        },
+      ];
+      render(App);
+      const badge = await screen.findByTestId('open-reports-badge');
+      expect(badge).toHaveTextContent('1');
+      expect(screen.getByTestId('nav-moderation')).toHaveAccessibleName(/Moderation\s+1\s+open report/);
+
+      key('g');
+      key('m');
+      expect(await screen.findByRole('heading', { level: 1, name: 'Moderation' })).toBeInTheDocument();
+      await fireEvent.click(await screen.findByTestId('reports-link'));
+      expect(await screen.findByRole('heading', { level: 1, name: 'Reports' })).toBeInTheDocument();
+      expect(screen.getByTestId('nav-moderation')).toHaveAttribute('aria-current', 'page');
+      await fireEvent.click(within(await screen.findByTestId('report')).getByRole('button', { name: /^Accept/ }));
+      await waitFor(() => expect(screen.queryByTestId('open-reports-badge')).toBeNull());
     });
   });
 });

@@ -21,6 +21,8 @@ setInterval(() => {
   const p = makePost({ author, author_name: a?.name ?? null, text: `Live from the LAN at ${new Date().toLocaleTimeString()}` });
   s.posts.push(p);
   backend.emit('postsArrived', { account: author, posts: [p.id] });
+  // Queued reports reach their maintainer.
+  for (const r of s.outbox) if (r.status === 'queued') r.status = 'delivered';
 }, 20_000);
 
 // Screenshots and quick looks: `?theme=dark`, `?route=people` (any screen
@@ -40,8 +42,8 @@ if (route) {
         router.go({ name: 'profile', account: params.get('who') === 'other' ? (s.following[0] ?? null) : null });
       } else if (route === 'search') {
         router.go({ name: 'search', query: params.get('q') ?? '' });
-      } else if (['home', 'people', 'invite', 'backup', 'settings'].includes(route)) {
-        router.go({ name: route } as { name: 'home' | 'people' | 'invite' | 'backup' | 'settings' });
+      } else if (['home', 'people', 'invite', 'backup', 'moderation', 'reports', 'settings'].includes(route)) {
+        router.go({ name: route } as { name: 'home' | 'people' | 'invite' | 'backup' | 'moderation' | 'reports' | 'settings' });
       }
     }, 300);
   });

@@ -1,5 +1,5 @@
 // Sample data for `npm run dev:mock`: a few friends, a lively timeline.
-import { emptyState, fakeAccountId, makePost, type FakeAccount, type FakeState } from './fake-backend';
+import { emptyState, fakeAccountId, fakeListId, makePost, type FakeAccount, type FakeState } from './fake-backend';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -58,6 +58,87 @@ export function demoState(phase: FakeState['phase'] = 'ready'): FakeState {
       reactions: i % 5 === 0 ? { '👍': (i % 7) + 1 } : {},
     });
   }
+
+  // Moderation: a subscribed list that covers a post, one still on its way,
+  // a muted word, a muted and a blocked account, an own list with an open
+  // report, and reports sent.
+  const katherine: FakeAccount = { account: fakeAccountId('katherine'), name: 'Katherine Johnson', bio: 'Keeps the spam watch list.', avatar: null };
+  const deals: FakeAccount = { account: fakeAccountId('deals'), name: 'Deals4U', bio: 'Best prices!!!', avatar: null };
+  const loud: FakeAccount = { account: fakeAccountId('loud'), name: 'Loud Larry', bio: null, avatar: null };
+  const troll: FakeAccount = { account: fakeAccountId('troll'), name: 'Troll', bio: null, avatar: null };
+  for (const p of [katherine, deals, loud, troll]) s.accounts.set(p.account, p);
+
+  const moon = post(alan, 'The moon landing was filmed in a tea room. Look at the shadows!', 35 * MIN);
+  post(hedy, 'Anyone want to talk crypto? Huge gains this week.', 12 * MIN, { reply_to: welcome.id });
+  post(hedy, 'New #crypto coin drops tonight.', 3 * MIN);
+  post(loud, 'FIRST!!!', 30 * MIN);
+
+  const spamWatch = fakeListId('spam-watch');
+  s.lists.push({
+    id: spamWatch,
+    owner: katherine.account,
+    name: 'Spam watch',
+    entries: [
+      { target: deals.account, name: deals.name, labels: ['spam'], reason: 'bulk adverts', created_at: t(2 * HOUR) },
+      { target: moon.id, name: null, labels: ['misleading'], reason: 'a hoax about the moon landing', created_at: t(30 * MIN) },
+    ],
+  });
+  s.subscriptions.push(
+    { list: spamWatch, hide: ['spam'], warn: ['harassment', 'violence', 'sexual', 'misleading', 'other'] },
+    { list: fakeListId('on-its-way'), hide: [], warn: ['spam', 'harassment'] },
+  );
+  s.words = [{ target: 'crypto', name: null, public: false, since: t(3 * HOUR) }];
+  s.mutes = [{ target: loud.account, name: loud.name, public: true, since: t(5 * HOUR) }];
+  s.blocks = [{ target: troll.account, name: troll.name, public: false, since: t(26 * HOUR) }];
+
+  const teaRoom = fakeListId('tea-room');
+  s.lists.push({
+    id: teaRoom,
+    owner: s.me.account,
+    name: 'Tea room rules',
+    entries: [{ target: deals.account, name: deals.name, labels: ['spam'], reason: 'Posts the same link everywhere', created_at: t(6 * HOUR) }],
+  });
+  s.inbox = [
+    {
+      id: 'a1b2c3d4e5f60718',
+      list: teaRoom,
+      list_name: 'Tea room rules',
+      reporter: grace.account,
+      reporter_name: grace.name,
+      target: unnamed.account,
+      labels: ['spam', 'misleading'],
+      text: 'Sends the same “free tea” link to everyone.',
+      created_at: t(40 * MIN),
+      status: 'open',
+    },
+    {
+      id: '0f1e2d3c4b5a6978',
+      list: teaRoom,
+      list_name: 'Tea room rules',
+      reporter: margaret.account,
+      reporter_name: margaret.name,
+      target: moon.id,
+      labels: ['misleading'],
+      text: '',
+      created_at: t(2 * HOUR),
+      status: 'dismissed',
+    },
+  ];
+  s.outbox = [
+    {
+      id: '9a8b7c6d5e4f3021',
+      list: spamWatch,
+      list_name: 'Spam watch',
+      reporter: s.me.account,
+      reporter_name: s.me.name,
+      target: deals.account,
+      labels: ['spam'],
+      text: 'Adverts in every thread.',
+      created_at: t(4 * HOUR),
+      status: 'delivered',
+    },
+  ];
+  s.policy = { scope: 'follows', peer_rate: 1200 };
 
   s.peers = [
     { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addr: '/ip4/192.168.1.31/tcp/4001', found: 'mdns', latency_ms: 3, agent: 'kith/0.1.0' },

@@ -10,15 +10,24 @@ import type {
   FeedStatus,
   Followed,
   InviteInfo,
+  ListDetail,
+  ListEntryView,
+  ListView,
+  Mark,
+  ModerationNote,
+  ModerationOverview,
   Page,
   PeerInfo,
   PeersChanged,
+  Policy,
   PostsArrived,
   PostView,
   ProfileEdit,
   ProfileView,
+  ReportView,
   RequestCounts,
   Result,
+  Scope,
   Settings,
   SyncProgress,
   SyncStatus,
@@ -37,6 +46,11 @@ type Handler<T> = (e: { payload: T }) => void;
 
 export type FakeAccount = { account: string; name: string | null; bio: string | null; avatar: string | null };
 
+/** A moderation list known here: an own one, or one whose maintainer's feed arrived. */
+export type FakeList = { id: string; owner: string; name: string; entries: ListEntryView[] };
+/** A subscription: the labels hidden and covered (the list itself may not have arrived). */
+export type FakeSubscription = { list: string; hide: string[]; warn: string[] };
+
 export type FakeState = {
   phase: AppStatus['phase'];
   home: string;
@@ -50,6 +64,16 @@ export type FakeState = {
   feeds: FeedStatus[];
   requests: RequestCounts;
   settings: Settings;
+  blocks: Mark[];
+  mutes: Mark[];
+  words: Mark[];
+  lists: FakeList[];
+  subscriptions: FakeSubscription[];
+  policy: Policy;
+  /** Reports received for own lists. */
+  inbox: ReportView[];
+  /** Reports sent. */
+  outbox: ReportView[];
   /** Artificial latency of every command, ms. */
   latency: number;
 };
@@ -74,6 +98,13 @@ export function fakeAccountId(seed: string): string {
   return `kith1${out}`;
 }
 
+export function fakeListId(seed: string): string {
+  // fakeAccountId reads the first 52 characters only; fold the whole seed first.
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619) >>> 0;
+  return `kithlist1${fakeAccountId(`list:${h.toString(36)}:${seed}`).slice(5)}`;
+}
+
 let postSeq = 0;
 export function fakePostId(): string {
   postSeq++;
@@ -96,7 +127,22 @@ export function makePost(p: Partial<PostView> & { author: string }): PostView {
     deleted: p.deleted ?? false,
     attachments: p.attachments ?? [],
     reactions: p.reactions ?? {},
+    moderation: p.moderation ?? null,
   };
+}
+
+export const FAKE_LABELS = ['spam', 'harassment', 'violence', 'sexual', 'misleading', 'other'];
+const BECH32 = /^[02-9ac-hj-np-z]{6,}$/;
+const bytes = (t: string): number => new TextEncoder().encode(t).length;
+
+/** Whole words of a text, lower case, hashtags kept with their `#`. */
+function wordsOf(text: string): string[] {
+  return text.toLowerCase().split(/[^\p{L}\p{N}#_]+/u).filter(Boolean);
+}
+
+/** A muted word matches itself as a whole word, and its #hashtag. */
+function hasWord(tokens: readonly string[], word: string): boolean {
+  return tokens.includes(word) || (!word.startsWith('#') && tokens.includes(`#${word}`));
 }
 
 export function emptyState(): FakeState {
@@ -114,6 +160,14 @@ export function emptyState(): FakeState {
     feeds: [],
     requests: { heads: 0, changes: 0, blobs: 0, request_bytes: 0, response_bytes: 0 },
     settings: { listen: [], bootstrap: [], mdns: true, theme: 'system', notifications: true },
+    blocks: [],
+    mutes: [],
+    words: [],
+    lists: [],
+    subscriptions: [],
+    policy: { scope: 'follows', peer_rate: 1200 },
+    inbox: [],
+    outbox: [],
     latency: 0,
   };
 }
@@ -133,13 +187,170 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     return { ...p, author_name: a?.name ?? p.author_name, author_avatar: a?.avatar ?? p.author_avatar };
   }
 
-  function page(list: PostView[], limit: number, before: string | null): Page {
-    const sorted = list.slice().sort((a, b) => b.created_at - a.created_at);
+  // ---- Moderation: how the node judges what it shows (see kith_store::moderation).
+
+  const blocked = (id: string): boolean => s.blocks.some((m) => m.target === id);
+  const muted = (id: string): boolean => s.mutes.some((m) => m.target === id);
+
+  function listedReasons(targets: { id: string; post: boolean }[]): { hide: string[]; warn: string[] } {
+    const hide: string[] = [];
+    const warn: string[] = [];
+    for (const sub of s.subscriptions) {
+      const list = s.lists.find((l) => l.id === sub.list);
+      if (!list) continue;
+      for (const t of targets) {
+        const entry = list.entries.find((e) => e.target === t.id);
+        if (!entry) continue;
+        const because = entry.reason === '' ? '' : ` — ${entry.reason}`;
+        for (const label of entry.labels) {
+          const line = (verb: string): string =>
+            `${verb} by list “${list.name}”: ${label}${t.post ? ' (this post)' : ''}${because}`;
+          if (sub.hide.includes(label)) hide.push(line('hidden'));
+          else if (sub.warn.includes(label)) warn.push(line('covered'));
+        }
+      }
+    }
+    return { hide, warn };
+  }
+
+  function note(hide: string[], warn: string[]): ModerationNote | null {
+    if (hide.length > 0) return { action: 'hide', reasons: [...hide, ...warn] };
+    if (warn.length > 0) return { action: 'warn', reasons: warn };
+    return null;
+  }
+
+  function judgeAccount(id: string): ModerationNote | null {
+    if (id === s.me.account) return null;
+    const { hide, warn } = listedReasons([{ id, post: false }]);
+    if (muted(id)) hide.unshift('you muted this account');
+    return note(hide, warn);
+  }
+
+  function judgePost(p: PostView): ModerationNote | null {
+    if (p.author === s.me.account) return null;
+    // Sample data and tests may set a verdict directly.
+    if (p.moderation) return p.moderation;
+    const { hide, warn } = listedReasons([
+      { id: p.author, post: false },
+      { id: p.id, post: true },
+    ]);
+    if (muted(p.author)) hide.unshift('you muted this account');
+    const tokens = wordsOf(`${p.text ?? ''} ${p.cw ?? ''}`);
+    for (const w of s.words) if (hasWord(tokens, w.target)) hide.push(`you muted the word “${w.target}”`);
+    return note(hide, warn);
+  }
+
+  /**
+   * A post as a view shows it, or null when left out. Timelines and search
+   * leave hidden posts out; threads show a placeholder; a profile covers them.
+   */
+  function judged(p: PostView, view: 'list' | 'thread' | 'profile'): PostView | null {
+    if (blocked(p.author)) return null;
+    const verdict = judgePost(p);
+    const post = withAuthor({ ...p, moderation: verdict });
+    if (verdict?.action !== 'hide') return post;
+    if (view === 'list') return null;
+    if (view === 'profile') return { ...post, moderation: { ...verdict, action: 'warn' } };
+    return { ...post, text: null, cw: null, attachments: [], reactions: {} };
+  }
+
+  function page(
+    list: PostView[],
+    limit: number,
+    before: string | null,
+    view: 'list' | 'profile' = 'list',
+  ): Page {
+    const shown = list.map((p) => judged(p, view)).filter((p): p is PostView => p !== null);
+    const sorted = shown.sort((a, b) => b.created_at - a.created_at);
     const start = before === null ? 0 : sorted.findIndex((p) => p.id === before) + 1;
     const posts = sorted.slice(start, start + limit);
     const last = posts[posts.length - 1];
-    return { posts: posts.map(withAuthor), next: start + limit < sorted.length && last ? last.id : null };
+    return { posts, next: start + limit < sorted.length && last ? last.id : null };
   }
+
+  function mark(id: string, publicly: boolean): Mark {
+    return { target: id, name: account(id)?.name ?? null, public: publicly, since: Date.now() };
+  }
+
+  function listView(id: string): ListView {
+    const list = s.lists.find((l) => l.id === id);
+    const sub = s.subscriptions.find((x) => x.list === id);
+    return {
+      id,
+      name: list?.name ?? null,
+      owner_name: list ? (account(list.owner)?.name ?? null) : null,
+      entries: list?.entries.length ?? 0,
+      hide: sub?.hide.slice() ?? [],
+      warn: sub?.warn.slice() ?? [],
+      subscribed: sub !== undefined,
+    };
+  }
+
+  function listDetailOf(id: string): ListDetail {
+    const list = s.lists.find((l) => l.id === id);
+    return {
+      list: listView(id),
+      entries: (list?.entries ?? [])
+        .map((e) => ({ ...e, labels: e.labels.slice(), name: account(e.target)?.name ?? e.name }))
+        .sort((a, b) => b.created_at - a.created_at),
+      own: list?.owner === s.me.account,
+    };
+  }
+
+  function badAccount<T>(id: string): Result<T, AppError> | null {
+    return id.startsWith('kith1') && BECH32.test(id.slice(5)) ? null : err('invalid', `not an account id: ${id}`);
+  }
+
+  function badList<T>(id: string): Result<T, AppError> | null {
+    return id.startsWith('kithlist1') && BECH32.test(id.slice(9)) ? null : err('invalid', `not a list id: ${id}`);
+  }
+
+  function badTarget<T>(id: string): Result<T, AppError> | null {
+    const ok = (id.startsWith('kithpost1') && BECH32.test(id.slice(9))) || (id.startsWith('kith1') && BECH32.test(id.slice(5)));
+    return ok ? null : err('invalid', `not an account or post id: ${id}`);
+  }
+
+  function unknownLabel<T>(labels: string[]): Result<T, AppError> | null {
+    const unknown = labels.find((l) => !FAKE_LABELS.includes(l));
+    return unknown === undefined ? null : err('invalid', `unknown label “${unknown}”`);
+  }
+
+  function badLabels<T>(labels: string[], what: string): Result<T, AppError> | null {
+    const unknown = unknownLabel<T>(labels);
+    if (unknown) return unknown;
+    if (labels.length === 0) {
+      return err('invalid', `${what} needs at least one label (spam, harassment, violence, sexual, misleading, other)`);
+    }
+    return null;
+  }
+
+  function badReason<T>(reason: string): Result<T, AppError> | null {
+    return bytes(reason) > 1000 ? err('invalid', `the reason is ${bytes(reason)} bytes; at most 1000 are allowed`) : null;
+  }
+
+  function ownList<T>(id: string): Result<T, AppError> | null {
+    const list = s.lists.find((l) => l.id === id);
+    if (list && list.owner !== s.me.account) {
+      return err('invalid', `list ${id} is maintained by another account; only its maintainer can change it`);
+    }
+    return list ? null : err('not_found', `not found: list ${id}`);
+  }
+
+  function addEntry(listId: string, target: string, labels: string[], reason: string): void {
+    const list = s.lists.find((l) => l.id === listId);
+    if (!list) return;
+    const entry: ListEntryView = {
+      target,
+      name: account(target)?.name ?? null,
+      labels: FAKE_LABELS.filter((l) => labels.includes(l)),
+      reason: reason.trim(),
+      created_at: Date.now(),
+    };
+    list.entries = [entry, ...list.entries.filter((e) => e.target !== target)];
+  }
+
+  let reportSeq = 0;
+  const reportId = (): string => (++reportSeq).toString(16).padStart(16, '0') + Date.now().toString(16);
 
   function mustBeReady<T>(): Result<T, AppError> | null {
     if (s.phase === 'new') return err('no_account', 'There is no account yet.');
@@ -161,6 +372,9 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       posts: s.posts.filter((p) => p.author === id && !p.deleted && p.reply_to === null).length,
       following: id === s.me.account ? s.following.length : 0,
       in_home: id === s.me.account || s.following.includes(id),
+      blocked: blocked(id),
+      muted: muted(id),
+      moderation: blocked(id) ? null : judgeAccount(id),
     };
   }
 
@@ -214,7 +428,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     },
     feed: async (accountId: string, limit: number, before: string | null): Promise<Result<Page, AppError>> => {
       await wait();
-      return ok(page(s.posts.filter((p) => p.author === accountId && !p.deleted), limit, before));
+      return ok(page(s.posts.filter((p) => p.author === accountId && !p.deleted), limit, before, 'profile'));
     },
     thread: async (post: string): Promise<Result<Page, AppError>> => {
       await wait();
@@ -236,7 +450,8 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
           }
         }
       }
-      return ok({ posts: [...out.values()].map(withAuthor), next: null });
+      const posts = [...out.values()].map((p) => judged(p, 'thread')).filter((p): p is PostView => p !== null);
+      return ok({ posts, next: null });
     },
     search: async (query: string, limit: number): Promise<Result<Page, AppError>> => {
       await wait();
@@ -367,6 +582,189 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       await wait();
       s.settings = settings;
       return ok(null);
+    },
+
+    // ---- Moderation.
+    block: async (accountId: string, publicly: boolean): Promise<Result<null, AppError>> => {
+      await wait();
+      const bad = badAccount<null>(accountId);
+      if (bad) return bad;
+      if (accountId === s.me.account) return err('invalid', 'you cannot block yourself');
+      // Everything stored of the account goes: posts, follow, its lists.
+      s.blocks = [mark(accountId, publicly), ...s.blocks.filter((m) => m.target !== accountId)];
+      s.following = s.following.filter((a) => a !== accountId);
+      s.posts = s.posts.filter((p) => p.author !== accountId);
+      s.lists = s.lists.filter((l) => l.owner !== accountId);
+      return ok(null);
+    },
+    unblock: async (accountId: string): Promise<Result<null, AppError>> => {
+      await wait();
+      if (!blocked(accountId)) return err('invalid', `you do not block ${accountId}`);
+      s.blocks = s.blocks.filter((m) => m.target !== accountId);
+      return ok(null);
+    },
+    mute: async (accountId: string, publicly: boolean): Promise<Result<null, AppError>> => {
+      await wait();
+      const bad = badAccount<null>(accountId);
+      if (bad) return bad;
+      if (accountId === s.me.account) return err('invalid', 'you cannot mute yourself');
+      s.mutes = [mark(accountId, publicly), ...s.mutes.filter((m) => m.target !== accountId)];
+      return ok(null);
+    },
+    unmute: async (accountId: string): Promise<Result<null, AppError>> => {
+      await wait();
+      if (!muted(accountId)) return err('invalid', `you do not mute ${accountId}`);
+      s.mutes = s.mutes.filter((m) => m.target !== accountId);
+      return ok(null);
+    },
+    muteWord: async (word: string, publicly: boolean): Promise<Result<string, AppError>> => {
+      await wait();
+      const w = word.trim().toLowerCase();
+      if (w === '' || bytes(w) > 64) return err('invalid', 'a muted word must be 1 to 64 bytes');
+      if (/[\s\p{Cc}]/u.test(w)) return err('invalid', 'a muted word is one lower-case word or #hashtag, without spaces');
+      s.words = [{ target: w, name: null, public: publicly, since: Date.now() }, ...s.words.filter((m) => m.target !== w)];
+      return ok(w);
+    },
+    unmuteWord: async (word: string): Promise<Result<string, AppError>> => {
+      await wait();
+      const w = word.trim().toLowerCase();
+      if (!s.words.some((m) => m.target === w)) return err('invalid', `you do not mute “${w}”`);
+      s.words = s.words.filter((m) => m.target !== w);
+      return ok(w);
+    },
+    moderation: async (): Promise<Result<ModerationOverview, AppError>> => {
+      await wait();
+      const notReady = mustBeReady<ModerationOverview>();
+      if (notReady) return notReady;
+      const withName = (m: Mark): Mark => ({ ...m, name: account(m.target)?.name ?? m.name });
+      return ok({
+        marks: { blocks: s.blocks.map(withName), mutes: s.mutes.map(withName), words: s.words.map((m) => ({ ...m })) },
+        own_lists: s.lists.filter((l) => l.owner === s.me.account).map((l) => listView(l.id)),
+        subscriptions: s.subscriptions.map((x) => listView(x.list)),
+        policy: { ...s.policy },
+        open_reports: s.inbox.filter((r) => r.status === 'open').length,
+      });
+    },
+    createList: async (name: string): Promise<Result<ListDetail, AppError>> => {
+      await wait();
+      const n = name.trim();
+      if (n === '' || bytes(n) > 64) return err('invalid', 'a list name must be 1 to 64 bytes');
+      const id = fakeListId(`${s.me.account}:${n}:${s.lists.length}`);
+      s.lists.push({ id, owner: s.me.account, name: n, entries: [] });
+      return ok(listDetailOf(id));
+    },
+    listDetail: async (list: string): Promise<Result<ListDetail, AppError>> => {
+      await wait();
+      const bad = badList<ListDetail>(list);
+      if (bad) return bad;
+      const view = listView(list);
+      if (view.name === null && !view.subscribed) {
+        return err('not_found', `not found: list ${list} (subscribe to it, or wait until its maintainer's feed arrives)`);
+      }
+      return ok(listDetailOf(list));
+    },
+    listAdd: async (list: string, target: string, labels: string[], reason: string): Promise<Result<ListDetail, AppError>> => {
+      await wait();
+      const bad =
+        badList<ListDetail>(list) ??
+        badTarget<ListDetail>(target) ??
+        badLabels<ListDetail>(labels, 'a list entry') ??
+        ownList<ListDetail>(list) ??
+        badReason<ListDetail>(reason);
+      if (bad) return bad;
+      addEntry(list, target, labels, reason);
+      return ok(listDetailOf(list));
+    },
+    listRemove: async (list: string, target: string): Promise<Result<ListDetail, AppError>> => {
+      await wait();
+      const bad = badList<ListDetail>(list) ?? badTarget<ListDetail>(target) ?? ownList<ListDetail>(list);
+      if (bad) return bad;
+      const l = s.lists.find((x) => x.id === list)!;
+      if (!l.entries.some((e) => e.target === target)) return err('not_found', `not found: ${target} on list ${list}`);
+      l.entries = l.entries.filter((e) => e.target !== target);
+      return ok(listDetailOf(list));
+    },
+    subscribeList: async (list: string, hide: string[], warn: string[]): Promise<Result<ListView, AppError>> => {
+      await wait();
+      const bad = badList<ListView>(list) ?? unknownLabel<ListView>([...hide, ...warn]);
+      if (bad) return bad;
+      const owner = s.lists.find((l) => l.id === list)?.owner;
+      if (owner && blocked(owner)) {
+        return err('invalid', `you block ${owner}, the maintainer of this list; unblock them first`);
+      }
+      if (hide.some((l) => warn.includes(l))) return err('invalid', 'a label is either hidden or covered, not both');
+      const sub = { list, hide: FAKE_LABELS.filter((l) => hide.includes(l)), warn: FAKE_LABELS.filter((l) => warn.includes(l)) };
+      const i = s.subscriptions.findIndex((x) => x.list === list);
+      if (i === -1) s.subscriptions.push(sub);
+      else s.subscriptions[i] = sub;
+      return ok(listView(list));
+    },
+    unsubscribeList: async (list: string): Promise<Result<null, AppError>> => {
+      await wait();
+      if (!s.subscriptions.some((x) => x.list === list)) return err('invalid', `you do not subscribe to ${list}`);
+      s.subscriptions = s.subscriptions.filter((x) => x.list !== list);
+      return ok(null);
+    },
+    report: async (target: string, labels: string[], text: string, to: string | null): Promise<Result<ReportView[], AppError>> => {
+      await wait();
+      const bad =
+        badTarget<ReportView[]>(target) ??
+        badLabels<ReportView[]>(labels, 'a report') ??
+        badReason<ReportView[]>(text) ??
+        (to === null ? null : badList<ReportView[]>(to));
+      if (bad) return bad;
+      const lists = to === null ? s.subscriptions.map((x) => x.list) : [to];
+      if (lists.length === 0) return err('invalid', 'you subscribe to no list; name one with --to LIST');
+      const sent: ReportView[] = [];
+      for (const list of lists) {
+        if (s.lists.find((l) => l.id === list)?.owner === s.me.account) {
+          return err('invalid', `list ${list} is your own; add the entry with \`kith list add\` instead`);
+        }
+        sent.push({
+          id: reportId(),
+          list,
+          list_name: listView(list).name,
+          reporter: s.me.account,
+          reporter_name: s.me.name,
+          target,
+          labels: FAKE_LABELS.filter((l) => labels.includes(l)),
+          text: text.trim(),
+          created_at: Date.now(),
+          status: 'queued',
+        });
+      }
+      s.outbox = [...sent, ...s.outbox];
+      return ok(sent.map((r) => ({ ...r })));
+    },
+    reports: async (all: boolean): Promise<Result<ReportView[], AppError>> => {
+      await wait();
+      const shown = s.inbox.filter((r) => all || r.status === 'open');
+      return ok(shown.map((r) => ({ ...r, labels: r.labels.slice() })).sort((a, b) => b.created_at - a.created_at));
+    },
+    sentReports: async (): Promise<Result<ReportView[], AppError>> => {
+      await wait();
+      return ok(s.outbox.map((r) => ({ ...r, labels: r.labels.slice() })).sort((a, b) => b.created_at - a.created_at));
+    },
+    resolveReport: async (id: string, accept: boolean): Promise<Result<ReportView, AppError>> => {
+      await wait();
+      const r = s.inbox.find((x) => x.id === id);
+      if (!r) return err('not_found', `not found: report ${id}`);
+      if (accept) {
+        const bad = ownList<ReportView>(r.list);
+        if (bad) return bad;
+        addEntry(r.list, r.target, r.labels, r.text);
+      }
+      r.status = accept ? 'accepted' : 'dismissed';
+      return ok({ ...r, labels: r.labels.slice() });
+    },
+    setPolicy: async (scope: Scope, peerRate: number): Promise<Result<Policy, AppError>> => {
+      await wait();
+      if (!Number.isInteger(peerRate) || peerRate < 0) return err('ipc', `invalid peer rate: ${peerRate}`);
+      if (peerRate === 0) {
+        return err('invalid', 'a peer rate of 0 would refuse every pushed change; give at least 1');
+      }
+      s.policy = { scope, peer_rate: peerRate };
+      return ok({ ...s.policy });
     },
   };
 

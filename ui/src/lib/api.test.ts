@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../test/fake-bindings'));
 
+import { emptyState, fakeAccountId, fakeListId, makePost } from '../dev/fake-backend';
 import { backend, commands } from '../test/fake-bindings';
 import { api, ApiError, blobUrl, errorMessage, on, toApiError, unwrap } from './api';
 
@@ -44,6 +45,65 @@ describe('api', () => {
     commands.appStatus.mockRejectedValueOnce(new Error('ipc down'));
     await expect(api.appStatus()).rejects.toMatchObject({ code: 'ipc', message: 'ipc down' });
     await expect(api.settings()).resolves.toMatchObject({ theme: 'system' });
+  });
+});
+
+describe('api: moderation', () => {
+  it('passes the arguments of every moderation command through and unwraps the answers', async () => {
+    const state = emptyState();
+    state.phase = 'ready';
+    const ada = fakeAccountId('ada');
+    const post = makePost({ author: ada, text: 'hi' });
+    state.posts.push(post);
+    backend.reset(state);
+
+    await expect(api.block(ada, true)).resolves.toBeNull();
+    expect(commands.block).toHaveBeenCalledWith(ada, true);
+    await api.unblock(ada);
+    await api.mute(ada, false);
+    expect(commands.mute).toHaveBeenCalledWith(ada, false);
+    await expect(api.muteWord(' Tea ', true)).resolves.toBe('tea');
+    expect(commands.muteWord).toHaveBeenCalledWith(' Tea ', true);
+
+    const created = await api.createList('Mine');
+    expect(created).toMatchObject({ own: true, list: { name: 'Mine', entries: 0 } });
+    const detail = await api.listAdd(created.list.id, post.id, ['spam', 'other'], 'why');
+    expect(commands.listAdd).toHaveBeenCalledWith(created.list.id, post.id, ['spam', 'other'], 'why');
+    expect(detail.entries).toEqual([expect.objectContaining({ target: post.id, labels: ['spam', 'other'], reason: 'why' })]);
+
+    const other = fakeListId('other');
+    await expect(api.subscribeList(other, ['spam'], ['other'])).resolves.toMatchObject({
+      id: other,
+      name: null,
+      hide: ['spam'],
+      warn: ['other'],
+      subscribed: true,
+    });
+    const sent = await api.report(post.id, ['spam'], 'why', null);
+    expect(commands.report).toHaveBeenCalledWith(post.id, ['spam'], 'why', null);
+    expect(sent).toEqual([expect.objectContaining({ list: other, status: 'queued' })]);
+    await expect(api.sentReports()).resolves.toHaveLength(1);
+    await expect(api.reports(true)).resolves.toEqual([]);
+    expect(commands.reports).toHaveBeenCalledWith(true);
+    await expect(api.moderation()).resolves.toMatchObject({
+      marks: { mutes: [expect.objectContaining({ target: ada })], words: [expect.objectContaining({ target: 'tea' })] },
+      open_reports: 0,
+    });
+  });
+
+  it('turns an error answer into an ApiError with its message', async () => {
+    commands.setPolicy.mockResolvedValueOnce({
+      status: 'error',
+      error: { code: 'invalid', message: 'a peer rate of 0 would refuse every pushed change; give at least 1' },
+    });
+    await expect(api.setPolicy('follows', 0)).rejects.toMatchObject({
+      name: 'ApiError',
+      code: 'invalid',
+      message: 'a peer rate of 0 would refuse every pushed change; give at least 1',
+    });
+    expect(commands.setPolicy).toHaveBeenCalledWith('follows', 0);
+    commands.muteWord.mockRejectedValueOnce(new Error('ipc down'));
+    await expect(api.muteWord('x', false)).rejects.toMatchObject({ code: 'ipc', message: 'ipc down' });
   });
 });
 

@@ -9,13 +9,19 @@ import type {
   Draft,
   Followed,
   InviteInfo,
+  ListDetail,
+  ListView,
+  ModerationOverview,
   Page,
   PeerInfo,
   PeersChanged,
+  Policy,
   PostsArrived,
   ProfileEdit,
   ProfileView,
+  ReportView,
   Result,
+  Scope,
   Settings,
   SyncProgress,
   SyncStatus,
@@ -122,6 +128,33 @@ export const api = {
   importBundle: (): Promise<TransferSummary | null> => unwrap(commands.importBundle()),
   settings: (): Promise<Settings> => settle(commands.settings()),
   saveSettings: (settings: Settings): Promise<null> => unwrap(commands.saveSettings(settings)),
+
+  // Moderation. `publicly` records a block, mute or muted word in the own
+  // feed for others to see; otherwise it stays on this computer.
+  block: (account: string, publicly: boolean): Promise<null> => unwrap(commands.block(account, publicly)),
+  unblock: (account: string): Promise<null> => unwrap(commands.unblock(account)),
+  mute: (account: string, publicly: boolean): Promise<null> => unwrap(commands.mute(account, publicly)),
+  unmute: (account: string): Promise<null> => unwrap(commands.unmute(account)),
+  /** Resolves to the word as stored (lower case). */
+  muteWord: (word: string, publicly: boolean): Promise<string> => unwrap(commands.muteWord(word, publicly)),
+  unmuteWord: (word: string): Promise<string> => unwrap(commands.unmuteWord(word)),
+  moderation: (): Promise<ModerationOverview> => unwrap(commands.moderation()),
+  createList: (name: string): Promise<ListDetail> => unwrap(commands.createList(name)),
+  listDetail: (list: string): Promise<ListDetail> => unwrap(commands.listDetail(list)),
+  listAdd: (list: string, target: string, labels: string[], reason: string): Promise<ListDetail> =>
+    unwrap(commands.listAdd(list, target, labels, reason)),
+  listRemove: (list: string, target: string): Promise<ListDetail> => unwrap(commands.listRemove(list, target)),
+  subscribeList: (list: string, hide: string[], warn: string[]): Promise<ListView> =>
+    unwrap(commands.subscribeList(list, hide, warn)),
+  unsubscribeList: (list: string): Promise<null> => unwrap(commands.unsubscribeList(list)),
+  /** `to`: one list, or null for every subscribed list. Resolves to the queued reports. */
+  report: (target: string, labels: string[], text: string, to: string | null): Promise<ReportView[]> =>
+    unwrap(commands.report(target, labels, text, to)),
+  /** Reports received for own lists: open ones, or all with `all`. */
+  reports: (all: boolean): Promise<ReportView[]> => unwrap(commands.reports(all)),
+  sentReports: (): Promise<ReportView[]> => unwrap(commands.sentReports()),
+  resolveReport: (id: string, accept: boolean): Promise<ReportView> => unwrap(commands.resolveReport(id, accept)),
+  setPolicy: (scope: Scope, peerRate: number): Promise<Policy> => unwrap(commands.setPolicy(scope, peerRate)),
 };
 
 export type Unlisten = () => void;

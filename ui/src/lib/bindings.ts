@@ -298,6 +298,207 @@ async saveSettings(settings: Settings) : Promise<Result<null, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Blocks an account: nothing of it is shown, stored or relayed, and what
+ * was stored is purged. `publicly` records the block in the own feed.
+ */
+async block(account: string, publicly: boolean) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("block", { account, publicly }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Ends a block.
+ */
+async unblock(account: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unblock", { account }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Mutes an account (its posts leave timelines and search).
+ */
+async mute(account: string, publicly: boolean) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mute", { account, publicly }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Ends a mute.
+ */
+async unmute(account: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unmute", { account }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Mutes a word or `#hashtag`; returns it as stored (lower case).
+ */
+async muteWord(word: string, publicly: boolean) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mute_word", { word, publicly }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Ends a muted word.
+ */
+async unmuteWord(word: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unmute_word", { word }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Blocks, mutes, words, own lists, subscriptions, policy, open reports.
+ */
+async moderation() : Promise<Result<ModerationOverview, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("moderation") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Creates a moderation list; returns it.
+ */
+async createList(name: string) : Promise<Result<ListDetail, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_list", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A list with its entries.
+ */
+async listDetail(list: string) : Promise<Result<ListDetail, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_detail", { list }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds (or replaces) an entry of an own list; returns the list.
+ */
+async listAdd(list: string, target: string, labels: string[], reason: string) : Promise<Result<ListDetail, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_add", { list, target, labels, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Removes an entry of an own list; returns the list.
+ */
+async listRemove(list: string, target: string) : Promise<Result<ListDetail, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_remove", { list, target }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Subscribes to a list, or changes which labels it hides and covers.
+ */
+async subscribeList(list: string, hide: string[], warn: string[]) : Promise<Result<ListView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("subscribe_list", { list, hide, warn }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Ends a subscription.
+ */
+async unsubscribeList(list: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unsubscribe_list", { list }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Reports an account or post to the maintainer of `to` (or of every
+ * subscribed list); the reports are queued until delivered.
+ */
+async report(target: string, labels: string[], text: string, to: string | null) : Promise<Result<ReportView[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("report", { target, labels, text, to }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Reports received for own lists (open ones unless `all`).
+ */
+async reports(all: boolean) : Promise<Result<ReportView[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reports", { all }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Reports this home sent, with their delivery state.
+ */
+async sentReports() : Promise<Result<ReportView[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sent_reports") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Accepts a received report (its target joins the list, with its labels
+ * and text) or dismisses it.
+ */
+async resolveReport(id: string, accept: boolean) : Promise<Result<ReportView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("resolve_report", { id, accept }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Changes the replication policy.
+ */
+async setPolicy(scope: Scope, peerRate: number) : Promise<Result<Policy, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_policy", { scope, peerRate }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -496,6 +697,162 @@ addrs: string[];
  */
 qrSvg: string }
 /**
+ * A list with its entries.
+ */
+export type ListDetail = { 
+/**
+ * The list.
+ */
+list: ListView; 
+/**
+ * Its entries, newest first.
+ */
+entries: ListEntryView[]; 
+/**
+ * Whether this home maintains it.
+ */
+own: boolean }
+/**
+ * One entry of a moderation list.
+ */
+export type ListEntryView = { 
+/**
+ * The account (`kith1…`) or post (`kithpost1…`).
+ */
+target: string; 
+/**
+ * The account's display name, when the target is a known account.
+ */
+name: string | null; 
+/**
+ * Label names.
+ */
+labels: string[]; 
+/**
+ * The maintainer's reason.
+ */
+reason: string; 
+/**
+ * When it was listed.
+ */
+created_at: number }
+/**
+ * A moderation list as front ends show it.
+ */
+export type ListView = { 
+/**
+ * The list id (`kithlist1…`).
+ */
+id: string; 
+/**
+ * Its name (`None` while the maintainer's feed has not arrived).
+ */
+name: string | null; 
+/**
+ * The maintainer's display name, when known.
+ */
+owner_name: string | null; 
+/**
+ * How many entries it holds here.
+ */
+entries: number; 
+/**
+ * Labels this home hides, when subscribed.
+ */
+hide: string[]; 
+/**
+ * Labels this home covers with a warning, when subscribed.
+ */
+warn: string[]; 
+/**
+ * Whether this home subscribes to it.
+ */
+subscribed: boolean }
+/**
+ * One block, mute or muted word of this home.
+ */
+export type Mark = { 
+/**
+ * The account (`kith1…`) or the word.
+ */
+target: string; 
+/**
+ * The account's display name, when known.
+ */
+name: string | null; 
+/**
+ * Whether it is recorded in the own feed (public) or only here.
+ */
+public: boolean; 
+/**
+ * Since when, ms since the Unix epoch.
+ */
+since: number }
+/**
+ * Everything this home blocks and mutes.
+ */
+export type Marks = { 
+/**
+ * Blocked accounts.
+ */
+blocks: Mark[]; 
+/**
+ * Muted accounts.
+ */
+mutes: Mark[]; 
+/**
+ * Muted words and hashtags.
+ */
+words: Mark[] }
+/**
+ * What a view does with a post or account.
+ */
+export type ModAction = 
+/**
+ * Left out of timelines and search; a placeholder in threads.
+ */
+"hide" | 
+/**
+ * Shown covered, behind a click-through warning.
+ */
+"warn"
+/**
+ * Why a post or account is hidden or covered.
+ */
+export type ModerationNote = { 
+/**
+ * The strongest action that applies.
+ */
+action: ModAction; 
+/**
+ * Every reason, as the user reads it ("hidden by list “X”: spam").
+ */
+reasons: string[] }
+/**
+ * Everything moderation-related of this home, for a settings screen.
+ */
+export type ModerationOverview = { 
+/**
+ * Blocks, mutes and muted words.
+ */
+marks: Marks; 
+/**
+ * Lists this home maintains.
+ */
+own_lists: ListView[]; 
+/**
+ * Lists this home subscribes to.
+ */
+subscriptions: ListView[]; 
+/**
+ * The replication policy.
+ */
+policy: Policy; 
+/**
+ * Open reports sent to this home's lists.
+ */
+open_reports: number }
+/**
  * One page of posts and the cursor of the next page.
  */
 export type Page = { 
@@ -560,6 +917,18 @@ export type Phase =
  */
 "failed"
 /**
+ * The replication policy of a home.
+ */
+export type Policy = { 
+/**
+ * Which feeds are carried.
+ */
+scope: Scope; 
+/**
+ * Changes one peer may push per minute (gossip); more are dropped, not stored.
+ */
+peer_rate: number }
+/**
  * A post as front ends show it.
  */
 export type PostView = { 
@@ -618,7 +987,11 @@ attachments: string[];
 /**
  * Reaction counts.
  */
-reactions: Partial<{ [key in string]: number }> }
+reactions: Partial<{ [key in string]: number }>; 
+/**
+ * Why the post is hidden or covered here, if it is.
+ */
+moderation: ModerationNote | null }
 /**
  * Posts from peers were stored (new, edited or deleted).
  */
@@ -678,7 +1051,63 @@ following: number;
 /**
  * Whether this home follows (or is) the account.
  */
-in_home: boolean }
+in_home: boolean; 
+/**
+ * Whether this home blocks the account.
+ */
+blocked: boolean; 
+/**
+ * Whether this home mutes the account.
+ */
+muted: boolean; 
+/**
+ * Why the account's posts are hidden or covered here, if they are.
+ */
+moderation: ModerationNote | null }
+/**
+ * A report as front ends show it (inbox or outbox).
+ */
+export type ReportView = { 
+/**
+ * Its id (hex).
+ */
+id: string; 
+/**
+ * The list (`kithlist1…`).
+ */
+list: string; 
+/**
+ * The list's name, when known.
+ */
+list_name: string | null; 
+/**
+ * Who reported (`kith1…`).
+ */
+reporter: string; 
+/**
+ * The reporter's display name, when known.
+ */
+reporter_name: string | null; 
+/**
+ * The account (`kith1…`) or post (`kithpost1…`) reported.
+ */
+target: string; 
+/**
+ * Label names.
+ */
+labels: string[]; 
+/**
+ * The reporter's words.
+ */
+text: string; 
+/**
+ * When it was written.
+ */
+created_at: number; 
+/**
+ * Inbox: `open`, `accepted` or `dismissed`. Outbox: `queued` or `delivered`.
+ */
+status: string }
 /**
  * Sync requests sent, by kind.
  */
@@ -703,6 +1132,20 @@ request_bytes: number;
  * CBOR bytes of their answers (before transport framing).
  */
 response_bytes: number }
+/**
+ * Which feeds a node carries besides its own, the followed ones and the
+ * maintainers of subscribed lists.
+ */
+export type Scope = 
+/**
+ * Only those.
+ */
+"follows" | 
+/**
+ * Also the feeds the followed accounts follow (up to
+ * [`MAX_FRIENDS_FEEDS`]).
+ */
+"follows-of-follows"
 /**
  * What the settings screen edits.
  */

@@ -9,12 +9,14 @@ export type Route =
   | { name: 'people' }
   | { name: 'invite' }
   | { name: 'backup' }
+  | { name: 'moderation' }
+  | { name: 'reports' }
   | { name: 'settings' };
 
 export type RouteName = Route['name'];
 
 /** Sidebar sections; a thread belongs to no section. */
-export type Section = 'home' | 'search' | 'profile' | 'people' | 'invite' | 'backup' | 'settings';
+export type Section = 'home' | 'search' | 'profile' | 'people' | 'invite' | 'backup' | 'moderation' | 'settings';
 
 export function sectionOf(r: Route, own: string | null): Section | null {
   switch (r.name) {
@@ -22,6 +24,8 @@ export function sectionOf(r: Route, own: string | null): Section | null {
       return null;
     case 'profile':
       return r.account === null || r.account === own ? 'profile' : null;
+    case 'reports':
+      return 'moderation';
     default:
       return r.name;
   }

@@ -30,5 +30,7 @@ describe('router', () => {
     expect(sectionOf({ name: 'profile', account: 'kith1me' }, 'kith1me')).toBe('profile');
     expect(sectionOf({ name: 'profile', account: 'kith1other' }, 'kith1me')).toBeNull();
     expect(sectionOf({ name: 'thread', post: 'p' }, null)).toBeNull();
+    expect(sectionOf({ name: 'moderation' }, null)).toBe('moderation');
+    expect(sectionOf({ name: 'reports' }, null)).toBe('moderation');
   });
 });

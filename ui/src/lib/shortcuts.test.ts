@@ -7,6 +7,7 @@ describe('stepShortcut', () => {
     expect(first).toEqual({ action: null, pending: 'g' });
     expect(stepShortcut(first.pending, 'h')).toEqual({ action: 'home', pending: null });
     expect(stepShortcut('g', 's')).toEqual({ action: 'settings', pending: null });
+    expect(stepShortcut('g', 'm')).toEqual({ action: 'moderation', pending: null });
   });
 
   it('runs single keys and restarts after an unknown follow-up', () => {

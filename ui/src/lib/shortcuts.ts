@@ -7,6 +7,7 @@ export type ShortcutAction =
   | 'people'
   | 'invite'
   | 'backup'
+  | 'moderation'
   | 'settings'
   | 'compose'
   | 'next'
@@ -19,6 +20,7 @@ export const SEQUENCES: Record<string, ShortcutAction> = {
   'g n': 'people',
   'g i': 'invite',
   'g b': 'backup',
+  'g m': 'moderation',
   'g s': 'settings',
 };
 

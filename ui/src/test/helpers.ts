@@ -1,5 +1,5 @@
 // Shared test setup: a ready account with friends, and typed shortcuts.
-import { emptyState, fakeAccountId, makePost, type FakeState } from '../dev/fake-backend';
+import { emptyState, fakeAccountId, fakeListId, makePost, type FakeList, type FakeState } from '../dev/fake-backend';
 import type { PostView } from '../lib/bindings';
 import { session } from '../lib/session.svelte';
 import { backend } from './fake-bindings';
@@ -41,4 +41,25 @@ export function file(name: string, size: number, type = 'image/png'): File {
   const f = new File(['x'], name, { type });
   Object.defineProperty(f, 'size', { value: size });
   return f;
+}
+
+export const CAROL = fakeAccountId('carol');
+
+/** A moderation list maintained by `owner` (Carol by default); returns its id. */
+export function addList(
+  s: FakeState,
+  name: string,
+  opts: { owner?: string; entries?: FakeList['entries']; subscribe?: { hide: string[]; warn: string[] } } = {},
+): string {
+  const owner = opts.owner ?? CAROL;
+  if (owner === CAROL && !s.accounts.has(CAROL)) s.accounts.set(CAROL, { account: CAROL, name: 'Carol', bio: null, avatar: null });
+  const id = fakeListId(`${owner}:${name}`);
+  s.lists.push({ id, owner, name, entries: opts.entries ?? [] });
+  if (opts.subscribe) s.subscriptions.push({ list: id, ...opts.subscribe });
+  return id;
+}
+
+/** A list entry listed a minute ago. */
+export function entry(target: string, labels: string[], reason = ''): FakeList['entries'][number] {
+  return { target, name: null, labels, reason, created_at: Date.now() - 60_000 };
 }

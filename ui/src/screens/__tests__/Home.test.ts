@@ -1,13 +1,14 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import type { FakeState } from '../../dev/fake-backend';
 import { backend, commands } from '../../test/fake-bindings';
-import { ADA, addPost, BOB, ME, useReadyAccount } from '../../test/helpers';
-import { clearSnapshots } from '$lib/listcache';
+import { ADA, addList, addPost, BOB, entry, ME, useReadyAccount } from '../../test/helpers';
+import { clearSnapshots, getSnapshot } from '$lib/listcache';
 import { live } from '$lib/live.svelte';
+import { moderation } from '$lib/moderation.svelte';
 import Home from '../Home.svelte';
 
 let s: FakeState;
@@ -99,5 +100,71 @@ describe('Home timeline', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('Kith is locked.');
     await fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
     await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(1));
+  });
+
+  describe('moderation', () => {
+    beforeEach(() => moderation.reset());
+
+    function texts(): (string | null)[] {
+      return screen.queryAllByTestId('post-text').map((e) => e.textContent);
+    }
+
+    async function fromMenuOf(text: string, item: string): Promise<void> {
+      const card = screen.getAllByTestId('post').find((c) => c.textContent?.includes(text))!;
+      await fireEvent.click(within(card).getByRole('button', { name: 'More actions for this post' }));
+      await fireEvent.click(within(card).getByRole('menuitem', { name: item }));
+    }
+
+    it('drops a blocked author’s posts without reloading, after the confirmation', async () => {
+      const t = Date.now();
+      addPost(s, { author: ADA, text: 'ada one', created_at: t });
+      addPost(s, { author: BOB, text: 'bob one', created_at: t - 1000 });
+      addPost(s, { author: ADA, text: 'ada two', created_at: t - 2000 });
+      render(Home);
+      await waitFor(() => expect(texts()).toEqual(['ada one', 'bob one', 'ada two']));
+
+      await fromMenuOf('ada two', 'Block author…');
+      await fireEvent.click(within(screen.getByRole('alertdialog', { name: 'Block Ada?' })).getByRole('button', { name: 'Block' }));
+      expect(commands.block).toHaveBeenCalledWith(ADA, false);
+      await waitFor(() => expect(texts()).toEqual(['bob one']));
+      expect(commands.timeline).toHaveBeenCalledTimes(1);
+      // The node purged them; a fresh load agrees.
+      expect(s.posts.some((p) => p.author === ADA)).toBe(false);
+      expect(s.following).toEqual([BOB]);
+    });
+
+    it('drops a muted author’s posts at once, also from the page kept for the next visit', async () => {
+      const t = Date.now();
+      addPost(s, { author: ADA, text: 'ada one', created_at: t });
+      addPost(s, { author: BOB, text: 'bob one', created_at: t - 1000 });
+      const { unmount } = render(Home);
+      await waitFor(() => expect(texts()).toEqual(['ada one', 'bob one']));
+      await fromMenuOf('bob one', 'Mute author');
+      expect(commands.mute).toHaveBeenCalledWith(BOB, false);
+      await waitFor(() => expect(texts()).toEqual(['ada one']));
+      unmount();
+      expect(getSnapshot('home')?.posts.map((p) => p.text)).toEqual(['ada one']);
+    });
+
+    it('shows posts a subscribed list warns about covered, and leaves out hidden ones', async () => {
+      const t = Date.now();
+      const covered = addPost(s, { author: ADA, text: 'miracle tea', created_at: t });
+      addPost(s, { author: BOB, text: 'spam spam', created_at: t - 1000 });
+      addPost(s, { author: BOB, text: 'talking crypto', created_at: t - 2000 });
+      addPost(s, { author: BOB, text: 'plain', created_at: t - 3000 });
+      addList(s, 'Spam watch', {
+        entries: [entry(covered.id, ['misleading'], 'a hoax'), entry(BOB, ['spam'])],
+        subscribe: { hide: [], warn: ['misleading'] },
+      });
+      s.words = [{ target: 'crypto', name: null, public: false, since: t }];
+      render(Home);
+      await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(3));
+      expect(screen.getByTestId('post-cover')).toHaveTextContent(
+        'covered by list “Spam watch”: misleading (this post) — a hoax',
+      );
+      expect(texts()).toEqual(['spam spam', 'plain']);
+      await fireEvent.click(screen.getByRole('button', { name: 'Show post' }));
+      expect(texts()).toEqual(['miracle tea', 'spam spam', 'plain']);
+    });
   });
 });

@@ -1,12 +1,14 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import type { FakeState } from '../../dev/fake-backend';
 import { commands } from '../../test/fake-bindings';
-import { ADA, addPost, BOB, ME, useReadyAccount } from '../../test/helpers';
+import { ADA, addList, addPost, BOB, entry, ME, useReadyAccount } from '../../test/helpers';
+import { moderation } from '$lib/moderation.svelte';
 import { session } from '$lib/session.svelte';
+import { toasts } from '$lib/toasts.svelte';
 import Profile from '../Profile.svelte';
 
 let s: FakeState;
@@ -18,7 +20,7 @@ describe('Profile', () => {
     addPost(s, { author: ME, text: 'I write' });
   });
 
-  it('shows another person with counts, their feed and a follow toggle; no block or mute', async () => {
+  it('shows another person with counts, their feed and a follow toggle', async () => {
     s.following = [BOB];
     render(Profile, { account: ADA });
     expect(await screen.findByRole('heading', { level: 2, name: 'Ada' })).toBeInTheDocument();
@@ -26,7 +28,8 @@ describe('Profile', () => {
     expect(screen.getByRole('region', { name: 'Profile of Ada' })).toHaveTextContent('1 post 0 following');
     await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('Ada writes'));
     expect(commands.feed).toHaveBeenCalledWith(ADA, 30, null);
-    expect(screen.queryByRole('button', { name: /block|mute/i })).toBeNull();
+    expect(screen.getByTestId('mute-button')).toHaveAttribute('aria-pressed', 'false');
+    expect(screen.getByTestId('block-button')).toHaveAttribute('aria-pressed', 'false');
 
     await fireEvent.click(screen.getByRole('button', { name: 'Follow' }));
     expect(commands.follow).toHaveBeenCalledWith(ADA);
@@ -39,6 +42,8 @@ describe('Profile', () => {
   it('edits the own name and bio with setProfile', async () => {
     render(Profile, { account: null });
     await fireEvent.click(await screen.findByRole('button', { name: /Edit profile/ }));
+    expect(screen.queryByTestId('block-button')).toBeNull();
+    expect(screen.queryByTestId('mute-button')).toBeNull();
     await fireEvent.input(screen.getByLabelText('Name'), { target: { value: 'New Me' } });
     await fireEvent.input(screen.getByLabelText('Bio'), { target: { value: 'Gardener' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
@@ -46,5 +51,85 @@ describe('Profile', () => {
     expect(commands.setProfile).toHaveBeenCalledWith({ name: 'New Me', bio: 'Gardener', avatar: null });
     expect(screen.getByText('Gardener')).toBeInTheDocument();
     expect(session.name).toBe('New Me');
+  });
+
+  describe('moderation', () => {
+    beforeEach(() => {
+      moderation.reset();
+      toasts.clear();
+    });
+
+    it('blocks through the confirmation: the profile says so and shows no posts', async () => {
+      s.following = [ADA];
+      render(Profile, { account: ADA });
+      await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('Ada writes'));
+      await fireEvent.click(screen.getByTestId('block-button'));
+      await fireEvent.click(within(screen.getByRole('alertdialog', { name: 'Block Ada?' })).getByRole('button', { name: 'Block' }));
+      expect(commands.block).toHaveBeenCalledWith(ADA, false);
+
+      expect(await screen.findByTestId('profile-blocked')).toHaveTextContent('Ada is blocked.');
+      expect(screen.getByTestId('block-button')).toHaveAttribute('aria-pressed', 'true');
+      expect(screen.getByTestId('block-button')).toHaveTextContent('Blocked');
+      expect(screen.queryByTestId('feed')).toBeNull();
+      expect(screen.queryByTestId('post-text')).toBeNull();
+      expect(screen.queryByRole('button', { name: 'Following' })).toBeNull();
+      expect(s.following).toEqual([]);
+    });
+
+    it('unblocks a blocked account from its profile', async () => {
+      s.blocks = [{ target: ADA, name: 'Ada', public: false, since: Date.now() }];
+      render(Profile, { account: ADA });
+      expect(await screen.findByTestId('blocked-no-posts')).toBeInTheDocument();
+      expect(commands.feed).not.toHaveBeenCalled();
+      await fireEvent.click(screen.getByTestId('block-button'));
+      expect(commands.unblock).toHaveBeenCalledWith(ADA);
+      await waitFor(() => expect(screen.getByTestId('block-button')).toHaveAttribute('aria-pressed', 'false'));
+      expect(screen.queryByTestId('profile-blocked')).toBeNull();
+      expect(await screen.findByTestId('feed')).toBeInTheDocument();
+    });
+
+    it('mutes and unmutes with a pressed toggle; the profile explains and covers the posts', async () => {
+      render(Profile, { account: ADA });
+      await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('Ada writes'));
+      await fireEvent.click(screen.getByTestId('mute-button'));
+      expect(commands.mute).toHaveBeenCalledWith(ADA, false);
+      await waitFor(() => expect(screen.getByTestId('mute-button')).toHaveAttribute('aria-pressed', 'true'));
+      expect(screen.getByTestId('profile-moderation')).toHaveTextContent('you muted this account');
+      // Their own posts stay reachable on the profile, covered.
+      expect(await screen.findByTestId('post-cover')).toHaveTextContent('you muted this account');
+      expect(screen.queryByTestId('post-text')).toBeNull();
+
+      await fireEvent.click(screen.getByTestId('mute-button'));
+      expect(commands.unmute).toHaveBeenCalledWith(ADA);
+      await waitFor(() => expect(screen.getByTestId('mute-button')).toHaveAttribute('aria-pressed', 'false'));
+      expect(screen.queryByTestId('profile-moderation')).toBeNull();
+      await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('Ada writes'));
+    });
+
+    it('shows what a subscribed list says about the account', async () => {
+      addList(s, 'Spam watch', { entries: [entry(ADA, ['spam'], 'bulk adverts')], subscribe: { hide: [], warn: ['spam'] } });
+      render(Profile, { account: ADA });
+      const banner = await screen.findByTestId('profile-moderation');
+      expect(banner).toHaveTextContent('Their posts are covered until you open them.');
+      expect(banner).toHaveTextContent('covered by list “Spam watch”: spam — bulk adverts');
+    });
+
+    it('reports the account to a subscribed list', async () => {
+      const list = addList(s, 'Spam watch', { subscribe: { hide: [], warn: ['spam'] } });
+      render(Profile, { account: ADA });
+      await fireEvent.click(await screen.findByTestId('report-account-button'));
+      const dialog = await screen.findByRole('dialog', { name: 'Report Ada' });
+      expect(await within(dialog).findByRole('radio', { name: /^Spam watch/ })).toBeChecked();
+      await fireEvent.click(within(dialog).getByRole('checkbox', { name: 'Harassment' }));
+      await fireEvent.click(within(dialog).getByRole('button', { name: 'Send report' }));
+      expect(commands.report).toHaveBeenCalledWith(ADA, ['harassment'], '', list);
+    });
+
+    it('explains, instead of a form, that reporting needs a subscribed list', async () => {
+      render(Profile, { account: ADA });
+      await fireEvent.click(await screen.findByTestId('report-account-button'));
+      expect(await screen.findByTestId('report-no-lists')).toHaveTextContent('You subscribe to no moderation list');
+      expect(screen.queryByRole('button', { name: 'Send report' })).toBeNull();
+    });
   });
 });

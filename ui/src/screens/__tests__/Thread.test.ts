@@ -1,9 +1,10 @@
-import { render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import { backend, commands } from '../../test/fake-bindings';
+import { moderation } from '$lib/moderation.svelte';
 import { ADA, addPost, BOB, ME, useReadyAccount } from '../../test/helpers';
 import Thread from '../Thread.svelte';
 
@@ -50,5 +51,28 @@ describe('Thread', () => {
   it('says when the post is not here yet', async () => {
     render(Thread, { post: 'kithpost1unknown' });
     expect(await screen.findByText('Not here yet')).toBeInTheDocument();
+  });
+
+  it('shows a muted reply as a placeholder with its reasons, and reloads after a block', async () => {
+    moderation.reset();
+    backend.state.words = [{ target: 'a', name: null, public: false, since: 0 }];
+    render(Thread, { post: ids.root! });
+    await waitFor(() => expect(screen.getAllByTestId('post-hidden').length).toBeGreaterThan(0));
+    const hidden = screen.getAllByTestId('post-hidden');
+    // "reply a" and "reply to a" hold the muted word; the text never reaches the page.
+    expect(hidden.map((h) => h.textContent?.trim())).toEqual([
+      'Hidden: you muted the word “a”',
+      'Hidden: you muted the word “a”',
+    ]);
+    expect(screen.queryByText('reply a')).toBeNull();
+    expect(screen.getAllByTestId('post-text').map((t) => t.textContent)).toEqual(['root', 'reply b']);
+
+    const bobs = screen.getAllByTestId('post').find((c) => c.dataset.postId === ids.a)!;
+    await fireEvent.click(within(bobs).getByRole('button', { name: 'More actions for this post' }));
+    await fireEvent.click(within(bobs).getByRole('menuitem', { name: 'Block author…' }));
+    await fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Block' }));
+    expect(commands.block).toHaveBeenCalledWith(BOB, false);
+    await waitFor(() => expect(screen.queryByText((_, el) => el?.getAttribute('data-post-id') === ids.a)).toBeNull());
+    expect(commands.thread).toHaveBeenCalledTimes(2);
   });
 });
