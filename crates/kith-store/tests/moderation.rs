@@ -316,3 +316,53 @@ fn reports_are_verified_kept_once_and_only_for_own_lists() {
     let signed = elsewhere.sign(&reporter.key, &reporter.cert).unwrap();
     assert!(store.receive_report(&elsewhere, &signed, 5).is_err());
 }
+
+#[test]
+fn follows_of_follows_policy_carries_friends_feeds_but_never_a_blocked_one() {
+    let (_home, mut store, mut me) = own_store();
+    let (_, mut b) = Device::new_account();
+    let (_, c) = Device::new_account();
+    let (_, d) = Device::new_account();
+    let (_, l) = Device::new_account();
+    follow(&mut store, &mut me, 1, &b);
+    // B follows C and D (B's feed is held because A follows B).
+    store
+        .add_certificates(std::slice::from_ref(&b.cert))
+        .unwrap();
+    let env = b.write(
+        2,
+        &[
+            Write::Put(FeedKey::Follow(c.account), FeedValue::Timestamp(2)),
+            Write::Put(FeedKey::Follow(d.account), FeedValue::Timestamp(2)),
+        ],
+    );
+    store.ingest(vec![env]).unwrap();
+    let list = ListId {
+        owner: l.account,
+        local: [1; 8],
+    };
+    store
+        .subscribe_list(list, Labels::of([Label::Spam]), Labels::default(), 3)
+        .unwrap();
+    let carried = store.carried_feeds().unwrap();
+    assert_eq!(
+        carried,
+        vec![me.account, b.account, l.account],
+        "follows only"
+    );
+
+    let mut policy = store.policy().unwrap();
+    policy.scope = kith_store::Scope::FollowsOfFollows;
+    store.set_policy(policy).unwrap();
+    store.set_private_block(d.account, true, 4).unwrap();
+    let carried = store.carried_feeds().unwrap();
+    assert!(carried.contains(&c.account), "{carried:?}");
+    assert!(
+        !carried.contains(&d.account),
+        "a blocked feed is never carried"
+    );
+    assert_eq!(
+        store.policy().unwrap().scope,
+        kith_store::Scope::FollowsOfFollows
+    );
+}
