@@ -8,7 +8,6 @@ use std::str::FromStr;
 
 use bech32::primitives::decode::CheckedHrpstring;
 use bech32::{Bech32m, Hrp};
-use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 
@@ -63,6 +62,31 @@ fn decode<const N: usize>(kind: &'static str, hrp: &'static str, input: &str) ->
         .map_err(|d: Vec<u8>| err(format!("expected {N} bytes, found {}", d.len())))?;
     Ok(arr)
 }
+
+/// Serializes a type as its text form (`Display`) and reads it back
+/// (`FromStr`), so ids read the same in JSON as on screen.
+macro_rules! serde_as_text {
+    ($name:ty) => {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use serde_as_text;
 
 macro_rules! key_id {
     ($name:ident, $kind:literal, $hrp:literal, $doc:literal) => {
@@ -125,23 +149,7 @@ macro_rules! key_id {
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(
-                &self,
-                s: S,
-            ) -> std::result::Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                d: D,
-            ) -> std::result::Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
-            }
-        }
+        serde_as_text!($name);
     };
 }
 
@@ -248,23 +256,7 @@ macro_rules! feed_item_id {
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(
-                &self,
-                s: S,
-            ) -> std::result::Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                d: D,
-            ) -> std::result::Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
-            }
-        }
+        serde_as_text!($name);
     };
 }
 

@@ -207,18 +207,7 @@ impl FromStr for Target {
     }
 }
 
-impl Serialize for Target {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Target {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::ids::serde_as_text!(Target);
 
 /// One entry of a moderation list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -361,20 +350,7 @@ pub fn muted_words_in<'a>(text: &str, words: &'a [String]) -> Vec<&'a str> {
 /// case. A plain word also matches its hashtag (`rust` hides `#Rust`); a
 /// hashtag matches only the hashtag.
 pub fn contains_muted_word(text: &str, word: &str) -> bool {
-    let (tag, bare) = match word.strip_prefix('#') {
-        Some(b) => (true, b),
-        None => (false, word),
-    };
-    if bare.is_empty() {
-        return false;
-    }
-    let lower = text.to_lowercase();
-    lower
-        .split(|c: char| !(c.is_alphanumeric() || c == '#' || c == '_' || c == '\''))
-        .any(|token| match token.strip_prefix('#') {
-            Some(t) => t == bare,
-            None => !tag && token == bare,
-        })
+    !muted_words_in(text, &[word.to_owned()]).is_empty()
 }
 
 #[cfg(test)]

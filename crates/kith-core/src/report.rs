@@ -126,10 +126,9 @@ impl Report {
         Ok(out)
     }
 
-    /// Reads a signed report and checks everything: size, encoding, the
-    /// certificate (signed by the reporter's account) and the device's
-    /// signature.
-    pub fn open_signed(signed: &[u8]) -> Result<Self> {
+    /// Splits a signed report into its report bytes, certificate bytes
+    /// and signature, checking the size and that the lengths add up.
+    fn split_signed(signed: &[u8]) -> Result<(&[u8], &[u8], [u8; 64])> {
         if signed.len() > MAX_REPORT_BYTES {
             return Err(CoreError::TooLarge {
                 what: "report",
@@ -144,9 +143,29 @@ impl Report {
         if signed.len() != 2 + len + CERT_LEN + 64 {
             return Err(malformed("signed report", "lengths do not add up"));
         }
-        let report_bytes = &signed[2..2 + len];
+        let sig: [u8; 64] = signed[2 + len + CERT_LEN..]
+            .try_into()
+            .map_err(|_| malformed("signed report", "signature"))?;
+        Ok((
+            &signed[2..2 + len],
+            &signed[2 + len..2 + len + CERT_LEN],
+            sig,
+        ))
+    }
+
+    /// Reads the report inside signed bytes this node already verified
+    /// (when it stored them); checks the encoding, not the signature.
+    pub fn read_stored(signed: &[u8]) -> Result<Self> {
+        Self::decode(Self::split_signed(signed)?.0)
+    }
+
+    /// Reads a signed report and checks everything: size, encoding, the
+    /// certificate (signed by the reporter's account) and the device's
+    /// signature.
+    pub fn open_signed(signed: &[u8]) -> Result<Self> {
+        let (report_bytes, cert, sig) = Self::split_signed(signed)?;
         let report = Self::decode(report_bytes)?;
-        let cert = DeviceCertificate::decode_verified(&signed[2 + len..2 + len + CERT_LEN])?;
+        let cert = DeviceCertificate::decode_verified(cert)?;
         if cert.account != report.reporter {
             return Err(CoreError::Certificate(
                 "the report's certificate is for another account".into(),
@@ -154,9 +173,6 @@ impl Report {
         }
         let key = VerifyingKey::from_bytes(&cert.device.0)
             .map_err(|_| CoreError::Certificate("device id is not a valid ed25519 key".into()))?;
-        let sig: [u8; 64] = signed[2 + len + CERT_LEN..]
-            .try_into()
-            .map_err(|_| malformed("signed report", "signature"))?;
         key.verify_strict(&Self::digest(report_bytes), &Signature::from_bytes(&sig))
             .map_err(|_| CoreError::BadSignature("report"))?;
         Ok(report)

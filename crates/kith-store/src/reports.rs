@@ -215,7 +215,7 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         match rows.as_slice() {
             [(signed, status)] => {
-                let report = Report::open_signed(signed)?;
+                let report = Report::read_stored(signed)?;
                 let view = self.report_view(signed, status.clone())?;
                 Ok((report, view))
             }
@@ -238,8 +238,10 @@ impl Store {
         Ok(())
     }
 
+    /// A stored report (verified when it was received or written) as
+    /// front ends show it.
     fn report_view(&self, signed: &[u8], status: String) -> Result<ReportView> {
-        let report = Report::open_signed(signed)?;
+        let report = Report::read_stored(signed)?;
         let name =
             |a: AccountId| -> Result<Option<String>> { Ok(self.profile(a)?.and_then(|p| p.name)) };
         Ok(ReportView {
