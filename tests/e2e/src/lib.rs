@@ -202,10 +202,25 @@ impl Window {
             "tauri:options".into(),
             json!({ "application": app.display().to_string() }),
         );
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&driver.url)
-            .await?;
+        // The driver sometimes drops the first session request while
+        // WebKitWebDriver is still starting (an incomplete HTTP answer):
+        // try up to three times, a second apart.
+        let mut attempt = 1;
+        let client = loop {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&driver.url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if attempt < 3 => {
+                    eprintln!("WebDriver session attempt {attempt} failed ({e}); trying again");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         let shots = screenshot_dir();
         std::fs::create_dir_all(&shots)?;
         Ok(Self { client, shots })
