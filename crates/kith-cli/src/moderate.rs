@@ -253,7 +253,11 @@ fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
 
 fn print_overview(m: &ModerationOverview) {
     let marks = |title: &str, marks: &[kith_store::Mark]| {
-        println!("{title}: {}", if marks.is_empty() { "none" } else { "" });
+        if marks.is_empty() {
+            println!("{title}: none");
+        } else {
+            println!("{title}:");
+        }
         for mark in marks {
             println!(
                 "  {} {}{}",

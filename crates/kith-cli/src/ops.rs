@@ -240,6 +240,16 @@ fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
                 println!("\n{b}\n");
             }
             println!("{} posts · following {}", p.posts, p.following);
+            if p.blocked {
+                println!("You block this account: nothing of it is stored here.");
+            } else if p.muted {
+                println!("You mute this account.");
+            }
+            if let Some(m) = &p.moderation {
+                for reason in &m.reasons {
+                    println!("  {reason}");
+                }
+            }
         }
         Command::Post { .. } => println!("Posted {}", text(value, "id")),
         Command::Reply { .. } => println!("Replied {}", text(value, "id")),

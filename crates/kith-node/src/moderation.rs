@@ -335,7 +335,7 @@ impl Node {
                 .collect();
             if subs.is_empty() {
                 return Err(NodeError::Invalid(
-                    "you subscribe to no list of someone else; choose the list to send the report to".into(),
+                    "you subscribe to no list of someone else; say which list receives the report (kith report … --to LIST)".into(),
                 ));
             }
             subs
