@@ -96,8 +96,13 @@ fn run(steps: &[Step]) -> Scenario {
                 }
             }
             Step::Delete { device, post } => {
+                // Like `Node::delete`: a post this device already sees
+                // deleted (by itself or another device) is not deleted again.
                 if let Some(id) = posts.get(post)
-                    && devices[device].doc.post(id.local).is_some()
+                    && devices[device]
+                        .doc
+                        .post(id.local)
+                        .is_some_and(|(_, deleted)| !deleted)
                 {
                     envs.push(devices[device].delete(t, id));
                 }
