@@ -156,6 +156,10 @@ pub enum Command {
         /// A feed to include (repeatable) [default: yours and every followed feed].
         #[arg(long = "feed", value_name = "ACCOUNT")]
         feeds: Vec<String>,
+        /// Also put the Kith package(s) this home keeps and their signed
+        /// manifest beside the bundle, for someone who has no Kith yet.
+        #[arg(long)]
+        with_installer: bool,
     },
     /// Read a bundle file; it is verified whole before anything is stored.
     Import {
@@ -292,9 +296,60 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         peer_rate: Option<u32>,
     },
+    /// Check that a Kith package file is genuine: listed in a manifest signed
+    /// by Kith's release key, with the same size, SHA-256 and BLAKE3.
+    #[command(
+        after_help = "Example: kith verify-package Kith_0.2.0_amd64.deb --manifest kith-manifest.txt\nExit status 0 when genuine, 1 when not (the reason is printed)."
+    )]
+    VerifyPackage {
+        /// The package (.deb or .rpm).
+        file: PathBuf,
+        /// The signed manifest [default: kith-manifest.txt beside the package].
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+    },
+    /// Show the Kith release this home keeps to hand on (share page, USB
+    /// bundle, updates to peers), or add one.
+    Installer {
+        /// add (or nothing, to show).
+        #[command(subcommand)]
+        action: Option<InstallerAction>,
+    },
+    /// Offer Kith on a small read-only web page on the LAN, for someone who
+    /// has no Kith yet (stops by itself).
+    #[command(after_help = "Example: kith share-app --listen 192.168.1.20 --minutes 10")]
+    ShareApp {
+        /// Where to listen: IP or IP:PORT [default: this machine's one LAN
+        /// address, port 4180].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Minutes before the page stops by itself (1 to 240).
+        #[arg(long, default_value_t = 15)]
+        minutes: u32,
+    },
+    /// Kith updates learnt from peers: show them, download one (verified).
+    Update {
+        /// Download the newest update offered, from the peers that announced it.
+        #[arg(long)]
+        download: bool,
+    },
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
+    },
+}
+
+/// Installer subcommands.
+#[derive(Debug, Subcommand)]
+pub enum InstallerAction {
+    /// Verify packages against their signed manifest and keep them to hand on.
+    Add {
+        /// The package files (.deb, .rpm).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The signed manifest [default: kith-manifest.txt beside the first package].
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
     },
 }
 

@@ -11,6 +11,7 @@ mod net;
 mod ops;
 mod output;
 mod passphrase;
+mod release;
 
 use clap::Parser;
 

@@ -127,7 +127,7 @@ fn request(command: &Command) -> anyhow::Result<Request> {
             query: query.clone(),
             limit: usize::from(*limit),
         },
-        Command::Export { out, feeds } => Request::Export {
+        Command::Export { out, feeds, .. } => Request::Export {
             out: absolute(out)?,
             feeds: feeds
                 .iter()

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod limits;
 pub mod moderation;
 pub mod post;
+pub mod release;
 pub mod report;
 
 pub use body::Body;

@@ -37,6 +37,11 @@ pub enum Activity {
         /// Whether the pull is still running.
         in_progress: bool,
     },
+    /// A newer Kith was offered by a peer, or downloaded and verified.
+    Update {
+        /// Its version.
+        version: String,
+    },
 }
 
 /// The sending side, shared by the replicator's tasks. Sending never

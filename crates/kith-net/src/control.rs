@@ -40,6 +40,10 @@ pub enum ControlRequest {
     SyncStatus,
     /// An invite code for this account.
     Invite,
+    /// Kith updates learnt from peers.
+    Updates,
+    /// Download the newest update offered (verified), and answer as `Updates`.
+    UpdateDownload,
 }
 
 /// An error answer: a stable code and a message for people.

@@ -17,6 +17,7 @@ pub mod control;
 pub mod invite;
 mod moderation;
 pub mod protocol;
+pub mod release;
 pub mod replicator;
 pub mod service;
 pub mod store_actor;

@@ -16,6 +16,12 @@ pub const KAD_PROTOCOL: &str = "/kith/kad/1";
 pub const IDENTIFY_VERSION: &str = "/kith/1";
 /// Prefix of a feed's gossipsub topic; the account id (`kith1…`) follows.
 pub const TOPIC_PREFIX: &str = "kith/feed/1/";
+/// The gossipsub topic of update notices: signed release manifests.
+pub const RELEASE_TOPIC: &str = "kith/release/1";
+/// Largest update notice.
+pub const MAX_NOTICE_BYTES: usize = kith_core::release::MAX_MANIFEST_BYTES + 64;
+/// Most bytes of a package in one response.
+pub const PACKAGE_CHUNK: u64 = 1024 * 1024;
 /// Prefix of a feed's Kademlia provider key; the 32 account bytes follow.
 pub const PROVIDER_PREFIX: &[u8] = b"kith/feed/1/";
 
@@ -155,6 +161,14 @@ pub enum SyncRequest {
         /// Its BLAKE3 hash.
         hash: ByteBuf,
     },
+    /// "Send me part of this Kith package" (a file of a signed release
+    /// manifest the responder announced).
+    Package {
+        /// The file's BLAKE3, as its manifest lists it.
+        blake3: ByteBuf,
+        /// The first byte wanted.
+        offset: u64,
+    },
     /// "Here is a signed report for one of your lists."
     Report {
         /// The signed report (`docs/protocol.md`, reports).
@@ -190,6 +204,14 @@ pub enum SyncResponse {
         /// The bytes.
         bytes: Option<ByteBuf>,
     },
+    /// Part of a package: up to [`PACKAGE_CHUNK`] bytes from the offset
+    /// asked, or none if the responder does not hold it.
+    PackageChunk {
+        /// The bytes.
+        bytes: Option<ByteBuf>,
+        /// The file's size.
+        size: u64,
+    },
     /// A report was verified and kept (or was already kept).
     ReportReceived {
         /// Whether it was new.
@@ -212,6 +234,32 @@ impl SyncResponse {
             code: code.to_owned(),
             message: message.to_string(),
         }
+    }
+}
+
+/// What a node that holds a Kith release publishes on [`RELEASE_TOPIC`]:
+/// the release's signed manifest, verbatim, and when it was announced (so
+/// that each announcement is a new gossip message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateNotice {
+    /// The signed manifest's text (`docs/releasing.md`).
+    pub manifest: ByteBuf,
+    /// When it was announced, ms since the Unix epoch.
+    pub at: u64,
+}
+
+impl UpdateNotice {
+    /// Encodes the notice (CBOR).
+    pub fn encode(&self) -> Vec<u8> {
+        cbor4ii::serde::to_vec(Vec::new(), self).unwrap_or_default()
+    }
+
+    /// Decodes a notice, refusing one over [`MAX_NOTICE_BYTES`].
+    pub fn decode(bytes: &[u8]) -> Result<Self, Malformed> {
+        if bytes.len() > MAX_NOTICE_BYTES {
+            return Err(malformed("update notice", "too large"));
+        }
+        cbor4ii::serde::from_slice(bytes).map_err(|e| malformed("update notice", e))
     }
 }
 

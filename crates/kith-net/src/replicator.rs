@@ -76,6 +76,8 @@ pub struct Shared {
     pub sent_requests: RequestCounts,
     /// Per peer: changes pushed in the current minute, and reports.
     pub(crate) limits: crate::moderation::PeerLimits,
+    /// Update notices, offers and downloads.
+    pub(crate) updates: crate::release::Updates,
 }
 
 /// Replication state of one carried feed, as `kith sync-status` and the
@@ -176,15 +178,17 @@ impl Replicator {
     /// Loads the carried feeds, joins their topics, announces them, and
     /// dials the given and remembered peers.
     pub async fn start(&self, bootstrap: &[Multiaddr]) -> Result<(), String> {
-        let (carried, known, policy) = self
+        let (carried, known, policy, home) = self
             .node
             .local(|n| {
                 let carried = n.store().carried_feeds().unwrap_or_default();
                 let known = n.store().known_peers(64).unwrap_or_default();
-                (carried, known, n.store().policy().unwrap_or_default())
+                let policy = n.store().policy().unwrap_or_default();
+                (carried, known, policy, n.home().to_owned())
             })
             .await
             .map_err(|e| e.to_string())?;
+        self.set_release_home(home);
         lock(&self.shared).limits.peer_rate = policy.peer_rate;
         for (i, account) in carried.iter().enumerate() {
             self.swarm.send(Command::Subscribe(*account)).await?;
@@ -236,6 +240,7 @@ impl Replicator {
                 tokio::spawn(async move { me.exchange_heads(peer, true).await });
                 let me = self.clone();
                 tokio::spawn(async move { me.deliver_reports().await });
+                self.announce_after_connect();
             }
             Event::Disconnected(peer) => {
                 let connected = {
@@ -296,6 +301,24 @@ impl Replicator {
                     drop(permit);
                 });
             }
+            Event::Notice {
+                source,
+                origin,
+                id,
+                data,
+            } => {
+                let acceptance = self.validate_notice(source, origin, id.clone(), &data);
+                let swarm = self.swarm.clone();
+                tokio::spawn(async move {
+                    let _ = swarm
+                        .send(Command::Validated {
+                            id,
+                            source,
+                            acceptance,
+                        })
+                        .await;
+                });
+            }
             Event::Carriers { account, peers } => {
                 let swarm = self.swarm.clone();
                 tokio::spawn(async move {
@@ -326,6 +349,10 @@ impl Replicator {
         if lock(&self.shared).limits.report_retry_due() {
             let me = self.clone();
             tokio::spawn(async move { me.deliver_reports().await });
+        }
+        if self.announce_due() {
+            let me = self.clone();
+            tokio::spawn(async move { me.announce_release(false).await });
         }
     }
 
@@ -494,7 +521,7 @@ impl Replicator {
         }
     }
 
-    async fn strike(&self, peer: PeerId, reason: &str) {
+    pub(crate) async fn strike(&self, peer: PeerId, reason: &str) {
         let _ = self
             .swarm
             .send(Command::Strike {
@@ -943,6 +970,7 @@ impl Replicator {
                 }
             }
             SyncRequest::Report { report } => self.receive_report(peer, report.into_vec()).await,
+            SyncRequest::Package { blake3, offset } => self.answer_package(&blake3, offset).await,
         }
     }
 

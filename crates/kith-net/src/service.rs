@@ -284,6 +284,15 @@ pub async fn handle_control(
                 "addrs": invite.addrs.iter().map(ToString::to_string).collect::<Vec<_>>(),
             }))
         }
+        ControlRequest::Updates => serde_json::to_value(r.update_status().await)
+            .map_err(|e| ControlError::new("internal", e)),
+        ControlRequest::UpdateDownload => {
+            r.download_update()
+                .await
+                .map_err(|e| ControlError::new("update", e))?;
+            serde_json::to_value(r.update_status().await)
+                .map_err(|e| ControlError::new("internal", e))
+        }
     }
 }
 

@@ -17,7 +17,9 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::behaviour::{Behaviour, BehaviourEvent};
-use crate::protocol::{SyncRequest, SyncResponse, feed_topic, provider_key, topic_feed};
+use crate::protocol::{
+    RELEASE_TOPIC, SyncRequest, SyncResponse, feed_topic, provider_key, topic_feed,
+};
 
 /// Strikes (invalid messages) after which a peer is disconnected and banned.
 pub const MAX_STRIKES: u32 = 3;
@@ -110,6 +112,8 @@ pub enum Command {
         /// The encoded update.
         data: Vec<u8>,
     },
+    /// Publish an update notice on the release topic.
+    PublishNotice(Vec<u8>),
     /// Send a sync request.
     Request {
         /// To whom.
@@ -192,6 +196,17 @@ pub enum Event {
         /// The payload.
         data: Vec<u8>,
     },
+    /// An update notice arrived on the release topic and awaits validation.
+    Notice {
+        /// Who sent it to us.
+        source: PeerId,
+        /// Who published it (signed by gossipsub).
+        origin: Option<PeerId>,
+        /// Its id.
+        id: MessageId,
+        /// The payload.
+        data: Vec<u8>,
+    },
     /// The DHT named carriers of a feed.
     Carriers {
         /// The feed.
@@ -199,6 +214,20 @@ pub enum Event {
         /// Who carries it.
         peers: Vec<PeerId>,
     },
+}
+
+/// Scoring for topics few peers publish on (a feed has one author, a few
+/// devices; few nodes hold a release to announce): under-delivery (P3, P3b)
+/// must not count against mesh peers, or an author would graylist its own
+/// followers. Invalid messages (P4) weigh heavily.
+fn sparse_topic_params() -> TopicScoreParams {
+    TopicScoreParams {
+        mesh_message_deliveries_weight: 0.0,
+        mesh_failure_penalty_weight: 0.0,
+        invalid_message_deliveries_weight: -100.0,
+        invalid_message_deliveries_decay: 0.5,
+        ..TopicScoreParams::default()
+    }
 }
 
 /// The handle other tasks use to command the swarm.
@@ -294,6 +323,7 @@ impl SwarmTask {
 
     /// Runs until every handle is dropped.
     pub async fn run(mut self) {
+        self.subscribe_release_topic();
         loop {
             tokio::select! {
                 biased;
@@ -307,12 +337,22 @@ impl SwarmTask {
         tracing::debug!("network task stopped");
     }
 
+    /// Every node listens for update notices.
+    fn subscribe_release_topic(&mut self) {
+        let topic = IdentTopic::new(RELEASE_TOPIC);
+        let gossip = &mut self.swarm.behaviour_mut().gossip;
+        let _ = gossip.set_topic_params(topic.clone(), sparse_topic_params());
+        if let Err(e) = gossip.subscribe(&topic) {
+            tracing::warn!(error = %e, "cannot subscribe to update notices");
+        }
+    }
+
     fn emit(&self, event: Event) {
         match event {
             // What a peer can flood is dropped when the replicator is
             // saturated: a dropped request fails on the peer's side, a
             // dropped gossip message is neither stored nor forwarded.
-            Event::Request { .. } | Event::Gossip { .. } => {
+            Event::Request { .. } | Event::Gossip { .. } | Event::Notice { .. } => {
                 if self.events.try_send(event).is_err() {
                     tracing::debug!("replicator busy; dropping a peer's message");
                 }
@@ -382,18 +422,7 @@ impl SwarmTask {
             Command::Subscribe(account) => {
                 let topic = IdentTopic::new(feed_topic(account));
                 let gossip = &mut self.swarm.behaviour_mut().gossip;
-                // A feed has one author (a few devices), so most mesh peers
-                // never publish on its topic: under-delivery (P3, P3b) must not
-                // count against them, or an author would graylist its own
-                // followers. Invalid messages (P4) weigh heavily.
-                let params = TopicScoreParams {
-                    mesh_message_deliveries_weight: 0.0,
-                    mesh_failure_penalty_weight: 0.0,
-                    invalid_message_deliveries_weight: -100.0,
-                    invalid_message_deliveries_decay: 0.5,
-                    ..TopicScoreParams::default()
-                };
-                let _ = gossip.set_topic_params(topic.clone(), params);
+                let _ = gossip.set_topic_params(topic.clone(), sparse_topic_params());
                 if let Err(e) = gossip.subscribe(&topic) {
                     tracing::warn!(%account, error = %e, "cannot subscribe");
                 }
@@ -408,6 +437,12 @@ impl SwarmTask {
                     .kad
                     .stop_providing(&kad::RecordKey::new(&provider_key(account)));
                 self.subscribed.remove(&account);
+            }
+            Command::PublishNotice(data) => {
+                let topic = IdentTopic::new(RELEASE_TOPIC);
+                if let Err(e) = self.swarm.behaviour_mut().gossip.publish(topic, data) {
+                    tracing::debug!(error = %e, "update notice not published now");
+                }
             }
             Command::Publish { account, data } => {
                 let topic = IdentTopic::new(feed_topic(account));
@@ -638,6 +673,15 @@ impl SwarmTask {
                 message_id,
                 message,
             }) => {
+                if message.topic.as_str() == RELEASE_TOPIC {
+                    self.emit(Event::Notice {
+                        source: propagation_source,
+                        origin: message.source,
+                        id: message_id,
+                        data: message.data,
+                    });
+                    return;
+                }
                 let account = topic_feed(message.topic.as_str());
                 self.emit(Event::Gossip {
                     source: propagation_source,

@@ -10,6 +10,7 @@ mod identity;
 pub mod keystore;
 mod moderation;
 mod node;
+pub mod release;
 
 pub use api::Request;
 pub use error::{NodeError, Result};
