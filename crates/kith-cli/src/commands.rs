@@ -119,58 +119,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Moderation
         | Command::Policy { .. }) => moderate::run(&c, &home, json),
         c @ (Command::Export { .. } | Command::Import { .. }) => {
-            let with_installer = match &c {
-                Command::Export {
-                    out,
-                    with_installer: true,
-                    ..
-                } => Some(out.clone()),
-                _ => None,
-            };
-            let bundle = match &c {
-                Command::Import { file } => Some(file.clone()),
-                _ => None,
-            };
-            if with_installer.is_some() {
-                // Refuse before writing anything when there is nothing to add.
-                kith_node::release::Installer::open(&home)?
-                    .held()?
-                    .filter(|h| !h.files.is_empty())
-                    .ok_or_else(|| anyhow!("--with-installer: this home keeps no Kith package; add one with `kith installer add FILE --manifest kith-manifest.txt`"))?;
-            }
-            if ops::node_running(&home) {
-                ops::run(&c, &home, json)?;
-            } else {
-                transfer(c, &home, json)?;
-            }
-            if let Some(out) = with_installer {
-                let dir = out
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                let held = release::copy_installer(&home, dir)?;
-                if !json {
-                    println!(
-                        "Beside it: Kith {} ({}) and its signed manifest, for someone who has no Kith yet",
-                        held.version,
-                        held.files
-                            .iter()
-                            .map(|f| f.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
+            release::around_transfer(c, &home, json, |c| {
+                if ops::node_running(&home) {
+                    ops::run(&c, &home, json)
+                } else {
+                    transfer(c, &home, json)
                 }
-            }
-            if let Some(bundle) = bundle {
-                if let Some(offer) = release::offer_installer_beside(&home, &bundle) {
-                    if json {
-                        eprintln!("{offer}");
-                    } else {
-                        println!("{}", release::installer_summary(&offer));
-                    }
-                }
-            }
-            Ok(())
+            })
         }
         c @ (Command::VerifyPackage { .. }
         | Command::Installer { .. }

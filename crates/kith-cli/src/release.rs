@@ -1,6 +1,7 @@
 //! Kith's own distribution: `verify-package`, `installer`, `share-app`,
 //! `update`, and the installer beside an exported bundle.
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -63,10 +64,11 @@ fn describe(held: &HeldRelease) -> String {
         held.version, held.date, held.fingerprint, held.dir
     );
     for f in &held.files {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "\n  {}  {} bytes  sha256 {}",
             f.name, f.size, f.sha256
-        ));
+        );
     }
     text
 }
@@ -126,10 +128,12 @@ fn share(home: &Path, listen: Option<&str>, minutes: u32, json: bool) -> anyhow:
             for f in &info.files {
                 println!("  {}  sha256 {}", f.name, f.sha256);
             }
-            if std::io::stdout().is_terminal() {
-                if let Some(url) = info.urls.first() {
-                    print_qr(url);
-                }
+            if let Some(url) = info
+                .urls
+                .first()
+                .filter(|_| std::io::stdout().is_terminal())
+            {
+                print_qr(url);
             }
             println!("Ctrl-C stops it.");
         }
@@ -192,13 +196,10 @@ fn update(home: &Path, download: bool, json: bool) -> anyhow::Result<()> {
             held["version"].as_str().unwrap_or("?")
         );
         for f in files {
-            let path = f["path"].as_str().unwrap_or("?");
-            let install = if path.ends_with(".rpm") {
-                format!("sudo dnf install {path}")
-            } else {
-                format!("sudo apt install {path}")
-            };
-            println!("  install with: {install}");
+            println!(
+                "  install with: {}",
+                install_command(f["path"].as_str().unwrap_or("?"))
+            );
         }
     }
     if let Some(error) = value["error"].as_str() {
@@ -291,12 +292,7 @@ pub fn installer_summary(value: &serde_json::Value) -> String {
         );
         for f in held["files"].as_array().cloned().unwrap_or_default() {
             let path = f["path"].as_str().unwrap_or("?");
-            let cmd = if path.ends_with(".rpm") {
-                "sudo dnf install"
-            } else {
-                "sudo apt install"
-            };
-            text.push_str(&format!("\n  to install it: {cmd} {path}"));
+            let _ = write!(text, "\n  to install it: {}", install_command(path));
         }
         text
     } else {
@@ -305,4 +301,76 @@ pub fn installer_summary(value: &serde_json::Value) -> String {
             value["reason"].as_str().unwrap_or("?")
         )
     }
+}
+
+/// The command that installs a package file with the system's installer.
+fn install_command(path: &str) -> String {
+    let rpm = Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("rpm"));
+    if rpm {
+        format!("sudo dnf install {path}")
+    } else {
+        format!("sudo apt install {path}")
+    }
+}
+
+/// Runs an export or import (`run`), adding the installer beside an
+/// exported bundle (`--with-installer`, refused before anything is written
+/// when there is none) and offering a genuine one found beside an imported
+/// bundle.
+pub fn around_transfer(
+    command: Command,
+    home: &Path,
+    json: bool,
+    run: impl FnOnce(Command) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let with_installer = match &command {
+        Command::Export {
+            out,
+            with_installer: true,
+            ..
+        } => Some(out.clone()),
+        _ => None,
+    };
+    let bundle = match &command {
+        Command::Import { file } => Some(file.clone()),
+        _ => None,
+    };
+    if with_installer.is_some() {
+        Installer::open(home)?
+            .held()?
+            .filter(|h| !h.files.is_empty())
+            .ok_or_else(|| {
+                anyhow!(
+                    "--with-installer: this home keeps no Kith package; add one with \
+                     `kith installer add FILE --manifest {MANIFEST_FILE}`"
+                )
+            })?;
+    }
+    run(command)?;
+    if let Some(out) = with_installer {
+        let dir = out
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let held = copy_installer(home, dir)?;
+        if !json {
+            let names: Vec<&str> = held.files.iter().map(|f| f.name.as_str()).collect();
+            println!(
+                "Beside it: Kith {} ({}) and its signed manifest, for someone who has no Kith yet",
+                held.version,
+                names.join(", ")
+            );
+        }
+    }
+    if let Some(offer) = bundle.and_then(|b| offer_installer_beside(home, &b)) {
+        // stdout holds the import's one JSON document; this goes to stderr.
+        if json {
+            eprintln!("{}", serde_json::json!({ "installer": offer }));
+        } else {
+            println!("{}", installer_summary(&offer));
+        }
+    }
+    Ok(())
 }

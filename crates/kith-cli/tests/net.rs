@@ -384,3 +384,111 @@ fn misbehaving_peer_changes_nothing_and_honest_posts_keep_flowing() {
     let log = a.log();
     assert!(log.contains("misbehaved"), "A logs the strikes:\n{log}");
 }
+
+/// A peer publishes update notices that are garbage, unsigned, or signed
+/// but altered, and asks for a package nobody announced: the honest node
+/// offers nothing, says why it refused each, and answers the package
+/// request with "not held".
+#[test]
+fn unsigned_and_forged_update_notices_are_refused_and_never_offered() {
+    use kith_core::release::{Manifest, PackageDigest};
+    use kith_net::protocol::{RELEASE_TOPIC, UpdateNotice};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (a_home, _) = init(dir.path(), "ada");
+    let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+    let trusted = kith_core::release::ReleaseKey::of(&key).to_text();
+    let a = Served::start_with_env(
+        &a_home,
+        None,
+        &["--listen", "/ip4/127.0.0.1/tcp/0"],
+        &[("KITH_RELEASE_PUBLIC_KEY", trusted)],
+    );
+    let a_peer: PeerId = a.peer_id().parse().unwrap();
+    let a_addr: Multiaddr = a.addr().parse().unwrap();
+
+    let mut digest = PackageDigest::new();
+    digest.update(b"not really a package");
+    let signed = Manifest {
+        version: semver::Version::new(50, 0, 0),
+        date: "2026-11-23".into(),
+        files: vec![digest.finish("Kith_50.0.0_amd64.deb")],
+    }
+    .sign(&key)
+    .unwrap();
+    let body_only = &signed.text()[..signed.text().find("signature: ").unwrap()];
+    let altered = signed.text().replace("version: 50.0.0", "version: 51.0.0");
+    let notice = |text: &str| {
+        UpdateNotice {
+            manifest: ByteBuf::from(text.as_bytes().to_vec()),
+            at: 1,
+        }
+        .encode()
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // One attacker per notice: the first invalid notice rightly
+        // graylists its sender, whose later messages are then dropped unread.
+        let topic = IdentTopic::new(RELEASE_TOPIC);
+        let hash = topic.hash();
+        let mut evil = Attacker::new();
+        for data in [b"garbage".to_vec(), notice(body_only), notice(&altered)] {
+            evil = Attacker::new();
+            evil.swarm.behaviour_mut().gossip.subscribe(&topic).unwrap();
+            evil.swarm.dial(a_addr.clone()).unwrap();
+            evil.drive(Duration::from_secs(10), |s, _| {
+                s.behaviour()
+                    .gossip
+                    .all_peers()
+                    .any(|(p, topics)| *p == a_peer && topics.contains(&&hash))
+                    .then_some(())
+            })
+            .await
+            .expect("A's release topic subscription reaches the attacker");
+            let r = evil
+                .swarm
+                .behaviour_mut()
+                .gossip
+                .publish(topic.clone(), data);
+            assert!(r.is_ok(), "the attacker could not publish: {r:?}");
+            evil.drive(Duration::from_millis(300), |_, _| None::<()>)
+                .await;
+        }
+        let answer = evil
+            .request(
+                a_peer,
+                SyncRequest::Package {
+                    blake3: ByteBuf::from(vec![7; 32]),
+                    offset: 0,
+                },
+            )
+            .await
+            .expect("A answers a package request");
+        assert!(
+            matches!(answer, SyncResponse::PackageChunk { bytes: None, .. }),
+            "A holds no such package: {answer:?}"
+        );
+    });
+
+    let status = wait_for(Duration::from_secs(10), "A to judge three notices", || {
+        let v = kith_json(&a_home, &["update"]);
+        (v["refused"].as_array()?.len() >= 3).then_some(v)
+    });
+    drop(a);
+    assert!(
+        status["available"].is_null(),
+        "nothing is offered: {status}"
+    );
+    let refused = status["refused"].to_string();
+    assert!(refused.contains("malformed update notice"), "{refused}");
+    assert!(refused.contains("it is not signed"), "unsigned: {refused}");
+    assert!(
+        refused.contains("signature does not check"),
+        "altered: {refused}"
+    );
+}

@@ -253,13 +253,18 @@ struct Hub {
 
 impl Hub {
     fn new(p: &str, net: u32) -> Self {
+        Self::with_nodes(p, net, &["a", "b", "c"])
+    }
+
+    /// A hub with one namespace per name, on 10.78.NET.{1,2,…}/24.
+    fn with_nodes(p: &str, net: u32, names: &[&str]) -> Self {
         let mut namespaces = Namespaces::default();
         let hub = namespaces.add(format!("{p}-hub"));
         let bridge = format!("{p}br");
         ip(&["-n", &hub, "link", "add", &bridge, "type", "bridge"]);
         ip(&["-n", &hub, "link", "set", &bridge, "up"]);
         let (mut nodes, mut ports, mut addrs) = (Vec::new(), Vec::new(), Vec::new());
-        for (n, name) in ["a", "b", "c"].into_iter().enumerate() {
+        for (n, name) in names.iter().enumerate() {
             let ns = namespaces.add(format!("{p}-{name}"));
             let (port, dev) = (format!("{p}h{name}"), format!("{p}e{name}"));
             ip(&[
@@ -461,4 +466,276 @@ fn partitioned_nodes_converge_within_ten_seconds_of_the_heal() {
         );
     };
     eprintln!("partition: converged {took:?} after the heal");
+}
+
+/// Kills a child process when dropped (also when the test panics).
+struct KillOnDrop<'a>(&'a mut std::process::Child);
+
+impl Drop for KillOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `ip netns exec NS PROGRAM ARGS` and returns its output.
+fn in_namespace(ns: &str, program: &str, args: &[&str]) -> std::process::Output {
+    Command::new("ip")
+        .args(["netns", "exec", ns, program])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running ip netns exec")
+}
+
+/// A node shares Kith on its LAN address; a second host with no Kith (a
+/// namespace where only curl and sha256sum run) fetches the page, the
+/// manifest and the package over the veth link, and the package's
+/// SHA-256 is the manifest's. The page offers nothing else.
+#[test]
+#[allow(clippy::too_many_lines)] // one scenario, told in order
+fn share_app_serves_the_genuine_package_to_a_host_without_kith_over_a_veth_link() {
+    let p = prefix('s');
+    if !namespaces_available(
+        "share_app_serves_the_genuine_package_to_a_host_without_kith_over_a_veth_link",
+        &p,
+    ) {
+        return;
+    }
+    let net = subnet();
+    let mut namespaces = Namespaces::default();
+    let ns_a = namespaces.add(format!("{p}-a"));
+    let ns_b = namespaces.add(format!("{p}-b"));
+    let (dev_a, dev_b) = (format!("{p}a"), format!("{p}b"));
+    ip(&[
+        "-n", &ns_a, "link", "add", &dev_a, "type", "veth", "peer", "name", &dev_b, "netns", &ns_b,
+    ]);
+    let addr_a = format!("10.79.{net}.1");
+    configure(&ns_a, &dev_a, &format!("{addr_a}/24"));
+    configure(&ns_b, &dev_b, &format!("10.79.{net}.2/24"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("sharer");
+    let release_dir = dir.path().join("release");
+    let package = release::make(&release_dir, "0.2.0", 1);
+    let name = package.file_name().unwrap().to_str().unwrap().to_owned();
+    let trust = [(release::KEY_ENV, release::public(1))];
+    let added = command(
+        None,
+        &home,
+        &["installer", "add", package.to_str().unwrap()],
+    )
+    .envs(trust.iter().map(|(k, v)| (*k, v.as_str())))
+    .output()
+    .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        describe(&["installer", "add"], &added)
+    );
+
+    let log = dir.path().join("share.log");
+    let mut sharer = command(
+        Some(&ns_a),
+        &home,
+        &["share-app", "--listen", &addr_a, "--minutes", "2"],
+    )
+    .envs(trust.iter().map(|(k, v)| (*k, v.as_str())))
+    .stdout(std::fs::File::create(&log).unwrap())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let _guard = KillOnDrop(&mut sharer);
+
+    let url = format!("http://{addr_a}:4180/");
+    let page = poll(Duration::from_secs(15), || {
+        let out = in_namespace(&ns_b, "curl", &["-sf", "--max-time", "5", &url]);
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    });
+    let page = page.unwrap_or_else(|| {
+        panic!(
+            "host B could not fetch {url} within 15 s; sharer said:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        )
+    });
+    let printed = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        printed.contains(&url),
+        "share-app printed its address: {printed}"
+    );
+    let sha = release::manifest_sha256(&release_dir);
+    assert!(page.contains(&sha), "the page shows the package's SHA-256");
+    assert!(page.contains(&format!("sudo apt install ./{name}")));
+
+    let fetched = dir.path().join("fetched");
+    std::fs::create_dir_all(&fetched).unwrap();
+    for file in [name.as_str(), "kith-manifest.txt"] {
+        let out = in_namespace(
+            &ns_b,
+            "curl",
+            &[
+                "-sf",
+                "--max-time",
+                "20",
+                "-o",
+                fetched.join(file).to_str().unwrap(),
+                &format!("{url}{file}"),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "curl {file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // What someone with no Kith does: sha256sum, compared with the manifest.
+    assert_eq!(
+        release::sha256sum(&fetched.join(&name)),
+        release::manifest_sha256(&fetched),
+        "the fetched package's SHA-256 is the one its manifest lists"
+    );
+    assert_eq!(release::manifest_sha256(&fetched), sha);
+    for path in [
+        "etc/passwd",
+        "installer/kith-manifest.txt",
+        "%2e%2e/identity.json",
+    ] {
+        let out = in_namespace(
+            &ns_b,
+            "curl",
+            &[
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                &format!("{url}{path}"),
+            ],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "404",
+            "{path} is not offered"
+        );
+    }
+}
+
+/// Four nodes on one bridge. A keeps Kith 99.0.0, D keeps 0.0.1 (older
+/// than the one running), both signed by the trusted key; E keeps 98.0.0
+/// signed by a key it alone trusts. B connects to all three: it offers
+/// 99.0.0 from one peer, refuses D's downgrade and E's unknown key, then
+/// fetches A's package from A and checks it against the manifest.
+#[test]
+#[allow(clippy::too_many_lines, clippy::many_single_char_names)] // one scenario; nodes are named a, b, d, e
+fn an_update_notice_reaches_a_peer_which_fetches_and_verifies_it_and_downgrades_and_strangers_are_refused()
+ {
+    let tag = prefix('u');
+    if !namespaces_available("an_update_notice_reaches_a_peer", &tag) {
+        return;
+    }
+    let hub = Hub::with_nodes(&tag, subnet(), &["a", "b", "d", "e"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (trusted, stranger) = (1u8, 2u8);
+    let releases = [
+        ("a", "99.0.0", trusted),
+        ("d", "0.0.1", trusted),
+        ("e", "98.0.0", stranger),
+    ];
+    let mut homes = std::collections::HashMap::new();
+    for name in ["a", "b", "d", "e"] {
+        homes.insert(name, init(dir.path(), name).0);
+    }
+    for (name, version, key) in releases {
+        let package = release::make(&dir.path().join(format!("rel-{name}")), version, key);
+        let added = command(
+            None,
+            &homes[name],
+            &["installer", "add", package.to_str().unwrap()],
+        )
+        .env(release::KEY_ENV, release::public(key))
+        .output()
+        .unwrap();
+        assert!(
+            added.status.success(),
+            "{}",
+            describe(&["installer", "add"], &added)
+        );
+    }
+    let listen = |n: usize| format!("/ip4/{}/tcp/4001", hub.addrs[n]);
+    let env = |key: u8| [(release::KEY_ENV, release::public(key))];
+    let a = Served::start_with_env(
+        &homes["a"],
+        Some(&hub.nodes[0]),
+        &["--listen", &listen(0)],
+        &env(trusted),
+    );
+    let d = Served::start_with_env(
+        &homes["d"],
+        Some(&hub.nodes[2]),
+        &["--listen", &listen(2)],
+        &env(trusted),
+    );
+    let e = Served::start_with_env(
+        &homes["e"],
+        Some(&hub.nodes[3]),
+        &["--listen", &listen(3)],
+        &env(stranger),
+    );
+    let boot = |n: usize, node: &Served| format!("{}/p2p/{}", listen(n), node.peer_id());
+    let b = Served::start_with_env(
+        &homes["b"],
+        Some(&hub.nodes[1]),
+        &[
+            "--listen",
+            &listen(1),
+            "--bootstrap",
+            &boot(0, &a),
+            "--bootstrap",
+            &boot(2, &d),
+            "--bootstrap",
+            &boot(3, &e),
+        ],
+        &env(trusted),
+    );
+    let all = [("a", &a), ("b", &b), ("d", &d), ("e", &e)];
+    let started = Instant::now();
+    let status = poll(Duration::from_secs(40), || {
+        let v = kith_json(&b.home, &["update"]);
+        let refused = v["refused"].to_string();
+        (v["available"]["version"] == "99.0.0"
+            && refused.contains("0.0.1 is not newer than the running")
+            && refused.contains("unknown key"))
+        .then_some(v)
+    });
+    let status = status.unwrap_or_else(|| {
+        panic!(
+            "after 40 s, b did not offer 99.0.0 and refuse the others: {}{}",
+            kith_json(&b.home, &["update"]),
+            logs(&all)
+        )
+    });
+    eprintln!(
+        "update: the notices were judged after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        status["available"]["peers"], 1,
+        "only A offers 99.0.0: {status}"
+    );
+    assert!(status["downloaded"].is_null());
+
+    let fetched = Instant::now();
+    let done = kith_json(&b.home, &["update", "--download"]);
+    eprintln!("update: fetched and verified in {:?}", fetched.elapsed());
+    assert_eq!(done["downloaded"]["version"], "99.0.0", "{done}");
+    let path = std::path::PathBuf::from(done["downloaded"]["files"][0]["path"].as_str().unwrap());
+    assert_eq!(
+        release::sha256sum(&path),
+        release::manifest_sha256(&dir.path().join("rel-a")),
+        "the downloaded package is A's, byte for byte"
+    );
+    // Nothing was installed: the package waits in b's installer directory.
+    assert!(path.starts_with(&homes["b"]));
 }

@@ -153,12 +153,15 @@ pub struct PackageFile {
 impl PackageFile {
     /// The package kind, from the file name's extension: `deb`, `rpm` or `None`.
     pub fn kind(&self) -> Option<&'static str> {
-        if self.name.ends_with(".deb") {
-            Some("deb")
-        } else if self.name.ends_with(".rpm") {
-            Some("rpm")
-        } else {
-            None
+        match std::path::Path::new(&self.name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("deb") => Some("deb"),
+            Some("rpm") => Some("rpm"),
+            _ => None,
         }
     }
 }
@@ -483,6 +486,13 @@ impl<'a> Lines<'a> {
     }
 
     fn field(&mut self, name: &str) -> Result<&'a str> {
+        if self.offset == self.text.len() {
+            return Err(malformed(if name == "signature" {
+                "it has no `signature:` line: it is not signed".to_owned()
+            } else {
+                format!("it ends before its `{name}:` line")
+            }));
+        }
         let line = self.next_line()?;
         line.strip_prefix(name)
             .and_then(|l| l.strip_prefix(": "))

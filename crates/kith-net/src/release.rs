@@ -13,7 +13,7 @@
 //! package installer); nothing here installs anything.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::io::Write as _;
+use std::io::{Read, Seek, SeekFrom, Write as _};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -217,7 +217,7 @@ impl Replicator {
         &self,
         source: PeerId,
         origin: Option<PeerId>,
-        id: MessageId,
+        id: &MessageId,
         data: &[u8],
     ) -> MessageAcceptance {
         let trusted = match kith_node::release::trusted_key() {
@@ -296,12 +296,11 @@ impl Replicator {
         }
         let held = match tokio::task::spawn_blocking(move || installer.manifest()).await {
             Ok(Ok(Some(m))) => m,
-            Ok(Ok(None)) => return,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "the kept release does not check; not announced");
                 return;
             }
-            Err(_) => return,
+            Ok(Ok(None)) | Err(_) => return,
         };
         let notice = UpdateNotice {
             manifest: ByteBuf::from(held.text().as_bytes().to_vec()),
@@ -353,7 +352,6 @@ impl Replicator {
                 if offset >= entry.size {
                     return Ok(Some((Vec::new(), entry.size)));
                 }
-                use std::io::{Read, Seek, SeekFrom};
                 let mut file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
                 file.seek(SeekFrom::Start(offset))
                     .map_err(|e| e.to_string())?;

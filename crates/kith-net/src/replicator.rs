@@ -227,6 +227,7 @@ impl Replicator {
     }
 
     /// Handles one swarm event (spawning work that may wait).
+    #[allow(clippy::too_many_lines)] // one arm per event, each short
     pub fn on_event(&self, event: Event) {
         match event {
             Event::Connected(peer) => {
@@ -307,7 +308,7 @@ impl Replicator {
                 id,
                 data,
             } => {
-                let acceptance = self.validate_notice(source, origin, id.clone(), &data);
+                let acceptance = self.validate_notice(source, origin, &id, &data);
                 let swarm = self.swarm.clone();
                 tokio::spawn(async move {
                     let _ = swarm

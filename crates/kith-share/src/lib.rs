@@ -398,7 +398,7 @@ fn answer(
     ip: IpAddr,
     request: &Request<Incoming>,
 ) -> Response<Full<Bytes>> {
-    let allowed = rates.lock().map_or(false, |mut r| r.allow(ip));
+    let allowed = rates.lock().is_ok_and(|mut r| r.allow(ip));
     if !allowed {
         return plain(
             StatusCode::TOO_MANY_REQUESTS,

@@ -96,6 +96,16 @@ impl Served {
     /// on: pass `--mdns` to keep it) and waits until its control socket
     /// answers.
     pub fn start(home: &Path, netns: Option<&str>, args: &[&str]) -> Self {
+        Self::start_with_env(home, netns, args, &[])
+    }
+
+    /// [`Served::start`] with extra environment variables for the process.
+    pub fn start_with_env(
+        home: &Path,
+        netns: Option<&str>,
+        args: &[&str],
+        env: &[(&str, String)],
+    ) -> Self {
         let mut all = vec!["serve"];
         let want_mdns = args.contains(&"--mdns");
         if !want_mdns {
@@ -105,6 +115,7 @@ impl Served {
         let log = home.join("serve.log");
         let file = std::fs::File::create(&log).expect("log file");
         let child = command(netns, home, &all)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("KITH_LOG", "info,kith_net=debug")
             .stdout(Stdio::null())
             .stderr(file)
@@ -199,4 +210,102 @@ pub fn texts(page: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Test releases: package files and manifests signed by test keys, and the
+/// environment that makes a `kith` process trust such a key.
+pub mod release {
+    use std::path::{Path, PathBuf};
+
+    use ed25519_dalek::SigningKey;
+    use kith_core::release::{Manifest, PackageDigest, ReleaseKey};
+
+    /// The environment variable naming the trusted release key.
+    pub const KEY_ENV: &str = "KITH_RELEASE_PUBLIC_KEY";
+
+    /// The test release key with this seed.
+    pub fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    /// `KITH_RELEASE_PUBLIC_KEY`'s value for the key with this seed.
+    pub fn public(seed: u8) -> String {
+        ReleaseKey::of(&key(seed)).to_text()
+    }
+
+    /// Writes `Kith_VERSION_amd64.deb` (a real, tiny Debian package when
+    /// dpkg-deb is here, else 200 kB of bytes) and `kith-manifest.txt`
+    /// signed by the key with `seed` into `dir`; returns the package path.
+    pub fn make(dir: &Path, version: &str, seed: u8) -> PathBuf {
+        std::fs::create_dir_all(dir).unwrap();
+        let name = format!("Kith_{version}_amd64.deb");
+        let path = dir.join(&name);
+        if !build_deb(dir, version, &path) {
+            let bytes: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 256) as u8).collect();
+            std::fs::write(&path, bytes).unwrap();
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let mut digest = PackageDigest::new();
+        digest.update(&bytes);
+        let signed = Manifest {
+            version: semver::Version::parse(version).unwrap(),
+            date: "2026-11-23".into(),
+            files: vec![digest.finish(&name)],
+        }
+        .sign(&key(seed))
+        .unwrap();
+        std::fs::write(dir.join("kith-manifest.txt"), signed.text()).unwrap();
+        path
+    }
+
+    fn build_deb(dir: &Path, version: &str, out: &Path) -> bool {
+        let root = dir.join(format!("debroot-{version}"));
+        let control = root.join("DEBIAN");
+        if std::fs::create_dir_all(&control).is_err() {
+            return false;
+        }
+        let _ = std::fs::create_dir_all(root.join("usr/share/doc/kith-test"));
+        let _ = std::fs::write(
+            root.join("usr/share/doc/kith-test/README"),
+            format!("A test package standing for Kith {version}.\n"),
+        );
+        let text = format!(
+            "Package: kith-test\nVersion: {version}\nArchitecture: amd64\nMaintainer: Kith tests <tests@kith.invalid>\nDescription: stands for a Kith release in tests\n"
+        );
+        if std::fs::write(control.join("control"), text).is_err() {
+            return false;
+        }
+        let ok = std::process::Command::new("dpkg-deb")
+            .args(["--root-owner-group", "-b"])
+            .arg(&root)
+            .arg(out)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        let _ = std::fs::remove_dir_all(&root);
+        ok
+    }
+
+    /// The SHA-256 the manifest in `dir` lists for its first file.
+    pub fn manifest_sha256(dir: &Path) -> String {
+        let text = std::fs::read_to_string(dir.join("kith-manifest.txt")).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("sha256: "))
+            .unwrap()
+            .to_owned()
+    }
+
+    /// What `sha256sum FILE` prints for the file (the digest alone).
+    pub fn sha256sum(file: &Path) -> String {
+        let out = std::process::Command::new("sha256sum")
+            .arg(file)
+            .output()
+            .expect("running sha256sum");
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
 }
