@@ -2,7 +2,7 @@
 //! declares the app's commands so that each needs an explicit permission
 //! (`capabilities/main.json` grants exactly those the UI uses).
 
-/// Every command `src/commands.rs` and `src/moderation.rs` define.
+/// Every command `src/commands.rs`, `src/moderation.rs` and `src/release.rs` define.
 const COMMANDS: &[&str] = &[
     "app_status",
     "create_account",
@@ -49,6 +49,13 @@ const COMMANDS: &[&str] = &[
     "sent_reports",
     "resolve_report",
     "set_policy",
+    "release_info",
+    "keep_package",
+    "share_start",
+    "share_stop",
+    "update_status",
+    "update_download",
+    "update_install",
 ];
 
 fn main() {

@@ -32,6 +32,14 @@ pub struct PeersChanged {
     pub connected: u32,
 }
 
+/// A newer Kith was offered by a peer, or downloaded and verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateOffered {
+    /// Its version.
+    pub version: String,
+}
+
 /// A feed's pull started, progressed or ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
 #[serde(rename_all = "camelCase")]
@@ -179,6 +187,9 @@ pub fn forward(app: AppHandle, session: &Arc<Session>) {
                         in_progress,
                     }
                     .emit(&app);
+                }
+                Activity::Update { version } => {
+                    let _ = UpdateOffered { version }.emit(&app);
                 }
                 _ => {}
             }

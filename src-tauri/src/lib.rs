@@ -4,6 +4,7 @@
 //! - [`state`]: the home and where its node stands (new, locked, ready);
 //! - [`commands`]: the commands the web view calls, thin wrappers over the node;
 //! - [`events`]: node activity as window events, and notifications;
+//! - [`release`]: Share Kith (the LAN page) and updates learnt from peers;
 //! - [`blobs`]: the `kith-blob` scheme that serves images;
 //! - [`settings`]: the settings file.
 //!
@@ -15,6 +16,7 @@ pub mod commands;
 pub mod error;
 pub mod events;
 pub mod moderation;
+pub mod release;
 pub mod settings;
 pub mod state;
 
@@ -75,12 +77,20 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             moderation::sent_reports,
             moderation::resolve_report,
             moderation::set_policy,
+            release::release_info,
+            release::keep_package,
+            release::share_start,
+            release::share_stop,
+            release::update_status,
+            release::update_download,
+            release::update_install,
         ])
         .events(tauri_specta::collect_events![
             events::PostsArrived,
             events::PeersChanged,
             events::SyncProgress,
             events::TransferProgress,
+            events::UpdateOffered,
         ])
 }
 
@@ -146,6 +156,7 @@ pub fn run() -> Result<(), tauri::Error> {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
+        .manage(release::ShareState::default())
         .invoke_handler(specta.invoke_handler())
         .register_asynchronous_uri_scheme_protocol(
             blobs::SCHEME,

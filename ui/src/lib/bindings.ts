@@ -499,6 +499,83 @@ async setPolicy(scope: Scope, peerRate: number) : Promise<Result<Policy, AppErro
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The release kept, the LAN addresses, and the share page if it is up.
+ */
+async releaseInfo() : Promise<Result<ReleaseInfo, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("release_info") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks for a package file (with `kith-manifest.txt` beside it), checks
+ * it against the signed manifest and keeps it to hand on. `null` when the
+ * dialog was cancelled.
+ */
+async keepPackage() : Promise<Result<HeldRelease | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("keep_package") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Puts the share page up on `address` (an IP of this machine, optionally
+ * with a port) for `minutes`.
+ */
+async shareStart(address: string, minutes: number) : Promise<Result<ShareInfo, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("share_start", { address, minutes }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Takes the share page down.
+ */
+async shareStop() : Promise<void> {
+    await TAURI_INVOKE("share_stop");
+},
+/**
+ * Kith updates peers offer, and one downloaded if any.
+ */
+async updateStatus() : Promise<Result<UpdateStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Fetches the newest offered update from the peers that announced it and
+ * checks it against its signed manifest (nothing is installed).
+ */
+async updateDownload() : Promise<Result<UpdateStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_download") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Installs the downloaded, verified update with the system's package
+ * installer (`pkexec` asks for the user's password). The UI asks first.
+ */
+async updateInstall() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_install") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -509,12 +586,14 @@ export const events = __makeEvents__<{
 peersChanged: PeersChanged,
 postsArrived: PostsArrived,
 syncProgress: SyncProgress,
-transferProgress: TransferProgress
+transferProgress: TransferProgress,
+updateOffered: UpdateOffered
 }>({
 peersChanged: "peers-changed",
 postsArrived: "posts-arrived",
 syncProgress: "sync-progress",
-transferProgress: "transfer-progress"
+transferProgress: "transfer-progress",
+updateOffered: "update-offered"
 })
 
 /** user-defined constants **/
@@ -555,6 +634,30 @@ account: string | null;
  * Why the home cannot be used, when `phase` is `failed`.
  */
 problem: string | null }
+/**
+ * A version peers offer.
+ */
+export type Available = { 
+/**
+ * The version.
+ */
+version: string; 
+/**
+ * Its release date.
+ */
+date: string; 
+/**
+ * How many peers announced it.
+ */
+peers: number; 
+/**
+ * The file that would be fetched for this system.
+ */
+file: string; 
+/**
+ * Its size.
+ */
+size: number }
 /**
  * A new or restored account.
  */
@@ -664,6 +767,50 @@ export type Found =
  * The DHT named it as a carrier of a feed.
  */
 "dht"
+/**
+ * One package file held.
+ */
+export type HeldFile = { 
+/**
+ * Its file name.
+ */
+name: string; 
+/**
+ * Its size in bytes.
+ */
+size: number; 
+/**
+ * Its SHA-256, lower-case hex (what `sha256sum` prints).
+ */
+sha256: string; 
+/**
+ * Its full path.
+ */
+path: string }
+/**
+ * The release held in the installer directory.
+ */
+export type HeldRelease = { 
+/**
+ * Its version.
+ */
+version: string; 
+/**
+ * Its release date.
+ */
+date: string; 
+/**
+ * Fingerprint of the key that signed it.
+ */
+fingerprint: string; 
+/**
+ * The directory holding it.
+ */
+dir: string; 
+/**
+ * The package files present (a manifest may list more).
+ */
+files: HeldFile[] }
 /**
  * An image as the web view sends it.
  */
@@ -1065,6 +1212,66 @@ muted: boolean;
  */
 moderation: ModerationNote | null }
 /**
+ * A download under way.
+ */
+export type Progress = { 
+/**
+ * The version.
+ */
+version: string; 
+/**
+ * The file.
+ */
+file: string; 
+/**
+ * Bytes received.
+ */
+received: number; 
+/**
+ * Bytes in all.
+ */
+size: number }
+/**
+ * A notice that was not offered, and why.
+ */
+export type Refused = { 
+/**
+ * The version it named, when it could be read.
+ */
+version: string | null; 
+/**
+ * Who published it.
+ */
+from: string; 
+/**
+ * Why it was refused.
+ */
+reason: string }
+/**
+ * What the Share Kith screen shows.
+ */
+export type ReleaseInfo = { 
+/**
+ * The version running.
+ */
+running: string; 
+/**
+ * The trusted release key's fingerprint, to read aloud.
+ */
+fingerprint: string; 
+/**
+ * The release kept to hand on, if any.
+ */
+held: HeldRelease | null; 
+/**
+ * This machine's LAN addresses, to choose where to share.
+ */
+lanAddresses: string[]; 
+/**
+ * The share page, while it is up.
+ */
+sharing: ShareInfo | null }
+/**
  * A report as front ends show it (inbox or outbox).
  */
 export type ReportView = { 
@@ -1172,6 +1379,34 @@ notifications: boolean;
  */
 theme: Theme }
 /**
+ * What is being shared, where, and until when.
+ */
+export type ShareInfo = { 
+/**
+ * The page's addresses (one per LAN address when listening on all).
+ */
+urls: string[]; 
+/**
+ * The Kith version offered.
+ */
+version: string; 
+/**
+ * The release key's fingerprint, to read aloud.
+ */
+fingerprint: string; 
+/**
+ * The files offered: name and SHA-256.
+ */
+files: HeldFile[]; 
+/**
+ * When the page stops by itself (ms since the epoch).
+ */
+until: number; 
+/**
+ * An SVG QR code of the first address.
+ */
+qr_svg: string }
+/**
  * A feed's pull started, progressed or ended.
  */
 export type SyncProgress = { 
@@ -1271,6 +1506,46 @@ duplicates: number;
  * Images and avatars.
  */
 blobs: number }
+/**
+ * A newer Kith was offered by a peer, or downloaded and verified.
+ */
+export type UpdateOffered = { 
+/**
+ * Its version.
+ */
+version: string }
+/**
+ * What `kith update` and the app show.
+ */
+export type UpdateStatus = { 
+/**
+ * The version running.
+ */
+running: string; 
+/**
+ * The trusted release key's fingerprint.
+ */
+fingerprint: string; 
+/**
+ * The newest version peers offer, newer than the one running.
+ */
+available: Available | null; 
+/**
+ * A newer release downloaded, verified and ready to install.
+ */
+downloaded: HeldRelease | null; 
+/**
+ * A download under way.
+ */
+downloading: Progress | null; 
+/**
+ * Why the last download failed.
+ */
+error: string | null; 
+/**
+ * Notices refused (not offered), newest last.
+ */
+refused: Refused[] }
 
 /** tauri-specta globals **/
 
