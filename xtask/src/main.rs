@@ -209,9 +209,9 @@ fn find_packages(bundle: &Path, version: &semver::Version) -> anyhow::Result<Vec
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
-            if name.ends_with(&format!(".{kind}")) && name.contains(&format!("_{version}_"))
-                || name.contains(&format!("-{version}-"))
-            {
+            let this_version =
+                name.contains(&format!("_{version}_")) || name.contains(&format!("-{version}-"));
+            if path.is_file() && name.ends_with(&format!(".{kind}")) && this_version {
                 found.push(path);
             }
         }

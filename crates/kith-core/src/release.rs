@@ -2,7 +2,7 @@
 //! were handed is genuine, with no store and no server in between.
 //!
 //! A manifest is UTF-8 text, one `field: value` per line (`docs/releasing.md`
-//! and `docs/protocol.md` §14 give the grammar):
+//! and `docs/protocol.md` §13.10 give the grammar):
 //!
 //! ```text
 //! Kith release manifest v1

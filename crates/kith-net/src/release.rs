@@ -1,4 +1,4 @@
-//! Updates learnt from peers (`docs/protocol.md` §14).
+//! Updates learnt from peers (`docs/protocol.md` §13.10).
 //!
 //! A node that keeps a genuine Kith release in its installer directory
 //! announces it on [`RELEASE_TOPIC`]: an [`UpdateNotice`] holding the signed
