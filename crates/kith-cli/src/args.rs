@@ -16,6 +16,8 @@ Examples:
   kith block kith1...                       never show, store or relay an account again
   kith list subscribe kithlist1... --hide spam --warn sexual
                                             apply a moderation list you trust
+  kith verify-package Kith_0.2.0_amd64.deb  is this package genuine? (kith-manifest.txt beside it)
+  kith share-app --minutes 10               give Kith to someone nearby: a page on your LAN
   KITH_PASSPHRASE=... kith --json post hi   for scripts: JSON out, passphrase from the environment";
 
 /// Kith: an offline-first, peer-to-peer social network with no server.
