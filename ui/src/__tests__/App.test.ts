@@ -10,6 +10,8 @@ import { clearSnapshots } from '$lib/listcache';
 import { router } from '$lib/router.svelte';
 import { session } from '$lib/session.svelte';
 import { toasts } from '$lib/toasts.svelte';
+import { updates } from '$lib/updates.svelte';
+import { fakeAvailable } from '../dev/fake-backend';
 import App from '../App.svelte';
 
 function key(k: string, target: Element | Window = window): void {
@@ -18,6 +20,7 @@ function key(k: string, target: Element | Window = window): void {
 
 describe('App', () => {
   beforeEach(() => {
+    updates.reset();
     router.reset();
     clearSnapshots();
     toasts.clear();
@@ -78,6 +81,7 @@ describe('App', () => {
         ['nav-invite', 'Invite'],
         ['nav-backup', 'Backup & USB'],
         ['nav-moderation', 'Moderation'],
+        ['nav-share', 'Share Kith'],
         ['nav-settings', 'Settings'],
         ['nav-home', 'Home'],
       ] as const) {
@@ -127,6 +131,27 @@ describe('App', () => {
       const toast = await screen.findByTestId('toast');
       expect(toast).toHaveTextContent('Could not save the reaction.');
       expect(toast.parentElement).toHaveAttribute('aria-live', 'polite');
+    });
+
+    it('shows an offered update above every screen and marks Share Kith; "g k" opens it', async () => {
+      backend.state.release.available = fakeAvailable('0.2.0', 2);
+      render(App);
+      await screen.findByTestId('timeline');
+      expect(await screen.findByTestId('update-banner-text')).toHaveTextContent('Kith 0.2.0 is available (from 2 peers)');
+      const link = screen.getByRole('button', { name: 'Share Kith' });
+      expect(link).toHaveAttribute('data-testid', 'nav-share');
+      expect(link).toHaveAccessibleDescription('Kith 0.2.0 is available');
+      expect(screen.getByTestId('update-dot')).toBeInTheDocument();
+      expect(commands.updateDownload).not.toHaveBeenCalled();
+
+      key('g');
+      key('k');
+      expect(await screen.findByRole('heading', { level: 1, name: 'Share Kith' })).toBeInTheDocument();
+      expect(link).toHaveAttribute('aria-current', 'page');
+      expect(await screen.findByRole('heading', { level: 2, name: 'Updates' })).toBeInTheDocument();
+      expect(screen.getByTestId('update-banner')).toBeInTheDocument();
+      expect(commands.updateDownload).not.toHaveBeenCalled();
+      expect(commands.updateInstall).not.toHaveBeenCalled();
     });
 
     it('counts open reports in the sidebar; "g m" opens Moderation, and Reports from there', async () => {

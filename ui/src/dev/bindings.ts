@@ -26,7 +26,8 @@ setInterval(() => {
 }, 20_000);
 
 // Screenshots and quick looks: `?theme=dark`, `?route=people` (any screen
-// name), `?route=thread` (the first post with replies), `?route=profile&who=other`.
+// name, `share` for Share Kith), `?route=thread` (the first post with replies),
+// `?route=profile&who=other`.
 const params = new URLSearchParams(location.search);
 const theme = params.get('theme');
 if (theme === 'light' || theme === 'dark' || theme === 'system') backend.state.settings.theme = theme;
@@ -42,8 +43,8 @@ if (route) {
         router.go({ name: 'profile', account: params.get('who') === 'other' ? (s.following[0] ?? null) : null });
       } else if (route === 'search') {
         router.go({ name: 'search', query: params.get('q') ?? '' });
-      } else if (['home', 'people', 'invite', 'backup', 'moderation', 'reports', 'settings'].includes(route)) {
-        router.go({ name: route } as { name: 'home' | 'people' | 'invite' | 'backup' | 'moderation' | 'reports' | 'settings' });
+      } else if (['home', 'people', 'invite', 'backup', 'moderation', 'reports', 'share', 'settings'].includes(route)) {
+        router.go({ name: route } as { name: 'home' | 'people' | 'invite' | 'backup' | 'moderation' | 'reports' | 'share' | 'settings' });
       }
     }, 300);
   });

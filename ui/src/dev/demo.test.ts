@@ -26,6 +26,17 @@ describe('dev:mock sample data', () => {
     expect(data(await commands.sentReports())).toHaveLength(1);
   });
 
+  it('keeps Kith 0.1.0 to share, on two LAN addresses, and offers 0.2.0 from two peers', async () => {
+    const info = data(await commands.releaseInfo());
+    expect(info.held?.version).toBe('0.1.0');
+    expect(info.held?.files.map((f) => f.name.split('.').pop())).toEqual(['deb', 'rpm']);
+    expect(info.lanAddresses).toHaveLength(2);
+    const u = data(await commands.updateStatus());
+    expect(u.available).toMatchObject({ version: '0.2.0', peers: 2 });
+    expect(u.downloaded).toBeNull();
+    expect(u.refused.length).toBeGreaterThan(0);
+  });
+
   it('covers a post in the timeline and leaves muted words out', async () => {
     const page = data(await commands.timeline(100, null));
     const covered = page.posts.filter((p) => p.moderation?.action === 'warn');

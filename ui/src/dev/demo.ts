@@ -1,5 +1,14 @@
 // Sample data for `npm run dev:mock`: a few friends, a lively timeline.
-import { emptyState, fakeAccountId, fakeListId, makePost, type FakeAccount, type FakeState } from './fake-backend';
+import {
+  emptyState,
+  fakeAccountId,
+  fakeAvailable,
+  fakeHeldRelease,
+  fakeListId,
+  makePost,
+  type FakeAccount,
+  type FakeState,
+} from './fake-backend';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -159,6 +168,23 @@ export function demoState(phase: FakeState['phase'] = 'ready'): FakeState {
     theme: 'system',
     notifications: true,
   };
+  // Share Kith and updates: 0.1.0 kept as a .deb and an .rpm, two LAN
+  // addresses, 0.2.0 offered by two peers, and a notice refused.
+  s.release.held = fakeHeldRelease('0.1.0', { home: s.home });
+  s.release.lanAddresses = ['192.168.1.23', '10.0.0.5'];
+  s.release.available = fakeAvailable('0.2.0', 2);
+  s.release.refused = [
+    {
+      version: '0.1.0',
+      from: '12D3KooWHk5gqyGRiWZjWKnLvzLDc3SJ3z6Ew7Cr3KzWGNqX8kQd',
+      reason: 'Kith 0.1.0 is not newer than the running 0.1.0',
+    },
+    {
+      version: null,
+      from: '12D3KooWAb9sP1mBvN2yQ4rTxE7uF3gH6jK8LwZcV5nM1oR2pS3t',
+      reason: "the manifest's signature does not check: it was altered after it was signed",
+    },
+  ];
   s.latency = 120;
   return s;
 }

@@ -5,10 +5,13 @@
 import type {
   AppError,
   AppStatus,
+  Available,
   Created,
   Draft,
   FeedStatus,
   Followed,
+  HeldFile,
+  HeldRelease,
   InviteInfo,
   ListDetail,
   ListEntryView,
@@ -24,15 +27,21 @@ import type {
   PostView,
   ProfileEdit,
   ProfileView,
+  Progress,
+  Refused,
+  ReleaseInfo,
   ReportView,
   RequestCounts,
   Result,
   Scope,
   Settings,
+  ShareInfo,
   SyncProgress,
   SyncStatus,
   TransferProgress,
   TransferSummary,
+  UpdateOffered,
+  UpdateStatus,
 } from '../lib/bindings';
 
 type Events = {
@@ -40,6 +49,7 @@ type Events = {
   peersChanged: PeersChanged;
   syncProgress: SyncProgress;
   transferProgress: TransferProgress;
+  updateOffered: UpdateOffered;
 };
 type EventName = keyof Events;
 type Handler<T> = (e: { payload: T }) => void;
@@ -74,9 +84,107 @@ export type FakeState = {
   inbox: ReportView[];
   /** Reports sent. */
   outbox: ReportView[];
+  /** Share Kith and updates (see FakeRelease). */
+  release: FakeRelease;
   /** Artificial latency of every command, ms. */
   latency: number;
 };
+
+/** The release side: what is kept to hand on, the share page, updates from peers. */
+export type FakeRelease = {
+  running: string;
+  fingerprint: string;
+  /** The release kept in the installer directory. */
+  held: HeldRelease | null;
+  lanAddresses: string[];
+  sharing: ShareInfo | null;
+  /** What the file dialog of keepPackage answers (null: cancelled). */
+  picked: HeldRelease | null;
+  /** The newest version peers offer. */
+  available: Available | null;
+  /** A newer release downloaded and verified. */
+  downloaded: HeldRelease | null;
+  downloading: Progress | null;
+  /** Why the last download failed. */
+  error: string | null;
+  refused: Refused[];
+  /** Versions handed to the system installer (updateInstall). */
+  installed: string[];
+};
+
+/** The trusted release key's fingerprint in the fake node (six BIP-39 words). */
+export const FAKE_FINGERPRINT = 'orbit-velvet-harbor-lemon-meadow-cactus';
+/** The port the share page uses when none is given (as kith-share's DEFAULT_PORT). */
+export const SHARE_PORT = 4180;
+
+function fakeSha256(seed: string): string {
+  // Fold the whole seed first, so names with a common start differ at once.
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619) >>> 0;
+  let out = '';
+  for (let i = 0; out.length < 64; i++) {
+    h = Math.imul(h ^ (seed.charCodeAt(i % seed.length) + i), 16777619) >>> 0;
+    out += ((h >>> 8) & 0xff).toString(16).padStart(2, '0');
+  }
+  return out;
+}
+
+/** One package file of a fake release, as the installer directory holds it. */
+export function fakeHeldFile(dir: string, name: string, size: number): HeldFile {
+  return { name, size, sha256: fakeSha256(name), path: `${dir}/${name}` };
+}
+
+/** A release kept in the installer directory: by default Kith `version` as a .deb and an .rpm. */
+export function fakeHeldRelease(
+  version: string,
+  opts: { date?: string; home?: string; kinds?: ('deb' | 'rpm')[] } = {},
+): HeldRelease {
+  const dir = `${opts.home ?? '/home/you/.local/share/kith'}/installer`;
+  const files = (opts.kinds ?? ['deb', 'rpm']).map((k) =>
+    k === 'deb'
+      ? fakeHeldFile(dir, `Kith_${version}_amd64.deb`, 9_926_408)
+      : fakeHeldFile(dir, `Kith-${version}-1.x86_64.rpm`, 10_342_117),
+  );
+  return { version, date: opts.date ?? '2026-11-23', fingerprint: FAKE_FINGERPRINT, dir, files };
+}
+
+/** Kith `version` offered by `peers` peers. */
+export function fakeAvailable(version: string, peers: number, date = '2026-12-14'): Available {
+  return { version, date, peers, file: `Kith_${version}_amd64.deb`, size: 10_118_522 };
+}
+
+/** The release side of a fresh node: Kith 0.1.0, nothing kept, two LAN addresses, no update. */
+export function emptyRelease(): FakeRelease {
+  return {
+    running: '0.1.0',
+    fingerprint: FAKE_FINGERPRINT,
+    held: null,
+    lanAddresses: ['192.168.1.23', '10.0.0.5'],
+    sharing: null,
+    picked: fakeHeldRelease('0.1.0'),
+    available: null,
+    downloaded: null,
+    downloading: null,
+    error: null,
+    refused: [],
+    installed: [],
+  };
+}
+
+/** A QR code stand-in (the real one is drawn by Rust from the URL only). */
+const FAKE_QR =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29" shape-rendering="crispEdges">' +
+  '<path fill="#fff" d="M0 0h29v29H0z"/><path d="M4 4h7v7H4zM18 4h7v7h-7zM4 18h7v7H4zM13 6h2v2h-2zM13 13h3v3h-3zM18 18h2v2h-2zM22 21h3v4h-3z"/></svg>';
+
+/** `IP`, `IP:PORT` or `[IPv6]:PORT` → the page's URL, or null when it is not an address. */
+function shareUrl(address: string): string | null {
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(address);
+  if (v4?.[1] && v4[1].split('.').every((n) => Number(n) <= 255)) return `http://${v4[1]}:${v4[2] ?? SHARE_PORT}/`;
+  const v6port = /^\[([0-9a-fA-F:]+)\]:(\d{1,5})$/.exec(address);
+  if (v6port?.[1]) return `http://[${v6port[1]}]:${v6port[2]}/`;
+  if (/^[0-9a-fA-F:]+$/.test(address) && address.includes(':')) return `http://[${address}]:${SHARE_PORT}/`;
+  return null;
+}
 
 const ok = <T>(data: T): Result<T, AppError> => ({ status: 'ok', data });
 const err = <T>(code: string, message: string): Result<T, AppError> => ({ status: 'error', error: { code, message } });
@@ -168,6 +276,7 @@ export function emptyState(): FakeState {
     policy: { scope: 'follows', peer_rate: 1200 },
     inbox: [],
     outbox: [],
+    release: emptyRelease(),
     latency: 0,
   };
 }
@@ -356,6 +465,19 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     if (s.phase === 'new') return err('no_account', 'There is no account yet.');
     if (s.phase === 'locked') return err('locked', 'Kith is locked.');
     return null;
+  }
+
+  function updateStatusOf(): UpdateStatus {
+    const r = s.release;
+    return structuredClone({
+      running: r.running,
+      fingerprint: r.fingerprint,
+      available: r.available,
+      downloaded: r.downloaded,
+      downloading: r.downloading,
+      error: r.error,
+      refused: r.refused,
+    });
   }
 
   function findPost(id: string): PostView | undefined {
@@ -766,6 +888,137 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       s.policy = { scope, peer_rate: peerRate };
       return ok({ ...s.policy });
     },
+
+    // ---- Share Kith and updates (see src-tauri/src/release.rs).
+    releaseInfo: async (): Promise<Result<ReleaseInfo, AppError>> => {
+      await wait();
+      const r = s.release;
+      // The page stops by itself when its minutes are up.
+      if (r.sharing && r.sharing.until <= Date.now()) r.sharing = null;
+      return ok(
+        structuredClone({
+          running: r.running,
+          fingerprint: r.fingerprint,
+          held: r.held,
+          lanAddresses: r.lanAddresses,
+          sharing: r.sharing,
+        }),
+      );
+    },
+    keepPackage: async (): Promise<Result<HeldRelease | null, AppError>> => {
+      await wait();
+      const picked = s.release.picked;
+      if (!picked) return ok(null);
+      const held = s.release.held;
+      if (held && held.version === picked.version) {
+        // Another file of the same release joins the ones kept.
+        const names = new Set(held.files.map((f) => f.name));
+        held.files.push(...picked.files.filter((f) => !names.has(f.name)).map((f) => ({ ...f })));
+      } else {
+        s.release.held = structuredClone(picked);
+      }
+      return ok(structuredClone(s.release.held));
+    },
+    shareStart: async (address: string, minutes: number): Promise<Result<ShareInfo, AppError>> => {
+      await wait();
+      // Tauri refuses what is not a u32 before the command runs.
+      if (!Number.isInteger(minutes) || minutes < 0 || minutes > 0xffffffff) {
+        return err('ipc', `invalid args \`minutes\` for command \`share_start\`: ${minutes}`);
+      }
+      const r = s.release;
+      const a = address.trim();
+      let url: string | null;
+      if (a === '') {
+        const [one, ...more] = r.lanAddresses;
+        if (!one) {
+          return err('invalid', 'this machine has no LAN address: connect to a network, or choose where to listen with --listen ADDR');
+        }
+        if (more.length > 0) {
+          return err(
+            'invalid',
+            `this machine has several LAN addresses (${r.lanAddresses.join(', ')}): choose the one the other person can reach with --listen ADDR`,
+          );
+        }
+        url = shareUrl(one);
+        if (!url) return err('invalid', `not a LAN address: ${one}`);
+      } else {
+        url = shareUrl(a);
+        if (!url) {
+          return err(
+            'invalid',
+            `\`${a}\` is not an address: give an IP address, optionally with a port (e.g. 192.168.1.20 or 192.168.1.20:${SHARE_PORT})`,
+          );
+        }
+      }
+      if (minutes === 0 || minutes > 240) return err('invalid', `share for 1 to 240 minutes, not ${minutes}`);
+      const held = r.held;
+      if (!held || held.files.length === 0) {
+        return err(
+          'share',
+          'this home holds no Kith package to share: add one with `kith installer add FILE --manifest kith-manifest.txt`',
+        );
+      }
+      r.sharing = {
+        urls: [url],
+        version: held.version,
+        fingerprint: r.fingerprint,
+        files: structuredClone(held.files),
+        until: Date.now() + minutes * 60_000,
+        qr_svg: FAKE_QR,
+      };
+      return ok(structuredClone(r.sharing));
+    },
+    // Infallible by contract: no Result.
+    shareStop: async (): Promise<void> => {
+      await wait();
+      s.release.sharing = null;
+    },
+    updateStatus: async (): Promise<Result<UpdateStatus, AppError>> => {
+      await wait();
+      const notReady = mustBeReady<UpdateStatus>();
+      if (notReady) return notReady;
+      return ok(updateStatusOf());
+    },
+    updateDownload: async (): Promise<Result<UpdateStatus, AppError>> => {
+      await wait();
+      const notReady = mustBeReady<UpdateStatus>();
+      if (notReady) return notReady;
+      const r = s.release;
+      const offer = r.available;
+      if (!offer) return err('update', 'no newer Kith is offered by peers');
+      if (r.downloading) return err('update', 'a download is already under way');
+      r.error = null;
+      // With latency (dev:mock), the file arrives in a few steps over a few
+      // seconds, which updateStatus shows meanwhile.
+      const steps = s.latency > 0 ? 8 : 1;
+      for (let i = 0; i < steps; i++) {
+        r.downloading = { version: offer.version, file: offer.file, received: Math.floor((offer.size * i) / steps), size: offer.size };
+        if (s.latency > 0) await new Promise((done) => setTimeout(done, 400));
+      }
+      r.downloading = null;
+      const dir = `${s.home}/installer`;
+      const release: HeldRelease = {
+        version: offer.version,
+        date: offer.date,
+        fingerprint: r.fingerprint,
+        dir,
+        files: [fakeHeldFile(dir, offer.file, offer.size)],
+      };
+      // The installer directory keeps the newest verified release only.
+      r.downloaded = release;
+      r.held = structuredClone(release);
+      emit('updateOffered', { version: offer.version });
+      return ok(updateStatusOf());
+    },
+    updateInstall: async (): Promise<Result<null, AppError>> => {
+      await wait();
+      const notReady = mustBeReady<null>();
+      if (notReady) return notReady;
+      const d = s.release.downloaded;
+      if (!d) return err('invalid', 'no update has been downloaded and verified');
+      s.release.installed.push(d.version);
+      return ok(null);
+    },
   };
 
   function channel<K extends EventName>(name: K) {
@@ -787,6 +1040,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     peersChanged: channel('peersChanged'),
     syncProgress: channel('syncProgress'),
     transferProgress: channel('transferProgress'),
+    updateOffered: channel('updateOffered'),
   };
 
   function emit<K extends EventName>(name: K, payload: Events[K]): void {

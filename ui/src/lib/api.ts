@@ -8,6 +8,7 @@ import type {
   Created,
   Draft,
   Followed,
+  HeldRelease,
   InviteInfo,
   ListDetail,
   ListView,
@@ -19,14 +20,18 @@ import type {
   PostsArrived,
   ProfileEdit,
   ProfileView,
+  ReleaseInfo,
   ReportView,
   Result,
   Scope,
   Settings,
+  ShareInfo,
   SyncProgress,
   SyncStatus,
   TransferProgress,
   TransferSummary,
+  UpdateOffered,
+  UpdateStatus,
 } from './bindings';
 
 export type * from './bindings';
@@ -155,6 +160,18 @@ export const api = {
   sentReports: (): Promise<ReportView[]> => unwrap(commands.sentReports()),
   resolveReport: (id: string, accept: boolean): Promise<ReportView> => unwrap(commands.resolveReport(id, accept)),
   setPolicy: (scope: Scope, peerRate: number): Promise<Policy> => unwrap(commands.setPolicy(scope, peerRate)),
+
+  // Share Kith and updates. Nothing is downloaded or installed unless the
+  // person asks; updateInstall only after they confirmed.
+  releaseInfo: (): Promise<ReleaseInfo> => unwrap(commands.releaseInfo()),
+  /** Opens a file dialog on the Rust side; null when it was cancelled. */
+  keepPackage: (): Promise<HeldRelease | null> => unwrap(commands.keepPackage()),
+  /** `address`: one of `lanAddresses` (optionally `ip:port`), or '' for the only one. */
+  shareStart: (address: string, minutes: number): Promise<ShareInfo> => unwrap(commands.shareStart(address, minutes)),
+  shareStop: (): Promise<void> => settle(commands.shareStop()),
+  updateStatus: (): Promise<UpdateStatus> => unwrap(commands.updateStatus()),
+  updateDownload: (): Promise<UpdateStatus> => unwrap(commands.updateDownload()),
+  updateInstall: (): Promise<null> => unwrap(commands.updateInstall()),
 };
 
 export type Unlisten = () => void;
@@ -193,4 +210,5 @@ export const on = {
   syncProgress: (cb: (p: SyncProgress) => void): Unlisten => subscribe((h) => events.syncProgress.listen(h), cb),
   transferProgress: (cb: (p: TransferProgress) => void): Unlisten =>
     subscribe((h) => events.transferProgress.listen(h), cb),
+  updateOffered: (cb: (p: UpdateOffered) => void): Unlisten => subscribe((h) => events.updateOffered.listen(h), cb),
 };

@@ -25,6 +25,10 @@ const PAIRS: [string, string][] = [
   ['muted', 'sidebar'],
   ['accent-text', 'surface'],
   ['accent-text', 'accent-soft'],
+  // The update banner.
+  ['text', 'accent-soft'],
+  ['muted', 'accent-soft'],
+  ['danger', 'accent-soft'],
   ['on-accent', 'accent'],
   ['danger', 'surface'],
   ['danger-fg', 'danger-bg'],

@@ -11,12 +11,22 @@ export type Route =
   | { name: 'backup' }
   | { name: 'moderation' }
   | { name: 'reports' }
+  | { name: 'share' }
   | { name: 'settings' };
 
 export type RouteName = Route['name'];
 
 /** Sidebar sections; a thread belongs to no section. */
-export type Section = 'home' | 'search' | 'profile' | 'people' | 'invite' | 'backup' | 'moderation' | 'settings';
+export type Section =
+  | 'home'
+  | 'search'
+  | 'profile'
+  | 'people'
+  | 'invite'
+  | 'backup'
+  | 'moderation'
+  | 'share'
+  | 'settings';
 
 export function sectionOf(r: Route, own: string | null): Section | null {
   switch (r.name) {

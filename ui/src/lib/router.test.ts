@@ -32,5 +32,6 @@ describe('router', () => {
     expect(sectionOf({ name: 'thread', post: 'p' }, null)).toBeNull();
     expect(sectionOf({ name: 'moderation' }, null)).toBe('moderation');
     expect(sectionOf({ name: 'reports' }, null)).toBe('moderation');
+    expect(sectionOf({ name: 'share' }, null)).toBe('share');
   });
 });

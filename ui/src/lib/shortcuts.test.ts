@@ -8,6 +8,9 @@ describe('stepShortcut', () => {
     expect(stepShortcut(first.pending, 'h')).toEqual({ action: 'home', pending: null });
     expect(stepShortcut('g', 's')).toEqual({ action: 'settings', pending: null });
     expect(stepShortcut('g', 'm')).toEqual({ action: 'moderation', pending: null });
+    // "k" alone is "previous post"; after "g" it opens Share Kith.
+    expect(stepShortcut('g', 'k')).toEqual({ action: 'share', pending: null });
+    expect(stepShortcut(null, 'k')).toEqual({ action: 'prev', pending: null });
   });
 
   it('runs single keys and restarts after an unknown follow-up', () => {

@@ -8,6 +8,7 @@ export type ShortcutAction =
   | 'invite'
   | 'backup'
   | 'moderation'
+  | 'share'
   | 'settings'
   | 'compose'
   | 'next'
@@ -21,6 +22,7 @@ export const SEQUENCES: Record<string, ShortcutAction> = {
   'g i': 'invite',
   'g b': 'backup',
   'g m': 'moderation',
+  'g k': 'share',
   'g s': 'settings',
 };
 
