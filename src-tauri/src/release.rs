@@ -23,7 +23,9 @@ pub struct ShareState(Mutex<Option<Sharing>>);
 
 impl ShareState {
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Sharing>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -130,8 +132,8 @@ pub async fn share_start(
     minutes: u32,
 ) -> AppResult<ShareInfo> {
     let address = address.trim();
-    let listen = kith_share::choose_address((!address.is_empty()).then_some(address))
-        .map_err(invalid)?;
+    let listen =
+        kith_share::choose_address((!address.is_empty()).then_some(address)).map_err(invalid)?;
     let options = ShareOptions::minutes(listen, minutes).map_err(invalid)?;
     if let Some(old) = share.slot().take() {
         old.stop();
@@ -186,13 +188,18 @@ pub async fn update_install(state: State<'_, AppState>) -> AppResult<()> {
     let held = status
         .downloaded
         .ok_or_else(|| invalid("no update has been downloaded and verified"))?;
-    let kind = system_package_kind()
-        .ok_or_else(|| invalid("this system has neither dpkg nor rpm: install the package by hand"))?;
+    let kind = system_package_kind().ok_or_else(|| {
+        invalid("this system has neither dpkg nor rpm: install the package by hand")
+    })?;
     let file = held
         .files
         .iter()
         .find(|f| Path::new(&f.name).extension().is_some_and(|e| e == kind))
-        .ok_or_else(|| invalid(format!("the update holds no .{kind} package for this system")))?;
+        .ok_or_else(|| {
+            invalid(format!(
+                "the update holds no .{kind} package for this system"
+            ))
+        })?;
     // Checked again just before it is handed to the installer.
     let path = PathBuf::from(&file.path);
     let manifest = Path::new(&held.dir).join(MANIFEST_FILE);

@@ -307,6 +307,7 @@ pub struct Kith {
     /// The home directory.
     pub home: PathBuf,
     bin: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 /// The passphrase the harness gives its `kith` peers.
@@ -318,7 +319,15 @@ impl Kith {
         Ok(Self {
             home: home.to_owned(),
             bin: binary("kith")?,
+            env: Vec::new(),
         })
+    }
+
+    /// The same, with `key=value` in the environment of every command.
+    #[must_use]
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
     }
 
     fn command(&self) -> Command {
@@ -326,7 +335,8 @@ impl Kith {
         c.arg("--home")
             .arg(&self.home)
             .env("KITH_PASSPHRASE", PASSPHRASE)
-            .env_remove("KITH_HOME");
+            .env_remove("KITH_HOME")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         c
     }
 

@@ -1,7 +1,8 @@
 //! The real desktop app in a real window (Xvfb + tauri-driver +
 //! WebKitWebDriver): onboarding, posting, replying, the thread, a peer's
-//! post arriving live from a `kith serve` process on loopback, and a
-//! screenshot of every screen. Figures (cold start, idle memory) are
+//! post arriving live from a `kith serve` process on loopback, sharing
+//! Kith from the window (the page fetched over loopback), an update that
+//! peer announces offered and downloaded, and a screenshot of every screen. Figures (cold start, idle memory) are
 //! printed and written to `target/e2e-screenshots/figures.json`; they are
 //! not asserted.
 
@@ -14,6 +15,116 @@ use kith_e2e::{
 use serde_json::json;
 
 const LONG: Duration = Duration::from_secs(30);
+/// The test release key's seed; the app and the peer are told to trust it.
+const RELEASE_SEED: u8 = 9;
+
+/// `KITH_RELEASE_PUBLIC_KEY` for the test release key.
+fn release_key_env() -> String {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[RELEASE_SEED; 32]);
+    kith_core::release::ReleaseKey::of(&key).to_text()
+}
+
+/// Writes a package file of `version` and its signed manifest into `dir`;
+/// returns the package's path.
+fn test_release(dir: &std::path::Path, version: &str) -> Result<std::path::PathBuf> {
+    use kith_core::release::{Manifest, PackageDigest};
+    std::fs::create_dir_all(dir)?;
+    let name = format!("Kith_{version}_amd64.deb");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(dir.join(&name), &bytes)?;
+    let mut digest = PackageDigest::new();
+    digest.update(&bytes);
+    let signed = Manifest {
+        version: semver::Version::parse(version)?,
+        date: "2026-11-23".into(),
+        files: vec![digest.finish(&name)],
+    }
+    .sign(&ed25519_dalek::SigningKey::from_bytes(&[RELEASE_SEED; 32]))?;
+    std::fs::write(dir.join("kith-manifest.txt"), signed.text())?;
+    Ok(dir.join(name))
+}
+
+/// GETs `path` from `addr` over loopback: status line and body.
+async fn http_get(addr: &str, path: &str) -> Result<(String, Vec<u8>)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = Vec::new();
+    tokio::time::timeout(LONG, stream.read_to_end(&mut answer)).await??;
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no header block in the answer")?;
+    let head = String::from_utf8_lossy(&answer[..split]);
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    Ok((status, answer[split + 4..].to_vec()))
+}
+
+/// Shares Kith from the window on a loopback port and fetches the page and
+/// the package from it as someone with no Kith would; then stops.
+async fn share_kith(w: &Window, package: &std::path::Path) -> Result<()> {
+    w.click("nav-share").await?;
+    w.find("held-release", LONG).await?;
+    let fingerprint = w.find("release-fingerprint", LONG).await?.text().await?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    w.js(
+        "const e = document.querySelector('[data-testid=\"share-address\"]'); \
+         e.value = ''; e.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![],
+    )
+    .await?;
+    w.type_into("share-address", &addr).await?;
+    w.click("share-start").await?;
+    w.wait_text("share-url", &format!("http://{addr}/"), LONG)
+        .await?;
+    w.find("share-qr", LONG).await?;
+    let (status, page) = http_get(&addr, "/").await?;
+    let page = String::from_utf8_lossy(&page);
+    if !status.contains("200") || !page.contains(fingerprint.trim()) {
+        return Err(format!(
+            "the share page ({status}) does not show the fingerprint {fingerprint}"
+        )
+        .into());
+    }
+    let name = package
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or("a package name")?;
+    let (status, bytes) = http_get(&addr, &format!("/{name}")).await?;
+    if !status.contains("200") || bytes != std::fs::read(package)? {
+        return Err(format!("the shared package differs from the kept one ({status})").into());
+    }
+    w.screenshot("17-share-kith").await?;
+    w.click("share-stop").await?;
+    w.find("share-start", LONG).await?;
+    Ok(())
+}
+
+/// The peer announces a newer release: the banner offers it; Download
+/// fetches and verifies it; nothing is installed.
+async fn update_from_a_peer(w: &Window, home: &std::path::Path) -> Result<()> {
+    w.click("nav-home").await?;
+    w.wait_text(
+        "update-banner-text",
+        "Kith 99.0.0 is available (from 1 peer",
+        LONG,
+    )
+    .await?;
+    w.screenshot("18-update-available").await?;
+    w.click("update-download").await?;
+    w.find("update-install", LONG).await?;
+    let kept = Kith::new(home)?
+        .with_env("KITH_RELEASE_PUBLIC_KEY", &release_key_env())
+        .json(&["installer"])?;
+    if kept["version"] != "99.0.0" {
+        return Err(format!("the downloaded update is not kept: {kept}").into());
+    }
+    Ok(())
+}
 const PASSPHRASE: &str = "a long desktop passphrase";
 
 async fn onboard(w: &Window) -> Result<Vec<String>> {
@@ -231,14 +342,26 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("ada");
     loopback_settings(&home)?;
-    let bea = Kith::new(&dir.path().join("bea"))?;
+    let key = release_key_env();
+    // Ada keeps the running version's package to share; Bea keeps a newer
+    // one, which her node announces to Ada's.
+    let running = test_release(&dir.path().join("rel-running"), env!("CARGO_PKG_VERSION"))?;
+    Kith::new(&home)?
+        .with_env("KITH_RELEASE_PUBLIC_KEY", &key)
+        .json(&["installer", "add", &running.display().to_string()])?;
+    let bea = Kith::new(&dir.path().join("bea"))?.with_env("KITH_RELEASE_PUBLIC_KEY", &key);
     bea.json(&["init", "--name", "Bea"])?;
+    let newer = test_release(&dir.path().join("rel-newer"), "99.0.0")?;
+    bea.json(&["installer", "add", &newer.display().to_string()])?;
     let _bea_node = bea.serve(&dir.path().join("bea.log"))?;
 
     let display = Display::start()?;
     let driver = Driver::start(
         &display,
-        &[("KITH_HOME", home.as_path())],
+        &[
+            ("KITH_HOME", home.as_path()),
+            ("KITH_RELEASE_PUBLIC_KEY", std::path::Path::new(&key)),
+        ],
         &dir.path().join("driver.log"),
     )?;
     let started = Instant::now();
@@ -250,6 +373,8 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         peer_post_arrives(&w, &bea).await?;
         mute_from_a_posts_menu(&w).await?;
         every_screen(&w).await?;
+        share_kith(&w, &running).await?;
+        update_from_a_peer(&w, &home).await?;
         // Idle: let the node settle, then measure the whole process tree.
         tokio::time::sleep(Duration::from_secs(3)).await;
         let rss = app_pid(&home).map_or(0, tree_rss_kib);
