@@ -622,33 +622,30 @@ fn share_app_serves_the_genuine_package_to_a_host_without_kith_over_a_veth_link(
     }
 }
 
-/// Four nodes on one bridge. A keeps Kith 99.0.0, D keeps 0.0.1 (older
-/// than the one running), both signed by the trusted key; E keeps 98.0.0
-/// signed by a key it alone trusts. B connects to all three: it offers
-/// 99.0.0 from one peer, refuses D's downgrade and E's unknown key, then
-/// fetches A's package from A and checks it against the manifest.
+/// Five nodes on one bridge. D keeps Kith 0.0.1 (older than the one
+/// running) and F keeps 99.0.0, both signed by the trusted key, but F's
+/// package file was altered after it was kept; E keeps 98.0.0 signed by a
+/// key only E trusts. B, connected to D, E and F, offers 99.0.0 from F,
+/// refuses D's downgrade and E's unknown key; fetching from F fails the
+/// digest check and keeps nothing. Then A, holding the genuine 99.0.0,
+/// joins: B fetches it (from A, after F fails again if F is asked first)
+/// and it matches the manifest.
 #[test]
-#[allow(clippy::too_many_lines, clippy::many_single_char_names)] // one scenario; nodes are named a, b, d, e
-fn an_update_notice_reaches_a_peer_which_fetches_and_verifies_it_and_downgrades_and_strangers_are_refused()
+#[allow(clippy::too_many_lines, clippy::many_single_char_names)] // one scenario; nodes are named by letter
+fn an_update_notice_reaches_a_peer_which_fetches_and_verifies_it_and_downgrades_strangers_and_tampered_files_are_refused()
  {
     let tag = prefix('u');
     if !namespaces_available("an_update_notice_reaches_a_peer", &tag) {
         return;
     }
-    let hub = Hub::with_nodes(&tag, subnet(), &["a", "b", "d", "e"]);
+    let hub = Hub::with_nodes(&tag, subnet(), &["a", "b", "d", "e", "f"]);
     let dir = tempfile::tempdir().unwrap();
     let (trusted, stranger) = (1u8, 2u8);
-    let releases = [
-        ("a", "99.0.0", trusted),
-        ("d", "0.0.1", trusted),
-        ("e", "98.0.0", stranger),
-    ];
     let mut homes = std::collections::HashMap::new();
-    for name in ["a", "b", "d", "e"] {
+    for name in ["a", "b", "d", "e", "f"] {
         homes.insert(name, init(dir.path(), name).0);
     }
-    for (name, version, key) in releases {
-        let package = release::make(&dir.path().join(format!("rel-{name}")), version, key);
+    let keep = |name: &str, package: &std::path::Path, key: u8| {
         let added = command(
             None,
             &homes[name],
@@ -662,44 +659,56 @@ fn an_update_notice_reaches_a_peer_which_fetches_and_verifies_it_and_downgrades_
             "{}",
             describe(&["installer", "add"], &added)
         );
-    }
+    };
+    let genuine = release::make(&dir.path().join("rel-a"), "99.0.0", trusted);
+    keep("a", &genuine, trusted);
+    keep("f", &genuine, trusted);
+    keep(
+        "d",
+        &release::make(&dir.path().join("rel-d"), "0.0.1", trusted),
+        trusted,
+    );
+    keep(
+        "e",
+        &release::make(&dir.path().join("rel-e"), "98.0.0", stranger),
+        stranger,
+    );
+    // F's kept copy is altered afterwards (same size): F is now a peer that
+    // announces a genuine manifest and serves a file that does not match it.
+    let f_copy = homes["f"]
+        .join("installer")
+        .join(genuine.file_name().unwrap());
+    let mut bytes = std::fs::read(&f_copy).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    std::fs::write(&f_copy, bytes).unwrap();
+
     let listen = |n: usize| format!("/ip4/{}/tcp/4001", hub.addrs[n]);
     let env = |key: u8| [(release::KEY_ENV, release::public(key))];
-    let a = Served::start_with_env(
-        &homes["a"],
-        Some(&hub.nodes[0]),
-        &["--listen", &listen(0)],
-        &env(trusted),
-    );
-    let d = Served::start_with_env(
-        &homes["d"],
-        Some(&hub.nodes[2]),
-        &["--listen", &listen(2)],
-        &env(trusted),
-    );
-    let e = Served::start_with_env(
-        &homes["e"],
-        Some(&hub.nodes[3]),
-        &["--listen", &listen(3)],
-        &env(stranger),
-    );
+    let start = |name: &str, n: usize, key: u8, extra: &[&str]| {
+        let mut args = vec!["--listen".to_owned(), listen(n)];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Served::start_with_env(&homes[name], Some(&hub.nodes[n]), &args, &env(key))
+    };
+    let d = start("d", 2, trusted, &[]);
+    let e = start("e", 3, stranger, &[]);
+    let f = start("f", 4, trusted, &[]);
     let boot = |n: usize, node: &Served| format!("{}/p2p/{}", listen(n), node.peer_id());
-    let b = Served::start_with_env(
-        &homes["b"],
-        Some(&hub.nodes[1]),
+    let b = start(
+        "b",
+        1,
+        trusted,
         &[
-            "--listen",
-            &listen(1),
-            "--bootstrap",
-            &boot(0, &a),
             "--bootstrap",
             &boot(2, &d),
             "--bootstrap",
             &boot(3, &e),
+            "--bootstrap",
+            &boot(4, &f),
         ],
-        &env(trusted),
     );
-    let all = [("a", &a), ("b", &b), ("d", &d), ("e", &e)];
+    let first = [("b", &b), ("d", &d), ("e", &e), ("f", &f)];
     let started = Instant::now();
     let status = poll(Duration::from_secs(40), || {
         let v = kith_json(&b.home, &["update"]);
@@ -713,7 +722,7 @@ fn an_update_notice_reaches_a_peer_which_fetches_and_verifies_it_and_downgrades_
         panic!(
             "after 40 s, b did not offer 99.0.0 and refuse the others: {}{}",
             kith_json(&b.home, &["update"]),
-            logs(&all)
+            logs(&first)
         )
     });
     eprintln!(
@@ -722,10 +731,41 @@ fn an_update_notice_reaches_a_peer_which_fetches_and_verifies_it_and_downgrades_
     );
     assert_eq!(
         status["available"]["peers"], 1,
-        "only A offers 99.0.0: {status}"
+        "only F offers 99.0.0 so far: {status}"
     );
-    assert!(status["downloaded"].is_null());
 
+    // Only F holds it, and F's file does not match: nothing is kept.
+    let out = command(None, &b.home, &["--json", "update", "--download"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "a tampered download must fail: {}",
+        describe(&["update", "--download"], &out)
+    );
+    assert!(
+        err.contains("not genuine") && err.contains("SHA-256"),
+        "{err}"
+    );
+    assert!(
+        kith_json(&b.home, &["installer"]).is_null(),
+        "nothing kept from F"
+    );
+    assert!(
+        !std::fs::read_dir(b.home.join("installer")).is_ok_and(|mut d| d
+            .any(|e| { e.is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".deb")) })),
+        "no package file left behind"
+    );
+
+    // A joins with the genuine file.
+    let a = start("a", 0, trusted, &[]);
+    kith_json(&b.home, &["connect", &boot(0, &a)]);
+    let all = [("a", &a), ("b", &b), ("d", &d), ("e", &e), ("f", &f)];
+    poll(Duration::from_secs(30), || {
+        (kith_json(&b.home, &["update"])["available"]["peers"] == 2).then_some(())
+    })
+    .unwrap_or_else(|| panic!("A's notice did not reach b within 30 s:{}", logs(&all)));
     let fetched = Instant::now();
     let done = kith_json(&b.home, &["update", "--download"]);
     eprintln!("update: fetched and verified in {:?}", fetched.elapsed());
@@ -734,7 +774,7 @@ fn an_update_notice_reaches_a_peer_which_fetches_and_verifies_it_and_downgrades_
     assert_eq!(
         release::sha256sum(&path),
         release::manifest_sha256(&dir.path().join("rel-a")),
-        "the downloaded package is A's, byte for byte"
+        "the downloaded package is the genuine one, byte for byte"
     );
     // Nothing was installed: the package waits in b's installer directory.
     assert!(path.starts_with(&homes["b"]));
