@@ -1,7 +1,7 @@
 //! Updates learnt from peers (`docs/protocol.md` §13.10).
 //!
 //! A node that keeps a genuine Kith release in its installer directory
-//! announces it on [`RELEASE_TOPIC`]: an [`UpdateNotice`] holding the signed
+//! announces it on [`RELEASE_TOPIC`](crate::protocol::RELEASE_TOPIC): an [`UpdateNotice`] holding the signed
 //! manifest. Every node checks a notice's manifest against the trusted
 //! release key before passing it on (gossipsub validation); one that does
 //! not check is rejected and its sender penalised. A notice for a version
