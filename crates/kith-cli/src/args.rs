@@ -463,6 +463,8 @@ pub enum BenchKind {
     Catchup,
     /// Initial sync of an n-post feed between two `kith serve` processes on loopback.
     Sync,
+    /// Initial sync of an n-change feed between two stores in one process (no network).
+    SyncStore,
     /// Catch-up of 10 missing changes of an n-change feed between two processes.
     CatchupNet,
     /// Propagation of posts from an author to n follower processes.

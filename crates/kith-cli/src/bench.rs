@@ -312,6 +312,7 @@ pub fn run(
         BenchKind::Size => size(n.unwrap_or(20_000))?,
         BenchKind::Catchup => catchup(n.unwrap_or(100_000))?,
         BenchKind::Sync => crate::bench_net::initial_sync(n.unwrap_or(100_000))?,
+        BenchKind::SyncStore => sync_store(n.unwrap_or(100_000))?,
         BenchKind::CatchupNet => crate::bench_net::catchup(n.unwrap_or(100_000), 10)?,
         BenchKind::Propagation => {
             crate::bench_net::propagation(usize::try_from(n.unwrap_or(30))?, 20)?
@@ -700,6 +701,58 @@ fn size(n: u64) -> anyhow::Result<serde_json::Value> {
         "raw_text_plus_signature_per_post": raw_per_post.round(),
         "ratio": (per_post / raw_per_post * 100.0).round() / 100.0,
         "target_ratio": 3.0,
+    }))
+}
+
+/// Initial sync of an `n`-change feed between two stores in one process
+/// (no network): the ceiling of `kith bench sync`.
+fn sync_store(n: u64) -> anyhow::Result<serde_json::Value> {
+    let (certs, envs, bodies) = generate(n, 1, 11)?;
+    let account = certs[0].account;
+    let (a_dir, b_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let mut a = Store::open(a_dir.path())?;
+    let mut b = Store::open(b_dir.path())?;
+    ingest_all(&mut a, &certs, envs, &bodies, 5000)?;
+    drop(a);
+    let mut a = Store::open(a_dir.path())?;
+    let start = Instant::now();
+    let recent = a.recent_changes(account, 256 * 1024)?;
+    let recent_s = start.elapsed().as_secs_f64();
+    b.ingest_signed(
+        &recent.changes.certificates,
+        recent.changes.envelopes.clone(),
+        &recent.bodies,
+    )?;
+    let shown_s = start.elapsed().as_secs_f64();
+    let (mut send, mut recv) = (Duration::ZERO, Duration::ZERO);
+    let mut skip = 0;
+    let mut pages = 0;
+    loop {
+        let t = Instant::now();
+        let page = a.changes_page(account, &[], skip, 4 << 20)?;
+        send += t.elapsed();
+        let t = Instant::now();
+        b.ingest_signed(
+            &page.changes.certificates,
+            page.changes.envelopes.clone(),
+            &page.bodies,
+        )?;
+        recv += t.elapsed();
+        skip += page.changes.envelopes.len();
+        pages += 1;
+        if !page.more {
+            break;
+        }
+    }
+    Ok(json!({
+        "benchmark": "sync-store",
+        "newest_built_s": recent_s,
+        "newest_stored_s": shown_s,
+        "changes": skip,
+        "pages": pages,
+        "seconds": start.elapsed().as_secs_f64(),
+        "sender_s": send.as_secs_f64(),
+        "receiver_s": recv.as_secs_f64(),
     }))
 }
 

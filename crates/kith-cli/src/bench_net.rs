@@ -148,6 +148,16 @@ fn wait(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) -> anyho
     bail!("timed out after {timeout:?} waiting for {what}")
 }
 
+/// The benchmark's scratch directory: removed afterwards unless
+/// `KITH_BENCH_KEEP_LOGS` is set, so the nodes' logs can be read.
+fn bench_root() -> anyhow::Result<tempfile::TempDir> {
+    let mut root = tempfile::tempdir()?;
+    if std::env::var_os("KITH_BENCH_KEEP_LOGS").is_some() {
+        root.disable_cleanup(true);
+    }
+    Ok(root)
+}
+
 /// Copies `n` generated posts of one author into `node`'s store; returns
 /// the author.
 fn seed_feed(node: &mut Node, n: u64, seed: u64) -> anyhow::Result<AccountId> {
@@ -165,7 +175,7 @@ fn bundle_size(node: &mut Node, account: AccountId) -> anyhow::Result<u64> {
 
 /// Initial sync of an `n`-post feed from one process to another.
 pub fn initial_sync(n: u64) -> anyhow::Result<Value> {
-    let root = tempfile::tempdir()?;
+    let root = bench_root()?;
     eprintln!("generating a feed of {n} signed posts…");
     let mut a = home(root.path(), "a")?;
     let feed = seed_feed(&mut a, n, 11)?;
@@ -211,7 +221,7 @@ pub fn initial_sync(n: u64) -> anyhow::Result<Value> {
 
 /// Catch-up of `behind` missing changes of an `n`-change feed.
 pub fn catchup(n: u64, behind: usize) -> anyhow::Result<Value> {
-    let root = tempfile::tempdir()?;
+    let root = bench_root()?;
     eprintln!("generating a feed of {n} signed posts…");
     let (certs, envs, bodies) = generate(n, 1, 12)?;
     let feed = certs[0].account;
@@ -261,7 +271,7 @@ pub fn catchup(n: u64, behind: usize) -> anyhow::Result<Value> {
 
 /// Propagation of posts from one author to `followers` follower processes.
 pub fn propagation(followers: usize, posts: usize) -> anyhow::Result<Value> {
-    let root = tempfile::tempdir()?;
+    let root = bench_root()?;
     let author = home(root.path(), "author")?;
     let account = author.identity()?.account;
     drop(author);
@@ -357,7 +367,7 @@ pub fn propagation(followers: usize, posts: usize) -> anyhow::Result<Value> {
 
 /// Resident memory of a node carrying `feeds` feeds of `posts` posts each.
 pub fn memory(feeds: u64, posts: u64) -> anyhow::Result<Value> {
-    let root = tempfile::tempdir()?;
+    let root = bench_root()?;
     let mut node = home(root.path(), "carrier")?;
     node.unlock(PASSPHRASE)?;
     eprintln!("generating {feeds} feeds × {posts} posts…");

@@ -1,5 +1,6 @@
 //! Replication between real `kith serve` processes on loopback sockets:
-//! live delivery to a follower, store-and-forward through a third peer
+//! live delivery to a follower, a new follower sent the newest posts
+//! first, store-and-forward through a third peer
 //! while the author is offline, and an honest node holding firm against a
 //! peer that sends forged, uncertified, malformed, oversized and replayed
 //! messages.
@@ -66,6 +67,62 @@ fn follower_sees_a_post_within_two_seconds_and_the_socket_is_private() {
         "the socket is removed on exit"
     );
     drop(b);
+}
+
+#[test]
+fn a_new_follower_is_sent_the_newest_posts_first_then_the_whole_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("fixture.kith");
+    // 1,500 signed posts by three authors, 500 each.
+    let fixture = kith_json(
+        dir.path(),
+        &[
+            "bench",
+            "fixture",
+            "--n",
+            "1500",
+            "--out",
+            bundle.to_str().unwrap(),
+        ],
+    );
+    let author = fixture["authors"][0].as_str().unwrap().to_owned();
+    let (a_home, _) = init(dir.path(), "ada");
+    kith_json(&a_home, &["import", bundle.to_str().unwrap()]);
+    let a_feed = kith_json(&a_home, &["feed", &author, "--limit", "500"]);
+    assert_eq!(a_feed["posts"].as_array().unwrap().len(), 500);
+    let (b_home, _) = init(dir.path(), "bo");
+    kith_json(&b_home, &["follow", &author]);
+
+    let a = Served::loopback(&a_home, &[]);
+    let b = Served::loopback(&b_home, &["--bootstrap", &a.addr()]);
+    wait_for(Duration::from_secs(60), "B to hold the whole feed", || {
+        let b_feed = kith_json(&b_home, &["feed", &author, "--limit", "500"]);
+        (b_feed["posts"] == a_feed["posts"]).then_some(())
+    });
+    let log = b.log();
+    let newest = log
+        .lines()
+        .position(|l| l.contains("newest changes stored"))
+        .unwrap_or_else(|| panic!("B never asked for the newest changes:\n{log}"));
+    let first_page = log
+        .lines()
+        .position(|l| l.contains("page stored"))
+        .unwrap_or_else(|| panic!("B never stored a page:\n{log}"));
+    assert!(
+        newest < first_page,
+        "the newest changes are stored before the first page:\n{log}"
+    );
+    let accepted: u64 = log
+        .lines()
+        .nth(newest)
+        .and_then(|l| l.split("accepted=").nth(1))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(
+        (1..500).contains(&accepted),
+        "a budget's worth of the newest changes came first, not the whole feed: {accepted}"
+    );
 }
 
 #[test]

@@ -335,6 +335,30 @@ pub fn validate_change(account: AccountId, change: &Change) -> Result<Vec<FeedKe
     Ok(keys)
 }
 
+/// The keys one change writes, in order, with the value each is set to
+/// (`None`: deleted), read from the change alone. Call it on a change that
+/// passed [`validate_change`]; operations outside the schema are skipped.
+pub fn change_writes(change: &Change) -> Vec<(FeedKey, Option<FeedValue>)> {
+    change
+        .decode()
+        .operations
+        .iter()
+        .filter_map(|op| {
+            let automerge::legacy::Key::Map(key) = &op.key else {
+                return None;
+            };
+            let key = FeedKey::parse(key).ok()?;
+            match &op.action {
+                automerge::legacy::OpType::Put(v) => {
+                    FeedValue::from_scalar(v).ok().map(|v| (key, Some(v)))
+                }
+                automerge::legacy::OpType::Delete => Some((key, None)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// The profile part of a feed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Profile {
@@ -435,6 +459,15 @@ impl FeedDoc {
     pub fn get(&self, key: &FeedKey) -> Option<FeedValue> {
         match self.doc.get(ROOT, key.to_key()) {
             Ok(Some((automerge::Value::Scalar(v), _))) => FeedValue::from_scalar(&v).ok(),
+            _ => None,
+        }
+    }
+
+    /// The hash of the change that wrote the current value of `key`, if
+    /// the key is set.
+    pub fn writer_of(&self, key: &FeedKey) -> Option<ChangeHash> {
+        match self.doc.get(ROOT, key.to_key()) {
+            Ok(Some((_, id))) => self.doc.hash_for_opid(&id),
             _ => None,
         }
     }

@@ -42,6 +42,10 @@ pub const MAX_GOSSIP_BODIES: usize = 4;
 /// The page size a node asks for and the most it serves.
 pub const PAGE_BYTES: u32 = 4 * 1024 * 1024;
 
+/// The size of the newest changes a node asks for and the most it serves
+/// ([`SyncRequest::Recent`]).
+pub const RECENT_BYTES: u32 = 256 * 1024;
+
 /// A protocol message that breaks the rules.
 #[derive(Debug, thiserror::Error)]
 #[error("malformed {what}: {reason}")]
@@ -154,6 +158,17 @@ pub enum SyncRequest {
         /// in earlier pages for the same `have`).
         skip: u64,
         /// The page size wanted (the responder caps it at [`PAGE_BYTES`]).
+        max_bytes: u32,
+    },
+    /// "Send me the newest changes of this feed": asked by a node that
+    /// holds none of the feed, so that its newest posts show at once; the
+    /// rest follows with [`SyncRequest::Changes`]. Answered with
+    /// [`SyncResponse::Changes`] (in causal order, their older
+    /// dependencies left out).
+    Recent {
+        /// The account (32 bytes).
+        account: ByteBuf,
+        /// The size wanted (the responder caps it at [`RECENT_BYTES`]).
         max_bytes: u32,
     },
     /// "Send me this blob."

@@ -20,8 +20,8 @@ use tokio::sync::{Semaphore, oneshot};
 
 use crate::activity::{Activity, ActivitySender};
 use crate::protocol::{
-    FeedHeads, MAX_FEEDS_PER_REQUEST, MAX_HAVE, PAGE_BYTES, SyncRequest, SyncResponse, Update,
-    bodies_to_wire, decode_parts, hash32, hashes, hashes_to_wire,
+    FeedHeads, MAX_FEEDS_PER_REQUEST, MAX_HAVE, PAGE_BYTES, RECENT_BYTES, SyncRequest,
+    SyncResponse, Update, bodies_to_wire, decode_parts, hash32, hashes, hashes_to_wire,
 };
 use crate::store_actor::{JobError, NodeHandle};
 use crate::swarm::{Command, Event, Found, SwarmHandle, peer_of};
@@ -599,6 +599,15 @@ impl Replicator {
             .await
             .map_err(|e| e.to_string())?;
         have.truncate(MAX_HAVE);
+        let mut received = 0u64;
+        if have.is_empty() {
+            // Nothing of this feed here yet: its newest posts first, so
+            // that they show while the rest of the feed arrives.
+            match self.pull_recent(account, peer).await {
+                Ok(n) => received = n,
+                Err(e) => tracing::debug!(%account, %peer, error = %e, "no newest changes"),
+            }
+        }
         let request = |have: &[ChangeHash], skip: u64| SyncRequest::Changes {
             account: ByteBuf::from(account.as_bytes().to_vec()),
             have: hashes_to_wire(have),
@@ -616,7 +625,7 @@ impl Replicator {
         };
         let mut attempts = 0;
         let mut skip = 0u64;
-        let mut received = 0u64;
+        let mut storing: Option<tokio::task::JoinHandle<Result<u64, String>>> = None;
         let mut inflight = Some(spawn_request(request(&have, 0)));
         for _ in 0..MAX_PAGES {
             let Some(pending) = inflight.take() else {
@@ -674,48 +683,139 @@ impl Replicator {
                 self.strike(peer, "changes of another feed").await;
                 return Err("changes of another feed".into());
             }
-            let t = Instant::now();
-            let accepted = self.ingest(peer, decoded).await?;
-            tracing::debug!(
-                %account,
-                %peer,
-                envelopes = n,
-                accepted,
-                more,
-                ingest_ms = t.elapsed().as_millis() as u64,
-                "page stored"
-            );
-            received += accepted;
-            let expected = {
-                let mut s = lock(&self.shared);
-                let f = s.feeds.entry(account).or_default();
-                f.received = received;
-                f.expected
-            };
-            self.activity.send(Activity::Sync {
-                account,
-                received,
-                expected,
-                in_progress: true,
-            });
+            // Signatures are checked off the node thread while it still
+            // writes the previous page; pages are stored in order.
+            let page = verify_page(decoded).await?;
+            if let Some(previous) = storing.take() {
+                received += previous.await.map_err(|e| e.to_string())??;
+                self.progress(account, received);
+            }
+            let this = self.clone();
+            storing = Some(tokio::spawn(async move {
+                let t = Instant::now();
+                let accepted = this.store_page(peer, page).await?;
+                tracing::debug!(
+                    %account,
+                    %peer,
+                    envelopes = n,
+                    accepted,
+                    more,
+                    store_ms = t.elapsed().as_millis() as u64,
+                    "page stored"
+                );
+                Ok::<u64, String>(accepted)
+            }));
             if !more || n == 0 {
                 break;
             }
         }
+        if let Some(last) = storing.take() {
+            received += last.await.map_err(|e| e.to_string())??;
+            self.progress(account, received);
+        }
         Ok(received)
+    }
+
+    /// Records and announces how many changes of `account`'s feed arrived
+    /// in the sync under way.
+    fn progress(&self, account: AccountId, received: u64) {
+        let expected = {
+            let mut s = lock(&self.shared);
+            let f = s.feeds.entry(account).or_default();
+            f.received = received;
+            f.expected
+        };
+        self.activity.send(Activity::Sync {
+            account,
+            received,
+            expected,
+            in_progress: true,
+        });
+    }
+
+    /// Answers a request for the newest changes of a feed.
+    async fn answer_recent(&self, peer: PeerId, account: &[u8], max_bytes: u32) -> SyncResponse {
+        let account = match AccountId::from_slice(account) {
+            Ok(a) => a,
+            Err(e) => {
+                self.strike(peer, &e.to_string()).await;
+                return SyncResponse::refused("malformed", e);
+            }
+        };
+        let budget = max_bytes.clamp(1, RECENT_BYTES) as usize;
+        match self
+            .node
+            .remote(move |n| recent_page(n, account, budget))
+            .await
+        {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => SyncResponse::refused("unavailable", e),
+            Err(e) => SyncResponse::refused("busy", e),
+        }
+    }
+
+    /// Asks `peer` for the newest changes of `account`'s feed and stores
+    /// them; returns how many were new.
+    async fn pull_recent(&self, account: AccountId, peer: PeerId) -> Result<u64, String> {
+        let req = SyncRequest::Recent {
+            account: ByteBuf::from(account.as_bytes().to_vec()),
+            max_bytes: RECENT_BYTES,
+        };
+        {
+            let mut s = lock(&self.shared);
+            s.sent_requests.changes += 1;
+            s.sent_requests.request_bytes += cbor_len(&req);
+        }
+        let response = self.swarm.request(peer, req).await?;
+        lock(&self.shared).sent_requests.response_bytes += cbor_len(&response);
+        let SyncResponse::Changes {
+            certificates,
+            envelopes,
+            bodies,
+            ..
+        } = response
+        else {
+            if let SyncResponse::Refused { code, message } = response {
+                return Err(format!("refused ({code}): {message}"));
+            }
+            self.strike(peer, "wrong answer to a recent-changes request")
+                .await;
+            return Err("wrong answer".into());
+        };
+        let decoded = match decode_parts("recent changes", &certificates, &envelopes, &bodies) {
+            Ok(d) => d,
+            Err(e) => {
+                self.strike(peer, &e.to_string()).await;
+                return Err(e.to_string());
+            }
+        };
+        if decoded.envelopes.iter().any(|e| e.account != account) {
+            self.strike(peer, "changes of another feed").await;
+            return Err("changes of another feed".into());
+        }
+        let n = decoded.envelopes.len();
+        let accepted = self.ingest(peer, decoded).await?;
+        tracing::debug!(%account, %peer, envelopes = n, accepted, "newest changes stored");
+        self.progress(account, accepted);
+        Ok(accepted)
     }
 
     /// Stores verified changes from `peer`, then fetches their missing
     /// blobs from it. A verification failure strikes the peer.
     async fn ingest(&self, peer: PeerId, decoded: crate::protocol::Decoded) -> Result<u64, String> {
+        let page = verify_page(decoded).await?;
+        self.store_page(peer, page).await
+    }
+
+    /// Stores a page whose signatures were checked, then fetches its
+    /// missing blobs from `peer`. A verification failure strikes the peer.
+    async fn store_page(&self, peer: PeerId, page: VerifiedPage) -> Result<u64, String> {
         let result = self
             .node
             .background(move |n| {
-                let r = n.store_mut().ingest_signed(
-                    &decoded.certificates,
-                    decoded.envelopes,
-                    &decoded.bodies,
-                );
+                let r =
+                    n.store_mut()
+                        .ingest_verified(&page.certificates, page.envelopes, &page.bodies);
                 r.map(|r| {
                     let missing = n.store().missing_blobs(&r.posts).unwrap_or_default();
                     (r.accepted as u64, r.posts, missing)
@@ -875,6 +975,7 @@ impl Replicator {
     }
 
     /// Answers a sync request from the store (or refuses it).
+    #[allow(clippy::too_many_lines)] // one arm per request kind, each short
     pub async fn answer(&self, peer: PeerId, request: SyncRequest) -> SyncResponse {
         match request {
             SyncRequest::Heads { feeds } => {
@@ -953,6 +1054,9 @@ impl Replicator {
                     Ok(Err(e)) => SyncResponse::refused("unavailable", e),
                     Err(e) => SyncResponse::refused("busy", e),
                 }
+            }
+            SyncRequest::Recent { account, max_bytes } => {
+                self.answer_recent(peer, &account, max_bytes).await
             }
             SyncRequest::Blob { hash } => {
                 let hash = match hash32("blob hash", &hash) {
@@ -1115,6 +1219,31 @@ impl Replicator {
     }
 }
 
+/// A page from a peer whose signatures, changes and schema were checked.
+struct VerifiedPage {
+    certificates: Vec<kith_core::DeviceCertificate>,
+    envelopes: kith_store::VerifiedEnvelopes,
+    bodies: Vec<(kith_core::PostId, Vec<u8>)>,
+}
+
+/// Checks a decoded page's envelopes on the blocking pool (every core),
+/// off the node thread.
+async fn verify_page(decoded: crate::protocol::Decoded) -> Result<VerifiedPage, String> {
+    let crate::protocol::Decoded {
+        certificates,
+        envelopes,
+        bodies,
+    } = decoded;
+    let envelopes = tokio::task::spawn_blocking(move || kith_store::verify_envelopes(envelopes))
+        .await
+        .map_err(|e| format!("verifying a page: {e}"))?;
+    Ok(VerifiedPage {
+        certificates,
+        envelopes,
+        bodies,
+    })
+}
+
 /// The page of `account`'s changes a peer with heads `have` lacks.
 fn changes_page(
     n: &mut Node,
@@ -1146,11 +1275,36 @@ fn changes_page(
         return Ok(empty(true));
     }
     let page = store.changes_page(account, have, skip, budget)?;
+    Ok(changes_response(page, unknown > 0))
+}
+
+/// The newest changes of `account`'s feed, for a peer that holds none.
+fn recent_page(
+    n: &mut Node,
+    account: AccountId,
+    budget: usize,
+) -> Result<SyncResponse, StoreError> {
+    let store = n.store_mut();
+    let held = store
+        .feed_states(&[account])?
+        .first()
+        .is_some_and(|s| s.changes > 0);
+    if !held {
+        return Ok(changes_response(kith_store::ChangesPage::default(), false));
+    }
+    Ok(changes_response(
+        store.recent_changes(account, budget)?,
+        false,
+    ))
+}
+
+/// The wire form of a page of changes.
+fn changes_response(page: kith_store::ChangesPage, unknown_have: bool) -> SyncResponse {
     let (mut changes, bodies, more) = (page.changes, page.bodies, page.more);
     changes
         .certificates
         .truncate(crate::protocol::MAX_CERTIFICATES);
-    Ok(SyncResponse::Changes {
+    SyncResponse::Changes {
         certificates: changes
             .certificates
             .iter()
@@ -1163,8 +1317,8 @@ fn changes_page(
             .collect(),
         bodies: bodies_to_wire(&bodies),
         more,
-        unknown_have: unknown > 0,
-    })
+        unknown_have,
+    }
 }
 
 /// The gossip updates for local changes: the device certificate, the

@@ -177,12 +177,18 @@ impl Store {
         let result = (|| -> Result<()> {
             let tx = self.conn.transaction()?;
             ingest::store_certificates(&tx, certs.values())?;
-            let r = ingest::apply_checked(&tx, &mut self.docs, self.own, checked, &mut purged)?;
+            let mut arrived = materialize::ArrivedBodies::new(&bodies);
+            let r = ingest::apply_checked(
+                &tx,
+                &mut self.docs,
+                self.own,
+                checked,
+                &mut purged,
+                &mut arrived,
+            )?;
             report.changes = r.accepted;
             report.duplicates = r.duplicates;
-            for (post, body) in &bodies {
-                report.bodies += usize::from(ingest::put_body(&tx, post, body)?);
-            }
+            report.bodies = ingest::put_remaining_bodies(&tx, &bodies, &arrived)?;
             for (hash, bytes) in &blobs {
                 if materialize::blob_referenced(&tx, hash)? && !self.blobs.has(hash) {
                     self.blobs.put(bytes)?;

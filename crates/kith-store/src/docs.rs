@@ -14,7 +14,7 @@ const CACHE_CAPACITY: usize = 256;
 /// Compact when a feed has this many changes outside its snapshot…
 const COMPACT_MIN: i64 = 256;
 /// …and they are at least this fraction (1/N) of the snapshot's changes.
-const COMPACT_RATIO: i64 = 8;
+const COMPACT_RATIO: i64 = 4;
 
 /// The id of `account`'s feed row, created if missing.
 pub(crate) fn feed_id(conn: &Connection, account: AccountId) -> Result<i64> {
@@ -69,6 +69,11 @@ impl DocCache {
         }
     }
 
+    /// The cached documents.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (i64, &FeedDoc)> {
+        self.docs.iter().map(|(feed, doc)| (*feed, doc))
+    }
+
     /// Forgets one feed's document (after the feed was purged).
     pub(crate) fn forget(&mut self, feed: i64) {
         self.docs.remove(&feed);
@@ -83,17 +88,20 @@ impl DocCache {
 }
 
 fn load(conn: &Connection, feed: i64, account: AccountId) -> Result<FeedDoc> {
+    let start = std::time::Instant::now();
     let snapshot: Option<Vec<u8>> = conn
         .query_row("SELECT snapshot FROM feeds WHERE id = ?1", [feed], |r| {
             r.get(0)
         })
         .optional()?
         .flatten();
+    let snapshot_bytes = snapshot.as_ref().map_or(0, Vec::len);
     let mut doc = match snapshot {
         Some(bytes) => FeedDoc::load(account, &bytes)
             .map_err(|e| StoreError::CorruptFeed(account.to_string(), e.to_string()))?,
         None => FeedDoc::new(account),
     };
+    let loaded = start.elapsed();
     let mut stmt =
         conn.prepare_cached("SELECT bytes FROM unsnapshotted WHERE feed_id = ?1 ORDER BY id")?;
     let mut changes = Vec::new();
@@ -102,8 +110,19 @@ fn load(conn: &Connection, feed: i64, account: AccountId) -> Result<FeedDoc> {
             .map_err(|e| StoreError::CorruptFeed(account.to_string(), e.to_string()))?;
         changes.push(change);
     }
+    let pending = changes.len();
+    let read = start.elapsed();
     doc.apply(changes)
         .map_err(|e| StoreError::CorruptFeed(account.to_string(), e.to_string()))?;
+    tracing::debug!(
+        feed,
+        snapshot_bytes,
+        load_ms = loaded.as_millis() as u64,
+        pending,
+        read_ms = read.as_millis() as u64,
+        total_ms = start.elapsed().as_millis() as u64,
+        "feed document loaded"
+    );
     Ok(doc)
 }
 
@@ -120,6 +139,22 @@ pub(crate) fn maybe_compact(conn: &Connection, feed: i64, doc: &FeedDoc) -> Resu
         return Ok(());
     }
     compact(conn, feed, doc)
+}
+
+/// Folds every applied change still outside the snapshot into it. A
+/// document loaded from a snapshot applies further changes far more
+/// slowly than one built in memory (automerge 0.12: about 1.4 ms a change
+/// on a 100,000-change feed, against 20–30 µs), so a feed should not be
+/// left with thousands of changes to apply at its next load.
+pub(crate) fn compact_if_pending(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<bool> {
+    let pending: i64 = conn
+        .prepare_cached("SELECT count(*) FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 0")?
+        .query_row([feed], |r| r.get(0))?;
+    if pending == 0 {
+        return Ok(false);
+    }
+    compact(conn, feed, doc)?;
+    Ok(true)
 }
 
 /// Writes a new snapshot of `doc` and drops the bytes of the changes it

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::docs::{self, DocCache};
 use crate::error::{Result, StoreError};
-use crate::materialize;
+use crate::materialize::{self, ArrivedBodies};
 use crate::{BlobStore, Store};
 
 /// What a batch did.
@@ -43,7 +43,7 @@ fn all_cores() -> usize {
 /// What can be checked about an envelope without any state: its
 /// signature, its change (uncompressed, actor = device) and the schema of
 /// every operation. Yields the parsed change and the keys it touches.
-type Prechecked = Result<(Change, Vec<FeedKey>), CoreError>;
+pub(crate) type Prechecked = Result<(Change, Vec<FeedKey>), CoreError>;
 
 fn precheck(envelope: &Envelope) -> Prechecked {
     envelope.verify_signature()?;
@@ -86,6 +86,33 @@ fn stored_certificate(conn: &Connection, reference: &Hash) -> Result<Option<Devi
         .transpose()
 }
 
+/// Envelopes whose signatures, changes and schema were checked by
+/// [`verify_envelopes`], ready for [`Store::ingest_verified`].
+pub struct VerifiedEnvelopes {
+    pub(crate) envelopes: Vec<Envelope>,
+    pub(crate) checks: Vec<Prechecked>,
+}
+
+impl VerifiedEnvelopes {
+    /// How many envelopes there are.
+    pub fn len(&self) -> usize {
+        self.envelopes.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.envelopes.is_empty()
+    }
+}
+
+/// Checks what needs no store (each signature, that each change parses,
+/// the schema of its operations) on every core, so that a caller can do
+/// it off the store's thread while the store writes an earlier batch.
+pub fn verify_envelopes(envelopes: Vec<Envelope>) -> VerifiedEnvelopes {
+    let checks = precheck_all(&envelopes, all_cores());
+    VerifiedEnvelopes { envelopes, checks }
+}
+
 /// Verifies every envelope (signature, certificate, actor, schema). Fails
 /// on the first bad one, naming its position.
 pub(crate) fn check(
@@ -100,7 +127,7 @@ pub(crate) fn check(
 
 /// [`check`] for envelopes whose signatures were already checked (`sigs`,
 /// one result per envelope).
-fn check_verified(
+pub(crate) fn check_verified(
     conn: &Connection,
     envelopes: Vec<Envelope>,
     sigs: Vec<Prechecked>,
@@ -196,6 +223,7 @@ pub(crate) fn apply_checked(
     own: Option<AccountId>,
     checked: Vec<Checked>,
     purged: &mut Purged,
+    bodies: &mut ArrivedBodies<'_>,
 ) -> Result<IngestReport> {
     let mut report = IngestReport::default();
     let mut cert_ids: HashMap<Hash, i64> = HashMap::new();
@@ -266,9 +294,11 @@ pub(crate) fn apply_checked(
         let apply_us = t_apply.elapsed().as_micros() as u64;
         let mut mark =
             conn.prepare_cached("UPDATE unsnapshotted SET waiting = ?2 WHERE id = ?1")?;
+        let mut now_waiting = Vec::new();
         for (row, hash) in &rows {
             if !doc.has_change(hash) {
                 mark.execute(params![row, 1])?;
+                now_waiting.push(*row);
             }
         }
         for (row, bytes) in waiting {
@@ -291,7 +321,13 @@ pub(crate) fn apply_checked(
             rows.len() as i64
         ])?;
         let t_mat = std::time::Instant::now();
-        newly_blocked.extend(materialize::apply(conn, feed, own, &doc, &keys, purged)?);
+        newly_blocked.extend(materialize::apply(
+            conn, feed, own, &doc, &keys, purged, bodies,
+        )?);
+        if !now_waiting.is_empty() {
+            let waiting = waiting_changes(conn, &now_waiting)?;
+            materialize::provisional(conn, feed, &doc, &waiting, purged, bodies)?;
+        }
         let mat_us = t_mat.elapsed().as_micros() as u64;
         docs::maybe_compact(conn, feed, &doc)?;
         tracing::trace!(
@@ -307,6 +343,19 @@ pub(crate) fn apply_checked(
         crate::moderation::purge_account(conn, docs, account, purged)?;
     }
     Ok(report)
+}
+
+/// The stored changes of `rows` (of `unsnapshotted`), in row order.
+fn waiting_changes(conn: &Connection, rows: &[i64]) -> Result<Vec<Change>> {
+    let mut stmt = conn.prepare_cached("SELECT bytes FROM unsnapshotted WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let bytes: Vec<u8> = stmt.query_row([row], |r| r.get(0))?;
+        if let Ok(change) = Change::from_bytes(bytes) {
+            out.push(change);
+        }
+    }
+    Ok(out)
 }
 
 /// Stores a post body if it matches the post's current signed body hash.
@@ -332,6 +381,22 @@ pub(crate) fn put_body(conn: &Connection, post: &PostId, body: &[u8]) -> Result<
     conn.prepare_cached("INSERT INTO posts_fts(rowid, text, cw) VALUES(?1, ?2, ?3)")?
         .execute(params![rowid, decoded.text, decoded.cw])?;
     Ok(true)
+}
+
+/// Stores the bodies of `bodies` that [`apply_checked`] did not already
+/// write with their posts; returns how many were stored in all.
+pub(crate) fn put_remaining_bodies(
+    conn: &Connection,
+    bodies: &[(PostId, Vec<u8>)],
+    arrived: &ArrivedBodies<'_>,
+) -> Result<usize> {
+    let mut stored = arrived.stored.len();
+    for (post, body) in bodies {
+        if !arrived.stored.contains(post) {
+            stored += usize::from(put_body(conn, post, body)?);
+        }
+    }
+    Ok(stored)
 }
 
 /// Removes blobs that lost their last reference, after a commit.
@@ -415,10 +480,16 @@ impl Store {
         let mut purged = Vec::new();
         let result = (|| {
             let tx = self.conn.transaction()?;
-            let report = apply_checked(&tx, &mut self.docs, self.own, checked, &mut purged)?;
-            for (post, body) in bodies {
-                put_body(&tx, post, body)?;
-            }
+            let mut arrived = ArrivedBodies::new(bodies);
+            let report = apply_checked(
+                &tx,
+                &mut self.docs,
+                self.own,
+                checked,
+                &mut purged,
+                &mut arrived,
+            )?;
+            put_remaining_bodies(&tx, bodies, &arrived)?;
             tx.commit()?;
             Ok(report)
         })();

@@ -29,13 +29,13 @@ use rusqlite::{Connection, OptionalExtension};
 pub use blobs::BlobStore;
 pub use bundle::{ExportReport, ImportReport};
 pub use error::{Result, StoreError};
-pub use ingest::IngestReport;
+pub use ingest::{IngestReport, VerifiedEnvelopes, verify_envelopes};
 pub use moderation::{ListEntryView, ListView, Mark, Marks, ModAction, ModerationNote};
 pub use query::{Cursor, Page, PostView, ProfileView};
 pub use replica::{DEFAULT_PEER_RATE, FeedState, KnownPeer, MAX_FRIENDS_FEEDS, Policy, Scope};
 pub use reports::{MAX_INBOX, MAX_OUTBOX, PendingReport, ReportView};
 pub use schema::{LATEST_VERSION, MIGRATIONS};
-pub use sync::{ChangesPage, SignedChanges};
+pub use sync::{ChangesPage, RECENT_POSTS, SignedChanges};
 
 /// File name of the database inside a home directory.
 pub const DB_FILE: &str = "kith.db";
@@ -124,8 +124,32 @@ impl Store {
         secure::checkpoint(&self.conn)
     }
 
+    /// Folds the changes applied to the cached feed documents since their
+    /// last snapshots into new snapshots, so that the next load of those
+    /// feeds has nothing left to apply. Runs when the store is dropped;
+    /// returns how many feeds were compacted.
+    pub fn fold_pending(&mut self) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut folded = 0;
+        for (feed, doc) in self.docs.iter() {
+            folded += usize::from(docs::compact_if_pending(&tx, feed, doc)?);
+        }
+        tx.commit()?;
+        Ok(folded)
+    }
+
     #[cfg(test)]
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        match self.fold_pending() {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(feeds = n, "feed snapshots written on close"),
+            Err(e) => tracing::warn!(error = %e, "could not write feed snapshots on close"),
+        }
     }
 }

@@ -9,11 +9,41 @@ use std::collections::BTreeSet;
 
 use kith_core::feed::{FeedDoc, FeedKey, FeedValue};
 use kith_core::moderation::ListEntry;
-use kith_core::{AccountId, Hash};
+use kith_core::post::PostRecord;
+use kith_core::{AccountId, Hash, PostId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::docs;
 use crate::error::Result;
+
+/// Post bodies that arrived with a batch of changes: a new post row is
+/// written with its body (and indexed for search) at once, instead of
+/// being written bare and updated afterwards.
+#[derive(Default)]
+pub(crate) struct ArrivedBodies<'a> {
+    by_post: std::collections::HashMap<PostId, &'a [u8]>,
+    /// The bodies already written into rows.
+    pub(crate) stored: std::collections::HashSet<PostId>,
+}
+
+impl<'a> ArrivedBodies<'a> {
+    /// The bodies of a batch.
+    pub(crate) fn new(bodies: &'a [(PostId, Vec<u8>)]) -> Self {
+        Self {
+            by_post: bodies.iter().map(|(p, b)| (*p, b.as_slice())).collect(),
+            stored: std::collections::HashSet::new(),
+        }
+    }
+
+    /// The body of `post` if it arrived and matches `hash`, decoded.
+    fn matching(&self, post: &PostId, hash: &Hash) -> Option<(&'a [u8], kith_core::Body)> {
+        let bytes = *self.by_post.get(post)?;
+        if blake3::hash(bytes).as_bytes() != hash {
+            return None;
+        }
+        kith_core::Body::decode(bytes).ok().map(|b| (bytes, b))
+    }
+}
 
 /// Updates the tables for `keys` of feed `feed`.
 /// Returns the accounts the own feed newly blocks (their feeds must be purged).
@@ -24,6 +54,7 @@ pub(crate) fn apply(
     doc: &FeedDoc,
     keys: &BTreeSet<FeedKey>,
     purged: &mut Vec<Hash>,
+    bodies: &mut ArrivedBodies<'_>,
 ) -> Result<Vec<AccountId>> {
     let mut blocked = Vec::new();
     if keys.iter().any(|k| {
@@ -49,7 +80,7 @@ pub(crate) fn apply(
                 }
             }
             FeedKey::Post(local) | FeedKey::Tombstone(local) => {
-                post(conn, feed, doc, *local, purged)?;
+                post(conn, feed, doc, *local, purged, bodies)?;
             }
             FeedKey::Follow(target) => {
                 let since = match doc.get(key) {
@@ -273,11 +304,77 @@ fn post(
     doc: &FeedDoc,
     local: [u8; 8],
     purged: &mut Vec<Hash>,
+    bodies: &mut ArrivedBodies<'_>,
 ) -> Result<()> {
     let Some((record, deleted)) = doc.post(local) else {
         return Ok(());
     };
-    let local_i = i64::from_be_bytes(local);
+    let id = PostId {
+        author: doc.account(),
+        local,
+    };
+    write_post(conn, feed, id, &record, deleted, purged, bodies)
+}
+
+/// Shows the posts written by changes that wait for their dependencies
+/// (a peer sent a feed's newest changes before the rest, so that they can
+/// be shown at once): a post the document does not hold and the table has
+/// no row for gets a row from the record in the changes themselves, the
+/// last write winning (`waiting` is in causal order). Once the document
+/// applies those changes, [`apply`] rewrites the rows from it.
+pub(crate) fn provisional(
+    conn: &Connection,
+    feed: i64,
+    doc: &FeedDoc,
+    waiting: &[automerge::Change],
+    purged: &mut Vec<Hash>,
+    bodies: &mut ArrivedBodies<'_>,
+) -> Result<()> {
+    let mut latest: std::collections::BTreeMap<[u8; 8], (Option<PostRecord>, bool)> =
+        std::collections::BTreeMap::new();
+    for change in waiting {
+        for (key, value) in kith_core::feed::change_writes(change) {
+            match (key, value) {
+                (FeedKey::Post(local), Some(FeedValue::Bytes(b))) => {
+                    latest.entry(local).or_default().0 = PostRecord::decode(&b).ok();
+                }
+                (FeedKey::Tombstone(local), value) => {
+                    latest.entry(local).or_default().1 = value.is_some();
+                }
+                _ => {}
+            }
+        }
+    }
+    for (local, (record, deleted)) in latest {
+        let Some(record) = record else { continue };
+        if doc.post(local).is_some() {
+            continue;
+        }
+        let exists: bool = conn
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM posts WHERE feed_id = ?1 AND local = ?2)")?
+            .query_row(params![feed, i64::from_be_bytes(local)], |r| r.get(0))?;
+        if !exists {
+            let id = PostId {
+                author: doc.account(),
+                local,
+            };
+            write_post(conn, feed, id, &record, deleted, purged, bodies)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a post's row (insert or update) from its record.
+fn write_post(
+    conn: &Connection,
+    feed: i64,
+    id: PostId,
+    record: &PostRecord,
+    deleted: bool,
+    purged: &mut Vec<Hash>,
+    bodies: &mut ArrivedBodies<'_>,
+) -> Result<()> {
+    let local_i = i64::from_be_bytes(id.local);
     let body_hash = if deleted { None } else { record.body_hash };
     let attachments: Vec<u8> = if deleted {
         Vec::new()
@@ -295,25 +392,47 @@ fn post(
     let home: i64 = conn
         .prepare_cached("SELECT home FROM feeds WHERE id = ?1")?
         .query_row([feed], |r| r.get(0))?;
+    let reply_to = record.reply_to.map(|p| p.to_bytes().to_vec());
+    let quote_of = record.quote_of.map(|p| p.to_bytes().to_vec());
+    let hash_bytes = body_hash.map(|h| h.to_vec());
+    let attachment_bytes = (!attachments.is_empty()).then_some(attachments.clone());
     let fields = params![
         feed,
         local_i,
         record.created_at,
         record.edited_at,
-        record.reply_to.map(|p| p.to_bytes().to_vec()),
-        record.quote_of.map(|p| p.to_bytes().to_vec()),
-        body_hash.map(|h| h.to_vec()),
-        (!attachments.is_empty()).then_some(attachments.clone()),
+        reply_to,
+        quote_of,
+        hash_bytes,
+        attachment_bytes,
         i64::from(deleted),
         home,
     ];
     match existing {
         None => {
+            let body = body_hash.and_then(|h| bodies.matching(&id, &h));
             conn.prepare_cached(
-                "INSERT INTO posts(feed_id, local, created_at, edited_at, reply_to, quote_of, body_hash, attachments, deleted, home)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO posts(feed_id, local, created_at, edited_at, reply_to, quote_of, body_hash, attachments, deleted, home, body)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
-            .execute(fields)?;
+            .execute(params![
+                feed,
+                local_i,
+                record.created_at,
+                record.edited_at,
+                reply_to,
+                quote_of,
+                hash_bytes,
+                attachment_bytes,
+                i64::from(deleted),
+                home,
+                body.as_ref().map(|(bytes, _)| *bytes),
+            ])?;
+            if let Some((_, decoded)) = body {
+                conn.prepare_cached("INSERT INTO posts_fts(rowid, text, cw) VALUES(?1, ?2, ?3)")?
+                    .execute(params![conn.last_insert_rowid(), decoded.text, decoded.cw])?;
+                bodies.stored.insert(id);
+            }
         }
         Some((rowid, old_hash, old_body, old_attachments)) => {
             if let Some(old_body) = old_body

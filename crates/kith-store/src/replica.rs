@@ -12,6 +12,7 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::error::Result;
 use crate::ingest::{self, IngestReport};
+use crate::materialize::ArrivedBodies;
 use crate::{Store, docs, materialize};
 
 /// A feed as replication sees it.
@@ -250,6 +251,19 @@ impl Store {
         envelopes: Vec<Envelope>,
         bodies: &[(PostId, Vec<u8>)],
     ) -> Result<IngestReport> {
+        self.ingest_verified(certificates, ingest::verify_envelopes(envelopes), bodies)
+    }
+
+    /// [`Self::ingest_signed`] for envelopes already put through
+    /// [`crate::verify_envelopes`] (off the store's thread).
+    pub fn ingest_verified(
+        &mut self,
+        certificates: &[DeviceCertificate],
+        verified: ingest::VerifiedEnvelopes,
+        bodies: &[(PostId, Vec<u8>)],
+    ) -> Result<IngestReport> {
+        let start = std::time::Instant::now();
+        let ingest::VerifiedEnvelopes { envelopes, checks } = verified;
         // Only certificates the envelopes use are checked and kept, so a
         // peer cannot fill the store with certificates of other accounts.
         let used: std::collections::HashSet<(AccountId, Hash)> =
@@ -262,17 +276,28 @@ impl Store {
                 certs.insert(reference, c.clone());
             }
         }
-        let checked = ingest::check(&self.conn, envelopes, &certs, &mut |_, _| {})?;
+        let checked =
+            ingest::check_verified(&self.conn, envelopes, checks, &certs, &mut |_, _| {})?;
         let mut purged = Vec::new();
         let result = (|| {
             let tx = self.conn.transaction()?;
             ingest::store_certificates(&tx, certs.values())?;
-            let report =
-                ingest::apply_checked(&tx, &mut self.docs, self.own, checked, &mut purged)?;
-            for (post, body) in bodies {
-                ingest::put_body(&tx, post, body)?;
-            }
+            let mut arrived = ArrivedBodies::new(bodies);
+            let report = ingest::apply_checked(
+                &tx,
+                &mut self.docs,
+                self.own,
+                checked,
+                &mut purged,
+                &mut arrived,
+            )?;
+            ingest::put_remaining_bodies(&tx, bodies, &arrived)?;
             tx.commit()?;
+            tracing::debug!(
+                changes = report.accepted,
+                ms = start.elapsed().as_millis() as u64,
+                "verified changes stored"
+            );
             Ok(report)
         })();
         match &result {

@@ -9,7 +9,12 @@ use kith_core::feed::validate_change;
 use kith_core::{AccountId, DeviceCertificate, Envelope, Hash, PostId};
 
 use crate::error::{Result, StoreError};
+use rusqlite::params;
+
 use crate::{Store, docs};
+
+/// How many of a feed's newest posts [`Store::recent_changes`] reaches back for.
+pub const RECENT_POSTS: usize = 500;
 
 /// How long a built answer is kept for the next pages.
 const PAGE_CACHE_TIME: std::time::Duration = std::time::Duration::from_secs(120);
@@ -153,6 +158,78 @@ impl Store {
         })();
         self.pages = Some(cache);
         result
+    }
+
+    /// The newest changes of `account`'s feed, for a peer that holds none
+    /// of it and wants something to show at once: the changes after the
+    /// one that wrote the [`RECENT_POSTS`]th newest post (the whole feed if
+    /// it has fewer posts), of which the newest that fit in `budget` (the
+    /// same cost as [`Self::changes_page`]), in causal order, with the
+    /// bodies of the posts they write. Their older dependencies are not
+    /// included: the peer keeps them waiting until the rest of the feed
+    /// arrives, and shows their posts meanwhile.
+    pub fn recent_changes(&mut self, account: AccountId, budget: usize) -> Result<ChangesPage> {
+        let t = std::time::Instant::now();
+        let Some(feed) = docs::find_feed(&self.conn, account)? else {
+            return Err(StoreError::NotFound(format!("feed of {account}")));
+        };
+        let locals: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT local FROM posts WHERE feed_id = ?1 ORDER BY created_at DESC, local DESC
+                 LIMIT 1 OFFSET ?2",
+            )?
+            .query_map(params![feed, RECENT_POSTS as i64 - 1], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let have: Vec<ChangeHash> = match locals.first() {
+            Some(local) => self
+                .read_feed(account, |doc| {
+                    doc.writer_of(&kith_core::feed::FeedKey::Post(local.to_be_bytes()))
+                })?
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        };
+        let t_have = t.elapsed();
+        let all = self.collect_signed_changes(account, &have)?;
+        tracing::debug!(
+            have_ms = t_have.as_millis() as u64,
+            collect_ms = t.elapsed().saturating_sub(t_have).as_millis() as u64,
+            changes = all.envelopes.len(),
+            "recent changes collected"
+        );
+        let mut page = ChangesPage {
+            changes: SignedChanges {
+                certificates: all.certificates,
+                envelopes: Vec::new(),
+            },
+            ..ChangesPage::default()
+        };
+        let mut bytes = 0usize;
+        let mut taken = Vec::new();
+        for env in all.envelopes.into_iter().rev() {
+            let mut cost = env.change.len() + 160;
+            let mut bodies = Vec::new();
+            for post in posts_written(&env) {
+                if page.bodies.iter().any(|(p, _)| *p == post) {
+                    continue;
+                }
+                if let Some(body) = self.body(&post)? {
+                    cost += body.len() + 48;
+                    bodies.push((post, body));
+                }
+            }
+            if !taken.is_empty() && bytes + cost > budget {
+                page.more = true;
+                break;
+            }
+            bytes += cost;
+            taken.push(env);
+            page.bodies.extend(bodies);
+        }
+        taken.reverse();
+        page.changes.envelopes = taken;
+        Ok(page)
     }
 
     fn collect_signed_changes(

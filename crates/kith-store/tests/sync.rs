@@ -130,3 +130,90 @@ fn pages_with_skip_add_up_to_the_whole_answer_and_a_new_change_is_not_missed() {
     assert!(!page.more);
     assert_eq!(page.changes.envelopes.len(), 1, "the new change is served");
 }
+
+#[test]
+fn a_new_follower_sent_the_newest_changes_first_shows_them_at_once_then_converges_on_the_whole_feed()
+ {
+    let (_a_home, mut author, mut dev) = own_store();
+    let mut ids = Vec::new();
+    for t in 1..=800 {
+        let (env, id, body) = dev.post(t * 1_000, &format!("post {t}"), None);
+        author.ingest(vec![env]).unwrap();
+        author.put_bodies(&[(id, body)]).unwrap();
+        ids.push(id);
+    }
+    // Recent history also edits an old post, edits a new one and deletes one.
+    let (env, body) = dev.edit(801_000, &ids[9], "post 10, edited");
+    author.ingest(vec![env]).unwrap();
+    author.put_bodies(&[(ids[9], body)]).unwrap();
+    let (env, body) = dev.edit(802_000, &ids[789], "post 790, edited");
+    author.ingest(vec![env]).unwrap();
+    author.put_bodies(&[(ids[789], body)]).unwrap();
+    author.ingest(vec![dev.delete(803_000, &ids[794])]).unwrap();
+
+    let reader_home = tempfile::tempdir().unwrap();
+    let mut reader = Store::open(reader_home.path()).unwrap();
+    let recent = author.recent_changes(dev.account, 64 * 1024).unwrap();
+    let n_recent = recent.changes.envelopes.len();
+    assert!(
+        (50..400).contains(&n_recent),
+        "a budget's worth of the newest changes, not the whole feed: {n_recent}"
+    );
+    let report = reader
+        .ingest_signed(
+            &recent.changes.certificates,
+            recent.changes.envelopes,
+            &recent.bodies,
+        )
+        .unwrap();
+    assert_eq!(report.accepted, n_recent);
+    let first_page = |s: &Store| {
+        serde_json::to_value(s.feed_posts(dev.account, 30, None).unwrap()).unwrap()["posts"].clone()
+    };
+    assert_eq!(
+        first_page(&reader),
+        first_page(&author),
+        "the newest posts show at once, edited and deleted as the author has them"
+    );
+    assert!(reader.post(&ids[794]).unwrap().unwrap().deleted);
+    assert!(
+        reader.post(&ids[0]).unwrap().is_none(),
+        "the oldest posts have not arrived yet"
+    );
+
+    // The rest arrives oldest first, overlapping what was sent already.
+    let mut skip = 0;
+    for _ in 0..100 {
+        let page = author
+            .changes_page(dev.account, &[], skip, 64 * 1024)
+            .unwrap();
+        skip += page.changes.envelopes.len();
+        reader
+            .ingest_signed(
+                &page.changes.certificates,
+                page.changes.envelopes,
+                &page.bodies,
+            )
+            .unwrap();
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(skip, 803, "every change was paged");
+    assert_eq!(
+        reader.feed_heads(dev.account).unwrap(),
+        author.feed_heads(dev.account).unwrap()
+    );
+    assert_eq!(
+        reader.feed_states(&[dev.account]).unwrap()[0].changes,
+        803,
+        "the changes sent twice are counted once"
+    );
+    let all =
+        |s: &Store| serde_json::to_string(&s.feed_posts(dev.account, 1000, None).unwrap()).unwrap();
+    assert_eq!(all(&reader), all(&author), "both ends show the same feed");
+    assert_eq!(
+        reader.post(&ids[9]).unwrap().unwrap().text.as_deref(),
+        Some("post 10, edited")
+    );
+}
