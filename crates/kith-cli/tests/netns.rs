@@ -6,6 +6,8 @@
 //! They prove that:
 //! - two nodes on one link find each other with mDNS alone (no address is
 //!   given to either) and a followed feed flows between them;
+//! - a relay carries a followed feed, old posts and new, between two nodes
+//!   that have no route to each other;
 //! - three nodes split by a network partition, each side posting while
 //!   split, reconnect by themselves once the link is back and converge to
 //!   identical timelines within ten seconds of the heal.
@@ -234,6 +236,168 @@ fn mdns_finds_a_peer_in_a_namespace_pair_with_no_address_given() {
         logs(&nodes)
     );
     eprintln!("mDNS: a's post reached b in {:?}", posted.elapsed());
+}
+
+/// A and C on two links with no route between them, R on both links
+/// serving as a relay: C listens through R (a circuit relay v2
+/// reservation), A dials C through R's circuit, and over the relayed
+/// connection A gets C's posts, old and new, and a 500-post feed that C
+/// carries for another author.
+#[test]
+#[allow(clippy::too_many_lines)] // the topology, then each step with its failure message
+fn a_relay_carries_a_feed_between_two_nodes_that_have_no_route_to_each_other() {
+    let test = "a_relay_carries_a_feed_between_two_nodes_that_have_no_route_to_each_other";
+    let p = prefix('r');
+    if !namespaces_available(test, &p) {
+        return;
+    }
+    let net = subnet();
+    let mut namespaces = Namespaces::default();
+    let ns_a = namespaces.add(format!("{p}-a"));
+    let ns_r = namespaces.add(format!("{p}-r"));
+    let ns_c = namespaces.add(format!("{p}-c"));
+    let (addr_a, relay_side_a) = (format!("10.79.{net}.1"), format!("10.79.{net}.2"));
+    let (addr_c, relay_side_c) = (format!("10.80.{net}.1"), format!("10.80.{net}.2"));
+    for (ns, dev, peer, addr, r_addr) in [
+        (
+            &ns_a,
+            format!("{p}a"),
+            format!("{p}ra"),
+            &addr_a,
+            &relay_side_a,
+        ),
+        (
+            &ns_c,
+            format!("{p}c"),
+            format!("{p}rc"),
+            &addr_c,
+            &relay_side_c,
+        ),
+    ] {
+        ip(&[
+            "-n", ns, "link", "add", &dev, "type", "veth", "peer", "name", &peer, "netns", &ns_r,
+        ]);
+        configure(ns, &dev, &format!("{addr}/24"));
+        configure(&ns_r, &peer, &format!("{r_addr}/24"));
+    }
+    assert!(
+        !ip_quiet(&["-n", &ns_a, "route", "get", &addr_c]),
+        "A must have no route to C for this test to mean anything"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (home_a, _) = init(dir.path(), "a");
+    let (home_r, _) = init(dir.path(), "r");
+    let (home_c, account_c) = init(dir.path(), "c");
+    kith_json(&home_a, &["follow", &account_c]);
+    kith_json(&home_c, &["post", "before the relay"]);
+    // C also carries 500 posts of another author (about 300 KB signed, with
+    // their words), more than a relayed connection carries by default.
+    let bundle = dir.path().join("fixture.kith");
+    let fixture = kith_json(
+        dir.path(),
+        &[
+            "bench",
+            "fixture",
+            "--n",
+            "1000",
+            "--out",
+            bundle.to_str().unwrap(),
+        ],
+    );
+    let other = fixture["authors"][0].as_str().unwrap().to_owned();
+    kith_json(&home_c, &["import", bundle.to_str().unwrap()]);
+    kith_json(&home_a, &["follow", &other]);
+    let other_feed = kith_json(&home_c, &["feed", &other, "--limit", "500"]);
+
+    let r = Served::start(
+        &home_r,
+        Some(&ns_r),
+        &[
+            "--relay",
+            "--listen",
+            &format!("/ip4/{relay_side_a}/tcp/4001"),
+            "--listen",
+            &format!("/ip4/{relay_side_c}/tcp/4001"),
+        ],
+    );
+    let id_r = r.peer_id();
+    let c = Served::start(
+        &home_c,
+        Some(&ns_c),
+        &[
+            "--listen",
+            &format!("/ip4/{addr_c}/tcp/4001"),
+            "--listen",
+            &format!("/ip4/{relay_side_c}/tcp/4001/p2p/{id_r}/p2p-circuit"),
+        ],
+    );
+    let id_c = c.peer_id();
+    let reserved = poll(Duration::from_secs(15), || {
+        peer_ids(&r).contains(&id_c).then_some(())
+    });
+    assert!(
+        reserved.is_some(),
+        "C never connected to the relay to reserve a slot:{}",
+        logs(&[("r", &r), ("c", &c)])
+    );
+
+    let through_r = format!("/ip4/{relay_side_a}/tcp/4001/p2p/{id_r}/p2p-circuit/p2p/{id_c}");
+    let a = Served::start(
+        &home_a,
+        Some(&ns_a),
+        &[
+            "--listen",
+            &format!("/ip4/{addr_a}/tcp/4001"),
+            "--bootstrap",
+            &through_r,
+        ],
+    );
+    let nodes = [("a", &a), ("r", &r), ("c", &c)];
+    let connected = poll(Duration::from_secs(15), || {
+        peer_ids(&a).contains(&id_c).then_some(())
+    });
+    assert!(
+        connected.is_some(),
+        "A never reached C through the relay ({through_r}):{}{}",
+        state(&nodes),
+        logs(&nodes)
+    );
+    let synced = poll(Duration::from_secs(15), || {
+        a.timeline_texts()
+            .iter()
+            .any(|t| t == "before the relay")
+            .then_some(())
+    });
+    assert!(
+        synced.is_some(),
+        "C's earlier post did not reach A through the relay:{}{}",
+        state(&nodes),
+        logs(&nodes)
+    );
+    let carried = poll(Duration::from_secs(30), || {
+        let feed = kith_json(&home_a, &["feed", &other, "--limit", "500"]);
+        (feed["posts"] == other_feed["posts"]).then_some(())
+    });
+    assert!(
+        carried.is_some(),
+        "the 500 posts C carries for another author did not all reach A through the relay:{}{}",
+        state(&nodes),
+        logs(&nodes)
+    );
+    kith_json(&home_c, &["post", "through the relay"]);
+    let live = poll(Duration::from_secs(10), || {
+        a.timeline_texts()
+            .iter()
+            .any(|t| t == "through the relay")
+            .then_some(())
+    });
+    assert!(
+        live.is_some(),
+        "C's new post did not reach A through the relay:{}{}",
+        state(&nodes),
+        logs(&nodes)
+    );
 }
 
 /// Three namespaces A, B, C, each joined by a veth to a bridge in a hub

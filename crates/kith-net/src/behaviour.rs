@@ -67,6 +67,24 @@ pub struct BehaviourOptions {
     pub relay_server: bool,
 }
 
+/// How long one relayed connection may last on a node run with `--relay`.
+pub const RELAY_CIRCUIT_TIME: Duration = Duration::from_secs(30 * 60);
+/// How many bytes one relayed connection may carry on such a node.
+pub const RELAY_CIRCUIT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The relay server's limits: rust-libp2p's defaults (reservations,
+/// circuits and their rates) except the length and size of one circuit,
+/// which by default (2 minutes, 128 KiB) are made only for the handshake
+/// of a hole punch; a Kith relay also carries feeds between peers that
+/// cannot reach each other directly.
+fn relay_config() -> relay::Config {
+    relay::Config {
+        max_circuit_duration: RELAY_CIRCUIT_TIME,
+        max_circuit_bytes: RELAY_CIRCUIT_BYTES,
+        ..relay::Config::default()
+    }
+}
+
 /// Builds the behaviours for `key`.
 pub fn build(
     key: &Keypair,
@@ -129,10 +147,13 @@ pub fn build(
         sync,
         gossip,
         relay_client,
+        // The relay offers itself only once it has external addresses: the
+        // swarm task confirms its listen addresses as external ones when it
+        // serves as a relay (see `swarm`).
         relay_server: Toggle::from(
             options
                 .relay_server
-                .then(|| relay::Behaviour::new(peer_id, relay::Config::default())),
+                .then(|| relay::Behaviour::new(peer_id, relay_config())),
         ),
         dcutr: dcutr::Behaviour::new(peer_id),
         autonat: autonat::Behaviour::new(

@@ -28,12 +28,16 @@ pub const BAN_TIME: Duration = Duration::from_secs(600);
 /// Capacity of the command and event channels.
 pub const CHANNEL_CAPACITY: usize = 1024;
 
-/// The peer id in an address (`…/p2p/<id>`), if any.
+/// The peer an address reaches (its last `…/p2p/<id>`), if named. In a
+/// relayed address, `…/p2p/<relay>/p2p-circuit/p2p/<id>`, that is the
+/// peer behind the relay, not the relay.
 pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
-    addr.iter().find_map(|p| match p {
-        libp2p::multiaddr::Protocol::P2p(id) => Some(id),
-        _ => None,
-    })
+    addr.iter()
+        .filter_map(|p| match p {
+            libp2p::multiaddr::Protocol::P2p(id) => Some(id),
+            _ => None,
+        })
+        .last()
 }
 
 /// How a peer came to be known.
@@ -563,6 +567,18 @@ impl SwarmTask {
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(%address, "listening");
+                // A node run with `--relay` is its operator's statement that
+                // its listen addresses are reachable; without a confirmed
+                // external address the relay would neither offer itself nor
+                // give its clients an address to be reached at (AutoNAT may
+                // never confirm one on a LAN).
+                if self.swarm.behaviour().relay_server.is_enabled()
+                    && !address
+                        .iter()
+                        .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit))
+                {
+                    self.swarm.add_external_address(address.clone());
+                }
                 if !self.listening.contains(&address) {
                     self.listening.push(address);
                 }
@@ -619,6 +635,16 @@ impl SwarmTask {
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(error.to_string()));
                 }
+            }
+            SwarmEvent::ListenerError { error, .. } => {
+                tracing::warn!(%error, "a listener failed");
+            }
+            SwarmEvent::ListenerClosed {
+                addresses,
+                reason: Err(error),
+                ..
+            } => {
+                tracing::warn!(?addresses, %error, "a listener closed");
             }
             SwarmEvent::Behaviour(event) => self.behaviour_event(event),
             _ => {}
@@ -761,7 +787,36 @@ impl SwarmTask {
                     }
                 }
             }
+            BehaviourEvent::RelayClient(event) => {
+                tracing::info!(?event, "relay client");
+            }
+            BehaviourEvent::RelayServer(event) => {
+                tracing::debug!(?event, "relay server");
+            }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_peer_of_a_relayed_address_is_the_one_behind_the_relay() {
+        let relay = PeerId::random();
+        let target = PeerId::random();
+        let direct: Multiaddr = format!("/ip4/10.0.0.1/tcp/4001/p2p/{target}")
+            .parse()
+            .unwrap();
+        let relayed: Multiaddr =
+            format!("/ip4/10.0.0.2/tcp/4001/p2p/{relay}/p2p-circuit/p2p/{target}")
+                .parse()
+                .unwrap();
+        let bare: Multiaddr = "/ip4/10.0.0.1/tcp/4001".parse().unwrap();
+        assert_eq!(peer_of(&direct), Some(target));
+        assert_eq!(peer_of(&relayed), Some(target));
+        assert_eq!(peer_of(&bare), None);
     }
 }
