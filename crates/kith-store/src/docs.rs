@@ -59,12 +59,21 @@ impl DocCache {
         load(conn, feed, account)
     }
 
-    pub(crate) fn put(&mut self, feed: i64, doc: FeedDoc) {
+    /// Puts a document (consistent with the database) back. A document
+    /// evicted to make room first has its pending changes folded into its
+    /// snapshot, so that reloading it later is fast (see
+    /// [`compact_if_pending`]); a failure to do so is logged, not fatal.
+    pub(crate) fn put(&mut self, conn: &Connection, feed: i64, doc: FeedDoc) {
         self.docs.insert(feed, doc);
         self.order.push_back(feed);
         while self.order.len() > CACHE_CAPACITY {
-            if let Some(old) = self.order.pop_front() {
-                self.docs.remove(&old);
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(evicted) = self.docs.remove(&old)
+                && let Err(e) = fold_atomically(conn, old, &evicted)
+            {
+                tracing::warn!(feed = old, error = %e, "could not snapshot an evicted feed");
             }
         }
     }
@@ -157,6 +166,22 @@ pub(crate) fn compact_if_pending(conn: &Connection, feed: i64, doc: &FeedDoc) ->
     Ok(true)
 }
 
+/// [`compact_if_pending`] as one atomic step, inside or outside the
+/// caller's transaction (a savepoint).
+pub(crate) fn fold_atomically(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<bool> {
+    conn.execute_batch("SAVEPOINT fold_evicted")?;
+    match compact_if_pending(conn, feed, doc) {
+        Ok(folded) => {
+            conn.execute_batch("RELEASE fold_evicted")?;
+            Ok(folded)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO fold_evicted; RELEASE fold_evicted");
+            Err(e)
+        }
+    }
+}
+
 /// Writes a new snapshot of `doc` and drops the bytes of the changes it
 /// now holds (those not waiting for dependencies).
 pub(crate) fn compact(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<()> {
@@ -184,4 +209,113 @@ pub(crate) fn decode_heads(bytes: &[u8]) -> Option<Vec<automerge::ChangeHash>> {
         .chunks_exact(32)
         .map(|c| automerge::ChangeHash::try_from(c).ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use kith_core::feed::{FeedKey, FeedValue, Write};
+    use kith_core::{DeviceCertificate, Envelope, keys};
+
+    use super::*;
+    use crate::Store;
+
+    /// Signed changes of one account's feed, each setting its name.
+    struct Writer {
+        account: AccountId,
+        key: ed25519_dalek::SigningKey,
+        cert: DeviceCertificate,
+        doc: FeedDoc,
+    }
+
+    impl Writer {
+        fn new() -> Self {
+            let account_key = keys::generate();
+            let key = keys::generate();
+            let cert = DeviceCertificate::issue(&account_key, keys::device_id(&key), 1);
+            let account = keys::account_id(&account_key);
+            Self {
+                account,
+                key,
+                cert,
+                doc: FeedDoc::new(account),
+            }
+        }
+
+        fn changes(&mut self, n: usize) -> Vec<Envelope> {
+            (0..n)
+                .map(|i| {
+                    let write = Write::Put(FeedKey::Name, FeedValue::Str(format!("name {i}")));
+                    let change = self
+                        .doc
+                        .write(keys::device_id(&self.key), 1_000 + i as i64, &[write])
+                        .unwrap();
+                    Envelope::seal(
+                        self.account,
+                        &self.key,
+                        self.cert.reference(),
+                        change.raw_bytes().to_vec(),
+                    )
+                })
+                .collect()
+        }
+    }
+
+    fn pending(store: &Store, account: AccountId) -> i64 {
+        store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM unsnapshotted u JOIN feeds f ON f.id = u.feed_id
+                 WHERE f.account = ?1",
+                [account.as_bytes().as_slice()],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn a_feed_evicted_from_the_cache_or_left_at_close_keeps_no_changes_outside_its_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = Writer::new();
+        let account = writer.account;
+        let mut store = Store::open(dir.path()).unwrap();
+        store.add_certificates(&[writer.cert.clone()]).unwrap();
+        store.ingest(writer.changes(300)).unwrap();
+        store.ingest(writer.changes(10)).unwrap();
+        assert_eq!(
+            pending(&store, account),
+            10,
+            "too few to compact on their own"
+        );
+
+        // Reading as many other feeds as the cache holds evicts this one.
+        for _ in 0..CACHE_CAPACITY {
+            store.read_feed(Writer::new().account, |_| ()).unwrap();
+        }
+        assert_eq!(
+            pending(&store, account),
+            0,
+            "folded into the snapshot on eviction"
+        );
+        let heads = store.feed_heads(account).unwrap();
+
+        store.ingest(writer.changes(5)).unwrap();
+        assert_eq!(pending(&store, account), 5);
+        let heads_after = store.feed_heads(account).unwrap();
+        assert_ne!(heads, heads_after);
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(
+            pending(&store, account),
+            0,
+            "folded into the snapshot at close"
+        );
+        let mut store = store;
+        assert_eq!(
+            store.feed_heads(account).unwrap(),
+            heads_after,
+            "nothing lost"
+        );
+        assert_eq!(store.feed_states(&[account]).unwrap()[0].changes, 315);
+    }
 }

@@ -286,7 +286,7 @@ pub(crate) fn apply_checked(
             report.accepted += 1;
         }
         if changes.is_empty() {
-            docs.put(feed, doc);
+            docs.put(conn, feed, doc);
             continue;
         }
         let t_apply = std::time::Instant::now();
@@ -337,7 +337,7 @@ pub(crate) fn apply_checked(
             compact_us = t_mat.elapsed().as_micros() as u64 - mat_us,
             "feed batch"
         );
-        docs.put(feed, doc);
+        docs.put(conn, feed, doc);
     }
     for account in newly_blocked {
         crate::moderation::purge_account(conn, docs, account, purged)?;
@@ -513,7 +513,7 @@ impl Store {
         let feed = docs::feed_id(&self.conn, account)?;
         let mut doc = self.docs.take(&self.conn, feed, account)?;
         let envelope = make(&mut doc)?;
-        self.docs.put(feed, doc);
+        self.docs.put(&self.conn, feed, doc);
         let checked = match check(
             &self.conn,
             vec![envelope.clone()],
@@ -551,7 +551,7 @@ impl Store {
         let feed = docs::feed_id(&self.conn, account)?;
         let doc = self.docs.take(&self.conn, feed, account)?;
         let out = read(&doc);
-        self.docs.put(feed, doc);
+        self.docs.put(&self.conn, feed, doc);
         Ok(out)
     }
 }

@@ -69,7 +69,7 @@ impl Store {
         };
         let doc = self.docs.take(&self.conn, feed, account)?;
         let heads = doc.heads();
-        self.docs.put(feed, doc);
+        self.docs.put(&self.conn, feed, doc);
         Ok((!heads.is_empty()).then_some(heads))
     }
 
@@ -297,7 +297,7 @@ impl Store {
             }
             Ok(out)
         })();
-        self.docs.put(feed, doc);
+        self.docs.put(&self.conn, feed, doc);
         let mut certificates: Vec<(i64, DeviceCertificate)> =
             certs.into_iter().map(|(id, (_, c))| (id, c)).collect();
         certificates.sort_by_key(|(id, _)| *id);
