@@ -22,6 +22,8 @@ command -v cc >/dev/null 2>&1 || need+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 # `ip netns` for the partition and LAN-discovery tests.
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+# NAT routers in namespaces for the hole-punching (DCUtR) test.
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
 if ((want_desktop)); then
     # Tauri 2 on Linux: WebKitGTK 4.1 (pulls GTK 3, libsoup 3).
     has_pkg libwebkit2gtk-4.1-dev || need+=(libwebkit2gtk-4.1-dev)

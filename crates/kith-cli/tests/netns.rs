@@ -8,12 +8,14 @@
 //!   given to either) and a followed feed flows between them;
 //! - a relay carries a followed feed, old posts and new, between two nodes
 //!   that have no route to each other;
+//! - two hosts behind their own NAT routers (MASQUERADE) reach each other
+//!   through a relay and DCUtR turns that into a direct connection;
 //! - three nodes split by a network partition, each side posting while
 //!   split, reconnect by themselves once the link is back and converge to
 //!   identical timelines within ten seconds of the heal.
 //!
-//! They need root and iproute2 (`ip netns`); without them each test prints
-//! `SKIPPED: ...` to stderr and returns.
+//! They need root and iproute2 (`ip netns`), the NAT test also iptables;
+//! without them each test prints `SKIPPED: ...` to stderr and returns.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::wildcard_imports)]
 
@@ -395,6 +397,214 @@ fn a_relay_carries_a_feed_between_two_nodes_that_have_no_route_to_each_other() {
     assert!(
         live.is_some(),
         "C's new post did not reach A through the relay:{}{}",
+        state(&nodes),
+        logs(&nodes)
+    );
+}
+
+/// Runs `program ARGS` in namespace `ns`, panicking with its error output
+/// if it fails.
+fn in_ns_ok(ns: &str, program: &str, args: &[&str]) {
+    let out = in_namespace(ns, program, args);
+    assert!(
+        out.status.success(),
+        "`{program} {}` in {ns} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Joins namespaces `a` and `b` with a veth pair, `a_addr` and `b_addr`
+/// (with their prefix lengths) on each end.
+fn link(a: &str, a_dev: &str, a_addr: &str, b: &str, b_dev: &str, b_addr: &str) {
+    ip(&[
+        "-n", a, "link", "add", a_dev, "type", "veth", "peer", "name", b_dev, "netns", b,
+    ]);
+    configure(a, a_dev, a_addr);
+    configure(b, b_dev, b_addr);
+}
+
+/// Two hosts each behind its own NAT router (Linux MASQUERADE, as a home
+/// router does), the routers joined through an "internet" namespace where
+/// a relay runs. C listens through the relay; A reaches C through it, and
+/// DCUtR then punches a direct connection through both NATs, which A's
+/// peers list shows; C's post reaches A.
+#[test]
+#[allow(clippy::too_many_lines)] // the topology, then each step with its failure message
+fn dcutr_upgrades_a_relayed_connection_between_two_natted_hosts_to_a_direct_one() {
+    let test = "dcutr_upgrades_a_relayed_connection_between_two_natted_hosts_to_a_direct_one";
+    let p = prefix('d');
+    if !namespaces_available(test, &p) {
+        return;
+    }
+    if Command::new("iptables").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: {test}: it needs iptables (scripts/setup.sh installs it)");
+        return;
+    }
+    let net = subnet();
+    let mut namespaces = Namespaces::default();
+    let ns_r = namespaces.add(format!("{p}-r"));
+    let (router_a, ns_a) = (
+        namespaces.add(format!("{p}-ga")),
+        namespaces.add(format!("{p}-a")),
+    );
+    let (router_c, ns_c) = (
+        namespaces.add(format!("{p}-gc")),
+        namespaces.add(format!("{p}-c")),
+    );
+    // The internet: R routes between the routers' public sides.
+    let (r_a, wan_a) = (format!("10.81.{net}.1"), format!("10.81.{net}.2"));
+    let (r_c, wan_c) = (format!("10.82.{net}.1"), format!("10.82.{net}.2"));
+    link(
+        &ns_r,
+        &format!("{p}ra"),
+        &format!("{r_a}/24"),
+        &router_a,
+        &format!("{p}wa"),
+        &format!("{wan_a}/24"),
+    );
+    link(
+        &ns_r,
+        &format!("{p}rc"),
+        &format!("{r_c}/24"),
+        &router_c,
+        &format!("{p}wc"),
+        &format!("{wan_c}/24"),
+    );
+    in_ns_ok(&ns_r, "sysctl", &["-q", "-w", "net.ipv4.ip_forward=1"]);
+    // Each home: a private /24 behind its router, masqueraded.
+    let (lan_a, addr_a) = (format!("10.83.{net}.1"), format!("10.83.{net}.2"));
+    let (lan_c, addr_c) = (format!("10.84.{net}.1"), format!("10.84.{net}.2"));
+    for (gw, host, gw_lan, host_addr, r, wan_dev, tag) in [
+        (
+            &router_a,
+            &ns_a,
+            &lan_a,
+            &addr_a,
+            &r_a,
+            format!("{p}wa"),
+            'a',
+        ),
+        (
+            &router_c,
+            &ns_c,
+            &lan_c,
+            &addr_c,
+            &r_c,
+            format!("{p}wc"),
+            'c',
+        ),
+    ] {
+        link(
+            gw,
+            &format!("{p}l{tag}"),
+            &format!("{gw_lan}/24"),
+            host,
+            &format!("{p}h{tag}"),
+            &format!("{host_addr}/24"),
+        );
+        ip(&["-n", gw, "route", "add", "default", "via", r]);
+        ip(&["-n", host, "route", "add", "default", "via", gw_lan]);
+        in_ns_ok(gw, "sysctl", &["-q", "-w", "net.ipv4.ip_forward=1"]);
+        in_ns_ok(
+            gw,
+            "iptables",
+            &[
+                "-t",
+                "nat",
+                "-A",
+                "POSTROUTING",
+                "-o",
+                &wan_dev,
+                "-j",
+                "MASQUERADE",
+            ],
+        );
+        // Like a home router, drop what arrives unasked from outside
+        // instead of answering it with a reset.
+        in_ns_ok(
+            gw,
+            "iptables",
+            &["-A", "INPUT", "-i", &wan_dev, "-j", "DROP"],
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let (home_a, _) = init(dir.path(), "a");
+    let (home_r, _) = init(dir.path(), "r");
+    let (home_c, account_c) = init(dir.path(), "c");
+    kith_json(&home_a, &["follow", &account_c]);
+    let r = Served::start(
+        &home_r,
+        Some(&ns_r),
+        &[
+            "--relay",
+            "--listen",
+            &format!("/ip4/{r_a}/tcp/4001"),
+            "--listen",
+            &format!("/ip4/{r_c}/tcp/4001"),
+        ],
+    );
+    let id_r = r.peer_id();
+    let c = Served::start(
+        &home_c,
+        Some(&ns_c),
+        &[
+            "--listen",
+            "/ip4/0.0.0.0/tcp/4001",
+            "--listen",
+            &format!("/ip4/{r_c}/tcp/4001/p2p/{id_r}/p2p-circuit"),
+        ],
+    );
+    let id_c = c.peer_id();
+    let reserved = poll(Duration::from_secs(15), || {
+        peer_ids(&r).contains(&id_c).then_some(())
+    });
+    assert!(
+        reserved.is_some(),
+        "C never reached the relay:{}",
+        logs(&[("r", &r), ("c", &c)])
+    );
+    let a = Served::start(
+        &home_a,
+        Some(&ns_a),
+        &[
+            "--listen",
+            "/ip4/0.0.0.0/tcp/4001",
+            "--bootstrap",
+            &format!("/ip4/{r_a}/tcp/4001/p2p/{id_r}/p2p-circuit/p2p/{id_c}"),
+        ],
+    );
+    let nodes = [("a", &a), ("r", &r), ("c", &c)];
+    let direct = poll(Duration::from_secs(30), || {
+        let peers = kith_json(&a.home, &["peers"]);
+        peers["peers"].as_array()?.iter().find_map(|peer| {
+            let addr = peer["addr"].as_str()?;
+            (peer["peer_id"] == id_c.as_str() && !addr.contains("p2p-circuit"))
+                .then(|| addr.to_owned())
+        })
+    });
+    let Some(direct) = direct else {
+        panic!(
+            "A's connection to C stayed relayed: DCUtR did not punch through the NATs:{}{}",
+            state(&nodes),
+            logs(&nodes)
+        );
+    };
+    assert!(
+        direct.contains(&wan_c),
+        "the direct connection goes to C's router's public address {wan_c}: {direct}"
+    );
+    kith_json(&home_c, &["post", "punched through"]);
+    let arrived = poll(Duration::from_secs(10), || {
+        a.timeline_texts()
+            .iter()
+            .any(|t| t == "punched through")
+            .then_some(())
+    });
+    assert!(
+        arrived.is_some(),
+        "C's post did not reach A:{}{}",
         state(&nodes),
         logs(&nodes)
     );

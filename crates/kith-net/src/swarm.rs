@@ -646,6 +646,12 @@ impl SwarmTask {
             } => {
                 tracing::warn!(?addresses, %error, "a listener closed");
             }
+            SwarmEvent::NewExternalAddrCandidate { address } => {
+                tracing::debug!(%address, "external address candidate");
+            }
+            SwarmEvent::ExternalAddrConfirmed { address } => {
+                tracing::info!(%address, "external address confirmed");
+            }
             SwarmEvent::Behaviour(event) => self.behaviour_event(event),
             _ => {}
         }
@@ -792,6 +798,9 @@ impl SwarmTask {
             }
             BehaviourEvent::RelayServer(event) => {
                 tracing::debug!(?event, "relay server");
+            }
+            BehaviourEvent::Dcutr(event) => {
+                tracing::info!(?event, "direct connection upgrade");
             }
             _ => {}
         }
