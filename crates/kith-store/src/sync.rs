@@ -50,6 +50,19 @@ fn posts_written(env: &Envelope) -> Vec<PostId> {
     crate::ingest::written_posts(env.account, &keys).collect()
 }
 
+impl ChangesPage {
+    fn new(envelopes: Vec<Envelope>, bodies: Vec<(PostId, Vec<u8>)>, more: bool) -> Self {
+        Self {
+            changes: SignedChanges {
+                certificates: Vec::new(),
+                envelopes,
+            },
+            bodies,
+            more,
+        }
+    }
+}
+
 /// A feed's signed changes for a peer, with the certificates they reference.
 #[derive(Debug, Clone, Default)]
 pub struct SignedChanges {
@@ -125,37 +138,17 @@ impl Store {
         let Some(cache) = self.pages.take() else {
             return Ok(ChangesPage::default());
         };
-        let result = (|| {
-            let mut page = ChangesPage {
-                changes: SignedChanges {
-                    certificates: cache.all.certificates.clone(),
-                    envelopes: Vec::new(),
-                },
-                ..ChangesPage::default()
-            };
-            let mut bytes = 0usize;
-            for (env, posts) in cache.all.envelopes.iter().zip(&cache.posts).skip(skip) {
-                let mut cost = env.change.len() + 160;
-                let mut bodies = Vec::new();
-                for post in posts {
-                    if page.bodies.iter().any(|(p, _)| p == post) {
-                        continue;
-                    }
-                    if let Some(body) = self.body(post)? {
-                        cost += body.len() + 48;
-                        bodies.push((*post, body));
-                    }
-                }
-                if !page.changes.envelopes.is_empty() && bytes + cost > budget {
-                    page.more = true;
-                    break;
-                }
-                bytes += cost;
-                page.changes.envelopes.push(env.clone());
-                page.bodies.extend(bodies);
-            }
-            Ok(page)
-        })();
+        let items = cache
+            .all
+            .envelopes
+            .iter()
+            .zip(&cache.posts)
+            .skip(skip)
+            .map(|(env, posts)| (env.clone(), posts.clone()));
+        let result = self.fill_page(items, budget).map(|mut page| {
+            page.changes.certificates.clone_from(&cache.all.certificates);
+            page
+        });
         self.pages = Some(cache);
         result
     }
@@ -198,38 +191,50 @@ impl Store {
             changes = all.envelopes.len(),
             "recent changes collected"
         );
-        let mut page = ChangesPage {
-            changes: SignedChanges {
-                certificates: all.certificates,
-                envelopes: Vec::new(),
-            },
-            ..ChangesPage::default()
-        };
+        let items = all.envelopes.into_iter().rev().map(|env| {
+            let posts = posts_written(&env);
+            (env, posts)
+        });
+        let mut page = self.fill_page(items, budget)?;
+        page.changes.envelopes.reverse();
+        page.changes.certificates = all.certificates;
+        Ok(page)
+    }
+
+    /// Takes envelopes (each with the posts it writes) in order while they
+    /// and the bodies of those posts (each body once) fit in `budget`,
+    /// costing a change +160 bytes and a body +48; always at least one.
+    /// Returns them (no certificates yet), the bodies, and whether any
+    /// were left.
+    fn fill_page(
+        &self,
+        items: impl Iterator<Item = (Envelope, Vec<PostId>)>,
+        budget: usize,
+    ) -> Result<ChangesPage> {
+        let mut seen = std::collections::HashSet::new();
+        let (mut envelopes, mut bodies) = (Vec::new(), Vec::new());
         let mut bytes = 0usize;
-        let mut taken = Vec::new();
-        for env in all.envelopes.into_iter().rev() {
+        for (env, posts) in items {
             let mut cost = env.change.len() + 160;
-            let mut bodies = Vec::new();
-            for post in posts_written(&env) {
-                if page.bodies.iter().any(|(p, _)| *p == post) {
+            let mut these = Vec::new();
+            for post in posts {
+                if seen.contains(&post) {
                     continue;
                 }
                 if let Some(body) = self.body(&post)? {
                     cost += body.len() + 48;
-                    bodies.push((post, body));
+                    these.push((post, body));
                 }
             }
-            if !taken.is_empty() && bytes + cost > budget {
-                page.more = true;
-                break;
+            if !envelopes.is_empty() && bytes + cost > budget {
+                return Ok(ChangesPage::new(envelopes, bodies, true));
             }
             bytes += cost;
-            taken.push(env);
-            page.bodies.extend(bodies);
+            seen.extend(these.iter().map(|(p, _)| *p));
+            envelopes.push(env);
+            bodies.extend(these);
         }
-        taken.reverse();
-        page.changes.envelopes = taken;
-        Ok(page)
+        Ok(ChangesPage::new(envelopes, bodies, false))
     }
 
     fn collect_signed_changes(
