@@ -146,7 +146,9 @@ impl Store {
             .skip(skip)
             .map(|(env, posts)| (env.clone(), posts.clone()));
         let result = self.fill_page(items, budget).map(|mut page| {
-            page.changes.certificates.clone_from(&cache.all.certificates);
+            page.changes
+                .certificates
+                .clone_from(&cache.all.certificates);
             page
         });
         self.pages = Some(cache);
