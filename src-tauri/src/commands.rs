@@ -189,6 +189,7 @@ async fn open_account<T: Send + 'static>(
             return Err(e.into());
         }
     };
+    tracing::info!("account opened; starting the network");
     let account = node.identity()?.account;
     let settings = Settings::load(&state.home);
     let config = match settings.net_config() {
@@ -207,6 +208,7 @@ async fn open_account<T: Send + 'static>(
             });
             events::forward(app.clone(), &session);
             state.set_ready(session);
+            tracing::info!("network started");
             Ok(value)
         }
         Err(e) => {
@@ -285,7 +287,10 @@ pub async fn timeline(
     before: Option<String>,
 ) -> AppResult<Page> {
     let limit = page_size(limit)?;
-    on_node(&state, move |n| n.timeline(limit, before.as_deref())).await
+    let asked = std::time::Instant::now();
+    let page = on_node(&state, move |n| n.timeline(limit, before.as_deref())).await;
+    tracing::debug!(ms = asked.elapsed().as_millis(), "timeline page");
+    page
 }
 
 /// One account's posts, newest first.

@@ -151,6 +151,7 @@ fn lean_webview(window: &tauri::WebviewWindow) {
 /// Runs the app until its window is closed.
 pub fn run() -> Result<(), tauri::Error> {
     let home = home_from_args().unwrap_or_else(|| PathBuf::from(".kith"));
+    tracing::info!("starting");
     let specta = specta_builder();
     let blob_home = home.clone();
     let app = tauri::Builder::default()
@@ -185,6 +186,7 @@ pub fn run() -> Result<(), tauri::Error> {
             }
             tracing::info!(home = %home.display(), "opening home");
             app.manage(state::AppState::open(&home));
+            tracing::info!("home opened");
             Ok(())
         })
         .build(tauri::generate_context!())?;

@@ -94,6 +94,20 @@ pub fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) 
     Err(format!("{what} did not happen within {limit:?}").into())
 }
 
+/// Whether display `:n` belongs to a running X server: its lock file names
+/// a live process. A lock left by a server that was killed does not count
+/// (Xvfb replaces such a stale lock itself).
+fn display_in_use(n: u32) -> bool {
+    let Ok(text) = std::fs::read_to_string(format!("/tmp/.X{n}-lock")) else {
+        return false;
+    };
+    match text.trim().parse::<u32>() {
+        Ok(pid) => Path::new(&format!("/proc/{pid}")).exists(),
+        // Unreadable: assume someone holds it.
+        Err(_) => true,
+    }
+}
+
 /// A private X display on Xvfb.
 pub struct Display {
     /// `:N`.
@@ -106,7 +120,7 @@ impl Display {
     pub fn start() -> Result<Self> {
         let xvfb = tool("Xvfb")?;
         for n in 90..120 {
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            if display_in_use(n) {
                 continue;
             }
             let child = Command::new(&xvfb)
@@ -160,7 +174,7 @@ impl Driver {
         .env("DISPLAY", &display.name)
         .env("NO_AT_BRIDGE", "1")
         .env("GDK_BACKEND", "x11")
-        .env("KITH_LOG", "info,kith_net=debug")
+        .env("KITH_LOG", "info,kith_net=debug,kith_desktop=debug")
         .stdout(Stdio::from(std::fs::File::create(log)?))
         .stderr(Stdio::from(std::fs::File::create(
             log.with_extension("err"),
@@ -387,42 +401,74 @@ pub fn loopback_settings(home: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Resident memory (KiB) of one process, from `/proc` (0 if it is gone).
-pub fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+/// Memory of a process (KiB), from `/proc/PID/smaps_rollup`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Memory {
+    /// Resident pages, shared library pages counted in full.
+    pub rss: u64,
+    /// Proportional set size: each shared page divided among the
+    /// processes mapping it (summed over processes, the machine's real cost).
+    pub pss: u64,
+    /// Anonymous pages (heap, stacks): the process's own data.
+    pub anonymous: u64,
 }
 
-/// Resident memory (KiB) of a process and its children, from `/proc`.
-pub fn tree_rss_kib(pid: u32) -> u64 {
-    let children = |pid: u32| -> Vec<u32> {
-        std::fs::read_dir("/proc")
-            .map(|d| {
-                d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-                    .filter(|p| {
-                        std::fs::read_to_string(format!("/proc/{p}/stat"))
-                            .ok()
-                            .and_then(|s| {
-                                let after = s.rsplit_once(')')?.1.to_owned();
-                                after.split_whitespace().nth(1)?.parse::<u32>().ok()
-                            })
-                            == Some(pid)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+impl std::ops::Add for Memory {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Self {
+            rss: self.rss + o.rss,
+            pss: self.pss + o.pss,
+            anonymous: self.anonymous + o.anonymous,
+        }
+    }
+}
+
+/// Memory of one process (zero when it cannot be read).
+pub fn memory_kib(pid: u32) -> Memory {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
+        return Memory::default();
     };
-    let mut total = 0;
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    Memory {
+        rss: field("Rss:"),
+        pss: field("Pss:"),
+        anonymous: field("Anonymous:"),
+    }
+}
+
+/// The process ids of `pid`'s children.
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|p| {
+                    std::fs::read_to_string(format!("/proc/{p}/stat"))
+                        .ok()
+                        .and_then(|s| {
+                            let after = s.rsplit_once(')')?.1.to_owned();
+                            after.split_whitespace().nth(1)?.parse::<u32>().ok()
+                        })
+                        == Some(pid)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Memory of a process and all its descendants (the app with WebKit's
+/// web and network processes).
+pub fn tree_memory_kib(pid: u32) -> Memory {
+    let mut total = Memory::default();
     let mut stack = vec![pid];
     while let Some(p) = stack.pop() {
-        total += rss_kib(p);
+        total = total + memory_kib(p);
         stack.extend(children(p));
     }
     total

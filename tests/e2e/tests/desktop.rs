@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use kith_e2e::{
     Display, Driver, Kith, Result, Window, app_pid, binary, loopback_settings, screenshot_dir,
-    tree_rss_kib,
+    tree_memory_kib,
 };
 use serde_json::json;
 
@@ -377,7 +377,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         update_from_a_peer(&w, &home).await?;
         // Idle: let the node settle, then measure the whole process tree.
         tokio::time::sleep(Duration::from_secs(3)).await;
-        let rss = app_pid(&home).map_or(0, tree_rss_kib);
+        let rss = app_pid(&home).map_or(0, |p| tree_memory_kib(p).rss);
         println!(
             "figure: idle resident memory of the app (with web processes): {} MB",
             rss / 1024

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kith_e2e::{
     Display, Driver, Kith, PASSPHRASE, Result, Window, app_pid, binary, loopback_settings,
-    process_start_epoch_ms, rss_kib, screenshot_dir, tree_rss_kib,
+    memory_kib, process_start_epoch_ms, screenshot_dir, tree_memory_kib,
 };
 use serde_json::{Value, json};
 
@@ -32,6 +32,38 @@ async fn painted_at(w: &Window) -> Result<f64> {
         )
         .await?;
     v.as_f64().ok_or_else(|| "no page time".into())
+}
+
+/// When the page set the performance mark `name`, as ms since the epoch
+/// (waits up to a second for it: the mark follows the paint).
+async fn mark_at(w: &Window, name: &str) -> Result<Option<f64>> {
+    for _ in 0..20 {
+        let v = w
+            .js(
+                "const m = performance.getEntriesByName(arguments[0])[0];
+                 return m ? performance.timeOrigin + m.startTime : null;",
+                vec![json!(name)],
+            )
+            .await?;
+        if let Some(t) = v.as_f64() {
+            return Ok(Some(t));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(None)
+}
+
+/// The page's marks (`[name, epoch ms]`) as ms after `origin`, in order.
+fn relative_marks(marks: &Value, origin: f64) -> Value {
+    let list: Vec<Value> = marks
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| Some(json!([m[0].as_str()?, (m[1].as_f64()? - origin).round()])))
+                .collect()
+        })
+        .unwrap_or_default();
+    Value::Array(list)
 }
 
 /// Scrolls the timeline for `seconds`, `step` pixels a frame, and reports
@@ -83,20 +115,16 @@ fn frame_stats(v: &Value) -> Value {
     })
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<()> {
-    const POSTS: u64 = 10_000;
-    let app = binary("kith-desktop")?;
-    let dir = tempfile::tempdir()?;
-    let home = dir.path().join("ada");
-    let ada = Kith::new(&home)?;
+/// A home at `home` following the fixture's authors, holding `posts` posts.
+fn fixture_home(dir: &std::path::Path, home: &std::path::Path, posts: u64) -> Result<()> {
+    let ada = Kith::new(home)?;
     ada.json(&["init", "--name", "Ada"])?;
-    let bundle = dir.path().join("fixture.bundle");
+    let bundle = dir.join("fixture.bundle");
     let fixture = ada.json(&[
         "bench",
         "fixture",
         "--n",
-        &POSTS.to_string(),
+        &posts.to_string(),
         "--out",
         &bundle.display().to_string(),
     ])?;
@@ -104,7 +132,24 @@ async fn main() -> Result<()> {
     for a in fixture["authors"].as_array().ok_or("fixture authors")? {
         ada.json(&["follow", a.as_str().ok_or("an author id")?])?;
     }
-    loopback_settings(&home)?;
+    loopback_settings(home)
+}
+
+/// The page's start-up steps: navigation timing and the app's own marks.
+const START_UP_MARKS: &str = "const at = (t) => Math.round(performance.timeOrigin + t);
+const nav = performance.getEntriesByType('navigation')[0];
+const steps = [['page-navigation', at(0)]];
+if (nav) steps.push(['page-response-end', at(nav.responseEnd)],
+                    ['page-dom-content-loaded', at(nav.domContentLoadedEventEnd)]);
+return steps.concat(performance.getEntriesByType('mark').map(m => [m.name, at(m.startTime)]));";
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    const POSTS: u64 = 10_000;
+    let app = binary("kith-desktop")?;
+    let dir = tempfile::tempdir()?;
+    let home = dir.path().join("ada");
+    fixture_home(dir.path(), &home, POSTS)?;
 
     let display = Display::start()?;
     let driver = Driver::start(
@@ -116,29 +161,27 @@ async fn main() -> Result<()> {
     let started = Instant::now();
     let w = Window::open(&driver, &app).await?;
     w.find("unlock-input", LONG).await?;
-    let unlock_painted = painted_at(&w).await?;
+    let unlock_painted = match mark_at(&w, "first-screen").await? {
+        Some(t) => t,
+        None => painted_at(&w).await?,
+    };
     let process_started = app_pid(&home).and_then(process_start_epoch_ms);
     w.type_into("unlock-input", PASSPHRASE).await?;
     let clicked = epoch_ms();
     w.click("unlock-button").await?;
     w.find("post", LONG).await?;
-    let mark = w
-        .js(
-            "const m = performance.getEntriesByName('first-timeline')[0];
-             return m ? performance.timeOrigin + m.startTime : null;",
-            vec![],
-        )
-        .await?;
-    let timeline_painted = match mark.as_f64() {
+    let timeline_painted = match mark_at(&w, "first-timeline").await? {
         Some(t) => t,
         None => painted_at(&w).await?,
     };
     let to_timeline = started.elapsed();
+    let marks = w.js(START_UP_MARKS, vec![]).await?;
+    let launch_marks = relative_marks(&marks, process_started.unwrap_or(launched));
     w.screenshot("figures-timeline-10k").await?;
 
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let rss = app_pid(&home).map_or(0, tree_rss_kib);
-    let own = app_pid(&home).map_or(0, rss_kib);
+    let tree = app_pid(&home).map(tree_memory_kib).unwrap_or_default();
+    let own = app_pid(&home).map(memory_kib).unwrap_or_default();
 
     let scroll = w
         .client
@@ -170,8 +213,13 @@ async fn main() -> Result<()> {
         "webdriver_session_to_unlock_screen_ms": (unlock_painted - launched).round(),
         "unlock_to_first_timeline_ms": (timeline_painted - clicked).round(),
         "launch_to_timeline_with_typing_ms": to_timeline.as_millis() as u64,
-        "idle_rss_mb_app_and_webview": rss / 1024,
-        "idle_rss_mb_app_process": own / 1024,
+        "page_marks_ms_after_process_start": launch_marks,
+        "unlock_clicked_ms_after_process_start": (clicked - process_started.unwrap_or(launched)).round(),
+        "idle_rss_mb_app_and_webview": tree.rss / 1024,
+        "idle_rss_mb_app_process": own.rss / 1024,
+        "idle_pss_mb_app_and_webview": tree.pss / 1024,
+        "idle_pss_mb_app_process": own.pss / 1024,
+        "idle_anonymous_mb_app_process": own.anonymous / 1024,
         "scrolling_20s_60px_per_frame": scrolling,
         "limit_plain_page_scrolling_same_webview": plain_scrolling,
     });
@@ -181,5 +229,12 @@ async fn main() -> Result<()> {
         serde_json::to_vec_pretty(&figures)?,
     )?;
     let _ = w.close().await;
+    // The app's own log (timestamps of its start-up steps) beside the figures.
+    for name in ["driver.log", "driver.err"] {
+        let _ = std::fs::copy(
+            dir.path().join(name),
+            screenshot_dir().join(format!("bench-desktop-{name}")),
+        );
+    }
     Ok(())
 }

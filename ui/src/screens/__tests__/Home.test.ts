@@ -35,7 +35,7 @@ describe('Home timeline', () => {
     expect(screen.getByTestId('timeline')).toBeInTheDocument();
     await waitFor(() => expect(document.documentElement.dataset.ready).toBe('true'));
     expect(mark).toHaveBeenCalledWith('first-timeline');
-    expect(commands.timeline).toHaveBeenCalledWith(30, null);
+    expect(commands.timeline).toHaveBeenCalledWith(12, null);
   });
 
   it('shows an empty state on an empty timeline', async () => {
@@ -43,14 +43,17 @@ describe('Home timeline', () => {
     expect(await screen.findByText('Your timeline is quiet')).toBeInTheDocument();
   });
 
-  it('loads the next page with the cursor of the previous one', async () => {
+  it('loads a screenful first, then full pages, each after the cursor of the one before', async () => {
     seed(45);
     render(Home);
-    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(30));
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(12));
+    expect(commands.timeline).toHaveBeenCalledWith(12, null);
+    await fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(42));
+    expect(commands.timeline.mock.calls[1]).toEqual([30, screen.getAllByTestId('post')[11]?.dataset.postId]);
     await fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
     await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(45));
-    const cursor = commands.timeline.mock.calls[1]?.[1];
-    expect(cursor).toBe(screen.getAllByTestId('post')[29]?.dataset.postId);
+    expect(commands.timeline.mock.calls[2]?.[1]).toBe(screen.getAllByTestId('post')[41]?.dataset.postId);
     expect(await screen.findByText('You’re all caught up.')).toBeInTheDocument();
   });
 

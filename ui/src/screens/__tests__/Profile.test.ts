@@ -27,7 +27,7 @@ describe('Profile', () => {
     expect(screen.getByText('Engines')).toBeInTheDocument();
     expect(screen.getByRole('region', { name: 'Profile of Ada' })).toHaveTextContent('1 post 0 following');
     await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('Ada writes'));
-    expect(commands.feed).toHaveBeenCalledWith(ADA, 30, null);
+    expect(commands.feed).toHaveBeenCalledWith(ADA, 12, null);
     expect(screen.getByTestId('mute-button')).toHaveAttribute('aria-pressed', 'false');
     expect(screen.getByTestId('block-button')).toHaveAttribute('aria-pressed', 'false');
 
