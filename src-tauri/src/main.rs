@@ -29,7 +29,8 @@ fn has_gpu_render_node() -> bool {
 /// choose (a variable already set is left as it is); a machine with a GPU
 /// keeps WebKit's default.
 ///
-/// `GDK_GL=disable` as well scrolled at 16 ms, but then WebDriver's
+/// `GDK_GL=disable` as well scrolled at 16 ms, but WebKit then turns
+/// accelerated compositing off altogether, and in that mode WebDriver's
 /// snapshot of the window never returns (the end-to-end test stalls at its
 /// first screenshot), so it is not set.
 #[cfg(target_os = "linux")]

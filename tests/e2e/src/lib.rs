@@ -196,6 +196,9 @@ impl Driver {
     }
 }
 
+/// How long a screenshot may wait for the window to paint.
+const SNAPSHOT_LIMIT: Duration = Duration::from_secs(30);
+
 /// A WebDriver session on the app's window.
 pub struct Window {
     /// The WebDriver client.
@@ -295,15 +298,21 @@ impl Window {
     /// Saves a screenshot after two animation frames (so the frame shown
     /// is painted), as `<name>.png`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        let _ = self
-            .client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-                Vec::new(),
-            )
-            .await;
-        let png = self.client.screenshot().await?;
+        // Both steps wait on the window painting: bounded, so a window that
+        // stops painting fails the test with a reason instead of hanging it.
+        let frames = self.client.execute_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            Vec::new(),
+        );
+        // A page that cannot report frames is still photographed; the
+        // snapshot below then says whether the window paints at all.
+        let _ = tokio::time::timeout(SNAPSHOT_LIMIT, frames).await;
+        let png = tokio::time::timeout(SNAPSHOT_LIMIT, self.client.screenshot())
+            .await
+            .map_err(|_| {
+                format!("screenshot {name}: the window's snapshot did not return within {SNAPSHOT_LIMIT:?}")
+            })??;
         let path = self.shots.join(format!("{name}.png"));
         std::fs::write(&path, png)?;
         Ok(path)

@@ -336,6 +336,10 @@ async fn every_screen(w: &Window) -> Result<()> {
     Ok(())
 }
 
+/// The longest the whole walk through the app may take (it takes well under
+/// a minute in a debug build here).
+const WHOLE_WALK: Duration = Duration::from_secs(600);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -> Result<()> {
     let app = binary("kith-desktop")?;
@@ -366,7 +370,8 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
     )?;
     let started = Instant::now();
     let w = Window::open(&driver, &app).await?;
-    let result = async {
+    // Every step has its own limit; this one bounds the whole walk too.
+    let result = tokio::time::timeout(WHOLE_WALK, async {
         onboard(&w).await?;
         let onboarded_in = started.elapsed();
         post_reply_and_thread(&w).await?;
@@ -388,8 +393,11 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
             serde_json::to_vec_pretty(&json!({ "idle_rss_kib": rss }))?,
         )?;
         Result::Ok(())
-    }
-    .await;
+    })
+    .await
+    .unwrap_or_else(|_| {
+        Err(format!("the walk through the app did not finish within {WHOLE_WALK:?}").into())
+    });
     if result.is_err() {
         let _ = w.screenshot("failure").await;
         for f in ["driver.log", "driver.err", "bea.log"] {
@@ -402,6 +410,6 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
             }
         }
     }
-    let _ = w.close().await;
+    let _ = tokio::time::timeout(Duration::from_secs(15), w.close()).await;
     result
 }
