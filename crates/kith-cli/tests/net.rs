@@ -11,7 +11,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Served, init, kith_json, texts, wait_for};
+use common::{Served, import_fixture, init, kith_json, texts, wait_for};
 use futures::StreamExt;
 use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
 use kith_core::{AccountId, DeviceCertificate, Envelope, keys};
@@ -72,22 +72,9 @@ fn follower_sees_a_post_within_two_seconds_and_the_socket_is_private() {
 #[test]
 fn a_new_follower_is_sent_the_newest_posts_first_then_the_whole_feed() {
     let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("fixture.kith");
-    // 1,500 signed posts by three authors, 500 each.
-    let fixture = kith_json(
-        dir.path(),
-        &[
-            "bench",
-            "fixture",
-            "--n",
-            "1500",
-            "--out",
-            bundle.to_str().unwrap(),
-        ],
-    );
-    let author = fixture["authors"][0].as_str().unwrap().to_owned();
     let (a_home, _) = init(dir.path(), "ada");
-    kith_json(&a_home, &["import", bundle.to_str().unwrap()]);
+    // 1,500 signed posts by three authors, 500 each.
+    let author = import_fixture(dir.path(), &a_home, 1500);
     let a_feed = kith_json(&a_home, &["feed", &author, "--limit", "500"]);
     assert_eq!(a_feed["posts"].as_array().unwrap().len(), 500);
     let (b_home, _) = init(dir.path(), "bo");

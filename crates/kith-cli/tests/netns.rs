@@ -295,20 +295,7 @@ fn a_relay_carries_a_feed_between_two_nodes_that_have_no_route_to_each_other() {
     kith_json(&home_c, &["post", "before the relay"]);
     // C also carries 500 posts of another author (about 300 KB signed, with
     // their words), more than a relayed connection carries by default.
-    let bundle = dir.path().join("fixture.kith");
-    let fixture = kith_json(
-        dir.path(),
-        &[
-            "bench",
-            "fixture",
-            "--n",
-            "1000",
-            "--out",
-            bundle.to_str().unwrap(),
-        ],
-    );
-    let other = fixture["authors"][0].as_str().unwrap().to_owned();
-    kith_json(&home_c, &["import", bundle.to_str().unwrap()]);
+    let other = import_fixture(dir.path(), &home_c, 1000);
     kith_json(&home_a, &["follow", &other]);
     let other_feed = kith_json(&home_c, &["feed", &other, "--limit", "500"]);
 

@@ -672,17 +672,16 @@ impl Replicator {
                 skip += n;
                 inflight = Some(spawn_request(request(&have, skip)));
             }
-            let decoded = match decode_parts("changes page", &certificates, &envelopes, &bodies) {
-                Ok(d) => d,
-                Err(e) => {
-                    self.strike(peer, &e.to_string()).await;
-                    return Err(e.to_string());
-                }
-            };
-            if decoded.envelopes.iter().any(|e| e.account != account) {
-                self.strike(peer, "changes of another feed").await;
-                return Err("changes of another feed".into());
-            }
+            let decoded = self
+                .decode_feed_page(
+                    peer,
+                    account,
+                    "changes page",
+                    &certificates,
+                    &envelopes,
+                    &bodies,
+                )
+                .await?;
             // Signatures are checked off the node thread while it still
             // writes the previous page; pages are stored in order.
             let page = verify_page(decoded).await?;
@@ -782,7 +781,37 @@ impl Replicator {
                 .await;
             return Err("wrong answer".into());
         };
-        let decoded = match decode_parts("recent changes", &certificates, &envelopes, &bodies) {
+        let decoded = self
+            .decode_feed_page(
+                peer,
+                account,
+                "recent changes",
+                &certificates,
+                &envelopes,
+                &bodies,
+            )
+            .await?;
+        let n = decoded.envelopes.len();
+        let accepted = self.ingest(peer, decoded).await?;
+        tracing::debug!(%account, %peer, envelopes = n, accepted, "newest changes stored");
+        self.progress(account, accepted);
+        Ok(accepted)
+    }
+
+    /// Stores verified changes from `peer`, then fetches their missing
+    /// blobs from it. A verification failure strikes the peer.
+    /// Decodes a page of `account`'s changes a peer answered with; a
+    /// malformed page, or one holding another feed's changes, strikes it.
+    async fn decode_feed_page(
+        &self,
+        peer: PeerId,
+        account: AccountId,
+        what: &'static str,
+        certificates: &[ByteBuf],
+        envelopes: &[ByteBuf],
+        bodies: &[crate::protocol::BodyRecord],
+    ) -> Result<crate::protocol::Decoded, String> {
+        let decoded = match decode_parts(what, certificates, envelopes, bodies) {
             Ok(d) => d,
             Err(e) => {
                 self.strike(peer, &e.to_string()).await;
@@ -793,15 +822,9 @@ impl Replicator {
             self.strike(peer, "changes of another feed").await;
             return Err("changes of another feed".into());
         }
-        let n = decoded.envelopes.len();
-        let accepted = self.ingest(peer, decoded).await?;
-        tracing::debug!(%account, %peer, envelopes = n, accepted, "newest changes stored");
-        self.progress(account, accepted);
-        Ok(accepted)
+        Ok(decoded)
     }
 
-    /// Stores verified changes from `peer`, then fetches their missing
-    /// blobs from it. A verification failure strikes the peer.
     async fn ingest(&self, peer: PeerId, decoded: crate::protocol::Decoded) -> Result<u64, String> {
         let page = verify_page(decoded).await?;
         self.store_page(peer, page).await

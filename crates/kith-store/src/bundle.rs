@@ -177,18 +177,17 @@ impl Store {
         let result = (|| -> Result<()> {
             let tx = self.conn.transaction()?;
             ingest::store_certificates(&tx, certs.values())?;
-            let mut arrived = materialize::ArrivedBodies::new(&bodies);
-            let r = ingest::apply_checked(
+            let (r, stored) = ingest::apply_with_bodies(
                 &tx,
                 &mut self.docs,
                 self.own,
                 checked,
                 &mut purged,
-                &mut arrived,
+                &bodies,
             )?;
             report.changes = r.accepted;
             report.duplicates = r.duplicates;
-            report.bodies = ingest::put_remaining_bodies(&tx, &bodies, &arrived)?;
+            report.bodies = stored;
             for (hash, bytes) in &blobs {
                 if materialize::blob_referenced(&tx, hash)? && !self.blobs.has(hash) {
                     self.blobs.put(bytes)?;

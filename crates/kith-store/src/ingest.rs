@@ -383,9 +383,26 @@ pub(crate) fn put_body(conn: &Connection, post: &PostId, body: &[u8]) -> Result<
     Ok(true)
 }
 
+/// Applies checked changes and stores the bodies that came with them:
+/// those of posts the changes create go in with the post rows, the rest
+/// after. Returns the report and how many bodies were stored.
+pub(crate) fn apply_with_bodies(
+    conn: &Connection,
+    docs: &mut DocCache,
+    own: Option<AccountId>,
+    checked: Vec<Checked>,
+    purged: &mut Purged,
+    bodies: &[(PostId, Vec<u8>)],
+) -> Result<(IngestReport, usize)> {
+    let mut arrived = ArrivedBodies::new(bodies);
+    let report = apply_checked(conn, docs, own, checked, purged, &mut arrived)?;
+    let stored = put_remaining_bodies(conn, bodies, &arrived)?;
+    Ok((report, stored))
+}
+
 /// Stores the bodies of `bodies` that [`apply_checked`] did not already
 /// write with their posts; returns how many were stored in all.
-pub(crate) fn put_remaining_bodies(
+fn put_remaining_bodies(
     conn: &Connection,
     bodies: &[(PostId, Vec<u8>)],
     arrived: &ArrivedBodies<'_>,
@@ -480,16 +497,8 @@ impl Store {
         let mut purged = Vec::new();
         let result = (|| {
             let tx = self.conn.transaction()?;
-            let mut arrived = ArrivedBodies::new(bodies);
-            let report = apply_checked(
-                &tx,
-                &mut self.docs,
-                self.own,
-                checked,
-                &mut purged,
-                &mut arrived,
-            )?;
-            put_remaining_bodies(&tx, bodies, &arrived)?;
+            let (report, _) =
+                apply_with_bodies(&tx, &mut self.docs, self.own, checked, &mut purged, bodies)?;
             tx.commit()?;
             Ok(report)
         })();

@@ -396,38 +396,34 @@ fn write_post(
     let quote_of = record.quote_of.map(|p| p.to_bytes().to_vec());
     let hash_bytes = body_hash.map(|h| h.to_vec());
     let attachment_bytes = (!attachments.is_empty()).then_some(attachments.clone());
-    let fields = params![
-        feed,
-        local_i,
-        record.created_at,
-        record.edited_at,
-        reply_to,
-        quote_of,
-        hash_bytes,
-        attachment_bytes,
-        i64::from(deleted),
-        home,
+    let deleted_i = i64::from(deleted);
+    // A new post's body goes in with it when it has already arrived.
+    let body = match existing {
+        None => body_hash.and_then(|h| bodies.matching(&id, &h)),
+        Some(_) => None,
+    };
+    let body_bytes = body.as_ref().map(|(bytes, _)| *bytes);
+    // ?1..?10 for both statements; ?11 (the body) only for the insert.
+    let fields: [&dyn rusqlite::ToSql; 11] = [
+        &feed,
+        &local_i,
+        &record.created_at,
+        &record.edited_at,
+        &reply_to,
+        &quote_of,
+        &hash_bytes,
+        &attachment_bytes,
+        &deleted_i,
+        &home,
+        &body_bytes,
     ];
     match existing {
         None => {
-            let body = body_hash.and_then(|h| bodies.matching(&id, &h));
             conn.prepare_cached(
                 "INSERT INTO posts(feed_id, local, created_at, edited_at, reply_to, quote_of, body_hash, attachments, deleted, home, body)
                  VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
-            .execute(params![
-                feed,
-                local_i,
-                record.created_at,
-                record.edited_at,
-                reply_to,
-                quote_of,
-                hash_bytes,
-                attachment_bytes,
-                i64::from(deleted),
-                home,
-                body.as_ref().map(|(bytes, _)| *bytes),
-            ])?;
+            .execute(&fields[..])?;
             if let Some((_, decoded)) = body {
                 conn.prepare_cached("INSERT INTO posts_fts(rowid, text, cw) VALUES(?1, ?2, ?3)")?
                     .execute(params![conn.last_insert_rowid(), decoded.text, decoded.cw])?;
@@ -444,7 +440,7 @@ fn write_post(
                 "UPDATE posts SET created_at = ?3, edited_at = ?4, reply_to = ?5, quote_of = ?6, body_hash = ?7,
                  attachments = ?8, deleted = ?9, home = ?10 WHERE feed_id = ?1 AND local = ?2",
             )?
-            .execute(fields)?;
+            .execute(&fields[..10])?;
             for old in attachments_of(old_attachments.as_deref()) {
                 if !record.attachments.contains(&old) || deleted {
                     release_blob(conn, old, purged)?;

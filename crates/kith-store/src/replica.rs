@@ -12,7 +12,6 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::error::Result;
 use crate::ingest::{self, IngestReport};
-use crate::materialize::ArrivedBodies;
 use crate::{Store, docs, materialize};
 
 /// A feed as replication sees it.
@@ -282,16 +281,14 @@ impl Store {
         let result = (|| {
             let tx = self.conn.transaction()?;
             ingest::store_certificates(&tx, certs.values())?;
-            let mut arrived = ArrivedBodies::new(bodies);
-            let report = ingest::apply_checked(
+            let (report, _) = ingest::apply_with_bodies(
                 &tx,
                 &mut self.docs,
                 self.own,
                 checked,
                 &mut purged,
-                &mut arrived,
+                bodies,
             )?;
-            ingest::put_remaining_bodies(&tx, bodies, &arrived)?;
             tx.commit()?;
             tracing::debug!(
                 changes = report.accepted,

@@ -65,6 +65,25 @@ pub fn init(root: &Path, name: &str) -> (PathBuf, String) {
     (home, v["account"].as_str().unwrap().to_owned())
 }
 
+/// Imports `n` signed posts of `kith bench fixture` into `home` and
+/// returns the fixture's first author.
+pub fn import_fixture(root: &Path, home: &Path, n: u32) -> String {
+    let bundle = root.join("fixture.kith");
+    let fixture = kith_json(
+        root,
+        &[
+            "bench",
+            "fixture",
+            "--n",
+            &n.to_string(),
+            "--out",
+            bundle.to_str().unwrap(),
+        ],
+    );
+    kith_json(home, &["import", bundle.to_str().unwrap()]);
+    fixture["authors"][0].as_str().unwrap().to_owned()
+}
+
 /// Polls `check` every 50 ms until it returns `Some`, or panics with
 /// `what` after `timeout`.
 pub fn wait_for<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
