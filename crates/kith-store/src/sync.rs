@@ -43,11 +43,15 @@ pub struct ChangesPage {
 
 /// The posts an envelope's change writes (none if it does not parse).
 fn posts_written(env: &Envelope) -> Vec<PostId> {
-    let Ok(change) = automerge::Change::from_bytes(env.change.clone()) else {
-        return Vec::new();
-    };
-    let keys = validate_change(env.account, &change).unwrap_or_default();
-    crate::ingest::written_posts(env.account, &keys).collect()
+    automerge::Change::from_bytes(env.change.clone())
+        .map(|change| posts_of(env.account, &change))
+        .unwrap_or_default()
+}
+
+/// The posts of `account` that `change` writes.
+fn posts_of(account: AccountId, change: &automerge::Change) -> Vec<PostId> {
+    let keys = validate_change(account, change).unwrap_or_default();
+    crate::ingest::written_posts(account, &keys).collect()
 }
 
 impl ChangesPage {
@@ -124,8 +128,7 @@ impl Store {
         });
         if !fresh {
             self.pages = None;
-            let all = self.collect_signed_changes(account, have)?;
-            let posts = all.envelopes.iter().map(posts_written).collect();
+            let (all, posts) = self.collect_signed(account, have)?;
             self.pages = Some(PageCache {
                 account,
                 have: have.to_vec(),
@@ -145,12 +148,14 @@ impl Store {
             .zip(&cache.posts)
             .skip(skip)
             .map(|(env, posts)| (env.clone(), posts.clone()));
-        let result = self.fill_page(items, budget).map(|mut page| {
-            page.changes
-                .certificates
-                .clone_from(&cache.all.certificates);
-            page
-        });
+        let result = docs::find_feed(&self.conn, account)
+            .and_then(|feed| self.fill_page(feed.unwrap_or_default(), items, budget))
+            .map(|mut page| {
+                page.changes
+                    .certificates
+                    .clone_from(&cache.all.certificates);
+                page
+            });
         self.pages = Some(cache);
         result
     }
@@ -186,18 +191,15 @@ impl Store {
             None => Vec::new(),
         };
         let t_have = t.elapsed();
-        let all = self.collect_signed_changes(account, &have)?;
+        let (all, posts) = self.collect_signed(account, &have)?;
         tracing::debug!(
             have_ms = t_have.as_millis() as u64,
             collect_ms = t.elapsed().saturating_sub(t_have).as_millis() as u64,
             changes = all.envelopes.len(),
             "recent changes collected"
         );
-        let items = all.envelopes.into_iter().rev().map(|env| {
-            let posts = posts_written(&env);
-            (env, posts)
-        });
-        let mut page = self.fill_page(items, budget)?;
+        let items = all.envelopes.into_iter().zip(posts).rev();
+        let mut page = self.fill_page(feed, items, budget)?;
         page.changes.envelopes.reverse();
         page.changes.certificates = all.certificates;
         Ok(page)
@@ -210,6 +212,7 @@ impl Store {
     /// were left.
     fn fill_page(
         &self,
+        feed: i64,
         items: impl Iterator<Item = (Envelope, Vec<PostId>)>,
         budget: usize,
     ) -> Result<ChangesPage> {
@@ -223,7 +226,7 @@ impl Store {
                 if seen.contains(&post) {
                     continue;
                 }
-                if let Some(body) = self.body(&post)? {
+                if let Some(body) = self.body_in_feed(feed, &post)? {
                     cost += body.len() + 48;
                     these.push((post, body));
                 }
@@ -244,6 +247,15 @@ impl Store {
         account: AccountId,
         have: &[ChangeHash],
     ) -> Result<SignedChanges> {
+        self.collect_signed(account, have).map(|(all, _)| all)
+    }
+
+    /// [`Self::collect_signed_changes`], with the posts each envelope writes.
+    fn collect_signed(
+        &mut self,
+        account: AccountId,
+        have: &[ChangeHash],
+    ) -> Result<(SignedChanges, Vec<Vec<PostId>>)> {
         let Some(feed) = docs::find_feed(&self.conn, account)? else {
             return Err(StoreError::NotFound(format!("feed of {account}")));
         };
@@ -261,7 +273,7 @@ impl Store {
             }
         }
         let doc = self.docs.take(&self.conn, feed, account)?;
-        let result = (|| -> Result<Vec<Envelope>> {
+        let result = (|| -> Result<(Vec<Envelope>, Vec<Vec<PostId>>)> {
             let corrupt = |why: &str| StoreError::CorruptFeed(account.to_string(), why.into());
             let mut sig = self
                 .conn
@@ -285,12 +297,13 @@ impl Store {
             };
             let known: Vec<ChangeHash> =
                 have.iter().filter(|h| doc.has_change(h)).copied().collect();
-            let mut out = Vec::new();
+            let (mut out, mut posts) = (Vec::new(), Vec::new());
             for change in doc.doc().get_changes(&known) {
                 out.push(seal(
                     change.raw_bytes().to_vec(),
                     change.hash().0.as_slice(),
                 )?);
+                posts.push(posts_of(account, &change));
             }
             let waiting: Vec<(Vec<u8>, Vec<u8>)> = self
                 .conn
@@ -299,19 +312,25 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
             for (hash, bytes) in waiting {
                 if ChangeHash::try_from(hash.as_slice()).is_ok_and(|h| !doc.has_change(&h)) {
-                    out.push(seal(bytes, &hash)?);
+                    let envelope = seal(bytes, &hash)?;
+                    posts.push(posts_written(&envelope));
+                    out.push(envelope);
                 }
             }
-            Ok(out)
+            Ok((out, posts))
         })();
         self.docs.put(&self.conn, feed, doc);
         let mut certificates: Vec<(i64, DeviceCertificate)> =
             certs.into_iter().map(|(id, (_, c))| (id, c)).collect();
         certificates.sort_by_key(|(id, _)| *id);
-        Ok(SignedChanges {
-            certificates: certificates.into_iter().map(|(_, c)| c).collect(),
-            envelopes: result?,
-        })
+        let (envelopes, posts) = result?;
+        Ok((
+            SignedChanges {
+                certificates: certificates.into_iter().map(|(_, c)| c).collect(),
+                envelopes,
+            },
+            posts,
+        ))
     }
 
     /// The current bodies of the live posts that `envelopes` write, for a
@@ -327,6 +346,22 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The stored body of a live post of the feed with row id `feed` (the
+    /// post's author's), if the store has it.
+    fn body_in_feed(&self, feed: i64, post: &PostId) -> Result<Option<Vec<u8>>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT body FROM posts WHERE feed_id = ?1 AND local = ?2 AND deleted = 0",
+            )?
+            .query_row(params![feed, i64::from_be_bytes(post.local)], |r| {
+                r.get::<_, Option<Vec<u8>>>(0)
+            })
+            .optional()?
+            .flatten())
     }
 
     /// The stored body of a live post, if the store has it.
