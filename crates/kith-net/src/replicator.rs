@@ -684,7 +684,7 @@ impl Replicator {
                 .await?;
             // Signatures are checked off the node thread while it still
             // writes the previous page; pages are stored in order.
-            let page = verify_page(decoded).await?;
+            let page = verify_page(decoded, more && n > 0).await?;
             if let Some(previous) = storing.take() {
                 received += previous.await.map_err(|e| e.to_string())??;
                 self.progress(account, received);
@@ -826,7 +826,7 @@ impl Replicator {
     }
 
     async fn ingest(&self, peer: PeerId, decoded: crate::protocol::Decoded) -> Result<u64, String> {
-        let page = verify_page(decoded).await?;
+        let page = verify_page(decoded, false).await?;
         self.store_page(peer, page).await
     }
 
@@ -836,9 +836,12 @@ impl Replicator {
         let result = self
             .node
             .background(move |n| {
-                let r =
-                    n.store_mut()
-                        .ingest_verified(&page.certificates, page.envelopes, &page.bodies);
+                let r = n.store_mut().ingest_verified_page(
+                    &page.certificates,
+                    page.envelopes,
+                    &page.bodies,
+                    page.more_pages_follow,
+                );
                 r.map(|r| {
                     let missing = n.store().missing_blobs(&r.posts).unwrap_or_default();
                     (r.accepted as u64, r.posts, missing)
@@ -1247,11 +1250,16 @@ struct VerifiedPage {
     certificates: Vec<kith_core::DeviceCertificate>,
     envelopes: kith_store::VerifiedEnvelopes,
     bodies: Vec<(kith_core::PostId, Vec<u8>)>,
+    /// Whether further pages of the same feed follow this one.
+    more_pages_follow: bool,
 }
 
 /// Checks a decoded page's envelopes on the blocking pool (every core),
 /// off the node thread.
-async fn verify_page(decoded: crate::protocol::Decoded) -> Result<VerifiedPage, String> {
+async fn verify_page(
+    decoded: crate::protocol::Decoded,
+    more_pages_follow: bool,
+) -> Result<VerifiedPage, String> {
     let crate::protocol::Decoded {
         certificates,
         envelopes,
@@ -1264,6 +1272,7 @@ async fn verify_page(decoded: crate::protocol::Decoded) -> Result<VerifiedPage, 
         certificates,
         envelopes,
         bodies,
+        more_pages_follow,
     })
 }
 

@@ -71,6 +71,7 @@ pub(crate) fn apply(
     }
     let account = doc.account();
     let mut profile_done = false;
+    let mut home = FeedHome::new(feed);
     for key in keys {
         match key {
             FeedKey::Name | FeedKey::Bio | FeedKey::Avatar => {
@@ -80,7 +81,7 @@ pub(crate) fn apply(
                 }
             }
             FeedKey::Post(local) | FeedKey::Tombstone(local) => {
-                post(conn, feed, doc, *local, purged, bodies)?;
+                post(conn, &mut home, doc, *local, purged, bodies)?;
             }
             FeedKey::Follow(target) => {
                 let since = match doc.get(key) {
@@ -90,11 +91,14 @@ pub(crate) fn apply(
                 relation(conn, "follows", feed, *target, since)?;
                 if own == Some(account) {
                     let target_feed = docs::feed_id(conn, *target)?;
-                    let home = i64::from(since.is_some() || own == Some(*target));
+                    let shown = i64::from(since.is_some() || own == Some(*target));
                     conn.prepare_cached("UPDATE feeds SET home = ?2 WHERE id = ?1")?
-                        .execute(params![target_feed, home])?;
+                        .execute(params![target_feed, shown])?;
                     conn.prepare_cached("UPDATE posts SET home = ?2 WHERE feed_id = ?1")?
-                        .execute(params![target_feed, home])?;
+                        .execute(params![target_feed, shown])?;
+                    if target_feed == feed {
+                        home = FeedHome::new(feed);
+                    }
                 }
             }
             FeedKey::Block(target) => {
@@ -300,7 +304,7 @@ type StoredPost = (i64, Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
 
 fn post(
     conn: &Connection,
-    feed: i64,
+    home: &mut FeedHome,
     doc: &FeedDoc,
     local: [u8; 8],
     purged: &mut Vec<Hash>,
@@ -313,7 +317,31 @@ fn post(
         author: doc.account(),
         local,
     };
-    write_post(conn, feed, id, &record, deleted, purged, bodies)
+    write_post(conn, home, id, &record, deleted, purged, bodies)
+}
+
+/// Whether a feed's posts show on the home timeline (`feeds.home`), read
+/// once for all the posts of a batch.
+struct FeedHome {
+    feed: i64,
+    home: Option<i64>,
+}
+
+impl FeedHome {
+    fn new(feed: i64) -> Self {
+        Self { feed, home: None }
+    }
+
+    fn get(&mut self, conn: &Connection) -> Result<i64> {
+        if let Some(home) = self.home {
+            return Ok(home);
+        }
+        let home: i64 = conn
+            .prepare_cached("SELECT home FROM feeds WHERE id = ?1")?
+            .query_row([self.feed], |r| r.get(0))?;
+        self.home = Some(home);
+        Ok(home)
+    }
 }
 
 /// Shows the posts written by changes that wait for their dependencies
@@ -345,6 +373,7 @@ pub(crate) fn provisional(
             }
         }
     }
+    let mut home = FeedHome::new(feed);
     for (local, (record, deleted)) in latest {
         let Some(record) = record else { continue };
         if doc.post(local).is_some() {
@@ -358,7 +387,7 @@ pub(crate) fn provisional(
                 author: doc.account(),
                 local,
             };
-            write_post(conn, feed, id, &record, deleted, purged, bodies)?;
+            write_post(conn, &mut home, id, &record, deleted, purged, bodies)?;
         }
     }
     Ok(())
@@ -367,13 +396,14 @@ pub(crate) fn provisional(
 /// Writes a post's row (insert or update) from its record.
 fn write_post(
     conn: &Connection,
-    feed: i64,
+    home: &mut FeedHome,
     id: PostId,
     record: &PostRecord,
     deleted: bool,
     purged: &mut Vec<Hash>,
     bodies: &mut ArrivedBodies<'_>,
 ) -> Result<()> {
+    let feed = home.feed;
     let local_i = i64::from_be_bytes(id.local);
     let body_hash = if deleted { None } else { record.body_hash };
     let attachments: Vec<u8> = if deleted {
@@ -389,9 +419,7 @@ fn write_post(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    let home: i64 = conn
-        .prepare_cached("SELECT home FROM feeds WHERE id = ?1")?
-        .query_row([feed], |r| r.get(0))?;
+    let home = home.get(conn)?;
     let reply_to = record.reply_to.map(|p| p.to_bytes().to_vec());
     let quote_of = record.quote_of.map(|p| p.to_bytes().to_vec());
     let hash_bytes = body_hash.map(|h| h.to_vec());

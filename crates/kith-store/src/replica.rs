@@ -261,6 +261,31 @@ impl Store {
         verified: ingest::VerifiedEnvelopes,
         bodies: &[(PostId, Vec<u8>)],
     ) -> Result<IngestReport> {
+        self.ingest_verified_page(certificates, verified, bodies, false)
+    }
+
+    /// [`Self::ingest_verified`] for one page of a feed's changes; with
+    /// `more_pages_follow`, a feed that has no snapshot yet is snapshotted
+    /// after its last page rather than between pages.
+    pub fn ingest_verified_page(
+        &mut self,
+        certificates: &[DeviceCertificate],
+        verified: ingest::VerifiedEnvelopes,
+        bodies: &[(PostId, Vec<u8>)],
+        more_pages_follow: bool,
+    ) -> Result<IngestReport> {
+        self.docs.more_pages_follow = more_pages_follow;
+        let result = self.store_verified(certificates, verified, bodies);
+        self.docs.more_pages_follow = false;
+        result
+    }
+
+    fn store_verified(
+        &mut self,
+        certificates: &[DeviceCertificate],
+        verified: ingest::VerifiedEnvelopes,
+        bodies: &[(PostId, Vec<u8>)],
+    ) -> Result<IngestReport> {
         let start = std::time::Instant::now();
         let ingest::VerifiedEnvelopes { envelopes, checks } = verified;
         // Only certificates the envelopes use are checked and kept, so a

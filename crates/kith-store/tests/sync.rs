@@ -217,3 +217,75 @@ fn a_new_follower_sent_the_newest_changes_first_shows_them_at_once_then_converge
         Some("post 10, edited")
     );
 }
+
+#[test]
+fn a_feed_synced_page_by_page_is_snapshotted_once_after_its_last_page_and_reopens_whole() {
+    let (_a_home, mut author, mut dev) = own_store();
+    for t in 1..=1_500 {
+        let (env, id, body) = dev.post(t * 1_000, &format!("post {t}"), None);
+        author.ingest(vec![env]).unwrap();
+        author.put_bodies(&[(id, body)]).unwrap();
+    }
+    let reader_home = tempfile::tempdir().unwrap();
+    let mut reader = Store::open(reader_home.path()).unwrap();
+    let db = reader_home.path().join(kith_store::DB_FILE);
+    let snapshot_changes = || -> i64 {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row(
+            "SELECT coalesce(max(snapshot_changes), 0) FROM feeds",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+
+    let mut skip = 0;
+    let mut pages = 0;
+    for _ in 0..1_000 {
+        let page = author
+            .changes_page(dev.account, &[], skip, 16 * 1024)
+            .unwrap();
+        skip += page.changes.envelopes.len();
+        pages += 1;
+        let verified = kith_store::verify_envelopes(page.changes.envelopes);
+        reader
+            .ingest_verified_page(
+                &page.changes.certificates,
+                verified,
+                &page.bodies,
+                page.more,
+            )
+            .unwrap();
+        if !page.more {
+            break;
+        }
+        assert_eq!(
+            snapshot_changes(),
+            0,
+            "no snapshot is saved while more pages follow (page {pages}, {skip} changes in)"
+        );
+    }
+    assert!(pages > 4, "the feed took several pages: {pages}");
+    assert_eq!(
+        snapshot_changes(),
+        1_500,
+        "the last page snapshots all 1,500 changes at once"
+    );
+
+    let all = |s: &Store| {
+        serde_json::to_string(&s.feed_posts(dev.account, 2_000, None).unwrap()).unwrap()
+    };
+    let before = all(&reader);
+    assert_eq!(before, all(&author), "both ends show the same feed");
+    drop(reader);
+    let mut reopened = Store::open(reader_home.path()).unwrap();
+    assert_eq!(
+        all(&reopened),
+        before,
+        "the snapshot reloads the whole feed"
+    );
+    assert_eq!(
+        reopened.feed_heads(dev.account).unwrap(),
+        author.feed_heads(dev.account).unwrap()
+    );
+}
