@@ -79,14 +79,25 @@ while (scroller && !(scroller.scrollHeight > scroller.clientHeight &&
 }
 scroller = scroller || document.scrollingElement;
 const frames = [];
+// Each frame over 32 ms with the cards added to the list in it and in the
+// frame before (new cards are laid out in the frame after they arrive), to
+// tell the cost of new cards from the cost of scrolling.
+const long = [];
 let last = performance.now();
+let cards = timeline.childElementCount;
+let addedBefore = 0;
 const end = last + seconds * 1000;
 function tick(now) {
-  frames.push(now - last);
+  const interval = now - last;
+  frames.push(interval);
+  const count = timeline.childElementCount;
+  if (interval > 32) long.push([Math.round(interval), count - cards, addedBefore]);
+  addedBefore = count - cards;
+  cards = count;
   last = now;
   scroller.scrollTop += step;
   if (now < end) requestAnimationFrame(tick);
-  else done({ frames, posts: document.querySelectorAll('[data-testid=post], p').length,
+  else done({ frames, long, posts: document.querySelectorAll('[data-testid=post], p').length,
               scrolled: scroller.scrollTop });
 }
 requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
@@ -112,6 +123,7 @@ fn frame_stats(v: &Value) -> Value {
         "max_ms": (frames.last().copied().unwrap_or(0.0) * 10.0).round() / 10.0,
         "over_32_ms": frames.iter().filter(|f| **f > 32.0).count(),
         "posts_in_page": v["posts"],
+        "long_frames_ms_cards_added_now_and_before": v["long"],
     })
 }
 
