@@ -250,18 +250,9 @@ fn verify_rate(envs: &[Envelope], threads: usize) -> f64 {
         for part in envs.chunks(chunk) {
             s.spawn(move || {
                 // Each device's key decoded once, as ingest does.
-                let mut keys = std::collections::HashMap::new();
+                let mut keys = kith_core::envelope::DeviceKeys::default();
                 part.iter()
-                    .filter(|e| {
-                        let key = match keys.get(&e.device) {
-                            Some(key) => *key,
-                            None => match e.device_key() {
-                                Ok(key) => *keys.entry(e.device).or_insert(key),
-                                Err(_) => return false,
-                            },
-                        };
-                        e.verify_signature_with(&key).is_ok()
-                    })
+                    .filter(|e| keys.verify_signature(e).is_ok())
                     .count()
             });
         }

@@ -4,6 +4,9 @@
 //! `version u8 = 1 | account [32] | device [32] | cert_ref [32] | change_len u32 | change | signature [64]`.
 //! The device key signs `BLAKE3-derive-key("kith envelope v1", everything before the signature)`.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use automerge::Change;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
@@ -13,10 +16,6 @@ use crate::error::{CoreError, Result, malformed};
 use crate::ids::{AccountId, DeviceId};
 use crate::keys::domain_hasher;
 use crate::limits::MAX_CHANGE_BYTES;
-
-/// A device's public key, decoded once for many verifications
-/// ([`Envelope::device_key`], [`Envelope::verify_signature_with`]).
-pub type DeviceKey = VerifyingKey;
 
 /// The signing context of envelopes.
 pub const ENVELOPE_CONTEXT: &str = "kith envelope v1";
@@ -169,27 +168,20 @@ impl Envelope {
         self.verify_signature_with(&self.device_key()?)
     }
 
-    /// The signing device's public key, decoded. Decoding is a point
-    /// decompression, about a sixth of a verification's cost, so a verifier
-    /// of many envelopes decodes each device's key once and passes it to
-    /// [`Self::verify_signature_with`].
-    pub fn device_key(&self) -> Result<DeviceKey> {
+    /// The signing device's public key, decoded (a point decompression).
+    fn device_key(&self) -> Result<VerifyingKey> {
         VerifyingKey::from_bytes(&self.device.0)
             .map_err(|_| malformed("envelope", "device id is not a valid ed25519 key"))
     }
 
-    /// [`Self::verify_signature`] with the device's key already decoded by
-    /// [`Self::device_key`]; a key of another device is refused.
-    pub fn verify_signature_with(&self, key: &DeviceKey) -> Result<()> {
+    /// [`Self::verify_signature`] with the device's key already decoded.
+    fn verify_signature_with(&self, key: &VerifyingKey) -> Result<()> {
         if self.change.len() > MAX_CHANGE_BYTES {
             return Err(CoreError::TooLarge {
                 what: "change",
                 size: self.change.len(),
                 limit: MAX_CHANGE_BYTES,
             });
-        }
-        if key.as_bytes() != &self.device.0 {
-            return Err(CoreError::BadSignature("envelope (key of another device)"));
         }
         key.verify_strict(&self.digest(), &Signature::from_bytes(&self.signature))
             .map_err(|_| CoreError::BadSignature("envelope"))
@@ -247,5 +239,23 @@ impl Envelope {
             ));
         }
         Ok(change)
+    }
+}
+
+/// Device keys decoded once each, for a verifier of many envelopes:
+/// decoding a key costs about a sixth of a verification, and a batch
+/// usually holds many envelopes of few devices.
+#[derive(Default)]
+pub struct DeviceKeys(HashMap<DeviceId, VerifyingKey>);
+
+impl DeviceKeys {
+    /// [`Envelope::verify_signature`], decoding the device's key on its
+    /// first envelope only.
+    pub fn verify_signature(&mut self, envelope: &Envelope) -> Result<()> {
+        let key = match self.0.entry(envelope.device) {
+            Entry::Occupied(known) => *known.get(),
+            Entry::Vacant(new) => *new.insert(envelope.device_key()?),
+        };
+        envelope.verify_signature_with(&key)
     }
 }

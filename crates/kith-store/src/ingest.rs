@@ -3,6 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use automerge::Change;
+use kith_core::envelope::DeviceKeys;
 use kith_core::feed::{FeedKey, validate_change};
 use kith_core::{AccountId, CoreError, DeviceCertificate, Envelope, Hash, PostId};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -45,25 +46,8 @@ fn all_cores() -> usize {
 /// every operation. Yields the parsed change and the keys it touches.
 pub(crate) type Prechecked = Result<(Change, Vec<FeedKey>), CoreError>;
 
-/// Device keys decoded so far by one verifier thread: decoding a key
-/// costs about a sixth of a verification, and a batch usually holds many
-/// envelopes of few devices.
-#[derive(Default)]
-struct DeviceKeys(HashMap<kith_core::DeviceId, kith_core::envelope::DeviceKey>);
-
-impl DeviceKeys {
-    fn of(&mut self, envelope: &Envelope) -> Result<kith_core::envelope::DeviceKey, CoreError> {
-        if let Some(key) = self.0.get(&envelope.device) {
-            return Ok(*key);
-        }
-        let key = envelope.device_key()?;
-        self.0.insert(envelope.device, key);
-        Ok(key)
-    }
-}
-
 fn precheck(envelope: &Envelope, keys: &mut DeviceKeys) -> Prechecked {
-    envelope.verify_signature_with(&keys.of(envelope)?)?;
+    keys.verify_signature(envelope)?;
     let change = envelope.parse_change()?;
     let keys = validate_change(envelope.account, &change)?;
     Ok((change, keys))

@@ -366,21 +366,9 @@ impl Store {
 
     /// The stored body of a live post, if the store has it.
     pub fn body(&self, post: &PostId) -> Result<Option<Vec<u8>>> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT p.body FROM posts p JOIN feeds f ON f.id = p.feed_id
-                 WHERE f.account = ?1 AND p.local = ?2 AND p.deleted = 0",
-            )?
-            .query_row(
-                rusqlite::params![
-                    post.author.as_bytes().as_slice(),
-                    i64::from_be_bytes(post.local)
-                ],
-                |r| r.get::<_, Option<Vec<u8>>>(0),
-            )
-            .optional()?
-            .flatten())
+        match docs::find_feed(&self.conn, post.author)? {
+            Some(feed) => self.body_in_feed(feed, post),
+            None => Ok(None),
+        }
     }
 }
