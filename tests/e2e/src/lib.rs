@@ -198,6 +198,9 @@ impl Driver {
 
 /// How long a screenshot may wait for the window to paint.
 const SNAPSHOT_LIMIT: Duration = Duration::from_secs(30);
+/// How long a click waits for something covering its element to go (a
+/// toast stays 4 s, an error toast 9 s).
+pub const COVERED_LIMIT: Duration = Duration::from_secs(12);
 
 /// A WebDriver session on the app's window.
 pub struct Window {
@@ -261,17 +264,74 @@ impl Window {
 
     /// Clicks the element with `data-testid=id` once it is there.
     pub async fn click(&self, id: &str) -> Result<()> {
-        self.find(id, Duration::from_secs(15))
-            .await?
-            .click()
+        let e = self.find(id, Duration::from_secs(15)).await?;
+        self.click_element(&e, &format!("[data-testid={id}]")).await
+    }
+
+    /// Clicks `e` (`what` names it in errors) as a person would: while
+    /// something covers it (a toast, a closing menu, a sticky header), brings
+    /// it to the middle of the view and waits for the cover to go, up to
+    /// [`COVERED_LIMIT`]. If it stays covered, the error names what covers
+    /// it.
+    pub async fn click_element(&self, e: &Element, what: &str) -> Result<()> {
+        let start = Instant::now();
+        let mut waited = 0u32;
+        loop {
+            match e.click().await {
+                Ok(()) => return Ok(()),
+                Err(fantoccini::error::CmdError::Standard(w))
+                    if w.error == fantoccini::error::ErrorStatus::ElementClickIntercepted =>
+                {
+                    if waited == 0 {
+                        let cover = self.what_covers(e).await.unwrap_or_default();
+                        eprintln!("clicking {what}: covered by {cover}; waiting for it to go");
+                    }
+                    waited += 1;
+                    // Bring it to the middle of the view, clear of sticky
+                    // headers and of toasts at the bottom.
+                    let _ = self
+                        .client
+                        .execute(
+                            "arguments[0].scrollIntoView({ block: 'center', inline: 'center' });",
+                            vec![serde_json::to_value(e)?],
+                        )
+                        .await;
+                    if start.elapsed() > COVERED_LIMIT {
+                        let cover = self.what_covers(e).await.unwrap_or_default();
+                        return Err(format!(
+                            "clicking {what}: still covered after {COVERED_LIMIT:?} by {cover}"
+                        )
+                        .into());
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(err) => return Err(format!("clicking {what}: {err}").into()),
+            }
+        }
+    }
+
+    /// The element at the centre of `e`, described by its tag, test id and
+    /// class (for errors).
+    async fn what_covers(&self, e: &Element) -> Result<String> {
+        let described = self
+            .client
+            .execute(
+                "const r = arguments[0].getBoundingClientRect();
+                 const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                 if (!top) return 'nothing (outside the window)';
+                 return top.tagName + ' testid=' + top.getAttribute('data-testid')
+                   + ' class=' + top.className + ' text=' + (top.textContent || '').slice(0, 80);",
+                vec![serde_json::to_value(e)?],
+            )
             .await?;
-        Ok(())
+        Ok(described.as_str().unwrap_or_default().to_owned())
     }
 
     /// Types into the element with `data-testid=id`.
     pub async fn type_into(&self, id: &str, text: &str) -> Result<()> {
         let e = self.find(id, Duration::from_secs(15)).await?;
-        e.click().await?;
+        self.click_element(&e, &format!("[data-testid={id}]"))
+            .await?;
         e.send_keys(text).await?;
         Ok(())
     }

@@ -166,7 +166,8 @@ async fn onboard(w: &Window) -> Result<Vec<String>> {
             .ok_or("a confirm input without data-position")?
             .parse()?;
         let word = words.get(position - 1).ok_or("position out of range")?;
-        input.click().await?;
+        w.click_element(&input, &format!("confirm word {position}"))
+            .await?;
         input.send_keys(word).await?;
     }
     w.screenshot("04-confirm-phrase").await?;
@@ -186,10 +187,10 @@ async fn post_reply_and_thread(w: &Window) -> Result<()> {
 
     let posts = w.all("post").await?;
     let first = posts.first().ok_or("the post is in the timeline")?;
-    first
+    let reply = first
         .find(fantoccini::Locator::Css("[data-testid=\"reply-button\"]"))
-        .await?
-        .click()
+        .await?;
+    w.click_element(&reply, "the first post's reply button")
         .await?;
     // The reply composer opens inline: it is the last composer on screen.
     let start = Instant::now();
@@ -200,7 +201,7 @@ async fn post_reply_and_thread(w: &Window) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    reply_box.click().await?;
+    w.click_element(&reply_box, "the reply composer").await?;
     reply_box.send_keys("Et voici une réponse").await?;
     let submit = w
         .all("composer-submit")
@@ -208,7 +209,8 @@ async fn post_reply_and_thread(w: &Window) -> Result<()> {
         .into_iter()
         .last()
         .ok_or("a reply submit button")?;
-    submit.click().await?;
+    w.click_element(&submit, "the reply's submit button")
+        .await?;
     w.wait_text("post-text", "Et voici une réponse", LONG)
         .await?;
 
@@ -217,7 +219,7 @@ async fn post_reply_and_thread(w: &Window) -> Result<()> {
     let mut opened = false;
     for t in target {
         if t.text().await?.contains("Bonjour depuis la fenêtre") {
-            t.click().await?;
+            w.click_element(&t, "the first post's text").await?;
             opened = true;
             break;
         }
@@ -284,7 +286,8 @@ async fn mute_from_a_posts_menu(w: &Window) -> Result<()> {
             );
         }
     }
-    menu.ok_or("Bea's post has no menu button")?.click().await?;
+    let menu = menu.ok_or("Bea's post has no menu button")?;
+    w.click_element(&menu, "the menu of Bea's post").await?;
     w.click("menu-mute").await?;
     let start = Instant::now();
     loop {
