@@ -684,7 +684,7 @@ impl Replicator {
                 .await?;
             // Signatures are checked off the node thread while it still
             // writes the previous page; pages are stored in order.
-            let page = verify_page(decoded, more && n > 0).await?;
+            let page = verify_page(decoded, more && n > 0, storing.is_some()).await?;
             if let Some(previous) = storing.take() {
                 received += previous.await.map_err(|e| e.to_string())??;
                 self.progress(account, received);
@@ -826,7 +826,7 @@ impl Replicator {
     }
 
     async fn ingest(&self, peer: PeerId, decoded: crate::protocol::Decoded) -> Result<u64, String> {
-        let page = verify_page(decoded, false).await?;
+        let page = verify_page(decoded, false, false).await?;
         self.store_page(peer, page).await
     }
 
@@ -1116,32 +1116,19 @@ impl Replicator {
     /// and whether a pull is running.
     pub async fn sync_status(&self) -> Result<SyncStatus, JobError> {
         let carried: Vec<AccountId> = lock(&self.shared).carried.iter().copied().collect();
+        // One indexed row per feed: this is polled while syncs run.
         let rows = self
             .node
-            .local(move |n| {
-                let states = n.store_mut().feed_states(&carried).unwrap_or_default();
-                states
-                    .into_iter()
-                    .map(|s| {
-                        let name = n
-                            .store()
-                            .profile(s.account)
-                            .ok()
-                            .flatten()
-                            .and_then(|p| p.name);
-                        (s, name)
-                    })
-                    .collect::<Vec<_>>()
-            })
+            .local(move |n| n.store_mut().feed_states(&carried).unwrap_or_default())
             .await?;
         let s = lock(&self.shared);
         let feeds = rows
             .into_iter()
-            .map(|(state, name)| {
+            .map(|state| {
                 let sync = s.feeds.get(&state.account).cloned().unwrap_or_default();
                 FeedStatus {
                     account: state.account,
-                    name,
+                    name: state.name,
                     changes: state.changes,
                     peers: sync
                         .holders
@@ -1254,20 +1241,28 @@ struct VerifiedPage {
     more_pages_follow: bool,
 }
 
-/// Checks a decoded page's envelopes on the blocking pool (every core),
-/// off the node thread.
+/// Checks a decoded page's envelopes on the blocking pool, off the node
+/// thread: on every core, or on every core but one while
+/// `store_is_writing` an earlier page.
 async fn verify_page(
     decoded: crate::protocol::Decoded,
     more_pages_follow: bool,
+    store_is_writing: bool,
 ) -> Result<VerifiedPage, String> {
     let crate::protocol::Decoded {
         certificates,
         envelopes,
         bodies,
     } = decoded;
-    let envelopes = tokio::task::spawn_blocking(move || kith_store::verify_envelopes(envelopes))
-        .await
-        .map_err(|e| format!("verifying a page: {e}"))?;
+    let envelopes = tokio::task::spawn_blocking(move || {
+        if store_is_writing {
+            kith_store::verify_envelopes_beside_store(envelopes)
+        } else {
+            kith_store::verify_envelopes(envelopes)
+        }
+    })
+    .await
+    .map_err(|e| format!("verifying a page: {e}"))?;
     Ok(VerifiedPage {
         certificates,
         envelopes,

@@ -29,7 +29,9 @@ use rusqlite::{Connection, OptionalExtension};
 pub use blobs::BlobStore;
 pub use bundle::{ExportReport, ImportReport};
 pub use error::{Result, StoreError};
-pub use ingest::{IngestReport, VerifiedEnvelopes, verify_envelopes};
+pub use ingest::{
+    IngestReport, VerifiedEnvelopes, verify_envelopes, verify_envelopes_beside_store,
+};
 pub use moderation::{ListEntryView, ListView, Mark, Marks, ModAction, ModerationNote};
 pub use query::{Cursor, Page, PostView, ProfileView};
 pub use replica::{DEFAULT_PEER_RATE, FeedState, KnownPeer, MAX_FRIENDS_FEEDS, Policy, Scope};
@@ -138,6 +140,56 @@ impl Store {
         Ok(folded)
     }
 
+    /// Runs `f` inside one transaction unless one is already open, and
+    /// commits what it wrote (rolls back, and forgets the cached documents,
+    /// if it fails). Many small reads then
+    /// share one snapshot of the database and take SQLite's WAL read lock
+    /// (an `fcntl` call each way) once instead of once per statement: a
+    /// fifth of the time spent building sync pages before.
+    pub(crate) fn in_one_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return f(self);
+        }
+        self.conn.execute_batch("BEGIN")?;
+        let result = f(self);
+        let committed = match &result {
+            Ok(_) => self.conn.execute_batch("COMMIT"),
+            Err(_) => Ok(()),
+        };
+        if result.is_err() || committed.is_err() {
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            // What was rolled back, the cache of documents must not hold.
+            self.docs.clear();
+        }
+        let value = result?;
+        committed?;
+        Ok(value)
+    }
+
+    /// Runs the reads of `f` in one read transaction unless one is open
+    /// (see [`Self::in_one_transaction`]); `f` must not write.
+    pub(crate) fn reading<T>(&self, f: impl FnOnce(&Self) -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return f(self);
+        }
+        self.conn.execute_batch("BEGIN")?;
+        let result = f(self);
+        // Nothing was written: ending the transaction only lets go of the
+        // read snapshot.
+        let ended = self.conn.execute_batch("COMMIT");
+        if ended.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        let value = result?;
+        ended?;
+        Ok(value)
+    }
+
     #[cfg(test)]
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
@@ -151,5 +203,56 @@ impl Drop for Store {
             Ok(n) => tracing::debug!(feeds = n, "feed snapshots written on close"),
             Err(e) => tracing::warn!(error = %e, "could not write feed snapshots on close"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(store: &Store, key: &str) -> Option<Vec<u8>> {
+        store
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .unwrap()
+    }
+
+    #[test]
+    fn what_a_failing_step_wrote_in_one_transaction_is_rolled_back_and_the_store_stays_usable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let failed: Result<()> = store.in_one_transaction(|s| {
+            s.conn
+                .execute("INSERT INTO meta(key, value) VALUES('probe', x'01')", [])?;
+            Err(StoreError::NotFound("on purpose".into()))
+        });
+        assert!(failed.is_err(), "the step's error is returned");
+        assert!(store.conn().is_autocommit(), "no transaction is left open");
+        assert_eq!(meta(&store, "probe"), None, "the write was rolled back");
+
+        store
+            .in_one_transaction(|s| {
+                s.conn
+                    .execute("INSERT INTO meta(key, value) VALUES('probe', x'02')", [])?;
+                // Nested: runs inside the open transaction.
+                s.in_one_transaction(|s| Ok(s.conn.is_autocommit()))
+                    .map(|nested_autocommit| assert!(!nested_autocommit))
+            })
+            .unwrap();
+        assert_eq!(
+            meta(&store, "probe"),
+            Some(vec![2]),
+            "the write was committed"
+        );
+        let read = store
+            .reading(|s| {
+                s.conn
+                    .query_row("SELECT count(*) FROM meta", [], |r| r.get::<_, i64>(0))
+                    .map_err(Into::into)
+            })
+            .unwrap();
+        assert!(read >= 1);
+        assert!(store.conn().is_autocommit(), "the read transaction ended");
     }
 }

@@ -23,7 +23,12 @@ pub struct FeedState {
     pub heads: Vec<ChangeHash>,
     /// How many verified changes the store holds.
     pub changes: u64,
+    /// The name its profile gives, if any.
+    pub name: Option<String>,
 }
+
+/// A `feeds` row as replication reads it: id, heads, change count, name.
+type FeedRow = (i64, Option<Vec<u8>>, i64, Option<String>);
 
 /// A peer met before.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,11 +170,13 @@ impl Store {
     pub fn feed_states(&mut self, accounts: &[AccountId]) -> Result<Vec<FeedState>> {
         let mut out = Vec::with_capacity(accounts.len());
         for &account in accounts {
-            let row: Option<(i64, Option<Vec<u8>>, i64)> = self
+            let row: Option<FeedRow> = self
                 .conn
-                .prepare_cached("SELECT id, heads, change_count FROM feeds WHERE account = ?1")?
+                .prepare_cached(
+                    "SELECT id, heads, change_count, name FROM feeds WHERE account = ?1",
+                )?
                 .query_row([account.as_bytes().as_slice()], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                 })
                 .optional()?;
             let state = match row {
@@ -177,8 +184,9 @@ impl Store {
                     account,
                     heads: Vec::new(),
                     changes: 0,
+                    name: None,
                 },
-                Some((feed, stored, changes)) => {
+                Some((feed, stored, changes, name)) => {
                     let heads = match stored.as_deref().and_then(docs::decode_heads) {
                         Some(h) => h,
                         // Written before heads were stored: compute them once.
@@ -196,6 +204,7 @@ impl Store {
                         account,
                         heads,
                         changes: changes as u64,
+                        name,
                     }
                 }
             };
@@ -332,6 +341,11 @@ impl Store {
     /// The attachment blobs of `posts` (live ones) and the avatars of
     /// their authors that the store does not hold yet.
     pub fn missing_blobs(&self, posts: &[PostId]) -> Result<Vec<Hash>> {
+        self.reading(|s| s.find_missing_blobs(posts))
+    }
+
+    /// [`Self::missing_blobs`], inside the caller's transaction.
+    fn find_missing_blobs(&self, posts: &[PostId]) -> Result<Vec<Hash>> {
         let mut out: Vec<Hash> = Vec::new();
         let push = |bytes: Option<Vec<u8>>, out: &mut Vec<Hash>| {
             for chunk in bytes.unwrap_or_default().chunks_exact(32) {
@@ -342,29 +356,29 @@ impl Store {
                 }
             }
         };
-        let mut authors: Vec<AccountId> = Vec::new();
+        // The feed of each author, looked up once (a page is usually one
+        // author's thousands of posts).
+        let mut authors: Vec<(AccountId, Option<i64>)> = Vec::new();
+        let mut attachments = self.conn.prepare_cached(
+            "SELECT attachments FROM posts WHERE feed_id = ?1 AND local = ?2 AND deleted = 0",
+        )?;
         for post in posts {
-            let attachments: Option<Vec<u8>> = self
-                .conn
-                .prepare_cached(
-                    "SELECT p.attachments FROM posts p JOIN feeds f ON f.id = p.feed_id
-                     WHERE f.account = ?1 AND p.local = ?2 AND p.deleted = 0",
-                )?
-                .query_row(
-                    params![
-                        post.author.as_bytes().as_slice(),
-                        i64::from_be_bytes(post.local)
-                    ],
-                    |r| r.get(0),
-                )
+            let known = authors.iter().find(|(a, _)| *a == post.author);
+            let feed = if let Some((_, feed)) = known {
+                *feed
+            } else {
+                let feed = docs::find_feed(&self.conn, post.author)?;
+                authors.push((post.author, feed));
+                feed
+            };
+            let Some(feed) = feed else { continue };
+            let bytes: Option<Vec<u8>> = attachments
+                .query_row(params![feed, i64::from_be_bytes(post.local)], |r| r.get(0))
                 .optional()?
                 .flatten();
-            push(attachments, &mut out);
-            if !authors.contains(&post.author) {
-                authors.push(post.author);
-            }
+            push(bytes, &mut out);
         }
-        for author in authors {
+        for (author, _) in authors {
             let avatar: Option<Vec<u8>> = self
                 .conn
                 .prepare_cached("SELECT avatar FROM feeds WHERE account = ?1")?

@@ -100,7 +100,7 @@ impl Store {
         account: AccountId,
         have: &[ChangeHash],
     ) -> Result<SignedChanges> {
-        self.collect_signed_changes(account, have)
+        self.in_one_transaction(|s| s.collect_signed_changes(account, have))
     }
 
     /// One page of the changes a peer whose heads are `have` lacks, with
@@ -113,6 +113,17 @@ impl Store {
     /// whole answer is built once and kept for the following pages:
     /// automerge rebuilds every change of a document each time it is asked.
     pub fn changes_page(
+        &mut self,
+        account: AccountId,
+        have: &[ChangeHash],
+        skip: usize,
+        budget: usize,
+    ) -> Result<ChangesPage> {
+        self.in_one_transaction(|s| s.build_changes_page(account, have, skip, budget))
+    }
+
+    /// [`Self::changes_page`], inside the caller's transaction.
+    fn build_changes_page(
         &mut self,
         account: AccountId,
         have: &[ChangeHash],
@@ -169,6 +180,11 @@ impl Store {
     /// included: the peer keeps them waiting until the rest of the feed
     /// arrives, and shows their posts meanwhile.
     pub fn recent_changes(&mut self, account: AccountId, budget: usize) -> Result<ChangesPage> {
+        self.in_one_transaction(|s| s.build_recent_changes(account, budget))
+    }
+
+    /// [`Self::recent_changes`], inside the caller's transaction.
+    fn build_recent_changes(&mut self, account: AccountId, budget: usize) -> Result<ChangesPage> {
         let t = std::time::Instant::now();
         let Some(feed) = docs::find_feed(&self.conn, account)? else {
             return Err(StoreError::NotFound(format!("feed of {account}")));
