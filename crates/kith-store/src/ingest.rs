@@ -116,8 +116,7 @@ impl VerifiedEnvelopes {
 /// the schema of its operations) on every core, so that a caller can do
 /// it off the store's thread while the store writes an earlier batch.
 pub fn verify_envelopes(envelopes: Vec<Envelope>) -> VerifiedEnvelopes {
-    let checks = precheck_all(&envelopes, all_cores());
-    VerifiedEnvelopes { envelopes, checks }
+    verify_on(envelopes, all_cores())
 }
 
 /// [`verify_envelopes`] on every core but one, for a caller whose store
@@ -125,7 +124,10 @@ pub fn verify_envelopes(envelopes: Vec<Envelope>) -> VerifiedEnvelopes {
 /// the slower stage of a long sync, and verifier threads on every core
 /// would take turns with it on its own core.
 pub fn verify_envelopes_beside_store(envelopes: Vec<Envelope>) -> VerifiedEnvelopes {
-    let threads = all_cores().saturating_sub(1).max(1);
+    verify_on(envelopes, all_cores().saturating_sub(1).max(1))
+}
+
+fn verify_on(envelopes: Vec<Envelope>, threads: usize) -> VerifiedEnvelopes {
     let checks = precheck_all(&envelopes, threads);
     VerifiedEnvelopes { envelopes, checks }
 }

@@ -159,19 +159,13 @@ impl Store {
         }
         self.conn.execute_batch("BEGIN")?;
         let result = f(self);
-        let committed = match &result {
-            Ok(_) => self.conn.execute_batch("COMMIT"),
-            Err(_) => Ok(()),
-        };
-        if result.is_err() || committed.is_err() {
-            if !self.conn.is_autocommit() {
-                let _ = self.conn.execute_batch("ROLLBACK");
-            }
+        let ended = self.end_transaction(result.is_ok());
+        if result.is_err() || ended.is_err() {
             // What was rolled back, the cache of documents must not hold.
             self.docs.clear();
         }
         let value = result?;
-        committed?;
+        ended?;
         Ok(value)
     }
 
@@ -185,13 +179,22 @@ impl Store {
         let result = f(self);
         // Nothing was written: ending the transaction only lets go of the
         // read snapshot.
-        let ended = self.conn.execute_batch("COMMIT");
-        if ended.is_err() && !self.conn.is_autocommit() {
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
+        let ended = self.end_transaction(true);
         let value = result?;
         ended?;
         Ok(value)
+    }
+
+    /// Commits (or rolls back) the open transaction; if a commit fails,
+    /// rolls back, so that no transaction is left open either way.
+    fn end_transaction(&self, commit: bool) -> Result<()> {
+        let ended = self
+            .conn
+            .execute_batch(if commit { "COMMIT" } else { "ROLLBACK" });
+        if ended.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        Ok(ended?)
     }
 
     #[cfg(test)]
