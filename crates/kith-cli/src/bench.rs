@@ -243,7 +243,9 @@ fn dir_size(path: &std::path::Path) -> u64 {
         .sum()
 }
 
-fn verify_rate(envs: &[Envelope], threads: usize) -> f64 {
+/// Envelopes checked per second on `threads` threads, one at a time
+/// (`batch` = 1) or in batches of `batch` as ingest does.
+fn verify_rate(envs: &[Envelope], threads: usize, batch: usize) -> f64 {
     let start = Instant::now();
     let chunk = envs.len().div_ceil(threads);
     std::thread::scope(|s| {
@@ -251,9 +253,16 @@ fn verify_rate(envs: &[Envelope], threads: usize) -> f64 {
             s.spawn(move || {
                 // Each device's key decoded once, as ingest does.
                 let mut keys = kith_core::envelope::DeviceKeys::default();
-                part.iter()
-                    .filter(|e| keys.verify_signature(e).is_ok())
-                    .count()
+                if batch == 1 {
+                    part.iter()
+                        .filter(|e| keys.verify_signature(e).is_ok())
+                        .count()
+                } else {
+                    part.chunks(batch)
+                        .flat_map(|b| keys.verify_signatures(b))
+                        .flatten()
+                        .count()
+                }
             });
         }
     });
@@ -363,14 +372,16 @@ fn ingest(n: u64) -> anyhow::Result<serde_json::Value> {
     eprintln!("generating {n} signed changes from {authors} authors…");
     let (certs, envs, _) = generate(n, authors, 1)?;
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let verify_1 = verify_rate(&envs, 1);
-    let verify_all = verify_rate(&envs, threads);
+    let verify_1 = verify_rate(&envs, 1, 1);
+    let verify_all = verify_rate(&envs, threads, 1);
+    let batch_1 = verify_rate(&envs, 1, BATCH);
+    let batch_all = verify_rate(&envs, threads, BATCH);
     let bare = bare_insert_rate(&envs, BATCH)?;
     let dir = tempfile::tempdir()?;
     let mut store = Store::open(dir.path())?;
     let elapsed = ingest_all(&mut store, &certs, envs, &[], BATCH)?;
     let ingest = rate(n as usize, elapsed);
-    let limit = verify_all.min(bare);
+    let limit = batch_all.max(verify_all).min(bare);
     Ok(json!({
         "benchmark": "ingest",
         "changes": n,
@@ -379,6 +390,8 @@ fn ingest(n: u64) -> anyhow::Result<serde_json::Value> {
         "ingest_changes_per_s": ingest.round(),
         "raw_verify_per_s_1_thread": verify_1.round(),
         "raw_verify_per_s_all_threads": verify_all.round(),
+        "raw_batch_verify_per_s_1_thread": batch_1.round(),
+        "raw_batch_verify_per_s_all_threads": batch_all.round(),
         "threads": threads,
         "bare_sqlite_insert_per_s": bare.round(),
         "ratio_to_smaller_limit": (ingest / limit * 100.0).round() / 100.0,

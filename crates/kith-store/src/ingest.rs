@@ -46,17 +46,21 @@ fn all_cores() -> usize {
 /// every operation. Yields the parsed change and the keys it touches.
 pub(crate) type Prechecked = Result<(Change, Vec<FeedKey>), CoreError>;
 
-fn precheck(envelope: &Envelope, keys: &mut DeviceKeys) -> Prechecked {
-    keys.verify_signature(envelope)?;
+fn precheck(envelope: &Envelope, signature: kith_core::Result<()>) -> Prechecked {
+    signature?;
     let change = envelope.parse_change()?;
     let keys = validate_change(envelope.account, &change)?;
     Ok((change, keys))
 }
 
-/// Runs [`precheck`] over a part of a batch on the current thread.
+/// Runs [`precheck`] over a part of a batch on the current thread, its
+/// signatures checked as one batch.
 fn precheck_part(part: &[Envelope]) -> Vec<Prechecked> {
-    let mut keys = DeviceKeys::default();
-    part.iter().map(|e| precheck(e, &mut keys)).collect()
+    let signatures = DeviceKeys::default().verify_signatures(part);
+    part.iter()
+        .zip(signatures)
+        .map(|(e, signature)| precheck(e, signature))
+        .collect()
 }
 
 /// Runs [`precheck`] over `envelopes` on up to `threads` threads.
