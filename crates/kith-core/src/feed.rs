@@ -22,6 +22,7 @@
 //! | `e/<16 hex list>/<64 or 80 hex target>` | bytes, a [`ListEntry`] for an account or post | yes |
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Automerge, Change, ChangeHash, ROOT, ReadDoc, ScalarValue};
@@ -32,6 +33,11 @@ use crate::ids::{AccountId, DeviceId, POST_LOCAL_LEN, PostId};
 use crate::limits::{MAX_BIO_BYTES, MAX_NAME_BYTES, MAX_OPS_PER_CHANGE, MAX_REACTION_BYTES};
 use crate::moderation::{ListEntry, Target, check_list_name, check_muted_word};
 use crate::post::PostRecord;
+
+/// The root-map key prefix of posts, before the local id in hex.
+const POST_PREFIX: &str = "p/";
+/// The root-map key prefix of tombstones, before the local id in hex.
+const TOMBSTONE_PREFIX: &str = "x/";
 
 /// One key of a feed document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -176,8 +182,8 @@ impl FeedKey {
             Self::Name => "name".into(),
             Self::Bio => "bio".into(),
             Self::Avatar => "avatar".into(),
-            Self::Post(l) => format!("p/{}", hex::encode(l)),
-            Self::Tombstone(l) => format!("x/{}", hex::encode(l)),
+            Self::Post(l) => format!("{POST_PREFIX}{}", hex::encode(l)),
+            Self::Tombstone(l) => format!("{TOMBSTONE_PREFIX}{}", hex::encode(l)),
             Self::Follow(a) => format!("f/{}", a.to_hex()),
             Self::Block(a) => format!("b/{}", a.to_hex()),
             Self::Reaction(p, r) => format!("r/{}/{r}", p.to_hex()),
@@ -481,6 +487,64 @@ impl FeedDoc {
         }
     }
 
+    /// The current records of the posts `locals`, with whether each was
+    /// deleted, as [`Self::post`] gives them one at a time; a post with no
+    /// record is left out. For many posts of a feed (the pages of a sync)
+    /// the document's posts are read in one ordered pass, which costs per
+    /// post about a twenty-fifth of a lookup.
+    pub fn posts(
+        &self,
+        locals: &HashSet<[u8; POST_LOCAL_LEN]>,
+    ) -> HashMap<[u8; POST_LOCAL_LEN], (PostRecord, bool)> {
+        /// A lookup costs about as much as passing this many entries.
+        const LOOKUP_COST_IN_ENTRIES: usize = 25;
+        /// Below this many posts, lookups always win.
+        const FEW: usize = 64;
+        if locals.len() < FEW || locals.len() * LOOKUP_COST_IN_ENTRIES < self.doc.length(ROOT) {
+            return locals
+                .iter()
+                .filter_map(|l| self.post(*l).map(|p| (*l, p)))
+                .collect();
+        }
+        let deleted: HashSet<[u8; POST_LOCAL_LEN]> = self
+            .scan(TOMBSTONE_PREFIX, locals)
+            .filter(|(_, v)| matches!(v, automerge::ValueRef::Scalar(s) if FeedValue::from_ref(s).is_some()))
+            .map(|(l, _)| l)
+            .collect();
+        self.scan(POST_PREFIX, locals)
+            .filter_map(|(l, v)| match v {
+                automerge::ValueRef::Scalar(automerge::ScalarValueRef::Bytes(b)) => {
+                    PostRecord::decode(&b)
+                        .ok()
+                        .map(|r| (l, (r, deleted.contains(&l))))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The entries under `prefix` ([`POST_PREFIX`] or [`TOMBSTONE_PREFIX`],
+    /// each followed by a local id in hex) whose local id is one of `locals`, in one ordered pass.
+    fn scan<'a>(
+        &'a self,
+        prefix: &str,
+        locals: &'a HashSet<[u8; POST_LOCAL_LEN]>,
+    ) -> impl Iterator<Item = ([u8; POST_LOCAL_LEN], automerge::ValueRef<'a>)> + 'a {
+        // Every key under "p/" sorts before "p0" ('0' follows '/').
+        let start = prefix.to_owned();
+        let mut end = prefix.to_owned();
+        end.pop();
+        end.push('0');
+        let skip = prefix.len();
+        self.doc
+            .map_range(ROOT, start..end)
+            .filter_map(move |item| {
+                let mut local = [0u8; POST_LOCAL_LEN];
+                hex::decode_to_slice(item.key.get(skip..)?, &mut local).ok()?;
+                locals.contains(&local).then_some((local, item.value))
+            })
+    }
+
     /// The profile.
     pub fn profile(&self) -> Profile {
         let s = |k| match self.get(&k) {
@@ -600,6 +664,55 @@ mod tests {
         tx.delete(ROOT, "p/0000000000000000").unwrap();
         tx.commit();
         assert!(validate_change(acct, &doc.get_last_local_change().unwrap()).is_err());
+    }
+
+    #[test]
+    fn many_posts_read_in_one_pass_are_what_reading_each_gives() {
+        let acct = generate();
+        let dev = generate();
+        let mut feed = FeedDoc::new(account_id(&acct));
+        let local = |i: u64| i.wrapping_mul(0x9e37_79b9_7f4a_7c15).to_be_bytes();
+        for i in 0..400u64 {
+            let rec = PostRecord {
+                created_at: i as i64,
+                body_hash: Some([i as u8; 32]),
+                ..Default::default()
+            };
+            let mut writes = vec![Write::Put(
+                FeedKey::Post(local(i)),
+                FeedValue::Bytes(rec.encode()),
+            )];
+            if i % 7 == 0 {
+                writes.push(Write::Put(
+                    FeedKey::Tombstone(local(i)),
+                    FeedValue::Timestamp(i as i64),
+                ));
+            }
+            feed.write(device_id(&dev), i as i64, &writes).unwrap();
+        }
+        feed.write(
+            device_id(&dev),
+            500,
+            &[Write::Put(FeedKey::Name, FeedValue::Str("Ada".into()))],
+        )
+        .unwrap();
+        let one_by_one = |locals: &HashSet<[u8; 8]>| -> HashMap<[u8; 8], (PostRecord, bool)> {
+            locals
+                .iter()
+                .filter_map(|l| feed.post(*l).map(|p| (*l, p)))
+                .collect()
+        };
+        // Every post, a post that does not exist, and a tombstone's local:
+        // read in one pass (many of the feed's posts).
+        let mut many: HashSet<[u8; 8]> = (0..400).map(local).collect();
+        many.insert(local(1_000));
+        let read = feed.posts(&many);
+        assert_eq!(read.len(), 400);
+        assert_eq!(read.values().filter(|(_, deleted)| *deleted).count(), 58);
+        assert_eq!(read, one_by_one(&many));
+        // A few: read by lookups.
+        let few: HashSet<[u8; 8]> = (0..10).map(local).collect();
+        assert_eq!(feed.posts(&few), one_by_one(&few));
     }
 
     #[test]

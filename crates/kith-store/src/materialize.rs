@@ -5,7 +5,7 @@
 //! touched, so the tables depend only on the document and never on the
 //! order in which changes arrived.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use kith_core::feed::{FeedDoc, FeedKey, FeedValue};
 use kith_core::moderation::ListEntry;
@@ -72,6 +72,14 @@ pub(crate) fn apply(
     let account = doc.account();
     let mut profile_done = false;
     let mut home = FeedHome::new(feed);
+    let locals: HashSet<[u8; 8]> = keys
+        .iter()
+        .filter_map(|k| match k {
+            FeedKey::Post(local) | FeedKey::Tombstone(local) => Some(*local),
+            _ => None,
+        })
+        .collect();
+    let posts = doc.posts(&locals);
     for key in keys {
         match key {
             FeedKey::Name | FeedKey::Bio | FeedKey::Avatar => {
@@ -81,7 +89,15 @@ pub(crate) fn apply(
                 }
             }
             FeedKey::Post(local) | FeedKey::Tombstone(local) => {
-                post(conn, &mut home, doc, *local, purged, bodies)?;
+                post(
+                    conn,
+                    &mut home,
+                    doc.account(),
+                    &posts,
+                    *local,
+                    purged,
+                    bodies,
+                )?;
             }
             FeedKey::Follow(target) => {
                 let since = match doc.get(key) {
@@ -302,22 +318,22 @@ pub(crate) fn purge_body(conn: &Connection, rowid: i64, old_body: &[u8]) -> Resu
 /// A post row as stored: id, body hash, body, attachments.
 type StoredPost = (i64, Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
 
+/// Writes the row of post `local` of `author` from its record in `posts`
+/// (read from the document by [`FeedDoc::posts`]).
 fn post(
     conn: &Connection,
     home: &mut FeedHome,
-    doc: &FeedDoc,
+    author: AccountId,
+    posts: &HashMap<[u8; 8], (PostRecord, bool)>,
     local: [u8; 8],
     purged: &mut Vec<Hash>,
     bodies: &mut ArrivedBodies<'_>,
 ) -> Result<()> {
-    let Some((record, deleted)) = doc.post(local) else {
+    let Some((record, deleted)) = posts.get(&local) else {
         return Ok(());
     };
-    let id = PostId {
-        author: doc.account(),
-        local,
-    };
-    write_post(conn, home, id, &record, deleted, purged, bodies)
+    let id = PostId { author, local };
+    write_post(conn, home, id, record, *deleted, purged, bodies)
 }
 
 /// Whether a feed's posts show on the home timeline (`feeds.home`), read
