@@ -9,7 +9,6 @@
 
 mod blobs;
 mod bundle;
-mod checkpointer;
 mod docs;
 mod error;
 mod ingest;
@@ -59,11 +58,9 @@ pub struct Store {
     pages: Option<sync::PageCache>,
     /// The moderation judge of the views and the generation it was built at.
     judge: std::sync::Mutex<Option<(i64, std::sync::Arc<moderation::Judge>)>>,
-    /// Whether the connection is set for a paged sync: a larger page
-    /// cache, its own checkpoints off (see [`Store::ingest_verified_page`]).
+    /// Whether SQLite's page cache is at its larger size for a paged sync
+    /// (see [`Store::ingest_verified_page`]).
     sync_cache: bool,
-    /// The thread that checkpoints during a paged sync, once one ran.
-    checkpointer: Option<checkpointer::Checkpointer>,
 }
 
 impl Store {
@@ -92,7 +89,6 @@ impl Store {
             pages: None,
             judge: std::sync::Mutex::new(None),
             sync_cache: false,
-            checkpointer: None,
         })
     }
 

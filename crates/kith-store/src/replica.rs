@@ -31,9 +31,6 @@ pub struct FeedState {
 const SYNC_CACHE_KIB: i64 = 32 * 1024;
 /// SQLite's page cache otherwise (SQLite's default), in KiB.
 const DEFAULT_CACHE_KIB: i64 = 2000;
-/// Log pages after which a commit checkpoints, outside a sync (SQLite's
-/// default).
-const DEFAULT_AUTOCHECKPOINT: i64 = 1000;
 
 /// A `feeds` row as replication reads it: id, heads, change count, name.
 type FeedRow = (i64, Option<Vec<u8>>, i64, Option<String>);
@@ -298,42 +295,24 @@ impl Store {
         if result.is_err() {
             self.size_cache_for_sync(false)?;
         }
-        if result.is_ok()
-            && more_pages_follow
-            && let Some(checkpointer) = &self.checkpointer
-        {
-            checkpointer.nudge();
-        }
         result
     }
 
-    /// Sets the connection for the pages of a sync, and back after the
-    /// last one.
-    ///
-    /// - SQLite's page cache grows while they arrive and shrinks back
-    ///   (freeing the memory) after. With the default 2 MiB, the indexes a
-    ///   big sync grows (random change hashes, the search index) no longer
-    ///   fit, and every page re-reads and spills them: the larger cache
-    ///   made a 100k-post sync ~4 % faster. Kept only for the sync, as a
-    ///   resident 32 MiB would cost ~35 MB of memory on a node that merely
-    ///   reads.
-    /// - The connection stops checkpointing the log itself; a thread of
-    ///   its own does it after each page ([`crate::checkpointer`]).
+    /// Grows SQLite's page cache while the pages of a sync arrive, and
+    /// shrinks it back (freeing the memory) after the last one. With the
+    /// default 2 MiB, the indexes a big sync grows (random change hashes,
+    /// the search index) no longer fit, and every page re-reads and spills
+    /// them: the larger cache made a 100k-post sync ~4 % faster. Kept
+    /// only for the sync, as a resident 32 MiB would cost ~35 MB of memory
+    /// on a node that merely reads.
     fn size_cache_for_sync(&mut self, syncing: bool) -> Result<()> {
         if syncing != self.sync_cache {
-            if syncing && self.checkpointer.is_none() {
-                self.checkpointer = Some(crate::checkpointer::Checkpointer::start(
-                    &self.dir.join(crate::DB_FILE),
-                )?);
-            }
-            let (kib, autocheckpoint) = if syncing {
-                (SYNC_CACHE_KIB, 0)
+            let kib = if syncing {
+                SYNC_CACHE_KIB
             } else {
-                (DEFAULT_CACHE_KIB, DEFAULT_AUTOCHECKPOINT)
+                DEFAULT_CACHE_KIB
             };
             self.conn.pragma_update(None, "cache_size", -kib)?;
-            self.conn
-                .pragma_update(None, "wal_autocheckpoint", autocheckpoint)?;
             self.sync_cache = syncing;
         }
         Ok(())
@@ -487,64 +466,5 @@ impl Store {
             });
         }
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn autocheckpoint(store: &Store) -> i64 {
-        store
-            .conn()
-            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
-            .unwrap()
-    }
-
-    #[test]
-    fn during_a_paged_sync_the_log_is_checkpointed_by_its_own_thread_and_after_it_by_the_writer_again()
-     {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        let db = dir.path().join(crate::DB_FILE);
-        assert_eq!(autocheckpoint(&store), DEFAULT_AUTOCHECKPOINT);
-
-        store.size_cache_for_sync(true).unwrap();
-        assert_eq!(
-            autocheckpoint(&store),
-            0,
-            "the writer's own checkpoints are off"
-        );
-        let before = std::fs::metadata(&db).unwrap().len();
-        // 8 MiB: past the 1,000-page mark at which the writer would itself
-        // have checkpointed.
-        store
-            .conn()
-            .execute(
-                "INSERT INTO meta(key, value) VALUES('probe', zeroblob(8388608))",
-                [],
-            )
-            .unwrap();
-        assert_eq!(
-            std::fs::metadata(&db).unwrap().len(),
-            before,
-            "the commit left the database file to the checkpoint thread"
-        );
-        store.checkpointer.as_ref().unwrap().nudge();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::fs::metadata(&db).unwrap().len() < before + 8_388_608 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the checkpoint thread did not copy the log into the database in 20 s"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-
-        store.size_cache_for_sync(false).unwrap();
-        assert_eq!(
-            autocheckpoint(&store),
-            DEFAULT_AUTOCHECKPOINT,
-            "after the sync the writer checkpoints again"
-        );
     }
 }
