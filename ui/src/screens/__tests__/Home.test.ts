@@ -57,6 +57,25 @@ describe('Home timeline', () => {
     expect(await screen.findByText('You’re all caught up.')).toBeInTheDocument();
   });
 
+  it('keeps the Load more button, disabled and saying so, while a later page loads', async () => {
+    seed(45);
+    render(Home);
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(12));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    commands.timeline.mockImplementationOnce(async (limit, before) => {
+      await gate;
+      return backend.commands.timeline(limit, before);
+    });
+    await fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByRole('button', { name: 'Loading more…' })).toBeDisabled();
+    // No animated spinner mid-list: it would be a layer made and dropped per page.
+    expect(document.querySelector('.spinner')).toBeNull();
+    release();
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(42));
+    expect(screen.getByRole('button', { name: 'Load more' })).toBeEnabled();
+  });
+
   it('shows a "N new posts" pill when posts arrive and reloads the top when clicked', async () => {
     seed(2);
     render(Home);
