@@ -268,8 +268,9 @@ fn device_key(device: DeviceId) -> Result<VerificationKey> {
 /// The rule is ZIP-215's (cofactored Ed25519, as implemented by
 /// `ed25519-zebra`), for one reason: under it, checking many signatures
 /// at once gives exactly the verdict of checking each alone, so a node
-/// may check a page of envelopes as one batch, about twice as fast, and
-/// still agree with every other node on each envelope. (`verify_strict`
+/// may check a page of envelopes as one batch (4.5× faster for one
+/// device's envelopes, `kith bench ingest`) and still agree with every
+/// other node on each envelope. (`verify_strict`
 /// is cofactorless, and a batch check cannot match it on signatures
 /// crafted with a small-order component.) On top of ZIP-215 the device
 /// key must not be of small order; see `docs/protocol.md`.

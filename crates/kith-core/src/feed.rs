@@ -39,6 +39,17 @@ const POST_PREFIX: &str = "p/";
 /// The root-map key prefix of tombstones, before the local id in hex.
 const TOMBSTONE_PREFIX: &str = "x/";
 
+/// The keys that start with `prefix` (ASCII, not empty), as a key range:
+/// every such key sorts before the prefix with its last byte raised by one
+/// (`"p/"` → `"p0"`).
+fn prefix_range(prefix: &str) -> std::ops::Range<String> {
+    let mut end = prefix.to_owned();
+    if let Some(last) = end.pop() {
+        end.push(char::from_u32(u32::from(last) + 1).unwrap_or(char::MAX));
+    }
+    prefix.to_owned()..end
+}
+
 /// One key of a feed document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FeedKey {
@@ -524,20 +535,16 @@ impl FeedDoc {
     }
 
     /// The entries under `prefix` ([`POST_PREFIX`] or [`TOMBSTONE_PREFIX`],
-    /// each followed by a local id in hex) whose local id is one of `locals`, in one ordered pass.
+    /// each followed by a local id in hex) whose local id is one of
+    /// `locals`, in one ordered pass.
     fn scan<'a>(
         &'a self,
         prefix: &str,
         locals: &'a HashSet<[u8; POST_LOCAL_LEN]>,
     ) -> impl Iterator<Item = ([u8; POST_LOCAL_LEN], automerge::ValueRef<'a>)> + 'a {
-        // Every key under "p/" sorts before "p0" ('0' follows '/').
-        let start = prefix.to_owned();
-        let mut end = prefix.to_owned();
-        end.pop();
-        end.push('0');
         let skip = prefix.len();
         self.doc
-            .map_range(ROOT, start..end)
+            .map_range(ROOT, prefix_range(prefix))
             .filter_map(move |item| {
                 let mut local = [0u8; POST_LOCAL_LEN];
                 hex::decode_to_slice(item.key.get(skip..)?, &mut local).ok()?;
@@ -564,12 +571,8 @@ impl FeedDoc {
 
     /// Every key under a prefix such as `"f/"`, parsed, with its value.
     pub fn entries(&self, prefix: &str) -> Vec<(FeedKey, FeedValue)> {
-        let start = prefix.to_owned();
-        let mut end = prefix.to_owned();
-        end.pop();
-        end.push(char::from(prefix.as_bytes()[prefix.len() - 1] + 1));
         self.doc
-            .map_range(ROOT, start..end)
+            .map_range(ROOT, prefix_range(prefix))
             .filter_map(|item| {
                 let key = FeedKey::parse(&Cow::into_owned(item.key)).ok()?;
                 let automerge::ValueRef::Scalar(v) = &item.value else {
@@ -702,8 +705,8 @@ mod tests {
                 .filter_map(|l| feed.post(*l).map(|p| (*l, p)))
                 .collect()
         };
-        // Every post, a post that does not exist, and a tombstone's local:
-        // read in one pass (many of the feed's posts).
+        // Every post (58 of them deleted) and one that does not exist: read
+        // in one pass, as they are many of the feed's posts.
         let mut many: HashSet<[u8; 8]> = (0..400).map(local).collect();
         many.insert(local(1_000));
         let read = feed.posts(&many);
