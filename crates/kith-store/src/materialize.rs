@@ -89,15 +89,7 @@ pub(crate) fn apply(
                 }
             }
             FeedKey::Post(local) | FeedKey::Tombstone(local) => {
-                post(
-                    conn,
-                    &mut home,
-                    doc.account(),
-                    &posts,
-                    *local,
-                    purged,
-                    bodies,
-                )?;
+                post(conn, &mut home, account, &posts, *local, purged, bodies)?;
             }
             FeedKey::Follow(target) => {
                 let since = match doc.get(key) {
