@@ -311,6 +311,16 @@ impl FeedValue {
 /// Checks that every operation of `change` fits the feed schema of
 /// `account`, and returns the keys it touches.
 pub fn validate_change(account: AccountId, change: &Change) -> Result<Vec<FeedKey>> {
+    validate_change_writes(account, change)
+        .map(|writes| writes.into_iter().map(|(k, _)| k).collect())
+}
+
+/// [`validate_change`], returning with each key the value the change
+/// puts there (`None`: it deletes the key).
+pub fn validate_change_writes(
+    account: AccountId,
+    change: &Change,
+) -> Result<Vec<(FeedKey, Option<FeedValue>)>> {
     if change.len() > MAX_OPS_PER_CHANGE {
         return Err(CoreError::TooLarge {
             what: "change (operations)",
@@ -319,7 +329,7 @@ pub fn validate_change(account: AccountId, change: &Change) -> Result<Vec<FeedKe
         });
     }
     let expanded = change.decode();
-    let mut keys = Vec::with_capacity(expanded.operations.len());
+    let mut writes = Vec::with_capacity(expanded.operations.len());
     for op in &expanded.operations {
         if op.obj != automerge::legacy::ObjectId::Root || op.insert {
             return Err(CoreError::Schema(
@@ -330,11 +340,13 @@ pub fn validate_change(account: AccountId, change: &Change) -> Result<Vec<FeedKe
             return Err(CoreError::Schema("operations must use map keys".into()));
         };
         let key = FeedKey::parse(key)?;
-        match &op.action {
+        let value = match &op.action {
             automerge::legacy::OpType::Put(v) => {
-                key.check_value(account, &FeedValue::from_scalar(v)?)?;
+                let value = FeedValue::from_scalar(v)?;
+                key.check_value(account, &value)?;
+                Some(value)
             }
-            automerge::legacy::OpType::Delete if key.deletable() => {}
+            automerge::legacy::OpType::Delete if key.deletable() => None,
             automerge::legacy::OpType::Delete => {
                 return Err(CoreError::Schema(format!(
                     "key `{}` may not be deleted",
@@ -346,10 +358,10 @@ pub fn validate_change(account: AccountId, change: &Change) -> Result<Vec<FeedKe
                     "operation {other:?} is not part of the feed schema"
                 )));
             }
-        }
-        keys.push(key);
+        };
+        writes.push((key, value));
     }
-    Ok(keys)
+    Ok(writes)
 }
 
 /// The keys one change writes, in order, with the value each is set to

@@ -4,7 +4,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use automerge::Change;
 use kith_core::envelope::DeviceKeys;
-use kith_core::feed::{FeedKey, validate_change};
+use kith_core::feed::{FeedKey, FeedValue, validate_change, validate_change_writes};
+use kith_core::post::PostRecord;
 use kith_core::{AccountId, CoreError, DeviceCertificate, Envelope, Hash, PostId};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -32,6 +33,18 @@ pub(crate) struct Checked {
     pub envelope: Envelope,
     pub change: Change,
     pub keys: Vec<FeedKey>,
+    /// The post records the change puts (see [`Parsed::post_puts`]).
+    pub post_puts: Vec<([u8; 8], PostRecord)>,
+}
+
+/// An envelope's change, parsed and checked against the schema.
+pub(crate) struct Parsed {
+    change: Change,
+    keys: Vec<FeedKey>,
+    /// The post records the change puts, decoded here (on a verifier
+    /// thread) so that the store can write new posts' rows while their
+    /// document applies the change (see [`materialize::Predicted`]).
+    post_puts: Vec<([u8; 8], PostRecord)>,
 }
 
 /// Cores to verify on: all of them, at most 8.
@@ -44,13 +57,27 @@ fn all_cores() -> usize {
 /// What can be checked about an envelope without any state: its
 /// signature, its change (uncompressed, actor = device) and the schema of
 /// every operation. Yields the parsed change and the keys it touches.
-pub(crate) type Prechecked = Result<(Change, Vec<FeedKey>), CoreError>;
+pub(crate) type Prechecked = Result<Parsed, CoreError>;
 
 fn precheck(envelope: &Envelope, signature: kith_core::Result<()>) -> Prechecked {
     signature?;
     let change = envelope.parse_change()?;
-    let keys = validate_change(envelope.account, &change)?;
-    Ok((change, keys))
+    let writes = validate_change_writes(envelope.account, &change)?;
+    let mut post_puts = Vec::new();
+    let mut keys = Vec::with_capacity(writes.len());
+    for (key, value) in writes {
+        if let (FeedKey::Post(local), Some(FeedValue::Bytes(bytes))) = (&key, value)
+            && let Ok(record) = PostRecord::decode(&bytes)
+        {
+            post_puts.push((*local, record));
+        }
+        keys.push(key);
+    }
+    Ok(Parsed {
+        change,
+        keys,
+        post_puts,
+    })
 }
 
 /// Runs [`precheck`] over a part of a batch on the current thread, its
@@ -165,7 +192,11 @@ pub(crate) fn check_verified(
             index,
             source: Box::new(e),
         };
-        let (change, keys) = sig.map_err(|e| reject(e.into()))?;
+        let Parsed {
+            change,
+            keys,
+            post_puts,
+        } = sig.map_err(|e| reject(e.into()))?;
         let cert = if let Some(c) = extra_certs
             .get(&envelope.cert_ref)
             .or_else(|| certs.get(&envelope.cert_ref))
@@ -187,6 +218,7 @@ pub(crate) fn check_verified(
             envelope,
             change,
             keys,
+            post_puts,
         });
         if index % 1024 == 0 {
             progress(index as u64, total);
@@ -236,6 +268,103 @@ pub(crate) fn written_posts(
     })
 }
 
+/// A checked change once the change itself went to the document: its
+/// envelope, keys, post records and hash.
+type Unapplied = (
+    Envelope,
+    Vec<FeedKey>,
+    Vec<([u8; 8], PostRecord)>,
+    automerge::ChangeHash,
+);
+
+/// A change of a batch that the store did not hold, once its rows are written.
+pub(crate) struct NewChange {
+    /// Its row in `unsnapshotted`.
+    pub row: i64,
+    /// Its hash.
+    pub hash: automerge::ChangeHash,
+    /// The keys it writes.
+    pub keys: Vec<FeedKey>,
+    /// The post records it puts.
+    pub post_puts: Vec<([u8; 8], PostRecord)>,
+}
+
+/// Batches at least this large apply to their document on a second
+/// thread while their rows are written; below it, a thread costs more
+/// than it saves.
+const PARALLEL_APPLY_MIN: usize = 256;
+
+/// Runs `first` on a scoped thread while `second` runs on this one, and
+/// returns both results (one after the other if not `parallel`). A panic
+/// in `first` goes on in this thread, as it would without the second.
+fn beside<A: Send, B>(
+    parallel: bool,
+    first: impl FnOnce() -> A + Send,
+    second: impl FnOnce() -> B,
+) -> (A, B) {
+    if !parallel {
+        return (first(), second());
+    }
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(first);
+        let b = second();
+        let a = handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
+}
+
+/// Writes the rows of a batch of one feed's changes (signature and
+/// bytes), skipping those the store already holds, and counts both in
+/// `report`; returns the new ones.
+fn store_change_rows(
+    conn: &Connection,
+    feed: i64,
+    account: AccountId,
+    items: Vec<Unapplied>,
+    cert_ids: &mut HashMap<Hash, i64>,
+    report: &mut IngestReport,
+) -> Result<Vec<NewChange>> {
+    let mut new = Vec::with_capacity(items.len());
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO changes(hash, feed_id, cert_id, signature) VALUES(?1, ?2, ?3, ?4)",
+    )?;
+    let mut unsnap =
+        conn.prepare_cached("INSERT INTO unsnapshotted(hash, feed_id, bytes) VALUES(?1, ?2, ?3)")?;
+    for (envelope, keys, post_puts, hash) in items {
+        let cert = if let Some(id) = cert_ids.get(&envelope.cert_ref) {
+            *id
+        } else {
+            let id: i64 = conn
+                .prepare_cached("SELECT id FROM certs WHERE ref = ?1")?
+                .query_row([envelope.cert_ref.as_slice()], |r| r.get(0))?;
+            cert_ids.insert(envelope.cert_ref, id);
+            id
+        };
+        if insert.execute(params![
+            hash.0.as_slice(),
+            feed,
+            cert,
+            envelope.signature.as_slice()
+        ])? == 0
+        {
+            report.duplicates += 1;
+            continue;
+        }
+        unsnap.execute(params![hash.0.as_slice(), feed, envelope.change])?;
+        report.posts.extend(written_posts(account, &keys));
+        report.accepted += 1;
+        new.push(NewChange {
+            row: conn.last_insert_rowid(),
+            hash,
+            keys,
+            post_puts,
+        });
+    }
+    Ok(new)
+}
+
 /// Stores checked changes, applies them to their feeds and updates the
 /// materialized views (inside the caller's transaction). On error the
 /// caller must roll back and clear `docs`.
@@ -266,73 +395,82 @@ pub(crate) fn apply_checked(
         let feed = docs::feed_id(conn, account)?;
         let mut doc = docs.take(conn, feed, account)?;
         // Changes stored earlier but still waiting for their dependencies.
-        let waiting: Vec<(i64, Vec<u8>)> = conn
+        let waiting: Vec<(i64, Change)> = conn
             .prepare_cached(
                 "SELECT id, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1",
             )?
-            .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([feed], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?
+            .filter_map(|row| match row {
+                Ok((id, bytes)) => Change::from_bytes(bytes).ok().map(|c| Ok((id, c))),
+                Err(e) => Some(Err(e)),
+            })
             .collect::<rusqlite::Result<_>>()?;
-        let mut keys: BTreeSet<FeedKey> = BTreeSet::new();
-        let mut changes = Vec::with_capacity(items.len());
-        let mut rows = Vec::with_capacity(items.len());
-        let mut insert = conn.prepare_cached(
-            "INSERT OR IGNORE INTO changes(hash, feed_id, cert_id, signature) VALUES(?1, ?2, ?3, ?4)",
-        )?;
-        let mut unsnap = conn
-            .prepare_cached("INSERT INTO unsnapshotted(hash, feed_id, bytes) VALUES(?1, ?2, ?3)")?;
-        for c in items {
-            let hash = c.change.hash();
-            let cert = if let Some(id) = cert_ids.get(&c.envelope.cert_ref) {
-                *id
-            } else {
-                let id: i64 = conn
-                    .prepare_cached("SELECT id FROM certs WHERE ref = ?1")?
-                    .query_row([c.envelope.cert_ref.as_slice()], |r| r.get(0))?;
-                cert_ids.insert(c.envelope.cert_ref, id);
-                id
-            };
-            if insert.execute(params![
-                hash.0.as_slice(),
-                feed,
-                cert,
-                c.envelope.signature.as_slice()
-            ])? == 0
-            {
-                report.duplicates += 1;
-                continue;
-            }
-            unsnap.execute(params![hash.0.as_slice(), feed, c.envelope.change])?;
-            rows.push((conn.last_insert_rowid(), hash));
-            report.posts.extend(written_posts(account, &c.keys));
-            keys.extend(c.keys);
-            changes.push(c.change);
-            report.accepted += 1;
-        }
-        if changes.is_empty() {
+        let (changes, items): (Vec<Change>, Vec<Unapplied>) = items
+            .into_iter()
+            .map(|c| {
+                let hash = c.change.hash();
+                (c.change, (c.envelope, c.keys, c.post_puts, hash))
+            })
+            .unzip();
+        let t_apply = std::time::Instant::now();
+        // The document applies the batch on another thread while this one
+        // writes the changes' rows and the rows of the new posts it can
+        // predict: none of it needs the document. A change the store
+        // already holds is already in the document (applied, or waiting
+        // for its dependencies), which ignores it.
+        let (applied, written) = beside(
+            items.len() >= PARALLEL_APPLY_MIN,
+            || doc.apply(changes),
+            || -> Result<_> {
+                let new =
+                    store_change_rows(conn, feed, account, items, &mut cert_ids, &mut report)?;
+                let waiting_keys: Vec<Vec<FeedKey>> = waiting
+                    .iter()
+                    .map(|(_, c)| validate_change(account, c).unwrap_or_default())
+                    .collect();
+                let excluded = waiting_keys
+                    .iter()
+                    .flatten()
+                    .filter_map(|k| match k {
+                        FeedKey::Post(l) | FeedKey::Tombstone(l) => Some(*l),
+                        _ => None,
+                    })
+                    .collect();
+                let predicted =
+                    materialize::Predicted::write(conn, feed, account, &new, &excluded, bodies)?;
+                Ok((new, waiting_keys, predicted))
+            },
+        );
+        let (new, waiting_keys, predicted) = written?;
+        applied?;
+        let apply_us = t_apply.elapsed().as_micros() as u64;
+        if new.is_empty() {
             docs.put(conn, feed, doc);
             continue;
         }
-        let t_apply = std::time::Instant::now();
-        doc.apply(changes)?;
-        let apply_us = t_apply.elapsed().as_micros() as u64;
+        let mut keys: BTreeSet<FeedKey> = BTreeSet::new();
         let mut mark =
             conn.prepare_cached("UPDATE unsnapshotted SET waiting = ?2 WHERE id = ?1")?;
         let mut now_waiting = Vec::new();
-        for (row, hash) in &rows {
-            if !doc.has_change(hash) {
-                mark.execute(params![row, 1])?;
-                now_waiting.push(*row);
+        for change in &new {
+            keys.extend(
+                change
+                    .keys
+                    .iter()
+                    .filter(|k| !matches!(k, FeedKey::Post(l) if predicted.has(*l)))
+                    .cloned(),
+            );
+            if !doc.has_change(&change.hash) {
+                mark.execute(params![change.row, 1])?;
+                now_waiting.push(change.row);
             }
         }
-        for (row, bytes) in waiting {
-            let Ok(change) = Change::from_bytes(bytes) else {
-                continue;
-            };
+        for ((row, change), change_keys) in waiting.iter().zip(waiting_keys) {
             if doc.has_change(&change.hash()) {
                 mark.execute(params![row, 0])?;
-                if let Ok(k) = validate_change(account, &change) {
-                    keys.extend(k);
-                }
+                keys.extend(change_keys);
             }
         }
         conn.prepare_cached(
@@ -341,9 +479,10 @@ pub(crate) fn apply_checked(
         .execute(params![
             feed,
             docs::encode_heads(&doc.heads()),
-            rows.len() as i64
+            new.len() as i64
         ])?;
         let t_mat = std::time::Instant::now();
+        predicted.confirm(conn, feed, &doc, purged, bodies)?;
         newly_blocked.extend(materialize::apply(
             conn, feed, own, &doc, &keys, purged, bodies,
         )?);

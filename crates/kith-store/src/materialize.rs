@@ -3,7 +3,9 @@
 //!
 //! Each batch re-reads, from the merged document, every key its changes
 //! touched, so the tables depend only on the document and never on the
-//! order in which changes arrived.
+//! order in which changes arrived. Rows of new posts may be written from
+//! the changes while the document applies them ([`Predicted`]); each is
+//! then compared with the document and rewritten from it if it differs.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -401,6 +403,126 @@ pub(crate) fn provisional(
     Ok(())
 }
 
+/// Rows of new posts written from the changes themselves while their
+/// document applies those changes (on another thread), then checked
+/// against the document.
+///
+/// A post that the batch's new changes put exactly once, whose tombstone
+/// they do not write, that no change still waiting for its dependencies
+/// writes, and that has no row yet, gets its row from the record in its
+/// change. Once the document has applied the batch, [`Self::confirm`]
+/// compares each such row with the document and rewrites those that
+/// differ, so the tables still depend only on the document. In a long
+/// sync every post is new and written once, so the rows are written
+/// beside automerge instead of after it.
+#[derive(Default)]
+pub(crate) struct Predicted {
+    /// Local id → the record written and the change that put it.
+    rows: HashMap<[u8; 8], (PostRecord, automerge::ChangeHash)>,
+}
+
+impl Predicted {
+    /// Writes the rows that can be predicted from `changes` (the batch's
+    /// new changes of `account`'s feed `feed`); `excluded` holds the
+    /// local ids of posts that changes still waiting write.
+    pub(crate) fn write(
+        conn: &Connection,
+        feed: i64,
+        account: AccountId,
+        changes: &[crate::ingest::NewChange],
+        excluded: &HashSet<[u8; 8]>,
+        bodies: &mut ArrivedBodies<'_>,
+    ) -> Result<Self> {
+        let mut writes: HashMap<[u8; 8], usize> = HashMap::new();
+        let mut tombstoned: HashSet<[u8; 8]> = HashSet::new();
+        for change in changes {
+            for key in &change.keys {
+                match key {
+                    FeedKey::Post(local) => *writes.entry(*local).or_default() += 1,
+                    FeedKey::Tombstone(local) => {
+                        tombstoned.insert(*local);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut home = FeedHome::new(feed);
+        let mut rows = HashMap::new();
+        for change in changes {
+            for (local, record) in &change.post_puts {
+                if writes.get(local) != Some(&1)
+                    || tombstoned.contains(local)
+                    || excluded.contains(local)
+                    || stored_post(conn, feed, *local)?.is_some()
+                {
+                    continue;
+                }
+                let id = PostId {
+                    author: account,
+                    local: *local,
+                };
+                let mut none = Vec::new();
+                write_post_over(conn, &mut home, id, record, false, None, &mut none, bodies)?;
+                rows.insert(*local, (record.clone(), change.hash));
+            }
+        }
+        Ok(Self { rows })
+    }
+
+    /// Whether the row of post `local` was written here (and so needs no
+    /// writing from the document, only [`Self::confirm`]).
+    pub(crate) fn has(&self, local: [u8; 8]) -> bool {
+        self.rows.contains_key(&local)
+    }
+
+    /// Makes each row written by [`Self::write`] equal what the document,
+    /// now holding the batch, says of its post: a row that differs is
+    /// rewritten from the document; a post the document does not hold
+    /// keeps its row only if its change waits for dependencies (the row
+    /// [`provisional`] would have written).
+    pub(crate) fn confirm(
+        self,
+        conn: &Connection,
+        feed: i64,
+        doc: &FeedDoc,
+        purged: &mut Vec<Hash>,
+        bodies: &mut ArrivedBodies<'_>,
+    ) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let locals: HashSet<[u8; 8]> = self.rows.keys().copied().collect();
+        let actual = doc.posts(&locals);
+        let mut home = FeedHome::new(feed);
+        for (local, (predicted, hash)) in self.rows {
+            let id = PostId {
+                author: doc.account(),
+                local,
+            };
+            match actual.get(&local) {
+                Some((record, false)) if *record == predicted => {}
+                Some((record, deleted)) => {
+                    // The document's version wins; its body may have
+                    // come with the batch although the predicted one did not.
+                    bodies.stored.remove(&id);
+                    write_post(conn, &mut home, id, record, *deleted, purged, bodies)?;
+                }
+                None if !doc.has_change(&hash) => {}
+                None => {
+                    return Err(crate::error::StoreError::CorruptFeed(
+                        doc.account().to_string(),
+                        format!(
+                            "post {} was put by an applied change but is missing",
+                            hex::encode(local)
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Writes a post's row (insert or update) from its record.
 fn write_post(
     conn: &Connection,
@@ -411,6 +533,35 @@ fn write_post(
     purged: &mut Vec<Hash>,
     bodies: &mut ArrivedBodies<'_>,
 ) -> Result<()> {
+    let existing = stored_post(conn, home.feed, id.local)?;
+    write_post_over(conn, home, id, record, deleted, existing, purged, bodies).map(|_| ())
+}
+
+/// The row of post `local` of feed `feed`, if there is one.
+fn stored_post(conn: &Connection, feed: i64, local: [u8; 8]) -> Result<Option<StoredPost>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, body_hash, body, attachments FROM posts WHERE feed_id = ?1 AND local = ?2",
+        )?
+        .query_row(params![feed, i64::from_be_bytes(local)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?)
+}
+
+/// [`write_post`] over the row `existing` (read by [`stored_post`]);
+/// returns whether it inserted a new row.
+#[allow(clippy::too_many_arguments)] // write_post's, plus the row it read
+fn write_post_over(
+    conn: &Connection,
+    home: &mut FeedHome,
+    id: PostId,
+    record: &PostRecord,
+    deleted: bool,
+    existing: Option<StoredPost>,
+    purged: &mut Vec<Hash>,
+    bodies: &mut ArrivedBodies<'_>,
+) -> Result<bool> {
     let feed = home.feed;
     let local_i = i64::from_be_bytes(id.local);
     let body_hash = if deleted { None } else { record.body_hash };
@@ -419,14 +570,6 @@ fn write_post(
     } else {
         record.attachments.concat()
     };
-    let existing: Option<StoredPost> = conn
-        .prepare_cached(
-            "SELECT id, body_hash, body, attachments FROM posts WHERE feed_id = ?1 AND local = ?2",
-        )?
-        .query_row(params![feed, local_i], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .optional()?;
     let home = home.get(conn)?;
     let reply_to = record.reply_to.map(|p| p.to_bytes().to_vec());
     let quote_of = record.quote_of.map(|p| p.to_bytes().to_vec());
@@ -465,6 +608,7 @@ fn write_post(
                     .execute(params![conn.last_insert_rowid(), decoded.text, decoded.cw])?;
                 bodies.stored.insert(id);
             }
+            Ok(true)
         }
         Some((rowid, old_hash, old_body, old_attachments)) => {
             if let Some(old_body) = old_body
@@ -482,7 +626,7 @@ fn write_post(
                     release_blob(conn, old, purged)?;
                 }
             }
+            Ok(false)
         }
     }
-    Ok(())
 }

@@ -217,3 +217,105 @@ proptest! {
         prop_assert_eq!(shuffled.0, reference.0, "materialized views differ");
     }
 }
+
+/// The ids of the posts a search finds, sorted (stores number their rows
+/// in the order they wrote them, which search results follow).
+fn found(store: &Store, words: &str) -> Vec<String> {
+    let mut ids: Vec<String> = store
+        .search(words, 10_000)
+        .unwrap()
+        .posts
+        .iter()
+        .map(|p| format!("{:?}", p.id))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A batch of several hundred changes is applied to its document on a
+/// second thread while the rows of its new posts are written from the
+/// changes themselves; the tables and the search index must come out as
+/// they do when every change is applied first and read back from the
+/// document, one change at a time. Two devices post, reply, edit and
+/// delete; one store also receives the newest changes first (waiting for
+/// their dependencies), as a fresh sync does.
+#[test]
+fn a_batch_applied_beside_its_rows_stores_what_one_change_at_a_time_stores() {
+    let (account_key, first) = Device::new_account();
+    let mut devices = [first, Device::for_account(&account_key)];
+    let (mut envs, mut bodies, mut posts) = (Vec::new(), Vec::new(), Vec::<PostId>::new());
+    for i in 0..420usize {
+        let t = 10_000 + i as i64;
+        let device = usize::from(i % 7 == 3);
+        if i == 200 {
+            let src = devices[0].clone();
+            devices[1].merge_from(&src);
+        }
+        match i % 10 {
+            4 if posts.len() > 20 => {
+                let id = posts[i % posts.len()];
+                if devices[device].doc.post(id.local).is_some_and(|(_, d)| !d) {
+                    let (e, b) = devices[device].edit(t, &id, &format!("edited words {i}"));
+                    envs.push(e);
+                    bodies.push((id, b));
+                }
+            }
+            8 if posts.len() > 20 => {
+                let id = posts[(i * 3) % posts.len()];
+                if devices[device].doc.post(id.local).is_some_and(|(_, d)| !d) {
+                    envs.push(devices[device].delete(t, &id));
+                }
+            }
+            _ => {
+                let (e, id, b) =
+                    devices[device].post(t, &format!("words of post {i}"), posts.last().copied());
+                envs.push(e);
+                bodies.push((id, b));
+                posts.push(id);
+            }
+        }
+    }
+    assert!(envs.len() > 400, "enough changes for the second thread");
+    let certs: Vec<_> = devices.iter().map(|d| d.cert.clone()).collect();
+    let account = devices[0].account;
+    let open = || {
+        let home = tempfile::tempdir().unwrap();
+        let mut store = Store::open(home.path()).unwrap();
+        store.add_certificates(&certs).unwrap();
+        store.set_own_account(account).unwrap();
+        (home, store)
+    };
+
+    let (_one_home, mut one_by_one) = open();
+    for env in &envs {
+        one_by_one
+            .ingest_signed(&certs, vec![env.clone()], &bodies)
+            .unwrap();
+    }
+    let (_batch_home, mut batch) = open();
+    let report = batch.ingest_signed(&certs, envs.clone(), &bodies).unwrap();
+    assert_eq!(report.accepted, envs.len());
+    let (_newest_home, mut newest_first) = open();
+    let newest = envs[envs.len() - 40..].to_vec();
+    newest_first.ingest_signed(&certs, newest, &bodies).unwrap();
+    newest_first
+        .ingest_signed(&certs, envs.clone(), &bodies)
+        .unwrap();
+
+    let expected = common::fingerprint(&one_by_one);
+    for (name, store) in [("one batch", &batch), ("newest first", &newest_first)] {
+        assert_eq!(
+            common::fingerprint(store),
+            expected,
+            "{name}: timeline or feeds differ"
+        );
+        for words in ["words", "edited", "post", "of"] {
+            assert_eq!(
+                found(store, words),
+                found(&one_by_one, words),
+                "{name}: search for {words:?} differs"
+            );
+        }
+    }
+    assert!(!found(&batch, "edited").is_empty(), "edits were indexed");
+}
