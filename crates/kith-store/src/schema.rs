@@ -183,6 +183,23 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE VIEW my_muted_words AS
         SELECT word FROM muted_words WHERE feed_id IN own_feed UNION SELECT word FROM private_muted_words;
     ",
+    // 5: change signatures in insertion order, found by hash through an
+    // index. Keyed by their random hash, every page of a long sync touched
+    // nearly every leaf of the table (~11 MB written per 6,600 changes at
+    // 100,000); the index's leaves hold a third as many bytes.
+    "
+    CREATE TABLE changes_in_order(
+        id INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        feed_id INTEGER NOT NULL,
+        cert_id INTEGER NOT NULL,
+        signature BLOB NOT NULL
+    );
+    INSERT INTO changes_in_order(hash, feed_id, cert_id, signature)
+        SELECT hash, feed_id, cert_id, signature FROM changes;
+    DROP TABLE changes;
+    ALTER TABLE changes_in_order RENAME TO changes;
+    ",
 ];
 
 /// The schema version this program writes.
@@ -248,6 +265,11 @@ mod tests {
                 [],
             )
             .unwrap();
+            conn.execute(
+                "INSERT INTO changes(hash, feed_id, cert_id, signature) VALUES(?1, 1, 3, ?2)",
+                [[9u8; 32].as_slice(), [5u8; 64].as_slice()],
+            )
+            .unwrap();
             let v: i64 = conn
                 .pragma_query_value(None, "user_version", |r| r.get(0))
                 .unwrap();
@@ -265,6 +287,24 @@ mod tests {
             .unwrap();
         assert_eq!(name, "Ada");
         assert_eq!(store.timeline(10, None).unwrap().posts.len(), 1);
+        let (feed, cert, signature): (i64, i64, Vec<u8>) = store
+            .conn()
+            .query_row(
+                "SELECT feed_id, cert_id, signature FROM changes WHERE hash = ?1",
+                [[9u8; 32].as_slice()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (feed, cert, signature),
+            (1, 3, vec![5u8; 64]),
+            "change signatures kept"
+        );
+        let duplicate = store.conn().execute(
+            "INSERT OR IGNORE INTO changes(hash, feed_id, cert_id, signature) VALUES(?1, 1, 3, ?2)",
+            [[9u8; 32].as_slice(), [6u8; 64].as_slice()],
+        );
+        assert_eq!(duplicate.unwrap(), 0, "a change is still stored once");
         store
             .conn()
             .execute(
