@@ -290,14 +290,15 @@ pub(crate) struct NewChange {
 }
 
 /// Batches at least this large apply to their document on a second
-/// thread while their rows are written; below it, a thread costs more
-/// than it saves.
-const PARALLEL_APPLY_MIN: usize = 256;
+/// thread while their rows are written (and answers at least this large
+/// read their changes' posts on a second thread); below it, a thread
+/// costs more than it saves.
+pub(crate) const PARALLEL_APPLY_MIN: usize = 256;
 
 /// Runs `first` on a scoped thread while `second` runs on this one, and
 /// returns both results (one after the other if not `parallel`). A panic
 /// in `first` goes on in this thread, as it would without the second.
-fn beside<A: Send, B>(
+pub(crate) fn beside<A: Send, B>(
     parallel: bool,
     first: impl FnOnce() -> A + Send,
     second: impl FnOnce() -> B,

@@ -313,14 +313,25 @@ impl Store {
             };
             let known: Vec<ChangeHash> =
                 have.iter().filter(|h| doc.has_change(h)).copied().collect();
-            let (mut out, mut posts) = (Vec::new(), Vec::new());
-            for change in doc.doc().get_changes(&known) {
-                out.push(seal(
-                    change.raw_bytes().to_vec(),
-                    change.hash().0.as_slice(),
-                )?);
-                posts.push(posts_of(account, &change));
-            }
+            let changes = doc.doc().get_changes(&known);
+            // Reading the posts each change writes takes a second core
+            // while this thread looks up the signatures.
+            let (posts, sealed) = crate::ingest::beside(
+                changes.len() >= crate::ingest::PARALLEL_APPLY_MIN,
+                || {
+                    changes
+                        .iter()
+                        .map(|change| posts_of(account, change))
+                        .collect::<Vec<_>>()
+                },
+                || {
+                    changes
+                        .iter()
+                        .map(|change| seal(change.raw_bytes().to_vec(), change.hash().0.as_slice()))
+                        .collect::<Result<Vec<_>>>()
+                },
+            );
+            let (mut out, mut posts) = (sealed?, posts);
             let waiting: Vec<(Vec<u8>, Vec<u8>)> = self
                 .conn
                 .prepare_cached("SELECT hash, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1 ORDER BY id")?
