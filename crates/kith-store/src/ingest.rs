@@ -289,33 +289,6 @@ pub(crate) struct NewChange {
     pub post_puts: Vec<([u8; 8], PostRecord)>,
 }
 
-/// Batches at least this large apply to their document on a second
-/// thread while their rows are written (and answers at least this large
-/// read their changes' posts on a second thread); below it, a thread
-/// costs more than it saves.
-pub(crate) const PARALLEL_APPLY_MIN: usize = 256;
-
-/// Runs `first` on a scoped thread while `second` runs on this one, and
-/// returns both results (one after the other if not `parallel`). A panic
-/// in `first` goes on in this thread, as it would without the second.
-pub(crate) fn beside<A: Send, B>(
-    parallel: bool,
-    first: impl FnOnce() -> A + Send,
-    second: impl FnOnce() -> B,
-) -> (A, B) {
-    if !parallel {
-        return (first(), second());
-    }
-    std::thread::scope(|scope| {
-        let handle = scope.spawn(first);
-        let b = second();
-        let a = handle
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (a, b)
-    })
-}
-
 /// Writes the rows of a batch of one feed's changes (signature and
 /// bytes), skipping those the store already holds, and counts both in
 /// `report`; returns the new ones.
@@ -421,8 +394,8 @@ pub(crate) fn apply_checked(
         // predict: none of it needs the document. A change the store
         // already holds is already in the document (applied, or waiting
         // for its dependencies), which ignores it.
-        let (applied, written) = beside(
-            items.len() >= PARALLEL_APPLY_MIN,
+        let (applied, written) = crate::parallel::beside(
+            items.len() >= crate::parallel::MIN_ITEMS,
             || doc.apply(changes),
             || -> Result<_> {
                 let new =

@@ -14,6 +14,7 @@ mod error;
 mod ingest;
 mod materialize;
 mod moderation;
+mod parallel;
 mod query;
 mod replica;
 mod reports;

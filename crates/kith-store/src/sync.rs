@@ -316,8 +316,8 @@ impl Store {
             let changes = doc.doc().get_changes(&known);
             // Reading the posts each change writes takes a second core
             // while this thread looks up the signatures.
-            let (posts, sealed) = crate::ingest::beside(
-                changes.len() >= crate::ingest::PARALLEL_APPLY_MIN,
+            let (posts, sealed) = crate::parallel::beside(
+                changes.len() >= crate::parallel::MIN_ITEMS,
                 || {
                     changes
                         .iter()
