@@ -508,6 +508,11 @@ impl Predicted {
                     write_post(conn, &mut home, id, record, *deleted, purged, bodies)?;
                 }
                 None if !doc.has_change(&hash) => {}
+                // Cannot happen: the change put a record the schema checked
+                // decodes (`FeedKey::check_value`), and a post's key cannot
+                // be deleted, so the document holds a record for it. Should
+                // it ever, the batch fails (as a store fault, not the
+                // peer's) rather than leave a row the document lacks.
                 None => {
                     return Err(crate::error::StoreError::CorruptFeed(
                         doc.account().to_string(),
