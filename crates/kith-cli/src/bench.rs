@@ -245,7 +245,7 @@ fn dir_size(path: &std::path::Path) -> u64 {
 
 /// Envelopes checked per second on `threads` threads, one at a time
 /// (`batch` = 1) or in batches of `batch` as ingest does.
-fn verify_rate(envs: &[Envelope], threads: usize, batch: usize) -> f64 {
+pub(crate) fn verify_rate(envs: &[Envelope], threads: usize, batch: usize) -> f64 {
     let start = Instant::now();
     let chunk = envs.len().div_ceil(threads);
     std::thread::scope(|s| {
@@ -269,7 +269,7 @@ fn verify_rate(envs: &[Envelope], threads: usize, batch: usize) -> f64 {
     rate(envs.len(), start.elapsed())
 }
 
-fn bare_insert_rate(envs: &[Envelope], batch: usize) -> anyhow::Result<f64> {
+pub(crate) fn bare_insert_rate(envs: &[Envelope], batch: usize) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
     let conn = rusqlite::Connection::open(dir.path().join("bare.db"))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -158,14 +158,6 @@ fn bench_root() -> anyhow::Result<tempfile::TempDir> {
     Ok(root)
 }
 
-/// Copies `n` generated posts of one author into `node`'s store; returns
-/// the author.
-fn seed_feed(node: &mut Node, n: u64, seed: u64) -> anyhow::Result<AccountId> {
-    let (certs, envs, bodies) = generate(n, 1, seed)?;
-    ingest_all(node.store_mut(), &certs, envs, &bodies, 5000)?;
-    Ok(certs[0].account)
-}
-
 fn bundle_size(node: &mut Node, account: AccountId) -> anyhow::Result<u64> {
     let mut out = Vec::new();
     node.store_mut()
@@ -178,7 +170,10 @@ pub fn initial_sync(n: u64) -> anyhow::Result<Value> {
     let root = bench_root()?;
     eprintln!("generating a feed of {n} signed posts…");
     let mut a = home(root.path(), "a")?;
-    let feed = seed_feed(&mut a, n, 11)?;
+    let (certs, envs, bodies) = generate(n, 1, 11)?;
+    let feed = certs[0].account;
+    let for_limits = envs.clone();
+    ingest_all(a.store_mut(), &certs, envs, &bodies, 5000)?;
     let saved = bundle_size(&mut a, feed)?;
     let a_db = std::fs::metadata(root.path().join("a").join(kith_store::DB_FILE))?.len();
     let mut b = home(root.path(), "b")?;
@@ -203,6 +198,8 @@ pub fn initial_sync(n: u64) -> anyhow::Result<Value> {
     let elapsed = start.elapsed();
     let wire = loopback_bytes() - lo_before;
     let status = b.call(&ControlRequest::SyncStatus)?;
+    drop((a, b));
+    let limits = SyncLimits::measure(&for_limits, wire)?;
     Ok(json!({
         "benchmark": "sync",
         "posts": n,
@@ -214,9 +211,78 @@ pub fn initial_sync(n: u64) -> anyhow::Result<Value> {
         "wire_to_bundle": (wire as f64 / saved as f64 * 100.0).round() / 100.0,
         "sender_db_bytes": a_db,
         "requests_sent": status["requests_sent"],
+        "limit_loopback_copy_s": limits.loopback_copy,
+        "limit_batch_verify_s": limits.batch_verify,
+        "limit_bare_insert_s": limits.bare_insert,
+        "ratio_to_slowest_limit": (elapsed.as_secs_f64() / limits.slowest() * 100.0).round() / 100.0,
         "target_seconds": 3,
         "target_wire_to_bundle": 1.3,
     }))
+}
+
+/// What the stages of an initial sync cost alone on this machine, measured
+/// in the same run after the sync: the bytes on the wire copied between
+/// two threads over loopback TCP, every signature checked in batches on
+/// all cores, and the envelopes inserted into a bare SQLite table. A sync
+/// cannot beat the slowest of them.
+/// All in seconds.
+struct SyncLimits {
+    loopback_copy: f64,
+    batch_verify: f64,
+    bare_insert: f64,
+}
+
+impl SyncLimits {
+    fn measure(envs: &[kith_core::Envelope], wire: u64) -> anyhow::Result<Self> {
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let seconds = |per_s: f64| envs.len() as f64 / per_s.max(1.0);
+        Ok(Self {
+            loopback_copy: loopback_copy_seconds(wire)?,
+            batch_verify: seconds(crate::bench::verify_rate(envs, threads, 2000)),
+            bare_insert: seconds(crate::bench::bare_insert_rate(envs, 5000)?),
+        })
+    }
+
+    fn slowest(&self) -> f64 {
+        self.loopback_copy
+            .max(self.batch_verify)
+            .max(self.bare_insert)
+    }
+}
+
+/// Seconds to copy `bytes` from one thread to another over a loopback TCP
+/// connection.
+fn loopback_copy_seconds(bytes: u64) -> anyhow::Result<f64> {
+    use std::io::{Read as _, Write as _};
+    const CHUNK: usize = 64 * 1024;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let writer = std::thread::spawn(move || -> std::io::Result<()> {
+        let mut stream = std::net::TcpStream::connect(addr)?;
+        let chunk = vec![0x5a_u8; CHUNK];
+        let mut left = bytes;
+        while left > 0 {
+            let n = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
+            stream.write_all(&chunk[..n])?;
+            left -= n as u64;
+        }
+        Ok(())
+    });
+    let (mut stream, _) = listener.accept()?;
+    let start = Instant::now();
+    let mut buf = vec![0_u8; CHUNK];
+    let mut got = 0_u64;
+    while got < bytes {
+        match stream.read(&mut buf)? {
+            0 => bail!("the loopback copy ended after {got} of {bytes} bytes"),
+            n => got += n as u64,
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    writer
+        .join()
+        .map_err(|_| anyhow!("the loopback copy's writer failed"))??;
+    Ok(seconds)
 }
 
 /// Catch-up of `behind` missing changes of an `n`-change feed.
