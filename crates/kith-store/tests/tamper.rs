@@ -121,3 +121,46 @@ fn flipping_any_byte_of_a_bundle_is_rejected_and_leaves_every_file_as_it_was() {
     assert_eq!(report.changes, 4);
     assert_eq!(report.bodies, 4);
 }
+
+/// A batch large enough for its document to apply on a second thread
+/// while its rows (and its new posts' rows, with their bodies and search
+/// words) are written, whose apply then fails: one device signed two
+/// different changes with the same sequence number, which automerge
+/// refuses. The rows already written roll back with the batch, and the
+/// same changes without the forked one then store normally.
+#[test]
+fn a_large_batch_whose_document_refuses_it_stores_nothing_and_the_store_goes_on() {
+    let (home, mut store, mut dev) = seeded_store();
+    let (mut batch, mut bodies) = (Vec::new(), Vec::new());
+    for i in 0..300 {
+        let (env, id, body) = dev.post(2_000 + i, &format!("word{i} post"), None);
+        batch.push(env);
+        bodies.push((id, body));
+    }
+    let mut fork = dev.clone();
+    let (next, next_id, next_body) = dev.post(9_000, "one version", None);
+    let (forked, _, _) = fork.post(9_001, "another version, same sequence number", None);
+    batch.push(next);
+    bodies.push((next_id, next_body));
+    batch.push(forked);
+    let before = fingerprint(&store);
+    assert!(
+        store.ingest_signed(&[], batch.clone(), &bodies).is_err(),
+        "automerge refuses a duplicate sequence number"
+    );
+    assert_eq!(fingerprint(&store), before, "nothing of the batch is shown");
+    assert!(
+        store.search("post", 500).unwrap().posts.is_empty(),
+        "nor indexed"
+    );
+    drop(store);
+    let mut store = Store::open(home.path()).unwrap();
+    assert_eq!(fingerprint(&store), before, "nor stored");
+
+    batch.pop();
+    let report = store.ingest_signed(&[], batch, &bodies).unwrap();
+    assert_eq!(report.accepted, 301);
+    assert_eq!(store.timeline(500, None).unwrap().posts.len(), 302);
+    assert_eq!(store.search("post", 500).unwrap().posts.len(), 300);
+    assert_eq!(store.search("word299", 500).unwrap().posts.len(), 1);
+}
