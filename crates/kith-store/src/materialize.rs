@@ -635,3 +635,149 @@ fn write_post_over(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use kith_core::feed::{FeedKey, FeedValue, Write};
+    use kith_core::keys;
+
+    use super::*;
+    use crate::ingest::NewChange;
+
+    /// A home, a feed document of a new account, and the feed's row id.
+    fn setup() -> (
+        tempfile::TempDir,
+        crate::Store,
+        FeedDoc,
+        ed25519_dalek::SigningKey,
+        i64,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(dir.path()).unwrap();
+        let account = keys::account_id(&keys::generate());
+        let feed = docs::feed_id(store.conn(), account).unwrap();
+        (dir, store, FeedDoc::new(account), keys::generate(), feed)
+    }
+
+    fn record(created_at: i64) -> PostRecord {
+        PostRecord {
+            created_at,
+            ..PostRecord::default()
+        }
+    }
+
+    /// The stored (created_at, deleted) of post `local` of `feed`.
+    fn row(conn: &Connection, feed: i64, local: [u8; 8]) -> Option<(i64, bool)> {
+        conn.query_row(
+            "SELECT created_at, deleted FROM posts WHERE feed_id = ?1 AND local = ?2",
+            params![feed, i64::from_be_bytes(local)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .unwrap()
+    }
+
+    /// Writes a predicted row for `local` claiming `claimed`, for the
+    /// change `change` (which really puts something else, or is absent).
+    fn predict(
+        conn: &Connection,
+        feed: i64,
+        doc: &FeedDoc,
+        local: [u8; 8],
+        claimed: PostRecord,
+        change: &automerge::Change,
+    ) -> Predicted {
+        let new = [NewChange {
+            row: 0,
+            hash: change.hash(),
+            keys: vec![FeedKey::Post(local)],
+            post_puts: vec![(local, claimed)],
+        }];
+        let mut bodies = ArrivedBodies::new(&[]);
+        Predicted::write(
+            conn,
+            feed,
+            doc.account(),
+            &new,
+            &HashSet::new(),
+            &mut bodies,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_predicted_row_the_document_contradicts_is_rewritten_from_the_document() {
+        let (_dir, store, mut doc, device, feed) = setup();
+        let conn = store.conn();
+        let local = [7; 8];
+        let put = Write::Put(
+            FeedKey::Post(local),
+            FeedValue::Bytes(record(1_000).encode()),
+        );
+        let tombstone = Write::Put(FeedKey::Tombstone(local), FeedValue::Timestamp(1_001));
+        let change = doc
+            .write(keys::device_id(&device), 1_000, &[put, tombstone])
+            .unwrap();
+        let predicted = predict(conn, feed, &doc, local, record(999), &change);
+        assert_eq!(
+            row(conn, feed, local),
+            Some((999, false)),
+            "written as predicted"
+        );
+        let (mut purged, mut bodies) = (Vec::new(), ArrivedBodies::new(&[]));
+        predicted
+            .confirm(conn, feed, &doc, &mut purged, &mut bodies)
+            .unwrap();
+        assert_eq!(
+            row(conn, feed, local),
+            Some((1_000, true)),
+            "the document's record and tombstone win"
+        );
+    }
+
+    #[test]
+    fn a_predicted_row_of_a_change_still_waiting_stays_as_a_provisional_row() {
+        let (_dir, store, doc, device, feed) = setup();
+        let conn = store.conn();
+        let local = [8; 8];
+        // A change made on another copy of the feed: this document lacks it.
+        let mut elsewhere = FeedDoc::new(doc.account());
+        let put = Write::Put(
+            FeedKey::Post(local),
+            FeedValue::Bytes(record(2_000).encode()),
+        );
+        let change = elsewhere
+            .write(keys::device_id(&device), 2_000, &[put])
+            .unwrap();
+        let predicted = predict(conn, feed, &doc, local, record(2_000), &change);
+        let (mut purged, mut bodies) = (Vec::new(), ArrivedBodies::new(&[]));
+        predicted
+            .confirm(conn, feed, &doc, &mut purged, &mut bodies)
+            .unwrap();
+        assert_eq!(row(conn, feed, local), Some((2_000, false)));
+    }
+
+    #[test]
+    fn a_post_that_already_has_a_row_is_not_predicted() {
+        let (_dir, store, mut doc, device, feed) = setup();
+        let conn = store.conn();
+        let local = [9; 8];
+        let put = Write::Put(
+            FeedKey::Post(local),
+            FeedValue::Bytes(record(3_000).encode()),
+        );
+        let change = doc.write(keys::device_id(&device), 3_000, &[put]).unwrap();
+        predict(conn, feed, &doc, local, record(3_000), &change);
+        let again = predict(conn, feed, &doc, local, record(3_333), &change);
+        assert!(
+            !again.has(local),
+            "the row existed, so the document decides"
+        );
+        assert_eq!(
+            row(conn, feed, local),
+            Some((3_000, false)),
+            "and it was left alone"
+        );
+    }
+}
