@@ -667,6 +667,14 @@ mod tests {
         }
     }
 
+    /// The write that puts post `local` with `record(created_at)`.
+    fn put(local: [u8; 8], created_at: i64) -> Write {
+        Write::Put(
+            FeedKey::Post(local),
+            FeedValue::Bytes(record(created_at).encode()),
+        )
+    }
+
     /// The stored (created_at, deleted) of post `local` of `feed`.
     fn row(conn: &Connection, feed: i64, local: [u8; 8]) -> Option<(i64, bool)> {
         conn.query_row(
@@ -711,10 +719,7 @@ mod tests {
         let (_dir, store, mut doc, device, feed) = setup();
         let conn = store.conn();
         let local = [7; 8];
-        let put = Write::Put(
-            FeedKey::Post(local),
-            FeedValue::Bytes(record(1_000).encode()),
-        );
+        let put = put(local, 1_000);
         let tombstone = Write::Put(FeedKey::Tombstone(local), FeedValue::Timestamp(1_001));
         let change = doc
             .write(keys::device_id(&device), 1_000, &[put, tombstone])
@@ -743,10 +748,7 @@ mod tests {
         let local = [8; 8];
         // A change made on another copy of the feed: this document lacks it.
         let mut elsewhere = FeedDoc::new(doc.account());
-        let put = Write::Put(
-            FeedKey::Post(local),
-            FeedValue::Bytes(record(2_000).encode()),
-        );
+        let put = put(local, 2_000);
         let change = elsewhere
             .write(keys::device_id(&device), 2_000, &[put])
             .unwrap();
@@ -763,10 +765,7 @@ mod tests {
         let (_dir, store, mut doc, device, feed) = setup();
         let conn = store.conn();
         let local = [9; 8];
-        let put = Write::Put(
-            FeedKey::Post(local),
-            FeedValue::Bytes(record(3_000).encode()),
-        );
+        let put = put(local, 3_000);
         let change = doc.write(keys::device_id(&device), 3_000, &[put]).unwrap();
         predict(conn, feed, &doc, local, record(3_000), &change);
         let again = predict(conn, feed, &doc, local, record(3_333), &change);
