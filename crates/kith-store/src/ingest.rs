@@ -31,10 +31,7 @@ pub struct IngestReport {
 /// A change that passed every check.
 pub(crate) struct Checked {
     pub envelope: Envelope,
-    pub change: Change,
-    pub keys: Vec<FeedKey>,
-    /// The post records the change puts (see [`Parsed::post_puts`]).
-    pub post_puts: Vec<([u8; 8], PostRecord)>,
+    pub parsed: Parsed,
 }
 
 /// An envelope's change, parsed and checked against the schema.
@@ -192,11 +189,7 @@ pub(crate) fn check_verified(
             index,
             source: Box::new(e),
         };
-        let Parsed {
-            change,
-            keys,
-            post_puts,
-        } = sig.map_err(|e| reject(e.into()))?;
+        let parsed = sig.map_err(|e| reject(e.into()))?;
         let cert = if let Some(c) = extra_certs
             .get(&envelope.cert_ref)
             .or_else(|| certs.get(&envelope.cert_ref))
@@ -214,12 +207,7 @@ pub(crate) fn check_verified(
         envelope
             .check_certificate(cert)
             .map_err(|e| reject(e.into()))?;
-        out.push(Checked {
-            envelope,
-            change,
-            keys,
-            post_puts,
-        });
+        out.push(Checked { envelope, parsed });
         if index % 1024 == 0 {
             progress(index as u64, total);
         }
@@ -369,23 +357,20 @@ pub(crate) fn apply_checked(
         let feed = docs::feed_id(conn, account)?;
         let mut doc = docs.take(conn, feed, account)?;
         // Changes stored earlier but still waiting for their dependencies.
-        let waiting: Vec<(i64, Change)> = conn
+        let waiting: Vec<(i64, Vec<u8>)> = conn
             .prepare_cached(
                 "SELECT id, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1",
             )?
-            .query_map([feed], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })?
-            .filter_map(|row| match row {
-                Ok((id, bytes)) => Change::from_bytes(bytes).ok().map(|c| Ok((id, c))),
-                Err(e) => Some(Err(e)),
-            })
+            .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let (changes, items): (Vec<Change>, Vec<Unapplied>) = items
             .into_iter()
-            .map(|c| {
-                let hash = c.change.hash();
-                (c.change, (c.envelope, c.keys, c.post_puts, hash))
+            .map(|Checked { envelope, parsed }| {
+                let hash = parsed.change.hash();
+                (
+                    parsed.change,
+                    (envelope, parsed.keys, parsed.post_puts, hash),
+                )
             })
             .unzip();
         let t_apply = std::time::Instant::now();
@@ -400,24 +385,11 @@ pub(crate) fn apply_checked(
             || -> Result<_> {
                 let new =
                     store_change_rows(conn, feed, account, items, &mut cert_ids, &mut report)?;
-                let waiting_keys: Vec<Vec<FeedKey>> = waiting
-                    .iter()
-                    .map(|(_, c)| validate_change(account, c).unwrap_or_default())
-                    .collect();
-                let excluded = waiting_keys
-                    .iter()
-                    .flatten()
-                    .filter_map(|k| match k {
-                        FeedKey::Post(l) | FeedKey::Tombstone(l) => Some(*l),
-                        _ => None,
-                    })
-                    .collect();
-                let predicted =
-                    materialize::Predicted::write(conn, feed, account, &new, &excluded, bodies)?;
-                Ok((new, waiting_keys, predicted))
+                let predicted = materialize::Predicted::write(conn, feed, account, &new, bodies)?;
+                Ok((new, predicted))
             },
         );
-        let (new, waiting_keys, predicted) = written?;
+        let (new, predicted) = written?;
         applied?;
         let apply_us = t_apply.elapsed().as_micros() as u64;
         if new.is_empty() {
@@ -441,10 +413,15 @@ pub(crate) fn apply_checked(
                 now_waiting.push(change.row);
             }
         }
-        for ((row, change), change_keys) in waiting.iter().zip(waiting_keys) {
+        for (row, bytes) in waiting {
+            let Ok(change) = Change::from_bytes(bytes) else {
+                continue;
+            };
             if doc.has_change(&change.hash()) {
                 mark.execute(params![row, 0])?;
-                keys.extend(change_keys);
+                if let Ok(k) = validate_change(account, &change) {
+                    keys.extend(k);
+                }
             }
         }
         conn.prepare_cached(

@@ -408,14 +408,15 @@ pub(crate) fn provisional(
 /// against the document.
 ///
 /// A post that the batch's new changes put exactly once, whose tombstone
-/// they do not write, that no change still waiting for its dependencies
-/// writes, and that has no row yet, gets its row from the record in its
-/// change. Once the document has applied the batch, [`Self::confirm`]
+/// they do not write, and that has no row yet, gets its row from the
+/// record in its change. (A post that a change still waiting for its
+/// dependencies writes already has its provisional row; one released by
+/// this batch may change what the document holds, which the comparison
+/// below catches.) Once the document has applied the batch, [`Self::confirm`]
 /// compares each such row with the document and rewrites those that
 /// differ, so the tables still depend only on the document. In a long
 /// sync every post is new and written once, so the rows are written
 /// beside automerge instead of after it.
-#[derive(Default)]
 pub(crate) struct Predicted {
     /// Local id → the record written and the change that put it.
     rows: HashMap<[u8; 8], (PostRecord, automerge::ChangeHash)>,
@@ -423,14 +424,12 @@ pub(crate) struct Predicted {
 
 impl Predicted {
     /// Writes the rows that can be predicted from `changes` (the batch's
-    /// new changes of `account`'s feed `feed`); `excluded` holds the
-    /// local ids of posts that changes still waiting write.
+    /// new changes of `account`'s feed `feed`).
     pub(crate) fn write(
         conn: &Connection,
         feed: i64,
         account: AccountId,
         changes: &[crate::ingest::NewChange],
-        excluded: &HashSet<[u8; 8]>,
         bodies: &mut ArrivedBodies<'_>,
     ) -> Result<Self> {
         let mut writes: HashMap<[u8; 8], usize> = HashMap::new();
@@ -452,7 +451,6 @@ impl Predicted {
             for (local, record) in &change.post_puts {
                 if writes.get(local) != Some(&1)
                     || tombstoned.contains(local)
-                    || excluded.contains(local)
                     || stored_post(conn, feed, *local)?.is_some()
                 {
                     continue;
@@ -461,8 +459,18 @@ impl Predicted {
                     author: account,
                     local: *local,
                 };
-                let mut none = Vec::new();
-                write_post_over(conn, &mut home, id, record, false, None, &mut none, bodies)?;
+                // A new row releases no blob.
+                let mut no_blobs = Vec::new();
+                write_post_over(
+                    conn,
+                    &mut home,
+                    id,
+                    record,
+                    false,
+                    None,
+                    &mut no_blobs,
+                    bodies,
+                )?;
                 rows.insert(*local, (record.clone(), change.hash));
             }
         }
@@ -539,7 +547,7 @@ fn write_post(
     bodies: &mut ArrivedBodies<'_>,
 ) -> Result<()> {
     let existing = stored_post(conn, home.feed, id.local)?;
-    write_post_over(conn, home, id, record, deleted, existing, purged, bodies).map(|_| ())
+    write_post_over(conn, home, id, record, deleted, existing, purged, bodies)
 }
 
 /// The row of post `local` of feed `feed`, if there is one.
@@ -554,8 +562,7 @@ fn stored_post(conn: &Connection, feed: i64, local: [u8; 8]) -> Result<Option<St
         .optional()?)
 }
 
-/// [`write_post`] over the row `existing` (read by [`stored_post`]);
-/// returns whether it inserted a new row.
+/// [`write_post`] over the row `existing` (read by [`stored_post`]).
 #[allow(clippy::too_many_arguments)] // write_post's, plus the row it read
 fn write_post_over(
     conn: &Connection,
@@ -566,7 +573,7 @@ fn write_post_over(
     existing: Option<StoredPost>,
     purged: &mut Vec<Hash>,
     bodies: &mut ArrivedBodies<'_>,
-) -> Result<bool> {
+) -> Result<()> {
     let feed = home.feed;
     let local_i = i64::from_be_bytes(id.local);
     let body_hash = if deleted { None } else { record.body_hash };
@@ -613,7 +620,6 @@ fn write_post_over(
                     .execute(params![conn.last_insert_rowid(), decoded.text, decoded.cw])?;
                 bodies.stored.insert(id);
             }
-            Ok(true)
         }
         Some((rowid, old_hash, old_body, old_attachments)) => {
             if let Some(old_body) = old_body
@@ -631,9 +637,9 @@ fn write_post_over(
                     release_blob(conn, old, purged)?;
                 }
             }
-            Ok(false)
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -703,15 +709,15 @@ mod tests {
             post_puts: vec![(local, claimed)],
         }];
         let mut bodies = ArrivedBodies::new(&[]);
-        Predicted::write(
-            conn,
-            feed,
-            doc.account(),
-            &new,
-            &HashSet::new(),
-            &mut bodies,
-        )
-        .unwrap()
+        Predicted::write(conn, feed, doc.account(), &new, &mut bodies).unwrap()
+    }
+
+    /// Runs [`Predicted::confirm`] with nothing purged or arrived yet.
+    fn confirm(conn: &Connection, feed: i64, doc: &FeedDoc, predicted: Predicted) {
+        let (mut purged, mut bodies) = (Vec::new(), ArrivedBodies::new(&[]));
+        predicted
+            .confirm(conn, feed, doc, &mut purged, &mut bodies)
+            .unwrap();
     }
 
     #[test]
@@ -730,10 +736,7 @@ mod tests {
             Some((999, false)),
             "written as predicted"
         );
-        let (mut purged, mut bodies) = (Vec::new(), ArrivedBodies::new(&[]));
-        predicted
-            .confirm(conn, feed, &doc, &mut purged, &mut bodies)
-            .unwrap();
+        confirm(conn, feed, &doc, predicted);
         assert_eq!(
             row(conn, feed, local),
             Some((1_000, true)),
@@ -753,10 +756,7 @@ mod tests {
             .write(keys::device_id(&device), 2_000, &[put])
             .unwrap();
         let predicted = predict(conn, feed, &doc, local, record(2_000), &change);
-        let (mut purged, mut bodies) = (Vec::new(), ArrivedBodies::new(&[]));
-        predicted
-            .confirm(conn, feed, &doc, &mut purged, &mut bodies)
-            .unwrap();
+        confirm(conn, feed, &doc, predicted);
         assert_eq!(row(conn, feed, local), Some((2_000, false)));
     }
 

@@ -316,7 +316,7 @@ impl Store {
             let changes = doc.doc().get_changes(&known);
             // Reading the posts each change writes takes a second core
             // while this thread looks up the signatures.
-            let (posts, sealed) = crate::parallel::beside(
+            let (mut posts, sealed) = crate::parallel::beside(
                 changes.len() >= crate::parallel::MIN_ITEMS,
                 || {
                     changes
@@ -331,7 +331,7 @@ impl Store {
                         .collect::<Result<Vec<_>>>()
                 },
             );
-            let (mut out, mut posts) = (sealed?, posts);
+            let mut out = sealed?;
             let waiting: Vec<(Vec<u8>, Vec<u8>)> = self
                 .conn
                 .prepare_cached("SELECT hash, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1 ORDER BY id")?
