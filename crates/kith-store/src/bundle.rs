@@ -205,7 +205,7 @@ impl Store {
                 Ok(report)
             }
             Err(e) => {
-                self.docs.clear();
+                self.docs.clear(&self.conn);
                 for h in &written_blobs {
                     let _ = self.blobs.remove(h);
                 }

@@ -82,6 +82,14 @@ impl DocCache {
         }
     }
 
+    /// Holds a document taken out by a write that failed, only until the
+    /// caller rolls back and calls [`Self::clear`] (no eviction, no write).
+    pub(crate) fn hold(&mut self, feed: i64, doc: FeedDoc) {
+        self.order.retain(|f| *f != feed);
+        self.order.push_back(feed);
+        self.docs.insert(feed, doc);
+    }
+
     /// The cached documents.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (i64, &FeedDoc)> {
         self.docs.iter().map(|(feed, doc)| (*feed, doc))
@@ -93,14 +101,27 @@ impl DocCache {
         self.order.retain(|f| *f != feed);
     }
 
-    /// Forgets everything (after a failed transaction).
-    pub(crate) fn clear(&mut self) {
-        self.docs.clear();
+    /// Forgets everything, after a failed transaction (rolled back): a
+    /// cached document may hold what was rolled back. A feed whose earlier
+    /// pages' changes only its document held (`feeds.unsaved`) first has
+    /// their bytes written, so that what was committed stays whole; if
+    /// that fails, its next load drops the feed's rows (see [`load`]).
+    pub(crate) fn clear(&mut self, conn: &Connection) {
+        for (feed, doc) in self.docs.drain() {
+            if let Err(e) = keep_unsaved(conn, feed, &doc) {
+                tracing::warn!(feed, error = %e, "could not keep a feed's unsaved changes");
+            }
+        }
         self.order.clear();
     }
 }
 
 fn load(conn: &Connection, feed: i64, account: AccountId) -> Result<FeedDoc> {
+    if unsaved(conn, feed)? > 0 {
+        // The document that held these changes is gone.
+        reset_lost(conn, feed)?;
+        return Ok(FeedDoc::new(account));
+    }
     let start = std::time::Instant::now();
     let snapshot: Option<Vec<u8>> = conn
         .query_row("SELECT snapshot FROM feeds WHERE id = ?1", [feed], |r| {
@@ -155,11 +176,16 @@ pub(crate) fn maybe_compact(
     doc: &FeedDoc,
     more_pages_follow: bool,
 ) -> Result<()> {
-    let (pending, in_snapshot): (i64, i64) = conn.query_row(
-        "SELECT (SELECT count(*) FROM unsnapshotted WHERE feed_id = ?1), snapshot_changes FROM feeds WHERE id = ?1",
-        [feed],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (stored, unsaved, in_snapshot): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM unsnapshotted WHERE feed_id = ?1), unsaved, snapshot_changes FROM feeds WHERE id = ?1",
+        )?
+        .query_row([feed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    if unsaved > 0 && !more_pages_follow {
+        // A sync's last page: the document holds changes nothing else does.
+        return compact(conn, feed, doc);
+    }
+    let pending = stored + unsaved;
     if pending < COMPACT_MIN
         || pending * COMPACT_RATIO < in_snapshot
         || (more_pages_follow && in_snapshot == 0)
@@ -176,7 +202,9 @@ pub(crate) fn maybe_compact(
 /// left with thousands of changes to apply at its next load.
 pub(crate) fn compact_if_pending(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<bool> {
     let pending: i64 = conn
-        .prepare_cached("SELECT count(*) FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 0")?
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 0) + unsaved FROM feeds WHERE id = ?1",
+        )?
         .query_row([feed], |r| r.get(0))?;
     if pending == 0 {
         return Ok(false);
@@ -204,19 +232,160 @@ pub(crate) fn fold_atomically(conn: &Connection, feed: i64, doc: &FeedDoc) -> Re
 /// Writes a new snapshot of `doc` and drops the bytes of the changes it
 /// now holds (those not waiting for dependencies).
 pub(crate) fn compact(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<()> {
-    let folded = conn
+    let dropped = conn
         .prepare_cached("DELETE FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 0")?
         .execute([feed])?;
+    let folded = dropped as i64 + unsaved(conn, feed)?;
     if folded == 0 {
         // Only changes still waiting for their dependencies: the document
         // holds nothing new to save.
         return Ok(());
     }
     conn.execute(
-        "UPDATE feeds SET snapshot = ?2, snapshot_changes = snapshot_changes + ?3 WHERE id = ?1",
-        params![feed, doc.save(), folded as i64],
+        "UPDATE feeds SET snapshot = ?2, snapshot_changes = snapshot_changes + ?3, unsaved = 0 WHERE id = ?1",
+        params![feed, doc.save(), folded],
     )?;
     Ok(())
+}
+
+/// How many applied changes of `feed` only its document in memory holds.
+fn unsaved(conn: &Connection, feed: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT unsaved FROM feeds WHERE id = ?1")?
+        .query_row([feed], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Where the bytes of a batch's new changes go (see [`ChangeBytes::for_batch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChangeBytes {
+    /// To `unsnapshotted`, until a snapshot takes them in.
+    Stored,
+    /// Nowhere but the document: it is saved after the sync's last page,
+    /// and counted in `feeds.unsaved` until then.
+    InDocument,
+}
+
+impl ChangeBytes {
+    /// A sync page (at least [`crate::parallel::MIN_ITEMS`] changes) of
+    /// another account's feed that no snapshot holds anything of yet
+    /// keeps its bytes only in the document. Writing them to
+    /// `unsnapshotted` costs every page ~1.6 MB of rows (twice, with the
+    /// WAL) that the snapshot after the last page deletes again. If the
+    /// document is lost before that snapshot, the feed is dropped and
+    /// fetched again ([`reset_lost`]): all of it came from peers. The
+    /// node's own feed always keeps its bytes.
+    pub(crate) fn for_batch(
+        conn: &Connection,
+        feed: i64,
+        own_feed: bool,
+        batch: usize,
+    ) -> Result<Self> {
+        if own_feed || batch < crate::parallel::MIN_ITEMS {
+            return Ok(Self::Stored);
+        }
+        let in_snapshot: i64 = conn
+            .prepare_cached("SELECT snapshot_changes FROM feeds WHERE id = ?1")?
+            .query_row([feed], |r| r.get(0))?;
+        Ok(if in_snapshot == 0 {
+            Self::InDocument
+        } else {
+            Self::Stored
+        })
+    }
+}
+
+/// After a failed transaction, writes to `unsnapshotted` the bytes of the
+/// committed changes of `feed` that only `doc` holds (`feeds.unsaved`),
+/// regenerated by automerge. Returns whether there were any. If `doc`
+/// does not hold them all, nothing is written.
+fn keep_unsaved(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<bool> {
+    let unsaved = unsaved(conn, feed)?;
+    if unsaved == 0 {
+        return Ok(false);
+    }
+    conn.execute_batch("SAVEPOINT keep_unsaved")?;
+    let kept = (|| -> Result<i64> {
+        let stored: std::collections::HashSet<Vec<u8>> = conn
+            .prepare("SELECT hash FROM unsnapshotted WHERE feed_id = ?1")?
+            .query_map([feed], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut committed = conn.prepare_cached("SELECT 1 FROM changes WHERE hash = ?1")?;
+        let mut insert = conn
+            .prepare_cached("INSERT INTO unsnapshotted(hash, feed_id, bytes) VALUES(?1, ?2, ?3)")?;
+        let mut kept = 0;
+        for change in doc.doc().get_changes(&[]) {
+            let hash = change.hash();
+            if stored.contains(hash.0.as_slice()) || !committed.exists([hash.0.as_slice()])? {
+                continue;
+            }
+            insert.execute(params![hash.0.as_slice(), feed, change.raw_bytes()])?;
+            kept += 1;
+        }
+        Ok(kept)
+    })();
+    match kept {
+        Ok(kept) if kept == unsaved => {
+            conn.execute("UPDATE feeds SET unsaved = 0 WHERE id = ?1", [feed])?;
+            conn.execute_batch("RELEASE keep_unsaved")?;
+            Ok(true)
+        }
+        other => {
+            let _ = conn.execute_batch("ROLLBACK TO keep_unsaved; RELEASE keep_unsaved");
+            other?;
+            Err(StoreError::CorruptFeed(
+                format!("feed {feed}"),
+                "its document no longer holds its unsaved changes".into(),
+            ))
+        }
+    }
+}
+
+/// Drops the rows of a feed whose document was lost while it held changes
+/// nothing else did (`feeds.unsaved`: the process stopped in the middle
+/// of a sync): its changes, posts and everything materialized from it,
+/// keeping the feed itself (followed or not) and its certificates. Peers
+/// then send it again as on a first sync.
+pub(crate) fn reset_lost(conn: &Connection, feed: i64) -> Result<()> {
+    conn.execute_batch("SAVEPOINT reset_lost")?;
+    let result = (|| -> Result<()> {
+        crate::moderation::drop_feed_rows(conn, feed)?;
+        conn.execute(
+            "UPDATE feeds SET name = NULL, bio = NULL, avatar = NULL, snapshot = NULL,
+                snapshot_changes = 0, heads = NULL, change_count = 0, unsaved = 0
+             WHERE id = ?1",
+            [feed],
+        )?;
+        crate::moderation::bump(conn)?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            conn.execute_batch("RELEASE reset_lost")?;
+            tracing::warn!(
+                feed,
+                "the feed's document was lost in the middle of a sync: its rows were dropped, to be fetched again"
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO reset_lost; RELEASE reset_lost");
+            Err(e)
+        }
+    }
+}
+
+/// [`reset_lost`] for every feed that lost its document (at open).
+pub(crate) fn reset_all_lost(conn: &Connection) -> Result<usize> {
+    let lost: Vec<i64> = conn
+        .prepare("SELECT id FROM feeds WHERE unsaved > 0")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for feed in &lost {
+        reset_lost(conn, *feed)?;
+    }
+    Ok(lost.len())
 }
 
 /// Heads as stored in `feeds.heads`: the 32-byte hashes, concatenated.

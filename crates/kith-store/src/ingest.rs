@@ -4,12 +4,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use automerge::Change;
 use kith_core::envelope::DeviceKeys;
-use kith_core::feed::{FeedKey, FeedValue, validate_change, validate_change_writes};
+use kith_core::feed::{FeedDoc, FeedKey, FeedValue, validate_change, validate_change_writes};
 use kith_core::post::PostRecord;
 use kith_core::{AccountId, CoreError, DeviceCertificate, Envelope, Hash, PostId};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::docs::{self, DocCache};
+use crate::docs::{self, ChangeBytes, DocCache};
 use crate::error::{Result, StoreError};
 use crate::materialize::{self, ArrivedBodies};
 use crate::{BlobStore, Store};
@@ -267,8 +267,8 @@ type Unapplied = (
 
 /// A change of a batch that the store did not hold, once its rows are written.
 pub(crate) struct NewChange {
-    /// Its row in `unsnapshotted`.
-    pub row: i64,
+    /// Where its bytes are.
+    pub bytes: HeldBytes,
     /// Its hash.
     pub hash: automerge::ChangeHash,
     /// The keys it writes.
@@ -277,14 +277,23 @@ pub(crate) struct NewChange {
     pub post_puts: Vec<([u8; 8], PostRecord)>,
 }
 
-/// Writes the rows of a batch of one feed's changes (signature and
-/// bytes), skipping those the store already holds, and counts both in
-/// `report`; returns the new ones.
+/// Where a new change's bytes are held.
+pub(crate) enum HeldBytes {
+    /// In this row of `unsnapshotted`.
+    Row(i64),
+    /// Here, not written (see [`ChangeBytes::InDocument`]).
+    Here(Vec<u8>),
+}
+
+/// Writes the rows of a batch of one feed's changes (signature, and
+/// bytes unless `bytes` says otherwise), skipping those the store already
+/// holds, and counts both in `report`; returns the new ones.
 fn store_change_rows(
     conn: &Connection,
     feed: i64,
     account: AccountId,
     items: Vec<Unapplied>,
+    bytes: ChangeBytes,
     cert_ids: &mut HashMap<Hash, i64>,
     report: &mut IngestReport,
 ) -> Result<Vec<NewChange>> {
@@ -314,11 +323,17 @@ fn store_change_rows(
             report.duplicates += 1;
             continue;
         }
-        unsnap.execute(params![hash.0.as_slice(), feed, envelope.change])?;
+        let held = match bytes {
+            ChangeBytes::Stored => {
+                unsnap.execute(params![hash.0.as_slice(), feed, envelope.change])?;
+                HeldBytes::Row(conn.last_insert_rowid())
+            }
+            ChangeBytes::InDocument => HeldBytes::Here(envelope.change),
+        };
         report.posts.extend(written_posts(account, &keys));
         report.accepted += 1;
         new.push(NewChange {
-            row: conn.last_insert_rowid(),
+            bytes: held,
             hash,
             keys,
             post_puts,
@@ -356,100 +371,138 @@ pub(crate) fn apply_checked(
         }
         let feed = docs::feed_id(conn, account)?;
         let mut doc = docs.take(conn, feed, account)?;
-        // Changes stored earlier but still waiting for their dependencies.
-        let waiting: Vec<(i64, Vec<u8>)> = conn
-            .prepare_cached(
-                "SELECT id, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1",
-            )?
-            .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let (changes, items): (Vec<Change>, Vec<Unapplied>) = items
-            .into_iter()
-            .map(|Checked { envelope, parsed }| {
-                let hash = parsed.change.hash();
-                (
-                    parsed.change,
-                    (envelope, parsed.keys, parsed.post_puts, hash),
-                )
-            })
-            .unzip();
-        let t_apply = std::time::Instant::now();
-        // The document applies the batch on another thread while this one
-        // writes the changes' rows and the rows of the new posts it can
-        // predict: none of it needs the document. A change the store
-        // already holds is already in the document (applied, or waiting
-        // for its dependencies), which ignores it.
-        let (applied, written) = crate::parallel::beside(
-            items.len() >= crate::parallel::MIN_ITEMS,
-            || doc.apply(changes),
-            || -> Result<_> {
-                let new =
-                    store_change_rows(conn, feed, account, items, &mut cert_ids, &mut report)?;
-                let predicted = materialize::Predicted::write(conn, feed, account, &new, bodies)?;
-                Ok((new, predicted))
-            },
-        );
-        let (new, predicted) = written?;
-        applied?;
-        let apply_us = t_apply.elapsed().as_micros() as u64;
-        if new.is_empty() {
-            docs.put(conn, feed, doc);
-            continue;
-        }
-        let mut keys: BTreeSet<FeedKey> = BTreeSet::new();
-        let mut mark =
-            conn.prepare_cached("UPDATE unsnapshotted SET waiting = ?2 WHERE id = ?1")?;
-        let mut now_waiting = Vec::new();
-        for change in &new {
-            keys.extend(
-                change
-                    .keys
-                    .iter()
-                    .filter(|k| !matches!(k, FeedKey::Post(l) if predicted.has(*l)))
-                    .cloned(),
+        let more_pages_follow = docs.more_pages_follow;
+        let store_batch = |doc: &mut FeedDoc| -> Result<()> {
+            // Changes stored earlier but still waiting for their dependencies.
+            let waiting: Vec<(i64, Vec<u8>)> = conn
+                .prepare_cached(
+                    "SELECT id, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1",
+                )?
+                .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let (changes, items): (Vec<Change>, Vec<Unapplied>) = items
+                .into_iter()
+                .map(|Checked { envelope, parsed }| {
+                    let hash = parsed.change.hash();
+                    (
+                        parsed.change,
+                        (envelope, parsed.keys, parsed.post_puts, hash),
+                    )
+                })
+                .unzip();
+            let bytes = ChangeBytes::for_batch(conn, feed, own == Some(account), items.len())?;
+            let t_apply = std::time::Instant::now();
+            // The document applies the batch on another thread while this one
+            // writes the changes' rows and the rows of the new posts it can
+            // predict: none of it needs the document. A change the store
+            // already holds is already in the document (applied, or waiting
+            // for its dependencies), which ignores it.
+            let (applied, written) = crate::parallel::beside(
+                items.len() >= crate::parallel::MIN_ITEMS,
+                || doc.apply(changes),
+                || -> Result<_> {
+                    let new = store_change_rows(
+                        conn,
+                        feed,
+                        account,
+                        items,
+                        bytes,
+                        &mut cert_ids,
+                        &mut report,
+                    )?;
+                    let predicted =
+                        materialize::Predicted::write(conn, feed, account, &new, bodies)?;
+                    Ok((new, predicted))
+                },
             );
-            if !doc.has_change(&change.hash) {
-                mark.execute(params![change.row, 1])?;
-                now_waiting.push(change.row);
+            let (new, predicted) = written?;
+            applied?;
+            let apply_us = t_apply.elapsed().as_micros() as u64;
+            if new.is_empty() {
+                // After a sync's last page, a feed whose document alone holds
+                // changes is saved even when the page brought nothing new.
+                docs::maybe_compact(conn, feed, doc, more_pages_follow)?;
+                return Ok(());
             }
-        }
-        for (row, bytes) in waiting {
-            let Ok(change) = Change::from_bytes(bytes) else {
-                continue;
-            };
-            if doc.has_change(&change.hash()) {
-                mark.execute(params![row, 0])?;
-                if let Ok(k) = validate_change(account, &change) {
-                    keys.extend(k);
+            let mut keys: BTreeSet<FeedKey> = BTreeSet::new();
+            let mut mark =
+                conn.prepare_cached("UPDATE unsnapshotted SET waiting = ?2 WHERE id = ?1")?;
+            let mut store_waiting = conn.prepare_cached(
+                "INSERT INTO unsnapshotted(hash, feed_id, waiting, bytes) VALUES(?1, ?2, 1, ?3)",
+            )?;
+            let mut now_waiting = Vec::new();
+            let mut unsaved = 0i64;
+            for change in &new {
+                keys.extend(
+                    change
+                        .keys
+                        .iter()
+                        .filter(|k| !matches!(k, FeedKey::Post(l) if predicted.has(*l)))
+                        .cloned(),
+                );
+                let applied = doc.has_change(&change.hash);
+                match &change.bytes {
+                    HeldBytes::Row(row) if !applied => {
+                        mark.execute(params![row, 1])?;
+                        now_waiting.push(*row);
+                    }
+                    // A change that waits for its dependencies keeps its bytes
+                    // in any case: the document cannot save it yet.
+                    HeldBytes::Here(bytes) if !applied => {
+                        store_waiting.execute(params![change.hash.0.as_slice(), feed, bytes])?;
+                        now_waiting.push(conn.last_insert_rowid());
+                    }
+                    HeldBytes::Here(_) => unsaved += 1,
+                    HeldBytes::Row(_) => {}
                 }
             }
+            for (row, bytes) in waiting {
+                let Ok(change) = Change::from_bytes(bytes) else {
+                    continue;
+                };
+                if doc.has_change(&change.hash()) {
+                    mark.execute(params![row, 0])?;
+                    if let Ok(k) = validate_change(account, &change) {
+                        keys.extend(k);
+                    }
+                }
+            }
+            conn.prepare_cached(
+                "UPDATE feeds SET heads = ?2, change_count = change_count + ?3, unsaved = unsaved + ?4 WHERE id = ?1",
+            )?
+            .execute(params![
+                feed,
+                docs::encode_heads(&doc.heads()),
+                new.len() as i64,
+                unsaved
+            ])?;
+            let t_mat = std::time::Instant::now();
+            predicted.confirm(conn, feed, doc, purged, bodies)?;
+            newly_blocked.extend(materialize::apply(
+                conn, feed, own, doc, &keys, purged, bodies,
+            )?);
+            if !now_waiting.is_empty() {
+                let waiting = waiting_changes(conn, &now_waiting)?;
+                materialize::provisional(conn, feed, doc, &waiting, purged, bodies)?;
+            }
+            let mat_us = t_mat.elapsed().as_micros() as u64;
+            docs::maybe_compact(conn, feed, doc, more_pages_follow)?;
+            tracing::trace!(
+                feed,
+                apply_us,
+                mat_us,
+                compact_us = t_mat.elapsed().as_micros() as u64 - mat_us,
+                "feed batch"
+            );
+            Ok(())
+        };
+        if let Err(e) = store_batch(&mut doc) {
+            // The caller rolls back and clears the cache; held there, the
+            // document lets it keep what earlier pages of a sync committed
+            // (see `DocCache::clear`).
+            docs.hold(feed, doc);
+            return Err(e);
         }
-        conn.prepare_cached(
-            "UPDATE feeds SET heads = ?2, change_count = change_count + ?3 WHERE id = ?1",
-        )?
-        .execute(params![
-            feed,
-            docs::encode_heads(&doc.heads()),
-            new.len() as i64
-        ])?;
-        let t_mat = std::time::Instant::now();
-        predicted.confirm(conn, feed, &doc, purged, bodies)?;
-        newly_blocked.extend(materialize::apply(
-            conn, feed, own, &doc, &keys, purged, bodies,
-        )?);
-        if !now_waiting.is_empty() {
-            let waiting = waiting_changes(conn, &now_waiting)?;
-            materialize::provisional(conn, feed, &doc, &waiting, purged, bodies)?;
-        }
-        let mat_us = t_mat.elapsed().as_micros() as u64;
-        docs::maybe_compact(conn, feed, &doc, docs.more_pages_follow)?;
-        tracing::trace!(
-            feed,
-            apply_us,
-            mat_us,
-            compact_us = t_mat.elapsed().as_micros() as u64 - mat_us,
-            "feed batch"
-        );
         docs.put(conn, feed, doc);
     }
     for account in newly_blocked {
@@ -616,7 +669,7 @@ impl Store {
             Ok(report)
         })();
         if result.is_err() {
-            self.docs.clear();
+            self.docs.clear(&self.conn);
         } else {
             remove_purged(&self.blobs, &purged);
         }
@@ -644,7 +697,7 @@ impl Store {
         ) {
             Ok(c) => c,
             Err(e) => {
-                self.docs.clear();
+                self.docs.clear(&self.conn);
                 return Err(e);
             }
         };

@@ -71,6 +71,15 @@ impl Store {
         let conn = Connection::open(dir.join(DB_FILE))?;
         schema::configure(&conn)?;
         schema::migrate(&conn)?;
+        // Feeds whose documents were lost in the middle of a sync (the
+        // process stopped) are fetched again from scratch.
+        let lost = docs::reset_all_lost(&conn)?;
+        if lost > 0 {
+            tracing::warn!(
+                feeds = lost,
+                "dropped feeds left half-synced, to fetch them again"
+            );
+        }
         let own = conn
             .query_row(
                 "SELECT value FROM meta WHERE key = 'own_account'",
@@ -163,7 +172,7 @@ impl Store {
         let ended = self.end_transaction(result.is_ok());
         if result.is_err() || ended.is_err() {
             // What was rolled back, the cache of documents must not hold.
-            self.docs.clear();
+            self.docs.clear(&self.conn);
         }
         let value = result?;
         ended?;

@@ -703,7 +703,7 @@ mod tests {
         change: &automerge::Change,
     ) -> Predicted {
         let new = [NewChange {
-            row: 0,
+            bytes: crate::ingest::HeldBytes::Row(0),
             hash: change.hash(),
             keys: vec![FeedKey::Post(local)],
             post_puts: vec![(local, claimed)],

@@ -125,6 +125,26 @@ pub(crate) fn purge_account(
     let Some(feed) = docs::find_feed(conn, account)? else {
         return Ok(false);
     };
+    let mut blobs = drop_feed_rows(conn, feed)?;
+    conn.execute("DELETE FROM certs WHERE feed_id = ?1", [feed])?;
+    conn.execute("DELETE FROM feeds WHERE id = ?1", [feed])?;
+    docs.forget(feed);
+    bump(conn)?;
+    blobs.sort_unstable();
+    blobs.dedup();
+    for hash in blobs {
+        if !materialize::blob_referenced(conn, &hash)? {
+            purged.push(hash);
+        }
+    }
+    tracing::info!(%account, "purged a blocked feed");
+    Ok(true)
+}
+
+/// Deletes the rows of `feed`'s posts (with their words in the search
+/// index), reactions, relations, lists and changes, keeping the feed row
+/// and its certificates; returns the blobs its posts and avatar named.
+pub(crate) fn drop_feed_rows(conn: &Connection, feed: i64) -> Result<Vec<Hash>> {
     let bodies: Vec<(i64, Vec<u8>)> = conn
         .prepare("SELECT id, body FROM posts WHERE feed_id = ?1 AND body IS NOT NULL")?
         .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -178,22 +198,10 @@ pub(crate) fn purge_account(
         "list_entries",
         "unsnapshotted",
         "changes",
-        "certs",
     ] {
         conn.execute(&format!("DELETE FROM {table} WHERE feed_id = ?1"), [feed])?;
     }
-    conn.execute("DELETE FROM feeds WHERE id = ?1", [feed])?;
-    docs.forget(feed);
-    bump(conn)?;
-    blobs.sort_unstable();
-    blobs.dedup();
-    for hash in blobs {
-        if !materialize::blob_referenced(conn, &hash)? {
-            purged.push(hash);
-        }
-    }
-    tracing::info!(%account, "purged a blocked feed");
-    Ok(true)
+    Ok(blobs)
 }
 
 fn accounts(conn: &Connection, sql: &str) -> Result<HashSet<AccountId>> {

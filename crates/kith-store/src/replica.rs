@@ -362,7 +362,7 @@ impl Store {
         })();
         match &result {
             Ok(_) => ingest::remove_purged(&self.blobs, &purged),
-            Err(_) => self.docs.clear(),
+            Err(_) => self.docs.clear(&self.conn),
         }
         result
     }

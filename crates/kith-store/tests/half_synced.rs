@@ -1,0 +1,270 @@
+//! A feed synced page by page keeps the bytes of its changes only in its
+//! document until the sync's last page (`feeds.unsaved`). What happens
+//! when that document is lost: the process stops mid-sync, or a page fails
+//! after earlier pages were committed.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::Device;
+use kith_core::{Envelope, PostId};
+use kith_store::{DB_FILE, Store};
+
+/// Enough changes a page for the store to keep their bytes only in the
+/// document (it does so from 256).
+const PAGE: usize = 400;
+
+/// Post bodies by post.
+type Bodies = Vec<(PostId, Vec<u8>)>;
+
+/// A feed of `n` posts: its device, envelopes and bodies, oldest first.
+fn feed(n: i64) -> (Device, Vec<Envelope>, Bodies) {
+    let (_, mut dev) = Device::new_account();
+    let (mut envs, mut bodies) = (Vec::new(), Vec::new());
+    for t in 1..=n {
+        let (env, id, body) = dev.post(t * 1_000, &format!("post{t} hello"), None);
+        envs.push(env);
+        bodies.push((id, body));
+    }
+    (dev, envs, bodies)
+}
+
+/// Stores `envs` as one page of a sync.
+fn store_page(
+    store: &mut Store,
+    dev: &Device,
+    envs: &[Envelope],
+    bodies: &[(PostId, Vec<u8>)],
+    more: bool,
+) -> kith_store::Result<kith_store::IngestReport> {
+    store.ingest_verified_page(
+        std::slice::from_ref(&dev.cert),
+        kith_store::verify_envelopes(envs.to_vec()),
+        bodies,
+        more,
+    )
+}
+
+/// `(unsaved, rows in unsnapshotted, snapshot_changes)` of the only
+/// feed of a store that follows nobody, read through a second connection.
+fn bytes_state(home: &std::path::Path) -> (i64, i64, i64) {
+    let conn = rusqlite::Connection::open(home.join(DB_FILE)).unwrap();
+    conn.query_row(
+        "SELECT coalesce(sum(unsaved), 0), (SELECT count(*) FROM unsnapshotted), coalesce(sum(snapshot_changes), 0) FROM feeds",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
+}
+
+/// What a store shows of the feed: every post, and the search index.
+fn shown(store: &Store, dev: &Device) -> (String, usize) {
+    let posts =
+        serde_json::to_string(&store.feed_posts(dev.account, 5_000, None).unwrap()).unwrap();
+    (posts, store.search("hello", 5_000).unwrap().posts.len())
+}
+
+/// The same feed stored in one batch, as the reference.
+fn reference(dev: &Device, envs: &[Envelope], bodies: &[(PostId, Vec<u8>)]) -> (String, usize) {
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    store
+        .ingest_signed(std::slice::from_ref(&dev.cert), envs.to_vec(), bodies)
+        .unwrap();
+    shown(&store, dev)
+}
+
+/// Stands in for the process being killed: the store is never dropped,
+/// so nothing it holds in memory reaches the disk.
+fn kill(store: Store) {
+    std::mem::forget(store);
+}
+
+#[test]
+fn pages_of_a_sync_keep_their_bytes_only_in_the_document_until_the_last_page_saves_it() {
+    let (dev, envs, bodies) = feed(1_000);
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    store_page(&mut store, &dev, &envs[..PAGE], &bodies[..PAGE], true).unwrap();
+    store_page(
+        &mut store,
+        &dev,
+        &envs[PAGE..2 * PAGE],
+        &bodies[PAGE..2 * PAGE],
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        bytes_state(home.path()),
+        (800, 0, 0),
+        "800 changes held only by the document, no bytes written, no snapshot yet"
+    );
+    store_page(
+        &mut store,
+        &dev,
+        &envs[2 * PAGE..],
+        &bodies[2 * PAGE..],
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        bytes_state(home.path()),
+        (0, 0, 1_000),
+        "the last page saves the document with all 1,000 changes"
+    );
+    let expected = reference(&dev, &envs, &bodies);
+    assert_eq!(shown(&store, &dev), expected);
+    kill(store);
+    let store = Store::open(home.path()).unwrap();
+    assert_eq!(
+        shown(&store, &dev),
+        expected,
+        "the snapshot alone reloads it"
+    );
+}
+
+#[test]
+fn a_node_killed_in_the_middle_of_a_sync_drops_the_half_synced_feed_and_syncs_it_again_whole() {
+    let (dev, envs, bodies) = feed(1_000);
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    store_page(&mut store, &dev, &envs[..PAGE], &bodies[..PAGE], true).unwrap();
+    store_page(
+        &mut store,
+        &dev,
+        &envs[PAGE..2 * PAGE],
+        &bodies[PAGE..2 * PAGE],
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        shown(&store, &dev).1,
+        800,
+        "two pages shown before the kill"
+    );
+    kill(store);
+
+    let mut store = Store::open(home.path()).unwrap();
+    assert!(
+        store
+            .feed_posts(dev.account, 5_000, None)
+            .unwrap()
+            .posts
+            .is_empty(),
+        "no post whose change no file holds is shown"
+    );
+    assert_eq!(shown(&store, &dev).1, 0, "nor found");
+    let state = &store.feed_states(&[dev.account]).unwrap()[0];
+    assert_eq!(
+        (state.changes, state.heads.len()),
+        (0, 0),
+        "the feed holds nothing, so peers send it whole again"
+    );
+    assert_eq!(bytes_state(home.path()), (0, 0, 0));
+
+    for (i, part) in envs.chunks(PAGE).enumerate() {
+        let start = i * PAGE;
+        let more = start + part.len() < envs.len();
+        let report = store_page(
+            &mut store,
+            &dev,
+            part,
+            &bodies[start..start + part.len()],
+            more,
+        )
+        .unwrap();
+        assert_eq!(report.accepted, part.len(), "page {i} is new again");
+    }
+    let expected = reference(&dev, &envs, &bodies);
+    assert_eq!(shown(&store, &dev), expected);
+    kill(store);
+    let store = Store::open(home.path()).unwrap();
+    assert_eq!(
+        shown(&store, &dev),
+        expected,
+        "and it survives the next kill"
+    );
+}
+
+#[test]
+fn a_page_refused_in_the_middle_of_a_sync_keeps_the_pages_stored_before_it() {
+    let (mut dev, mut envs, mut bodies) = feed(1_000);
+    // A change signed twice with one sequence number: automerge refuses
+    // the page holding both, after the page's rows were written.
+    let mut fork = dev.clone();
+    let (next, next_id, next_body) = dev.post(2_000_000, "post1001 hello", None);
+    let (forked, _, _) = fork.post(2_000_001, "the same sequence number", None);
+    envs.push(next);
+    bodies.push((next_id, next_body));
+
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    store_page(&mut store, &dev, &envs[..PAGE], &bodies[..PAGE], true).unwrap();
+    store_page(
+        &mut store,
+        &dev,
+        &envs[PAGE..2 * PAGE],
+        &bodies[PAGE..2 * PAGE],
+        true,
+    )
+    .unwrap();
+    let before = shown(&store, &dev);
+    let mut bad = envs[2 * PAGE..].to_vec();
+    bad.push(forked);
+    let refused = store_page(&mut store, &dev, &bad, &bodies[2 * PAGE..], false);
+    assert!(refused.is_err(), "automerge refuses the page");
+    assert_eq!(shown(&store, &dev), before, "the two pages before it stay");
+    assert_eq!(
+        bytes_state(home.path()),
+        (0, 800, 0),
+        "their bytes were written when the document was dropped"
+    );
+    kill(store);
+
+    let mut store = Store::open(home.path()).unwrap();
+    assert_eq!(shown(&store, &dev), before, "they survive a kill");
+    let report = store_page(
+        &mut store,
+        &dev,
+        &envs[2 * PAGE..],
+        &bodies[2 * PAGE..],
+        false,
+    )
+    .unwrap();
+    assert_eq!(report.accepted, envs.len() - 2 * PAGE);
+    assert_eq!(shown(&store, &dev), reference(&dev, &envs, &bodies));
+}
+
+#[test]
+fn pages_arriving_newest_first_keep_the_bytes_of_changes_that_wait_and_converge() {
+    let (dev, envs, bodies) = feed(1_000);
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    store_page(
+        &mut store,
+        &dev,
+        &envs[2 * PAGE..],
+        &bodies[2 * PAGE..],
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        bytes_state(home.path()),
+        (0, 200, 0),
+        "changes waiting for their dependencies keep their bytes"
+    );
+    store_page(
+        &mut store,
+        &dev,
+        &envs[..2 * PAGE],
+        &bodies[..2 * PAGE],
+        false,
+    )
+    .unwrap();
+    assert_eq!(bytes_state(home.path()), (0, 0, 1_000));
+    let expected = reference(&dev, &envs, &bodies);
+    assert_eq!(shown(&store, &dev), expected);
+    kill(store);
+    let store = Store::open(home.path()).unwrap();
+    assert_eq!(shown(&store, &dev), expected);
+}
