@@ -45,6 +45,23 @@ fn store_page(
     )
 }
 
+/// Stores `envs[range]`, with their bodies, as one page of a sync.
+fn store_range(
+    store: &mut Store,
+    dev: &Device,
+    (envs, bodies): (&[Envelope], &[(PostId, Vec<u8>)]),
+    range: std::ops::Range<usize>,
+    more: bool,
+) -> kith_store::IngestReport {
+    store_page(store, dev, &envs[range.clone()], &bodies[range], more).unwrap()
+}
+
+/// Stores the feed's first two pages, more pages to follow.
+fn store_two_pages(store: &mut Store, dev: &Device, feed: (&[Envelope], &[(PostId, Vec<u8>)])) {
+    store_range(store, dev, feed, 0..PAGE, true);
+    store_range(store, dev, feed, PAGE..2 * PAGE, true);
+}
+
 /// `(unsaved, rows in unsnapshotted, snapshot_changes)` of the only
 /// feed of a store that follows nobody, read through a second connection.
 fn bytes_state(home: &std::path::Path) -> (i64, i64, i64) {
@@ -85,28 +102,19 @@ fn pages_of_a_sync_keep_their_bytes_only_in_the_document_until_the_last_page_sav
     let (dev, envs, bodies) = feed(1_000);
     let home = tempfile::tempdir().unwrap();
     let mut store = Store::open(home.path()).unwrap();
-    store_page(&mut store, &dev, &envs[..PAGE], &bodies[..PAGE], true).unwrap();
-    store_page(
-        &mut store,
-        &dev,
-        &envs[PAGE..2 * PAGE],
-        &bodies[PAGE..2 * PAGE],
-        true,
-    )
-    .unwrap();
+    store_two_pages(&mut store, &dev, (&envs, &bodies));
     assert_eq!(
         bytes_state(home.path()),
         (800, 0, 0),
         "800 changes held only by the document, no bytes written, no snapshot yet"
     );
-    store_page(
+    store_range(
         &mut store,
         &dev,
-        &envs[2 * PAGE..],
-        &bodies[2 * PAGE..],
+        (&envs, &bodies),
+        2 * PAGE..envs.len(),
         false,
-    )
-    .unwrap();
+    );
     assert_eq!(
         bytes_state(home.path()),
         (0, 0, 1_000),
@@ -128,15 +136,7 @@ fn a_node_killed_in_the_middle_of_a_sync_drops_the_half_synced_feed_and_syncs_it
     let (dev, envs, bodies) = feed(1_000);
     let home = tempfile::tempdir().unwrap();
     let mut store = Store::open(home.path()).unwrap();
-    store_page(&mut store, &dev, &envs[..PAGE], &bodies[..PAGE], true).unwrap();
-    store_page(
-        &mut store,
-        &dev,
-        &envs[PAGE..2 * PAGE],
-        &bodies[PAGE..2 * PAGE],
-        true,
-    )
-    .unwrap();
+    store_two_pages(&mut store, &dev, (&envs, &bodies));
     assert_eq!(
         shown(&store, &dev).1,
         800,
@@ -165,14 +165,13 @@ fn a_node_killed_in_the_middle_of_a_sync_drops_the_half_synced_feed_and_syncs_it
     for (i, part) in envs.chunks(PAGE).enumerate() {
         let start = i * PAGE;
         let more = start + part.len() < envs.len();
-        let report = store_page(
+        let report = store_range(
             &mut store,
             &dev,
-            part,
-            &bodies[start..start + part.len()],
+            (&envs, &bodies),
+            start..start + part.len(),
             more,
-        )
-        .unwrap();
+        );
         assert_eq!(report.accepted, part.len(), "page {i} is new again");
     }
     let expected = reference(&dev, &envs, &bodies);
@@ -199,15 +198,7 @@ fn a_page_refused_in_the_middle_of_a_sync_keeps_the_pages_stored_before_it() {
 
     let home = tempfile::tempdir().unwrap();
     let mut store = Store::open(home.path()).unwrap();
-    store_page(&mut store, &dev, &envs[..PAGE], &bodies[..PAGE], true).unwrap();
-    store_page(
-        &mut store,
-        &dev,
-        &envs[PAGE..2 * PAGE],
-        &bodies[PAGE..2 * PAGE],
-        true,
-    )
-    .unwrap();
+    store_two_pages(&mut store, &dev, (&envs, &bodies));
     let before = shown(&store, &dev);
     let mut bad = envs[2 * PAGE..].to_vec();
     bad.push(forked);
@@ -223,14 +214,13 @@ fn a_page_refused_in_the_middle_of_a_sync_keeps_the_pages_stored_before_it() {
 
     let mut store = Store::open(home.path()).unwrap();
     assert_eq!(shown(&store, &dev), before, "they survive a kill");
-    let report = store_page(
+    let report = store_range(
         &mut store,
         &dev,
-        &envs[2 * PAGE..],
-        &bodies[2 * PAGE..],
+        (&envs, &bodies),
+        2 * PAGE..envs.len(),
         false,
-    )
-    .unwrap();
+    );
     assert_eq!(report.accepted, envs.len() - 2 * PAGE);
     assert_eq!(shown(&store, &dev), reference(&dev, &envs, &bodies));
 }
@@ -240,27 +230,19 @@ fn pages_arriving_newest_first_keep_the_bytes_of_changes_that_wait_and_converge(
     let (dev, envs, bodies) = feed(1_000);
     let home = tempfile::tempdir().unwrap();
     let mut store = Store::open(home.path()).unwrap();
-    store_page(
+    store_range(
         &mut store,
         &dev,
-        &envs[2 * PAGE..],
-        &bodies[2 * PAGE..],
+        (&envs, &bodies),
+        2 * PAGE..envs.len(),
         true,
-    )
-    .unwrap();
+    );
     assert_eq!(
         bytes_state(home.path()),
         (0, 200, 0),
         "changes waiting for their dependencies keep their bytes"
     );
-    store_page(
-        &mut store,
-        &dev,
-        &envs[..2 * PAGE],
-        &bodies[..2 * PAGE],
-        false,
-    )
-    .unwrap();
+    store_range(&mut store, &dev, (&envs, &bodies), 0..2 * PAGE, false);
     assert_eq!(bytes_state(home.path()), (0, 0, 1_000));
     let expected = reference(&dev, &envs, &bodies);
     assert_eq!(shown(&store, &dev), expected);
