@@ -391,7 +391,7 @@ pub(crate) fn apply_checked(
                 })
                 .unzip();
             let bytes = ChangeBytes::for_batch(conn, feed, own == Some(account), items.len())?;
-            let t_apply = std::time::Instant::now();
+            let t_both = std::time::Instant::now();
             // The document applies the batch on another thread while this one
             // writes the changes' rows and the rows of the new posts it can
             // predict: none of it needs the document. A change the store
@@ -399,8 +399,12 @@ pub(crate) fn apply_checked(
             // for its dependencies), which ignores it.
             let (applied, written) = crate::parallel::beside(
                 items.len() >= crate::parallel::MIN_ITEMS,
-                || doc.apply(changes),
+                || {
+                    let t = std::time::Instant::now();
+                    (doc.apply(changes), micros(t))
+                },
                 || -> Result<_> {
+                    let t_rows = std::time::Instant::now();
                     let new = store_change_rows(
                         conn,
                         feed,
@@ -412,12 +416,13 @@ pub(crate) fn apply_checked(
                     )?;
                     let predicted =
                         materialize::Predicted::write(conn, feed, account, &new, bodies)?;
-                    Ok((new, predicted))
+                    Ok((new, predicted, micros(t_rows)))
                 },
             );
-            let (new, predicted) = written?;
+            let (new, predicted, rows_us) = written?;
+            let (applied, apply_us) = applied;
             applied?;
-            let apply_us = t_apply.elapsed().as_micros() as u64;
+            let both_us = micros(t_both);
             if new.is_empty() {
                 // After a sync's last page, a feed whose document alone holds
                 // changes is saved even when the page brought nothing new.
@@ -485,13 +490,15 @@ pub(crate) fn apply_checked(
                 let waiting = waiting_changes(conn, &now_waiting)?;
                 materialize::provisional(conn, feed, doc, &waiting, purged, bodies)?;
             }
-            let mat_us = t_mat.elapsed().as_micros() as u64;
+            let mat_us = micros(t_mat);
             docs::maybe_compact(conn, feed, doc, more_pages_follow)?;
             tracing::trace!(
                 feed,
+                both_us,
                 apply_us,
+                rows_us,
                 mat_us,
-                compact_us = t_mat.elapsed().as_micros() as u64 - mat_us,
+                compact_us = micros(t_mat).saturating_sub(mat_us),
                 "feed batch"
             );
             Ok(())
@@ -509,6 +516,11 @@ pub(crate) fn apply_checked(
         crate::moderation::purge_account(conn, docs, account, purged)?;
     }
     Ok(report)
+}
+
+/// Microseconds since `start`, for the trace of a batch.
+fn micros(start: std::time::Instant) -> u64 {
+    u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
 /// The stored changes of `rows` (of `unsnapshotted`), in row order.
