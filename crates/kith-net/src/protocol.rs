@@ -171,6 +171,15 @@ pub enum SyncRequest {
         /// The size wanted (the responder caps it at [`RECENT_BYTES`]).
         max_bytes: u32,
     },
+    /// "Send me your stored snapshot of this feed": asked by a node that
+    /// holds none of the feed, beside [`SyncRequest::Recent`]. The
+    /// requester loads it while the responder builds its first page, and
+    /// then checks the pages' changes against it instead of applying them
+    /// (`docs/protocol.md` §13.3). Answered with [`SyncResponse::Snapshot`].
+    Snapshot {
+        /// The account (32 bytes).
+        account: ByteBuf,
+    },
     /// "Send me this blob."
     Blob {
         /// Its BLAKE3 hash.
@@ -213,6 +222,12 @@ pub enum SyncResponse {
         /// requester holds changes it lacks (it may then ask with sampled
         /// ancestors to avoid being sent what it has).
         unknown_have: bool,
+    },
+    /// The responder's stored snapshot of a feed (an automerge document
+    /// chunk), or nothing if it offers none.
+    Snapshot {
+        /// The bytes.
+        bytes: Option<ByteBuf>,
     },
     /// A blob, or nothing if the responder lacks it.
     Blob {

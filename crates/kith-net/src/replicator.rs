@@ -32,6 +32,10 @@ const MAX_GOSSIP_IN_FLIGHT: usize = 64;
 const HEADS_REFRESH: Duration = Duration::from_secs(30);
 /// How long a heads exchange may take before the connection is presumed dead.
 const HEADS_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the first page of a sync waits for the peer's snapshot to
+/// arrive and load (~0.5 s for a 100,000-change feed, usually while the
+/// peer still builds that page).
+const SEED_WAIT: Duration = Duration::from_secs(3);
 /// Most pages fetched in one pull.
 const MAX_PAGES: usize = 10_000;
 /// Most blobs fetched after one batch of changes.
@@ -600,6 +604,12 @@ impl Replicator {
             .map_err(|e| e.to_string())?;
         have.truncate(MAX_HAVE);
         let mut received = 0u64;
+        // Nothing of this feed here yet: ask for the peer's snapshot too,
+        // loaded while the peer builds its first page (see `fetch_seed`).
+        let mut seeding = have.is_empty().then(|| {
+            let me = self.clone();
+            tokio::spawn(async move { me.fetch_seed(account, peer).await })
+        });
         if have.is_empty() {
             // Nothing of this feed here yet: its newest posts first, so
             // that they show while the rest of the feed arrives.
@@ -689,6 +699,26 @@ impl Replicator {
                 received += previous.await.map_err(|e| e.to_string())??;
                 self.progress(account, received);
             }
+            if let Some(seed) = seeding.take() {
+                // Before the first page is stored: a seed planted later
+                // would find applied changes and be refused. Waiting is
+                // bounded, so a peer that never answers costs little.
+                let abort = seed.abort_handle();
+                match tokio::time::timeout(SEED_WAIT, seed).await {
+                    Ok(Ok(Some(seed))) => {
+                        let planted = self
+                            .node
+                            .background(move |n| n.store_mut().plant_seed(seed))
+                            .await;
+                        tracing::debug!(%account, %peer, planted = ?planted, "peer's snapshot offered as a seed");
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        abort.abort();
+                        tracing::debug!(%account, %peer, "the peer's snapshot came too late to seed from");
+                    }
+                }
+            }
             let this = self.clone();
             storing = Some(tokio::spawn(async move {
                 let t = Instant::now();
@@ -750,6 +780,40 @@ impl Replicator {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => SyncResponse::refused("unavailable", e),
             Err(e) => SyncResponse::refused("busy", e),
+        }
+    }
+
+    /// Asks `peer` for its stored snapshot of `account`'s feed and loads it
+    /// (off the node thread) as a seed for the pages that follow
+    /// (`kith_store::Seed`). A snapshot that does not load strikes the
+    /// peer; none offered, or a peer that does not know the request, is
+    /// no seed.
+    async fn fetch_seed(&self, account: AccountId, peer: PeerId) -> Option<kith_store::Seed> {
+        let req = SyncRequest::Snapshot {
+            account: ByteBuf::from(account.as_bytes().to_vec()),
+        };
+        lock(&self.shared).sent_requests.request_bytes += cbor_len(&req);
+        let response = self.swarm.request(peer, req).await.ok()?;
+        lock(&self.shared).sent_requests.response_bytes += cbor_len(&response);
+        let SyncResponse::Snapshot { bytes: Some(bytes) } = response else {
+            return None;
+        };
+        tracing::debug!(%account, %peer, bytes = bytes.len(), "peer's snapshot received");
+        let t = Instant::now();
+        let loaded =
+            tokio::task::spawn_blocking(move || kith_store::Seed::load(account, bytes.into_vec()))
+                .await
+                .ok()?;
+        match loaded {
+            Ok(seed) => {
+                tracing::debug!(%account, %peer, changes = seed.changes(), load_ms = t.elapsed().as_millis() as u64, "peer's snapshot loaded");
+                Some(seed)
+            }
+            Err(e) => {
+                self.strike(peer, &format!("a snapshot that does not load: {e}"))
+                    .await;
+                None
+            }
         }
     }
 
@@ -1083,6 +1147,26 @@ impl Replicator {
             }
             SyncRequest::Recent { account, max_bytes } => {
                 self.answer_recent(peer, &account, max_bytes).await
+            }
+            SyncRequest::Snapshot { account } => {
+                let account = match AccountId::from_slice(&account) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        self.strike(peer, &e.to_string()).await;
+                        return SyncResponse::refused("malformed", e);
+                    }
+                };
+                match self
+                    .node
+                    .remote(move |n| n.store_mut().seed_snapshot(account))
+                    .await
+                {
+                    Ok(Ok(bytes)) => SyncResponse::Snapshot {
+                        bytes: bytes.map(ByteBuf::from),
+                    },
+                    Ok(Err(e)) => SyncResponse::refused("unavailable", e),
+                    Err(e) => SyncResponse::refused("busy", e),
+                }
             }
             SyncRequest::Blob { hash } => {
                 let hash = match hash32("blob hash", &hash) {

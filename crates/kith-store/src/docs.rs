@@ -1,13 +1,17 @@
 //! Feed documents: loading (snapshot + incremental changes), a small cache,
 //! and snapshot compaction.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use kith_core::AccountId;
 use kith_core::feed::FeedDoc;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Result, StoreError};
+use crate::seed::Seeded;
+
+/// At most this many feeds are seeded at once (each holds its document).
+pub(crate) const MAX_SEEDS: usize = 4;
 
 /// How many loaded documents stay in memory.
 const CACHE_CAPACITY: usize = 256;
@@ -45,6 +49,15 @@ pub(crate) struct DocCache {
     /// whose snapshot holds no change yet is not snapshotted between
     /// pages (see [`maybe_compact`]).
     pub(crate) more_pages_follow: bool,
+    /// Set while the last page of a sync is stored (not for changes that
+    /// arrive any other way): a seed it does not complete is given up.
+    pub(crate) last_sync_page: bool,
+    /// Feeds whose document is a peer's snapshot not trusted yet
+    /// ([`crate::seed`]); they are not in `docs`.
+    seeds: HashMap<i64, Seeded>,
+    /// Feeds whose seed was given up since the store opened: they sync
+    /// without one.
+    refused_seeds: HashSet<i64>,
 }
 
 impl DocCache {
@@ -56,6 +69,11 @@ impl DocCache {
         feed: i64,
         account: AccountId,
     ) -> Result<FeedDoc> {
+        if self.seeds.contains_key(&feed) {
+            // An untrusted seed is absent to everyone but the pages that
+            // check it: the feed reads as empty until it is trusted.
+            return Ok(FeedDoc::new(account));
+        }
         if let Some(doc) = self.docs.remove(&feed) {
             self.order.retain(|f| *f != feed);
             return Ok(doc);
@@ -68,6 +86,10 @@ impl DocCache {
     /// snapshot, so that reloading it later is fast (see
     /// [`compact_if_pending`]); a failure to do so is logged, not fatal.
     pub(crate) fn put(&mut self, conn: &Connection, feed: i64, doc: FeedDoc) {
+        if self.seeds.contains_key(&feed) {
+            // The empty stand-in `take` gave for a seeded feed.
+            return;
+        }
         self.docs.insert(feed, doc);
         self.order.push_back(feed);
         while self.order.len() > CACHE_CAPACITY {
@@ -98,6 +120,7 @@ impl DocCache {
     /// Forgets one feed's document (after the feed was purged).
     pub(crate) fn forget(&mut self, feed: i64) {
         self.docs.remove(&feed);
+        self.seeds.remove(&feed);
         self.order.retain(|f| *f != feed);
     }
 
@@ -107,12 +130,48 @@ impl DocCache {
     /// their bytes written, so that what was committed stays whole; if
     /// that fails, its next load drops the feed's rows (see [`load`]).
     pub(crate) fn clear(&mut self, conn: &Connection) {
+        for (feed, _) in self.seeds.drain() {
+            // Its pages' rows wait for a seed that is gone: drop them, and
+            // fetch the feed again without one.
+            self.refused_seeds.insert(feed);
+            if let Err(e) = reset_lost(conn, feed) {
+                tracing::warn!(feed, error = %e, "could not drop a seeded feed's rows");
+            }
+        }
         for (feed, doc) in self.docs.drain() {
             if let Err(e) = keep_unsaved(conn, feed, &doc) {
                 tracing::warn!(feed, error = %e, "could not keep a feed's unsaved changes");
             }
         }
         self.order.clear();
+    }
+}
+
+impl DocCache {
+    /// Takes out the seed of `feed`, if it has one.
+    pub(crate) fn take_seed(&mut self, feed: i64) -> Option<Seeded> {
+        self.seeds.remove(&feed)
+    }
+
+    /// Puts a seed back, or makes `seed` the document of `feed` in place of
+    /// any cached one.
+    pub(crate) fn put_seed(&mut self, feed: i64, seed: Seeded) {
+        self.docs.remove(&feed);
+        self.order.retain(|f| *f != feed);
+        self.seeds.insert(feed, seed);
+    }
+
+    /// Whether another seed may be planted for `feed`.
+    pub(crate) fn may_seed(&self, feed: i64) -> bool {
+        !self.refused_seeds.contains(&feed)
+            && !self.seeds.contains_key(&feed)
+            && self.seeds.len() < MAX_SEEDS
+    }
+
+    /// Gives up seeding `feed` until the store is opened again.
+    pub(crate) fn refuse_seed(&mut self, feed: i64) {
+        self.seeds.remove(&feed);
+        self.refused_seeds.insert(feed);
     }
 }
 
@@ -232,6 +291,16 @@ pub(crate) fn fold_atomically(conn: &Connection, feed: i64, doc: &FeedDoc) -> Re
 /// Writes a new snapshot of `doc` and drops the bytes of the changes it
 /// now holds (those not waiting for dependencies).
 pub(crate) fn compact(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<()> {
+    store_snapshot(conn, feed, || doc.save())
+}
+
+/// [`compact`] with the snapshot's bytes made by `save` (only if there is
+/// anything to fold).
+pub(crate) fn store_snapshot(
+    conn: &Connection,
+    feed: i64,
+    save: impl FnOnce() -> Vec<u8>,
+) -> Result<()> {
     let dropped = conn
         .prepare_cached("DELETE FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 0")?
         .execute([feed])?;
@@ -243,7 +312,7 @@ pub(crate) fn compact(conn: &Connection, feed: i64, doc: &FeedDoc) -> Result<()>
     }
     conn.execute(
         "UPDATE feeds SET snapshot = ?2, snapshot_changes = snapshot_changes + ?3, unsaved = 0 WHERE id = ?1",
-        params![feed, doc.save(), folded],
+        params![feed, save(), folded],
     )?;
     Ok(())
 }

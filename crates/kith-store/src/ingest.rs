@@ -370,6 +370,39 @@ pub(crate) fn apply_checked(
             continue;
         }
         let feed = docs::feed_id(conn, account)?;
+        if let Some(mut seeded) = docs.take_seed(feed) {
+            let last_sync_page = docs.last_sync_page;
+            let step = store_seeded(
+                conn,
+                SeededBatch {
+                    feed,
+                    account,
+                    own,
+                    last_sync_page,
+                },
+                &mut seeded,
+                items,
+                &mut cert_ids,
+                &mut report,
+                purged,
+                bodies,
+            );
+            match step {
+                Ok(SeedStep::Waiting) => docs.put_seed(feed, seeded),
+                Ok(SeedStep::Trusted(blocked)) => {
+                    newly_blocked.extend(blocked);
+                    docs.put(conn, feed, seeded.doc);
+                }
+                Ok(SeedStep::GivenUp) => docs.refuse_seed(feed),
+                Err(e) => {
+                    // Rolled back; what earlier pages committed is dropped
+                    // when the feed is next loaded (`feeds.unsaved`).
+                    docs.refuse_seed(feed);
+                    return Err(e);
+                }
+            }
+            continue;
+        }
         let mut doc = docs.take(conn, feed, account)?;
         let more_pages_follow = docs.more_pages_follow;
         let store_batch = |doc: &mut FeedDoc| -> Result<()> {
@@ -516,6 +549,166 @@ pub(crate) fn apply_checked(
         crate::moderation::purge_account(conn, docs, account, purged)?;
     }
     Ok(report)
+}
+
+/// Which feed a seeded batch is for, and where in a sync it stands.
+#[derive(Clone, Copy)]
+struct SeededBatch {
+    feed: i64,
+    account: AccountId,
+    own: Option<AccountId>,
+    last_sync_page: bool,
+}
+
+/// What a batch of a seeded feed led to.
+enum SeedStep {
+    /// The seed still holds changes no page has brought.
+    Waiting,
+    /// Every change of the seed arrived verified: it is the feed's
+    /// document now (with the accounts its blocks newly block).
+    Trusted(Vec<AccountId>),
+    /// The sync ended before that: the feed's rows were dropped.
+    GivenUp,
+}
+
+/// [`apply_checked`] for a feed whose document is a seed not trusted yet
+/// (see [`crate::seed`]): the changes the seed holds are checked to be in
+/// it, not applied; their rows are written, and the posts' rows
+/// predicted; nothing is read from the seed until the batch that
+/// completes it, which then confirms and materializes everything the
+/// pages touched and stores the snapshot as received.
+#[allow(clippy::too_many_arguments)] // apply_checked's state, passed down
+fn store_seeded(
+    conn: &Connection,
+    batch: SeededBatch,
+    seeded: &mut crate::seed::Seeded,
+    items: Vec<Checked>,
+    cert_ids: &mut HashMap<Hash, i64>,
+    report: &mut IngestReport,
+    purged: &mut Purged,
+    bodies: &mut ArrivedBodies<'_>,
+) -> Result<SeedStep> {
+    let SeededBatch {
+        feed,
+        account,
+        own,
+        last_sync_page,
+    } = batch;
+    let waiting: Vec<(i64, Vec<u8>)> = conn
+        .prepare_cached("SELECT id, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1")?
+        .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut in_seed = std::collections::HashSet::new();
+    let mut outside = Vec::new();
+    let items: Vec<Unapplied> = items
+        .into_iter()
+        .map(|Checked { envelope, parsed }| {
+            let hash = parsed.change.hash();
+            if seeded.hashes.contains(&hash) {
+                in_seed.insert(hash);
+            } else {
+                outside.push(parsed.change);
+            }
+            (envelope, parsed.keys, parsed.post_puts, hash)
+        })
+        .collect();
+    if !outside.is_empty() {
+        // Verified changes the seed lacks (made after the sender saved it):
+        // applied to it like any change.
+        seeded.pristine = false;
+        seeded.doc.apply(outside)?;
+    }
+    let bytes = ChangeBytes::for_batch(conn, feed, own == Some(account), items.len())?;
+    let new = store_change_rows(conn, feed, account, items, bytes, cert_ids, report)?;
+    let predicted = materialize::Predicted::write(conn, feed, account, &new, bodies)?;
+    let mut mark = conn.prepare_cached("UPDATE unsnapshotted SET waiting = ?2 WHERE id = ?1")?;
+    let mut store_waiting = conn.prepare_cached(
+        "INSERT INTO unsnapshotted(hash, feed_id, waiting, bytes) VALUES(?1, ?2, 1, ?3)",
+    )?;
+    let mut unsaved = 0i64;
+    for change in &new {
+        if in_seed.contains(&change.hash) {
+            seeded.confirmed += 1;
+        }
+        seeded.keys.extend(
+            change
+                .keys
+                .iter()
+                .filter(|k| !matches!(k, FeedKey::Post(l) if predicted.has(*l)))
+                .cloned(),
+        );
+        let applied = in_seed.contains(&change.hash) || seeded.doc.has_change(&change.hash);
+        match &change.bytes {
+            HeldBytes::Row(row) if !applied => {
+                mark.execute(params![row, 1])?;
+            }
+            HeldBytes::Here(bytes) if !applied => {
+                store_waiting.execute(params![change.hash.0.as_slice(), feed, bytes])?;
+            }
+            HeldBytes::Here(_) => unsaved += 1,
+            HeldBytes::Row(_) => {}
+        }
+    }
+    for (row, bytes) in waiting {
+        let Ok(change) = Change::from_bytes(bytes) else {
+            continue;
+        };
+        let hash = change.hash();
+        if seeded.hashes.contains(&hash) || seeded.doc.has_change(&hash) {
+            mark.execute(params![row, 0])?;
+            if let Ok(k) = validate_change(account, &change) {
+                seeded.keys.extend(k);
+            }
+        }
+    }
+    conn.prepare_cached(
+        "UPDATE feeds SET change_count = change_count + ?2, unsaved = unsaved + ?3 WHERE id = ?1",
+    )?
+    .execute(params![feed, new.len() as i64, unsaved])?;
+    seeded.predicted.absorb(predicted);
+    if seeded.complete() {
+        return Ok(SeedStep::Trusted(trust_seed(
+            conn, feed, own, seeded, purged, bodies,
+        )?));
+    }
+    if last_sync_page {
+        tracing::info!(
+            feed,
+            held = seeded.confirmed,
+            seed = seeded.total,
+            "the sync ended before every change of the peer's snapshot arrived: the feed is fetched again without it"
+        );
+        docs::reset_lost(conn, feed)?;
+        return Ok(SeedStep::GivenUp);
+    }
+    Ok(SeedStep::Waiting)
+}
+
+/// Once every change of a seed arrived verified: confirms the rows the
+/// pages predicted, materializes every other key they touched, stores the
+/// heads and the snapshot (as received if nothing was applied on top of
+/// it). Returns the accounts its blocks newly block.
+fn trust_seed(
+    conn: &Connection,
+    feed: i64,
+    own: Option<AccountId>,
+    seeded: &mut crate::seed::Seeded,
+    purged: &mut Purged,
+    bodies: &mut ArrivedBodies<'_>,
+) -> Result<Vec<AccountId>> {
+    let doc = &seeded.doc;
+    std::mem::take(&mut seeded.predicted).confirm(conn, feed, doc, purged, bodies)?;
+    let blocked = materialize::apply(conn, feed, own, doc, &seeded.keys, purged, bodies)?;
+    conn.prepare_cached("UPDATE feeds SET heads = ?2 WHERE id = ?1")?
+        .execute(params![feed, docs::encode_heads(&doc.heads())])?;
+    if seeded.pristine {
+        let bytes = std::mem::take(&mut seeded.bytes);
+        docs::store_snapshot(conn, feed, move || bytes)?;
+    } else {
+        docs::compact(conn, feed, doc)?;
+    }
+    tracing::debug!(feed, changes = seeded.total, "seed trusted");
+    Ok(blocked)
 }
 
 /// Microseconds since `start`, for the trace of a batch.

@@ -20,6 +20,8 @@ mod replica;
 mod reports;
 mod schema;
 mod secure;
+mod seed;
+mod seed_bounds;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +40,7 @@ pub use query::{Cursor, Page, PostView, ProfileView};
 pub use replica::{DEFAULT_PEER_RATE, FeedState, KnownPeer, MAX_FRIENDS_FEEDS, Policy, Scope};
 pub use reports::{MAX_INBOX, MAX_OUTBOX, PendingReport, ReportView};
 pub use schema::{LATEST_VERSION, MIGRATIONS};
+pub use seed::{MAX_SEED_BYTES, MAX_UNSNAPSHOTTED, MIN_SEED_CHANGES, Seed};
 pub use sync::{ChangesPage, RECENT_POSTS, SignedChanges};
 
 /// File name of the database inside a home directory.

@@ -417,6 +417,7 @@ pub(crate) fn provisional(
 /// differ, so the tables still depend only on the document. In a long
 /// sync every post is new and written once, so the rows are written
 /// beside automerge instead of after it.
+#[derive(Default)]
 pub(crate) struct Predicted {
     /// Local id → the record written and the change that put it.
     rows: HashMap<[u8; 8], (PostRecord, automerge::ChangeHash)>,
@@ -475,6 +476,12 @@ impl Predicted {
             }
         }
         Ok(Self { rows })
+    }
+
+    /// Takes in the rows another batch predicted (the pages of a seeded
+    /// sync, confirmed together once the seed is trusted).
+    pub(crate) fn absorb(&mut self, other: Self) {
+        self.rows.extend(other.rows);
     }
 
     /// Whether the row of post `local` was written here (and so needs no

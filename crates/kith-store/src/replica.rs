@@ -275,7 +275,8 @@ impl Store {
         verified: ingest::VerifiedEnvelopes,
         bodies: &[(PostId, Vec<u8>)],
     ) -> Result<IngestReport> {
-        self.ingest_verified_page(certificates, verified, bodies, false)
+        self.size_cache_for_sync(false)?;
+        self.store_verified(certificates, verified, bodies)
     }
 
     /// [`Self::ingest_verified`] for one page of a feed's changes; with
@@ -290,8 +291,10 @@ impl Store {
     ) -> Result<IngestReport> {
         self.size_cache_for_sync(more_pages_follow)?;
         self.docs.more_pages_follow = more_pages_follow;
+        self.docs.last_sync_page = !more_pages_follow;
         let result = self.store_verified(certificates, verified, bodies);
         self.docs.more_pages_follow = false;
+        self.docs.last_sync_page = false;
         if result.is_err() {
             self.size_cache_for_sync(false)?;
         }

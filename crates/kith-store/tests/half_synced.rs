@@ -6,44 +6,13 @@
 
 mod common;
 
-use common::Device;
+use common::{Device, hello_feed, reference, shown, sync_page};
 use kith_core::{Envelope, PostId};
 use kith_store::{DB_FILE, Store};
 
 /// Enough changes a page for the store to keep their bytes only in the
 /// document (it does so from 256).
 const PAGE: usize = 400;
-
-/// Post bodies by post.
-type Bodies = Vec<(PostId, Vec<u8>)>;
-
-/// A feed of `n` posts: its device, envelopes and bodies, oldest first.
-fn feed(n: i64) -> (Device, Vec<Envelope>, Bodies) {
-    let (_, mut dev) = Device::new_account();
-    let (mut envs, mut bodies) = (Vec::new(), Vec::new());
-    for t in 1..=n {
-        let (env, id, body) = dev.post(t * 1_000, &format!("post{t} hello"), None);
-        envs.push(env);
-        bodies.push((id, body));
-    }
-    (dev, envs, bodies)
-}
-
-/// Stores `envs` as one page of a sync.
-fn store_page(
-    store: &mut Store,
-    dev: &Device,
-    envs: &[Envelope],
-    bodies: &[(PostId, Vec<u8>)],
-    more: bool,
-) -> kith_store::Result<kith_store::IngestReport> {
-    store.ingest_verified_page(
-        std::slice::from_ref(&dev.cert),
-        kith_store::verify_envelopes(envs.to_vec()),
-        bodies,
-        more,
-    )
-}
 
 /// Stores `envs[range]`, with their bodies, as one page of a sync.
 fn store_range(
@@ -53,7 +22,7 @@ fn store_range(
     range: std::ops::Range<usize>,
     more: bool,
 ) -> kith_store::IngestReport {
-    store_page(store, dev, &envs[range.clone()], &bodies[range], more).unwrap()
+    sync_page(store, dev, &envs[range.clone()], &bodies[range], more).unwrap()
 }
 
 /// Stores the feed's first two pages, more pages to follow.
@@ -74,23 +43,6 @@ fn bytes_state(home: &std::path::Path) -> (i64, i64, i64) {
     .unwrap()
 }
 
-/// What a store shows of the feed: every post, and the search index.
-fn shown(store: &Store, dev: &Device) -> (String, usize) {
-    let posts =
-        serde_json::to_string(&store.feed_posts(dev.account, 5_000, None).unwrap()).unwrap();
-    (posts, store.search("hello", 5_000).unwrap().posts.len())
-}
-
-/// The same feed stored in one batch, as the reference.
-fn reference(dev: &Device, envs: &[Envelope], bodies: &[(PostId, Vec<u8>)]) -> (String, usize) {
-    let home = tempfile::tempdir().unwrap();
-    let mut store = Store::open(home.path()).unwrap();
-    store
-        .ingest_signed(std::slice::from_ref(&dev.cert), envs.to_vec(), bodies)
-        .unwrap();
-    shown(&store, dev)
-}
-
 /// Stands in for the process being killed: the store is never dropped,
 /// so nothing it holds in memory reaches the disk.
 fn kill(store: Store) {
@@ -99,7 +51,7 @@ fn kill(store: Store) {
 
 #[test]
 fn pages_of_a_sync_keep_their_bytes_only_in_the_document_until_the_last_page_saves_it() {
-    let (dev, envs, bodies) = feed(1_000);
+    let (dev, envs, bodies) = hello_feed(1_000, false);
     let home = tempfile::tempdir().unwrap();
     let mut store = Store::open(home.path()).unwrap();
     store_two_pages(&mut store, &dev, (&envs, &bodies));
@@ -133,7 +85,7 @@ fn pages_of_a_sync_keep_their_bytes_only_in_the_document_until_the_last_page_sav
 
 #[test]
 fn a_node_killed_in_the_middle_of_a_sync_drops_the_half_synced_feed_and_syncs_it_again_whole() {
-    let (dev, envs, bodies) = feed(1_000);
+    let (dev, envs, bodies) = hello_feed(1_000, false);
     let home = tempfile::tempdir().unwrap();
     let mut store = Store::open(home.path()).unwrap();
     store_two_pages(&mut store, &dev, (&envs, &bodies));
@@ -187,7 +139,7 @@ fn a_node_killed_in_the_middle_of_a_sync_drops_the_half_synced_feed_and_syncs_it
 
 #[test]
 fn a_page_refused_in_the_middle_of_a_sync_keeps_the_pages_stored_before_it() {
-    let (mut dev, mut envs, mut bodies) = feed(1_000);
+    let (mut dev, mut envs, mut bodies) = hello_feed(1_000, false);
     // A change signed twice with one sequence number: automerge refuses
     // the page holding both, after the page's rows were written.
     let mut fork = dev.clone();
@@ -202,7 +154,7 @@ fn a_page_refused_in_the_middle_of_a_sync_keeps_the_pages_stored_before_it() {
     let before = shown(&store, &dev);
     let mut bad = envs[2 * PAGE..].to_vec();
     bad.push(forked);
-    let refused = store_page(&mut store, &dev, &bad, &bodies[2 * PAGE..], false);
+    let refused = sync_page(&mut store, &dev, &bad, &bodies[2 * PAGE..], false);
     assert!(refused.is_err(), "automerge refuses the page");
     assert_eq!(shown(&store, &dev), before, "the two pages before it stay");
     assert_eq!(
@@ -227,7 +179,7 @@ fn a_page_refused_in_the_middle_of_a_sync_keeps_the_pages_stored_before_it() {
 
 #[test]
 fn pages_arriving_newest_first_keep_the_bytes_of_changes_that_wait_and_converge() {
-    let (dev, envs, bodies) = feed(1_000);
+    let (dev, envs, bodies) = hello_feed(1_000, false);
     let home = tempfile::tempdir().unwrap();
     let mut store = Store::open(home.path()).unwrap();
     store_range(

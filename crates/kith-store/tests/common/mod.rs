@@ -179,3 +179,64 @@ pub fn own_store() -> (tempfile::TempDir, Store, Device) {
     store.set_own_account(dev.account).unwrap();
     (home, store, dev)
 }
+
+/// Post bodies by post.
+pub type Bodies = Vec<(PostId, Vec<u8>)>;
+
+/// Stores `envs` (of `dev`'s feed) as one page of a sync.
+pub fn sync_page(
+    store: &mut Store,
+    dev: &Device,
+    envs: &[Envelope],
+    bodies: &[(PostId, Vec<u8>)],
+    more: bool,
+) -> kith_store::Result<kith_store::IngestReport> {
+    store.ingest_verified_page(
+        std::slice::from_ref(&dev.cert),
+        kith_store::verify_envelopes(envs.to_vec()),
+        bodies,
+        more,
+    )
+}
+
+/// What a store shows of `dev`'s feed: every post, and the search hits
+/// for "hello".
+pub fn shown(store: &Store, dev: &Device) -> (String, usize) {
+    let posts =
+        serde_json::to_string(&store.feed_posts(dev.account, 10_000, None).unwrap()).unwrap();
+    (posts, store.search("hello", 10_000).unwrap().posts.len())
+}
+
+/// What a store shows of the feed once `envs` are stored in one batch:
+/// the reference a sync is compared with.
+pub fn reference(dev: &Device, envs: &[Envelope], bodies: &[(PostId, Vec<u8>)]) -> (String, usize) {
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    store
+        .ingest_signed(std::slice::from_ref(&dev.cert), envs.to_vec(), bodies)
+        .unwrap();
+    shown(&store, dev)
+}
+
+/// A feed of `n` posts saying "post<t> hello", oldest first: its device,
+/// envelopes and bodies. With `edits`, every tenth post is edited and
+/// every 25th (from the 7th) deleted, and the bodies are those of the
+/// final versions.
+pub fn hello_feed(n: i64, edits: bool) -> (Device, Vec<Envelope>, Bodies) {
+    let (_, mut dev) = Device::new_account();
+    let (mut envs, mut bodies) = (Vec::new(), Vec::new());
+    for t in 1..=n {
+        let (env, id, body) = dev.post(t * 1_000, &format!("post{t} hello"), None);
+        envs.push(env);
+        if edits && t % 10 == 0 {
+            let (edit, body) = dev.edit(t * 1_000 + 1, &id, &format!("post{t} edited hello"));
+            envs.push(edit);
+            bodies.push((id, body));
+        } else if edits && t % 25 == 7 {
+            envs.push(dev.delete(t * 1_000 + 2, &id));
+        } else {
+            bodies.push((id, body));
+        }
+    }
+    (dev, envs, bodies)
+}

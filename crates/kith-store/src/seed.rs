@@ -1,0 +1,217 @@
+//! Seeding a fresh feed from a peer's snapshot.
+//!
+//! A node that holds nothing of a feed may be sent the sender's stored
+//! snapshot before the pages of the sync. Loaded (off the store's thread),
+//! it becomes the feed's document, and each page's verified changes are
+//! only checked to be in it instead of being applied: automerge's apply is
+//! the longer half of every page of a long sync.
+//!
+//! The seed is not trusted until every change it holds has arrived,
+//! verified, in a page. automerge's load recomputes each change's hash
+//! from the document's operations (and checks the heads), so a seed whose
+//! every change hash belongs to a verified change holds exactly those
+//! changes. Until then nothing is read from it: readers see the feed as
+//! empty ([`crate::docs::DocCache::take`]), its heads are not stored, and
+//! the posts' rows are the ones predicted from the verified changes
+//! themselves; confirming them, materializing everything else and saving
+//! the snapshot wait for the page that completes the seed. A sync that
+//! ends without completing it, a failed transaction, or a stopped process
+//! drops the feed's rows ([`crate::docs::reset_lost`]), and the feed is
+//! fetched again without a seed.
+
+use std::collections::{BTreeSet, HashSet};
+
+use automerge::ChangeHash;
+
+use kith_core::feed::{FeedDoc, FeedKey};
+use kith_core::{AccountId, CoreError};
+
+use crate::error::{Result, StoreError};
+use crate::materialize::Predicted;
+
+/// The largest snapshot accepted as a seed: the sync protocol's response
+/// cap (16 MiB) less room for the message around it.
+pub const MAX_SEED_BYTES: usize = 15 * 1024 * 1024;
+/// The most bytes a seed's columns may inflate to.
+pub const MAX_SEED_INFLATED_BYTES: u64 = 256 * 1024 * 1024;
+/// A peer's snapshot is worth seeding from only for at least this many changes.
+pub const MIN_SEED_CHANGES: usize = 1024;
+
+/// A peer's snapshot of a feed, loaded and not yet trusted.
+pub struct Seed {
+    pub(crate) doc: FeedDoc,
+    pub(crate) bytes: Vec<u8>,
+    /// The hashes of its changes (looked up once per change of every page:
+    /// far cheaper than asking the loaded document).
+    pub(crate) hashes: HashSet<ChangeHash>,
+    pub(crate) total: usize,
+}
+
+impl Seed {
+    /// Loads a peer's snapshot of `account`'s feed. Takes about as long as
+    /// loading the feed from this node's own snapshot (~0.3 s for 100,000
+    /// changes), so call it off the store's thread.
+    pub fn load(account: AccountId, bytes: Vec<u8>) -> Result<Self> {
+        if bytes.len() > MAX_SEED_BYTES {
+            return Err(seed_error(format!(
+                "{} bytes, more than {MAX_SEED_BYTES}",
+                bytes.len()
+            )));
+        }
+        crate::seed_bounds::check_inflated(&bytes, MAX_SEED_INFLATED_BYTES)?;
+        let doc = FeedDoc::load(account, &bytes)?;
+        let hashes: HashSet<ChangeHash> = doc
+            .doc()
+            .get_changes_meta(&[])
+            .into_iter()
+            .map(|c| c.hash)
+            .collect();
+        let total = hashes.len();
+        Ok(Self {
+            doc,
+            bytes,
+            hashes,
+            total,
+        })
+    }
+
+    /// How many changes it holds.
+    pub fn changes(&self) -> usize {
+        self.total
+    }
+}
+
+fn seed_error(why: String) -> StoreError {
+    StoreError::Core(CoreError::Malformed {
+        what: "feed snapshot",
+        reason: why,
+    })
+}
+
+/// A feed whose document is a seed not yet trusted, and what waits for it.
+pub(crate) struct Seeded {
+    pub(crate) doc: FeedDoc,
+    /// The hashes of the seed's own changes.
+    pub(crate) hashes: HashSet<ChangeHash>,
+    /// The snapshot as received: stored as is once trusted, if nothing was
+    /// applied on top of it.
+    pub(crate) bytes: Vec<u8>,
+    /// Changes in the seed.
+    pub(crate) total: usize,
+    /// Seed changes that arrived verified.
+    pub(crate) confirmed: usize,
+    /// Whether nothing was applied on top of the seed.
+    pub(crate) pristine: bool,
+    /// Rows predicted by the pages so far, confirmed once trusted.
+    pub(crate) predicted: Predicted,
+    /// Keys the pages touched that were not predicted, materialized once trusted.
+    pub(crate) keys: BTreeSet<FeedKey>,
+}
+
+impl Seeded {
+    pub(crate) fn new(seed: Seed, confirmed: usize) -> Self {
+        Self {
+            doc: seed.doc,
+            hashes: seed.hashes,
+            bytes: seed.bytes,
+            total: seed.total,
+            confirmed,
+            pristine: true,
+            predicted: Predicted::default(),
+            keys: BTreeSet::new(),
+        }
+    }
+
+    /// Whether every change of the seed arrived verified.
+    pub(crate) fn complete(&self) -> bool {
+        self.confirmed >= self.total
+    }
+}
+
+impl crate::Store {
+    /// Makes `seed` the document of its feed, to be checked by the pages
+    /// of the sync that follows instead of applying them. Only for a feed
+    /// this node carries, holds no applied change of (changes waiting for
+    /// their dependencies, the feed's newest, are fine if the seed holds
+    /// them), and has not given up a seed for since it opened. Returns
+    /// whether the seed was taken.
+    pub fn plant_seed(&mut self, seed: Seed) -> Result<bool> {
+        let account = seed.doc.account();
+        if seed.total < MIN_SEED_CHANGES
+            || self.own == Some(account)
+            || crate::moderation::is_blocked(&self.conn, account)?
+        {
+            return Ok(false);
+        }
+        let Some(feed) = crate::docs::find_feed(&self.conn, account)? else {
+            return Ok(false);
+        };
+        if !self.docs.may_seed(feed) {
+            return Ok(false);
+        }
+        let (in_snapshot, unsaved, held): (i64, i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT snapshot_changes, unsaved, change_count FROM feeds WHERE id = ?1",
+            )?
+            .query_row([feed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let waiting: Vec<(Vec<u8>, bool)> = self
+            .conn
+            .prepare_cached("SELECT hash, waiting FROM unsnapshotted WHERE feed_id = ?1")?
+            .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let only_waiting = waiting.iter().all(|(_, w)| *w) && waiting.len() as i64 == held;
+        if in_snapshot != 0 || unsaved != 0 || !only_waiting {
+            return Ok(false);
+        }
+        for (hash, _) in &waiting {
+            let Ok(hash) = automerge::ChangeHash::try_from(hash.as_slice()) else {
+                return Ok(false);
+            };
+            if !seed.hashes.contains(&hash) {
+                return Ok(false);
+            }
+        }
+        tracing::debug!(
+            feed,
+            changes = seed.total,
+            waiting = waiting.len(),
+            "seeded from a peer's snapshot"
+        );
+        self.docs.put_seed(feed, Seeded::new(seed, waiting.len()));
+        Ok(true)
+    }
+
+    /// The stored snapshot of `account`'s feed, for a peer that holds
+    /// nothing of it to seed from: only when the snapshot holds the feed
+    /// but for at most [`MAX_UNSNAPSHOTTED`] changes, fits
+    /// [`MAX_SEED_BYTES`], and holds at least [`MIN_SEED_CHANGES`].
+    pub fn seed_snapshot(&mut self, account: AccountId) -> Result<Option<Vec<u8>>> {
+        let Some(feed) = crate::docs::find_feed(&self.conn, account)? else {
+            return Ok(None);
+        };
+        if crate::moderation::is_blocked(&self.conn, account)? {
+            return Ok(None);
+        }
+        let row: (Option<Vec<u8>>, i64, i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT snapshot, snapshot_changes, unsaved,
+                    (SELECT count(*) FROM unsnapshotted WHERE feed_id = ?1) FROM feeds WHERE id = ?1",
+            )?
+            .query_row([feed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let (Some(snapshot), in_snapshot, unsaved, outside) = row else {
+            return Ok(None);
+        };
+        let usable = unsaved == 0
+            && outside <= MAX_UNSNAPSHOTTED
+            && in_snapshot >= MIN_SEED_CHANGES as i64
+            && snapshot.len() <= MAX_SEED_BYTES;
+        Ok(usable.then_some(snapshot))
+    }
+}
+
+/// A snapshot is offered as a seed only if at most this many of the
+/// feed's changes are outside it: the receiver applies those to a loaded
+/// document, which automerge does slowly (~1.4 ms a change).
+pub const MAX_UNSNAPSHOTTED: i64 = 256;
