@@ -1,6 +1,6 @@
 //! Replication between real `kith serve` processes on loopback sockets:
 //! live delivery to a follower, a new follower sent the newest posts
-//! first, store-and-forward through a third peer
+//! first and seeded from the peer's snapshot, store-and-forward through a third peer
 //! while the author is offline, and an honest node holding firm against a
 //! peer that sends forged, uncertified, malformed, oversized and replayed
 //! messages.
@@ -70,7 +70,8 @@ fn follower_sees_a_post_within_two_seconds_and_the_socket_is_private() {
 }
 
 #[test]
-fn a_new_follower_is_sent_the_newest_posts_first_then_the_whole_feed() {
+fn a_new_follower_is_sent_the_newest_posts_first_then_the_whole_feed_seeded_from_the_peers_snapshot()
+ {
     let dir = tempfile::tempdir().unwrap();
     let (a_home, _) = init(dir.path(), "ada");
     // 1,500 signed posts by three authors, 500 each.
@@ -109,6 +110,16 @@ fn a_new_follower_is_sent_the_newest_posts_first_then_the_whole_feed() {
     assert!(
         (1..500).contains(&accepted),
         "a budget's worth of the newest changes came first, not the whole feed: {accepted}"
+    );
+    // The feed (500 posts, over the 256 changes a snapshot must hold to
+    // be offered) was seeded from A's snapshot, and the seed completed.
+    assert!(
+        log.contains("seeded from the peer's snapshot"),
+        "B took A's snapshot as the feed's seed:\n{log}"
+    );
+    assert!(
+        !log.contains("fetched again without it"),
+        "the seed was completed, not given up:\n{log}"
     );
 }
 

@@ -706,11 +706,19 @@ impl Replicator {
                 let abort = seed.abort_handle();
                 match tokio::time::timeout(SEED_WAIT, seed).await {
                     Ok(Ok(Some(seed))) => {
-                        let planted = self
+                        let changes = seed.changes();
+                        match self
                             .node
                             .background(move |n| n.store_mut().plant_seed(seed))
-                            .await;
-                        tracing::debug!(%account, %peer, planted = ?planted, "peer's snapshot offered as a seed");
+                            .await
+                        {
+                            Ok(Ok(true)) => {
+                                tracing::info!(%account, %peer, changes, "seeded from the peer's snapshot");
+                            }
+                            other => {
+                                tracing::debug!(%account, %peer, result = ?other, "the peer's snapshot was not taken as a seed");
+                            }
+                        }
                     }
                     Ok(_) => {}
                     Err(_) => {

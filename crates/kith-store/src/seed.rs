@@ -34,8 +34,9 @@ use crate::materialize::Predicted;
 pub const MAX_SEED_BYTES: usize = 15 * 1024 * 1024;
 /// The most bytes a seed's columns may inflate to.
 pub const MAX_SEED_INFLATED_BYTES: u64 = 256 * 1024 * 1024;
-/// A peer's snapshot is worth seeding from only for at least this many changes.
-pub const MIN_SEED_CHANGES: usize = 1024;
+/// A peer's snapshot is worth seeding from only for at least this many
+/// changes (as many as a batch needs to apply on a second thread).
+pub const MIN_SEED_CHANGES: usize = 256;
 
 /// A peer's snapshot of a feed, loaded and not yet trusted.
 pub struct Seed {

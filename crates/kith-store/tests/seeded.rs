@@ -245,7 +245,7 @@ fn a_seed_is_refused_for_a_feed_with_applied_changes_and_bad_bytes_are_refused()
     assert!(Seed::load(dev.account, b"not a snapshot".to_vec()).is_err());
     assert!(Seed::load(dev.account, vec![0; kith_store::MAX_SEED_BYTES + 1]).is_err());
     // Too small a feed is not worth seeding.
-    let (small, _, _) = hello_feed(10, true);
+    let (small, _, _) = hello_feed(100, true);
     let (_home, mut other) = receiver(&small);
     assert!(
         !other
