@@ -406,13 +406,7 @@ pub(crate) fn apply_checked(
         let mut doc = docs.take(conn, feed, account)?;
         let more_pages_follow = docs.more_pages_follow;
         let store_batch = |doc: &mut FeedDoc| -> Result<()> {
-            // Changes stored earlier but still waiting for their dependencies.
-            let waiting: Vec<(i64, Vec<u8>)> = conn
-                .prepare_cached(
-                    "SELECT id, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1",
-                )?
-                .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+            let waiting = waiting_rows(conn, feed)?;
             let (changes, items): (Vec<Change>, Vec<Unapplied>) = items
                 .into_iter()
                 .map(|Checked { envelope, parsed }| {
@@ -463,48 +457,18 @@ pub(crate) fn apply_checked(
                 return Ok(());
             }
             let mut keys: BTreeSet<FeedKey> = BTreeSet::new();
-            let mut mark =
-                conn.prepare_cached("UPDATE unsnapshotted SET waiting = ?2 WHERE id = ?1")?;
-            let mut store_waiting = conn.prepare_cached(
-                "INSERT INTO unsnapshotted(hash, feed_id, waiting, bytes) VALUES(?1, ?2, 1, ?3)",
+            let Held {
+                unsaved,
+                now_waiting,
+            } = hold_changes(
+                conn,
+                (feed, account),
+                &new,
+                &predicted,
+                waiting,
+                |h| doc.has_change(h),
+                &mut keys,
             )?;
-            let mut now_waiting = Vec::new();
-            let mut unsaved = 0i64;
-            for change in &new {
-                keys.extend(
-                    change
-                        .keys
-                        .iter()
-                        .filter(|k| !matches!(k, FeedKey::Post(l) if predicted.has(*l)))
-                        .cloned(),
-                );
-                let applied = doc.has_change(&change.hash);
-                match &change.bytes {
-                    HeldBytes::Row(row) if !applied => {
-                        mark.execute(params![row, 1])?;
-                        now_waiting.push(*row);
-                    }
-                    // A change that waits for its dependencies keeps its bytes
-                    // in any case: the document cannot save it yet.
-                    HeldBytes::Here(bytes) if !applied => {
-                        store_waiting.execute(params![change.hash.0.as_slice(), feed, bytes])?;
-                        now_waiting.push(conn.last_insert_rowid());
-                    }
-                    HeldBytes::Here(_) => unsaved += 1,
-                    HeldBytes::Row(_) => {}
-                }
-            }
-            for (row, bytes) in waiting {
-                let Ok(change) = Change::from_bytes(bytes) else {
-                    continue;
-                };
-                if doc.has_change(&change.hash()) {
-                    mark.execute(params![row, 0])?;
-                    if let Ok(k) = validate_change(account, &change) {
-                        keys.extend(k);
-                    }
-                }
-            }
             conn.prepare_cached(
                 "UPDATE feeds SET heads = ?2, change_count = change_count + ?3, unsaved = unsaved + ?4 WHERE id = ?1",
             )?
@@ -551,6 +515,84 @@ pub(crate) fn apply_checked(
     Ok(report)
 }
 
+/// Changes stored earlier for `feed` but still waiting for their
+/// dependencies: their rows of `unsnapshotted` and bytes.
+fn waiting_rows(conn: &Connection, feed: i64) -> Result<Vec<(i64, Vec<u8>)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1")?
+        .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// What [`hold_changes`] found.
+struct Held {
+    /// New changes whose bytes only the document holds.
+    unsaved: i64,
+    /// Rows of `unsnapshotted` of new changes that wait for their dependencies.
+    now_waiting: Vec<i64>,
+}
+
+/// After the document took a batch (`holds` says which changes it
+/// holds): marks the batch's new changes it does not hold as waiting
+/// (writing the bytes of those that had none: the document cannot save
+/// them yet), marks the earlier waiting changes it now holds as applied,
+/// and adds to `keys` every key these wrote but the batch's predicted
+/// post rows.
+fn hold_changes(
+    conn: &Connection,
+    (feed, account): (i64, AccountId),
+    new: &[NewChange],
+    predicted: &materialize::Predicted,
+    waiting: Vec<(i64, Vec<u8>)>,
+    holds: impl Fn(&automerge::ChangeHash) -> bool,
+    keys: &mut BTreeSet<FeedKey>,
+) -> Result<Held> {
+    let mut mark = conn.prepare_cached("UPDATE unsnapshotted SET waiting = ?2 WHERE id = ?1")?;
+    let mut store_waiting = conn.prepare_cached(
+        "INSERT INTO unsnapshotted(hash, feed_id, waiting, bytes) VALUES(?1, ?2, 1, ?3)",
+    )?;
+    let mut held = Held {
+        unsaved: 0,
+        now_waiting: Vec::new(),
+    };
+    for change in new {
+        keys.extend(
+            change
+                .keys
+                .iter()
+                .filter(|k| !matches!(k, FeedKey::Post(l) if predicted.has(*l)))
+                .cloned(),
+        );
+        let applied = holds(&change.hash);
+        match &change.bytes {
+            HeldBytes::Row(row) if !applied => {
+                mark.execute(params![row, 1])?;
+                held.now_waiting.push(*row);
+            }
+            // A change that waits for its dependencies keeps its bytes
+            // in any case: the document cannot save it yet.
+            HeldBytes::Here(bytes) if !applied => {
+                store_waiting.execute(params![change.hash.0.as_slice(), feed, bytes])?;
+                held.now_waiting.push(conn.last_insert_rowid());
+            }
+            HeldBytes::Here(_) => held.unsaved += 1,
+            HeldBytes::Row(_) => {}
+        }
+    }
+    for (row, bytes) in waiting {
+        let Ok(change) = Change::from_bytes(bytes) else {
+            continue;
+        };
+        if holds(&change.hash()) {
+            mark.execute(params![row, 0])?;
+            if let Ok(k) = validate_change(account, &change) {
+                keys.extend(k);
+            }
+        }
+    }
+    Ok(held)
+}
+
 /// Which feed a seeded batch is for, and where in a sync it stands.
 #[derive(Clone, Copy)]
 struct SeededBatch {
@@ -594,19 +636,13 @@ fn store_seeded(
         own,
         last_sync_page,
     } = batch;
-    let waiting: Vec<(i64, Vec<u8>)> = conn
-        .prepare_cached("SELECT id, bytes FROM unsnapshotted WHERE feed_id = ?1 AND waiting = 1")?
-        .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut in_seed = std::collections::HashSet::new();
+    let waiting = waiting_rows(conn, feed)?;
     let mut outside = Vec::new();
     let items: Vec<Unapplied> = items
         .into_iter()
         .map(|Checked { envelope, parsed }| {
             let hash = parsed.change.hash();
-            if seeded.hashes.contains(&hash) {
-                in_seed.insert(hash);
-            } else {
+            if !seeded.hashes.contains(&hash) {
                 outside.push(parsed.change);
             }
             (envelope, parsed.keys, parsed.post_puts, hash)
@@ -621,46 +657,21 @@ fn store_seeded(
     let bytes = ChangeBytes::for_batch(conn, feed, own == Some(account), items.len())?;
     let new = store_change_rows(conn, feed, account, items, bytes, cert_ids, report)?;
     let predicted = materialize::Predicted::write(conn, feed, account, &new, bodies)?;
-    let mut mark = conn.prepare_cached("UPDATE unsnapshotted SET waiting = ?2 WHERE id = ?1")?;
-    let mut store_waiting = conn.prepare_cached(
-        "INSERT INTO unsnapshotted(hash, feed_id, waiting, bytes) VALUES(?1, ?2, 1, ?3)",
+    seeded.confirmed += new
+        .iter()
+        .filter(|c| seeded.hashes.contains(&c.hash))
+        .count();
+    let mut keys = BTreeSet::new();
+    let Held { unsaved, .. } = hold_changes(
+        conn,
+        (feed, account),
+        &new,
+        &predicted,
+        waiting,
+        |h| seeded.hashes.contains(h) || seeded.doc.has_change(h),
+        &mut keys,
     )?;
-    let mut unsaved = 0i64;
-    for change in &new {
-        if in_seed.contains(&change.hash) {
-            seeded.confirmed += 1;
-        }
-        seeded.keys.extend(
-            change
-                .keys
-                .iter()
-                .filter(|k| !matches!(k, FeedKey::Post(l) if predicted.has(*l)))
-                .cloned(),
-        );
-        let applied = in_seed.contains(&change.hash) || seeded.doc.has_change(&change.hash);
-        match &change.bytes {
-            HeldBytes::Row(row) if !applied => {
-                mark.execute(params![row, 1])?;
-            }
-            HeldBytes::Here(bytes) if !applied => {
-                store_waiting.execute(params![change.hash.0.as_slice(), feed, bytes])?;
-            }
-            HeldBytes::Here(_) => unsaved += 1,
-            HeldBytes::Row(_) => {}
-        }
-    }
-    for (row, bytes) in waiting {
-        let Ok(change) = Change::from_bytes(bytes) else {
-            continue;
-        };
-        let hash = change.hash();
-        if seeded.hashes.contains(&hash) || seeded.doc.has_change(&hash) {
-            mark.execute(params![row, 0])?;
-            if let Ok(k) = validate_change(account, &change) {
-                seeded.keys.extend(k);
-            }
-        }
-    }
+    seeded.keys.extend(keys);
     conn.prepare_cached(
         "UPDATE feeds SET change_count = change_count + ?2, unsaved = unsaved + ?3 WHERE id = ?1",
     )?
@@ -675,7 +686,7 @@ fn store_seeded(
         tracing::info!(
             feed,
             held = seeded.confirmed,
-            seed = seeded.total,
+            seed = seeded.hashes.len(),
             "the sync ended before every change of the peer's snapshot arrived: the feed is fetched again without it"
         );
         docs::reset_lost(conn, feed)?;
@@ -707,7 +718,7 @@ fn trust_seed(
     } else {
         docs::compact(conn, feed, doc)?;
     }
-    tracing::debug!(feed, changes = seeded.total, "seed trusted");
+    tracing::debug!(feed, changes = seeded.hashes.len(), "seed trusted");
     Ok(blocked)
 }
 

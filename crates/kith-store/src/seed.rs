@@ -45,7 +45,6 @@ pub struct Seed {
     /// The hashes of its changes (looked up once per change of every page:
     /// far cheaper than asking the loaded document).
     pub(crate) hashes: HashSet<ChangeHash>,
-    pub(crate) total: usize,
 }
 
 impl Seed {
@@ -67,18 +66,12 @@ impl Seed {
             .into_iter()
             .map(|c| c.hash)
             .collect();
-        let total = hashes.len();
-        Ok(Self {
-            doc,
-            bytes,
-            hashes,
-            total,
-        })
+        Ok(Self { doc, bytes, hashes })
     }
 
     /// How many changes it holds.
     pub fn changes(&self) -> usize {
-        self.total
+        self.hashes.len()
     }
 }
 
@@ -97,8 +90,6 @@ pub(crate) struct Seeded {
     /// The snapshot as received: stored as is once trusted, if nothing was
     /// applied on top of it.
     pub(crate) bytes: Vec<u8>,
-    /// Changes in the seed.
-    pub(crate) total: usize,
     /// Seed changes that arrived verified.
     pub(crate) confirmed: usize,
     /// Whether nothing was applied on top of the seed.
@@ -115,7 +106,6 @@ impl Seeded {
             doc: seed.doc,
             hashes: seed.hashes,
             bytes: seed.bytes,
-            total: seed.total,
             confirmed,
             pristine: true,
             predicted: Predicted::default(),
@@ -125,7 +115,7 @@ impl Seeded {
 
     /// Whether every change of the seed arrived verified.
     pub(crate) fn complete(&self) -> bool {
-        self.confirmed >= self.total
+        self.confirmed >= self.hashes.len()
     }
 }
 
@@ -138,7 +128,7 @@ impl crate::Store {
     /// whether the seed was taken.
     pub fn plant_seed(&mut self, seed: Seed) -> Result<bool> {
         let account = seed.doc.account();
-        if seed.total < MIN_SEED_CHANGES
+        if seed.changes() < MIN_SEED_CHANGES
             || self.own == Some(account)
             || crate::moderation::is_blocked(&self.conn, account)?
         {
@@ -175,7 +165,7 @@ impl crate::Store {
         }
         tracing::debug!(
             feed,
-            changes = seed.total,
+            changes = seed.changes(),
             waiting = waiting.len(),
             "seeded from a peer's snapshot"
         );

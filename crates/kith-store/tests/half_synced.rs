@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Device, hello_feed, reference, shown, sync_page};
+use common::{Device, hello_feed, kill, reference, shown, sync_page};
 use kith_core::{Envelope, PostId};
 use kith_store::{DB_FILE, Store};
 
@@ -43,10 +43,20 @@ fn bytes_state(home: &std::path::Path) -> (i64, i64, i64) {
     .unwrap()
 }
 
-/// Stands in for the process being killed: the store is never dropped,
-/// so nothing it holds in memory reaches the disk.
-fn kill(store: Store) {
-    std::mem::forget(store);
+/// Checks that the store shows the feed as storing it in one batch does,
+/// and still does after the process is killed (`after_kill` says why).
+fn assert_whole_across_a_kill(
+    store: Store,
+    home: &std::path::Path,
+    dev: &Device,
+    (envs, bodies): (&[Envelope], &[(PostId, Vec<u8>)]),
+    after_kill: &str,
+) {
+    let expected = reference(dev, envs, bodies);
+    assert_eq!(shown(&store, dev), expected);
+    kill(store);
+    let store = Store::open(home).unwrap();
+    assert_eq!(shown(&store, dev), expected, "{after_kill}");
 }
 
 #[test]
@@ -72,14 +82,12 @@ fn pages_of_a_sync_keep_their_bytes_only_in_the_document_until_the_last_page_sav
         (0, 0, 1_000),
         "the last page saves the document with all 1,000 changes"
     );
-    let expected = reference(&dev, &envs, &bodies);
-    assert_eq!(shown(&store, &dev), expected);
-    kill(store);
-    let store = Store::open(home.path()).unwrap();
-    assert_eq!(
-        shown(&store, &dev),
-        expected,
-        "the snapshot alone reloads it"
+    assert_whole_across_a_kill(
+        store,
+        home.path(),
+        &dev,
+        (&envs, &bodies),
+        "the snapshot alone reloads it",
     );
 }
 
@@ -126,14 +134,12 @@ fn a_node_killed_in_the_middle_of_a_sync_drops_the_half_synced_feed_and_syncs_it
         );
         assert_eq!(report.accepted, part.len(), "page {i} is new again");
     }
-    let expected = reference(&dev, &envs, &bodies);
-    assert_eq!(shown(&store, &dev), expected);
-    kill(store);
-    let store = Store::open(home.path()).unwrap();
-    assert_eq!(
-        shown(&store, &dev),
-        expected,
-        "and it survives the next kill"
+    assert_whole_across_a_kill(
+        store,
+        home.path(),
+        &dev,
+        (&envs, &bodies),
+        "and it survives the next kill",
     );
 }
 
@@ -196,9 +202,11 @@ fn pages_arriving_newest_first_keep_the_bytes_of_changes_that_wait_and_converge(
     );
     store_range(&mut store, &dev, (&envs, &bodies), 0..2 * PAGE, false);
     assert_eq!(bytes_state(home.path()), (0, 0, 1_000));
-    let expected = reference(&dev, &envs, &bodies);
-    assert_eq!(shown(&store, &dev), expected);
-    kill(store);
-    let store = Store::open(home.path()).unwrap();
-    assert_eq!(shown(&store, &dev), expected);
+    assert_whole_across_a_kill(
+        store,
+        home.path(),
+        &dev,
+        (&envs, &bodies),
+        "the same after a kill",
+    );
 }

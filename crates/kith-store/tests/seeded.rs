@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Bodies, Device, hello_feed, reference, shown, sync_page};
+use common::{Bodies, Device, hello_feed, kill, reference, shown, sync_page};
 use kith_core::feed::{FeedKey, FeedValue, Write};
 use kith_core::{Envelope, PostId, PostRecord, keys};
 use kith_store::{DB_FILE, Seed, Store};
@@ -189,8 +189,7 @@ fn a_store_stopped_in_a_seeded_sync_drops_the_feed_and_syncs_it_again() {
     );
     store_page(&mut store, &dev, &envs[..PAGE], &bodies, true);
     store_page(&mut store, &dev, &envs[PAGE..2 * PAGE], &bodies, true);
-    // Killed: nothing in memory reaches the disk.
-    std::mem::forget(store);
+    kill(store);
     let mut store = Store::open(home.path()).unwrap();
     assert_eq!(feed_row(home.path(), &dev).3, 0, "dropped at open");
     store_pages(&mut store, &dev, &envs, &bodies);
