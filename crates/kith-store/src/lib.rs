@@ -9,6 +9,7 @@
 
 mod blobs;
 mod bundle;
+mod checkpointer;
 mod docs;
 mod error;
 mod ingest;
@@ -65,15 +66,19 @@ pub struct Store {
     /// Whether SQLite's page cache is at its larger size for a paged sync
     /// (see [`Store::ingest_verified_page`]).
     sync_cache: bool,
+    /// Checkpoints the write-ahead log off this thread; stopped when the
+    /// store closes.
+    _checkpointer: checkpointer::Checkpointer,
 }
 
 impl Store {
     /// Opens (creating and migrating if needed) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
-        let conn = Connection::open(dir.join(DB_FILE))?;
+        let mut conn = Connection::open(dir.join(DB_FILE))?;
         schema::configure(&conn)?;
         schema::migrate(&conn)?;
+        let checkpointer = checkpointer::Checkpointer::start(&mut conn, &dir.join(DB_FILE))?;
         // Feeds whose documents were lost in the middle of a sync (the
         // process stopped) are fetched again from scratch.
         let lost = docs::reset_all_lost(&conn)?;
@@ -102,6 +107,7 @@ impl Store {
             pages: None,
             judge: std::sync::Mutex::new(None),
             sync_cache: false,
+            _checkpointer: checkpointer,
         })
     }
 
