@@ -289,3 +289,69 @@ fn a_feed_synced_page_by_page_is_snapshotted_once_after_its_last_page_and_reopen
         author.feed_heads(dev.account).unwrap()
     );
 }
+
+/// Every page of the answer for `dev`'s whole feed, in order: the encoded
+/// envelopes and the bodies.
+fn paged_answer(store: &mut Store, dev: &common::Device) -> (Vec<Vec<u8>>, common::Bodies) {
+    let (mut envelopes, mut bodies) = (Vec::new(), Vec::new());
+    for _ in 0..1000 {
+        let page = store
+            .changes_page(dev.account, &[], envelopes.len(), 3_000)
+            .unwrap();
+        envelopes.extend(
+            page.changes
+                .envelopes
+                .iter()
+                .map(kith_core::Envelope::encode),
+        );
+        bodies.extend(page.bodies);
+        if !page.more {
+            break;
+        }
+    }
+    (envelopes, bodies)
+}
+
+#[test]
+fn a_whole_feed_is_answered_alike_whether_its_rows_are_read_in_one_pass_or_one_by_one() {
+    // Alone in a store, the feed's signatures and bodies are read in one
+    // pass; beside a feed eight times its size, one lookup each.
+    let (dev, envs, bodies) = common::hello_feed(40, true);
+    let (big, big_envs, big_bodies) = common::hello_feed(400, false);
+    let alone_home = tempfile::tempdir().unwrap();
+    let mut alone = Store::open(alone_home.path()).unwrap();
+    alone
+        .ingest_signed(std::slice::from_ref(&dev.cert), envs.clone(), &bodies)
+        .unwrap();
+    let shared_home = tempfile::tempdir().unwrap();
+    let mut shared = Store::open(shared_home.path()).unwrap();
+    shared
+        .ingest_signed(std::slice::from_ref(&big.cert), big_envs, &big_bodies)
+        .unwrap();
+    shared
+        .ingest_signed(std::slice::from_ref(&dev.cert), envs.clone(), &bodies)
+        .unwrap();
+
+    let scanned = paged_answer(&mut alone, &dev);
+    let looked_up = paged_answer(&mut shared, &dev);
+    assert_eq!(scanned.0.len(), envs.len(), "every change is answered");
+    assert_eq!(
+        scanned.0, looked_up.0,
+        "the same envelopes, in the same order"
+    );
+    assert_eq!(scanned.1, looked_up.1, "the same bodies, on the same pages");
+    let live = bodies.len();
+    assert!(
+        scanned.1.len() >= live,
+        "every live post's body travels ({} sent, {live} live)",
+        scanned.1.len()
+    );
+    assert_eq!(
+        alone
+            .signed_changes(dev.account, &[])
+            .unwrap()
+            .envelopes
+            .len(),
+        envs.len()
+    );
+}
