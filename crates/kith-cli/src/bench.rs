@@ -743,7 +743,15 @@ fn sync_store(n: u64) -> anyhow::Result<serde_json::Value> {
         &recent.bodies,
     )?;
     let shown_s = start.elapsed().as_secs_f64();
-    let (mut send, mut recv) = (Duration::ZERO, Duration::ZERO);
+    // Seeded from the sender's snapshot, as a node that holds nothing of
+    // the feed is over the network.
+    let t = Instant::now();
+    let seeded = match a.seed_snapshot(account)? {
+        Some(bytes) => b.plant_seed(kith_store::Seed::load(account, bytes)?)?,
+        None => false,
+    };
+    let seed_load = t.elapsed();
+    let (mut send, mut verify, mut recv) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     let mut skip = 0;
     let mut pages = 0;
     loop {
@@ -751,9 +759,12 @@ fn sync_store(n: u64) -> anyhow::Result<serde_json::Value> {
         let page = a.changes_page(account, &[], skip, 4 << 20)?;
         send += t.elapsed();
         let t = Instant::now();
+        let verified = kith_store::verify_envelopes(page.changes.envelopes.clone());
+        verify += t.elapsed();
+        let t = Instant::now();
         b.ingest_verified_page(
             &page.changes.certificates,
-            kith_store::verify_envelopes(page.changes.envelopes.clone()),
+            verified,
             &page.bodies,
             page.more,
         )?;
@@ -771,7 +782,10 @@ fn sync_store(n: u64) -> anyhow::Result<serde_json::Value> {
         "changes": skip,
         "pages": pages,
         "seconds": start.elapsed().as_secs_f64(),
+        "seeded": seeded,
+        "seed_load_s": seed_load.as_secs_f64(),
         "sender_s": send.as_secs_f64(),
+        "verify_s": verify.as_secs_f64(),
         "receiver_s": recv.as_secs_f64(),
     }))
 }

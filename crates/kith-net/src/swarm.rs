@@ -255,6 +255,16 @@ impl SwarmHandle {
         peer: PeerId,
         request: SyncRequest,
     ) -> Result<SyncResponse, String> {
+        self.start_request(peer, request).await?.await
+    }
+
+    /// Sends a sync request and returns its answer to await later: requests
+    /// started one after the other leave in that order.
+    pub async fn start_request(
+        &self,
+        peer: PeerId,
+        request: SyncRequest,
+    ) -> Result<impl Future<Output = Result<SyncResponse, String>> + Send + 'static, String> {
         let (reply, rx) = oneshot::channel();
         self.send(Command::Request {
             peer,
@@ -262,8 +272,10 @@ impl SwarmHandle {
             reply,
         })
         .await?;
-        rx.await
-            .map_err(|_| "the network task dropped the request".to_owned())?
+        Ok(async move {
+            rx.await
+                .map_err(|_| "the network task dropped the request".to_owned())?
+        })
     }
 
     /// Asks something of the swarm and waits for the answer.
