@@ -362,6 +362,16 @@ impl Replicator {
             let me = self.clone();
             tokio::spawn(async move { me.announce_release(false).await });
         }
+        // An answer a peer stopped paging through is not kept past its time.
+        let node = self.node.clone();
+        tokio::spawn(async move {
+            let _ = node
+                .background(|n| {
+                    n.store_mut()
+                        .forget_answers_older_than(kith_store::ANSWER_KEPT_FOR)
+                })
+                .await;
+        });
     }
 
     async fn redial(&self) {

@@ -42,7 +42,7 @@ pub use replica::{DEFAULT_PEER_RATE, FeedState, KnownPeer, MAX_FRIENDS_FEEDS, Po
 pub use reports::{MAX_INBOX, MAX_OUTBOX, PendingReport, ReportView};
 pub use schema::{LATEST_VERSION, MIGRATIONS};
 pub use seed::{MAX_SEED_BYTES, MAX_UNSNAPSHOTTED, MIN_SEED_CHANGES, Seed};
-pub use sync::{ChangesPage, RECENT_POSTS, SignedChanges};
+pub use sync::{ANSWER_KEPT_FOR, ChangesPage, RECENT_POSTS, SignedChanges};
 
 /// File name of the database inside a home directory.
 pub const DB_FILE: &str = "kith.db";

@@ -355,3 +355,43 @@ fn a_whole_feed_is_answered_alike_whether_its_rows_are_read_in_one_pass_or_one_b
         envs.len()
     );
 }
+
+#[test]
+fn an_answer_a_peer_stopped_paging_through_is_forgotten_once_older_than_asked_and_rebuilt_alike() {
+    let (dev, envs, bodies) = common::hello_feed(30, false);
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    store
+        .ingest_signed(std::slice::from_ref(&dev.cert), envs, &bodies)
+        .unwrap();
+    let first = store.changes_page(dev.account, &[], 0, 2_000).unwrap();
+    assert!(first.more, "the answer has more pages, so it is kept");
+    assert!(
+        !store.forget_answers_older_than(kith_store::ANSWER_KEPT_FOR),
+        "a fresh answer is kept"
+    );
+    assert!(
+        store.forget_answers_older_than(std::time::Duration::ZERO),
+        "an answer older than asked is forgotten"
+    );
+    assert!(
+        !store.forget_answers_older_than(std::time::Duration::ZERO),
+        "nothing is left to forget"
+    );
+    // The next page is rebuilt: the same order, nothing lost or repeated.
+    let whole = paged_answer(&mut store, &dev).0;
+    let second = store
+        .changes_page(dev.account, &[], first.changes.envelopes.len(), 2_000)
+        .unwrap();
+    let skip = first.changes.envelopes.len();
+    assert_eq!(
+        second
+            .changes
+            .envelopes
+            .iter()
+            .map(kith_core::Envelope::encode)
+            .collect::<Vec<_>>(),
+        whole[skip..skip + second.changes.envelopes.len()],
+        "a page after forgetting continues the same answer"
+    );
+}
