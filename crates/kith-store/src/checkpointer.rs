@@ -36,10 +36,8 @@ enum Signal {
 /// The thread that checkpoints a store's log, and how to wake it.
 pub(crate) struct Checkpointer {
     wake: SyncSender<Signal>,
-    thread: Option<JoinHandle<()>>,
-    /// Checkpoints the thread completed.
-    #[cfg(test)]
-    done: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The thread; it returns how many checkpoints it completed.
+    thread: Option<JoinHandle<u64>>,
 }
 
 impl Checkpointer {
@@ -49,11 +47,9 @@ impl Checkpointer {
         let reader = Connection::open(path)?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
         let (wake, woken) = sync_channel(1);
-        let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let counted = std::sync::Arc::clone(&done);
         let thread = std::thread::Builder::new()
             .name("kith-checkpoint".into())
-            .spawn(move || checkpoint_when_woken(&reader, &woken, &counted))
+            .spawn(move || checkpoint_when_woken(&reader, &woken))
             .map_err(|e| crate::error::StoreError::io(path, e))?;
         let hook_wake = wake.clone();
         writer.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames| {
@@ -69,44 +65,42 @@ impl Checkpointer {
             }
             Ok(())
         }))?;
-        #[cfg(not(test))]
-        drop(done);
         Ok(Self {
             wake,
             thread: Some(thread),
-            #[cfg(test)]
-            done,
         })
+    }
+
+    /// Stops the thread (waiting at most for a checkpoint under way) and
+    /// returns how many checkpoints it completed.
+    fn stop(&mut self) -> u64 {
+        // Fails only if the thread is gone already.
+        let _ = self.wake.send(Signal::Stop);
+        self.thread
+            .take()
+            .and_then(|thread| thread.join().ok())
+            .unwrap_or(0)
     }
 }
 
 /// The thread's loop: one PASSIVE checkpoint each time it is woken, until
-/// the store closes.
-fn checkpoint_when_woken(
-    conn: &Connection,
-    woken: &Receiver<Signal>,
-    done: &std::sync::atomic::AtomicU64,
-) {
+/// the store closes; returns how many completed.
+fn checkpoint_when_woken(conn: &Connection, woken: &Receiver<Signal>) -> u64 {
+    let mut done = 0;
     while let Ok(Signal::Grown) = woken.recv() {
         match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            Ok(()) => {
-                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
+            Ok(()) => done += 1,
             Err(e) => {
                 tracing::debug!(error = %e, "background checkpoint failed; the next commit retries");
             }
         }
     }
+    done
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        // Waits at most for a checkpoint under way; fails only if the
-        // thread is gone already.
-        let _ = self.wake.send(Signal::Stop);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.stop();
     }
 }
 
@@ -117,10 +111,10 @@ mod tests {
     /// Bytes of one frame of the log: a 4 KiB page and its 24-byte header.
     const FRAME: u64 = 4096 + 24;
 
-    #[test]
-    fn a_long_burst_of_commits_is_checkpointed_by_the_thread_and_the_log_stays_small() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("test.db");
+    /// A database in WAL mode with 4 KiB pages and one table, in `dir`,
+    /// checkpointed by a [`Checkpointer`].
+    fn logged_database(dir: &Path) -> (Connection, Checkpointer) {
+        let path = dir.join("test.db");
         let mut writer = Connection::open(&path).expect("database");
         writer
             .execute_batch(
@@ -129,72 +123,64 @@ mod tests {
             )
             .expect("schema");
         let checkpointer = Checkpointer::start(&mut writer, &path).expect("checkpointer");
-        // 30 commits of ~200 frames each: ~6,000 frames in all, below
-        // HARD_FRAMES, so only the thread can have kept the log short.
+        (writer, checkpointer)
+    }
+
+    /// Commits `rows` rows of ~4 KB (about one frame each) `commits` times,
+    /// pausing `pause` after each commit.
+    fn commit_rows(writer: &mut Connection, commits: i32, rows: i32, pause: std::time::Duration) {
         let blob = vec![7u8; 4000];
-        for _ in 0..30 {
+        for _ in 0..commits {
             let tx = writer.transaction().expect("transaction");
-            for _ in 0..200 {
+            for _ in 0..rows {
                 tx.execute("INSERT INTO t(b) VALUES (?1)", [&blob])
                     .expect("insert");
             }
-            tx.commit().expect("commit");
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            tx.commit().expect("a commit succeeds");
+            std::thread::sleep(pause);
         }
-        let done = checkpointer.done.load(std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn row_count(conn: &Connection) -> i64 {
+        conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .expect("count")
+    }
+
+    #[test]
+    fn a_long_burst_of_commits_is_checkpointed_by_the_thread_and_the_log_stays_small() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (mut writer, mut checkpointer) = logged_database(dir.path());
+        // 30 commits of ~200 frames each: ~6,000 frames in all, below
+        // HARD_FRAMES, so only the thread can have kept the log short.
+        commit_rows(&mut writer, 30, 200, std::time::Duration::from_millis(20));
         let wal = std::fs::metadata(dir.path().join("test.db-wal"))
             .expect("log")
             .len();
-        assert!(done >= 1, "the thread never checkpointed the log");
         assert!(
             wal < 3000 * FRAME,
             "the log grew to {} frames: it was not restarted after the thread's checkpoints (6,000 frames were written)",
             wal / FRAME
         );
-        let rows: i64 = writer
-            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
-            .expect("count");
-        assert_eq!(rows, 6000, "every committed row is there");
-        drop(writer);
-        drop(checkpointer);
+        assert_eq!(row_count(&writer), 6000, "every committed row is there");
+        assert!(
+            checkpointer.stop() >= 1,
+            "the thread never checkpointed the log"
+        );
     }
 
     #[test]
     fn commits_past_the_hard_limit_succeed_while_a_reader_keeps_every_checkpoint_from_finishing() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("test.db");
-        let mut writer = Connection::open(&path).expect("database");
-        writer
-            .execute_batch(
-                "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;
-                 CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB);",
-            )
-            .expect("schema");
-        let checkpointer = Checkpointer::start(&mut writer, &path).expect("checkpointer");
+        let (mut writer, _checkpointer) = logged_database(dir.path());
         // A reader holding its snapshot open keeps every checkpoint from
         // finishing, as a thread that never catches up would.
-        let reader = Connection::open(&path).expect("reader");
+        let reader = Connection::open(dir.path().join("test.db")).expect("reader");
         reader.execute_batch("BEGIN").expect("begin");
-        let _: i64 = reader
-            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
-            .expect("read");
-        let blob = vec![7u8; 4000];
-        for _ in 0..(HARD_FRAMES / 500 + 2) {
-            let tx = writer.transaction().expect("transaction");
-            for _ in 0..500 {
-                tx.execute("INSERT INTO t(b) VALUES (?1)", [&blob])
-                    .expect("insert");
-            }
-            tx.commit()
-                .expect("a commit past the hard limit still succeeds");
-        }
+        assert_eq!(row_count(&reader), 0);
+        let commits = HARD_FRAMES / 500 + 2;
+        commit_rows(&mut writer, commits, 500, std::time::Duration::ZERO);
         reader.execute_batch("COMMIT").expect("end read");
         drop(reader);
-        let rows: i64 = writer
-            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
-            .expect("count");
-        assert_eq!(rows, i64::from(HARD_FRAMES / 500 + 2) * 500);
-        drop(writer);
-        drop(checkpointer);
+        assert_eq!(row_count(&writer), i64::from(commits) * 500);
     }
 }

@@ -22,6 +22,8 @@ pub const ANSWER_KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(
 /// The last answer built for a peer, kept for its following pages.
 pub(crate) struct PageCache {
     account: AccountId,
+    /// The feed's row id.
+    feed: i64,
     have: Vec<ChangeHash>,
     heads: Vec<ChangeHash>,
     certificates: Vec<DeviceCertificate>,
@@ -342,6 +344,7 @@ impl Store {
             drop(sealing);
             self.pages = Some(PageCache {
                 account,
+                feed: collected.feed,
                 have: have.to_vec(),
                 heads,
                 certificates: collected.certificates(),
@@ -353,14 +356,13 @@ impl Store {
         let Some(cache) = self.pages.take() else {
             return Ok(ChangesPage::default());
         };
-        let feed = docs::find_feed(&self.conn, account)?.unwrap_or_default();
         let items = cache
             .envelopes
             .iter()
             .skip(skip)
             .map(|(envelope, posts)| Ok((envelope.clone(), posts.clone())));
         let result = self
-            .fill_page(feed, items, budget, cache.bodies.as_ref())
+            .fill_page(cache.feed, items, budget, cache.bodies.as_ref())
             .map(|mut page| {
                 page.changes.certificates.clone_from(&cache.certificates);
                 page
