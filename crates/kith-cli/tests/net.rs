@@ -121,6 +121,10 @@ fn a_new_follower_is_sent_the_newest_posts_first_then_the_whole_feed_seeded_from
         !log.contains("fetched again without it"),
         "the seed was completed, not given up:\n{log}"
     );
+    assert!(
+        log.contains("sealed page stored"),
+        "the seed's changes were rebuilt and only their seals asked for:\n{log}"
+    );
 }
 
 #[test]
@@ -385,6 +389,22 @@ fn misbehaving_peer_changes_nothing_and_honest_posts_keep_flowing() {
             matches!(&answer, Some(SyncResponse::Refused { code, .. }) if code == "malformed")
                 || answer.is_none(),
             "a malformed request is refused: {answer:?}"
+        );
+        // Malformed: seals asked for a 33-byte change hash.
+        let answer = evil
+            .request(
+                a_peer,
+                SyncRequest::Seals {
+                    account: ByteBuf::from(account.as_bytes().to_vec()),
+                    hashes: ByteBuf::from(vec![7u8; 33]),
+                    posts: ByteBuf::new(),
+                },
+            )
+            .await;
+        assert!(
+            matches!(&answer, Some(SyncResponse::Refused { code, .. }) if code == "malformed")
+                || answer.is_none(),
+            "a malformed seals request is refused: {answer:?}"
         );
 
         // Forged signature on a real envelope.

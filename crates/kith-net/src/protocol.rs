@@ -42,6 +42,11 @@ pub const MAX_GOSSIP_BODIES: usize = 4;
 /// The page size a node asks for and the most it serves.
 pub const PAGE_BYTES: u32 = 4 * 1024 * 1024;
 
+/// Most changes (and most posts) in one request for seals.
+pub const MAX_SEALS: usize = kith_store::MAX_SEALS;
+/// Bytes of one seal on the wire.
+pub const SEAL_BYTES: usize = 32 + 2 + 64;
+
 /// The size of the newest changes a node asks for and the most it serves
 /// ([`SyncRequest::Recent`]).
 pub const RECENT_BYTES: u32 = 256 * 1024;
@@ -180,6 +185,19 @@ pub enum SyncRequest {
         /// The account (32 bytes).
         account: ByteBuf,
     },
+    /// "Send me the signatures of these changes of this feed, and the
+    /// bodies of these of its posts": asked by a node seeded from the
+    /// responder's snapshot, which rebuilt the changes from it
+    /// (`docs/protocol.md` §13.4.4). Answered with [`SyncResponse::Seals`].
+    Seals {
+        /// The account (32 bytes).
+        account: ByteBuf,
+        /// Change hashes, 32 bytes each, at most [`MAX_SEALS`].
+        hashes: ByteBuf,
+        /// Local post ids (the account is the author), 8 bytes each, at
+        /// most [`MAX_SEALS`].
+        posts: ByteBuf,
+    },
     /// "Send me this blob."
     Blob {
         /// Its BLAKE3 hash.
@@ -228,6 +246,18 @@ pub enum SyncResponse {
     Snapshot {
         /// The bytes.
         bytes: Option<ByteBuf>,
+    },
+    /// Seals of the changes asked for that the responder holds, in the
+    /// order asked, and bodies of the live posts asked for, in the order
+    /// asked, as many as fit in [`PAGE_BYTES`].
+    Seals {
+        /// Certificates of the feed's devices.
+        certificates: Vec<ByteBuf>,
+        /// [`SEAL_BYTES`]-byte records: change hash (32) | index of its
+        /// certificate in `certificates` (u16, big-endian) | signature (64).
+        seals: ByteBuf,
+        /// Current bodies of the posts asked for.
+        bodies: Vec<BodyRecord>,
     },
     /// A blob, or nothing if the responder lacks it.
     Blob {
@@ -400,6 +430,126 @@ impl Update {
     }
 }
 
+/// A request for seals, read from the wire.
+#[derive(Debug)]
+pub struct SealsAsked {
+    /// The feed.
+    pub account: AccountId,
+    /// The changes.
+    pub hashes: Vec<ChangeHash>,
+    /// The posts' local ids.
+    pub posts: Vec<[u8; 8]>,
+}
+
+impl SealsAsked {
+    /// The wire form.
+    pub fn to_wire(account: AccountId, hashes: &[ChangeHash], posts: &[[u8; 8]]) -> SyncRequest {
+        SyncRequest::Seals {
+            account: ByteBuf::from(account.as_bytes().to_vec()),
+            hashes: ByteBuf::from(hashes.iter().flat_map(|h| h.0).collect::<Vec<u8>>()),
+            posts: ByteBuf::from(posts.concat()),
+        }
+    }
+
+    /// Reads a request's fields, checking their sizes.
+    pub fn decode(account: &[u8], hashes: &[u8], posts: &[u8]) -> Result<Self, Malformed> {
+        const WHAT: &str = "seals request";
+        let account = AccountId::from_slice(account).map_err(|e| malformed(WHAT, e))?;
+        if !hashes.len().is_multiple_of(32) || hashes.len() / 32 > MAX_SEALS {
+            return Err(malformed(
+                WHAT,
+                format!("hashes are not at most {MAX_SEALS} × 32 bytes"),
+            ));
+        }
+        if !posts.len().is_multiple_of(8) || posts.len() / 8 > MAX_SEALS {
+            return Err(malformed(
+                WHAT,
+                format!("posts are not at most {MAX_SEALS} × 8 bytes"),
+            ));
+        }
+        let hashes = hashes
+            .chunks_exact(32)
+            .map(|h| ChangeHash::try_from(h).map_err(|e| malformed(WHAT, e)))
+            .collect::<Result<_, _>>()?;
+        let posts = posts
+            .chunks_exact(8)
+            .map(|p| {
+                p.try_into()
+                    .map_err(|_| malformed(WHAT, "a post id is not 8 bytes"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            account,
+            hashes,
+            posts,
+        })
+    }
+}
+
+/// The wire form of an answer to a request for seals: certificates past
+/// [`MAX_CERTIFICATES`] are left out, and the seals that name them.
+pub fn seals_to_wire(answer: &kith_store::Seals) -> SyncResponse {
+    let certificates = &answer.certificates[..answer.certificates.len().min(MAX_CERTIFICATES)];
+    let mut seals = Vec::with_capacity(answer.seals.len() * SEAL_BYTES);
+    for seal in answer
+        .seals
+        .iter()
+        .filter(|s| usize::from(s.cert) < certificates.len())
+    {
+        seals.extend_from_slice(&seal.hash.0);
+        seals.extend_from_slice(&seal.cert.to_be_bytes());
+        seals.extend_from_slice(&seal.signature);
+    }
+    SyncResponse::Seals {
+        certificates: certificates
+            .iter()
+            .map(|c| ByteBuf::from(c.encode()))
+            .collect(),
+        seals: ByteBuf::from(seals),
+        bodies: bodies_to_wire(&answer.bodies),
+    }
+}
+
+/// Reads an answer to a request for seals, checking its sizes (the
+/// signatures are checked by the store once the changes are in their
+/// envelopes).
+pub fn seals_from_wire(
+    certificates: &[ByteBuf],
+    seals: &[u8],
+    bodies: &[BodyRecord],
+) -> Result<kith_store::Seals, Malformed> {
+    const WHAT: &str = "seals";
+    if !seals.len().is_multiple_of(SEAL_BYTES) || seals.len() / SEAL_BYTES > MAX_SEALS {
+        return Err(malformed(
+            WHAT,
+            format!("not at most {MAX_SEALS} seals of {SEAL_BYTES} bytes"),
+        ));
+    }
+    if bodies.len() > MAX_SEALS {
+        return Err(malformed(WHAT, "too many bodies"));
+    }
+    let decoded = decode_parts(WHAT, certificates, &[], bodies)?;
+    let seals = seals
+        .chunks_exact(SEAL_BYTES)
+        .map(|record| {
+            let (hash, rest) = record.split_at(32);
+            let (cert, signature) = rest.split_at(2);
+            Ok(kith_store::Seal {
+                hash: ChangeHash::try_from(hash).map_err(|e| malformed(WHAT, e))?,
+                cert: u16::from_be_bytes([cert[0], cert[1]]),
+                signature: signature
+                    .try_into()
+                    .map_err(|_| malformed(WHAT, "a signature is not 64 bytes"))?,
+            })
+        })
+        .collect::<Result<_, Malformed>>()?;
+    Ok(kith_store::Seals {
+        certificates: decoded.certificates,
+        seals,
+        bodies: decoded.bodies,
+    })
+}
+
 /// The 32 bytes of a hash field.
 pub fn hash32(what: &'static str, raw: &[u8]) -> Result<Hash, Malformed> {
     raw.try_into().map_err(|_| malformed(what, "not 32 bytes"))
@@ -431,6 +581,74 @@ mod tests {
         assert!(
             Update::decode(&many.encode()).is_err(),
             "a 3-byte envelope is malformed"
+        );
+    }
+
+    #[test]
+    fn seals_round_trip_and_malformed_seal_messages_are_refused() {
+        let account = AccountId::from_slice(&[7; 32]).unwrap();
+        let hashes = vec![ChangeHash([1; 32]), ChangeHash([2; 32])];
+        let posts = vec![[3; 8]];
+        let SyncRequest::Seals {
+            account: a,
+            hashes: h,
+            posts: p,
+        } = SealsAsked::to_wire(account, &hashes, &posts)
+        else {
+            panic!("not a seals request");
+        };
+        let asked = SealsAsked::decode(&a, &h, &p).unwrap();
+        assert_eq!(
+            (asked.account, asked.hashes, asked.posts),
+            (account, hashes.clone(), posts)
+        );
+        assert!(SealsAsked::decode(&a, &h[..33], &p).is_err(), "a cut hash");
+        assert!(
+            SealsAsked::decode(&a, &h, &p[..7]).is_err(),
+            "a cut post id"
+        );
+        let too_many = vec![0u8; 32 * (MAX_SEALS + 1)];
+        assert!(
+            SealsAsked::decode(&a, &too_many, &p).is_err(),
+            "past MAX_SEALS"
+        );
+
+        let answer = kith_store::Seals {
+            certificates: Vec::new(),
+            seals: vec![kith_store::Seal {
+                hash: hashes[0],
+                cert: 0,
+                signature: [5; 64],
+            }],
+            bodies: Vec::new(),
+        };
+        let SyncResponse::Seals {
+            certificates,
+            seals,
+            bodies,
+        } = seals_to_wire(&answer)
+        else {
+            panic!("not a seals answer");
+        };
+        assert!(
+            seals.is_empty(),
+            "a seal naming a certificate left out is left out"
+        );
+        let mut record = hashes[1].0.to_vec();
+        record.extend_from_slice(&1u16.to_be_bytes());
+        record.extend_from_slice(&[6; 64]);
+        let read = seals_from_wire(&certificates, &record, &bodies).unwrap();
+        assert_eq!(
+            read.seals,
+            vec![kith_store::Seal {
+                hash: hashes[1],
+                cert: 1,
+                signature: [6; 64]
+            }]
+        );
+        assert!(
+            seals_from_wire(&certificates, &record[..97], &bodies).is_err(),
+            "a cut seal"
         );
     }
 

@@ -4,6 +4,8 @@
 //! reconciles feeds with every connected peer (on connect, and whenever
 //! either side's heads change), and fetches missing blobs.
 
+mod sealed;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -601,9 +603,9 @@ impl Replicator {
         }
     }
 
-    #[allow(clippy::too_many_lines)] // the pull loop, told in order
-    async fn pull_pages(&self, account: AccountId, peer: PeerId) -> Result<u64, String> {
-        let mut have: Vec<ChangeHash> = self
+    /// The heads of `account`'s feed this node holds (at most [`MAX_HAVE`]).
+    async fn stored_heads(&self, account: AccountId) -> Result<Vec<ChangeHash>, String> {
+        let mut heads = self
             .node
             .background(move |n| {
                 n.store_mut()
@@ -615,17 +617,35 @@ impl Replicator {
             })
             .await
             .map_err(|e| e.to_string())?;
-        have.truncate(MAX_HAVE);
+        heads.truncate(MAX_HAVE);
+        Ok(heads)
+    }
+
+    #[allow(clippy::too_many_lines)] // the pull loop, told in order
+    async fn pull_pages(&self, account: AccountId, peer: PeerId) -> Result<u64, String> {
+        let mut have = self.stored_heads(account).await?;
         let mut received = 0u64;
-        let mut seeding = None;
         if have.is_empty() {
             // Nothing of this feed here yet: the peer's snapshot, to seed
             // the feed from, then its newest posts, so that they show while
-            // the rest of the feed arrives.
-            seeding = self.ask_for_seed(account, peer).await;
+            // the seed loads; then the seals of the seed's changes. What
+            // the seed lacks (or all of it, if no seed was taken or its
+            // seals did not all come) follows in whole changes.
+            let seeding = self.ask_for_seed(account, peer).await;
             match self.pull_recent(account, peer).await {
                 Ok(n) => received = n,
                 Err(e) => tracing::debug!(%account, %peer, error = %e, "no newest changes"),
+            }
+            if let Some(seed) = seeding
+                && let Some(rebuilt) = self.plant_when_loaded(account, peer, seed).await
+            {
+                match self.pull_sealed(account, peer, rebuilt).await {
+                    Ok(n) => received += n,
+                    Err(e) => {
+                        tracing::debug!(%account, %peer, error = %e, "seals stopped: the rest comes in whole changes");
+                    }
+                }
+                have = self.stored_heads(account).await?;
             }
         }
         let request = |have: &[ChangeHash], skip: u64| SyncRequest::Changes {
@@ -709,11 +729,6 @@ impl Replicator {
                 received += previous.await.map_err(|e| e.to_string())??;
                 self.progress(account, received);
             }
-            if let Some(seed) = seeding.take() {
-                // Before the first page is stored: a seed planted later
-                // would find applied changes and be refused.
-                self.plant_when_loaded(account, peer, seed).await;
-            }
             let this = self.clone();
             storing = Some(tokio::spawn(async move {
                 let t = Instant::now();
@@ -788,7 +803,7 @@ impl Replicator {
         &self,
         account: AccountId,
         peer: PeerId,
-    ) -> Option<tokio::task::JoinHandle<Option<kith_store::Seed>>> {
+    ) -> Option<tokio::task::JoinHandle<Option<(kith_store::Seed, kith_store::Rebuilt)>>> {
         let req = SyncRequest::Snapshot {
             account: ByteBuf::from(account.as_bytes().to_vec()),
         };
@@ -809,21 +824,22 @@ impl Replicator {
 
     /// Waits (at most [`SEED_WAIT`], so a peer that never answers costs
     /// little) for the snapshot `seed` loads and makes it the seed of
-    /// `account`'s feed if the store takes it.
+    /// `account`'s feed if the store takes it. Returns its changes,
+    /// rebuilt, if it was taken.
     async fn plant_when_loaded(
         &self,
         account: AccountId,
         peer: PeerId,
-        seed: tokio::task::JoinHandle<Option<kith_store::Seed>>,
-    ) {
+        seed: tokio::task::JoinHandle<Option<(kith_store::Seed, kith_store::Rebuilt)>>,
+    ) -> Option<kith_store::Rebuilt> {
         let abort = seed.abort_handle();
-        let seed = match tokio::time::timeout(SEED_WAIT, seed).await {
-            Ok(Ok(Some(seed))) => seed,
-            Ok(_) => return,
+        let (seed, rebuilt) = match tokio::time::timeout(SEED_WAIT, seed).await {
+            Ok(Ok(Some(loaded))) => loaded,
+            Ok(_) => return None,
             Err(_) => {
                 abort.abort();
                 tracing::debug!(%account, %peer, "the peer's snapshot came too late to seed from");
-                return;
+                return None;
             }
         };
         let changes = seed.changes();
@@ -834,24 +850,27 @@ impl Replicator {
         {
             Ok(Ok(true)) => {
                 tracing::info!(%account, %peer, changes, "seeded from the peer's snapshot");
+                Some(rebuilt)
             }
             other => {
                 tracing::debug!(%account, %peer, result = ?other, "the peer's snapshot was not taken as a seed");
+                None
             }
         }
     }
 
     /// Takes `peer`'s answer to a request for its stored snapshot of
     /// `account`'s feed and loads it (off the node thread) as a seed for
-    /// the pages that follow (`kith_store::Seed`). A snapshot that does not
-    /// load strikes the peer; none offered, or a peer that does not know
-    /// the request, is no seed.
+    /// the pages that follow (`kith_store::Seed`), with its changes rebuilt
+    /// to ask for their seals. A snapshot that does not load strikes the
+    /// peer; none offered, or a peer that does not know the request, is no
+    /// seed.
     async fn fetch_seed(
         &self,
         account: AccountId,
         peer: PeerId,
         answer: impl Future<Output = Result<SyncResponse, String>>,
-    ) -> Option<kith_store::Seed> {
+    ) -> Option<(kith_store::Seed, kith_store::Rebuilt)> {
         let response = answer.await.ok()?;
         lock(&self.shared).sent_requests.response_bytes += cbor_len(&response);
         let SyncResponse::Snapshot { bytes: Some(bytes) } = response else {
@@ -859,14 +878,19 @@ impl Replicator {
         };
         tracing::debug!(%account, %peer, bytes = bytes.len(), "peer's snapshot received");
         let t = Instant::now();
-        let loaded =
-            tokio::task::spawn_blocking(move || kith_store::Seed::load(account, bytes.into_vec()))
-                .await
-                .ok()?;
+        let loaded = tokio::task::spawn_blocking(move || {
+            kith_store::Seed::load(account, bytes.into_vec()).map(|seed| {
+                let load_ms = t.elapsed().as_millis() as u64;
+                let rebuilt = seed.rebuild();
+                (seed, rebuilt, load_ms)
+            })
+        })
+        .await
+        .ok()?;
         match loaded {
-            Ok(seed) => {
-                tracing::debug!(%account, %peer, changes = seed.changes(), load_ms = t.elapsed().as_millis() as u64, "peer's snapshot loaded");
-                Some(seed)
+            Ok((seed, rebuilt, load_ms)) => {
+                tracing::debug!(%account, %peer, changes = seed.changes(), load_ms, rebuild_ms = t.elapsed().as_millis() as u64 - load_ms, "peer's snapshot loaded and its changes rebuilt");
+                Some((seed, rebuilt))
             }
             Err(e) => {
                 self.strike(peer, &format!("a snapshot that does not load: {e}"))
@@ -1243,6 +1267,11 @@ impl Replicator {
                     Err(e) => SyncResponse::refused("busy", e),
                 }
             }
+            SyncRequest::Seals {
+                account,
+                hashes,
+                posts,
+            } => self.answer_seals(peer, &account, &hashes, &posts).await,
             SyncRequest::Report { report } => self.receive_report(peer, report.into_vec()).await,
             SyncRequest::Package { blake3, offset } => self.answer_package(&blake3, offset).await,
         }

@@ -161,6 +161,11 @@ impl DocCache {
         self.seeds.insert(feed, seed);
     }
 
+    /// The seed of `feed`, if it has one, in place.
+    pub(crate) fn seed_mut(&mut self, feed: i64) -> Option<&mut Seeded> {
+        self.seeds.get_mut(&feed)
+    }
+
     /// Whether another seed may be planted for `feed`.
     pub(crate) fn may_seed(&self, feed: i64) -> bool {
         !self.refused_seeds.contains(&feed)

@@ -710,6 +710,9 @@ fn trust_seed(
     let doc = &seeded.doc;
     std::mem::take(&mut seeded.predicted).confirm(conn, feed, doc, purged, bodies)?;
     let blocked = materialize::apply(conn, feed, own, doc, &seeded.keys, purged, bodies)?;
+    for (post, body) in std::mem::take(&mut seeded.bodies) {
+        put_body(conn, &post, &body)?;
+    }
     conn.prepare_cached("UPDATE feeds SET heads = ?2 WHERE id = ?1")?
         .execute(params![feed, docs::encode_heads(&doc.heads())])?;
     if seeded.pristine {
@@ -778,21 +781,41 @@ pub(crate) fn apply_with_bodies(
 ) -> Result<(IngestReport, usize)> {
     let mut arrived = ArrivedBodies::new(bodies);
     let report = apply_checked(conn, docs, own, checked, purged, &mut arrived)?;
-    let stored = put_remaining_bodies(conn, bodies, &arrived)?;
+    let stored = put_remaining_bodies(conn, docs, bodies, &arrived)?;
     Ok((report, stored))
 }
 
 /// Stores the bodies of `bodies` that [`apply_checked`] did not already
-/// write with their posts; returns how many were stored in all.
+/// write with their posts; returns how many were stored in all. A body
+/// that matches no post yet, of a feed whose seed is not trusted yet, is
+/// kept with the seed until it is (see [`crate::seed::Seeded::hold_body`]):
+/// a post several changes of one page write gets its row only then.
 fn put_remaining_bodies(
     conn: &Connection,
+    docs: &mut DocCache,
     bodies: &[(PostId, Vec<u8>)],
     arrived: &ArrivedBodies<'_>,
 ) -> Result<usize> {
     let mut stored = arrived.stored.len();
+    let mut seeded_feed: Option<(AccountId, Option<i64>)> = None;
     for (post, body) in bodies {
-        if !arrived.stored.contains(post) {
-            stored += usize::from(put_body(conn, post, body)?);
+        if arrived.stored.contains(post) {
+            continue;
+        }
+        if put_body(conn, post, body)? {
+            stored += 1;
+            continue;
+        }
+        let feed = match seeded_feed {
+            Some((author, feed)) if author == post.author => feed,
+            _ => {
+                let feed = docs::find_feed(conn, post.author)?;
+                seeded_feed = Some((post.author, feed));
+                feed
+            }
+        };
+        if let Some(seeded) = feed.and_then(|f| docs.seed_mut(f)) {
+            seeded.hold_body(*post, body);
         }
     }
     Ok(stored)

@@ -20,6 +20,7 @@ mod query;
 mod replica;
 mod reports;
 mod schema;
+mod seal;
 mod secure;
 mod seed;
 mod seed_bounds;
@@ -41,6 +42,7 @@ pub use query::{Cursor, Page, PostView, ProfileView};
 pub use replica::{DEFAULT_PEER_RATE, FeedState, KnownPeer, MAX_FRIENDS_FEEDS, Policy, Scope};
 pub use reports::{MAX_INBOX, MAX_OUTBOX, PendingReport, ReportView};
 pub use schema::{LATEST_VERSION, MIGRATIONS};
+pub use seal::{MAX_SEALS, Rebuilt, Seal, SealRequest, Seals};
 pub use seed::{MAX_SEED_BYTES, MAX_UNSNAPSHOTTED, MIN_SEED_CHANGES, Seed};
 pub use sync::{ANSWER_KEPT_FOR, ChangesPage, RECENT_POSTS, SignedChanges};
 
@@ -61,6 +63,8 @@ pub struct Store {
     dir: PathBuf,
     /// The last answer built for a peer's paged request.
     pages: Option<sync::PageCache>,
+    /// The signatures and bodies read for a peer's requests for seals.
+    seal_cache: Option<seal::SealCache>,
     /// The moderation judge of the views and the generation it was built at.
     judge: std::sync::Mutex<Option<(i64, std::sync::Arc<moderation::Judge>)>>,
     /// Whether SQLite's page cache is at its larger size for a paged sync
@@ -105,6 +109,7 @@ impl Store {
             own,
             dir: dir.to_owned(),
             pages: None,
+            seal_cache: None,
             judge: std::sync::Mutex::new(None),
             sync_cache: false,
             _checkpointer: checkpointer,

@@ -19,12 +19,12 @@
 //! drops the feed's rows ([`crate::docs::reset_lost`]), and the feed is
 //! fetched again without a seed.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::ChangeHash;
 
 use kith_core::feed::{FeedDoc, FeedKey};
-use kith_core::{AccountId, CoreError};
+use kith_core::{AccountId, CoreError, PostId};
 
 use crate::error::{Result, StoreError};
 use crate::materialize::Predicted;
@@ -34,6 +34,8 @@ use crate::materialize::Predicted;
 pub const MAX_SEED_BYTES: usize = 15 * 1024 * 1024;
 /// The most bytes a seed's columns may inflate to.
 pub const MAX_SEED_INFLATED_BYTES: u64 = 256 * 1024 * 1024;
+/// The most bytes of bodies a seed keeps for posts that have no row yet.
+pub const MAX_HELD_BODY_BYTES: usize = 64 * 1024 * 1024;
 /// A peer's snapshot is worth seeding from only for at least this many
 /// changes (as many as a batch needs to apply on a second thread).
 pub const MIN_SEED_CHANGES: usize = 256;
@@ -98,6 +100,11 @@ pub(crate) struct Seeded {
     pub(crate) predicted: Predicted,
     /// Keys the pages touched that were not predicted, materialized once trusted.
     pub(crate) keys: BTreeSet<FeedKey>,
+    /// Bodies that arrived before their post had a row (those of posts
+    /// several changes of a page write, materialized once trusted), and
+    /// their total size.
+    pub(crate) bodies: HashMap<PostId, Vec<u8>>,
+    held_body_bytes: usize,
 }
 
 impl Seeded {
@@ -110,7 +117,23 @@ impl Seeded {
             pristine: true,
             predicted: Predicted::default(),
             keys: BTreeSet::new(),
+            bodies: HashMap::new(),
+            held_body_bytes: 0,
         }
+    }
+
+    /// Keeps a body that matched no post row, to be stored once the seed
+    /// is trusted if it matches its post then; at most
+    /// [`MAX_HELD_BODY_BYTES`] in all (a body past it is dropped, and the
+    /// post shows without its text).
+    pub(crate) fn hold_body(&mut self, post: PostId, body: &[u8]) {
+        if self.bodies.contains_key(&post)
+            || self.held_body_bytes + body.len() > MAX_HELD_BODY_BYTES
+        {
+            return;
+        }
+        self.held_body_bytes += body.len();
+        self.bodies.insert(post, body.to_vec());
     }
 
     /// Whether every change of the seed arrived verified.

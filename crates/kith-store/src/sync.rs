@@ -87,7 +87,11 @@ const SCAN_WHEN_ONE_IN: i64 = 8;
 
 /// Whether an answer of `wanted` changes (all of a feed's when `whole`)
 /// reads its feed's rows in one pass rather than one lookup each.
-fn worth_scanning(conn: &rusqlite::Connection, wanted: usize, whole: bool) -> Result<bool> {
+pub(crate) fn worth_scanning(
+    conn: &rusqlite::Connection,
+    wanted: usize,
+    whole: bool,
+) -> Result<bool> {
     if !whole {
         return Ok(false);
     }
@@ -99,7 +103,7 @@ fn worth_scanning(conn: &rusqlite::Connection, wanted: usize, whole: bool) -> Re
 }
 
 /// The bodies of the live posts of the feed with row id `feed`, by local id.
-fn all_bodies(conn: &rusqlite::Connection, feed: i64) -> Result<HashMap<i64, Vec<u8>>> {
+pub(crate) fn all_bodies(conn: &rusqlite::Connection, feed: i64) -> Result<HashMap<i64, Vec<u8>>> {
     let mut all = HashMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT local, body FROM posts WHERE feed_id = ?1 AND deleted = 0 AND body IS NOT NULL",
@@ -214,7 +218,7 @@ fn posts_written(env: &Envelope) -> Vec<PostId> {
 }
 
 /// The posts of `account` that `change` writes.
-fn posts_of(account: AccountId, change: &automerge::Change) -> Vec<PostId> {
+pub(crate) fn posts_of(account: AccountId, change: &automerge::Change) -> Vec<PostId> {
     let keys = validate_change(account, change).unwrap_or_default();
     crate::ingest::written_posts(account, &keys).collect()
 }
@@ -375,16 +379,21 @@ impl Store {
         result
     }
 
-    /// Drops the answer kept for a peer's next pages if it was built more
-    /// than `age` ago: a peer that stops asking would otherwise leave a
-    /// whole feed's answer in memory (~90 MB at 100,000 posts). Returns
-    /// whether one was dropped.
+    /// Drops the answer kept for a peer's next pages, and the signatures
+    /// and bodies read for its requests for seals, if built more than
+    /// `age` ago: a peer that stops asking would otherwise leave a whole
+    /// feed's answer in memory (~90 MB at 100,000 posts). Returns whether
+    /// one was dropped.
     pub fn forget_answers_older_than(&mut self, age: std::time::Duration) -> bool {
         let stale = self.pages.as_ref().is_some_and(|p| p.built.elapsed() > age);
         if stale {
             self.pages = None;
         }
-        stale
+        let stale_seals = self.seal_cache.as_ref().is_some_and(|c| c.older_than(age));
+        if stale_seals {
+            self.seal_cache = None;
+        }
+        stale || stale_seals
     }
 
     /// The newest changes of `account`'s feed, for a peer that holds none
@@ -554,7 +563,7 @@ impl Store {
 
     /// The stored body of a live post of the feed with row id `feed` (the
     /// post's author's), if the store has it.
-    fn body_in_feed(&self, feed: i64, post: &PostId) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn body_in_feed(&self, feed: i64, post: &PostId) -> Result<Option<Vec<u8>>> {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn

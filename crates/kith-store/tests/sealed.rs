@@ -1,0 +1,216 @@
+//! A whole feed synced from a seed by its seals (`Store::seals`,
+//! `Seed::rebuild`, `Rebuilt::envelopes`): the receiver rebuilds the
+//! changes from the sender's snapshot and is sent only their signatures
+//! and the posts' bodies.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Device, hello_feed, reference, shown};
+use kith_core::Envelope;
+use kith_store::{DB_FILE, Seed, Store};
+
+/// A sender holding `envs` (reopened, so it answers from what it saved),
+/// and the snapshot it offers.
+fn sender(
+    dev: &Device,
+    envs: &[Envelope],
+    bodies: &common::Bodies,
+) -> (tempfile::TempDir, Store, Vec<u8>) {
+    let home = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open(home.path()).unwrap();
+        store
+            .ingest_signed(std::slice::from_ref(&dev.cert), envs.to_vec(), bodies)
+            .unwrap();
+    }
+    let mut store = Store::open(home.path()).unwrap();
+    let offered = store
+        .seed_snapshot(dev.account)
+        .unwrap()
+        .expect("a snapshot to offer");
+    (home, store, offered)
+}
+
+/// A store that knows the feed (its certificate) and holds none of it.
+fn receiver(dev: &Device) -> (tempfile::TempDir, Store) {
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    store
+        .add_certificates(std::slice::from_ref(&dev.cert))
+        .unwrap();
+    (home, store)
+}
+
+/// How many change rows the receiver holds for any feed.
+fn change_rows(home: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(home.join(DB_FILE)).unwrap();
+    conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_feed_synced_by_seals_alone_shows_what_applying_every_change_shows() {
+    let (dev, envs, bodies) = hello_feed(1_500, true);
+    let (_a, mut a, offered) = sender(&dev, &envs, &bodies);
+    let (home, mut b) = receiver(&dev);
+    let seed = Seed::load(dev.account, offered.clone()).unwrap();
+    let mut rebuilt = seed.rebuild();
+    assert_eq!(
+        rebuilt.len(),
+        envs.len(),
+        "every change rebuilt from the snapshot"
+    );
+    assert!(b.plant_seed(seed).unwrap());
+    let requests = rebuilt.requests(500);
+    assert!(
+        requests.len() >= 4,
+        "asked in pages of at most 500: {}",
+        requests.len()
+    );
+    let mut bodies_sent = 0;
+    for (i, asked) in requests.iter().enumerate() {
+        assert!(asked.hashes.len() <= 500 && asked.posts.len() <= 500);
+        let answer = a
+            .seals(dev.account, &asked.hashes, &asked.posts, 4 << 20)
+            .unwrap();
+        assert_eq!(
+            answer.seals.len(),
+            asked.hashes.len(),
+            "a seal for every change asked"
+        );
+        bodies_sent += answer.bodies.len();
+        let sealed = rebuilt
+            .envelopes(&answer.certificates, answer.seals)
+            .unwrap();
+        b.ingest_verified_page(
+            &answer.certificates,
+            kith_store::verify_envelopes(sealed),
+            &answer.bodies,
+            i + 1 < requests.len(),
+        )
+        .unwrap();
+    }
+    assert_eq!(bodies_sent, bodies.len(), "each live post's body sent once");
+    // Edited posts included: a page holding both a post's first version
+    // and its edit gives the post its row only once the seed is trusted,
+    // and its body, sent with that page, waits for it.
+    assert!(
+        shown(&b, &dev) == reference(&dev, &envs, &bodies),
+        "the seals sync shows what storing every change shows"
+    );
+    assert_eq!(
+        b.feed_heads(dev.account).unwrap(),
+        Some(dev.doc.heads()),
+        "the seed is trusted"
+    );
+    let served = b.signed_changes(dev.account, &[]).unwrap().envelopes;
+    assert_eq!(
+        served.len(),
+        envs.len(),
+        "the rebuilt envelopes are served on, as the sender signed them"
+    );
+    let mut sent = envs.clone();
+    let mut rebuilt_envs = served;
+    sent.sort_by_key(|e| e.signature);
+    rebuilt_envs.sort_by_key(|e| e.signature);
+    assert!(
+        sent == rebuilt_envs,
+        "byte for byte the envelopes the author signed"
+    );
+    drop(b);
+    assert!(change_rows(home.path()) > 0);
+}
+
+#[test]
+fn a_forged_seal_fails_verification_and_the_page_stores_nothing() {
+    let (dev, envs, bodies) = hello_feed(400, false);
+    let (_a, mut a, offered) = sender(&dev, &envs, &bodies);
+    let (home, mut b) = receiver(&dev);
+    let seed = Seed::load(dev.account, offered).unwrap();
+    let mut rebuilt = seed.rebuild();
+    assert!(b.plant_seed(seed).unwrap());
+    let asked = rebuilt.requests(8192).remove(0);
+    let mut answer = a
+        .seals(dev.account, &asked.hashes, &asked.posts, 4 << 20)
+        .unwrap();
+    answer.seals[17].signature[5] ^= 0x40;
+    let sealed = rebuilt
+        .envelopes(&answer.certificates, answer.seals)
+        .unwrap();
+    let refused = b.ingest_verified_page(
+        &answer.certificates,
+        kith_store::verify_envelopes(sealed),
+        &answer.bodies,
+        false,
+    );
+    assert!(refused.is_err(), "one forged signature refuses the page");
+    drop(b);
+    assert_eq!(
+        change_rows(home.path()),
+        0,
+        "nothing of the page was stored"
+    );
+}
+
+#[test]
+fn a_seal_naming_a_certificate_the_answer_lacks_is_malformed() {
+    let (dev, envs, bodies) = hello_feed(300, false);
+    let (_a, mut a, offered) = sender(&dev, &envs, &bodies);
+    let mut rebuilt = Seed::load(dev.account, offered).unwrap().rebuild();
+    let asked = rebuilt.requests(8192).remove(0);
+    let mut answer = a
+        .seals(dev.account, &asked.hashes, &asked.posts, 4 << 20)
+        .unwrap();
+    answer.seals[0].cert = 3;
+    let err = rebuilt
+        .envelopes(&answer.certificates, answer.seals)
+        .unwrap_err();
+    assert!(err.to_string().contains("certificate"), "{err}");
+    let (_, other) = Device::new_account();
+    let err = rebuilt
+        .envelopes(std::slice::from_ref(&other.cert), vec![])
+        .map(|e| e.len());
+    assert_eq!(err.unwrap(), 0, "no seals, no envelopes");
+}
+
+#[test]
+fn seals_leave_out_changes_the_sender_lacks_and_bodies_past_the_budget() {
+    let (dev, envs, bodies) = hello_feed(300, false);
+    let (_a, mut a, offered) = sender(&dev, &envs, &bodies);
+    let rebuilt = Seed::load(dev.account, offered).unwrap().rebuild();
+    let mut asked = rebuilt.requests(8192).remove(0);
+    assert_eq!(asked.posts.len(), 300, "every post asked for once");
+    let unknown = automerge::ChangeHash([9; 32]);
+    asked.hashes.insert(3, unknown);
+    let answer = a
+        .seals(dev.account, &asked.hashes, &asked.posts, 4 << 20)
+        .unwrap();
+    assert_eq!(
+        answer.seals.len(),
+        envs.len(),
+        "the unknown change left out"
+    );
+    assert!(answer.seals.iter().all(|s| s.hash != unknown));
+    let order: Vec<_> = answer.seals.iter().map(|s| s.hash).collect();
+    let mut expected = asked.hashes.clone();
+    expected.retain(|h| *h != unknown);
+    assert_eq!(order, expected, "in the order asked");
+    let ten: usize = bodies[..10].iter().map(|(_, b)| b.len() + 48).sum();
+    let answer = a
+        .seals(dev.account, &asked.hashes, &asked.posts, ten)
+        .unwrap();
+    assert_eq!(
+        answer.bodies.len(),
+        10,
+        "only the bodies that fit the budget"
+    );
+    let (_, stranger) = Device::new_account();
+    let none = a
+        .seals(stranger.account, &asked.hashes, &asked.posts, 4 << 20)
+        .unwrap();
+    assert!(
+        none.seals.is_empty() && none.bodies.is_empty(),
+        "a feed it does not hold has no seals"
+    );
+}
