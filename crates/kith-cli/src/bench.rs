@@ -750,30 +750,32 @@ fn sync_store(n: u64) -> anyhow::Result<serde_json::Value> {
     let seed = a
         .seed_snapshot(account)?
         .context("the sender offers no snapshot to seed from")?;
-    let seed = kith_store::Seed::load(account, seed)?;
+    let mut seed = kith_store::Seed::load(account, seed)?;
     let seed_load = t.elapsed();
     let t = Instant::now();
     let mut rebuilt = seed.rebuild();
     let rebuild_time = t.elapsed();
     anyhow::ensure!(b.plant_seed(seed)?, "the receiver did not take the seed");
     let (mut sender, mut verify, mut receiver) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let requests = rebuilt.requests(kith_store::MAX_SEALS);
-    let (pages, mut changes) = (requests.len(), 0);
-    for (i, asked) in requests.into_iter().enumerate() {
+    let (mut pages, mut changes) = (0, 0);
+    let mut next = rebuilt.next_request(kith_store::MAX_SEALS);
+    while let Some(asked) = next {
+        pages += 1;
         let t = Instant::now();
         let answer = a.seals(account, &asked.hashes, &asked.posts, 4 << 20)?;
         sender += t.elapsed();
         let t = Instant::now();
-        let envelopes = rebuilt.envelopes(&answer.certificates, answer.seals)?;
-        changes += envelopes.len();
-        let verified = kith_store::verify_envelopes(envelopes);
+        next = rebuilt.next_request(kith_store::MAX_SEALS);
+        let sealed = rebuilt.envelopes(&answer.certificates, answer.seals)?;
+        changes += sealed.len();
+        let verified = kith_store::verify_sealed(sealed, false);
         verify += t.elapsed();
         let t = Instant::now();
         b.ingest_verified_page(
             &answer.certificates,
             verified,
             &answer.bodies,
-            i + 1 < pages,
+            next.is_some(),
         )?;
         receiver += t.elapsed();
     }

@@ -782,15 +782,29 @@ impl Replicator {
             }
         };
         let budget = max_bytes.clamp(1, RECENT_BYTES) as usize;
-        match self
+        let answer = match self
             .node
             .remote(move |n| recent_page(n, account, budget))
             .await
         {
             Ok(Ok(r)) => r,
-            Ok(Err(e)) => SyncResponse::refused("unavailable", e),
-            Err(e) => SyncResponse::refused("busy", e),
-        }
+            Ok(Err(e)) => return SyncResponse::refused("unavailable", e),
+            Err(e) => return SyncResponse::refused("busy", e),
+        };
+        // A peer that holds nothing of the feed asks next for the seals
+        // of the snapshot it was offered: read them while it rebuilds the
+        // changes (queued behind this answer on the node thread).
+        let node = self.node.clone();
+        tokio::spawn(async move {
+            let t = Instant::now();
+            if let Ok(Ok(true)) = node
+                .remote(move |n| n.store_mut().prepare_seals(account))
+                .await
+            {
+                tracing::debug!(%account, ms = t.elapsed().as_millis() as u64, "seals read ahead");
+            }
+        });
+        answer
     }
 
     /// Asks `peer` for its stored snapshot of `account`'s feed (answered
@@ -879,7 +893,7 @@ impl Replicator {
         tracing::debug!(%account, %peer, bytes = bytes.len(), "peer's snapshot received");
         let t = Instant::now();
         let loaded = tokio::task::spawn_blocking(move || {
-            kith_store::Seed::load(account, bytes.into_vec()).map(|seed| {
+            kith_store::Seed::load(account, bytes.into_vec()).map(|mut seed| {
                 let load_ms = t.elapsed().as_millis() as u64;
                 let rebuilt = seed.rebuild();
                 (seed, rebuilt, load_ms)

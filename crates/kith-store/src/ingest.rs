@@ -56,9 +56,16 @@ fn all_cores() -> usize {
 /// every operation. Yields the parsed change and the keys it touches.
 pub(crate) type Prechecked = Result<Parsed, CoreError>;
 
-fn precheck(envelope: &Envelope, signature: kith_core::Result<()>) -> Prechecked {
+fn precheck(
+    envelope: &Envelope,
+    signature: kith_core::Result<()>,
+    parsed: Option<Change>,
+) -> Prechecked {
     signature?;
-    let change = envelope.parse_change()?;
+    let change = match parsed {
+        Some(change) => envelope.check_parsed_change(change)?,
+        None => envelope.parse_change()?,
+    };
     let writes = validate_change_writes(envelope.account, &change)?;
     let mut post_puts = Vec::new();
     let mut keys = Vec::with_capacity(writes.len());
@@ -78,25 +85,34 @@ fn precheck(envelope: &Envelope, signature: kith_core::Result<()>) -> Prechecked
 }
 
 /// Runs [`precheck`] over a part of a batch on the current thread, its
-/// signatures checked as one batch.
-fn precheck_part(part: &[Envelope]) -> Vec<Prechecked> {
+/// signatures checked as one batch; `parsed` holds the changes already
+/// parsed, if any, one per envelope.
+fn precheck_part(part: &[Envelope], parsed: &mut [Option<Change>]) -> Vec<Prechecked> {
     let signatures = DeviceKeys::default().verify_signatures(part);
     part.iter()
         .zip(signatures)
-        .map(|(e, signature)| precheck(e, signature))
+        .enumerate()
+        .map(|(i, (e, signature))| precheck(e, signature, parsed.get_mut(i).and_then(Option::take)))
         .collect()
 }
 
 /// Runs [`precheck`] over `envelopes` on up to `threads` threads.
-fn precheck_all(envelopes: &[Envelope], threads: usize) -> Vec<Prechecked> {
+fn precheck_all(
+    envelopes: &[Envelope],
+    parsed: &mut [Option<Change>],
+    threads: usize,
+) -> Vec<Prechecked> {
     if envelopes.len() < 64 || threads == 1 {
-        return precheck_part(envelopes);
+        return precheck_part(envelopes, parsed);
     }
     let chunk = envelopes.len().div_ceil(threads);
+    let mut parts: Vec<&mut [Option<Change>]> = parsed.chunks_mut(chunk).collect();
+    parts.resize_with(envelopes.len().div_ceil(chunk), Default::default);
     std::thread::scope(|s| {
         let handles: Vec<_> = envelopes
             .chunks(chunk)
-            .map(|part| s.spawn(move || precheck_part(part)))
+            .zip(parts)
+            .map(|(part, parsed)| s.spawn(move || precheck_part(part, parsed)))
             .collect();
         handles
             .into_iter()
@@ -156,7 +172,48 @@ pub fn verify_envelopes_beside_store(envelopes: Vec<Envelope>) -> VerifiedEnvelo
 }
 
 fn verify_on(envelopes: Vec<Envelope>, threads: usize) -> VerifiedEnvelopes {
-    let checks = precheck_all(&envelopes, threads);
+    let checks = precheck_all(&envelopes, &mut [], threads);
+    VerifiedEnvelopes { envelopes, checks }
+}
+
+/// Envelopes whose changes the caller rebuilt from a document, each with
+/// its change already parsed ([`crate::Rebuilt::envelopes`]).
+pub struct SealedEnvelopes {
+    pub(crate) envelopes: Vec<Envelope>,
+    pub(crate) changes: Vec<Option<Change>>,
+}
+
+impl SealedEnvelopes {
+    /// How many envelopes there are.
+    pub fn len(&self) -> usize {
+        self.envelopes.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.envelopes.is_empty()
+    }
+
+    /// The envelopes, without their parsed changes.
+    pub fn into_envelopes(self) -> Vec<Envelope> {
+        self.envelopes
+    }
+}
+
+/// [`verify_envelopes`] (or, `beside_store`, [`verify_envelopes_beside_store`])
+/// for envelopes whose changes are already parsed: each change's bytes are
+/// compared with the envelope's instead of parsed again.
+pub fn verify_sealed(sealed: SealedEnvelopes, beside_store: bool) -> VerifiedEnvelopes {
+    let threads = if beside_store {
+        all_cores().saturating_sub(1).max(1)
+    } else {
+        all_cores()
+    };
+    let SealedEnvelopes {
+        envelopes,
+        mut changes,
+    } = sealed;
+    let checks = precheck_all(&envelopes, &mut changes, threads);
     VerifiedEnvelopes { envelopes, checks }
 }
 
@@ -168,7 +225,7 @@ pub(crate) fn check(
     extra_certs: &HashMap<Hash, DeviceCertificate>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Vec<Checked>> {
-    let sigs = precheck_all(&envelopes, all_cores());
+    let sigs = precheck_all(&envelopes, &mut [], all_cores());
     check_verified(conn, envelopes, sigs, extra_certs, progress)
 }
 
@@ -876,7 +933,7 @@ impl Store {
             let threads = all_cores().saturating_sub(1).max(1);
             scope.spawn(move || {
                 for batch in batches {
-                    let sigs = precheck_all(&batch, threads);
+                    let sigs = precheck_all(&batch, &mut [], threads);
                     if tx.send((batch, sigs)).is_err() {
                         break;
                     }

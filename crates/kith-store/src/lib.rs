@@ -35,7 +35,8 @@ pub use blobs::BlobStore;
 pub use bundle::{ExportReport, ImportReport};
 pub use error::{Result, StoreError};
 pub use ingest::{
-    IngestReport, VerifiedEnvelopes, verify_envelopes, verify_envelopes_beside_store,
+    IngestReport, SealedEnvelopes, VerifiedEnvelopes, verify_envelopes,
+    verify_envelopes_beside_store, verify_sealed,
 };
 pub use moderation::{ListEntryView, ListView, Mark, Marks, ModAction, ModerationNote};
 pub use query::{Cursor, Page, PostView, ProfileView};

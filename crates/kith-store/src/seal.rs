@@ -19,6 +19,7 @@ use kith_core::{AccountId, CoreError, DeviceCertificate, Envelope, PostId};
 use rusqlite::{OptionalExtension, params};
 
 use crate::error::{Result, StoreError};
+use crate::ingest::SealedEnvelopes;
 use crate::seed::Seed;
 use crate::sync::ANSWER_KEPT_FOR;
 use crate::{Store, docs};
@@ -83,6 +84,22 @@ impl Store {
         budget: usize,
     ) -> Result<Seals> {
         self.in_one_transaction(|s| s.build_seals(account, hashes, posts, budget))
+    }
+
+    /// Reads, ahead of a peer's requests for seals, what answering them
+    /// takes (one pass over the feed's signatures and bodies, kept for
+    /// [`ANSWER_KEPT_FOR`]): for a feed whose snapshot this store offers
+    /// as a seed, once a peer that holds nothing of it was sent its newest
+    /// changes. Returns whether anything was read.
+    pub fn prepare_seals(&mut self, account: AccountId) -> Result<bool> {
+        if !self.offers_seed(account)? {
+            return Ok(false);
+        }
+        let Some(feed) = docs::find_feed(&self.conn, account)? else {
+            return Ok(false);
+        };
+        self.in_one_transaction(|s| s.read_feed_for_seals(account, feed))?;
+        Ok(self.seal_cache.is_some())
     }
 
     fn build_seals(
@@ -261,21 +278,15 @@ fn all_signatures(
     Ok(all)
 }
 
-/// A change rebuilt from a seed, waiting for its seal.
-struct RebuiltChange {
-    hash: ChangeHash,
-    /// Taken when the change is put in its envelope.
-    bytes: Option<Vec<u8>>,
-    /// The local ids of the posts it writes.
-    posts: Vec<[u8; 8]>,
-}
-
 /// The changes of a seed, rebuilt from it, to be put in their envelopes
 /// as their seals arrive.
 pub struct Rebuilt {
     account: AccountId,
-    changes: Vec<RebuiltChange>,
+    /// In causal order; each taken when put in its envelope.
+    changes: Vec<Option<automerge::Change>>,
     by_hash: HashMap<ChangeHash, usize>,
+    /// How many changes the requests made so far cover.
+    asked: usize,
 }
 
 /// One request's worth of seals to ask for: change hashes and the posts
@@ -289,48 +300,24 @@ pub struct SealRequest {
 }
 
 impl Seed {
-    /// Rebuilds every change of the seed (in causal order), with the posts
-    /// each writes. Takes about as long as loading it (~0.3 s for 100,000
-    /// changes), so call it off the store's thread.
-    pub fn rebuild(&self) -> Rebuilt {
-        let account = self.doc.account();
-        let changes = self.doc.doc().get_changes(&[]);
-        let half = changes.len() / 2;
-        let (first, second) = changes.split_at(half);
-        let posts_of = |part: &[automerge::Change]| -> Vec<Vec<[u8; 8]>> {
-            part.iter()
-                .map(|c| {
-                    crate::sync::posts_of(account, c)
-                        .into_iter()
-                        .map(|p| p.local)
-                        .collect()
-                })
-                .collect()
-        };
-        let (mut posts, second_posts) = crate::parallel::beside(
-            changes.len() >= crate::parallel::MIN_ITEMS,
-            || posts_of(first),
-            || posts_of(second),
-        );
-        posts.extend(second_posts);
-        let changes: Vec<RebuiltChange> = changes
-            .iter()
-            .zip(posts)
-            .map(|(c, posts)| RebuiltChange {
-                hash: c.hash(),
-                bytes: Some(c.raw_bytes().to_vec()),
-                posts,
-            })
-            .collect();
+    /// Every change of the seed, in causal order, as rebuilt when it was
+    /// loaded (or again, ~0.3 s for 100,000 changes, if already taken: call
+    /// it off the store's thread).
+    pub fn rebuild(&mut self) -> Rebuilt {
+        let mut changes = std::mem::take(&mut self.changes);
+        if changes.is_empty() {
+            changes = self.doc.doc().get_changes(&[]);
+        }
         let by_hash = changes
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.hash, i))
+            .map(|(i, c)| (c.hash(), i))
             .collect();
         Rebuilt {
-            account,
-            changes,
+            account: self.doc.account(),
+            changes: changes.into_iter().map(Some).collect(),
             by_hash,
+            asked: 0,
         }
     }
 }
@@ -346,31 +333,35 @@ impl Rebuilt {
         self.changes.is_empty()
     }
 
-    /// The requests that ask for every seal, at most `per_request`
-    /// changes (and posts) each, in causal order.
-    pub fn requests(&self, per_request: usize) -> Vec<SealRequest> {
+    /// The next request, in causal order: the next changes (at most
+    /// `per_request`, at most [`MAX_SEALS`]) and the posts they write
+    /// (each once, at most as many). `None` once every change was in one.
+    /// The posts are read from each change here, a request at a time, so
+    /// that the first request leaves without waiting for the rest.
+    pub fn next_request(&mut self, per_request: usize) -> Option<SealRequest> {
         let per_request = per_request.clamp(1, MAX_SEALS);
-        let mut requests = Vec::new();
-        let mut current = SealRequest::default();
-        let mut posts = std::collections::HashSet::new();
-        for change in &self.changes {
-            let full = current.hashes.len() == per_request
-                || current.posts.len() + change.posts.len() > per_request;
-            if full && !current.hashes.is_empty() {
-                requests.push(std::mem::take(&mut current));
-                posts.clear();
+        let mut request = SealRequest::default();
+        let mut seen = std::collections::HashSet::new();
+        while let Some(slot) = self.changes.get(self.asked) {
+            let Some(change) = slot else {
+                self.asked += 1;
+                continue;
+            };
+            let posts = crate::sync::posts_of(self.account, change);
+            let full = request.hashes.len() == per_request
+                || request.posts.len() + posts.len() > per_request;
+            if full && !request.hashes.is_empty() {
+                break;
             }
-            current.hashes.push(change.hash);
-            for post in &change.posts {
-                if posts.insert(*post) {
-                    current.posts.push(*post);
+            request.hashes.push(change.hash());
+            for post in posts {
+                if seen.insert(post.local) {
+                    request.posts.push(post.local);
                 }
             }
+            self.asked += 1;
         }
-        if !current.hashes.is_empty() {
-            requests.push(current);
-        }
-        requests
+        (!request.hashes.is_empty()).then_some(request)
     }
 
     /// Puts each change that `seals` seals in its signed envelope, in the
@@ -381,12 +372,13 @@ impl Rebuilt {
         &mut self,
         certificates: &[DeviceCertificate],
         seals: Vec<Seal>,
-    ) -> Result<Vec<Envelope>> {
+    ) -> Result<SealedEnvelopes> {
         let references: Vec<_> = certificates
             .iter()
             .map(DeviceCertificate::reference)
             .collect();
         let mut envelopes = Vec::with_capacity(seals.len());
+        let mut changes = Vec::with_capacity(seals.len());
         for seal in seals {
             let index = usize::from(seal.cert);
             let (Some(cert), Some(cert_ref)) = (certificates.get(index), references.get(index))
@@ -400,21 +392,20 @@ impl Rebuilt {
                 .by_hash
                 .get(&seal.hash)
                 .and_then(|i| self.changes.get_mut(*i))
+                .and_then(Option::take)
             else {
-                continue;
-            };
-            let Some(bytes) = change.bytes.take() else {
                 continue;
             };
             envelopes.push(Envelope {
                 account: self.account,
                 device: cert.device,
                 cert_ref: *cert_ref,
-                change: bytes,
+                change: change.raw_bytes().to_vec(),
                 signature: seal.signature,
             });
+            changes.push(Some(change));
         }
-        Ok(envelopes)
+        Ok(SealedEnvelopes { envelopes, changes })
     }
 }
 

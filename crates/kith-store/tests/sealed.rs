@@ -54,7 +54,7 @@ fn a_feed_synced_by_seals_alone_shows_what_applying_every_change_shows() {
     let (dev, envs, bodies) = hello_feed(1_500, true);
     let (_a, mut a, offered) = sender(&dev, &envs, &bodies);
     let (home, mut b) = receiver(&dev);
-    let seed = Seed::load(dev.account, offered.clone()).unwrap();
+    let mut seed = Seed::load(dev.account, offered.clone()).unwrap();
     let mut rebuilt = seed.rebuild();
     assert_eq!(
         rebuilt.len(),
@@ -62,7 +62,7 @@ fn a_feed_synced_by_seals_alone_shows_what_applying_every_change_shows() {
         "every change rebuilt from the snapshot"
     );
     assert!(b.plant_seed(seed).unwrap());
-    let requests = rebuilt.requests(500);
+    let requests: Vec<_> = std::iter::from_fn(|| rebuilt.next_request(500)).collect();
     assert!(
         requests.len() >= 4,
         "asked in pages of at most 500: {}",
@@ -85,7 +85,7 @@ fn a_feed_synced_by_seals_alone_shows_what_applying_every_change_shows() {
             .unwrap();
         b.ingest_verified_page(
             &answer.certificates,
-            kith_store::verify_envelopes(sealed),
+            kith_store::verify_sealed(sealed, false),
             &answer.bodies,
             i + 1 < requests.len(),
         )
@@ -127,10 +127,10 @@ fn a_forged_seal_fails_verification_and_the_page_stores_nothing() {
     let (dev, envs, bodies) = hello_feed(400, false);
     let (_a, mut a, offered) = sender(&dev, &envs, &bodies);
     let (home, mut b) = receiver(&dev);
-    let seed = Seed::load(dev.account, offered).unwrap();
+    let mut seed = Seed::load(dev.account, offered).unwrap();
     let mut rebuilt = seed.rebuild();
     assert!(b.plant_seed(seed).unwrap());
-    let asked = rebuilt.requests(8192).remove(0);
+    let asked = rebuilt.next_request(8192).unwrap();
     let mut answer = a
         .seals(dev.account, &asked.hashes, &asked.posts, 4 << 20)
         .unwrap();
@@ -140,7 +140,7 @@ fn a_forged_seal_fails_verification_and_the_page_stores_nothing() {
         .unwrap();
     let refused = b.ingest_verified_page(
         &answer.certificates,
-        kith_store::verify_envelopes(sealed),
+        kith_store::verify_sealed(sealed, false),
         &answer.bodies,
         false,
     );
@@ -158,28 +158,28 @@ fn a_seal_naming_a_certificate_the_answer_lacks_is_malformed() {
     let (dev, envs, bodies) = hello_feed(300, false);
     let (_a, mut a, offered) = sender(&dev, &envs, &bodies);
     let mut rebuilt = Seed::load(dev.account, offered).unwrap().rebuild();
-    let asked = rebuilt.requests(8192).remove(0);
+    let asked = rebuilt.next_request(8192).unwrap();
     let mut answer = a
         .seals(dev.account, &asked.hashes, &asked.posts, 4 << 20)
         .unwrap();
     answer.seals[0].cert = 3;
-    let err = rebuilt
-        .envelopes(&answer.certificates, answer.seals)
-        .unwrap_err();
+    let Err(err) = rebuilt.envelopes(&answer.certificates, answer.seals) else {
+        panic!("a seal naming certificate 3 of 1 was taken");
+    };
     assert!(err.to_string().contains("certificate"), "{err}");
     let (_, other) = Device::new_account();
-    let err = rebuilt
+    let none = rebuilt
         .envelopes(std::slice::from_ref(&other.cert), vec![])
         .map(|e| e.len());
-    assert_eq!(err.unwrap(), 0, "no seals, no envelopes");
+    assert_eq!(none.ok(), Some(0), "no seals, no envelopes");
 }
 
 #[test]
 fn seals_leave_out_changes_the_sender_lacks_and_bodies_past_the_budget() {
     let (dev, envs, bodies) = hello_feed(300, false);
     let (_a, mut a, offered) = sender(&dev, &envs, &bodies);
-    let rebuilt = Seed::load(dev.account, offered).unwrap().rebuild();
-    let mut asked = rebuilt.requests(8192).remove(0);
+    let mut rebuilt = Seed::load(dev.account, offered).unwrap().rebuild();
+    let mut asked = rebuilt.next_request(8192).unwrap();
     assert_eq!(asked.posts.len(), 300, "every post asked for once");
     let unknown = automerge::ChangeHash([9; 32]);
     asked.hashes.insert(3, unknown);
@@ -213,4 +213,13 @@ fn seals_leave_out_changes_the_sender_lacks_and_bodies_past_the_budget() {
         none.seals.is_empty() && none.bodies.is_empty(),
         "a feed it does not hold has no seals"
     );
+}
+
+#[test]
+fn a_change_parsed_beforehand_stands_in_for_parsing_only_if_its_bytes_are_the_envelopes() {
+    let (_, envs, _) = hello_feed(2, false);
+    let first = envs[0].parse_change().unwrap();
+    assert!(envs[0].check_parsed_change(first.clone()).is_ok());
+    let err = envs[1].check_parsed_change(first).unwrap_err();
+    assert!(err.to_string().contains("not the envelope's"), "{err}");
 }

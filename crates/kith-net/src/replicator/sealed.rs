@@ -1,14 +1,17 @@
 //! A whole feed synced from a seed: the node rebuilt every change from the
 //! peer's snapshot, so it asks only for their seals (signatures and
-//! certificates) and the posts' bodies (`docs/protocol.md` §13.4.4), and
+//! certificates) and the posts' bodies (`docs/protocol.md` §13.3, `Seals`), and
 //! answers such requests from its own tables.
 
 use kith_core::AccountId;
 use kith_store::{MAX_SEALS, Rebuilt, SealRequest};
 use libp2p::PeerId;
 
-use super::{Replicator, cbor_len, lock, verify_page};
+use super::{Replicator, VerifiedPage, cbor_len, lock};
 use crate::protocol::{PAGE_BYTES, SealsAsked, SyncResponse, seals_from_wire, seals_to_wire};
+
+/// Changes asked for in the first request for seals (then [`MAX_SEALS`]).
+const FIRST_SEALS: usize = 1024;
 
 impl Replicator {
     /// Answers a request for seals of a feed's changes and bodies of its posts.
@@ -56,7 +59,6 @@ impl Replicator {
         peer: PeerId,
         mut rebuilt: Rebuilt,
     ) -> Result<u64, String> {
-        let mut requests = rebuilt.requests(MAX_SEALS).into_iter();
         let spawn_request = |asked: SealRequest| {
             let req = SealsAsked::to_wire(account, &asked.hashes, &asked.posts);
             {
@@ -67,13 +69,14 @@ impl Replicator {
             let swarm = self.swarm.clone();
             tokio::spawn(async move { swarm.request(peer, req).await })
         };
-        let mut inflight = requests.next().map(spawn_request);
+        // A small first page starts the store's work sooner.
+        let mut inflight = rebuilt.next_request(FIRST_SEALS).map(spawn_request);
         let mut storing: Option<tokio::task::JoinHandle<Result<u64, String>>> = None;
         let mut received = 0u64;
         while let Some(pending) = inflight.take() {
             let response = pending.await.map_err(|e| e.to_string())??;
             lock(&self.shared).sent_requests.response_bytes += cbor_len(&response);
-            inflight = requests.next().map(spawn_request);
+            inflight = rebuilt.next_request(MAX_SEALS).map(spawn_request);
             let SyncResponse::Seals {
                 certificates,
                 seals,
@@ -89,25 +92,34 @@ impl Replicator {
             let sealed = seals_from_wire(&certificates, &seals, &bodies)
                 .map_err(|e| e.to_string())
                 .and_then(|answer| {
-                    let envelopes = rebuilt
+                    let sealed = rebuilt
                         .envelopes(&answer.certificates, answer.seals)
                         .map_err(|e| e.to_string())?;
-                    Ok(crate::protocol::Decoded {
-                        certificates: answer.certificates,
-                        envelopes,
-                        bodies: answer.bodies,
-                    })
+                    Ok((answer.certificates, sealed, answer.bodies))
                 });
-            let decoded = match sealed {
-                Ok(decoded) => decoded,
+            let (certificates, sealed, bodies) = match sealed {
+                Ok(parts) => parts,
                 Err(e) => {
                     self.strike(peer, &e).await;
                     return Err(e);
                 }
             };
-            let n = decoded.envelopes.len();
+            let n = sealed.len();
             let more = inflight.is_some();
-            let page = verify_page(decoded, more, storing.is_some()).await?;
+            // Checked off the node thread, on every core but one while the
+            // previous page is being stored.
+            let beside_store = storing.is_some();
+            let envelopes = tokio::task::spawn_blocking(move || {
+                kith_store::verify_sealed(sealed, beside_store)
+            })
+            .await
+            .map_err(|e| format!("verifying a page: {e}"))?;
+            let page = VerifiedPage {
+                certificates,
+                envelopes,
+                bodies,
+                more_pages_follow: more,
+            };
             if let Some(previous) = storing.take() {
                 received += previous.await.map_err(|e| e.to_string())??;
                 self.progress(account, received);
