@@ -903,7 +903,7 @@ impl Replicator {
         .ok()?;
         match loaded {
             Ok((seed, rebuilt, load_ms)) => {
-                tracing::debug!(%account, %peer, changes = seed.changes(), load_ms, rebuild_ms = t.elapsed().as_millis() as u64 - load_ms, "peer's snapshot loaded and its changes rebuilt");
+                tracing::debug!(%account, %peer, changes = seed.changes(), load_ms, rebuild_ms = (t.elapsed().as_millis() as u64).saturating_sub(load_ms), "peer's snapshot loaded and its changes rebuilt");
                 Some((seed, rebuilt))
             }
             Err(e) => {
