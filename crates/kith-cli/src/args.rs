@@ -212,6 +212,10 @@ pub enum Command {
         /// Where `fixture` writes its bundle.
         #[arg(long, value_name = "FILE")]
         out: Option<std::path::PathBuf>,
+        /// Words in each of `fixture`'s posts (8 to 40 at random if not
+        /// given; a post's text holds at most 8,192 bytes).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        words: Option<u16>,
     },
     /// Print shell completions.
     /// Block an account: nothing of it is shown, stored or relayed here, and

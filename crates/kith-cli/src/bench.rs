@@ -128,8 +128,9 @@ impl Author {
         vocabulary: &Vocabulary,
         t: i64,
         reply_to: Option<PostId>,
+        words: Option<usize>,
     ) -> anyhow::Result<(Envelope, PostId, Vec<u8>)> {
-        let n = rng.gen_range(8..40);
+        let n = words.unwrap_or_else(|| rng.gen_range(8..40));
         let text: Vec<&str> = (0..n).map(|_| vocabulary.pick(rng)).collect();
         let body = Body::new(&text.join(" "), None)?;
         let mut local = [0u8; 8];
@@ -185,6 +186,16 @@ type Generated = (
 
 /// Signed post changes from `authors` authors, `n` in all, interleaved in time.
 pub(crate) fn generate(n: u64, authors: usize, seed: u64) -> anyhow::Result<Generated> {
+    generate_posts(n, authors, seed, None)
+}
+
+/// [`generate`] with `words` words in every post (8 to 40 at random if `None`).
+fn generate_posts(
+    n: u64,
+    authors: usize,
+    seed: u64,
+    words: Option<usize>,
+) -> anyhow::Result<Generated> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let vocabulary = Vocabulary::new(VOCABULARY);
     let mut people: Vec<Author> = (0..authors).map(|_| Author::new()).collect();
@@ -200,6 +211,7 @@ pub(crate) fn generate(n: u64, authors: usize, seed: u64) -> anyhow::Result<Gene
             &vocabulary,
             1_700_000_000_000 + i as i64 * 1000,
             reply,
+            words,
         )?;
         if recent.len() < 1000 {
             recent.push(id);
@@ -319,6 +331,7 @@ pub fn run(
     which: BenchKind,
     n: Option<u64>,
     out: Option<&std::path::Path>,
+    words: Option<usize>,
     json_out: bool,
 ) -> anyhow::Result<()> {
     let report = match which {
@@ -337,6 +350,7 @@ pub fn run(
         BenchKind::Fixture => fixture(
             n.unwrap_or(10_000),
             out.ok_or_else(|| anyhow::anyhow!("fixture needs --out FILE"))?,
+            words,
         )?,
     };
     if json_out {
@@ -349,9 +363,13 @@ pub fn run(
 
 /// Writes a bundle of `n` signed posts by `n / 500` authors to `out` and
 /// names the authors, so a home can import and follow them.
-fn fixture(n: u64, out: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+fn fixture(
+    n: u64,
+    out: &std::path::Path,
+    words: Option<usize>,
+) -> anyhow::Result<serde_json::Value> {
     let authors = (n / 500).clamp(1, 2000) as usize;
-    let (certs, envs, bodies) = generate(n, authors, 7)?;
+    let (certs, envs, bodies) = generate_posts(n, authors, 7, words)?;
     let dir = tempfile::tempdir()?;
     let mut store = Store::open(dir.path())?;
     let accounts: Vec<AccountId> = certs.iter().map(|c| c.account).collect();
@@ -762,7 +780,14 @@ fn sync_store(n: u64) -> anyhow::Result<serde_json::Value> {
     while let Some(asked) = next {
         pages += 1;
         let t = Instant::now();
-        let answer = a.seals(account, &asked.hashes, &asked.posts, 4 << 20)?;
+        let mut answer = a.seals(account, &asked.hashes, &asked.posts, 4 << 20)?;
+        let mut left = kith_store::posts_not_reached(&asked.posts, &answer.bodies);
+        while answer.more_bodies && !left.is_empty() {
+            let more = a.seals(account, &[], &left, 4 << 20)?;
+            left = kith_store::posts_not_reached(&left, &more.bodies);
+            answer.more_bodies = more.more_bodies && !more.bodies.is_empty();
+            answer.bodies.extend(more.bodies);
+        }
         sender += t.elapsed();
         let t = Instant::now();
         next = rebuilt.next_request(kith_store::MAX_SEALS);

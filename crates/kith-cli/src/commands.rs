@@ -84,8 +84,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         clap_complete::generate(shell, &mut cmd, "kith", &mut std::io::stdout());
         return Ok(());
     }
-    if let Command::Bench { which, n, out } = cli.command {
-        return bench::run(which, n, out.as_deref(), json);
+    if let Command::Bench {
+        which,
+        n,
+        out,
+        words,
+    } = cli.command
+    {
+        return bench::run(which, n, out.as_deref(), words.map(usize::from), json);
     }
     let home = match cli.home {
         Some(h) => h,

@@ -128,6 +128,64 @@ fn a_new_follower_is_sent_the_newest_posts_first_then_the_whole_feed_seeded_from
 }
 
 #[test]
+fn a_seeded_sync_of_long_posts_asks_again_for_the_bodies_an_answer_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_home, _) = init(dir.path(), "ada");
+    // 999 posts of 700 words (~6 KB each) by one author: the bodies of one
+    // request for seals (~6 MB) are past the 4 MiB an answer holds.
+    let bundle = dir.path().join("long.kith");
+    let fixture = kith_json(
+        dir.path(),
+        &[
+            "bench",
+            "fixture",
+            "--n",
+            "999",
+            "--words",
+            "700",
+            "--out",
+            bundle.to_str().unwrap(),
+        ],
+    );
+    kith_json(&a_home, &["import", bundle.to_str().unwrap()]);
+    let author = fixture["authors"][0].as_str().unwrap().to_owned();
+    // The newest 500 (a page's most): the first request's answer reaches
+    // only the oldest ~650 bodies, so these come in the answers asked again.
+    let a_feed = kith_json(&a_home, &["feed", &author, "--limit", "500"]);
+    let posts = a_feed["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 500);
+    assert!(
+        posts
+            .iter()
+            .all(|p| p["text"].as_str().unwrap().len() > 3000),
+        "every post is long"
+    );
+    let (b_home, _) = init(dir.path(), "bo");
+    kith_json(&b_home, &["follow", &author]);
+
+    let a = Served::loopback(&a_home, &[]);
+    let b = Served::loopback(&b_home, &["--bootstrap", &a.addr()]);
+    wait_for(
+        Duration::from_secs(60),
+        "B to hold every post with its words",
+        || {
+            let b_feed = kith_json(&b_home, &["feed", &author, "--limit", "500"]);
+            (b_feed["posts"] == a_feed["posts"]).then_some(())
+        },
+    );
+    let log = b.log();
+    assert!(
+        log.contains("sealed page stored"),
+        "B synced the feed by its seals:\n{log}"
+    );
+    assert!(
+        log.contains("bodies past an answer's budget asked for again"),
+        "B asked again for the bodies A's answer left out:\n{log}"
+    );
+    drop(a);
+}
+
+#[test]
 fn a_third_peer_serves_the_authors_feed_while_the_author_is_offline() {
     let dir = tempfile::tempdir().unwrap();
     let (a_home, a_id) = init(dir.path(), "ada");

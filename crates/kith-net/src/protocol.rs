@@ -258,6 +258,9 @@ pub enum SyncResponse {
         seals: ByteBuf,
         /// Current bodies of the posts asked for.
         bodies: Vec<BodyRecord>,
+        /// Whether bodies were left out past the budget: ask again for the
+        /// posts after the last body sent.
+        more_bodies: bool,
     },
     /// A blob, or nothing if the responder lacks it.
     Blob {
@@ -507,6 +510,7 @@ pub fn seals_to_wire(answer: &kith_store::Seals) -> SyncResponse {
             .collect(),
         seals: ByteBuf::from(seals),
         bodies: bodies_to_wire(&answer.bodies),
+        more_bodies: answer.more_bodies,
     }
 }
 
@@ -517,6 +521,7 @@ pub fn seals_from_wire(
     certificates: &[ByteBuf],
     seals: &[u8],
     bodies: &[BodyRecord],
+    more_bodies: bool,
 ) -> Result<kith_store::Seals, Malformed> {
     const WHAT: &str = "seals";
     if !seals.len().is_multiple_of(SEAL_BYTES) || seals.len() / SEAL_BYTES > MAX_SEALS {
@@ -547,6 +552,7 @@ pub fn seals_from_wire(
         certificates: decoded.certificates,
         seals,
         bodies: decoded.bodies,
+        more_bodies,
     })
 }
 
@@ -621,11 +627,13 @@ mod tests {
                 signature: [5; 64],
             }],
             bodies: Vec::new(),
+            more_bodies: true,
         };
         let SyncResponse::Seals {
             certificates,
             seals,
             bodies,
+            more_bodies,
         } = seals_to_wire(&answer)
         else {
             panic!("not a seals answer");
@@ -637,7 +645,9 @@ mod tests {
         let mut record = hashes[1].0.to_vec();
         record.extend_from_slice(&1u16.to_be_bytes());
         record.extend_from_slice(&[6; 64]);
-        let read = seals_from_wire(&certificates, &record, &bodies).unwrap();
+        assert!(more_bodies);
+        let read = seals_from_wire(&certificates, &record, &bodies, more_bodies).unwrap();
+        assert!(read.more_bodies);
         assert_eq!(
             read.seals,
             vec![kith_store::Seal {
@@ -647,7 +657,7 @@ mod tests {
             }]
         );
         assert!(
-            seals_from_wire(&certificates, &record[..97], &bodies).is_err(),
+            seals_from_wire(&certificates, &record[..97], &bodies, false).is_err(),
             "a cut seal"
         );
     }

@@ -43,7 +43,7 @@ pub use query::{Cursor, Page, PostView, ProfileView};
 pub use replica::{DEFAULT_PEER_RATE, FeedState, KnownPeer, MAX_FRIENDS_FEEDS, Policy, Scope};
 pub use reports::{MAX_INBOX, MAX_OUTBOX, PendingReport, ReportView};
 pub use schema::{LATEST_VERSION, MIGRATIONS};
-pub use seal::{MAX_SEALS, Rebuilt, Seal, SealRequest, Seals};
+pub use seal::{MAX_SEALS, Rebuilt, Seal, SealRequest, Seals, posts_not_reached};
 pub use seed::{MAX_SEED_BYTES, MAX_UNSNAPSHOTTED, MIN_SEED_CHANGES, Seed};
 pub use sync::{ANSWER_KEPT_FOR, ChangesPage, RECENT_POSTS, SignedChanges};
 

@@ -24,6 +24,9 @@ use crate::seed::Seed;
 use crate::sync::ANSWER_KEPT_FOR;
 use crate::{Store, docs};
 
+/// Post bodies by post id, in the order asked.
+type PostBodies = Vec<(PostId, Vec<u8>)>;
+
 /// Most seals (and most post bodies) in one request.
 pub const MAX_SEALS: usize = 8192;
 
@@ -50,6 +53,21 @@ pub struct Seals {
     /// The bodies of the live posts asked for, in the order asked, as
     /// many as fit in the budget.
     pub bodies: Vec<(PostId, Vec<u8>)>,
+    /// Whether bodies were left out because the budget was reached: the
+    /// posts after the last body sent are to be asked for again
+    /// ([`posts_not_reached`]).
+    pub more_bodies: bool,
+}
+
+/// The posts of `asked` that an answer whose bodies are `bodies` (in the
+/// order asked, cut at its budget) did not reach: those after the last
+/// body sent, or all of them if none was.
+pub fn posts_not_reached(asked: &[[u8; 8]], bodies: &[(PostId, Vec<u8>)]) -> Vec<[u8; 8]> {
+    let reached = bodies
+        .last()
+        .and_then(|(last, _)| asked.iter().position(|local| *local == last.local))
+        .map_or(0, |i| i + 1);
+    asked.get(reached..).unwrap_or_default().to_vec()
 }
 
 /// A feed's signatures and bodies, read in one pass each for a peer's
@@ -122,7 +140,7 @@ impl Store {
         let (certificates, cert_index) = feed_certificates(&self.conn, feed)?;
         self.read_feed_for_seals(account, feed)?;
         let seals = self.seals_of(account, feed, hashes, &cert_index)?;
-        let bodies = self.bodies_for_seals(account, feed, posts, budget)?;
+        let (bodies, more_bodies) = self.bodies_for_seals(account, feed, posts, budget)?;
         if let Some(cache) = &mut self.seal_cache {
             cache.served += seals.len();
             if cache.served >= cache.signatures.len() {
@@ -133,6 +151,7 @@ impl Store {
             certificates,
             seals,
             bodies,
+            more_bodies,
         })
     }
 
@@ -207,14 +226,15 @@ impl Store {
     }
 
     /// The bodies of the live posts of feed `feed` among `posts`, in
-    /// order, while they (+48 bytes each) fit in `budget`.
+    /// order, while they (+48 bytes each) fit in `budget` (at least one),
+    /// and whether any was left out for it.
     fn bodies_for_seals(
         &self,
         account: AccountId,
         feed: i64,
         posts: &[[u8; 8]],
         budget: usize,
-    ) -> Result<Vec<(PostId, Vec<u8>)>> {
+    ) -> Result<(PostBodies, bool)> {
         let mut bodies = Vec::new();
         let mut bytes = 0usize;
         for local in posts {
@@ -227,13 +247,13 @@ impl Store {
                 None => self.body_in_feed(feed, &post)?,
             };
             let Some(body) = body else { continue };
-            if bytes + body.len() + 48 > budget {
-                break;
+            if !bodies.is_empty() && bytes + body.len() + 48 > budget {
+                return Ok((bodies, true));
             }
             bytes += body.len() + 48;
             bodies.push((post, body));
         }
-        Ok(bodies)
+        Ok((bodies, false))
     }
 }
 

@@ -74,6 +74,7 @@ fn a_feed_synced_by_seals_alone_shows_what_applying_every_change_shows() {
         let answer = a
             .seals(dev.account, &asked.hashes, &asked.posts, 4 << 20)
             .unwrap();
+        assert!(!answer.more_bodies, "short bodies all fit");
         assert_eq!(
             answer.seals.len(),
             asked.hashes.len(),
@@ -205,6 +206,13 @@ fn seals_leave_out_changes_the_sender_lacks_and_bodies_past_the_budget() {
         10,
         "only the bodies that fit the budget"
     );
+    assert!(answer.more_bodies, "and it says some were left out");
+    let left = kith_store::posts_not_reached(&asked.posts, &answer.bodies);
+    assert_eq!(
+        left,
+        asked.posts[10..],
+        "the posts after the last body sent"
+    );
     let (_, stranger) = Device::new_account();
     let none = a
         .seals(stranger.account, &asked.hashes, &asked.posts, 4 << 20)
@@ -222,4 +230,64 @@ fn a_change_parsed_beforehand_stands_in_for_parsing_only_if_its_bytes_are_the_en
     assert!(envs[0].check_parsed_change(first.clone()).is_ok());
     let err = envs[1].check_parsed_change(first).unwrap_err();
     assert!(err.to_string().contains("not the envelope's"), "{err}");
+}
+
+#[test]
+fn bodies_past_an_answers_budget_are_asked_for_again_and_every_post_keeps_its_words() {
+    // 600 posts of ~7,000 bytes: a request's bodies are ~4.2 MB, past the
+    // 4 MiB an answer holds.
+    let (_, mut dev) = Device::new_account();
+    let (mut envs, mut bodies) = (Vec::new(), Vec::new());
+    for t in 1..=600 {
+        let text = format!("post{t} hello {}", "long words ".repeat(636));
+        let (env, id, body) = dev.post(t * 1_000, &text, None);
+        envs.push(env);
+        bodies.push((id, body));
+    }
+    let (_a, mut a, offered) = sender(&dev, &envs, &bodies);
+    let (_home, mut b) = receiver(&dev);
+    let mut seed = Seed::load(dev.account, offered).unwrap();
+    let mut rebuilt = seed.rebuild();
+    assert!(b.plant_seed(seed).unwrap());
+    let asked = rebuilt.next_request(8192).unwrap();
+    assert!(
+        rebuilt.next_request(8192).is_none(),
+        "one request holds them all"
+    );
+    let mut answer = a
+        .seals(dev.account, &asked.hashes, &asked.posts, 4 << 20)
+        .unwrap();
+    assert!(
+        answer.more_bodies && answer.bodies.len() < 600,
+        "cut at the budget"
+    );
+    let mut left = kith_store::posts_not_reached(&asked.posts, &answer.bodies);
+    let mut rounds = 0;
+    while answer.more_bodies && rounds < 10 {
+        rounds += 1;
+        let more = a.seals(dev.account, &[], &left, 4 << 20).unwrap();
+        assert!(more.seals.is_empty(), "no change asked, no seal");
+        left = kith_store::posts_not_reached(&left, &more.bodies);
+        answer.more_bodies = more.more_bodies;
+        answer.bodies.extend(more.bodies);
+    }
+    assert_eq!(
+        answer.bodies.len(),
+        600,
+        "every body came, in {rounds} more answers"
+    );
+    let sealed = rebuilt
+        .envelopes(&answer.certificates, answer.seals)
+        .unwrap();
+    b.ingest_verified_page(
+        &answer.certificates,
+        kith_store::verify_sealed(sealed, false),
+        &answer.bodies,
+        false,
+    )
+    .unwrap();
+    assert!(
+        shown(&b, &dev) == reference(&dev, &envs, &bodies),
+        "every post shows its words"
+    );
 }

@@ -4,7 +4,7 @@
 //! answers such requests from its own tables.
 
 use kith_core::AccountId;
-use kith_store::{MAX_SEALS, Rebuilt, SealRequest};
+use kith_store::{MAX_SEALS, Rebuilt, SealRequest, posts_not_reached};
 use libp2p::PeerId;
 
 use super::{Replicator, VerifiedPage, cbor_len, lock};
@@ -47,6 +47,69 @@ impl Replicator {
         }
     }
 
+    /// Reads an answer to a request for seals; a wrong or malformed one
+    /// strikes `peer`.
+    async fn read_seals(
+        &self,
+        peer: PeerId,
+        response: SyncResponse,
+    ) -> Result<kith_store::Seals, String> {
+        lock(&self.shared).sent_requests.response_bytes += cbor_len(&response);
+        let SyncResponse::Seals {
+            certificates,
+            seals,
+            bodies,
+            more_bodies,
+        } = response
+        else {
+            if let SyncResponse::Refused { code, message } = response {
+                return Err(format!("refused ({code}): {message}"));
+            }
+            self.strike(peer, "wrong answer to a seals request").await;
+            return Err("wrong answer".into());
+        };
+        match seals_from_wire(&certificates, &seals, &bodies, more_bodies) {
+            Ok(answer) => Ok(answer),
+            Err(e) => {
+                self.strike(peer, &e.to_string()).await;
+                Err(e.to_string())
+            }
+        }
+    }
+
+    /// Asks `peer` again for the bodies an answer left out past its
+    /// budget (posts of long texts), until none is, so that the page's
+    /// posts are stored with their words. Stops, keeping what came, at an
+    /// answer that brings no body.
+    async fn complete_bodies(
+        &self,
+        account: AccountId,
+        peer: PeerId,
+        asked: Vec<[u8; 8]>,
+        mut answer: kith_store::Seals,
+    ) -> Result<kith_store::Seals, String> {
+        let mut left = posts_not_reached(&asked, &answer.bodies);
+        let mut more = answer.more_bodies;
+        while more && !left.is_empty() {
+            tracing::debug!(%account, %peer, posts = left.len(), "bodies past an answer's budget asked for again");
+            let req = SealsAsked::to_wire(account, &[], &left);
+            {
+                let mut s = lock(&self.shared);
+                s.sent_requests.changes += 1;
+                s.sent_requests.request_bytes += cbor_len(&req);
+            }
+            let response = self.swarm.request(peer, req).await?;
+            let next = self.read_seals(peer, response).await?;
+            if next.bodies.is_empty() {
+                break;
+            }
+            left = posts_not_reached(&left, &next.bodies);
+            more = next.more_bodies;
+            answer.bodies.extend(next.bodies);
+        }
+        Ok(answer)
+    }
+
     /// Asks `peer` for the seals of every change `rebuilt` holds (rebuilt
     /// from its snapshot, planted as the feed's seed) and the bodies of
     /// their posts, one request ahead, and stores each page's envelopes
@@ -67,43 +130,29 @@ impl Replicator {
                 s.sent_requests.request_bytes += cbor_len(&req);
             }
             let swarm = self.swarm.clone();
-            tokio::spawn(async move { swarm.request(peer, req).await })
+            let posts = asked.posts;
+            tokio::spawn(async move { (posts, swarm.request(peer, req).await) })
         };
         // A small first page starts the store's work sooner.
         let mut inflight = rebuilt.next_request(FIRST_SEALS).map(spawn_request);
         let mut storing: Option<tokio::task::JoinHandle<Result<u64, String>>> = None;
         let mut received = 0u64;
         while let Some(pending) = inflight.take() {
-            let response = pending.await.map_err(|e| e.to_string())??;
-            lock(&self.shared).sent_requests.response_bytes += cbor_len(&response);
+            let (asked_posts, response) = pending.await.map_err(|e| e.to_string())?;
+            let response = response?;
             inflight = rebuilt.next_request(MAX_SEALS).map(spawn_request);
-            let SyncResponse::Seals {
-                certificates,
-                seals,
-                bodies,
-            } = response
-            else {
-                if let SyncResponse::Refused { code, message } = response {
-                    return Err(format!("refused ({code}): {message}"));
-                }
-                self.strike(peer, "wrong answer to a seals request").await;
-                return Err("wrong answer".into());
-            };
-            let sealed = seals_from_wire(&certificates, &seals, &bodies)
-                .map_err(|e| e.to_string())
-                .and_then(|answer| {
-                    let sealed = rebuilt
-                        .envelopes(&answer.certificates, answer.seals)
-                        .map_err(|e| e.to_string())?;
-                    Ok((answer.certificates, sealed, answer.bodies))
-                });
-            let (certificates, sealed, bodies) = match sealed {
-                Ok(parts) => parts,
+            let answer = self.read_seals(peer, response).await?;
+            let answer = self
+                .complete_bodies(account, peer, asked_posts, answer)
+                .await?;
+            let sealed = match rebuilt.envelopes(&answer.certificates, answer.seals) {
+                Ok(sealed) => sealed,
                 Err(e) => {
-                    self.strike(peer, &e).await;
-                    return Err(e);
+                    self.strike(peer, &e.to_string()).await;
+                    return Err(e.to_string());
                 }
             };
+            let (certificates, bodies) = (answer.certificates, answer.bodies);
             let n = sealed.len();
             let more = inflight.is_some();
             // Checked off the node thread, on every core but one while the
