@@ -130,7 +130,9 @@ impl Author {
         reply_to: Option<PostId>,
         words: Option<usize>,
     ) -> anyhow::Result<(Envelope, PostId, Vec<u8>)> {
-        let n = words.unwrap_or_else(|| rng.gen_range(8..40));
+        // Drawn as an i32, as before `words` existed, so that the data
+        // sets (and the figures measured on them) stay the same.
+        let n = words.unwrap_or_else(|| usize::try_from(rng.gen_range(8_i32..40)).unwrap_or(8));
         let text: Vec<&str> = (0..n).map(|_| vocabulary.pick(rng)).collect();
         let body = Body::new(&text.join(" "), None)?;
         let mut local = [0u8; 8];
