@@ -193,11 +193,6 @@ impl SealedEnvelopes {
     pub fn is_empty(&self) -> bool {
         self.envelopes.is_empty()
     }
-
-    /// The envelopes, without their parsed changes.
-    pub fn into_envelopes(self) -> Vec<Envelope> {
-        self.envelopes
-    }
 }
 
 /// [`verify_envelopes`] (or, `beside_store`, [`verify_envelopes_beside_store`])

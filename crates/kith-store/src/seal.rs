@@ -74,6 +74,9 @@ pub fn posts_not_reached(asked: &[[u8; 8]], bodies: &[(PostId, Vec<u8>)]) -> Vec
 /// first request for seals and kept for its next ones.
 pub(crate) struct SealCache {
     account: AccountId,
+    /// The feed's change count when it was read: a changed feed is read
+    /// again (a newer snapshot holds changes this one lacks).
+    held: i64,
     signatures: HashMap<ChangeHash, (i64, Vec<u8>)>,
     bodies: HashMap<i64, Vec<u8>>,
     /// Seals answered from it so far: once every one was, it is dropped.
@@ -157,24 +160,24 @@ impl Store {
 
     /// Reads the signatures and bodies of `account`'s feed (row id `feed`)
     /// in one pass each, unless read for it in the last [`ANSWER_KEPT_FOR`]
-    /// or the feed is too small a part of the store for a pass to beat
-    /// lookups (then there is no cache).
+    /// and unchanged since, or the feed is too small a part of the store
+    /// for a pass to beat lookups (then there is no cache).
     fn read_feed_for_seals(&mut self, account: AccountId, feed: i64) -> Result<()> {
-        let cached = self
-            .seal_cache
-            .as_ref()
-            .is_some_and(|c| c.account == account && !c.older_than(ANSWER_KEPT_FOR));
-        if cached {
-            return Ok(());
-        }
-        self.seal_cache = None;
         let held: i64 = self
             .conn
             .prepare_cached("SELECT change_count FROM feeds WHERE id = ?1")?
             .query_row([feed], |r| r.get(0))?;
+        let cached = self.seal_cache.as_ref().is_some_and(|c| {
+            c.account == account && c.held == held && !c.older_than(ANSWER_KEPT_FOR)
+        });
+        if cached {
+            return Ok(());
+        }
+        self.seal_cache = None;
         if crate::sync::worth_scanning(&self.conn, usize::try_from(held).unwrap_or(0), true)? {
             self.seal_cache = Some(SealCache {
                 account,
+                held,
                 signatures: all_signatures(&self.conn, feed)?,
                 bodies: crate::sync::all_bodies(&self.conn, feed)?,
                 served: 0,

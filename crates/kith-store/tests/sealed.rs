@@ -291,3 +291,23 @@ fn bodies_past_an_answers_budget_are_asked_for_again_and_every_post_keeps_its_wo
         "every post shows its words"
     );
 }
+
+#[test]
+fn seals_read_ahead_are_read_again_once_the_feed_has_changed() {
+    let (dev, envs, bodies) = hello_feed(400, false);
+    let (first, later) = envs.split_at(300);
+    let (_a, mut a, _) = sender(&dev, first, &bodies);
+    assert!(a.prepare_seals(dev.account).unwrap(), "read ahead");
+    a.ingest_signed(std::slice::from_ref(&dev.cert), later.to_vec(), &bodies)
+        .unwrap();
+    let newest: Vec<_> = later
+        .iter()
+        .map(|e| e.parse_change().unwrap().hash())
+        .collect();
+    let answer = a.seals(dev.account, &newest, &[], 4 << 20).unwrap();
+    assert_eq!(
+        answer.seals.len(),
+        newest.len(),
+        "changes stored after the read ahead have their seals"
+    );
+}

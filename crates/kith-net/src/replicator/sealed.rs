@@ -79,8 +79,10 @@ impl Replicator {
 
     /// Asks `peer` again for the bodies an answer left out past its
     /// budget (posts of long texts), until none is, so that the page's
-    /// posts are stored with their words. Stops, keeping what came, at an
-    /// answer that brings no body.
+    /// posts are stored with their words. Only bodies of posts still
+    /// wanted are kept, each once, so what a page holds stays bounded by
+    /// the posts it asked for; stops, keeping what came, at an answer that
+    /// brings none of them.
     async fn complete_bodies(
         &self,
         account: AccountId,
@@ -100,12 +102,20 @@ impl Replicator {
             }
             let response = self.swarm.request(peer, req).await?;
             let next = self.read_seals(peer, response).await?;
-            if next.bodies.is_empty() {
-                break;
-            }
+            let mut wanted: std::collections::HashSet<[u8; 8]> = left.iter().copied().collect();
+            let before = left.len();
             left = posts_not_reached(&left, &next.bodies);
             more = next.more_bodies;
-            answer.bodies.extend(next.bodies);
+            let new: Vec<_> = next
+                .bodies
+                .into_iter()
+                .filter(|(post, _)| post.author == account && wanted.remove(&post.local))
+                .collect();
+            let progress = !new.is_empty() && left.len() < before;
+            answer.bodies.extend(new);
+            if !progress {
+                break;
+            }
         }
         Ok(answer)
     }
