@@ -96,7 +96,7 @@ impl Store {
     /// the bodies of its live posts among `posts` (local ids) while they
     /// (+48 bytes each) fit in `budget`. At most [`MAX_SEALS`] of each are
     /// answered. Changes and posts the store does not hold are left out; a
-    /// feed it does not carry, or blocks, has none.
+    /// feed it holds nothing of, or blocks, has none.
     pub fn seals(
         &mut self,
         account: AccountId,
