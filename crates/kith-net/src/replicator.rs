@@ -1004,7 +1004,7 @@ impl Replicator {
                     page.more_pages_follow,
                 );
                 r.map(|r| {
-                    let missing = n.store().missing_blobs(&r.posts).unwrap_or_default();
+                    let missing = n.store().missing_blobs(&r.attached).unwrap_or_default();
                     (r.accepted as u64, r.posts, missing)
                 })
             })
@@ -1104,7 +1104,7 @@ impl Replicator {
                     .ingest_signed(&d.certificates, d.envelopes, &d.bodies);
                 let applied = n.store_mut().has_changes(account, &hashes).unwrap_or(false);
                 r.map(|r| {
-                    let missing = n.store().missing_blobs(&r.posts).unwrap_or_default();
+                    let missing = n.store().missing_blobs(&r.attached).unwrap_or_default();
                     (r.accepted, r.posts, applied, missing)
                 })
             })

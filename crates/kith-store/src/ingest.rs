@@ -26,6 +26,10 @@ pub struct IngestReport {
     /// Posts the new changes wrote (created, edited or deleted).
     #[serde(skip)]
     pub posts: Vec<PostId>,
+    /// Those of them whose new record has attachments: the only ones whose
+    /// blobs may be missing ([`Store::missing_blobs`]).
+    #[serde(skip)]
+    pub attached: Vec<PostId>,
 }
 
 /// A change that passed every check.
@@ -383,6 +387,15 @@ fn store_change_rows(
             ChangeBytes::InDocument => HeldBytes::Here(envelope.change),
         };
         report.posts.extend(written_posts(account, &keys));
+        report.attached.extend(
+            post_puts
+                .iter()
+                .filter(|(_, record)| !record.attachments.is_empty())
+                .map(|(local, _)| PostId {
+                    author: account,
+                    local: *local,
+                }),
+        );
         report.accepted += 1;
         new.push(NewChange {
             bytes: held,
