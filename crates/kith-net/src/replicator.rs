@@ -655,11 +655,7 @@ impl Replicator {
             max_bytes: PAGE_BYTES,
         };
         let spawn_request = |req: SyncRequest| {
-            {
-                let mut s = lock(&self.shared);
-                s.sent_requests.changes += 1;
-                s.sent_requests.request_bytes += cbor_len(&req);
-            }
+            self.count_page_request(&req);
             let swarm = self.swarm.clone();
             tokio::spawn(async move { swarm.request(peer, req).await })
         };
@@ -681,11 +677,7 @@ impl Replicator {
                 unknown_have,
             } = response
             else {
-                if let SyncResponse::Refused { code, message } = response {
-                    return Err(format!("refused ({code}): {message}"));
-                }
-                self.strike(peer, "wrong answer to a changes request").await;
-                return Err("wrong answer".into());
+                return Err(self.unexpected(peer, response, "a changes request").await);
             };
             if unknown_have && envelopes.is_empty() && attempts < 2 {
                 // The peer cannot place our heads (we diverged): show it
@@ -753,6 +745,24 @@ impl Replicator {
             self.progress(account, received);
         }
         Ok(received)
+    }
+
+    /// Counts a request for a page of a feed (changes, newest changes or
+    /// seals) and its bytes, for `sync-status`.
+    fn count_page_request(&self, req: &SyncRequest) {
+        let mut s = lock(&self.shared);
+        s.sent_requests.changes += 1;
+        s.sent_requests.request_bytes += cbor_len(req);
+    }
+
+    /// The error for an answer that is not the one `asked` expects: a
+    /// refusal is passed on; anything else strikes `peer`.
+    async fn unexpected(&self, peer: PeerId, response: SyncResponse, asked: &str) -> String {
+        if let SyncResponse::Refused { code, message } = response {
+            return format!("refused ({code}): {message}");
+        }
+        self.strike(peer, &format!("wrong answer to {asked}")).await;
+        "wrong answer".into()
     }
 
     /// Records and announces how many changes of `account`'s feed arrived
@@ -921,11 +931,7 @@ impl Replicator {
             account: ByteBuf::from(account.as_bytes().to_vec()),
             max_bytes: RECENT_BYTES,
         };
-        {
-            let mut s = lock(&self.shared);
-            s.sent_requests.changes += 1;
-            s.sent_requests.request_bytes += cbor_len(&req);
-        }
+        self.count_page_request(&req);
         let response = self.swarm.request(peer, req).await?;
         lock(&self.shared).sent_requests.response_bytes += cbor_len(&response);
         let SyncResponse::Changes {
@@ -935,12 +941,9 @@ impl Replicator {
             ..
         } = response
         else {
-            if let SyncResponse::Refused { code, message } = response {
-                return Err(format!("refused ({code}): {message}"));
-            }
-            self.strike(peer, "wrong answer to a recent-changes request")
-                .await;
-            return Err("wrong answer".into());
+            return Err(self
+                .unexpected(peer, response, "a recent-changes request")
+                .await);
         };
         let decoded = self
             .decode_feed_page(

@@ -113,10 +113,7 @@ impl Store {
     /// as a seed, once a peer that holds nothing of it was sent its newest
     /// changes. Returns whether anything was read.
     pub fn prepare_seals(&mut self, account: AccountId) -> Result<bool> {
-        if !self.offers_seed(account)? {
-            return Ok(false);
-        }
-        let Some(feed) = docs::find_feed(&self.conn, account)? else {
+        let Some(feed) = self.feed_offered_as_seed(account)? else {
             return Ok(false);
         };
         self.in_one_transaction(|s| s.read_feed_for_seals(account, feed))?;
@@ -178,7 +175,7 @@ impl Store {
             self.seal_cache = Some(SealCache {
                 account,
                 held,
-                signatures: all_signatures(&self.conn, feed)?,
+                signatures: crate::sync::all_signatures(&self.conn, feed)?,
                 bodies: crate::sync::all_bodies(&self.conn, feed)?,
                 served: 0,
                 built: std::time::Instant::now(),
@@ -281,26 +278,6 @@ fn feed_certificates(
     Ok((certificates, index))
 }
 
-/// The signatures of the feed with row id `feed`, with their certificate
-/// row ids, by change hash.
-fn all_signatures(
-    conn: &rusqlite::Connection,
-    feed: i64,
-) -> Result<HashMap<ChangeHash, (i64, Vec<u8>)>> {
-    let mut all = HashMap::new();
-    let mut stmt =
-        conn.prepare_cached("SELECT hash, cert_id, signature FROM changes WHERE feed_id = ?1")?;
-    let mut rows = stmt.query([feed])?;
-    while let Some(row) = rows.next()? {
-        if let Ok(bytes) = row.get_ref(0)?.as_blob()
-            && let Ok(hash) = ChangeHash::try_from(bytes)
-        {
-            all.insert(hash, (row.get(1)?, row.get(2)?));
-        }
-    }
-    Ok(all)
-}
-
 /// The changes of a seed, rebuilt from it, to be put in their envelopes
 /// as their seals arrive.
 pub struct Rebuilt {
@@ -323,14 +300,10 @@ pub struct SealRequest {
 }
 
 impl Seed {
-    /// Every change of the seed, in causal order, as rebuilt when it was
-    /// loaded (or again, ~0.3 s for 100,000 changes, if already taken: call
-    /// it off the store's thread).
+    /// Takes every change of the seed, in causal order, as rebuilt when it
+    /// was loaded (a second call finds none).
     pub fn rebuild(&mut self) -> Rebuilt {
-        let mut changes = std::mem::take(&mut self.changes);
-        if changes.is_empty() {
-            changes = self.doc.doc().get_changes(&[]);
-        }
+        let changes = std::mem::take(&mut self.changes);
         let by_hash = changes
             .iter()
             .enumerate()

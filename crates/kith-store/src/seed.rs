@@ -225,14 +225,14 @@ impl crate::Store {
         Ok(usable.then_some(snapshot))
     }
 
-    /// Whether [`Self::seed_snapshot`] offers a snapshot of `account`'s
-    /// feed, without reading it.
-    pub(crate) fn offers_seed(&self, account: AccountId) -> Result<bool> {
+    /// The row id of `account`'s feed if [`Self::seed_snapshot`] offers a
+    /// snapshot of it, found without reading the snapshot.
+    pub(crate) fn feed_offered_as_seed(&self, account: AccountId) -> Result<Option<i64>> {
         let Some(feed) = crate::docs::find_feed(&self.conn, account)? else {
-            return Ok(false);
+            return Ok(None);
         };
         if crate::moderation::is_blocked(&self.conn, account)? {
-            return Ok(false);
+            return Ok(None);
         }
         let (bytes, in_snapshot, unsaved, outside): (Option<i64>, i64, i64, i64) = self
             .conn
@@ -241,14 +241,15 @@ impl crate::Store {
                     (SELECT count(*) FROM unsnapshotted WHERE feed_id = ?1) FROM feeds WHERE id = ?1",
             )?
             .query_row([feed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        Ok(bytes.is_some_and(|b| {
+        let offered = bytes.is_some_and(|b| {
             offered_as_seed(
                 usize::try_from(b).unwrap_or(usize::MAX),
                 in_snapshot,
                 unsaved,
                 outside,
             )
-        }))
+        });
+        Ok(offered.then_some(feed))
     }
 }
 

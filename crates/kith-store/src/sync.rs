@@ -115,6 +115,26 @@ pub(crate) fn all_bodies(conn: &rusqlite::Connection, feed: i64) -> Result<HashM
     Ok(all)
 }
 
+/// The signatures of the feed with row id `feed`, with their certificate
+/// row ids, by change hash, read in one pass.
+pub(crate) fn all_signatures(
+    conn: &rusqlite::Connection,
+    feed: i64,
+) -> Result<HashMap<ChangeHash, (i64, Vec<u8>)>> {
+    let mut all = HashMap::new();
+    let mut stmt =
+        conn.prepare_cached("SELECT hash, cert_id, signature FROM changes WHERE feed_id = ?1")?;
+    let mut rows = stmt.query([feed])?;
+    while let Some(row) = rows.next()? {
+        if let Ok(bytes) = row.get_ref(0)?.as_blob()
+            && let Ok(hash) = ChangeHash::try_from(bytes)
+        {
+            all.insert(hash, (row.get(1)?, row.get(2)?));
+        }
+    }
+    Ok(all)
+}
+
 /// Where a sealer finds each change's certificate row and signature.
 enum Signatures<'a> {
     /// All of the feed's, read in one pass.
@@ -141,19 +161,7 @@ impl<'a> Sealer<'a> {
         scan: bool,
     ) -> Result<Self> {
         let signatures = if scan {
-            let mut all = HashMap::with_capacity(collected.changes.len());
-            let mut rows = conn.prepare_cached(
-                "SELECT hash, cert_id, signature FROM changes WHERE feed_id = ?1",
-            )?;
-            let mut rows = rows.query([collected.feed])?;
-            while let Some(row) = rows.next()? {
-                if let Ok(bytes) = row.get_ref(0)?.as_blob()
-                    && let Ok(hash) = ChangeHash::try_from(bytes)
-                {
-                    all.insert(hash, (row.get(1)?, row.get(2)?));
-                }
-            }
-            Signatures::Scanned(all)
+            Signatures::Scanned(all_signatures(conn, collected.feed)?)
         } else {
             Signatures::Lookup(
                 conn.prepare_cached("SELECT cert_id, signature FROM changes WHERE hash = ?1")?,

@@ -6,40 +6,26 @@
 
 mod common;
 
-use common::{Device, hello_feed, reference, shown};
-use kith_core::Envelope;
+use common::{Device, hello_feed, receiver, reference, seed_sender as sender, shown};
 use kith_store::{DB_FILE, Seed, Store};
 
-/// A sender holding `envs` (reopened, so it answers from what it saved),
-/// and the snapshot it offers.
-fn sender(
-    dev: &Device,
-    envs: &[Envelope],
-    bodies: &common::Bodies,
-) -> (tempfile::TempDir, Store, Vec<u8>) {
-    let home = tempfile::tempdir().unwrap();
-    {
-        let mut store = Store::open(home.path()).unwrap();
-        store
-            .ingest_signed(std::slice::from_ref(&dev.cert), envs.to_vec(), bodies)
-            .unwrap();
-    }
-    let mut store = Store::open(home.path()).unwrap();
-    let offered = store
-        .seed_snapshot(dev.account)
-        .unwrap()
-        .expect("a snapshot to offer");
-    (home, store, offered)
-}
-
-/// A store that knows the feed (its certificate) and holds none of it.
-fn receiver(dev: &Device) -> (tempfile::TempDir, Store) {
-    let home = tempfile::tempdir().unwrap();
-    let mut store = Store::open(home.path()).unwrap();
-    store
-        .add_certificates(std::slice::from_ref(&dev.cert))
+/// Puts `answer`'s seals on `rebuilt`'s changes and stores them in `b`
+/// as one verified page.
+fn store_sealed(
+    b: &mut Store,
+    rebuilt: &mut kith_store::Rebuilt,
+    answer: kith_store::Seals,
+    more_pages_follow: bool,
+) -> kith_store::Result<kith_store::IngestReport> {
+    let sealed = rebuilt
+        .envelopes(&answer.certificates, answer.seals)
         .unwrap();
-    (home, store)
+    b.ingest_verified_page(
+        &answer.certificates,
+        kith_store::verify_sealed(sealed, false),
+        &answer.bodies,
+        more_pages_follow,
+    )
 }
 
 /// How many change rows the receiver holds for any feed.
@@ -81,16 +67,7 @@ fn a_feed_synced_by_seals_alone_shows_what_applying_every_change_shows() {
             "a seal for every change asked"
         );
         bodies_sent += answer.bodies.len();
-        let sealed = rebuilt
-            .envelopes(&answer.certificates, answer.seals)
-            .unwrap();
-        b.ingest_verified_page(
-            &answer.certificates,
-            kith_store::verify_sealed(sealed, false),
-            &answer.bodies,
-            i + 1 < requests.len(),
-        )
-        .unwrap();
+        store_sealed(&mut b, &mut rebuilt, answer, i + 1 < requests.len()).unwrap();
     }
     assert_eq!(bodies_sent, bodies.len(), "each live post's body sent once");
     // Edited posts included: a page holding both a post's first version
@@ -136,15 +113,7 @@ fn a_forged_seal_fails_verification_and_the_page_stores_nothing() {
         .seals(dev.account, &asked.hashes, &asked.posts, 4 << 20)
         .unwrap();
     answer.seals[17].signature[5] ^= 0x40;
-    let sealed = rebuilt
-        .envelopes(&answer.certificates, answer.seals)
-        .unwrap();
-    let refused = b.ingest_verified_page(
-        &answer.certificates,
-        kith_store::verify_sealed(sealed, false),
-        &answer.bodies,
-        false,
-    );
+    let refused = store_sealed(&mut b, &mut rebuilt, answer, false);
     assert!(refused.is_err(), "one forged signature refuses the page");
     drop(b);
     assert_eq!(
@@ -276,16 +245,7 @@ fn bodies_past_an_answers_budget_are_asked_for_again_and_every_post_keeps_its_wo
         600,
         "every body came, in {rounds} more answers"
     );
-    let sealed = rebuilt
-        .envelopes(&answer.certificates, answer.seals)
-        .unwrap();
-    b.ingest_verified_page(
-        &answer.certificates,
-        kith_store::verify_sealed(sealed, false),
-        &answer.bodies,
-        false,
-    )
-    .unwrap();
+    store_sealed(&mut b, &mut rebuilt, answer, false).unwrap();
     assert!(
         shown(&b, &dev) == reference(&dev, &envs, &bodies),
         "every post shows its words"

@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{Bodies, Device, hello_feed, kill, reference, shown, sync_page};
+use common::{
+    Bodies, Device, hello_feed, kill, receiver, reference, seed_sender, shown, sync_page,
+};
 use kith_core::feed::{FeedKey, FeedValue, Write};
 use kith_core::{Envelope, PostId, PostRecord, keys};
 use kith_store::{DB_FILE, Seed, Store};
@@ -27,16 +29,6 @@ fn store_pages(store: &mut Store, dev: &Device, envs: &[Envelope], bodies: &Bodi
     }
 }
 
-/// A store that knows the feed (its certificate) and holds none of it.
-fn receiver(dev: &Device) -> (tempfile::TempDir, Store) {
-    let home = tempfile::tempdir().unwrap();
-    let mut store = Store::open(home.path()).unwrap();
-    store
-        .add_certificates(std::slice::from_ref(&dev.cert))
-        .unwrap();
-    (home, store)
-}
-
 /// `(snapshot, snapshot_changes, unsaved, change_count)` of the feed.
 fn feed_row(home: &std::path::Path, dev: &Device) -> (Option<Vec<u8>>, i64, i64, i64) {
     let conn = rusqlite::Connection::open(home.join(DB_FILE)).unwrap();
@@ -52,18 +44,7 @@ fn feed_row(home: &std::path::Path, dev: &Device) -> (Option<Vec<u8>>, i64, i64,
 fn a_seeded_sync_shows_what_applying_every_change_shows_and_keeps_the_snapshot_as_sent() {
     let (dev, envs, bodies) = hello_feed(1_500, true);
     // The sender's own stored snapshot is what it offers.
-    let sender_home = tempfile::tempdir().unwrap();
-    {
-        let mut sender = Store::open(sender_home.path()).unwrap();
-        sender
-            .ingest_signed(std::slice::from_ref(&dev.cert), envs.clone(), &bodies)
-            .unwrap();
-    }
-    let mut sender = Store::open(sender_home.path()).unwrap();
-    let offered = sender
-        .seed_snapshot(dev.account)
-        .unwrap()
-        .expect("a snapshot to offer");
+    let (_sender_home, _sender, offered) = seed_sender(&dev, &envs, &bodies);
 
     let (home, mut store) = receiver(&dev);
     let seed = Seed::load(dev.account, offered.clone()).unwrap();

@@ -62,11 +62,7 @@ impl Replicator {
             more_bodies,
         } = response
         else {
-            if let SyncResponse::Refused { code, message } = response {
-                return Err(format!("refused ({code}): {message}"));
-            }
-            self.strike(peer, "wrong answer to a seals request").await;
-            return Err("wrong answer".into());
+            return Err(self.unexpected(peer, response, "a seals request").await);
         };
         match seals_from_wire(&certificates, &seals, &bodies, more_bodies) {
             Ok(answer) => Ok(answer),
@@ -95,11 +91,7 @@ impl Replicator {
         while more && !left.is_empty() {
             tracing::debug!(%account, %peer, posts = left.len(), "bodies past an answer's budget asked for again");
             let req = SealsAsked::to_wire(account, &[], &left);
-            {
-                let mut s = lock(&self.shared);
-                s.sent_requests.changes += 1;
-                s.sent_requests.request_bytes += cbor_len(&req);
-            }
+            self.count_page_request(&req);
             let response = self.swarm.request(peer, req).await?;
             let next = self.read_seals(peer, response).await?;
             let mut wanted: std::collections::HashSet<[u8; 8]> = left.iter().copied().collect();
@@ -134,11 +126,7 @@ impl Replicator {
     ) -> Result<u64, String> {
         let spawn_request = |asked: SealRequest| {
             let req = SealsAsked::to_wire(account, &asked.hashes, &asked.posts);
-            {
-                let mut s = lock(&self.shared);
-                s.sent_requests.changes += 1;
-                s.sent_requests.request_bytes += cbor_len(&req);
-            }
+            self.count_page_request(&req);
             let swarm = self.swarm.clone();
             let posts = asked.posts;
             tokio::spawn(async move { (posts, swarm.request(peer, req).await) })

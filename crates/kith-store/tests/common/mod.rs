@@ -246,3 +246,35 @@ pub fn hello_feed(n: i64, edits: bool) -> (Device, Vec<Envelope>, Bodies) {
 pub fn kill(store: Store) {
     std::mem::forget(store);
 }
+
+/// A store holding `envs` of `dev`'s feed, reopened so that it answers
+/// from what it saved, with the snapshot it offers as a seed.
+pub fn seed_sender(
+    dev: &Device,
+    envs: &[Envelope],
+    bodies: &[(PostId, Vec<u8>)],
+) -> (tempfile::TempDir, Store, Vec<u8>) {
+    let home = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open(home.path()).unwrap();
+        store
+            .ingest_signed(std::slice::from_ref(&dev.cert), envs.to_vec(), bodies)
+            .unwrap();
+    }
+    let mut store = Store::open(home.path()).unwrap();
+    let offered = store
+        .seed_snapshot(dev.account)
+        .unwrap()
+        .expect("a snapshot to offer");
+    (home, store, offered)
+}
+
+/// A store that knows `dev`'s feed (its certificate) and holds none of it.
+pub fn receiver(dev: &Device) -> (tempfile::TempDir, Store) {
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    store
+        .add_certificates(std::slice::from_ref(&dev.cert))
+        .unwrap();
+    (home, store)
+}
