@@ -221,6 +221,16 @@ fn a_third_peer_serves_the_authors_feed_while_the_author_is_offline() {
                 .then_some(())
         },
     );
+    // The posts show as soon as they are stored; B asks for the image
+    // after that. A leaves only once B holds all of it.
+    let image_hash = blake3::hash(&std::fs::read(&image).unwrap())
+        .to_hex()
+        .to_string();
+    let blob_at =
+        |home: &std::path::Path| home.join("blobs").join(&image_hash[..2]).join(&image_hash);
+    wait_for(Duration::from_secs(5), "B to fetch the image blob", || {
+        blob_at(&b_home).exists().then_some(())
+    });
     assert_eq!(a.stop().code(), Some(0));
 
     // C knows only B; A is gone.
@@ -246,8 +256,11 @@ fn a_third_peer_serves_the_authors_feed_while_the_author_is_offline() {
         .iter()
         .find(|p| p["text"] == "post 7 from ada")
         .unwrap();
-    let hash = with_image["attachments"][0].as_str().unwrap().to_owned();
-    let blob = c_home.join("blobs").join(&hash[..2]).join(&hash);
+    assert_eq!(
+        with_image["attachments"][0].as_str(),
+        Some(image_hash.as_str())
+    );
+    let blob = blob_at(&c_home);
     wait_for(Duration::from_secs(5), "C to fetch the image blob", || {
         blob.exists().then_some(())
     });
@@ -258,6 +271,66 @@ fn a_third_peer_serves_the_authors_feed_while_the_author_is_offline() {
     );
     drop(c);
     drop(b);
+}
+
+#[test]
+fn an_image_the_serving_peer_lacked_is_fetched_once_a_peer_holding_the_feed_connects() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_home, a_id) = init(dir.path(), "ada");
+    let (b_home, _) = init(dir.path(), "bo");
+    let (c_home, _) = init(dir.path(), "cy");
+    let image = dir.path().join("pic.png");
+    std::fs::write(&image, b"\x89PNG pixels only Ada and Bo hold").unwrap();
+    let hash = blake3::hash(&std::fs::read(&image).unwrap())
+        .to_hex()
+        .to_string();
+    let blob_at = |home: &std::path::Path| home.join("blobs").join(&hash[..2]).join(&hash);
+    kith_json(
+        &a_home,
+        &["post", "a picture", "--image", image.to_str().unwrap()],
+    );
+    kith_json(&b_home, &["follow", &a_id]);
+    {
+        let a = Served::loopback(&a_home, &[]);
+        let _b = Served::loopback(&b_home, &["--bootstrap", &a.addr()]);
+        wait_for(Duration::from_secs(10), "B to fetch the image", || {
+            blob_at(&b_home).exists().then_some(())
+        });
+    }
+    // B lost the image (a fetch cut short, a disk cleaned): it carries the
+    // post without it.
+    std::fs::remove_file(blob_at(&b_home)).unwrap();
+
+    kith_json(&c_home, &["follow", &a_id]);
+    let b = Served::loopback(&b_home, &[]);
+    let c = Served::loopback(&c_home, &["--bootstrap", &b.addr()]);
+    wait_for(Duration::from_secs(10), "C to get A's post from B", || {
+        c.timeline_texts()
+            .iter()
+            .any(|t| t == "a picture")
+            .then_some(())
+    });
+    wait_for(Duration::from_secs(5), "C to ask B for the image", || {
+        let sent = kith_json(&c_home, &["sync-status"]);
+        (sent["requests_sent"]["blobs"].as_u64() >= Some(1)).then_some(())
+    });
+    assert!(!blob_at(&c_home).exists(), "B had no image to give");
+
+    // A comes back; C meets it and asks it for what B lacked.
+    let a = Served::loopback(&a_home, &[]);
+    kith_json(&c_home, &["connect", &a.addr()]);
+    wait_for(
+        Duration::from_secs(10),
+        "C to fetch the image from A",
+        || blob_at(&c_home).exists().then_some(()),
+    );
+    assert_eq!(
+        std::fs::read(blob_at(&c_home)).unwrap(),
+        std::fs::read(&image).unwrap(),
+        "the image arrived intact:\n{}",
+        c.log()
+    );
+    drop((a, b, c));
 }
 
 /// An in-process libp2p peer speaking Kith's protocols, used to misbehave.

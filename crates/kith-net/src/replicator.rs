@@ -4,6 +4,7 @@
 //! reconciles feeds with every connected peer (on connect, and whenever
 //! either side's heads change), and fetches missing blobs.
 
+mod blobs;
 mod sealed;
 
 use std::collections::{HashMap, HashSet};
@@ -43,13 +44,11 @@ const SEED_WAIT: Duration = Duration::from_secs(3);
 const SNAPSHOT_FIRST: Duration = Duration::from_millis(250);
 /// Most pages fetched in one pull.
 const MAX_PAGES: usize = 10_000;
-/// Most blobs fetched after one batch of changes.
-const MAX_BLOBS_PER_BATCH: usize = 16;
 
 /// Replication state of one feed, for `kith sync-status`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FeedSync {
-    /// Peers known to hold this feed.
+    /// Connected peers known to hold this feed.
     #[serde(skip)]
     pub holders: HashSet<PeerId>,
     /// When a pull of this feed last finished (ms since the epoch).
@@ -87,6 +86,8 @@ pub struct Shared {
     pub(crate) limits: crate::moderation::PeerLimits,
     /// Update notices, offers and downloads.
     pub(crate) updates: crate::release::Updates,
+    /// Whether a round of wanted blobs is running.
+    fetching_wanted: bool,
 }
 
 /// Replication state of one carried feed, as `kith sync-status` and the
@@ -257,6 +258,10 @@ impl Replicator {
                     let mut s = lock(&self.shared);
                     s.connected.remove(&peer);
                     s.sent.remove(&peer);
+                    // Learnt again from its heads when it comes back.
+                    for feed in s.feeds.values_mut() {
+                        feed.holders.remove(&peer);
+                    }
                     s.connected.len()
                 };
                 self.activity.send(Activity::Peers { connected });
@@ -364,6 +369,8 @@ impl Replicator {
             let me = self.clone();
             tokio::spawn(async move { me.announce_release(false).await });
         }
+        let me = self.clone();
+        tokio::spawn(async move { me.fetch_wanted_blobs().await });
         // An answer a peer stopped paging through is not kept past its time.
         let node = self.node.clone();
         tokio::spawn(async move {
@@ -507,6 +514,7 @@ impl Replicator {
     /// has changes we lack.
     async fn compare_heads(&self, peer: PeerId, feeds: &[FeedHeads]) {
         let mut wanted: Vec<(AccountId, Vec<ChangeHash>, u64)> = Vec::new();
+        let mut newly_held = Vec::new();
         for f in feeds.iter().take(MAX_FEEDS_PER_REQUEST) {
             let Ok((account, heads)) = f.decode() else {
                 self.strike(peer, "malformed feed heads").await;
@@ -516,11 +524,14 @@ impl Replicator {
             if !s.carried.contains(&account) {
                 continue;
             }
-            s.feeds.entry(account).or_default().holders.insert(peer);
+            if s.feeds.entry(account).or_default().holders.insert(peer) {
+                newly_held.push(account);
+            }
             if !heads.is_empty() {
                 wanted.push((account, heads, f.changes));
             }
         }
+        self.hurry_wanted_blobs(newly_held).await;
         if wanted.is_empty() {
             return;
         }
@@ -1007,7 +1018,7 @@ impl Replicator {
                     page.more_pages_follow,
                 );
                 r.map(|r| {
-                    let missing = n.store().missing_blobs(&r.attached).unwrap_or_default();
+                    let missing = n.store_mut().want_blobs(&r, now_ms()).unwrap_or_default();
                     (r.accepted as u64, r.posts, missing)
                 })
             })
@@ -1028,27 +1039,6 @@ impl Replicator {
                         .await;
                 }
                 Err(e.to_string())
-            }
-        }
-    }
-
-    async fn fetch_blobs(&self, peer: PeerId, missing: Vec<kith_core::Hash>) {
-        for hash in missing.into_iter().take(MAX_BLOBS_PER_BATCH) {
-            let req = SyncRequest::Blob {
-                hash: ByteBuf::from(hash.to_vec()),
-            };
-            lock(&self.shared).sent_requests.blobs += 1;
-            if let Ok(SyncResponse::Blob { bytes: Some(bytes) }) =
-                self.swarm.request(peer, req).await
-            {
-                if *blake3::hash(&bytes).as_bytes() != hash {
-                    self.strike(peer, "blob does not match its hash").await;
-                    return;
-                }
-                let _ = self
-                    .node
-                    .background(move |n| n.store_mut().put_referenced_blob(&bytes))
-                    .await;
             }
         }
     }
@@ -1107,7 +1097,7 @@ impl Replicator {
                     .ingest_signed(&d.certificates, d.envelopes, &d.bodies);
                 let applied = n.store_mut().has_changes(account, &hashes).unwrap_or(false);
                 r.map(|r| {
-                    let missing = n.store().missing_blobs(&r.attached).unwrap_or_default();
+                    let missing = n.store_mut().want_blobs(&r, now_ms()).unwrap_or_default();
                     (r.accepted, r.posts, applied, missing)
                 })
             })

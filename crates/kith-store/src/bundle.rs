@@ -174,7 +174,7 @@ impl Store {
         };
         let mut written_blobs: Vec<Hash> = Vec::new();
         let mut purged = Vec::new();
-        let result = (|| -> Result<()> {
+        let result = (|| -> Result<ingest::IngestReport> {
             let tx = self.conn.transaction()?;
             ingest::store_certificates(&tx, certs.values())?;
             let (r, stored) = ingest::apply_with_bodies(
@@ -196,11 +196,15 @@ impl Store {
                 }
             }
             tx.commit()?;
-            Ok(())
+            Ok(r)
         })();
         match result {
-            Ok(()) => {
+            Ok(r) => {
                 ingest::remove_purged(&self.blobs, &purged);
+                // Blobs the bundle left out are asked of peers at once.
+                if let Err(e) = self.in_one_transaction(|s| s.record_wanted(&r, 0)) {
+                    tracing::warn!(error = %e, "could not list the blobs a bundle left out");
+                }
                 self.checkpoint()?;
                 Ok(report)
             }

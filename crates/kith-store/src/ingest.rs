@@ -26,10 +26,14 @@ pub struct IngestReport {
     /// Posts the new changes wrote (created, edited or deleted).
     #[serde(skip)]
     pub posts: Vec<PostId>,
-    /// Those of them whose new record has attachments: the only ones whose
-    /// blobs may be missing ([`Store::missing_blobs`]).
+    /// The attachments of the post records the new changes put, by feed:
+    /// blobs the store may lack ([`Store::want_blobs`]).
     #[serde(skip)]
-    pub attached: Vec<PostId>,
+    pub attachments: Vec<(AccountId, Hash)>,
+    /// Feeds whose profile picture a new change set, or whose profile a
+    /// trusted seed wrote: their picture may be missing too.
+    #[serde(skip)]
+    pub profiles: Vec<AccountId>,
 }
 
 /// A change that passed every check.
@@ -387,15 +391,14 @@ fn store_change_rows(
             ChangeBytes::InDocument => HeldBytes::Here(envelope.change),
         };
         report.posts.extend(written_posts(account, &keys));
-        report.attached.extend(
+        report.attachments.extend(
             post_puts
                 .iter()
-                .filter(|(_, record)| !record.attachments.is_empty())
-                .map(|(local, _)| PostId {
-                    author: account,
-                    local: *local,
-                }),
+                .flat_map(|(_, record)| record.attachments.iter().map(|h| (account, *h))),
         );
+        if keys.contains(&FeedKey::Avatar) && !report.profiles.contains(&account) {
+            report.profiles.push(account);
+        }
         report.accepted += 1;
         new.push(NewChange {
             bytes: held,
@@ -455,6 +458,10 @@ pub(crate) fn apply_checked(
             match step {
                 Ok(SeedStep::Waiting) => docs.put_seed(feed, seeded),
                 Ok(SeedStep::Trusted(blocked)) => {
+                    // Its profile row was written only now.
+                    if !report.profiles.contains(&account) {
+                        report.profiles.push(account);
+                    }
                     newly_blocked.extend(blocked);
                     docs.put(conn, feed, seeded.doc);
                 }

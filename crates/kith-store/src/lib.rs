@@ -25,6 +25,7 @@ mod secure;
 mod seed;
 mod seed_bounds;
 mod sync;
+mod wanted;
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +47,7 @@ pub use schema::{LATEST_VERSION, MIGRATIONS};
 pub use seal::{MAX_SEALS, Rebuilt, Seal, SealRequest, Seals, posts_not_reached};
 pub use seed::{MAX_SEED_BYTES, MAX_UNSNAPSHOTTED, MIN_SEED_CHANGES, Seed};
 pub use sync::{ANSWER_KEPT_FOR, ChangesPage, RECENT_POSTS, SignedChanges};
+pub use wanted::{FIRST_RETRY_MS, LONGEST_RETRY_MS, WantedBlob};
 
 /// File name of the database inside a home directory.
 pub const DB_FILE: &str = "kith.db";
@@ -194,22 +196,6 @@ impl Store {
         Ok(value)
     }
 
-    /// Runs the reads of `f` in one read transaction unless one is open
-    /// (see [`Self::in_one_transaction`]); `f` must not write.
-    pub(crate) fn reading<T>(&self, f: impl FnOnce(&Self) -> Result<T>) -> Result<T> {
-        if !self.conn.is_autocommit() {
-            return f(self);
-        }
-        self.conn.execute_batch("BEGIN")?;
-        let result = f(self);
-        // Nothing was written: ending the transaction only lets go of the
-        // read snapshot.
-        let ended = self.end_transaction(true);
-        let value = result?;
-        ended?;
-        Ok(value)
-    }
-
     /// Commits (or rolls back) the open transaction; if a commit fails,
     /// rolls back, so that no transaction is left open either way.
     fn end_transaction(&self, commit: bool) -> Result<()> {
@@ -277,14 +263,5 @@ mod tests {
             Some(vec![2]),
             "the write was committed"
         );
-        let read = store
-            .reading(|s| {
-                s.conn
-                    .query_row("SELECT count(*) FROM meta", [], |r| r.get::<_, i64>(0))
-                    .map_err(Into::into)
-            })
-            .unwrap();
-        assert!(read >= 1);
-        assert!(store.conn().is_autocommit(), "the read transaction ended");
     }
 }

@@ -370,67 +370,21 @@ impl Store {
         result
     }
 
-    /// The attachment blobs of `posts` (live ones) and the avatars of
-    /// their authors that the store does not hold yet.
-    pub fn missing_blobs(&self, posts: &[PostId]) -> Result<Vec<Hash>> {
-        self.reading(|s| s.find_missing_blobs(posts))
-    }
-
-    /// [`Self::missing_blobs`], inside the caller's transaction.
-    fn find_missing_blobs(&self, posts: &[PostId]) -> Result<Vec<Hash>> {
-        let mut out: Vec<Hash> = Vec::new();
-        let push = |bytes: Option<Vec<u8>>, out: &mut Vec<Hash>| {
-            for chunk in bytes.unwrap_or_default().chunks_exact(32) {
-                let mut hash = [0u8; 32];
-                hash.copy_from_slice(chunk);
-                if !self.blobs.has(&hash) && !out.contains(&hash) {
-                    out.push(hash);
-                }
-            }
-        };
-        // The feed of each author, looked up once (a page is usually one
-        // author's thousands of posts).
-        let mut authors: Vec<(AccountId, Option<i64>)> = Vec::new();
-        let mut attachments = self.conn.prepare_cached(
-            "SELECT attachments FROM posts WHERE feed_id = ?1 AND local = ?2 AND deleted = 0",
-        )?;
-        for post in posts {
-            let known = authors.iter().find(|(a, _)| *a == post.author);
-            let feed = if let Some((_, feed)) = known {
-                *feed
-            } else {
-                let feed = docs::find_feed(&self.conn, post.author)?;
-                authors.push((post.author, feed));
-                feed
-            };
-            let Some(feed) = feed else { continue };
-            let bytes: Option<Vec<u8>> = attachments
-                .query_row(params![feed, i64::from_be_bytes(post.local)], |r| r.get(0))
-                .optional()?
-                .flatten();
-            push(bytes, &mut out);
-        }
-        for (author, _) in authors {
-            let avatar: Option<Vec<u8>> = self
-                .conn
-                .prepare_cached("SELECT avatar FROM feeds WHERE account = ?1")?
-                .query_row([author.as_bytes().as_slice()], |r| r.get(0))
-                .optional()?
-                .flatten();
-            push(avatar, &mut out);
-        }
-        Ok(out)
-    }
-
     /// Stores a blob a peer sent if a live post or profile references it
-    /// (the blob store checks its size). Returns whether it was stored.
+    /// (the blob store checks its size), and stops wanting it. Returns
+    /// whether it was stored.
     pub fn put_referenced_blob(&mut self, bytes: &[u8]) -> Result<bool> {
         crate::BlobStore::check_size(bytes.len())?;
         let hash = *blake3::hash(bytes).as_bytes();
-        if self.blobs.has(&hash) || !materialize::blob_referenced(&self.conn, &hash)? {
+        if self.blobs.has(&hash) {
+            self.blob_arrived(&hash)?;
+            return Ok(false);
+        }
+        if !materialize::blob_referenced(&self.conn, &hash)? {
             return Ok(false);
         }
         self.blobs.put(bytes)?;
+        self.blob_arrived(&hash)?;
         Ok(true)
     }
 

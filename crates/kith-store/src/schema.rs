@@ -207,6 +207,32 @@ pub const MIGRATIONS: &[&str] = &[
     // `docs::ChangeBytes`). A feed left above zero lost its document (the
     // process stopped mid-sync): its rows are dropped and fetched again.
     "ALTER TABLE feeds ADD COLUMN unsaved INTEGER NOT NULL DEFAULT 0;",
+    // 7: blobs this home references but lacks, asked for again from peers
+    // holding their feed until they arrive (`wanted.rs`). Every attachment
+    // and profile picture already referenced is listed once, due at once:
+    // those held are dropped at their first look, the others were lost to
+    // a fetch that failed before this list existed.
+    "
+    CREATE TABLE wanted_blobs(
+        hash BLOB PRIMARY KEY,
+        feed_id INTEGER NOT NULL,
+        tries INTEGER NOT NULL DEFAULT 0,
+        next_try INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX wanted_blobs_due ON wanted_blobs(next_try);
+    CREATE INDEX wanted_blobs_feed ON wanted_blobs(feed_id);
+    WITH RECURSIVE parts(feed_id, rest, hash) AS (
+        SELECT feed_id, attachments, NULL FROM posts
+            WHERE deleted = 0 AND length(attachments) >= 32
+        UNION ALL
+        SELECT feed_id, substr(rest, 33), substr(rest, 1, 32) FROM parts
+            WHERE length(rest) >= 32
+    )
+    INSERT OR IGNORE INTO wanted_blobs(hash, feed_id, tries, next_try)
+        SELECT hash, feed_id, 0, 0 FROM parts WHERE hash IS NOT NULL;
+    INSERT OR IGNORE INTO wanted_blobs(hash, feed_id, tries, next_try)
+        SELECT avatar, id, 0, 0 FROM feeds WHERE length(avatar) = 32;
+    ",
 ];
 
 /// The schema version this program writes.
@@ -283,6 +309,17 @@ mod tests {
                 [],
             )
             .unwrap();
+            let two_images = [[1u8; 32], [2u8; 32]].concat();
+            conn.execute(
+                "INSERT INTO posts(feed_id, local, created_at, body_hash, attachments, deleted, home) VALUES(1, 43, 1001, NULL, ?1, 0, 1)",
+                [two_images.as_slice()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO posts(feed_id, local, created_at, body_hash, attachments, deleted, home) VALUES(1, 44, 1002, NULL, ?1, 1, 1)",
+                [[3u8; 32].as_slice()],
+            )
+            .unwrap();
             conn.execute(
                 "INSERT INTO changes(hash, feed_id, cert_id, signature) VALUES(?1, 1, 3, ?2)",
                 [[9u8; 32].as_slice(), [5u8; 64].as_slice()],
@@ -304,7 +341,20 @@ mod tests {
             .query_row("SELECT name FROM feeds WHERE id = 1", [], |r| r.get(0))
             .unwrap();
         assert_eq!(name, "Ada");
-        assert_eq!(store.timeline(10, None).unwrap().posts.len(), 1);
+        assert_eq!(store.timeline(10, None).unwrap().posts.len(), 2);
+        let wanted: Vec<Vec<u8>> = store
+            .conn()
+            .prepare("SELECT hash FROM wanted_blobs ORDER BY hash")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            wanted,
+            vec![vec![1u8; 32], vec![2u8; 32]],
+            "the live post's attachments are wanted, the deleted post's are not"
+        );
         let (feed, cert, signature): (i64, i64, Vec<u8>) = store
             .conn()
             .query_row(

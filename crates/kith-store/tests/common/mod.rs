@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ed25519_dalek::SigningKey;
 use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
-use kith_core::{AccountId, Body, DeviceCertificate, Envelope, PostId, PostRecord, keys};
+use kith_core::{AccountId, Body, DeviceCertificate, Envelope, Hash, PostId, PostRecord, keys};
 use kith_store::Store;
 
 /// One device of an account, with its own copy of the feed document.
@@ -57,12 +57,24 @@ impl Device {
         text: &str,
         reply_to: Option<PostId>,
     ) -> (Envelope, PostId, Vec<u8>) {
+        self.post_with(t, text, reply_to, Vec::new())
+    }
+
+    /// [`Self::post`] with attachments (blob hashes).
+    pub fn post_with(
+        &mut self,
+        t: i64,
+        text: &str,
+        reply_to: Option<PostId>,
+        attachments: Vec<Hash>,
+    ) -> (Envelope, PostId, Vec<u8>) {
         let body = Body::new(text, None).unwrap();
         let local = (t as u64).to_be_bytes();
         let record = PostRecord {
             created_at: t,
             body_hash: Some(body.hash()),
             reply_to,
+            attachments,
             ..PostRecord::default()
         };
         let env = self.write(
