@@ -32,6 +32,15 @@ pub struct PeersChanged {
     pub connected: u32,
 }
 
+/// An image (a blob a post or profile shows) arrived from a peer after its
+/// post: a window showing it as missing loads it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct BlobArrived {
+    /// Its BLAKE3 hash, hex.
+    pub hash: String,
+}
+
 /// A newer Kith was offered by a peer, or downloaded and verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
 #[serde(rename_all = "camelCase")]
@@ -185,6 +194,12 @@ pub fn forward(app: AppHandle, session: &Arc<Session>) {
                         received,
                         expected,
                         in_progress,
+                    }
+                    .emit(&app);
+                }
+                Activity::BlobArrived { hash } => {
+                    let _ = BlobArrived {
+                        hash: hex::encode(hash),
                     }
                     .emit(&app);
                 }

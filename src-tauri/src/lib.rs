@@ -87,6 +87,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         ])
         .events(tauri_specta::collect_events![
             events::PostsArrived,
+            events::BlobArrived,
             events::PeersChanged,
             events::SyncProgress,
             events::TransferProgress,

@@ -37,6 +37,12 @@ pub enum Activity {
         /// Whether the pull is still running.
         in_progress: bool,
     },
+    /// A blob (an image a post or profile shows) arrived from a peer after
+    /// the changes naming it: a window showing it as missing can load it.
+    BlobArrived {
+        /// Its BLAKE3 hash.
+        hash: kith_core::Hash,
+    },
     /// A newer Kith was offered by a peer, or downloaded and verified.
     Update {
         /// Its version.

@@ -1,6 +1,7 @@
 //! The node as the desktop app embeds it: `start` returns a running node
 //! whose activity stream reports a followed account's post arriving from
-//! another node on loopback, and `stop` shuts it down cleanly.
+//! another node on loopback, then its image, and `stop` shuts it down
+//! cleanly.
 
 use std::time::Duration;
 
@@ -8,6 +9,8 @@ use kith_net::{Activity, ControlRequest, NetConfig, Running};
 use kith_node::{NewPost, Node};
 
 const PASSPHRASE: &str = "embedded node test";
+/// The image B's post carries (PNG's signature, then anything).
+const IMAGE: &[u8] = b"\x89PNG\r\n\x1a\nan embedded node's picture";
 
 fn config() -> NetConfig {
     NetConfig {
@@ -40,7 +43,8 @@ async fn first_addr(r: &Running) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_followed_accounts_post_shows_up_in_the_activity_stream_then_stop_removes_the_socket() {
+async fn a_followed_accounts_post_and_its_image_show_up_in_the_activity_stream_then_stop_removes_the_socket()
+ {
     let (da, db) = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
@@ -64,7 +68,7 @@ async fn a_followed_accounts_post_shows_up_in_the_activity_stream_then_stop_remo
             n.post(NewPost {
                 text: Some("Bonjour from the embedded node".into()),
                 cw: None,
-                images: Vec::new(),
+                images: vec![IMAGE.to_vec()],
                 reply_to: None,
                 quote_of: None,
             })
@@ -73,17 +77,25 @@ async fn a_followed_accounts_post_shows_up_in_the_activity_stream_then_stop_remo
         .expect("node thread")
         .expect("posted");
 
-    let arrived = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
+    let image = *blake3::hash(IMAGE).as_bytes();
+    let (mut arrived, mut image_arrived) = (None, false);
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while arrived.is_none() || !image_arrived {
             match activity.recv().await {
-                Ok(Activity::PostsArrived { account, posts }) if account == bea => break posts,
+                Ok(Activity::PostsArrived { account, posts }) if account == bea => {
+                    arrived = Some(posts);
+                }
+                Ok(Activity::BlobArrived { hash }) if hash == image => image_arrived = true,
                 Ok(_) => {}
                 Err(e) => panic!("the activity stream ended: {e}"),
             }
         }
     })
     .await
-    .expect("B's post reached A's activity stream within 20 s");
+    .unwrap_or_else(|_| {
+        panic!("within 20 s: B's post reached A's activity stream: {arrived:?}; its image did: {image_arrived}")
+    });
+    let arrived = arrived.unwrap_or_default();
     assert!(
         arrived.contains(&posted),
         "the arrival names the post B published: {arrived:?} vs {posted}"

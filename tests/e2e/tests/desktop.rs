@@ -244,7 +244,17 @@ async fn peer_post_arrives(w: &Window, peer: &Kith) -> Result<()> {
     w.click("accept-invite-button").await?;
     w.find("toast", LONG).await?;
 
-    peer.json(&["post", "Salut Ada, ici Bea sur un autre nœud"])?;
+    // With a picture: the window shows it once the node has fetched it
+    // from the peer (a blob, `kith-blob:`).
+    let picture = peer.home.join("picture.png");
+    std::fs::write(&picture, PEER_PICTURE)?;
+    let picture_path = picture.to_str().ok_or("a UTF-8 temporary path")?;
+    peer.json(&[
+        "post",
+        "Salut Ada, ici Bea sur un autre nœud",
+        "--image",
+        picture_path,
+    ])?;
     w.click("nav-home").await?;
     w.find("timeline", LONG).await?;
     let start = Instant::now();
@@ -270,8 +280,41 @@ async fn peer_post_arrives(w: &Window, peer: &Kith) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    wait_for_peer_picture(w).await?;
     w.screenshot("09-home-peer-post").await?;
     Ok(())
+}
+
+/// The picture Bea posts (96 × 96, four colours).
+const PEER_PICTURE: &[u8] = include_bytes!("../fixtures/peer-picture.png");
+
+/// Waits until the picture in Bea's post has loaded and has the picture's
+/// size (fetched from the peer, served by `kith-blob:`, decoded).
+async fn wait_for_peer_picture(w: &Window) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let size = w
+            .client
+            .execute(
+                "const card = [...document.querySelectorAll('[data-testid=post]')]
+                     .find((p) => p.textContent.includes('ici Bea'));
+                 const img = card?.querySelector('img[alt^=\"Image 1 of post\"]');
+                 return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
+                Vec::new(),
+            )
+            .await?;
+        if size == serde_json::json!([96, 96]) {
+            return Ok(());
+        }
+        if start.elapsed() >= LONG {
+            let missing = w.all("image-missing").await?.len();
+            return Err(format!(
+                "the picture of Bea's post did not show within {LONG:?} (last: {size}; boxes saying not received yet: {missing})"
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// Mutes Bea from her post's menu: the post leaves the timeline at once,

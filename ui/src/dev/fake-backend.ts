@@ -6,6 +6,7 @@ import type {
   AppError,
   AppStatus,
   Available,
+  BlobArrived,
   Created,
   Draft,
   FeedStatus,
@@ -46,6 +47,7 @@ import type {
 
 type Events = {
   postsArrived: PostsArrived;
+  blobArrived: BlobArrived;
   peersChanged: PeersChanged;
   syncProgress: SyncProgress;
   transferProgress: TransferProgress;
@@ -1037,6 +1039,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
 
   const events = {
     postsArrived: channel('postsArrived'),
+    blobArrived: channel('blobArrived'),
     peersChanged: channel('peersChanged'),
     syncProgress: channel('syncProgress'),
     transferProgress: channel('transferProgress'),

@@ -5,6 +5,7 @@ import { commands, events } from './bindings';
 import type {
   AppError,
   AppStatus,
+  BlobArrived,
   Created,
   Draft,
   Followed,
@@ -206,6 +207,7 @@ function subscribe<T>(
 
 export const on = {
   postsArrived: (cb: (p: PostsArrived) => void): Unlisten => subscribe((h) => events.postsArrived.listen(h), cb),
+  blobArrived: (cb: (b: BlobArrived) => void): Unlisten => subscribe((h) => events.blobArrived.listen(h), cb),
   peersChanged: (cb: (p: PeersChanged) => void): Unlisten => subscribe((h) => events.peersChanged.listen(h), cb),
   syncProgress: (cb: (p: SyncProgress) => void): Unlisten => subscribe((h) => events.syncProgress.listen(h), cb),
   transferProgress: (cb: (p: TransferProgress) => void): Unlisten =>

@@ -583,12 +583,14 @@ async updateInstall() : Promise<Result<null, AppError>> {
 
 
 export const events = __makeEvents__<{
+blobArrived: BlobArrived,
 peersChanged: PeersChanged,
 postsArrived: PostsArrived,
 syncProgress: SyncProgress,
 transferProgress: TransferProgress,
 updateOffered: UpdateOffered
 }>({
+blobArrived: "blob-arrived",
 peersChanged: "peers-changed",
 postsArrived: "posts-arrived",
 syncProgress: "sync-progress",
@@ -658,6 +660,15 @@ file: string;
  * Its size.
  */
 size: number }
+/**
+ * An image (a blob a post or profile shows) arrived from a peer after its
+ * post: a window showing it as missing loads it again.
+ */
+export type BlobArrived = { 
+/**
+ * Its BLAKE3 hash, hex.
+ */
+hash: string }
 /**
  * A new or restored account.
  */

@@ -9,6 +9,7 @@ use libp2p::PeerId;
 use serde_bytes::ByteBuf;
 
 use super::{Replicator, lock};
+use crate::activity::Activity;
 use crate::protocol::{SyncRequest, SyncResponse};
 
 /// Most blobs fetched after one batch of changes, and in one round of
@@ -57,7 +58,12 @@ impl Replicator {
             .background(move |n| n.store_mut().put_referenced_blob(&bytes))
             .await
         {
-            Ok(Ok(_)) => Fetched::Stored,
+            Ok(Ok(stored)) => {
+                if stored {
+                    self.activity.send(Activity::BlobArrived { hash });
+                }
+                Fetched::Stored
+            }
             Ok(Err(e)) => {
                 tracing::warn!(%peer, error = %e, "could not store a fetched blob");
                 Fetched::NotThere
