@@ -5,6 +5,7 @@
 //! either side's heads change), and fetches missing blobs.
 
 mod blobs;
+mod in_order;
 mod sealed;
 
 use std::collections::{HashMap, HashSet};
@@ -672,7 +673,7 @@ impl Replicator {
         };
         let mut attempts = 0;
         let mut skip = 0u64;
-        let mut storing: Option<tokio::task::JoinHandle<Result<u64, String>>> = None;
+        let mut pages = in_order::InOrder::new(account, peer, "page stored", received);
         let mut inflight = Some(spawn_request(request(&have, 0)));
         for _ in 0..MAX_PAGES {
             let Some(pending) = inflight.take() else {
@@ -727,35 +728,13 @@ impl Replicator {
                 .await?;
             // Signatures are checked off the node thread while it still
             // writes the previous page; pages are stored in order.
-            let page = verify_page(decoded, more && n > 0, storing.is_some()).await?;
-            if let Some(previous) = storing.take() {
-                received += previous.await.map_err(|e| e.to_string())??;
-                self.progress(account, received);
-            }
-            let this = self.clone();
-            storing = Some(tokio::spawn(async move {
-                let t = Instant::now();
-                let accepted = this.store_page(peer, page).await?;
-                tracing::debug!(
-                    %account,
-                    %peer,
-                    envelopes = n,
-                    accepted,
-                    more,
-                    store_ms = t.elapsed().as_millis() as u64,
-                    "page stored"
-                );
-                Ok::<u64, String>(accepted)
-            }));
+            let page = verify_page(decoded, more && n > 0, pages.busy()).await?;
+            pages.push(self, page, n, more).await?;
             if !more || n == 0 {
                 break;
             }
         }
-        if let Some(last) = storing.take() {
-            received += last.await.map_err(|e| e.to_string())??;
-            self.progress(account, received);
-        }
-        Ok(received)
+        pages.finish(self).await
     }
 
     /// Counts a request for a page of a feed (changes, newest changes or

@@ -133,8 +133,7 @@ impl Replicator {
         };
         // A small first page starts the store's work sooner.
         let mut inflight = rebuilt.next_request(FIRST_SEALS).map(spawn_request);
-        let mut storing: Option<tokio::task::JoinHandle<Result<u64, String>>> = None;
-        let mut received = 0u64;
+        let mut pages = super::in_order::InOrder::new(account, peer, "sealed page stored", 0);
         while let Some(pending) = inflight.take() {
             let (asked_posts, response) = pending.await.map_err(|e| e.to_string())?;
             let response = response?;
@@ -155,7 +154,7 @@ impl Replicator {
             let more = inflight.is_some();
             // Checked off the node thread, on every core but one while the
             // previous page is being stored.
-            let beside_store = storing.is_some();
+            let beside_store = pages.busy();
             let envelopes = tokio::task::spawn_blocking(move || {
                 kith_store::verify_sealed(sealed, beside_store)
             })
@@ -167,30 +166,8 @@ impl Replicator {
                 bodies,
                 more_pages_follow: more,
             };
-            if let Some(previous) = storing.take() {
-                received += previous.await.map_err(|e| e.to_string())??;
-                self.progress(account, received);
-            }
-            let this = self.clone();
-            storing = Some(tokio::spawn(async move {
-                let t = std::time::Instant::now();
-                let accepted = this.store_page(peer, page).await?;
-                tracing::debug!(
-                    %account,
-                    %peer,
-                    envelopes = n,
-                    accepted,
-                    more,
-                    store_ms = t.elapsed().as_millis() as u64,
-                    "sealed page stored"
-                );
-                Ok::<u64, String>(accepted)
-            }));
+            pages.push(self, page, n as u64, more).await?;
         }
-        if let Some(last) = storing.take() {
-            received += last.await.map_err(|e| e.to_string())??;
-            self.progress(account, received);
-        }
-        Ok(received)
+        pages.finish(self).await
     }
 }
