@@ -545,12 +545,18 @@ pub fn tree_memory_kib(pid: u32) -> Memory {
 
 /// The pid of the `kith-desktop` process whose `KITH_HOME` is `home`.
 pub fn app_pid(home: &Path) -> Option<u32> {
+    process_pid("kith-desktop", home)
+}
+
+/// The process running the binary `name` with `KITH_HOME` set to `home`
+/// (the driver gives every program it starts the same environment).
+pub fn process_pid(name: &str, home: &Path) -> Option<u32> {
     let want = format!("KITH_HOME={}", home.display());
     std::fs::read_dir("/proc").ok()?.find_map(|e| {
         let pid: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
         let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
         let first = cmd.split(|b| *b == 0).next()?;
-        if !first.ends_with(b"kith-desktop") {
+        if first.rsplit(|b| *b == b'/').next() != Some(name.as_bytes()) {
             return None;
         }
         let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;

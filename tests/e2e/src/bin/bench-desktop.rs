@@ -1,14 +1,18 @@
 //! `bench-desktop`: figures of the desktop app (a benchmark, not a test): cold start to the unlock
 //! screen, unlock to the first painted timeline, idle resident memory, and
-//! frame times while scrolling a 10,000-post timeline. Run with
+//! frame times while scrolling a 10,000-post timeline (20 s, then 40 s
+//! more as the list grows); beside them, the idle
+//! memory of an empty Tauri window (`kith-blank-window`) and the same web
+//! view scrolling a plain page. Run with
 //! `scripts/bench-desktop.sh` (release build); results are printed and
 //! written to `target/e2e-screenshots/figures.json`.
 
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kith_e2e::{
-    Display, Driver, Kith, PASSPHRASE, Result, Window, app_pid, binary, loopback_settings,
-    memory_kib, process_start_epoch_ms, screenshot_dir, tree_memory_kib,
+    Display, Driver, Kith, Memory, PASSPHRASE, Result, Window, app_pid, binary, loopback_settings,
+    memory_kib, process_pid, process_start_epoch_ms, screenshot_dir, tree_memory_kib,
 };
 use serde_json::{Value, json};
 
@@ -84,13 +88,17 @@ const frames = [];
 // tell the cost of new cards from the cost of scrolling.
 const long = [];
 let last = performance.now();
-let cards = timeline.childElementCount;
+// Cards may sit in blocks: count them through a live collection (cheap
+// to read each frame); the plain page's lines are its direct children.
+const items = timeline.querySelector('article') ? timeline.getElementsByTagName('article')
+                                               : timeline.children;
+let cards = items.length;
 let addedBefore = 0;
 const end = last + seconds * 1000;
 function tick(now) {
   const interval = now - last;
   frames.push(interval);
-  const count = timeline.childElementCount;
+  const count = items.length;
   if (interval > 32) long.push([Math.round(interval), count - cards, addedBefore]);
   addedBefore = count - cards;
   cards = count;
@@ -155,6 +163,30 @@ if (nav) steps.push(['page-response-end', at(nav.responseEnd)],
                     ['page-dom-content-loaded', at(nav.domContentLoadedEventEnd)]);
 return steps.concat(performance.getEntriesByType('mark').map(m => [m.name, at(m.startTime)]));";
 
+/// Frame figures of 20 s of scrolling the list `selector` names, 60 px a
+/// frame, from where it stands.
+async fn scroll_for_20s(w: &Window, selector: &str) -> Result<Value> {
+    let v = w
+        .client
+        .execute_async(SCROLL_SCRIPT, vec![json!(20), json!(60), json!(selector)])
+        .await?;
+    Ok(frame_stats(&v))
+}
+
+/// The limit beside the memory figure: an empty Tauri window (one line of
+/// text, Kith's window size), started the same way as the app and measured
+/// after the same 10 s wait. Its own process, then with WebKit's.
+async fn empty_window_memory(driver: &Driver, home: &Path) -> Result<(Memory, Memory)> {
+    let app = binary("kith-blank-window")?;
+    let w = Window::open(driver, &app).await?;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let pid = process_pid("kith-blank-window", home);
+    let own = pid.map(memory_kib).unwrap_or_default();
+    let tree = pid.map(tree_memory_kib).unwrap_or_default();
+    let _ = w.close().await;
+    Ok((own, tree))
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     const POSTS: u64 = 10_000;
@@ -195,14 +227,11 @@ async fn main() -> Result<()> {
     let tree = app_pid(&home).map(tree_memory_kib).unwrap_or_default();
     let own = app_pid(&home).map(memory_kib).unwrap_or_default();
 
-    let scroll = w
-        .client
-        .execute_async(
-            SCROLL_SCRIPT,
-            vec![json!(20), json!(60), json!("[data-testid=timeline]")],
-        )
-        .await?;
-    let scrolling = frame_stats(&scroll);
+    let scrolling = scroll_for_20s(&w, "[data-testid=timeline]").await?;
+    // Reading on: two more 20 s stretches from where the first stopped, as
+    // later pages make the list two to three times as long.
+    let later_20_40 = scroll_for_20s(&w, "[data-testid=timeline]").await?;
+    let later_40_60 = scroll_for_20s(&w, "[data-testid=timeline]").await?;
 
     // The limit beside it: the same web view scrolling 10,000 plain
     // paragraphs, no app code at all.
@@ -213,11 +242,9 @@ async fn main() -> Result<()> {
         vec![],
     )
     .await?;
-    let plain = w
-        .client
-        .execute_async(SCROLL_SCRIPT, vec![json!(20), json!(60), json!("#plain")])
-        .await?;
-    let plain_scrolling = frame_stats(&plain);
+    let plain_scrolling = scroll_for_20s(&w, "#plain").await?;
+    let _ = w.close().await;
+    let (blank_own, blank_tree) = empty_window_memory(&driver, &home).await?;
 
     let figures = json!({
         "posts_in_timeline": POSTS,
@@ -232,7 +259,14 @@ async fn main() -> Result<()> {
         "idle_pss_mb_app_and_webview": tree.pss / 1024,
         "idle_pss_mb_app_process": own.pss / 1024,
         "idle_anonymous_mb_app_process": own.anonymous / 1024,
+        "limit_empty_tauri_window_idle_rss_mb_app_process": blank_own.rss / 1024,
+        "limit_empty_tauri_window_idle_pss_mb_app_process": blank_own.pss / 1024,
+        "limit_empty_tauri_window_idle_anonymous_mb_app_process": blank_own.anonymous / 1024,
+        "limit_empty_tauri_window_idle_rss_mb_with_webview": blank_tree.rss / 1024,
+        "limit_empty_tauri_window_idle_pss_mb_with_webview": blank_tree.pss / 1024,
         "scrolling_20s_60px_per_frame": scrolling,
+        "scrolling_on_20_to_40s": later_20_40,
+        "scrolling_on_40_to_60s": later_40_60,
         "limit_plain_page_scrolling_same_webview": plain_scrolling,
     });
     println!("{}", serde_json::to_string_pretty(&figures)?);
@@ -240,7 +274,6 @@ async fn main() -> Result<()> {
         screenshot_dir().join("figures.json"),
         serde_json::to_vec_pretty(&figures)?,
     )?;
-    let _ = w.close().await;
     // The app's own log (timestamps of its start-up steps) beside the figures.
     for name in ["driver.log", "driver.err"] {
         let _ = std::fs::copy(
