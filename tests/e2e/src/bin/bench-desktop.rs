@@ -180,9 +180,10 @@ async fn empty_window_memory(driver: &Driver, home: &Path) -> Result<(Memory, Me
     let app = binary("kith-blank-window")?;
     let w = Window::open(driver, &app).await?;
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let pid = process_pid("kith-blank-window", home);
-    let own = pid.map(memory_kib).unwrap_or_default();
-    let tree = pid.map(tree_memory_kib).unwrap_or_default();
+    let pid = process_pid("kith-blank-window", home)
+        .ok_or("the empty window's process was not found to measure")?;
+    let own = memory_kib(pid);
+    let tree = tree_memory_kib(pid);
     let _ = w.close().await;
     Ok((own, tree))
 }
@@ -224,8 +225,9 @@ async fn main() -> Result<()> {
     w.screenshot("figures-timeline-10k").await?;
 
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let tree = app_pid(&home).map(tree_memory_kib).unwrap_or_default();
-    let own = app_pid(&home).map(memory_kib).unwrap_or_default();
+    let pid = app_pid(&home).ok_or("the app's process was not found to measure")?;
+    let tree = tree_memory_kib(pid);
+    let own = memory_kib(pid);
 
     let scrolling = scroll_for_20s(&w, "[data-testid=timeline]").await?;
     // Reading on: two more 20 s stretches from where the first stopped, as
