@@ -210,7 +210,8 @@ async fn main() -> Result<()> {
         Some(t) => t,
         None => painted_at(&w).await?,
     };
-    let process_started = app_pid(&home).and_then(process_start_epoch_ms);
+    let pid = app_pid(&home).ok_or("the app's process was not found")?;
+    let process_started = process_start_epoch_ms(pid);
     w.type_into("unlock-input", PASSPHRASE).await?;
     let clicked = epoch_ms();
     w.click("unlock-button").await?;
@@ -225,7 +226,6 @@ async fn main() -> Result<()> {
     w.screenshot("figures-timeline-10k").await?;
 
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let pid = app_pid(&home).ok_or("the app's process was not found to measure")?;
     let tree = tree_memory_kib(pid);
     let own = memory_kib(pid);
 
