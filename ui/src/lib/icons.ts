@@ -77,3 +77,27 @@ export const ICONS = {
 } satisfies Record<string, Shape[]>;
 
 export type IconName = keyof typeof ICONS;
+
+const markup = new Map<IconName, string>();
+
+/**
+ * An icon's shapes as SVG markup, made once per icon. Icon.svelte inserts it
+ * whole: a component per shape cost more than anything else an icon does,
+ * and a post card shows five icons. Built from the constant table above only,
+ * never from anything a user or a peer wrote.
+ */
+export function iconMarkup(name: IconName): string {
+  let m = markup.get(name);
+  if (m === undefined) {
+    const shapes: readonly Shape[] = ICONS[name];
+    m = shapes.map(shapeMarkup).join('');
+    markup.set(name, m);
+  }
+  return m;
+}
+
+function shapeMarkup(s: Shape): string {
+  if ('d' in s) return `<path d="${s.d}"/>`;
+  if ('cx' in s) return `<circle cx="${s.cx}" cy="${s.cy}" r="${s.r}"/>`;
+  return `<rect x="${s.x}" y="${s.y}" width="${s.w}" height="${s.h}" rx="${s.rx}"/>`;
+}

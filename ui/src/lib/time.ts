@@ -44,15 +44,19 @@ export function timeAgo(at: number | null, now: number = Date.now()): string {
   return `on ${fullDate(at)}`;
 }
 
+/** One formatter for every card: building one per call costs more than formatting. */
+let fullDateFormat: Intl.DateTimeFormat | null = null;
+
 /** Full local date and time, for `title` attributes. */
 export function fullDate(at: number): string {
-  return new Date(at).toLocaleString(undefined, {
+  fullDateFormat ??= new Intl.DateTimeFormat(undefined, {
     year: 'numeric',
     month: 'long',
     day: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
   });
+  return fullDateFormat.format(at);
 }
 
 /** Machine-readable form for `<time datetime>`. */
