@@ -195,9 +195,8 @@ async fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("ada");
     fixture_home(dir.path(), &home, POSTS)?;
-    // Start on a quiet disk: behind gigabytes of writeback (a fresh release
-    // build, the fixture), the app's start measured 3.3 s instead of 0.4,
-    // waiting before any of its own steps (docs/benchmarks.md).
+    // Start on a quiet disk, not behind the writeback of the fixture just
+    // written (see "The 3.3 s starts" in docs/benchmarks.md).
     let _ = std::process::Command::new("sync").status();
 
     let display = Display::start()?;
