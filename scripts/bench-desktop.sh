@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures the desktop app (release build) in a real window under Xvfb:
 # cold start, unlock to first painted timeline, idle memory (beside an empty
-# Tauri window's), and frame times while scrolling a 10,000-post timeline. Prints the figures and writes
-# target/e2e-screenshots/figures.json. Also prints the .deb's size if built.
+# Tauri window's), and frame times while scrolling a 10,000-post timeline.
+# Prints the figures and writes target/e2e-screenshots/figures.json. Also
+# prints the .deb's size if built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh desktop e2e

@@ -17,6 +17,8 @@ use kith_e2e::{
 use serde_json::{Value, json};
 
 const LONG: Duration = Duration::from_secs(60);
+/// The home timeline's list.
+const TIMELINE: &str = "[data-testid=timeline]";
 
 fn epoch_ms() -> f64 {
     SystemTime::now()
@@ -232,11 +234,11 @@ async fn main() -> Result<()> {
     let tree = tree_memory_kib(pid);
     let own = memory_kib(pid);
 
-    let scrolling = scroll_for_20s(&w, "[data-testid=timeline]").await?;
+    let scrolling = scroll_for_20s(&w, TIMELINE).await?;
     // Reading on: two more 20 s stretches from where the first stopped, as
     // later pages make the list two to three times as long.
-    let later_20_40 = scroll_for_20s(&w, "[data-testid=timeline]").await?;
-    let later_40_60 = scroll_for_20s(&w, "[data-testid=timeline]").await?;
+    let later_20_40 = scroll_for_20s(&w, TIMELINE).await?;
+    let later_40_60 = scroll_for_20s(&w, TIMELINE).await?;
 
     // The limit beside it: the same web view scrolling 10,000 plain
     // paragraphs, no app code at all.
