@@ -453,6 +453,27 @@ impl Kith {
     }
 }
 
+/// A home at `home` (in `dir`) that follows the authors of `kith bench
+/// fixture` and holds their `posts` posts, with loopback-only settings.
+pub fn fixture_home(dir: &Path, home: &Path, posts: u64) -> Result<()> {
+    let ada = Kith::new(home)?;
+    ada.json(&["init", "--name", "Ada"])?;
+    let bundle = dir.join("fixture.bundle");
+    let fixture = ada.json(&[
+        "bench",
+        "fixture",
+        "--n",
+        &posts.to_string(),
+        "--out",
+        &bundle.display().to_string(),
+    ])?;
+    ada.json(&["import", &bundle.display().to_string()])?;
+    for a in fixture["authors"].as_array().ok_or("fixture authors")? {
+        ada.json(&["follow", a.as_str().ok_or("an author id")?])?;
+    }
+    loopback_settings(home)
+}
+
 /// Writes the app's settings so it listens on loopback only and never
 /// sends multicast (no mDNS on the host's interfaces).
 pub fn loopback_settings(home: &Path) -> Result<()> {

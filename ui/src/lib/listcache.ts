@@ -1,5 +1,7 @@
 // Loaded pages of a list kept across navigation, so "back" lands where you were.
 import type { PostView } from './bindings';
+import type { BlockLayout } from './blocks';
+import type { BlockWindow } from './blockwindow.svelte';
 
 export type ListSnapshot = {
   posts: PostView[];
@@ -8,6 +10,9 @@ export type ListSnapshot = {
   scrollY: number;
   /** The first post in view and its distance from the viewport top, to land on it again. */
   anchor: { id: string; top: number } | null;
+  /** The posts' blocks, and which of them were out of the page. */
+  layout: BlockLayout<PostView>;
+  window: BlockWindow;
 };
 
 const snapshots = new Map<string, ListSnapshot>();

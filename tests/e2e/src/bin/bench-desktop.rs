@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kith_e2e::{
-    Display, Driver, Kith, Memory, PASSPHRASE, Result, Window, app_pid, binary, loopback_settings,
-    memory_kib, process_pid, process_start_epoch_ms, screenshot_dir, tree_memory_kib,
+    Display, Driver, Memory, PASSPHRASE, Result, Window, app_pid, binary, fixture_home, memory_kib,
+    process_pid, process_start_epoch_ms, screenshot_dir, tree_memory_kib,
 };
 use serde_json::{Value, json};
 
@@ -73,7 +73,8 @@ fn relative_marks(marks: &Value, origin: f64) -> Value {
 }
 
 /// Scrolls the timeline for `seconds`, `step` pixels a frame, and reports
-/// frame intervals and how many posts were on screen by the end.
+/// frame intervals, how many posts the list held by the end and how many
+/// cards of them were in the page (a long list keeps only those near view).
 const SCROLL_SCRIPT: &str = r"
 const [seconds, step, selector] = [arguments[0], arguments[1], arguments[2]];
 const done = arguments[arguments.length - 1];
@@ -107,8 +108,8 @@ function tick(now) {
   last = now;
   scroller.scrollTop += step;
   if (now < end) requestAnimationFrame(tick);
-  else done({ frames, long, posts: document.querySelectorAll('[data-testid=post], p').length,
-              scrolled: scroller.scrollTop });
+  else done({ frames, long, posts: Number(timeline.dataset.posts ?? items.length),
+              cards: items.length, scrolled: scroller.scrollTop });
 }
 requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
 ";
@@ -133,28 +134,9 @@ fn frame_stats(v: &Value) -> Value {
         "max_ms": (frames.last().copied().unwrap_or(0.0) * 10.0).round() / 10.0,
         "over_32_ms": frames.iter().filter(|f| **f > 32.0).count(),
         "posts_in_page": v["posts"],
+        "cards_in_page": v["cards"],
         "long_frames_ms_cards_added_now_and_before": v["long"],
     })
-}
-
-/// A home at `home` following the fixture's authors, holding `posts` posts.
-fn fixture_home(dir: &std::path::Path, home: &std::path::Path, posts: u64) -> Result<()> {
-    let ada = Kith::new(home)?;
-    ada.json(&["init", "--name", "Ada"])?;
-    let bundle = dir.join("fixture.bundle");
-    let fixture = ada.json(&[
-        "bench",
-        "fixture",
-        "--n",
-        &posts.to_string(),
-        "--out",
-        &bundle.display().to_string(),
-    ])?;
-    ada.json(&["import", &bundle.display().to_string()])?;
-    for a in fixture["authors"].as_array().ok_or("fixture authors")? {
-        ada.json(&["follow", a.as_str().ok_or("an author id")?])?;
-    }
-    loopback_settings(home)
 }
 
 /// The page's start-up steps: navigation timing and the app's own marks.
@@ -168,9 +150,15 @@ return steps.concat(performance.getEntriesByType('mark').map(m => [m.name, at(m.
 /// Frame figures of 20 s of scrolling the list `selector` names, 60 px a
 /// frame, from where it stands.
 async fn scroll_for_20s(w: &Window, selector: &str) -> Result<Value> {
+    scroll_by(w, selector, 60).await
+}
+
+/// Frame figures of 20 s of scrolling the list `selector` names by `step`
+/// px a frame (negative: up), from where it stands.
+async fn scroll_by(w: &Window, selector: &str, step: i32) -> Result<Value> {
     let v = w
         .client
-        .execute_async(SCROLL_SCRIPT, vec![json!(20), json!(60), json!(selector)])
+        .execute_async(SCROLL_SCRIPT, vec![json!(20), json!(step), json!(selector)])
         .await?;
     Ok(frame_stats(&v))
 }
@@ -239,6 +227,9 @@ async fn main() -> Result<()> {
     // later pages make the list two to three times as long.
     let later_20_40 = scroll_for_20s(&w, TIMELINE).await?;
     let later_40_60 = scroll_for_20s(&w, TIMELINE).await?;
+    // Back up over cards read before: those far from view left the page
+    // and come back as the reader nears them.
+    let back_up = scroll_by(&w, TIMELINE, -60).await?;
 
     // The limit beside it: the same web view scrolling 10,000 plain
     // paragraphs, no app code at all.
@@ -274,6 +265,7 @@ async fn main() -> Result<()> {
         "scrolling_20s_60px_per_frame": scrolling,
         "scrolling_on_20_to_40s": later_20_40,
         "scrolling_on_40_to_60s": later_40_60,
+        "scrolling_back_up_20s": back_up,
         "limit_plain_page_scrolling_same_webview": plain_scrolling,
     });
     println!("{}", serde_json::to_string_pretty(&figures)?);

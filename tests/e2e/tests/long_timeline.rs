@@ -1,0 +1,218 @@
+//! A long timeline in the real window (Xvfb + tauri-driver +
+//! WebKitWebDriver): blocks of cards far from view leave the page, a box of
+//! their height keeping their place, and come back when the reader returns,
+//! with every card exactly where it was. jsdom lays nothing out, so this is
+//! where heights and scroll positions are checked.
+
+use std::time::{Duration, Instant};
+
+use kith_e2e::{Display, Driver, PASSPHRASE, Result, Window, binary, fixture_home};
+use serde_json::{Value, json};
+
+const LONG: Duration = Duration::from_secs(60);
+/// Posts in the home; the test reads on until the list holds `LOADED`.
+const POSTS: u64 = 400;
+const LOADED: u64 = 300;
+
+/// The list as the page holds it: posts in the list, cards in the page,
+/// blocks out of the page, blocks coming back.
+const STATE: &str = "const tl = document.querySelector('[data-testid=timeline]');
+const blocks = Array.from(tl.querySelectorAll(':scope > .block'));
+return { posts: Number(tl.dataset.posts), cards: tl.getElementsByTagName('article').length,
+         parked: blocks.filter(b => b.children.length === 0 && b.style.height !== '').length,
+         waking: blocks.filter(b => b.style.minHeight !== '').length,
+         end: document.body.textContent.includes('You’re all caught up') };";
+
+/// Block `arguments[0]`: its cards in the page, its height and the height
+/// it holds (out of the page), and the first card's id and top edge
+/// (viewport px).
+const BLOCK: &str = "const b = document.querySelector(`[data-block=\"${arguments[0]}\"]`);
+const first = b && b.querySelector('[data-post-id]');
+return { cards: b ? b.children.length : -1, parked: !!b && b.style.height !== '',
+         height: b ? b.getBoundingClientRect().height : null, held: b ? b.style.height : null,
+         first: first ? first.dataset.postId : null,
+         top: first ? first.getBoundingClientRect().top : null,
+         pageTop: b ? b.getBoundingClientRect().top + window.scrollY : null,
+         scrollY: window.scrollY };";
+
+async fn state(w: &Window) -> Result<Value> {
+    w.js(STATE, vec![]).await
+}
+
+async fn block(w: &Window, key: u64) -> Result<Value> {
+    w.js(BLOCK, vec![json!(key)]).await
+}
+
+/// Polls `check` on the page's state every 100 ms until it holds, for at
+/// most `limit`; the error names `what` and the last state seen.
+async fn until(
+    w: &Window,
+    what: &str,
+    limit: Duration,
+    check: impl Fn(&Value) -> bool,
+    read: impl AsyncFn(&Window) -> Result<Value>,
+) -> Result<Value> {
+    let started = Instant::now();
+    loop {
+        let v = read(w).await?;
+        if check(&v) {
+            return Ok(v);
+        }
+        if started.elapsed() > limit {
+            return Err(format!("{what}: not within {limit:?}; last seen {v}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn scroll_to(w: &Window, y: f64) -> Result<()> {
+    w.js("window.scrollTo(0, arguments[0]);", vec![json!(y)])
+        .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn far_cards_leave_the_page_and_come_back_exactly_where_they_were() -> Result<()> {
+    let app = binary("kith-desktop")?;
+    let dir = tempfile::tempdir()?;
+    let home = dir.path().join("ada");
+    fixture_home(dir.path(), &home, POSTS)?;
+    let display = Display::start()?;
+    let driver = Driver::start(
+        &display,
+        &[("KITH_HOME", home.as_path())],
+        &dir.path().join("driver.log"),
+    )?;
+    let w = Window::open(&driver, &app).await?;
+    let result = tokio::time::timeout(Duration::from_secs(300), walk(&w)).await;
+    let result = result.unwrap_or_else(|_| Err("the walk did not finish within 300 s".into()));
+    if result.is_err() {
+        let _ = w.screenshot("long-timeline-failure").await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(15), w.close()).await;
+    result
+}
+
+/// Scrolls to the foot of the list.
+async fn to_foot(w: &Window) -> Result<()> {
+    w.js(
+        "window.scrollTo(0, document.scrollingElement.scrollHeight);",
+        vec![],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Waits for block `key` to show all its 30 cards and for no block to be
+/// still coming back; then the block as it stands.
+async fn block_back(w: &Window, key: u64) -> Result<Value> {
+    until(
+        w,
+        &format!("block {key} to show all its cards"),
+        LONG,
+        |b| b["cards"] == 30 && b["parked"] == false,
+        async |w: &Window| block(w, key).await,
+    )
+    .await?;
+    until(
+        w,
+        "no block still coming back",
+        LONG,
+        |s| s["waking"] == 0,
+        state,
+    )
+    .await?;
+    block(w, key).await
+}
+
+/// Reads on to the foot of the list until it holds `LOADED` posts; checks
+/// that the page then holds the cards near the view only. Returns the
+/// number of posts in the list.
+async fn read_on(w: &Window) -> Result<u64> {
+    let loaded = until(
+        w,
+        &format!("the timeline to hold {LOADED} posts"),
+        LONG,
+        |s| s["posts"].as_u64().unwrap_or(0) >= LOADED || s["end"] == true,
+        async |w: &Window| {
+            to_foot(w).await?;
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            state(w).await
+        },
+    )
+    .await?;
+    let posts = loaded["posts"].as_u64().unwrap_or(0);
+    assert!(
+        posts >= LOADED,
+        "the timeline stopped at {posts} posts: {loaded}"
+    );
+    // At the foot of the list, the blocks far above are out of the page.
+    let settled = until(
+        w,
+        "blocks far above the view to leave the page",
+        LONG,
+        |s| s["parked"].as_u64().unwrap_or(0) >= 2 && s["waking"] == 0,
+        state,
+    )
+    .await?;
+    let cards = settled["cards"].as_u64().unwrap_or(u64::MAX);
+    assert!(
+        cards * 2 < posts,
+        "the page should hold the cards near the view only, not most of the list: {settled}"
+    );
+    Ok(posts)
+}
+
+async fn walk(w: &Window) -> Result<()> {
+    w.find("unlock-input", LONG).await?;
+    w.type_into("unlock-input", PASSPHRASE).await?;
+    w.click("unlock-button").await?;
+    w.find("post", LONG).await?;
+    read_on(w).await?;
+
+    // A place in the middle: block 3's top a little below the window's top.
+    let b3 = block(w, 3).await?;
+    let place = b3["pageTop"].as_f64().ok_or(format!("no block 3: {b3}"))? - 100.0;
+    scroll_to(w, place).await?;
+    let here = block_back(w, 3).await?;
+
+    // Away to the foot of the list: block 3 leaves the page.
+    to_foot(w).await?;
+    let away = until(
+        w,
+        "block 3 to leave the page",
+        LONG,
+        |b| b["parked"] == true && b["cards"] == 0,
+        async |w: &Window| block(w, 3).await,
+    )
+    .await?;
+
+    // Back: block 3 returns, and its first card is where it was.
+    scroll_to(w, place).await?;
+    let back = block_back(w, 3).await?;
+    assert_eq!(
+        back["first"], here["first"],
+        "block 3 came back with other posts: {back} against {here}"
+    );
+    assert_eq!(
+        back["scrollY"], here["scrollY"],
+        "the page scrolled by itself: {back} against {here}"
+    );
+    let held: f64 = away["held"]
+        .as_str()
+        .and_then(|h| h.strip_suffix("px"))
+        .and_then(|h| h.parse().ok())
+        .ok_or(format!("block 3 held no height: {away}"))?;
+    let height = back["height"].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        (held - height).abs() <= 1.0,
+        "block 3 held {held} px out of the page but is {height} px with its cards: {away} against {back}"
+    );
+    let moved = back["top"].as_f64().unwrap_or(f64::NAN) - here["top"].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        moved.abs() <= 1.0,
+        "the first card of block 3 moved {moved} px after leaving the page and coming back: {back} against {here}"
+    );
+    w.screenshot("17-long-timeline").await?;
+    Ok(())
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { BlockWindow } from './blockwindow.svelte';
+
+const thirty = (): number => 30;
+
+describe('BlockWindow', () => {
+  it('shows every card of a block it was never told about', () => {
+    const w = new BlockWindow(3);
+    expect(w.shown(0, 30)).toEqual({ start: 0, end: 30 });
+    expect(w.held(0)).toBeNull();
+    expect(w.parked(0)).toBe(false);
+    expect(w.waking).toBe(false);
+  });
+
+  it('parks a block with no cards shown, holding the height it had', () => {
+    const w = new BlockWindow(3);
+    expect(w.park(4, 4321.5)).toBe(true);
+    expect(w.shown(4, 30)).toEqual({ start: 0, end: 0 });
+    expect(w.held(4)).toBe(4321.5);
+    expect(w.parked(4)).toBe(true);
+    // Parking again at the same height changes nothing.
+    expect(w.park(4, 4321.5)).toBe(false);
+  });
+
+  it('does not park a block that has no height (not laid out)', () => {
+    const w = new BlockWindow(3);
+    expect(w.park(1, 0)).toBe(false);
+    expect(w.park(1, Number.NaN)).toBe(false);
+    expect(w.shown(1, 30)).toEqual({ start: 0, end: 30 });
+  });
+
+  it('brings a woken block back a few cards a step from its first card, holding its height until all are back', () => {
+    const w = new BlockWindow(3);
+    w.park(2, 4000);
+    expect(w.wake(2)).toBe(true);
+    expect(w.wake(2)).toBe(false); // already waking
+    expect(w.parked(2)).toBe(false);
+    expect(w.shown(2, 30)).toEqual({ start: 0, end: 0 });
+    const seen: number[] = [];
+    let steps = 0;
+    while (w.step(thirty) && steps < 100) {
+      steps++;
+      seen.push(w.shown(2, 30).end);
+      expect(w.held(2)).toBe(4000);
+    }
+    expect(seen).toEqual([3, 6, 9, 12, 15, 18, 21, 24, 27]);
+    expect(w.shown(2, 30)).toEqual({ start: 0, end: 30 });
+    expect(w.held(2)).toBeNull();
+    expect(w.waking).toBe(false);
+  });
+
+  it('brings a block above the view back from its last card', () => {
+    const w = new BlockWindow(4);
+    w.park(0, 3000);
+    w.wake(0, true);
+    expect(w.fromEnd(0)).toBe(true);
+    w.step(thirty);
+    expect(w.shown(0, 30)).toEqual({ start: 26, end: 30 });
+    w.step(thirty);
+    expect(w.shown(0, 30)).toEqual({ start: 22, end: 30 });
+  });
+
+  it('wakes one block at a time, in the order they were woken', () => {
+    const w = new BlockWindow(10);
+    w.park(5, 100);
+    w.park(6, 100);
+    w.wake(6);
+    w.wake(5);
+    w.step(thirty);
+    expect(w.shown(6, 30).end).toBe(10);
+    expect(w.shown(5, 30).end).toBe(0);
+    w.step(thirty);
+    expect(w.step(thirty)).toBe(true); // 6 is back, 5 still to come
+    expect(w.shown(6, 30).end).toBe(30);
+    w.step(thirty);
+    expect(w.shown(5, 30).end).toBe(10);
+  });
+
+  it('counts a block that lost posts while parked by the posts it has now', () => {
+    const w = new BlockWindow(3);
+    w.park(0, 900);
+    w.wake(0);
+    w.step(() => 2); // two posts left in it: back at once
+    expect(w.shown(0, 2)).toEqual({ start: 0, end: 2 });
+    expect(w.held(0)).toBeNull();
+  });
+
+  it('parks a waking block again when the reader leaves before it is back', () => {
+    const w = new BlockWindow(3);
+    w.park(3, 2500);
+    w.wake(3);
+    w.step(thirty);
+    expect(w.park(3, 2500)).toBe(true);
+    expect(w.parked(3)).toBe(true);
+    expect(w.waking).toBe(false);
+    expect(w.shown(3, 30).end).toBe(0);
+  });
+
+  it('does not wake a block that is not parked', () => {
+    const w = new BlockWindow(3);
+    expect(w.wake(9)).toBe(false);
+    expect(w.waking).toBe(false);
+  });
+
+  it('shows everything again after clear', () => {
+    const w = new BlockWindow(3);
+    w.park(0, 10);
+    w.park(1, 10);
+    w.wake(1);
+    w.clear();
+    expect(w.shown(0, 30)).toEqual({ start: 0, end: 30 });
+    expect(w.shown(1, 30)).toEqual({ start: 0, end: 30 });
+    expect(w.waking).toBe(false);
+  });
+});
