@@ -230,6 +230,9 @@ async fn main() -> Result<()> {
     // Back up over cards read before: those far from view left the page
     // and come back as the reader nears them.
     let back_up = scroll_by(&w, TIMELINE, -60).await?;
+    // What 80 s of reading left in memory: the web process holds the cards
+    // in the page and their script objects.
+    let read_tree = tree_memory_kib(pid);
 
     // The limit beside it: the same web view scrolling 10,000 plain
     // paragraphs, no app code at all.
@@ -257,6 +260,8 @@ async fn main() -> Result<()> {
         "idle_pss_mb_app_and_webview": tree.pss / 1024,
         "idle_pss_mb_app_process": own.pss / 1024,
         "idle_anonymous_mb_app_process": own.anonymous / 1024,
+        "pss_mb_app_and_webview_after_scrolling": read_tree.pss / 1024,
+        "rss_mb_app_and_webview_after_scrolling": read_tree.rss / 1024,
         "limit_empty_tauri_window_idle_rss_mb_app_process": blank_own.rss / 1024,
         "limit_empty_tauri_window_idle_pss_mb_app_process": blank_own.pss / 1024,
         "limit_empty_tauri_window_idle_anonymous_mb_app_process": blank_own.anonymous / 1024,
