@@ -133,6 +133,23 @@ describe('a long timeline keeps only the cards near the view in the page', () =>
     expect(first.querySelector('textarea')).not.toBeNull();
   });
 
+  it('tells assistive technology each card’s place in the list and, once all is loaded, its length', async () => {
+    await longTimeline();
+    const first = blocks()[0];
+    if (!first) throw new Error('no block');
+    observer(FAR, first).report(first, false, { height: 4321, bottom: -9000 });
+    await waitFor(() => expect(first.children).toHaveLength(0));
+    // Only the second block's cards are in the page: places 31 to 42 of an
+    // unknown length (more can load).
+    const cards = screen.getAllByTestId('post');
+    expect(cards.map((c) => c.getAttribute('aria-posinset'))).toEqual(Array.from({ length: 12 }, (_, i) => `${31 + i}`));
+    expect(new Set(cards.map((c) => c.getAttribute('aria-setsize')))).toEqual(new Set(['-1']));
+    await fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(15));
+    expect(new Set(screen.getAllByTestId('post').map((c) => c.getAttribute('aria-setsize')))).toEqual(new Set(['45']));
+    expect(screen.getAllByTestId('post').at(-1)?.getAttribute('aria-posinset')).toBe('45');
+  });
+
   it('keeps parked blocks out of the page when the reader comes back to the timeline', async () => {
     const leave = await longTimeline();
     const [first] = blocks();
