@@ -213,6 +213,6 @@ async fn walk(w: &Window) -> Result<()> {
         moved.abs() <= 1.0,
         "the first card of block 3 moved {moved} px after leaving the page and coming back: {back} against {here}"
     );
-    w.screenshot("17-long-timeline").await?;
+    w.screenshot("19-long-timeline").await?;
     Ok(())
 }
