@@ -74,6 +74,15 @@ async function longTimeline(): Promise<() => void> {
   return unmount;
 }
 
+/** The observer reports the first block beyond the far reach (4321 px tall); waits until its cards are out. */
+async function parkFirstBlock(): Promise<HTMLElement> {
+  const [first] = blocks();
+  if (!first) throw new Error('no block');
+  observer(FAR, first).report(first, false, { height: 4321, bottom: -9000 });
+  await waitFor(() => expect(first.children).toHaveLength(0));
+  return first;
+}
+
 describe('a long timeline keeps only the cards near the view in the page', () => {
   beforeEach(() => {
     s = useReadyAccount();
@@ -88,10 +97,7 @@ describe('a long timeline keeps only the cards near the view in the page', () =>
 
   it('takes a far block’s cards out and keeps its height, so nothing below moves', async () => {
     await longTimeline();
-    const [first] = blocks();
-    if (!first) throw new Error('no block');
-    observer(FAR, first).report(first, false, { height: 4321, bottom: -9000 });
-    await waitFor(() => expect(first.children).toHaveLength(0));
+    const first = await parkFirstBlock();
     expect(first.style.height).toBe('4321px');
     expect(screen.getAllByTestId('post')).toHaveLength(12);
     expect(screen.getByTestId('timeline').dataset.posts).toBe('42');
@@ -99,10 +105,7 @@ describe('a long timeline keeps only the cards near the view in the page', () =>
 
   it('brings a parked block above the view back from its last card, holding its height meanwhile', async () => {
     await longTimeline();
-    const [first] = blocks();
-    if (!first) throw new Error('no block');
-    observer(FAR, first).report(first, false, { height: 4321, bottom: -9000 });
-    await waitFor(() => expect(first.children).toHaveLength(0));
+    const first = await parkFirstBlock();
     // What the block shows on its first step back.
     let firstStep: { cards: string[]; minHeight: string; fromEnd: boolean } | null = null;
     const watch = new MutationObserver(() => {
@@ -135,10 +138,7 @@ describe('a long timeline keeps only the cards near the view in the page', () =>
 
   it('tells assistive technology each card’s place in the list and, once all is loaded, its length', async () => {
     await longTimeline();
-    const first = blocks()[0];
-    if (!first) throw new Error('no block');
-    observer(FAR, first).report(first, false, { height: 4321, bottom: -9000 });
-    await waitFor(() => expect(first.children).toHaveLength(0));
+    await parkFirstBlock();
     // Only the second block's cards are in the page: places 31 to 42 of an
     // unknown length (more can load).
     const cards = screen.getAllByTestId('post');
@@ -153,10 +153,7 @@ describe('a long timeline keeps only the cards near the view in the page', () =>
 
   it('keeps parked blocks out of the page when the reader comes back to the timeline', async () => {
     const leave = await longTimeline();
-    const [first] = blocks();
-    if (!first) throw new Error('no block');
-    observer(FAR, first).report(first, false, { height: 4321, bottom: -9000 });
-    await waitFor(() => expect(first.children).toHaveLength(0));
+    await parkFirstBlock();
     leave();
     // Back on the timeline: the kept pages, with the far block still out.
     render(Home);
