@@ -108,10 +108,20 @@ fn display_in_use(n: u32) -> bool {
     }
 }
 
-/// A private X display on Xvfb.
+/// A private desktop session: an X display on Xvfb and its own D-Bus
+/// session bus, as every desktop has.
+///
+/// Without a session bus, GTK autolaunches one inside the app's start
+/// (`g_application_register` runs `dbus-launch --autolaunch` and waits for
+/// it): that wait took 3.1 s in about a third of the benchmark's starts
+/// (`docs/benchmarks.md`, "2026-12-05 late night").
 pub struct Display {
     /// `:N`.
     pub name: String,
+    /// The session bus's address, for `DBUS_SESSION_BUS_ADDRESS`.
+    pub bus: String,
+    // Dropped in this order: the bus, then the X server.
+    _bus: Guard,
     _xvfb: Guard,
 }
 
@@ -142,14 +152,40 @@ impl Display {
             })
             .is_ok()
             {
+                let (bus, address) = session_bus()?;
                 return Ok(Self {
                     name: format!(":{n}"),
+                    bus: address,
+                    _bus: bus,
                     _xvfb: guard,
                 });
             }
         }
         Err("no free X display between :90 and :119".into())
     }
+}
+
+/// Starts a D-Bus session bus (`dbus-daemon --session`) and returns it
+/// with the address it listens on.
+fn session_bus() -> Result<(Guard, String)> {
+    use std::io::BufRead;
+    let mut child = Command::new(tool("dbus-daemon")?)
+        .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("dbus-daemon's output")?;
+    let guard = Guard(child);
+    // The daemon prints its address once it listens, or exits (closing
+    // its output) if it cannot start.
+    let mut address = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut address)?;
+    let address = address.trim().to_owned();
+    if address.is_empty() {
+        return Err("dbus-daemon --session exited without printing its address".into());
+    }
+    Ok((guard, address))
 }
 
 /// `tauri-driver` on a free port, with the app's environment.
@@ -172,6 +208,7 @@ impl Driver {
             &native.to_string(),
         ])
         .env("DISPLAY", &display.name)
+        .env("DBUS_SESSION_BUS_ADDRESS", &display.bus)
         .env("NO_AT_BRIDGE", "1")
         .env("GDK_BACKEND", "x11")
         .env("KITH_LOG", "info,kith_net=debug,kith_desktop=debug")
