@@ -176,6 +176,29 @@ async fn onboard(w: &Window) -> Result<Vec<String>> {
     Ok(words)
 }
 
+/// The notification plugin's page script asks at every load whether
+/// notifications are permitted; refused, the refusal reached the person as
+/// an error toast whenever it came after the app had started listening.
+async fn notification_permission_check_is_allowed(w: &Window) -> Result<()> {
+    let answer = w
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('plugin:notification|is_permission_granted')
+               .then((v) => done({ granted: v, page: window.Notification.permission }),
+                     (e) => done({ error: String(e) }));",
+            Vec::new(),
+        )
+        .await?;
+    if answer["granted"] != json!(true) || answer["page"] != json!("granted") {
+        return Err(format!(
+            "the plugin's permission check should be allowed and answer granted; got {answer}"
+        )
+        .into());
+    }
+    Ok(())
+}
+
 async fn post_reply_and_thread(w: &Window) -> Result<()> {
     w.screenshot("05-home-empty").await?;
     w.type_into("composer-text", "Bonjour depuis la fenêtre de Kith")
@@ -420,6 +443,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
     let result = tokio::time::timeout(WHOLE_WALK, async {
         onboard(&w).await?;
         let onboarded_in = started.elapsed();
+        notification_permission_check_is_allowed(&w).await?;
         post_reply_and_thread(&w).await?;
         peer_post_arrives(&w, &bea).await?;
         mute_from_a_posts_menu(&w).await?;
