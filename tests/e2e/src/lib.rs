@@ -188,16 +188,21 @@ fn session_bus() -> Result<(Guard, String)> {
     Ok((guard, address))
 }
 
-/// `tauri-driver` on a free port, with the app's environment.
+/// `tauri-driver` on a free port, on a desktop session of its own, with
+/// the app's environment.
 pub struct Driver {
     /// Its WebDriver URL.
     pub url: String,
+    // Dropped in this order: the driver, then the session it ran on.
     _child: Guard,
+    _display: Display,
 }
 
 impl Driver {
-    /// Starts tauri-driver; the app it launches inherits `env`.
-    pub fn start(display: &Display, env: &[(&str, &Path)], log: &Path) -> Result<Self> {
+    /// Starts a private desktop session and tauri-driver on it; the app it
+    /// launches inherits `env`.
+    pub fn start(env: &[(&str, &Path)], log: &Path) -> Result<Self> {
+        let display = Display::start()?;
         let port = free_port();
         let native = free_port();
         let mut cmd = Command::new(tool("tauri-driver")?);
@@ -229,6 +234,7 @@ impl Driver {
         Ok(Self {
             url: format!("http://127.0.0.1:{port}"),
             _child: child,
+            _display: display,
         })
     }
 }

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use kith_e2e::{
-    Display, Driver, Kith, Result, Window, app_pid, binary, loopback_settings, screenshot_dir,
+    Driver, Kith, Result, Window, app_pid, binary, loopback_settings, screenshot_dir,
     tree_memory_kib,
 };
 use serde_json::json;
@@ -428,9 +428,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
     bea.json(&["installer", "add", &newer.display().to_string()])?;
     let _bea_node = bea.serve(&dir.path().join("bea.log"))?;
 
-    let display = Display::start()?;
     let driver = Driver::start(
-        &display,
         &[
             ("KITH_HOME", home.as_path()),
             ("KITH_RELEASE_PUBLIC_KEY", std::path::Path::new(&key)),

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use kith_e2e::{Display, Driver, PASSPHRASE, Result, Window, binary, fixture_home};
+use kith_e2e::{Driver, PASSPHRASE, Result, Window, binary, fixture_home};
 use serde_json::{Value, json};
 
 const LONG: Duration = Duration::from_secs(60);
@@ -77,9 +77,7 @@ async fn far_cards_leave_the_page_and_come_back_exactly_where_they_were() -> Res
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("ada");
     fixture_home(dir.path(), &home, POSTS)?;
-    let display = Display::start()?;
     let driver = Driver::start(
-        &display,
         &[("KITH_HOME", home.as_path())],
         &dir.path().join("driver.log"),
     )?;

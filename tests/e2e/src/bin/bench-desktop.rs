@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kith_e2e::{
-    Display, Driver, Memory, PASSPHRASE, Result, Window, app_pid, binary, fixture_home, memory_kib,
+    Driver, Memory, PASSPHRASE, Result, Window, app_pid, binary, fixture_home, memory_kib,
     process_pid, process_start_epoch_ms, screenshot_dir, tree_memory_kib,
 };
 use serde_json::{Value, json};
@@ -185,13 +185,7 @@ async fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("ada");
     fixture_home(dir.path(), &home, POSTS)?;
-    // Start on a quiet disk, not behind the writeback of the fixture just
-    // written (see "The 3.3 s starts" in docs/benchmarks.md).
-    let _ = std::process::Command::new("sync").status();
-
-    let display = Display::start()?;
     let driver = Driver::start(
-        &display,
         &[("KITH_HOME", home.as_path())],
         &dir.path().join("driver.log"),
     )?;
