@@ -340,6 +340,40 @@ async fn wait_for_peer_picture(w: &Window) -> Result<()> {
     }
 }
 
+/// The open post menu, made when opened and placed from its button's box:
+/// it must hang below the button, right edges aligned, at its full width.
+async fn menu_hangs_below_its_button(w: &Window) -> Result<()> {
+    let rects = w
+        .js(
+            "const b = document.querySelector('[data-testid=\"more-button\"][aria-expanded=\"true\"]');
+             const m = b && document.getElementById(b.getAttribute('aria-controls') || '');
+             if (!m) return null;
+             const [br, mr] = [b.getBoundingClientRect(), m.getBoundingClientRect()];
+             return [br.bottom, br.right, mr.top, mr.right, mr.width];",
+            vec![],
+        )
+        .await?;
+    let v: Vec<f64> = rects
+        .as_array()
+        .ok_or("no open menu is named by an expanded menu button's aria-controls")?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
+    let [button_bottom, button_right, top, right, width] = v[..] else {
+        return Err(format!("the menu's and its button's boxes could not be read: {rects}").into());
+    };
+    assert!(
+        top >= button_bottom && top - button_bottom < 12.0,
+        "the menu should open just below its button (button bottom {button_bottom}, menu top {top})"
+    );
+    assert!(
+        (right - button_right).abs() <= 1.0,
+        "the menu's right edge should line up with its button's (button {button_right}, menu {right})"
+    );
+    assert!(width >= 200.0, "the menu is squeezed to {width} px wide");
+    Ok(())
+}
+
 /// Mutes Bea from her post's menu: the post leaves the timeline at once,
 /// and the moderation screen lists the mute.
 async fn mute_from_a_posts_menu(w: &Window) -> Result<()> {
@@ -354,6 +388,8 @@ async fn mute_from_a_posts_menu(w: &Window) -> Result<()> {
     }
     let menu = menu.ok_or("Bea's post has no menu button")?;
     w.click_element(&menu, "the menu of Bea's post").await?;
+    menu_hangs_below_its_button(w).await?;
+    w.screenshot("20-post-menu").await?;
     w.click("menu-mute").await?;
     let start = Instant::now();
     loop {

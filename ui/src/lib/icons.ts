@@ -1,4 +1,7 @@
 // Line icons drawn on a 24×24 grid with a 1.8 stroke (see Icon.svelte).
+// Each path starts with an absolute moveto (`M`): an icon's shapes are
+// joined into one path, where a leading relative `m` would start from the
+// end of the shape before it.
 
 export type Shape =
   | { d: string }
@@ -7,7 +10,7 @@ export type Shape =
 
 export const ICONS = {
   home: [{ d: 'M3 10.5 12 3l9 7.5' }, { d: 'M5 9v12h14V9' }, { d: 'M10 21v-6h4v6' }],
-  search: [{ cx: 11, cy: 11, r: 7 }, { d: 'm20 20-4-4' }],
+  search: [{ cx: 11, cy: 11, r: 7 }, { d: 'M20 20l-4-4' }],
   user: [{ cx: 12, cy: 8, r: 4 }, { d: 'M4 21c0-4 3.6-7 8-7s8 3 8 7' }],
   people: [
     { cx: 9, cy: 8, r: 3.5 },
@@ -36,9 +39,9 @@ export const ICONS = {
   ],
   quote: [{ d: 'M5 8h5v5c0 3-1.5 4.5-4 5' }, { d: 'M14 8h5v5c0 3-1.5 4.5-4 5' }],
   smile: [{ cx: 12, cy: 12, r: 9 }, { d: 'M8.5 14.5a4.5 4.5 0 0 0 7 0' }, { d: 'M9 9.5h.01M15 9.5h.01' }],
-  edit: [{ d: 'M4 20h4L19 9l-4-4L4 16z' }, { d: 'm13.5 6.5 4 4' }],
+  edit: [{ d: 'M4 20h4L19 9l-4-4L4 16z' }, { d: 'M13.5 6.5l4 4' }],
   trash: [{ d: 'M4 7h16' }, { d: 'M9 7V4h6v3' }, { d: 'M6 7l1 13h10l1-13' }, { d: 'M10 11v5M14 11v5' }],
-  image: [{ x: 3, y: 4, w: 18, h: 16, rx: 2 }, { cx: 8.5, cy: 9.5, r: 1.5 }, { d: 'm21 16-5-5-9 9' }],
+  image: [{ x: 3, y: 4, w: 18, h: 16, rx: 2 }, { cx: 8.5, cy: 9.5, r: 1.5 }, { d: 'M21 16l-5-5-9 9' }],
   warning: [{ d: 'M12 3.5 2.5 20h19z' }, { d: 'M12 10v4.5M12 17.5h.01' }],
   close: [{ d: 'M6 6l12 12M18 6 6 18' }],
   up: [{ d: 'M12 19V5M6 11l6-6 6 6' }],
@@ -48,7 +51,7 @@ export const ICONS = {
   download: [{ d: 'M12 4v11M7 10l5 5 5-5M5 20h14' }],
   upload: [{ d: 'M12 20V9M7 14l5-5 5 5M5 4h14' }],
   plus: [{ d: 'M12 5v14M5 12h14' }],
-  check: [{ d: 'm5 12.5 4.5 4.5L19 7.5' }],
+  check: [{ d: 'M5 12.5l4.5 4.5L19 7.5' }],
   keyboard: [{ x: 2, y: 6, w: 20, h: 12, rx: 2 }, { d: 'M6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10' }],
   lock: [{ x: 5, y: 11, w: 14, h: 10, rx: 2 }, { d: 'M8 11V7a4 4 0 0 1 8 0v4' }],
   more: [
@@ -68,7 +71,7 @@ export const ICONS = {
     { cx: 18, cy: 5.5, r: 2.5 },
     { cx: 6, cy: 12, r: 2.5 },
     { cx: 18, cy: 18.5, r: 2.5 },
-    { d: 'm8.2 10.8 7.6-4.1M8.2 13.2l7.6 4.1' },
+    { d: 'M8.2 10.8l7.6-4.1M8.2 13.2l7.6 4.1' },
   ],
   link: [
     { d: 'M10 14a4.5 4.5 0 0 0 6.4 0l3-3a4.5 4.5 0 0 0-6.4-6.4l-1 1' },
@@ -78,26 +81,35 @@ export const ICONS = {
 
 export type IconName = keyof typeof ICONS;
 
-const markup = new Map<IconName, string>();
+const paths = new Map<IconName, string>();
 
 /**
- * An icon's shapes as SVG markup, made once per icon. Icon.svelte inserts it
- * whole: a component per shape cost more than anything else an icon does,
- * and a post card shows five icons. Built from the constant table above only,
- * never from anything a user or a peer wrote.
+ * An icon's shapes as one SVG path, made once per icon: a card draws each
+ * icon as one `<path>` (an `<svg>` and one child), which costs the page less
+ * than an element per shape. Subpaths are stroked exactly as separate
+ * elements would be. Built from the constant table above only.
  */
-export function iconMarkup(name: IconName): string {
-  let m = markup.get(name);
-  if (m === undefined) {
+export function iconPath(name: IconName): string {
+  let d = paths.get(name);
+  if (d === undefined) {
     const shapes: readonly Shape[] = ICONS[name];
-    m = shapes.map(shapeMarkup).join('');
-    markup.set(name, m);
+    d = shapes.map(shapePath).join('');
+    paths.set(name, d);
   }
-  return m;
+  return d;
 }
 
-function shapeMarkup(s: Shape): string {
-  if ('d' in s) return `<path d="${s.d}"/>`;
-  if ('cx' in s) return `<circle cx="${s.cx}" cy="${s.cy}" r="${s.r}"/>`;
-  return `<rect x="${s.x}" y="${s.y}" width="${s.w}" height="${s.h}" rx="${s.rx}"/>`;
+/** One shape as path data: a circle is two half arcs, a rounded rectangle four sides and four arcs. */
+export function shapePath(s: Shape): string {
+  if ('d' in s) return s.d;
+  if ('cx' in s) {
+    const { cx, cy, r } = s;
+    return `M${cx - r} ${cy}a${r} ${r} 0 1 0 ${2 * r} 0a${r} ${r} 0 1 0 ${-2 * r} 0`;
+  }
+  const { x, y, w, h, rx } = s;
+  const arc = (dx: number, dy: number): string => `a${rx} ${rx} 0 0 1 ${dx} ${dy}`;
+  return (
+    `M${x + rx} ${y}h${w - 2 * rx}${arc(rx, rx)}v${h - 2 * rx}${arc(-rx, rx)}` +
+    `h${-(w - 2 * rx)}${arc(-rx, -rx)}v${-(h - 2 * rx)}${arc(rx, -rx)}z`
+  );
 }

@@ -125,6 +125,39 @@ describe('PostCard', () => {
     await waitFor(() => expect(screen.getByRole('button', { name: /👍 2/ })).toBeInTheDocument());
   });
 
+  it('makes the reaction picker only when opened, and closes it with its button, Escape or a press elsewhere', async () => {
+    const post = addPost(s, { author: ADA, text: 'hello' });
+    render(PostCard, { post });
+    const toggle = screen.getByRole('button', { name: 'React' });
+    expect(screen.queryByRole('group', { name: 'Reactions' })).toBeNull();
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+
+    await fireEvent.click(toggle);
+    const picker = screen.getByRole('group', { name: 'Reactions' });
+    expect(toggle).toHaveAttribute('aria-controls', picker.id);
+    const choices = within(picker).getAllByRole('button');
+    expect(choices[0]).toHaveFocus();
+    await fireEvent.keyDown(choices[0]!, { key: 'ArrowRight' });
+    expect(choices[1]).toHaveFocus();
+    await fireEvent.keyDown(choices[1]!, { key: 'ArrowLeft' });
+    await fireEvent.keyDown(choices[0]!, { key: 'ArrowLeft' });
+    expect(choices[choices.length - 1]).toHaveFocus();
+    await fireEvent.keyDown(choices[0]!, { key: 'Escape' });
+    expect(screen.queryByRole('group', { name: 'Reactions' })).toBeNull();
+    expect(toggle).toHaveFocus();
+
+    // Its own button closes it (the press is not "elsewhere").
+    await fireEvent.click(toggle);
+    await fireEvent.pointerDown(toggle);
+    await fireEvent.click(toggle);
+    expect(screen.queryByRole('group', { name: 'Reactions' })).toBeNull();
+
+    await fireEvent.click(toggle);
+    await fireEvent.pointerDown(screen.getByTestId('post-text'));
+    expect(screen.queryByRole('group', { name: 'Reactions' })).toBeNull();
+    expect(commands.react).not.toHaveBeenCalled();
+  });
+
   it('reposts with a quote Draft that has no text', async () => {
     const post = addPost(s, { author: ADA, text: 'hello' });
     render(PostCard, { post });

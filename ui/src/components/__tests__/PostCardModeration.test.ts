@@ -227,4 +227,21 @@ describe('PostCard moderation', () => {
     expect(screen.queryByRole('menu')).toBeNull();
     expect(screen.getByRole('button', { name: 'More actions for this post' })).toHaveFocus();
   });
+
+  it('makes the menu only when opened, and closes it with its button or a press elsewhere', async () => {
+    render(PostCard, { post: addPost(s, { author: ADA, text: 'hi' }) });
+    const toggle = screen.getByRole('button', { name: 'More actions for this post' });
+    expect(screen.queryByRole('menuitem')).toBeNull();
+    expect(toggle).not.toHaveAttribute('aria-controls');
+    const menu = await openMenu();
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    expect(toggle).toHaveAttribute('aria-controls', menu.id);
+    await fireEvent.pointerDown(toggle);
+    await fireEvent.click(toggle);
+    expect(screen.queryByRole('menu')).toBeNull();
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    await openMenu();
+    await fireEvent.pointerDown(document.body);
+    expect(screen.queryByRole('menu')).toBeNull();
+  });
 });
