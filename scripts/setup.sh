@@ -27,6 +27,8 @@ command -v iptables >/dev/null 2>&1 || need+=(iptables)
 if ((want_desktop)); then
     # Tauri 2 on Linux: WebKitGTK 4.1 (pulls GTK 3, libsoup 3).
     has_pkg libwebkit2gtk-4.1-dev || need+=(libwebkit2gtk-4.1-dev)
+    # Reactions are emoji: without a colour emoji font some draw as empty boxes.
+    has_pkg fonts-noto-color-emoji || need+=(fonts-noto-color-emoji)
     command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 fi
 if ((want_e2e)); then

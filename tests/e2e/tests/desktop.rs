@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use kith_e2e::{
     Driver, Kith, Result, Window, app_pid, binary, loopback_settings, screenshot_dir,
     tree_memory_kib,
@@ -340,53 +341,138 @@ async fn wait_for_peer_picture(w: &Window) -> Result<()> {
     }
 }
 
-/// The open post menu, made when opened and placed from its button's box:
-/// it must hang below the button, right edges aligned, at its full width.
-async fn menu_hangs_below_its_button(w: &Window) -> Result<()> {
+/// The boxes of an open picker or menu and of the button that opened it
+/// (the expanded button `button` selects, and the popup its
+/// `aria-controls` names): `[left, top, right, bottom]` of each.
+async fn popup_and_button_boxes(w: &Window, button: &str) -> Result<([f64; 4], [f64; 4])> {
     let rects = w
         .js(
-            "const b = document.querySelector('[data-testid=\"more-button\"][aria-expanded=\"true\"]');
+            "const b = document.querySelector(arguments[0] + '[aria-expanded=\"true\"]');
              const m = b && document.getElementById(b.getAttribute('aria-controls') || '');
              if (!m) return null;
              const [br, mr] = [b.getBoundingClientRect(), m.getBoundingClientRect()];
-             return [br.bottom, br.right, mr.top, mr.right, mr.width];",
-            vec![],
+             return [br.left, br.top, br.right, br.bottom, mr.left, mr.top, mr.right, mr.bottom];",
+            vec![json!(button)],
         )
         .await?;
     let v: Vec<f64> = rects
         .as_array()
-        .ok_or("no open menu is named by an expanded menu button's aria-controls")?
+        .ok_or(format!(
+            "no open popup is named by the aria-controls of an expanded {button}"
+        ))?
         .iter()
         .filter_map(serde_json::Value::as_f64)
         .collect();
-    let [button_bottom, button_right, top, right, width] = v[..] else {
-        return Err(format!("the menu's and its button's boxes could not be read: {rects}").into());
+    let [bl, bt, br, bb, ml, mt, mr, mb] = v[..] else {
+        return Err(
+            format!("the boxes of {button} and its popup could not be read: {rects}").into(),
+        );
     };
+    Ok(([bl, bt, br, bb], [ml, mt, mr, mb]))
+}
+
+/// The reaction picker, made when opened and placed from its button's box:
+/// it must sit just above the button, centred on it; the button closes it.
+async fn reaction_picker_sits_above_its_button(w: &Window, react: &Element) -> Result<()> {
+    const REACT: &str = "button[aria-label=\"React\"]";
+    w.click_element(react, "the React button of Bea's post")
+        .await?;
+    let ([bl, bt, br, _], [pl, _, pr, pb]) = popup_and_button_boxes(w, REACT).await?;
     assert!(
-        top >= button_bottom && top - button_bottom < 12.0,
-        "the menu should open just below its button (button bottom {button_bottom}, menu top {top})"
+        pb <= bt && bt - pb < 12.0,
+        "the picker should sit just above its button (button top {bt}, picker bottom {pb})"
+    );
+    let (button_mid, picker_mid) = ((bl + br) / 2.0, (pl + pr) / 2.0);
+    assert!(
+        (picker_mid - button_mid).abs() <= 1.0,
+        "the picker should be centred on its button (button centre {button_mid}, picker centre {picker_mid})"
+    );
+    reactions_draw_in_colour(w).await?;
+    w.screenshot("21-reaction-picker").await?;
+    w.click_element(react, "the React button of Bea's post, to close its picker")
+        .await?;
+    let left = w
+        .js("return document.querySelectorAll('[role=\"group\"][aria-label=\"Reactions\"]').length;", vec![])
+        .await?;
+    assert_eq!(
+        left,
+        json!(0),
+        "the picker stayed open after its button was pressed again"
+    );
+    Ok(())
+}
+
+/// Every reaction of the open picker, drawn in the picker's font, has
+/// coloured pixels: without a colour emoji font (the package recommends
+/// one) some draw as empty boxes and the rest in grey.
+async fn reactions_draw_in_colour(w: &Window) -> Result<()> {
+    let grey = w
+        .js(
+            "const spans = Array.from(document.querySelectorAll('[role=\"group\"][aria-label=\"Reactions\"] .emoji'));
+             const c = document.createElement('canvas');
+             c.width = c.height = 48;
+             const g = c.getContext('2d');
+             return spans.filter((s) => {
+               g.clearRect(0, 0, 48, 48);
+               g.font = '32px ' + getComputedStyle(s).fontFamily;
+               g.fillText(s.textContent, 4, 38);
+               const d = g.getImageData(0, 0, 48, 48).data;
+               let coloured = 0;
+               for (let i = 0; i < d.length; i += 4) {
+                 const [r, gr, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+                 if (a > 0 && Math.max(r, gr, b) - Math.min(r, gr, b) > 60) coloured++;
+               }
+               return coloured < 20;
+             }).map((s) => s.textContent).concat(spans.length === 0 ? ['(no reactions shown)'] : []);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        grey,
+        json!([]),
+        "these reactions draw without colour (is fonts-noto-color-emoji installed?)"
+    );
+    Ok(())
+}
+
+/// The open post menu, made when opened and placed from its button's box:
+/// it must hang just below the button, right edges aligned, at full width.
+async fn menu_hangs_below_its_button(w: &Window) -> Result<()> {
+    let ([_, _, br, bb], [ml, mt, mr, _]) =
+        popup_and_button_boxes(w, "[data-testid=\"more-button\"]").await?;
+    assert!(
+        mt >= bb && mt - bb < 12.0,
+        "the menu should open just below its button (button bottom {bb}, menu top {mt})"
     );
     assert!(
-        (right - button_right).abs() <= 1.0,
-        "the menu's right edge should line up with its button's (button {button_right}, menu {right})"
+        (mr - br).abs() <= 1.0,
+        "the menu's right edge should line up with its button's (button {br}, menu {mr})"
     );
-    assert!(width >= 200.0, "the menu is squeezed to {width} px wide");
+    assert!(
+        mr - ml >= 200.0,
+        "the menu is squeezed to {} px wide",
+        mr - ml
+    );
     Ok(())
 }
 
 /// Mutes Bea from her post's menu: the post leaves the timeline at once,
 /// and the moderation screen lists the mute.
 async fn mute_from_a_posts_menu(w: &Window) -> Result<()> {
-    let mut menu = None;
+    let mut buttons = None;
     for post in w.all("post").await? {
         if post.text().await.unwrap_or_default().contains("ici Bea") {
-            menu = Some(
-                post.find(fantoccini::Locator::Css("[data-testid=\"more-button\"]"))
-                    .await?,
-            );
+            let react = post
+                .find(fantoccini::Locator::Css("button[aria-label=\"React\"]"))
+                .await?;
+            let menu = post
+                .find(fantoccini::Locator::Css("[data-testid=\"more-button\"]"))
+                .await?;
+            buttons = Some((react, menu));
         }
     }
-    let menu = menu.ok_or("Bea's post has no menu button")?;
+    let (react, menu) = buttons.ok_or("Bea's post has no React or menu button")?;
+    reaction_picker_sits_above_its_button(w, &react).await?;
     w.click_element(&menu, "the menu of Bea's post").await?;
     menu_hangs_below_its_button(w).await?;
     w.screenshot("20-post-menu").await?;
