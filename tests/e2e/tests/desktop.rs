@@ -382,7 +382,7 @@ async fn reaction_picker_sits_above_its_button(w: &Window, react: &Element) -> R
         pb <= bt && bt - pb < 12.0,
         "the picker should sit just above its button (button top {bt}, picker bottom {pb})"
     );
-    let (button_mid, picker_mid) = ((bl + br) / 2.0, (pl + pr) / 2.0);
+    let (button_mid, picker_mid) = (f64::midpoint(bl, br), f64::midpoint(pl, pr));
     assert!(
         (picker_mid - button_mid).abs() <= 1.0,
         "the picker should be centred on its button (button centre {button_mid}, picker centre {picker_mid})"
