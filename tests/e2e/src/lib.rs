@@ -348,6 +348,21 @@ impl Window {
                     }
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
+                // Just after a re-render (a closing picker gives its card
+                // back `content-visibility: auto`), WebKit may not count the
+                // element as shown until the next frame is laid out.
+                Err(fantoccini::error::CmdError::Standard(w))
+                    if w.error == fantoccini::error::ErrorStatus::ElementNotInteractable
+                        && start.elapsed() < COVERED_LIMIT =>
+                {
+                    eprintln!("clicking {what}: not interactable yet; trying after two frames");
+                    self.two_frames().await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                // WebKitWebDriver may send an error with no message: name its kind too.
+                Err(fantoccini::error::CmdError::Standard(w)) => {
+                    return Err(format!("clicking {what}: {:?}: {w}", w.error).into());
+                }
                 Err(err) => return Err(format!("clicking {what}: {err}").into()),
             }
         }
@@ -398,19 +413,25 @@ impl Window {
         Err(format!("no [data-testid={id}] showed {text:?} within {limit:?}").into())
     }
 
-    /// Saves a screenshot after two animation frames (so the frame shown
-    /// is painted), as `<name>.png`.
-    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        // Both steps wait on the window painting: bounded, so a window that
-        // stops painting fails the test with a reason instead of hanging it.
+    /// Waits for two animation frames (the page has laid out and painted
+    /// what came before), at most [`SNAPSHOT_LIMIT`].
+    async fn two_frames(&self) {
         let frames = self.client.execute_async(
             "const done = arguments[arguments.length - 1];
              requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
             Vec::new(),
         );
+        let _ = tokio::time::timeout(SNAPSHOT_LIMIT, frames).await;
+    }
+
+    /// Saves a screenshot after two animation frames (so the frame shown
+    /// is painted), as `<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        // Both steps wait on the window painting: bounded, so a window that
+        // stops painting fails the test with a reason instead of hanging it.
         // A page that cannot report frames is still photographed; the
         // snapshot below then says whether the window paints at all.
-        let _ = tokio::time::timeout(SNAPSHOT_LIMIT, frames).await;
+        self.two_frames().await;
         let png = tokio::time::timeout(SNAPSHOT_LIMIT, self.client.screenshot())
             .await
             .map_err(|_| {
