@@ -371,10 +371,12 @@ async fn popup_and_button_boxes(w: &Window, button: &str) -> Result<([f64; 4], [
     Ok(([bl, bt, br, bb], [ml, mt, mr, mb]))
 }
 
+/// A card's React button.
+const REACT: &str = "button[aria-label=\"React\"]";
+
 /// The reaction picker, made when opened and placed from its button's box:
 /// it must sit just above the button, centred on it; the button closes it.
 async fn reaction_picker_sits_above_its_button(w: &Window, react: &Element) -> Result<()> {
-    const REACT: &str = "button[aria-label=\"React\"]";
     w.click_element(react, "the React button of Bea's post")
         .await?;
     let ([bl, bt, br, _], [pl, _, pr, pb]) = popup_and_button_boxes(w, REACT).await?;
@@ -462,9 +464,7 @@ async fn mute_from_a_posts_menu(w: &Window) -> Result<()> {
     let mut buttons = None;
     for post in w.all("post").await? {
         if post.text().await.unwrap_or_default().contains("ici Bea") {
-            let react = post
-                .find(fantoccini::Locator::Css("button[aria-label=\"React\"]"))
-                .await?;
+            let react = post.find(fantoccini::Locator::Css(REACT)).await?;
             let menu = post
                 .find(fantoccini::Locator::Css("[data-testid=\"more-button\"]"))
                 .await?;
