@@ -3,86 +3,117 @@
 // height keeps their place, so the page holds a few blocks of cards however
 // long the list grows: scrolling, adding cards and the 30-second clock cost
 // what they cost near the top of the list.
+//
+// Cards come and go a few a frame. A block coming back ("waking") gains
+// cards; a block leaving loses them; either way it holds its height
+// meanwhile, so nothing else on the page moves.
 
-/** A block coming back: how many of its cards are shown, and from which end. */
-type Waking = { shown: number; fromEnd: boolean };
+/**
+ * A block on its way in or out: how many of its cards are shown, and from
+ * which end (`fromEnd`: its last cards, for a block above the viewport).
+ */
+type Moving = { shown: number; fromEnd: boolean };
 
 /** The cards of a block that are in the page: `posts.slice(start, end)`. */
 export type Shown = { start: number; end: number };
 
 /**
- * The blocks whose cards are out of the page ("parked") or coming back a few
- * cards a frame ("waking"). Every other block shows all its cards: a block
- * is in the page unless it was parked, so a list no observer reports on
- * (a test, an old engine) simply shows everything.
+ * The blocks whose cards are out of the page ("parked"), coming back a few
+ * cards a frame ("waking") or leaving a few a frame. Every other block shows
+ * all its cards: a block is in the page unless it was parked, so a list no
+ * observer reports on (a test, an old engine) simply shows everything.
  */
 export class BlockWindow {
-  /** Height (px) each parked or waking block holds. */
+  /** Height (px) each parked, leaving or waking block holds. */
   readonly #held = new Map<number, number>();
   /** The blocks coming back, in the order they were woken. */
-  readonly #waking = new Map<number, Waking>();
+  readonly #waking = new Map<number, Moving>();
+  /** The blocks leaving, in the order they were parked. */
+  readonly #leaving = new Map<number, Moving>();
   /** Bumped on every change: what the view reads of the window is reactive. */
   #version = $state(0);
 
-  /** `perStep`: cards a waking block gains per step (one step a frame). */
+  /** `perStep`: cards a waking or leaving block gains or loses per step (one step a frame). */
   constructor(readonly perStep: number) {}
 
   /**
-   * Takes a block's cards out of the page, keeping its `height` (px).
-   * Returns whether anything changed.
+   * Takes a block's cards out of the page a few a step, keeping its `height`
+   * (px) from now on. `above`: the block is above the viewport, so it keeps
+   * its last cards (the ones nearest the reader) longest. A block on its way
+   * back leaves from the side it was coming in from. Returns whether
+   * anything changed.
    */
-  park(key: number, height: number): boolean {
+  park(key: number, height: number, above = false): boolean {
     if (!(height > 0)) return false; // not laid out: nothing to keep
-    const changed = this.#held.get(key) !== height || this.#waking.has(key);
+    const wasHeld = this.#held.get(key);
+    const coming = this.#waking.get(key);
     this.#held.set(key, height);
-    this.#waking.delete(key);
-    if (changed) this.#version++;
-    return changed;
-  }
-
-  /**
-   * Starts bringing a parked block's cards back. `fromEnd`: its last cards
-   * first, for a block above the viewport that the reader nears from below.
-   * Returns whether anything changed.
-   */
-  wake(key: number, fromEnd = false): boolean {
-    if (!this.#held.has(key) || this.#waking.has(key)) return false;
-    this.#waking.set(key, { shown: 0, fromEnd });
+    if (coming !== undefined) {
+      this.#waking.delete(key);
+      this.#leaving.set(key, coming);
+    } else if (wasHeld === undefined) {
+      this.#leaving.set(key, { shown: Number.POSITIVE_INFINITY, fromEnd: above });
+    } else if (wasHeld === height) {
+      return false; // parked or leaving already, at this height
+    }
     this.#version++;
     return true;
   }
 
   /**
-   * One step of bringing blocks back: the first waking block gains
-   * `perStep` cards (`sizeOf` gives a block's number of cards), and a block
-   * that shows them all holds no height any more. Returns whether blocks
-   * are still waking.
+   * Starts bringing a parked block's cards back. `fromEnd`: its last cards
+   * first, for a block above the viewport that the reader nears from below.
+   * A block still leaving turns back from where it is, on the side whose
+   * cards it still shows. Returns whether anything changed.
    */
-  step(sizeOf: (key: number) => number): boolean {
-    const first = this.#waking.entries().next();
-    if (first.done === true) return false;
-    const [key, w] = first.value;
-    const shown = w.shown + this.perStep;
-    if (shown >= sizeOf(key)) {
-      this.#waking.delete(key);
-      this.#held.delete(key);
-    } else {
-      this.#waking.set(key, { ...w, shown });
-    }
+  wake(key: number, fromEnd = false): boolean {
+    if (!this.#held.has(key) || this.#waking.has(key)) return false;
+    const going = this.#leaving.get(key);
+    this.#leaving.delete(key);
+    this.#waking.set(key, going ?? { shown: 0, fromEnd });
     this.#version++;
-    return this.#waking.size > 0;
+    return true;
   }
 
-  /** Whether blocks are waking (`step` has work to do). */
-  get waking(): boolean {
+  /**
+   * One step: the first waking block gains `perStep` cards or, when none is
+   * waking, the first leaving block loses as many (`sizeOf` gives a block's
+   * number of cards). A block that shows all its cards again holds no
+   * height any more. Returns whether there is more to do.
+   */
+  step(sizeOf: (key: number) => number): boolean {
+    const coming = this.#waking.entries().next();
+    if (coming.done !== true) {
+      const [key, w] = coming.value;
+      const shown = w.shown + this.perStep;
+      if (shown >= sizeOf(key)) {
+        this.#waking.delete(key);
+        this.#held.delete(key);
+      } else {
+        this.#waking.set(key, { ...w, shown });
+      }
+    } else {
+      const going = this.#leaving.entries().next();
+      if (going.done === true) return false;
+      const [key, w] = going.value;
+      const shown = Math.min(w.shown, sizeOf(key)) - this.perStep;
+      if (shown <= 0) this.#leaving.delete(key);
+      else this.#leaving.set(key, { ...w, shown });
+    }
+    this.#version++;
+    return this.moving;
+  }
+
+  /** Whether blocks are waking or leaving (`step` has work to do). */
+  get moving(): boolean {
     void this.#version;
-    return this.#waking.size > 0;
+    return this.#waking.size > 0 || this.#leaving.size > 0;
   }
 
   /** Which of a block's `total` cards are in the page. */
   shown(key: number, total: number): Shown {
     void this.#version;
-    const w = this.#waking.get(key);
+    const w = this.#waking.get(key) ?? this.#leaving.get(key);
     if (w !== undefined) {
       const n = Math.min(w.shown, total);
       return w.fromEnd ? { start: total - n, end: total } : { start: 0, end: n };
@@ -90,19 +121,22 @@ export class BlockWindow {
     return this.#held.has(key) ? { start: 0, end: 0 } : { start: 0, end: total };
   }
 
-  /** Whether a waking block shows its last cards first. */
+  /** Whether a waking or leaving block shows its last cards. */
   fromEnd(key: number): boolean {
     void this.#version;
-    return this.#waking.get(key)?.fromEnd ?? false;
+    return (this.#waking.get(key) ?? this.#leaving.get(key))?.fromEnd ?? false;
   }
 
-  /** The height (px) a parked or waking block holds, or null. */
+  /** The height (px) a parked, leaving or waking block holds, or null. */
   held(key: number): number | null {
     void this.#version;
     return this.#held.get(key) ?? null;
   }
 
-  /** Whether the block's cards are out of the page. */
+  /**
+   * Whether the block is held at exactly its height: parked, or leaving.
+   * A waking block holds it as a least height instead.
+   */
   parked(key: number): boolean {
     void this.#version;
     return this.#held.has(key) && !this.#waking.has(key);
@@ -112,6 +146,7 @@ export class BlockWindow {
   clear(): void {
     this.#held.clear();
     this.#waking.clear();
+    this.#leaving.clear();
     this.#version++;
   }
 }

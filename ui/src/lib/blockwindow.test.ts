@@ -3,23 +3,78 @@ import { BlockWindow } from './blockwindow.svelte';
 
 const thirty = (): number => 30;
 
+/** Parks blocks of 30 cards and steps until all their cards are out. */
+function parkAll(w: BlockWindow, height: number, ...keys: number[]): void {
+  for (const k of keys) w.park(k, height);
+  for (let i = 0; i < 100 && w.step(thirty); i++) {
+    /* cards leaving */
+  }
+  for (const k of keys) expect(w.shown(k, 30)).toEqual({ start: 0, end: 0 });
+}
+
 describe('BlockWindow', () => {
   it('shows every card of a block it was never told about', () => {
     const w = new BlockWindow(3);
     expect(w.shown(0, 30)).toEqual({ start: 0, end: 30 });
     expect(w.held(0)).toBeNull();
     expect(w.parked(0)).toBe(false);
-    expect(w.waking).toBe(false);
+    expect(w.moving).toBe(false);
   });
 
-  it('parks a block with no cards shown, holding the height it had', () => {
-    const w = new BlockWindow(3);
+  it('parks a block a few cards a step, holding the height it had from the first step', () => {
+    const w = new BlockWindow(10);
     expect(w.park(4, 4321.5)).toBe(true);
+    expect(w.held(4)).toBe(4321.5);
+    expect(w.parked(4)).toBe(true); // held at exactly its height at once
+    expect(w.shown(4, 30)).toEqual({ start: 0, end: 30 });
+    expect(w.moving).toBe(true);
+    const seen: number[] = [];
+    let steps = 0;
+    while (w.step(thirty) && steps < 100) {
+      steps++;
+      seen.push(w.shown(4, 30).end);
+    }
+    expect(seen).toEqual([20, 10]);
     expect(w.shown(4, 30)).toEqual({ start: 0, end: 0 });
     expect(w.held(4)).toBe(4321.5);
-    expect(w.parked(4)).toBe(true);
+    expect(w.moving).toBe(false);
     // Parking again at the same height changes nothing.
     expect(w.park(4, 4321.5)).toBe(false);
+  });
+
+  it('takes the cards farthest from the reader out first: a block above the view keeps its last ones', () => {
+    const w = new BlockWindow(10);
+    w.park(0, 3000, true);
+    expect(w.fromEnd(0)).toBe(true);
+    w.step(thirty);
+    expect(w.shown(0, 30)).toEqual({ start: 10, end: 30 });
+    w.step(thirty);
+    expect(w.shown(0, 30)).toEqual({ start: 20, end: 30 });
+  });
+
+  it('turns a leaving block back from where it is when it is woken', () => {
+    const w = new BlockWindow(10);
+    w.park(1, 3000, true);
+    w.step(thirty);
+    // Woken "from the start", but its cards left from the start: it comes
+    // back on the side it still shows.
+    expect(w.wake(1, false)).toBe(true);
+    expect(w.parked(1)).toBe(false);
+    expect(w.shown(1, 30)).toEqual({ start: 10, end: 30 });
+    w.step(thirty);
+    expect(w.shown(1, 30)).toEqual({ start: 0, end: 30 });
+    expect(w.held(1)).toBeNull();
+    expect(w.moving).toBe(false);
+  });
+
+  it('brings blocks back before it takes any out', () => {
+    const w = new BlockWindow(10);
+    parkAll(w, 900, 7, 8);
+    w.park(2, 900);
+    w.wake(8);
+    w.step(thirty);
+    expect(w.shown(8, 30).end).toBe(10);
+    expect(w.shown(2, 30).end).toBe(30);
   });
 
   it('does not park a block that has no height (not laid out)', () => {
@@ -31,7 +86,7 @@ describe('BlockWindow', () => {
 
   it('brings a woken block back a few cards a step from its first card, holding its height until all are back', () => {
     const w = new BlockWindow(3);
-    w.park(2, 4000);
+    parkAll(w, 4000, 2);
     expect(w.wake(2)).toBe(true);
     expect(w.wake(2)).toBe(false); // already waking
     expect(w.parked(2)).toBe(false);
@@ -46,12 +101,12 @@ describe('BlockWindow', () => {
     expect(seen).toEqual([3, 6, 9, 12, 15, 18, 21, 24, 27]);
     expect(w.shown(2, 30)).toEqual({ start: 0, end: 30 });
     expect(w.held(2)).toBeNull();
-    expect(w.waking).toBe(false);
+    expect(w.moving).toBe(false);
   });
 
   it('brings a block above the view back from its last card', () => {
     const w = new BlockWindow(4);
-    w.park(0, 3000);
+    parkAll(w, 3000, 0);
     w.wake(0, true);
     expect(w.fromEnd(0)).toBe(true);
     w.step(thirty);
@@ -62,8 +117,7 @@ describe('BlockWindow', () => {
 
   it('wakes one block at a time, in the order they were woken', () => {
     const w = new BlockWindow(10);
-    w.park(5, 100);
-    w.park(6, 100);
+    parkAll(w, 100, 5, 6);
     w.wake(6);
     w.wake(5);
     w.step(thirty);
@@ -78,28 +132,33 @@ describe('BlockWindow', () => {
 
   it('counts a block that lost posts while parked by the posts it has now', () => {
     const w = new BlockWindow(3);
-    w.park(0, 900);
+    parkAll(w, 900, 0);
     w.wake(0);
     w.step(() => 2); // two posts left in it: back at once
     expect(w.shown(0, 2)).toEqual({ start: 0, end: 2 });
     expect(w.held(0)).toBeNull();
   });
 
-  it('parks a waking block again when the reader leaves before it is back', () => {
+  it('sends a waking block out again, from where it is, when the reader leaves before it is back', () => {
     const w = new BlockWindow(3);
-    w.park(3, 2500);
+    parkAll(w, 2500, 3);
     w.wake(3);
+    w.step(thirty);
     w.step(thirty);
     expect(w.park(3, 2500)).toBe(true);
     expect(w.parked(3)).toBe(true);
-    expect(w.waking).toBe(false);
+    expect(w.shown(3, 30).end).toBe(6);
+    w.step(thirty);
+    expect(w.shown(3, 30).end).toBe(3);
+    expect(w.step(thirty)).toBe(false);
     expect(w.shown(3, 30).end).toBe(0);
+    expect(w.held(3)).toBe(2500);
   });
 
   it('does not wake a block that is not parked', () => {
     const w = new BlockWindow(3);
     expect(w.wake(9)).toBe(false);
-    expect(w.waking).toBe(false);
+    expect(w.moving).toBe(false);
   });
 
   it('shows everything again after clear', () => {
@@ -110,6 +169,6 @@ describe('BlockWindow', () => {
     w.clear();
     expect(w.shown(0, 30)).toEqual({ start: 0, end: 30 });
     expect(w.shown(1, 30)).toEqual({ start: 0, end: 30 });
-    expect(w.waking).toBe(false);
+    expect(w.moving).toBe(false);
   });
 });

@@ -95,9 +95,20 @@ describe('a long timeline keeps only the cards near the view in the page', () =>
     vi.unstubAllGlobals();
   });
 
-  it('takes a far block’s cards out and keeps its height, so nothing below moves', async () => {
+  it('takes a far block’s cards out a few a frame, farthest from the reader first, and keeps its height, so nothing below moves', async () => {
     await longTimeline();
+    const [block] = blocks();
+    if (!block) throw new Error('no block');
+    // What the block shows after its first step out.
+    let firstStep: { cards: string[]; height: string } | null = null;
+    const watch = new MutationObserver(() => {
+      firstStep ??= { cards: cardsIn(block), height: block.style.height };
+    });
+    watch.observe(block, { childList: true });
     const first = await parkFirstBlock();
+    watch.disconnect();
+    // Above the view, it keeps its last cards (nearest the reader) longest.
+    expect(firstStep).toEqual({ cards: Array.from({ length: 27 }, (_, i) => `post ${i + 3}`), height: '4321px' });
     expect(first.style.height).toBe('4321px');
     expect(screen.getAllByTestId('post')).toHaveLength(12);
     expect(screen.getByTestId('timeline').dataset.posts).toBe('42');
