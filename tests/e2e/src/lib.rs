@@ -399,6 +399,12 @@ impl Window {
         Ok(self.client.execute(script, args).await?)
     }
 
+    /// Runs a script in the page that reports by calling its last argument
+    /// (WebDriver's asynchronous script), for scripts that span frames.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        Ok(self.client.execute_async(script, args).await?)
+    }
+
     /// Waits until some element `data-testid=id` has text containing `text`.
     pub async fn wait_text(&self, id: &str, text: &str, limit: Duration) -> Result<()> {
         let start = Instant::now();

@@ -1,8 +1,9 @@
 //! A long timeline in the real window (Xvfb + tauri-driver +
 //! WebKitWebDriver): blocks of cards far from view leave the page, a box of
 //! their height keeping their place, and come back when the reader returns,
-//! with every card exactly where it was. jsdom lays nothing out, so this is
-//! where heights and scroll positions are checked.
+//! with every card exactly where it was; and a reader scrolling through the
+//! list and back never sees the page jump or an empty box. jsdom lays
+//! nothing out, so this is where heights and scroll positions are checked.
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,61 @@ return { cards: b ? b.children.length : -1, parked: !!b && b.style.height !== ''
          top: first ? first.getBoundingClientRect().top : null,
          pageTop: b ? b.getBoundingClientRect().top + window.scrollY : null,
          scrollY: window.scrollY };";
+
+/// Scrolls `arguments[0]` px a frame (up when negative), the way a reader
+/// turns the wheel, until the top, or the foot of a list with nothing more
+/// to load (`end`), or `arguments[1]` frames (a WebDriver script must
+/// return within 30 s, so a long sweep runs as several). Each frame it takes the card at the
+/// middle of the window and, the next frame, checks that the card moved by
+/// exactly the scroll: anything else is the page jumping under the reader
+/// (a box above the view changing its height). It also counts frames whose
+/// middle shows a block with no card there: an empty box in view.
+const SWEEP: &str = "const [step, limit] = [arguments[0], arguments[1]];
+const done = arguments[arguments.length - 1];
+const jumps = [];
+let blank = 0, frames = 0, seen = null;
+const root = document.scrollingElement;
+const atEnd = () => step < 0 ? scrollY <= 0
+  : scrollY + innerHeight >= root.scrollHeight - 1 && document.body.textContent.includes('You’re all caught up');
+function tick() {
+  if (seen && seen.el.isConnected) {
+    const moved = seen.top - seen.el.getBoundingClientRect().top;
+    if (Math.abs(moved - seen.by) > 1 && jumps.length < 10)
+      jumps.push({ post: seen.el.dataset.postId, scrolled: seen.by, moved: Math.round(moved), y: Math.round(scrollY) });
+  }
+  const at = document.elementFromPoint(innerWidth / 2, innerHeight / 2);
+  const card = at && at.closest('[data-post-id]');
+  if (!card && at && at.closest('.block')) blank++;
+  const end = atEnd();
+  if (frames++ >= limit || end) return done({ jumps, blank, end, y: Math.round(scrollY) });
+  const [before, top] = [scrollY, card && card.getBoundingClientRect().top];
+  window.scrollBy(0, step);
+  seen = card ? { el: card, top, by: scrollY - before } : null;
+  requestAnimationFrame(tick);
+}
+requestAnimationFrame(tick);";
+
+/// Sweeps the list `step` px a frame (see [`SWEEP`]), in runs of at most
+/// 400 frames, and checks that it reached the list's end with nothing in
+/// view jumping or empty.
+async fn sweep(w: &Window, step: i64, way: &str) -> Result<()> {
+    for _ in 0..10 {
+        let swept = w.js_async(SWEEP, vec![json!(step), json!(400)]).await?;
+        assert_eq!(
+            swept["jumps"],
+            json!([]),
+            "the page jumped under the reader scrolling {way} (a card in view moved by other than the scroll): {swept}"
+        );
+        assert_eq!(
+            swept["blank"], 0,
+            "an empty box was in view while scrolling {way}: {swept}"
+        );
+        if swept["end"] == true {
+            return Ok(());
+        }
+    }
+    Err(format!("scrolling {way} did not reach the end of the list within 4,000 frames").into())
+}
 
 async fn state(w: &Window) -> Result<Value> {
     w.js(STATE, vec![]).await
@@ -212,5 +268,21 @@ async fn walk(w: &Window) -> Result<()> {
         "the first card of block 3 moved {moved} px after leaving the page and coming back: {back} against {here}"
     );
     w.screenshot("19-long-timeline").await?;
+
+    // A reader's way through the list: from the top to the foot and back,
+    // 60 px a frame. Blocks far behind leave the page, blocks ahead come
+    // back as the reader nears them, and nothing in view moves by other
+    // than the scroll or is empty.
+    scroll_to(w, 0.0).await?;
+    until(
+        w,
+        "the blocks at the top to be back",
+        LONG,
+        |s| s["waking"] == 0,
+        state,
+    )
+    .await?;
+    sweep(w, 60, "down").await?;
+    sweep(w, -60, "up").await?;
     Ok(())
 }

@@ -30,6 +30,14 @@ export class BlockWindow {
   readonly #waking = new Map<number, Moving>();
   /** The blocks leaving, in the order they were parked. */
   readonly #leaving = new Map<number, Moving>();
+  /**
+   * The blocks the reader has come near. Only these are parked: a block
+   * never near has never been laid out, so its height is not known (and
+   * the block a page is filling is often made far below the view).
+   */
+  readonly #seen = new Set<number>();
+  /** The height (px) each card had when it left the page, by post id. */
+  readonly #cardHeights = new Map<string, number>();
   /** Bumped on every change: what the view reads of the window is reactive. */
   #version = $state(0);
 
@@ -44,7 +52,7 @@ export class BlockWindow {
    * anything changed.
    */
   park(key: number, height: number, above = false): boolean {
-    if (!(height > 0)) return false; // not laid out: nothing to keep
+    if (!(height > 0) || !this.#seen.has(key)) return false; // height not known
     const wasHeld = this.#held.get(key);
     const coming = this.#waking.get(key);
     this.#held.set(key, height);
@@ -58,6 +66,21 @@ export class BlockWindow {
     }
     this.#version++;
     return true;
+  }
+
+  /** The reader came near the block: it may be parked once far again. */
+  see(key: number): void {
+    this.#seen.add(key);
+  }
+
+  /** Keeps the height (px) a card had as it leaves the page. */
+  rememberCard(id: string, height: number): void {
+    if (height > 0) this.#cardHeights.set(id, height);
+  }
+
+  /** The height (px) a card had when it last left the page, or null. */
+  cardHeight(id: string): number | null {
+    return this.#cardHeights.get(id) ?? null;
   }
 
   /**
@@ -147,6 +170,8 @@ export class BlockWindow {
     this.#held.clear();
     this.#waking.clear();
     this.#leaving.clear();
+    this.#seen.clear();
+    this.#cardHeights.clear();
     this.#version++;
   }
 }

@@ -3,6 +3,13 @@ import { BlockWindow } from './blockwindow.svelte';
 
 const thirty = (): number => 30;
 
+/** A window in which the reader has come near blocks 0 to 9 (only those are parked). */
+function nearAll(perStep: number): BlockWindow {
+  const w = new BlockWindow(perStep);
+  for (let k = 0; k < 10; k++) w.see(k);
+  return w;
+}
+
 /** Parks blocks of 30 cards and steps until all their cards are out. */
 function parkAll(w: BlockWindow, height: number, ...keys: number[]): void {
   for (const k of keys) w.park(k, height);
@@ -22,7 +29,7 @@ describe('BlockWindow', () => {
   });
 
   it('parks a block a few cards a step, holding the height it had from the first step', () => {
-    const w = new BlockWindow(10);
+    const w = nearAll(10);
     expect(w.park(4, 4321.5)).toBe(true);
     expect(w.held(4)).toBe(4321.5);
     expect(w.parked(4)).toBe(true); // held at exactly its height at once
@@ -43,7 +50,7 @@ describe('BlockWindow', () => {
   });
 
   it('takes the cards farthest from the reader out first: a block above the view keeps its last ones', () => {
-    const w = new BlockWindow(10);
+    const w = nearAll(10);
     w.park(0, 3000, true);
     expect(w.fromEnd(0)).toBe(true);
     w.step(thirty);
@@ -53,7 +60,7 @@ describe('BlockWindow', () => {
   });
 
   it('turns a leaving block back from where it is when it is woken', () => {
-    const w = new BlockWindow(10);
+    const w = nearAll(10);
     w.park(1, 3000, true);
     w.step(thirty);
     // Woken "from the start", but its cards left from the start: it comes
@@ -68,7 +75,7 @@ describe('BlockWindow', () => {
   });
 
   it('brings blocks back before it takes any out', () => {
-    const w = new BlockWindow(10);
+    const w = nearAll(10);
     parkAll(w, 900, 7, 8);
     w.park(2, 900);
     w.wake(8);
@@ -77,15 +84,35 @@ describe('BlockWindow', () => {
     expect(w.shown(2, 30).end).toBe(30);
   });
 
-  it('does not park a block that has no height (not laid out)', () => {
+  it('does not park a block the reader never came near: its height is not known', () => {
     const w = new BlockWindow(3);
+    expect(w.park(2, 4500)).toBe(false);
+    expect(w.held(2)).toBeNull();
+    expect(w.shown(2, 30)).toEqual({ start: 0, end: 30 });
+    w.see(2);
+    expect(w.park(2, 4980)).toBe(true);
+    expect(w.held(2)).toBe(4980);
+  });
+
+  it('keeps the height each card had as it left, until the list is replaced', () => {
+    const w = nearAll(3);
+    w.rememberCard('a', 151.5);
+    w.rememberCard('b', 0); // not laid out: nothing to keep
+    expect(w.cardHeight('a')).toBe(151.5);
+    expect(w.cardHeight('b')).toBeNull();
+    w.clear();
+    expect(w.cardHeight('a')).toBeNull();
+  });
+
+  it('does not park a block that has no height (not laid out)', () => {
+    const w = nearAll(3);
     expect(w.park(1, 0)).toBe(false);
     expect(w.park(1, Number.NaN)).toBe(false);
     expect(w.shown(1, 30)).toEqual({ start: 0, end: 30 });
   });
 
   it('brings a woken block back a few cards a step from its first card, holding its height until all are back', () => {
-    const w = new BlockWindow(3);
+    const w = nearAll(3);
     parkAll(w, 4000, 2);
     expect(w.wake(2)).toBe(true);
     expect(w.wake(2)).toBe(false); // already waking
@@ -105,7 +132,7 @@ describe('BlockWindow', () => {
   });
 
   it('brings a block above the view back from its last card', () => {
-    const w = new BlockWindow(4);
+    const w = nearAll(4);
     parkAll(w, 3000, 0);
     w.wake(0, true);
     expect(w.fromEnd(0)).toBe(true);
@@ -116,7 +143,7 @@ describe('BlockWindow', () => {
   });
 
   it('wakes one block at a time, in the order they were woken', () => {
-    const w = new BlockWindow(10);
+    const w = nearAll(10);
     parkAll(w, 100, 5, 6);
     w.wake(6);
     w.wake(5);
@@ -131,7 +158,7 @@ describe('BlockWindow', () => {
   });
 
   it('counts a block that lost posts while parked by the posts it has now', () => {
-    const w = new BlockWindow(3);
+    const w = nearAll(3);
     parkAll(w, 900, 0);
     w.wake(0);
     w.step(() => 2); // two posts left in it: back at once
@@ -140,7 +167,7 @@ describe('BlockWindow', () => {
   });
 
   it('sends a waking block out again, from where it is, when the reader leaves before it is back', () => {
-    const w = new BlockWindow(3);
+    const w = nearAll(3);
     parkAll(w, 2500, 3);
     w.wake(3);
     w.step(thirty);
@@ -156,13 +183,13 @@ describe('BlockWindow', () => {
   });
 
   it('does not wake a block that is not parked', () => {
-    const w = new BlockWindow(3);
+    const w = nearAll(3);
     expect(w.wake(9)).toBe(false);
     expect(w.moving).toBe(false);
   });
 
   it('shows everything again after clear', () => {
-    const w = new BlockWindow(3);
+    const w = nearAll(3);
     w.park(0, 10);
     w.park(1, 10);
     w.wake(1);

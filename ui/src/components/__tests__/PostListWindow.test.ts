@@ -74,10 +74,15 @@ async function longTimeline(): Promise<() => void> {
   return unmount;
 }
 
-/** The observer reports the first block beyond the far reach (4321 px tall); waits until its cards are out. */
+/**
+ * The observers report the first block near the view (the reader has been
+ * there), then beyond the far reach (4321 px tall) above it; waits until its
+ * cards are out.
+ */
 async function parkFirstBlock(): Promise<HTMLElement> {
   const [first] = blocks();
   if (!first) throw new Error('no block');
+  observer(NEAR, first).report(first, true, { height: 4321, bottom: 500 });
   observer(FAR, first).report(first, false, { height: 4321, bottom: -9000 });
   await waitFor(() => expect(first.children).toHaveLength(0));
   return first;
@@ -133,6 +138,34 @@ describe('a long timeline keeps only the cards near the view in the page', () =>
     expect(first.style.height).toBe('');
   });
 
+  it('does not park a block the reader never came near, whose height is not known', async () => {
+    await longTimeline();
+    const [, second] = blocks();
+    if (!second) throw new Error('no second block');
+    observer(FAR, second).report(second, false, { height: 4500, bottom: 9000 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(second.children).toHaveLength(12);
+    expect(second.style.height).toBe('');
+  });
+
+  it('gives each card that comes back the height it had as it left, until it is laid out again', async () => {
+    await longTimeline();
+    const [first] = blocks();
+    if (!first) throw new Error('no block');
+    // jsdom lays nothing out: give the cards the heights a browser would.
+    Array.from(first.children).forEach((card, i) => {
+      card.getBoundingClientRect = () => ({ height: 140 + i }) as DOMRect;
+    });
+    await parkFirstBlock();
+    observer(NEAR, first).report(first, true, { height: 4321, bottom: -200 });
+    await waitFor(() => expect(first.children).toHaveLength(30));
+    const sizes = Array.from(first.children).map((c) => (c as HTMLElement).style.getPropertyValue('contain-intrinsic-size'));
+    expect(sizes).toEqual(Array.from({ length: 30 }, (_, i) => `auto ${140 + i}px`));
+    // Cards that never left have no stand-in height of their own.
+    const [, second] = blocks();
+    expect((second?.firstElementChild as HTMLElement | null)?.style.getPropertyValue('contain-intrinsic-size')).toBe('');
+  });
+
   it('keeps a block the reader is working in (an open reply) in the page', async () => {
     await longTimeline();
     const [first] = blocks();
@@ -141,6 +174,7 @@ describe('a long timeline keeps only the cards near the view in the page', () =>
     if (!reply) throw new Error('no reply button in the first card');
     await fireEvent.click(reply);
     await waitFor(() => expect(first.querySelector('textarea')).not.toBeNull());
+    observer(NEAR, first).report(first, true, { height: 4321, bottom: 500 });
     observer(FAR, first).report(first, false, { height: 4321, bottom: -9000 });
     await new Promise((r) => setTimeout(r, 50));
     expect(first.children).toHaveLength(30);
