@@ -1,8 +1,9 @@
 //! A long timeline in the real window (Xvfb + tauri-driver +
 //! WebKitWebDriver): blocks of cards far from view leave the page, a box of
 //! their height keeping their place, and come back when the reader returns,
-//! with every card exactly where it was; and a reader scrolling through the
-//! list and back never sees the page jump or an empty box. jsdom lays
+//! with every card exactly where it was; a block the reader jumps into comes
+//! back whole within a few frames; and a reader scrolling through the list
+//! and back never sees the page jump or an empty box. jsdom lays
 //! nothing out, so this is where heights and scroll positions are checked.
 
 use std::time::{Duration, Instant};
@@ -65,6 +66,21 @@ function tick() {
   const [before, top] = [scrollY, card && card.getBoundingClientRect().top];
   window.scrollBy(0, step);
   seen = card ? { el: card, top, by: scrollY - before } : null;
+  requestAnimationFrame(tick);
+}
+requestAnimationFrame(tick);";
+
+/// Scrolls to `arguments[0]` at once, the way a scrollbar drag or End does,
+/// and counts the frames until the middle of the window shows a card (at
+/// most `arguments[1]`).
+const JUMP: &str = "const [y, limit] = [arguments[0], arguments[1]];
+const done = arguments[arguments.length - 1];
+window.scrollTo(0, y);
+let frames = 0;
+function tick() {
+  frames++;
+  const at = document.elementFromPoint(innerWidth / 2, innerHeight / 2);
+  if ((at && at.closest('[data-post-id]')) || frames >= limit) return done(frames);
   requestAnimationFrame(tick);
 }
 requestAnimationFrame(tick);";
@@ -268,6 +284,34 @@ async fn walk(w: &Window) -> Result<()> {
         "the first card of block 3 moved {moved} px after leaving the page and coming back: {back} against {here}"
     );
     w.screenshot("19-long-timeline").await?;
+
+    // A jump into the foot of a block out of the page: the reader is looking
+    // at it, so it comes back whole within a few frames, not three cards a
+    // frame from its top (ten steps for 30 cards).
+    to_foot(w).await?;
+    let gone = until(
+        w,
+        "block 3 to leave the page again",
+        LONG,
+        |b| b["parked"] == true && b["cards"] == 0,
+        async |w: &Window| block(w, 3).await,
+    )
+    .await?;
+    let foot =
+        gone["pageTop"].as_f64().unwrap_or(f64::NAN) + gone["height"].as_f64().unwrap_or(f64::NAN);
+    let inner: f64 = w
+        .js("return window.innerHeight;", vec![])
+        .await?
+        .as_f64()
+        .unwrap_or(768.0);
+    let frames = w
+        .js_async(JUMP, vec![json!(foot - inner), json!(60)])
+        .await?;
+    let frames = frames.as_u64().unwrap_or(u64::MAX);
+    assert!(
+        frames <= 5,
+        "after a jump into the foot of block 3 the window showed no card for {frames} frames: {gone}"
+    );
 
     // A reader's way through the list: from the top to the foot and back,
     // 60 px a frame. Blocks far behind leave the page, blocks ahead come

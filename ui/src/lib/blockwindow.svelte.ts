@@ -87,13 +87,26 @@ export class BlockWindow {
    * Starts bringing a parked block's cards back. `fromEnd`: its last cards
    * first, for a block above the viewport that the reader nears from below.
    * A block still leaving turns back from where it is, on the side whose
-   * cards it still shows. Returns whether anything changed.
+   * cards it still shows. `inView`: the reader is already looking at it
+   * (they jumped there), so it comes back whole at the next step, before
+   * any other. Returns whether anything changed.
    */
-  wake(key: number, fromEnd = false): boolean {
-    if (!this.#held.has(key) || this.#waking.has(key)) return false;
+  wake(key: number, fromEnd = false, inView = false): boolean {
+    if (!this.#held.has(key)) return false;
+    const coming = this.#waking.get(key);
+    if (coming !== undefined && (!inView || coming.shown === Number.POSITIVE_INFINITY)) return false;
     const going = this.#leaving.get(key);
     this.#leaving.delete(key);
-    this.#waking.set(key, going ?? { shown: 0, fromEnd });
+    const from = coming ?? going ?? { shown: 0, fromEnd };
+    if (inView) {
+      // First in line, with every card.
+      const rest = [...this.#waking].filter(([k]) => k !== key);
+      this.#waking.clear();
+      this.#waking.set(key, { ...from, shown: Number.POSITIVE_INFINITY });
+      for (const [k, w] of rest) this.#waking.set(k, w);
+    } else {
+      this.#waking.set(key, from);
+    }
     this.#version++;
     return true;
   }

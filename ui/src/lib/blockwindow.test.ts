@@ -182,6 +182,25 @@ describe('BlockWindow', () => {
     expect(w.held(3)).toBe(2500);
   });
 
+  it('brings a block the reader is already looking at back whole, before blocks woken earlier', () => {
+    const w = nearAll(3);
+    parkAll(w, 900, 1, 2, 3);
+    w.wake(1);
+    w.wake(2);
+    w.step(thirty);
+    // The reader jumps into block 3, then into block 2 (already coming back).
+    expect(w.wake(3, false, true)).toBe(true);
+    w.step(thirty);
+    expect(w.shown(3, 30)).toEqual({ start: 0, end: 30 });
+    expect(w.held(3)).toBeNull();
+    expect(w.shown(1, 30).end).toBe(3);
+    expect(w.wake(2, false, true)).toBe(true);
+    expect(w.wake(2, false, true)).toBe(false); // already coming back whole
+    w.step(thirty);
+    expect(w.shown(2, 30)).toEqual({ start: 0, end: 30 });
+    expect(w.shown(1, 30).end).toBe(3);
+  });
+
   it('does not wake a block that is not parked', () => {
     const w = nearAll(3);
     expect(w.wake(9)).toBe(false);
