@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { isoDate, relativeTime, timeAgo } from './time';
+import { followsClock, isoDate, relativeTime, timeAgo } from './time';
 
 const NOW = new Date(2025, 5, 15, 12, 0, 0).getTime(); // 15 June 2025, local time
 const s = 1000;
@@ -26,6 +26,15 @@ describe('relativeTime', () => {
   it('shows the date after a week, with the year only when it differs', () => {
     expect(relativeTime(new Date(2025, 2, 4, 9).getTime(), NOW)).toBe('Mar 4');
     expect(relativeTime(new Date(2023, 11, 31, 9).getTime(), NOW)).toBe('Dec 31, 2023');
+  });
+});
+
+describe('followsClock', () => {
+  it('is true while a card shows an age and false once it shows a date', () => {
+    expect(followsClock(NOW - 5 * m, NOW)).toBe(true);
+    expect(followsClock(NOW - 6 * d, NOW)).toBe(true);
+    expect(relativeTime(NOW - 7 * d, NOW)).not.toMatch(/d$/);
+    expect(followsClock(NOW - 7 * d, NOW)).toBe(false);
   });
 });
 

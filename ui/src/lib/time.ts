@@ -5,6 +5,9 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+/** From this age on, a card shows the date rather than an age. */
+const DATE_AFTER = 7 * DAY;
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function monthDay(d: Date): string {
@@ -22,10 +25,18 @@ export function relativeTime(at: number, now: number = Date.now()): string {
   if (age < MINUTE) return `${Math.floor(age / SECOND)}s`;
   if (age < HOUR) return `${Math.floor(age / MINUTE)}m`;
   if (age < DAY) return `${Math.floor(age / HOUR)}h`;
-  if (age < 7 * DAY) return `${Math.floor(age / DAY)}d`;
+  if (age < DATE_AFTER) return `${Math.floor(age / DAY)}d`;
   const d = new Date(at);
   const sameYear = d.getFullYear() === new Date(now).getFullYear();
   return sameYear ? monthDay(d) : `${monthDay(d)}, ${d.getFullYear()}`;
+}
+
+/**
+ * Whether `relativeTime(at)` still changes as the clock runs: an age does,
+ * a date (a week on) does not, but for the year it adds on a new year's day.
+ */
+export function followsClock(at: number, now: number = Date.now()): boolean {
+  return now - at < DATE_AFTER;
 }
 
 function plural(n: number, unit: string): string {
