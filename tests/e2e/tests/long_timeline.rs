@@ -173,6 +173,20 @@ async fn to_foot(w: &Window) -> Result<()> {
     Ok(())
 }
 
+/// Goes to the foot of the list and waits for block `key` to leave the
+/// page; then the block as it stands.
+async fn away_to_foot(w: &Window, key: u64) -> Result<Value> {
+    to_foot(w).await?;
+    until(
+        w,
+        &format!("block {key} to leave the page"),
+        LONG,
+        |b| b["parked"] == true && b["cards"] == 0,
+        async |w: &Window| block(w, key).await,
+    )
+    .await
+}
+
 /// Waits for block `key` to show all its 30 cards and for no block to be
 /// still coming back; then the block as it stands.
 async fn block_back(w: &Window, key: u64) -> Result<Value> {
@@ -247,15 +261,7 @@ async fn walk(w: &Window) -> Result<()> {
     let here = block_back(w, 3).await?;
 
     // Away to the foot of the list: block 3 leaves the page.
-    to_foot(w).await?;
-    let away = until(
-        w,
-        "block 3 to leave the page",
-        LONG,
-        |b| b["parked"] == true && b["cards"] == 0,
-        async |w: &Window| block(w, 3).await,
-    )
-    .await?;
+    let away = away_to_foot(w, 3).await?;
 
     // Back: block 3 returns, and its first card is where it was.
     scroll_to(w, place).await?;
@@ -288,15 +294,7 @@ async fn walk(w: &Window) -> Result<()> {
     // A jump into the foot of a block out of the page: the reader is looking
     // at it, so it comes back whole within a few frames, not three cards a
     // frame from its top (ten steps for 30 cards).
-    to_foot(w).await?;
-    let gone = until(
-        w,
-        "block 3 to leave the page again",
-        LONG,
-        |b| b["parked"] == true && b["cards"] == 0,
-        async |w: &Window| block(w, 3).await,
-    )
-    .await?;
+    let gone = away_to_foot(w, 3).await?;
     let foot =
         gone["pageTop"].as_f64().unwrap_or(f64::NAN) + gone["height"].as_f64().unwrap_or(f64::NAN);
     let inner: f64 = w

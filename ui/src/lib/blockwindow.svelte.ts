@@ -149,7 +149,7 @@ export class BlockWindow {
   /** Which of a block's `total` cards are in the page. */
   shown(key: number, total: number): Shown {
     void this.#version;
-    const w = this.#waking.get(key) ?? this.#leaving.get(key);
+    const w = this.#moving(key);
     if (w !== undefined) {
       const n = Math.min(w.shown, total);
       return w.fromEnd ? { start: total - n, end: total } : { start: 0, end: n };
@@ -160,7 +160,12 @@ export class BlockWindow {
   /** Whether a waking or leaving block shows its last cards. */
   fromEnd(key: number): boolean {
     void this.#version;
-    return (this.#waking.get(key) ?? this.#leaving.get(key))?.fromEnd ?? false;
+    return this.#moving(key)?.fromEnd ?? false;
+  }
+
+  /** The block's state if it is waking or leaving. */
+  #moving(key: number): Moving | undefined {
+    return this.#waking.get(key) ?? this.#leaving.get(key);
   }
 
   /** The height (px) a parked, leaving or waking block holds, or null. */
