@@ -921,10 +921,16 @@ fn share_app_serves_the_genuine_package_to_a_host_without_kith_over_a_veth_link(
             std::fs::read_to_string(&log).unwrap_or_default()
         )
     });
-    let printed = std::fs::read_to_string(&log).unwrap();
+    // The server answers as soon as it listens, which can be a moment
+    // before share-app has printed where: wait for the print as well.
+    let printed = poll(Duration::from_secs(5), || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.contains(&url).then_some(())
+    });
     assert!(
-        printed.contains(&url),
-        "share-app printed its address: {printed}"
+        printed.is_some(),
+        "share-app did not print its address {url} within 5 s of serving it; it printed:\n{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
     );
     let sha = release::manifest_sha256(&release_dir);
     assert!(page.contains(&sha), "the page shows the package's SHA-256");
