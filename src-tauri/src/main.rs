@@ -55,8 +55,10 @@ fn software_rendering() {
 /// its own `/proc/self/smaps` on its main thread to weigh itself: with
 /// WebKit's allocator splitting its heap into thousands of mappings that
 /// is 30,000-100,000 lines and 20-30 ms, one long frame in each 30 s of
-/// scrolling (docs/benchmarks.md). The UI process's monitor reads the
-/// system's memory figures ~155 times a second, idle or not. Given up:
+/// scrolling (docs/benchmarks.md). The UI process's monitor keeps
+/// `/proc/meminfo`, `/proc/zoneinfo` and the cgroup's memory files open and
+/// re-reads them, its cgroup's name one byte per call: ~155 reads a second
+/// here, idle or not. Given up:
 /// WebKit no longer drops its caches when the system runs short, nor kills
 /// a web process past its limit; Kith's page does not grow with reading
 /// (cards far from view leave it). Set only when not already set, so
