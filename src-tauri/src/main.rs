@@ -58,11 +58,12 @@ fn software_rendering() {
 /// scrolling (docs/benchmarks.md). The UI process's monitor keeps
 /// `/proc/meminfo`, `/proc/zoneinfo` and the cgroup's memory files open and
 /// re-reads them, its cgroup's name one byte per call: ~155 reads a second
-/// here, idle or not. Given up:
-/// WebKit no longer drops its caches when the system runs short, nor kills
-/// a web process past its limit; Kith's page does not grow with reading
-/// (cards far from view leave it). Set only when not already set, so
-/// `WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR=0` gives the monitors back.
+/// here, idle or not.
+///
+/// Given up: WebKit no longer drops its caches when the system runs short,
+/// nor kills a web process past its limit; Kith's page does not grow with
+/// reading (cards far from view leave it). Set only when not already set,
+/// so `WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR=0` gives the monitors back.
 #[cfg(target_os = "linux")]
 fn quiet_memory_monitor() {
     default_env("WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR", "1");
