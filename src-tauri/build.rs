@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "unfollow",
     "set_profile",
     "peers",
+    "lan_peers",
     "sync_status",
     "connect",
     "invite",

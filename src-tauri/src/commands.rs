@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use kith_core::{AccountId, PostId};
+use kith_net::lan::LanPeers;
 use kith_net::replicator::SyncStatus;
 use kith_net::swarm::{Command, PeerInfo};
 use kith_net::{ControlRequest, Invite};
@@ -431,6 +432,20 @@ pub async fn peers(state: State<'_, AppState>) -> AppResult<Vec<PeerInfo>> {
         .replicator
         .swarm
         .ask(|reply| Command::Peers { reply })
+        .await
+        .map_err(|e| AppError::new("stopped", e))
+}
+
+/// The peers mDNS found on the LAN, connected or not, and whether it looks at all.
+#[tauri::command]
+#[specta::specta]
+pub async fn lan_peers(state: State<'_, AppState>) -> AppResult<LanPeers> {
+    let session = state.session()?;
+    session
+        .running
+        .replicator
+        .swarm
+        .ask(|reply| Command::LanPeers { reply })
         .await
         .map_err(|e| AppError::new("stopped", e))
 }

@@ -51,6 +51,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::unfollow,
             commands::set_profile,
             commands::peers,
+            commands::lan_peers,
             commands::sync_status,
             commands::connect,
             commands::invite,

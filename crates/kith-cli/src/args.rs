@@ -196,7 +196,7 @@ pub enum Command {
         /// The peer's address, ending in /p2p/PEER_ID.
         addr: String,
     },
-    /// Peers the running node is connected to.
+    /// Peers the running node is connected to, and the peers it found on the LAN.
     Peers,
     /// Per feed: changes held, peers holding it, last sync, sync in progress.
     SyncStatus,

@@ -89,6 +89,7 @@ fn human(request: &ControlRequest, value: &Value) {
                     s(&p, "found")
                 );
             }
+            print_lan(value.get("lan").unwrap_or(&Value::Null));
         }
         ControlRequest::SyncStatus => {
             for f in list("feeds") {
@@ -112,6 +113,38 @@ fn human(request: &ControlRequest, value: &Value) {
         }
         ControlRequest::Invite => println!("{}", s(value, "code")),
         _ => println!("{value}"),
+    }
+}
+
+/// The peers mDNS found on the LAN (the `lan` part of `peers`' answer).
+fn print_lan(lan: &Value) {
+    if lan.get("enabled").and_then(Value::as_bool) != Some(true) {
+        println!("Looking for peers on the LAN (mDNS) is off.");
+        return;
+    }
+    let peers = lan
+        .get("peers")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    if peers.is_empty() {
+        println!("No peers found on the LAN.");
+        return;
+    }
+    println!("Found on the LAN:");
+    let s = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    for p in peers {
+        let state = match s(p, "state").as_str() {
+            "connected" => "connected".to_owned(),
+            "connecting" => "connecting".to_owned(),
+            "banned" => "disconnected for breaking the protocol".to_owned(),
+            _ => format!("unreachable: {}", s(p, "error")),
+        };
+        let addrs: Vec<&str> = p
+            .get("addrs")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        println!("  {}  {}  {state}", s(p, "peer_id"), addrs.join(" "));
     }
 }
 

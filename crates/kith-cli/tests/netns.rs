@@ -26,6 +26,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use serde_json::Value;
 
 /// How often a condition is polled.
 const POLL_EVERY: Duration = Duration::from_millis(100);
@@ -148,6 +149,21 @@ fn peer_ids(node: &Served) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What `node` lists of `peer` among the peers mDNS found on the LAN.
+fn lan_peer(node: &Served, peer: &str) -> Option<Value> {
+    let answer = kith_json(&node.home, &["peers"]);
+    assert_eq!(
+        answer["lan"]["enabled"],
+        Value::Bool(true),
+        "mDNS is on, so `peers` says it looks on the LAN: {answer}"
+    );
+    answer["lan"]["peers"]
+        .as_array()?
+        .iter()
+        .find(|p| p["peer_id"] == peer)
+        .cloned()
+}
+
 /// Every node's log, for a failure message.
 fn logs(nodes: &[(&str, &Served)]) -> String {
     let mut out = String::new();
@@ -224,6 +240,12 @@ fn mdns_finds_a_peer_in_a_namespace_pair_with_no_address_given() {
         "mDNS: the nodes found each other in {:?}",
         started.elapsed()
     );
+    let lan = lan_peer(&a, &id_b);
+    assert_eq!(
+        lan.as_ref().map(|p| p["state"].clone()),
+        Some(serde_json::json!("connected")),
+        "a lists b among the peers found on the LAN, connected: {lan:?}"
+    );
 
     let text = "hello over mDNS";
     kith_json(&home_a, &["post", text]);
@@ -238,6 +260,118 @@ fn mdns_finds_a_peer_in_a_namespace_pair_with_no_address_given() {
         logs(&nodes)
     );
     eprintln!("mDNS: a's post reached b in {:?}", posted.elapsed());
+}
+
+/// Two nodes whose hosts refuse every incoming TCP connection still hear
+/// each other's mDNS announcements: each lists the other as found on the
+/// LAN but unreachable, with the dial's error. Once B's host lets
+/// connections in, dialling B again at the address it announced (what the
+/// app's "Try again" does) connects, and A lists B as connected.
+#[test]
+fn a_peer_found_on_the_lan_but_unreachable_is_listed_with_why_until_a_retry_connects() {
+    let test = "a_peer_found_on_the_lan_but_unreachable_is_listed_with_why_until_a_retry_connects";
+    let p = prefix('u');
+    if !namespaces_available(test, &p) {
+        return;
+    }
+    if Command::new("iptables").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: {test}: it needs iptables (scripts/setup.sh installs it)");
+        return;
+    }
+    let net = subnet();
+    let mut namespaces = Namespaces::default();
+    let ns_a = namespaces.add(format!("{p}-a"));
+    let ns_b = namespaces.add(format!("{p}-b"));
+    link(
+        &ns_a,
+        &format!("{p}a"),
+        &format!("10.78.{net}.1/24"),
+        &ns_b,
+        &format!("{p}b"),
+        &format!("10.78.{net}.2/24"),
+    );
+    // A connection attempt is answered with a reset; mDNS (UDP) passes.
+    let refuse = [
+        "INPUT",
+        "-p",
+        "tcp",
+        "--syn",
+        "-j",
+        "REJECT",
+        "--reject-with",
+        "tcp-reset",
+    ];
+    for ns in [&ns_a, &ns_b] {
+        let mut args = vec!["-A"];
+        args.extend_from_slice(&refuse);
+        in_ns_ok(ns, "iptables", &args);
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let (home_a, _) = init(dir.path(), "a");
+    let (home_b, _) = init(dir.path(), "b");
+    let args = [
+        "--mdns",
+        "--mdns-interval",
+        "1",
+        "--listen",
+        "/ip4/0.0.0.0/tcp/0",
+    ];
+    let a = Served::start(&home_a, Some(&ns_a), &args);
+    let b = Served::start(&home_b, Some(&ns_b), &args);
+    let nodes = [("a", &a), ("b", &b)];
+    let id_b = b.peer_id();
+
+    let unreachable = poll(Duration::from_secs(15), || {
+        lan_peer(&a, &id_b).filter(|p| p["state"] == "unreachable")
+    });
+    let Some(listed) = unreachable else {
+        panic!(
+            "after 15 s, a did not list b ({id_b}) as found on the LAN and unreachable; \
+             a lists {:?}:{}{}",
+            lan_peer(&a, &id_b),
+            state(&nodes),
+            logs(&nodes)
+        );
+    };
+    eprintln!("LAN: a lists b as {listed}");
+    let error = listed["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("refused"),
+        "the dial's error says the connection was refused: {listed}"
+    );
+    assert!(
+        !peer_ids(&a).contains(&id_b),
+        "a is not connected to b while b refuses connections"
+    );
+    let announced = listed["addrs"][0].as_str().unwrap_or_default().to_owned();
+    assert!(
+        announced.starts_with(&format!("/ip4/10.78.{net}.2/tcp/")),
+        "b announced its address on the link: {listed}"
+    );
+    let human = command(None, &home_a, &["peers"])
+        .output()
+        .expect("running kith peers");
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.contains("Found on the LAN:")
+            && human.contains(&format!("{id_b}  {announced}  unreachable: ")),
+        "`kith peers` prints b as found on the LAN and unreachable, with why:\n{human}"
+    );
+
+    let mut args = vec!["-D"];
+    args.extend_from_slice(&refuse);
+    in_ns_ok(&ns_b, "iptables", &args);
+    kith_json(&home_a, &["connect", &format!("{announced}/p2p/{id_b}")]);
+    let listed = lan_peer(&a, &id_b);
+    assert_eq!(
+        listed
+            .as_ref()
+            .map(|p| (p["state"].clone(), p["error"].clone())),
+        Some((serde_json::json!("connected"), Value::Null)),
+        "after b let connections in and a dialled it again, a lists b as connected \
+         and forgets the old error: {listed:?}"
+    );
 }
 
 /// A and C on two links with no route between them, R on both links

@@ -34,7 +34,7 @@ pub enum ControlRequest {
         /// The multiaddr.
         addr: String,
     },
-    /// Connected peers.
+    /// Connected peers (`peers`) and the peers mDNS found on the LAN (`lan`).
     Peers,
     /// Per-feed replication state.
     SyncStatus,

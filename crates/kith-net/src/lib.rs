@@ -7,6 +7,7 @@
 //! - [`protocol`]: the wire messages, topics and limits (`docs/protocol.md` §13);
 //! - [`control`]: the local socket other `kith` commands use;
 //! - [`invite`]: invite codes;
+//! - [`lan`]: the peers mDNS found on the LAN;
 //! - [`activity`]: what happened, for front ends.
 //!
 //! [`start`] wires them together for the desktop app, [`serve`] for `kith serve`.
@@ -15,6 +16,7 @@ pub mod activity;
 pub mod behaviour;
 pub mod control;
 pub mod invite;
+pub mod lan;
 mod moderation;
 pub mod protocol;
 pub mod release;

@@ -263,7 +263,12 @@ pub async fn handle_control(
                 .ask(|reply| Command::Peers { reply })
                 .await
                 .map_err(|e| ControlError::new("stopped", e))?;
-            Ok(json!({ "peers": peers }))
+            let lan = r
+                .swarm
+                .ask(|reply| Command::LanPeers { reply })
+                .await
+                .map_err(|e| ControlError::new("stopped", e))?;
+            Ok(json!({ "peers": peers, "lan": lan }))
         }
         ControlRequest::SyncStatus => {
             let status = r.sync_status().await.map_err(stopped)?;

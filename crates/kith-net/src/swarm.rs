@@ -11,12 +11,13 @@ use kith_core::AccountId;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, MessageId, TopicScoreParams};
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
-use libp2p::swarm::{ConnectionId, SwarmEvent};
+use libp2p::swarm::{ConnectionId, DialError, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm, identify, kad, mdns, ping};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::behaviour::{Behaviour, BehaviourEvent};
+use crate::lan::{LanPeers, LanTable};
 use crate::protocol::{
     RELEASE_TOPIC, SyncRequest, SyncResponse, feed_topic, provider_key, topic_feed,
 };
@@ -38,6 +39,37 @@ pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
             _ => None,
         })
         .last()
+}
+
+/// Why a dial failed, in a line a person can read: each address's
+/// innermost cause, once (the transports nest "Multiple dial errors
+/// occurred" around the system's "Connection refused").
+fn dial_reason(error: &DialError) -> String {
+    let mut reasons: Vec<String> = Vec::new();
+    let mut add = |e: &(dyn std::error::Error + 'static)| {
+        let reason = innermost(e);
+        if !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    };
+    match error {
+        DialError::Transport(errors) => errors.iter().for_each(|(_, e)| add(e)),
+        other => add(other),
+    }
+    if reasons.is_empty() {
+        error.to_string()
+    } else {
+        reasons.join("; ")
+    }
+}
+
+/// The last error in `error`'s chain of sources, as text.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut e = error;
+    while let Some(source) = e.source() {
+        e = source;
+    }
+    e.to_string()
 }
 
 /// How a peer came to be known.
@@ -104,6 +136,11 @@ pub enum Command {
     Peers {
         /// The answer.
         reply: oneshot::Sender<Vec<PeerInfo>>,
+    },
+    /// The peers mDNS found on the LAN, connected or not.
+    LanPeers {
+        /// The answer.
+        reply: oneshot::Sender<LanPeers>,
     },
     /// Join a feed's topic.
     Subscribe(AccountId),
@@ -307,6 +344,7 @@ pub struct SwarmTask {
     banned: HashMap<PeerId, Instant>,
     queries: HashMap<kad::QueryId, AccountId>,
     subscribed: HashSet<AccountId>,
+    lan: LanTable,
 }
 
 impl SwarmTask {
@@ -331,6 +369,7 @@ impl SwarmTask {
                 banned: HashMap::new(),
                 queries: HashMap::new(),
                 subscribed: HashSet::new(),
+                lan: LanTable::default(),
             },
             SwarmHandle { commands: cmd_tx },
             ev_rx,
@@ -434,6 +473,9 @@ impl SwarmTask {
             }
             Command::Peers { reply } => {
                 let _ = reply.send(self.peers());
+            }
+            Command::LanPeers { reply } => {
+                let _ = reply.send(self.lan_peers());
             }
             Command::Subscribe(account) => {
                 let topic = IdentTopic::new(feed_topic(account));
@@ -574,6 +616,15 @@ impl SwarmTask {
         out
     }
 
+    fn lan_peers(&mut self) -> LanPeers {
+        let enabled = self.swarm.behaviour().mdns.is_enabled();
+        let listed: Vec<PeerId> = self.lan.peer_ids().copied().collect();
+        let banned: HashSet<PeerId> = listed.into_iter().filter(|p| self.is_banned(p)).collect();
+        let swarm = &self.swarm;
+        self.lan
+            .list(enabled, |p| swarm.is_connected(p), |p| banned.contains(p))
+    }
+
     #[allow(clippy::too_many_lines)]
     fn swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
@@ -622,6 +673,7 @@ impl SwarmTask {
                         .kad
                         .add_address(&peer_id, endpoint.get_remote_address().clone());
                 }
+                self.lan.connected(&peer_id);
                 if num_established.get() == 1 {
                     tracing::info!(peer = %peer_id, addr = %endpoint.get_remote_address(), "connected");
                     self.emit(Event::Connected(peer_id));
@@ -644,6 +696,9 @@ impl SwarmTask {
                 peer_id,
             } => {
                 tracing::debug!(peer = ?peer_id, %error, "dial failed");
+                if let Some(peer) = peer_id {
+                    self.lan.dial_failed(&peer, &dial_reason(&error));
+                }
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(error.to_string()));
                 }
@@ -744,6 +799,9 @@ impl SwarmTask {
                 }
                 for (peer, addrs) in by_peer {
                     tracing::info!(%peer, "found on the LAN");
+                    if !self.lan.found(peer, &addrs) {
+                        tracing::debug!(%peer, "the list of LAN peers is full; not listed");
+                    }
                     for a in &addrs {
                         self.swarm.behaviour_mut().kad.add_address(&peer, a.clone());
                     }
@@ -752,6 +810,11 @@ impl SwarmTask {
                         addrs,
                         found: Found::Mdns,
                     });
+                }
+            }
+            BehaviourEvent::Mdns(mdns::Event::Expired(list)) => {
+                for (peer, addr) in list {
+                    self.lan.expired(&peer, &addr);
                 }
             }
             BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {

@@ -503,6 +503,9 @@ async fn mute_from_a_posts_menu(w: &Window) -> Result<()> {
 async fn every_screen(w: &Window) -> Result<()> {
     w.click("nav-people").await?;
     w.find("peer-row", LONG).await?;
+    // The tests keep mDNS off (no multicast on the host's interfaces): the
+    // LAN panel says so and points to Settings.
+    w.find("lan-off", LONG).await?;
     w.screenshot("10-people-and-sync").await?;
     w.click("nav-search").await?;
     w.type_into("search-input", "bonjour").await?;

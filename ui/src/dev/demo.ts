@@ -154,6 +154,18 @@ export function demoState(phase: FakeState['phase'] = 'ready'): FakeState {
     { peer_id: '12D3KooWHk5gqyGRiWZjWKnLvzLDc3SJ3z6Ew7Cr3KzWGNqX8kQd', addr: '/ip4/203.0.113.7/tcp/4001', found: 'dialled', latency_ms: 48, agent: 'kith/0.1.0' },
     { peer_id: '12D3KooWAb9sP1mBvN2yQ4rTxE7uF3gH6jK8LwZcV5nM1oR2pS3t', addr: '/ip6/2001:db8::5/udp/4001/quic-v1', found: 'inbound', latency_ms: null, agent: null },
   ];
+  s.lan = {
+    enabled: true,
+    peers: [
+      { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addrs: ['/ip4/192.168.1.31/tcp/4001'], state: 'connected', error: null },
+      {
+        peer_id: '12D3KooWDx4h7TnB2cRk9LmQ3vWy6sE8fJ1aZp5gN0uXoC7iHbYe',
+        addrs: ['/ip4/192.168.1.40/tcp/4001'],
+        state: 'unreachable',
+        error: 'Connection refused (os error 111)',
+      },
+    ],
+  };
   s.feeds = [
     { account: s.me.account, name: s.me.name, changes: 214, peers: 3, last_sync: t(1 * MIN), in_progress: false, received: 0, expected: 0 },
     { account: grace.account, name: grace.name, changes: 1280, peers: 2, last_sync: t(30_000), in_progress: true, received: 412, expected: 960 },

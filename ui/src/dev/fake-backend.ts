@@ -21,6 +21,7 @@ import type {
   ModerationNote,
   ModerationOverview,
   Page,
+  LanPeers,
   PeerInfo,
   PeersChanged,
   Policy,
@@ -73,6 +74,8 @@ export type FakeState = {
   following: string[];
   posts: PostView[];
   peers: PeerInfo[];
+  /** What mDNS found on the LAN. */
+  lan: LanPeers;
   feeds: FeedStatus[];
   requests: RequestCounts;
   settings: Settings;
@@ -267,6 +270,7 @@ export function emptyState(): FakeState {
     following: [],
     posts: [],
     peers: [],
+    lan: { enabled: true, peers: [] },
     feeds: [],
     requests: { heads: 0, changes: 0, blobs: 0, request_bytes: 0, response_bytes: 0 },
     settings: { listen: [], bootstrap: [], mdns: true, theme: 'system', notifications: true },
@@ -652,6 +656,10 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       await wait();
       return ok(s.peers.slice());
     },
+    lanPeers: async (): Promise<Result<LanPeers, AppError>> => {
+      await wait();
+      return ok({ enabled: s.lan.enabled, peers: s.lan.peers.map((p) => ({ ...p, addrs: p.addrs.slice() })) });
+    },
     syncStatus: async (): Promise<Result<SyncStatus, AppError>> => {
       await wait();
       return ok({ feeds: s.feeds.map((f) => ({ ...f })), requests_sent: { ...s.requests } });
@@ -661,6 +669,8 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       const m = /\/p2p\/([^/]+)$/.exec(addr);
       if (!m?.[1]) return err('dial_failed', 'Could not reach that address: it names no peer (/p2p/…).');
       s.peers.push({ peer_id: m[1], addr, found: 'dialled', latency_ms: 12, agent: 'kith/0.1.0' });
+      const lan = s.lan.peers.find((p) => p.peer_id === m[1]);
+      if (lan) Object.assign(lan, { state: 'connected', error: null });
       return ok(m[1]);
     },
     invite: async (): Promise<Result<InviteInfo, AppError>> => {

@@ -214,6 +214,17 @@ async peers() : Promise<Result<PeerInfo[], AppError>> {
 }
 },
 /**
+ * The peers mDNS found on the LAN, connected or not, and whether it looks at all.
+ */
+async lanPeers() : Promise<Result<LanPeers, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("lan_peers") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Per carried feed: changes held, peers holding it, sync progress.
  */
 async syncStatus() : Promise<Result<SyncStatus, AppError>> {
@@ -854,6 +865,60 @@ addrs: string[];
  * The code as a QR code (an SVG document).
  */
 qrSvg: string }
+/**
+ * A peer mDNS found on the LAN.
+ */
+export type LanPeer = { 
+/**
+ * Its peer id.
+ */
+peer_id: string; 
+/**
+ * The addresses it announced (at most [`MAX_ADDRS`]).
+ */
+addrs: string[]; 
+/**
+ * Where it stands.
+ */
+state: LanState; 
+/**
+ * Why the last dial failed, while `state` is `unreachable`.
+ */
+error: string | null }
+/**
+ * What mDNS found on the LAN.
+ */
+export type LanPeers = { 
+/**
+ * Whether this node looks for peers on the LAN (mDNS) at all.
+ */
+enabled: boolean; 
+/**
+ * The peers found, sorted by peer id.
+ */
+peers: LanPeer[] }
+/**
+ * Where a peer found on the LAN stands.
+ */
+export type LanState = 
+/**
+ * Connected now.
+ */
+"connected" | 
+/**
+ * Not connected, and no dial has failed since it was found (one is
+ * under way, or starts at its next announcement).
+ */
+"connecting" | 
+/**
+ * The last dial failed (`error` says why); it is tried again at its
+ * next announcement.
+ */
+"unreachable" | 
+/**
+ * Disconnected for breaking the protocol, and not dialled for a while.
+ */
+"banned"
 /**
  * A list with its entries.
  */

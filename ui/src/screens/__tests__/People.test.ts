@@ -85,4 +85,53 @@ describe('People & sync', () => {
     expect(commands.connect).toHaveBeenCalledWith('/ip4/192.168.1.20/tcp/4001/p2p/12D3KooWnew');
     await waitFor(() => expect(screen.getAllByTestId('peer-row')).toHaveLength(3));
   });
+  describe('on your LAN', () => {
+    const NEAR = '12D3KooWDx4h7TnB2cRk9LmQ3vWy6sE8fJ1aZp5gN0uXoC7iHbYe';
+
+    it('lists each peer mDNS found with its state, and why a dial failed', async () => {
+      s.lan = {
+        enabled: true,
+        peers: [
+          { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addrs: ['/ip4/192.168.1.31/tcp/4001'], state: 'connected', error: null },
+          { peer_id: NEAR, addrs: ['/ip4/192.168.1.40/tcp/4001'], state: 'unreachable', error: 'Connection refused (os error 111)' },
+        ],
+      };
+      render(People);
+      const rows = await screen.findAllByTestId('lan-row');
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toHaveTextContent('connected');
+      expect(within(rows[0]!).queryByRole('button')).toBeNull();
+      expect(rows[1]).toHaveTextContent('/ip4/192.168.1.40/tcp/4001');
+      expect(rows[1]).toHaveTextContent('couldn’t connect');
+      expect(rows[1]).toHaveTextContent('Connection refused (os error 111)');
+      expect(within(rows[1]!).getByRole('button', { name: /Try connecting to …/ })).toBeEnabled();
+    });
+
+    it('"Try again" dials each announced address with the peer id until one answers', async () => {
+      s.lan = {
+        enabled: true,
+        peers: [
+          { peer_id: NEAR, addrs: ['/ip4/10.9.9.9/tcp/4001', '/ip4/192.168.1.40/tcp/4001'], state: 'unreachable', error: 'timeout' },
+        ],
+      };
+      vi.mocked(commands.connect).mockResolvedValueOnce({ status: 'error', error: { code: 'unreachable', message: 'timeout' } });
+      render(People);
+      const row = await screen.findByTestId('lan-row');
+      await fireEvent.click(within(row).getByRole('button', { name: /Try connecting/ }));
+      await waitFor(() => expect(screen.getByTestId('lan-row')).toHaveAttribute('data-state', 'connected'));
+      expect(commands.connect).toHaveBeenNthCalledWith(1, `/ip4/10.9.9.9/tcp/4001/p2p/${NEAR}`);
+      expect(commands.connect).toHaveBeenNthCalledWith(2, `/ip4/192.168.1.40/tcp/4001/p2p/${NEAR}`);
+    });
+
+    it('says when none was found, and when looking is off, with the way to Settings', async () => {
+      const { unmount } = render(People);
+      expect(await screen.findByText(/No other Kith found on this network yet/)).toBeInTheDocument();
+      unmount();
+
+      s.lan = { enabled: false, peers: [] };
+      render(People);
+      expect(await screen.findByText(/Looking for peers on your LAN is off/)).toBeInTheDocument();
+      expect(screen.getByRole('button', { name: 'Turn it on in Settings' })).toBeInTheDocument();
+    });
+  });
 });
