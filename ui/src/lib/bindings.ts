@@ -874,7 +874,8 @@ export type LanPeer = {
  */
 peer_id: string; 
 /**
- * The addresses it announced (at most [`MAX_ADDRS`]).
+ * The addresses it announced (at most [`MAX_ADDRS`]), without the
+ * trailing `/p2p/<peer id>`: dial `<addr>/p2p/<peer_id>`.
  */
 addrs: string[]; 
 /**
