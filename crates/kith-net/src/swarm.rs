@@ -462,8 +462,20 @@ impl SwarmTask {
                 self.found.insert(peer, found);
                 let opts = DialOpts::peer_id(peer)
                     .addresses(addrs)
-                    .condition(PeerCondition::DisconnectedAndNotDialing)
-                    .build();
+                    .condition(PeerCondition::DisconnectedAndNotDialing);
+                // Two nodes on a LAN hear each other's announcements at the
+                // same moment and dial at once. Dialling from the listening
+                // port (libp2p's default, which hole punching needs) makes
+                // both dials the same TCP connection (a simultaneous open):
+                // both sides then start the Noise handshake as its initiator
+                // and it fails ("input error"), every time, and mDNS does
+                // not report the peer again for minutes. A LAN needs no
+                // port reuse: each dial gets a port of its own.
+                let opts = if found == Found::Mdns {
+                    opts.allocate_new_port().build()
+                } else {
+                    opts.build()
+                };
                 if let Err(e) = self.swarm.dial(opts) {
                     tracing::trace!(%peer, error = %e, "dial not started");
                 }
