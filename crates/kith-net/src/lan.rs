@@ -1,12 +1,16 @@
 //! The peers mDNS found on the LAN, connected or not, for the peers screen
 //! and `kith peers`: a peer found but never connected (its firewall, another
-//! Kith version) would otherwise show nowhere.
+//! Kith version) would otherwise show nowhere. A peer not connected is
+//! dialled again after 2, 4, 8 … seconds (at most [`MAX_RETRY`] apart):
+//! libp2p's mDNS reports a peer only when first heard, so without this a
+//! failed dial would not be tried again until the node restarted.
 //!
 //! Anyone on the LAN can announce as many peer ids as they like, so the
 //! list is bounded: [`MAX_LAN_PEERS`] peers of [`MAX_ADDRS`] addresses each,
 //! and a dial error kept to [`MAX_ERROR_CHARS`] characters.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId};
@@ -19,6 +23,10 @@ pub const MAX_LAN_PEERS: usize = 64;
 pub const MAX_ADDRS: usize = 8;
 /// Characters kept of a dial error.
 pub const MAX_ERROR_CHARS: usize = 300;
+/// The longest wait before dialling a LAN peer that is not connected again.
+pub const MAX_RETRY: Duration = Duration::from_secs(60);
+/// The first wait.
+const FIRST_RETRY: Duration = Duration::from_secs(2);
 
 /// Where a peer found on the LAN stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -66,6 +74,11 @@ pub struct LanPeers {
 struct Entry {
     addrs: Vec<Multiaddr>,
     error: Option<String>,
+    /// Dials failed in a row since the last connection.
+    failures: u32,
+    /// When to dial again if still not connected (`None`: at the next call
+    /// of [`LanTable::due`]).
+    retry_at: Option<Instant>,
 }
 
 /// The peers mDNS announced and has not yet expired.
@@ -111,18 +124,43 @@ impl LanTable {
         self.peers.keys()
     }
 
-    /// A dial of `peer` failed with `error` (kept if the peer is listed).
-    pub fn dial_failed(&mut self, peer: &PeerId, error: &str) {
+    /// A dial of `peer` failed at `now` with `error` (kept if the peer is
+    /// listed); the next waits longer.
+    pub fn dial_failed(&mut self, peer: &PeerId, error: &str, now: Instant) {
         if let Some(entry) = self.peers.get_mut(peer) {
             entry.error = Some(truncate(error.trim(), MAX_ERROR_CHARS));
+            entry.failures = entry.failures.saturating_add(1);
+            entry.retry_at = Some(now + backoff(entry.failures));
         }
     }
 
-    /// A connection to `peer` was established: its last error no longer holds.
+    /// A connection to `peer` was established: its last error no longer
+    /// holds, and a later loss of it is retried from the shortest wait.
     pub fn connected(&mut self, peer: &PeerId) {
         if let Some(entry) = self.peers.get_mut(peer) {
             entry.error = None;
+            entry.failures = 0;
+            entry.retry_at = None;
         }
+    }
+
+    /// The peers to dial again at `now`, with their addresses: those not
+    /// `connected` whose wait is over. Each is given a new wait at once, so
+    /// a dial that neither fails nor connects is still tried again later.
+    pub fn due(
+        &mut self,
+        now: Instant,
+        mut connected: impl FnMut(&PeerId) -> bool,
+    ) -> Vec<(PeerId, Vec<Multiaddr>)> {
+        let mut out = Vec::new();
+        for (peer, entry) in &mut self.peers {
+            if connected(peer) || entry.retry_at.is_some_and(|at| at > now) {
+                continue;
+            }
+            entry.retry_at = Some(now + backoff(entry.failures.max(1)));
+            out.push((*peer, entry.addrs.clone()));
+        }
+        out
     }
 
     /// The list, with each peer's state from `connected` and `banned`.
@@ -160,6 +198,12 @@ impl LanTable {
         peers.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
         LanPeers { enabled, peers }
     }
+}
+
+/// The wait after `failures` failed dials: 2 s, doubling, at most [`MAX_RETRY`].
+fn backoff(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    (FIRST_RETRY * 2u32.pow(doublings)).min(MAX_RETRY)
 }
 
 /// `addr` without a last `/p2p/<peer>` naming `peer` itself.
@@ -203,7 +247,7 @@ mod tests {
         assert_eq!(listed(&t, &[], &[])[0].state, LanState::Connecting);
         assert_eq!(listed(&t, &[p], &[])[0].state, LanState::Connected);
 
-        t.dial_failed(&p, "Connection refused (os error 111)");
+        t.dial_failed(&p, "Connection refused (os error 111)", Instant::now());
         let row = &listed(&t, &[], &[])[0];
         assert_eq!(row.state, LanState::Unreachable);
         assert_eq!(
@@ -238,6 +282,49 @@ mod tests {
     }
 
     #[test]
+    fn a_peer_not_connected_is_dialled_again_after_waits_that_double_up_to_a_minute() {
+        let mut t = LanTable::default();
+        let p = PeerId::random();
+        let t0 = Instant::now();
+        t.found(p, &[addr(4001)]);
+        let due = |t: &mut LanTable, at: Duration, connected: bool| {
+            t.due(t0 + at, |_| connected)
+                .into_iter()
+                .map(|(peer, _)| peer)
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            due(&mut t, Duration::ZERO, true).is_empty(),
+            "a connected peer is not dialled"
+        );
+        // The first dial (at discovery) failed: 2 s, then 4, 8, … 60.
+        let mut at = Duration::ZERO;
+        for wait in [2, 4, 8, 16, 32, 60, 60] {
+            t.dial_failed(&p, "refused", t0 + at);
+            let before = at + Duration::from_secs(wait) - Duration::from_millis(1);
+            assert!(
+                due(&mut t, before, false).is_empty(),
+                "not dialled before its {wait} s wait is over"
+            );
+            at += Duration::from_secs(wait);
+            assert_eq!(
+                due(&mut t, at, false),
+                vec![p],
+                "dialled once its {wait} s wait is over"
+            );
+            assert!(
+                due(&mut t, at, false).is_empty(),
+                "not dialled twice at once"
+            );
+        }
+        // Connected, then lost: the waits start again from 2 s.
+        t.connected(&p);
+        assert_eq!(due(&mut t, at, false), vec![p]);
+        t.dial_failed(&p, "refused", t0 + at);
+        assert_eq!(due(&mut t, at + Duration::from_secs(2), false), vec![p]);
+    }
+
+    #[test]
     fn addresses_are_listed_without_the_peers_own_id() {
         let mut t = LanTable::default();
         let p = PeerId::random();
@@ -266,7 +353,7 @@ mod tests {
         );
         assert!(t.found(first, &[addr(9999)]), "a listed peer still updates");
 
-        t.dial_failed(&first, &"é".repeat(10_000));
+        t.dial_failed(&first, &"é".repeat(10_000), Instant::now());
         let rows = listed(&t, &[], &[]);
         assert_eq!(rows.len(), MAX_LAN_PEERS);
         let row = rows
@@ -282,7 +369,7 @@ mod tests {
     #[test]
     fn errors_for_peers_not_found_on_the_lan_are_not_kept() {
         let mut t = LanTable::default();
-        t.dial_failed(&PeerId::random(), "timeout");
+        t.dial_failed(&PeerId::random(), "timeout", Instant::now());
         t.connected(&PeerId::random());
         assert!(listed(&t, &[], &[]).is_empty());
     }

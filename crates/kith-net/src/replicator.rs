@@ -354,7 +354,8 @@ impl Replicator {
     }
 
     /// Periodic work: heads to peers whose view of ours is stale, and
-    /// dialling known peers that are not connected.
+    /// dialling known peers and peers found on the LAN that are not
+    /// connected.
     pub async fn tick(&self) {
         let peers: Vec<PeerId> = lock(&self.shared).connected.iter().copied().collect();
         for peer in peers {
@@ -400,6 +401,7 @@ impl Replicator {
                 .send(Command::DialPeer { peer, addrs, found })
                 .await;
         }
+        let _ = self.swarm.send(Command::RedialLan).await;
     }
 
     /// Our carried feeds' heads, as sent to peers.

@@ -137,6 +137,9 @@ pub enum Command {
         /// The answer.
         reply: oneshot::Sender<Vec<PeerInfo>>,
     },
+    /// Dial the peers found on the LAN that are not connected and whose
+    /// wait since the last failed dial is over.
+    RedialLan,
     /// The peers mDNS found on the LAN, connected or not.
     LanPeers {
         /// The answer.
@@ -486,6 +489,18 @@ impl SwarmTask {
             Command::Peers { reply } => {
                 let _ = reply.send(self.peers());
             }
+            Command::RedialLan => {
+                let swarm = &self.swarm;
+                let due = self.lan.due(Instant::now(), |p| swarm.is_connected(p));
+                for (peer, addrs) in due {
+                    // Banned peers are skipped by DialPeer itself.
+                    self.command(Command::DialPeer {
+                        peer,
+                        addrs,
+                        found: Found::Mdns,
+                    });
+                }
+            }
             Command::LanPeers { reply } => {
                 let _ = reply.send(self.lan_peers());
             }
@@ -709,7 +724,8 @@ impl SwarmTask {
             } => {
                 tracing::debug!(peer = ?peer_id, %error, "dial failed");
                 if let Some(peer) = peer_id {
-                    self.lan.dial_failed(&peer, &dial_reason(&error));
+                    self.lan
+                        .dial_failed(&peer, &dial_reason(&error), Instant::now());
                 }
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(error.to_string()));
