@@ -129,9 +129,17 @@ describe('People & sync', () => {
       unmount();
 
       s.lan = { enabled: false, peers: [] };
-      render(People);
+      s.settings.mdns = false;
+      const off = render(People);
       expect(await screen.findByText(/Looking for peers on your LAN is off/)).toBeInTheDocument();
       expect(screen.getByRole('button', { name: 'Turn it on in Settings' })).toBeInTheDocument();
+      off.unmount();
+
+      // Turned on in Settings since this start: it applies at the next.
+      s.settings.mdns = true;
+      render(People);
+      expect(await screen.findByText(/turned on in Settings and starts when Kith next starts/)).toBeInTheDocument();
+      expect(screen.queryByRole('button', { name: 'Turn it on in Settings' })).toBeNull();
     });
   });
 });
