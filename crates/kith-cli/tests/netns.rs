@@ -275,6 +275,7 @@ fn mdns_finds_a_peer_in_a_namespace_pair_with_no_address_given() {
 /// anew) and lists B as connected; a dial at the address B announced (what
 /// the app's "Try again" does) is then answered at once.
 #[test]
+#[allow(clippy::too_many_lines)] // the topology, then each step with its failure message
 fn a_peer_found_on_the_lan_but_unreachable_is_listed_with_why_and_redialled_until_it_connects() {
     let test = "a_peer_found_on_the_lan_but_unreachable_is_listed_with_why_and_redialled_until_it_connects";
     let p = prefix('u');

@@ -301,7 +301,7 @@ mod tests {
         let mut at = Duration::ZERO;
         for wait in [2, 4, 8, 16, 32, 60, 60] {
             t.dial_failed(&p, "refused", t0 + at);
-            let before = at + Duration::from_secs(wait) - Duration::from_millis(1);
+            let before = at + Duration::from_millis(wait * 1000 - 1);
             assert!(
                 due(&mut t, before, false).is_empty(),
                 "not dialled before its {wait} s wait is over"
