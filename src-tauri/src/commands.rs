@@ -634,15 +634,30 @@ pub fn settings(state: State<'_, AppState>) -> Settings {
     Settings::load(&state.home)
 }
 
-/// Saves the settings (network changes apply at the next start).
+/// Saves the settings. Notifications and LAN discovery apply at once;
+/// listen and bootstrap addresses at the next start.
 #[tauri::command]
 #[specta::specta]
-pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<()> {
+pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<()> {
     settings.save(&state.home)?;
-    if let Ok(session) = state.session() {
-        session
-            .notifications
-            .store(settings.notifications, std::sync::atomic::Ordering::Relaxed);
-    }
-    Ok(())
+    let Ok(session) = state.session() else {
+        return Ok(()); // not running yet: read at start
+    };
+    session
+        .notifications
+        .store(settings.notifications, std::sync::atomic::Ordering::Relaxed);
+    let on = settings.mdns;
+    session
+        .running
+        .replicator
+        .swarm
+        .ask(|reply| Command::SetLanDiscovery { on, reply })
+        .await
+        .map_err(|e| AppError::new("stopped", e))?
+        .map_err(|e| {
+            AppError::new(
+                "mdns",
+                format!("Saved, but looking for peers on the LAN could not start: {e}"),
+            )
+        })
 }

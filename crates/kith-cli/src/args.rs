@@ -198,6 +198,11 @@ pub enum Command {
     },
     /// Peers the running node is connected to, and the peers it found on the LAN.
     Peers,
+    /// Turn the running node's LAN discovery (mDNS) on or off, until it stops.
+    Lan {
+        /// `on` or `off`.
+        state: Switch,
+    },
     /// Per feed: changes held, peers holding it, last sync, sync in progress.
     SyncStatus,
     /// Print an invite code (your account and the running node's addresses) to share.
@@ -453,6 +458,15 @@ pub enum ReportsAction {
         /// The report id (at least 8 hex digits).
         id: String,
     },
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

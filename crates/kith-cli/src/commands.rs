@@ -141,6 +141,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Addrs
         | Command::Connect { .. }
         | Command::Peers
+        | Command::Lan { .. }
         | Command::SyncStatus
         | Command::Invite) => net::run(c, &home, json),
         Command::Completions { .. } | Command::Bench { .. } => unreachable!("handled above"),

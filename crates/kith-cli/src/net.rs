@@ -8,7 +8,7 @@ use anyhow::{Context, anyhow};
 use kith_net::{ControlRequest, NetConfig, control};
 use serde_json::Value;
 
-use crate::args::Command;
+use crate::args::{Command, Switch};
 use crate::commands::existing;
 use crate::{output, passphrase};
 
@@ -36,6 +36,9 @@ pub fn run(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
         Command::Peers => ControlRequest::Peers,
         Command::SyncStatus => ControlRequest::SyncStatus,
         Command::Invite => ControlRequest::Invite,
+        Command::Lan { state } => ControlRequest::Lan {
+            on: state == Switch::On,
+        },
         other => anyhow::bail!("{other:?} is not a network command"),
     };
     existing(home)?;
@@ -112,6 +115,13 @@ fn human(request: &ControlRequest, value: &Value) {
             }
         }
         ControlRequest::Invite => println!("{}", s(value, "code")),
+        ControlRequest::Lan { .. } => {
+            if value.get("enabled").and_then(Value::as_bool) == Some(true) {
+                println!("Looking for peers on the LAN (mDNS) until the node stops.");
+            } else {
+                println!("Not looking for peers on the LAN (mDNS) until the node stops.");
+            }
+        }
         _ => println!("{value}"),
     }
 }

@@ -400,6 +400,83 @@ fn a_peer_found_on_the_lan_but_unreachable_is_listed_with_why_and_redialled_unti
     kith_json(&home_a, &["connect", &format!("{announced}/p2p/{id_b}")]);
 }
 
+/// LAN discovery turned on in a running node (`kith lan on`, what the
+/// app's Settings do): B starts with it off and A, looking, neither finds
+/// nor connects to B; once B turns it on, the two find each other and
+/// connect with no restart, and once B turns it off again B lists nothing.
+#[test]
+fn lan_discovery_turned_on_while_running_finds_the_peer_without_a_restart() {
+    let p = prefix('o');
+    if !namespaces_available(
+        "lan_discovery_turned_on_while_running_finds_the_peer_without_a_restart",
+        &p,
+    ) {
+        return;
+    }
+    let net = subnet();
+    let mut namespaces = Namespaces::default();
+    let ns_a = namespaces.add(format!("{p}-a"));
+    let ns_b = namespaces.add(format!("{p}-b"));
+    link(
+        &ns_a,
+        &format!("{p}a"),
+        &format!("10.79.{net}.1/24"),
+        &ns_b,
+        &format!("{p}b"),
+        &format!("10.79.{net}.2/24"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (home_a, _) = init(dir.path(), "a");
+    let (home_b, _) = init(dir.path(), "b");
+    let listen = ["--mdns-interval", "1", "--listen", "/ip4/0.0.0.0/tcp/0"];
+    let a = Served::start(&home_a, Some(&ns_a), &[&["--mdns"][..], &listen].concat());
+    let b = Served::start(&home_b, Some(&ns_b), &listen);
+    let nodes = [("a", &a), ("b", &b)];
+    let (id_a, id_b) = (a.peer_id(), b.peer_id());
+
+    // Three of A's queries go unanswered.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        lan_peer(&a, &id_b).is_none() && !peer_ids(&a).contains(&id_b),
+        "b, not looking on the LAN, is neither found nor connected:{}",
+        state(&nodes)
+    );
+    assert_eq!(
+        kith_json(&home_b, &["peers"])["lan"]["enabled"],
+        Value::Bool(false)
+    );
+
+    let on = kith_json(&home_b, &["lan", "on"]);
+    assert_eq!(on["enabled"], Value::Bool(true), "{on}");
+    let turned_on = Instant::now();
+    let found = poll(Duration::from_secs(15), || {
+        (lan_peer(&a, &id_b).is_some_and(|p| p["state"] == "connected")
+            && lan_peer(&b, &id_a).is_some_and(|p| p["state"] == "connected"))
+        .then_some(())
+    });
+    assert!(
+        found.is_some(),
+        "15 s after b turned LAN discovery on, a and b did not list each other as \
+         found on the LAN and connected: a lists {:?}, b lists {:?}:{}{}",
+        lan_peer(&a, &id_b),
+        lan_peer(&b, &id_a),
+        state(&nodes),
+        logs(&nodes)
+    );
+    eprintln!(
+        "LAN: found and connected {:?} after b turned discovery on",
+        turned_on.elapsed()
+    );
+
+    kith_json(&home_b, &["lan", "off"]);
+    let lan = kith_json(&home_b, &["peers"])["lan"].clone();
+    assert_eq!(
+        lan,
+        serde_json::json!({ "enabled": false, "peers": [] }),
+        "turned off, b forgets the peers it found"
+    );
+}
+
 /// A and C on two links with no route between them, R on both links
 /// serving as a relay: C listens through R (a circuit relay v2
 /// reservation), A dials C through R's circuit, and over the relayed

@@ -9,7 +9,7 @@ use libp2p::identity::Keypair;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::{
-    StreamProtocol, autonat, connection_limits, dcutr, gossipsub, identify, kad, mdns,
+    PeerId, StreamProtocol, autonat, connection_limits, dcutr, gossipsub, identify, kad, mdns,
     memory_connection_limits, ping, relay, request_response,
 };
 
@@ -85,6 +85,18 @@ fn relay_config() -> relay::Config {
     }
 }
 
+/// LAN discovery (mDNS) for `peer_id`, querying every `interval`.
+pub fn lan_discovery(
+    peer_id: PeerId,
+    interval: Duration,
+) -> Result<mdns::tokio::Behaviour, String> {
+    let config = mdns::Config {
+        query_interval: interval,
+        ..mdns::Config::default()
+    };
+    mdns::tokio::Behaviour::new(config, peer_id).map_err(|e| format!("mDNS: {e}"))
+}
+
 /// Builds the behaviours for `key`.
 pub fn build(
     key: &Keypair,
@@ -93,11 +105,7 @@ pub fn build(
 ) -> Result<Behaviour, String> {
     let peer_id = key.public().to_peer_id();
     let mdns = if options.mdns {
-        let config = mdns::Config {
-            query_interval: options.mdns_interval,
-            ..mdns::Config::default()
-        };
-        Some(mdns::tokio::Behaviour::new(config, peer_id).map_err(|e| format!("mDNS: {e}"))?)
+        Some(lan_discovery(peer_id, options.mdns_interval)?)
     } else {
         None
     };

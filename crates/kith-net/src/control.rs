@@ -38,6 +38,11 @@ pub enum ControlRequest {
     Peers,
     /// Per-feed replication state.
     SyncStatus,
+    /// Turn LAN discovery (mDNS) on or off until the node stops.
+    Lan {
+        /// On or off.
+        on: bool,
+    },
     /// An invite code for this account.
     Invite,
     /// Kith updates learnt from peers.

@@ -161,7 +161,7 @@ pub async fn start(node: Node, config: NetConfig) -> Result<Running, NetError> {
             .map_err(|e| NetError::Transport(format!("cannot listen on {addr}: {e}")))?;
     }
     tracing::info!(peer = %swarm.local_peer_id(), "node starting");
-    let (task, swarm_handle, mut events) = SwarmTask::new(swarm);
+    let (task, swarm_handle, mut events) = SwarmTask::new(swarm, config.mdns_interval);
     let swarm_task = tokio::spawn(task.run());
     let (node_handle, _thread) = NodeHandle::spawn(node).map_err(transport)?;
     let replicator = Replicator::new(node_handle.clone(), swarm_handle.clone());
@@ -273,6 +273,14 @@ pub async fn handle_control(
         ControlRequest::SyncStatus => {
             let status = r.sync_status().await.map_err(stopped)?;
             serde_json::to_value(status).map_err(|e| ControlError::new("internal", e))
+        }
+        ControlRequest::Lan { on } => {
+            r.swarm
+                .ask(|reply| Command::SetLanDiscovery { on, reply })
+                .await
+                .map_err(|e| ControlError::new("stopped", e))?
+                .map_err(|e| ControlError::new("mdns", e))?;
+            Ok(json!({ "enabled": on }))
         }
         ControlRequest::Invite => {
             let (_, addrs) = dialable_addrs(r).await?;

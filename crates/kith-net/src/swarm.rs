@@ -8,15 +8,19 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use kith_core::AccountId;
+use libp2p::core::transport::ListenerId;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, MessageId, TopicScoreParams};
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
+use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
-use libp2p::swarm::{ConnectionId, DialError, SwarmEvent};
+use libp2p::swarm::{
+    ConnectionId, DialError, FromSwarm, NetworkBehaviour, NewListenAddr, SwarmEvent,
+};
 use libp2p::{Multiaddr, PeerId, Swarm, identify, kad, mdns, ping};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::behaviour::{Behaviour, BehaviourEvent};
+use crate::behaviour::{Behaviour, BehaviourEvent, lan_discovery};
 use crate::lan::{LanPeers, LanTable};
 use crate::protocol::{
     RELEASE_TOPIC, SyncRequest, SyncResponse, feed_topic, provider_key, topic_feed,
@@ -140,6 +144,14 @@ pub enum Command {
     /// Dial the peers found on the LAN that are not connected and whose
     /// wait since the last failed dial is over.
     RedialLan,
+    /// Turn LAN discovery (mDNS) on or off while running. Turning it off
+    /// forgets the peers it found (connections stay).
+    SetLanDiscovery {
+        /// On or off.
+        on: bool,
+        /// `Ok` once done; the error when mDNS cannot start.
+        reply: oneshot::Sender<Result<(), String>>,
+    },
     /// The peers mDNS found on the LAN, connected or not.
     LanPeers {
         /// The answer.
@@ -348,11 +360,17 @@ pub struct SwarmTask {
     queries: HashMap<kad::QueryId, AccountId>,
     subscribed: HashSet<AccountId>,
     lan: LanTable,
+    /// How often LAN discovery queries, for turning it on while running.
+    mdns_interval: Duration,
 }
 
 impl SwarmTask {
     /// Wraps a built swarm; returns the task, its handle and its events.
-    pub fn new(swarm: Swarm<Behaviour>) -> (Self, SwarmHandle, mpsc::Receiver<Event>) {
+    /// `mdns_interval`: how often LAN discovery queries if turned on later.
+    pub fn new(
+        swarm: Swarm<Behaviour>,
+        mdns_interval: Duration,
+    ) -> (Self, SwarmHandle, mpsc::Receiver<Event>) {
         let (cmd_tx, cmd_rx) = mpsc::channel(CHANNEL_CAPACITY);
         let (ev_tx, ev_rx) = mpsc::channel(CHANNEL_CAPACITY);
         (
@@ -373,6 +391,7 @@ impl SwarmTask {
                 queries: HashMap::new(),
                 subscribed: HashSet::new(),
                 lan: LanTable::default(),
+                mdns_interval,
             },
             SwarmHandle { commands: cmd_tx },
             ev_rx,
@@ -503,6 +522,9 @@ impl SwarmTask {
             }
             Command::LanPeers { reply } => {
                 let _ = reply.send(self.lan_peers());
+            }
+            Command::SetLanDiscovery { on, reply } => {
+                let _ = reply.send(self.set_lan_discovery(on));
             }
             Command::Subscribe(account) => {
                 let topic = IdentTopic::new(feed_topic(account));
@@ -641,6 +663,31 @@ impl SwarmTask {
         }
         out.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
         out
+    }
+
+    fn set_lan_discovery(&mut self, on: bool) -> Result<(), String> {
+        if on == self.swarm.behaviour().mdns.is_enabled() {
+            return Ok(());
+        }
+        if on {
+            let mut mdns = lan_discovery(*self.swarm.local_peer_id(), self.mdns_interval)?;
+            // mDNS announces the addresses the swarm told it of; these
+            // were listened on before it existed.
+            let listening: Vec<Multiaddr> = self.swarm.listeners().cloned().collect();
+            for addr in &listening {
+                mdns.on_swarm_event(FromSwarm::NewListenAddr(NewListenAddr {
+                    listener_id: ListenerId::next(),
+                    addr,
+                }));
+            }
+            self.swarm.behaviour_mut().mdns = Toggle::from(Some(mdns));
+            tracing::info!("LAN discovery turned on");
+        } else {
+            self.swarm.behaviour_mut().mdns = Toggle::from(None);
+            self.lan = LanTable::default();
+            tracing::info!("LAN discovery turned off");
+        }
+        Ok(())
     }
 
     fn lan_peers(&mut self) -> LanPeers {

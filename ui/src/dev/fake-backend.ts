@@ -715,6 +715,8 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     saveSettings: async (settings: Settings): Promise<Result<null, AppError>> => {
       await wait();
       s.settings = settings;
+      // LAN discovery applies at once, as in the app.
+      s.lan = { enabled: settings.mdns, peers: settings.mdns ? s.lan.peers : [] };
       return ok(null);
     },
 

@@ -300,7 +300,8 @@ async settings() : Promise<Settings> {
     return await TAURI_INVOKE("settings");
 },
 /**
- * Saves the settings (network changes apply at the next start).
+ * Saves the settings. Notifications and LAN discovery apply at once;
+ * listen and bootstrap addresses at the next start.
  */
 async saveSettings(settings: Settings) : Promise<Result<null, AppError>> {
     try {

@@ -135,10 +135,10 @@ describe('People & sync', () => {
       expect(screen.getByRole('button', { name: 'Turn it on in Settings' })).toBeInTheDocument();
       off.unmount();
 
-      // Turned on in Settings since this start: it applies at the next.
+      // On in Settings, but it could not start.
       s.settings.mdns = true;
       render(People);
-      expect(await screen.findByText(/turned on in Settings and starts when Kith next starts/)).toBeInTheDocument();
+      expect(await screen.findByText(/on in Settings but could not start here/)).toBeInTheDocument();
       expect(screen.queryByRole('button', { name: 'Turn it on in Settings' })).toBeNull();
     });
   });

@@ -17,7 +17,7 @@ describe('Settings', () => {
     document.documentElement.dataset.theme = 'system';
   });
 
-  it('saves multiaddrs one per line, blank lines dropped, and says network settings apply at next start', async () => {
+  it('saves multiaddrs one per line, blank lines dropped, and says addresses apply at next start', async () => {
     render(Settings);
     const listen = await screen.findByLabelText('Listen addresses');
     expect(listen).toHaveValue('/ip4/0.0.0.0/tcp/4001');
@@ -36,7 +36,7 @@ describe('Settings', () => {
       notifications: true,
     });
     await waitFor(() =>
-      expect(toasts.items.map((t) => t.message)).toContain('Saved. Network settings apply at next start.'),
+      expect(toasts.items.map((t) => t.message)).toContain('Saved. Listen and bootstrap addresses apply at next start.'),
     );
   });
 
