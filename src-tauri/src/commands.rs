@@ -422,18 +422,26 @@ pub async fn set_profile(state: State<'_, AppState>, edit: ProfileEdit) -> AppRe
     .await
 }
 
+/// Asks the running node's network task something and waits for the answer.
+async fn ask_swarm<T>(
+    session: &Session,
+    make: impl FnOnce(tokio::sync::oneshot::Sender<T>) -> Command,
+) -> AppResult<T> {
+    session
+        .running
+        .replicator
+        .swarm
+        .ask(make)
+        .await
+        .map_err(|e| AppError::new("stopped", e))
+}
+
 /// Connected peers: how each was found, latency.
 #[tauri::command]
 #[specta::specta]
 pub async fn peers(state: State<'_, AppState>) -> AppResult<Vec<PeerInfo>> {
     let session = state.session()?;
-    session
-        .running
-        .replicator
-        .swarm
-        .ask(|reply| Command::Peers { reply })
-        .await
-        .map_err(|e| AppError::new("stopped", e))
+    ask_swarm(&session, |reply| Command::Peers { reply }).await
 }
 
 /// The peers mDNS found on the LAN, connected or not, and whether it looks at all.
@@ -441,13 +449,7 @@ pub async fn peers(state: State<'_, AppState>) -> AppResult<Vec<PeerInfo>> {
 #[specta::specta]
 pub async fn lan_peers(state: State<'_, AppState>) -> AppResult<LanPeers> {
     let session = state.session()?;
-    session
-        .running
-        .replicator
-        .swarm
-        .ask(|reply| Command::LanPeers { reply })
-        .await
-        .map_err(|e| AppError::new("stopped", e))
+    ask_swarm(&session, |reply| Command::LanPeers { reply }).await
 }
 
 /// Per carried feed: changes held, peers holding it, sync progress.
@@ -647,13 +649,8 @@ pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Ap
         .notifications
         .store(settings.notifications, std::sync::atomic::Ordering::Relaxed);
     let on = settings.mdns;
-    session
-        .running
-        .replicator
-        .swarm
-        .ask(|reply| Command::SetLanDiscovery { on, reply })
-        .await
-        .map_err(|e| AppError::new("stopped", e))?
+    ask_swarm(&session, |reply| Command::SetLanDiscovery { on, reply })
+        .await?
         .map_err(|e| {
             AppError::new(
                 "mdns",

@@ -200,14 +200,7 @@ fn mdns_finds_a_peer_in_a_namespace_pair_with_no_address_given() {
     }
     let net = subnet();
     let mut namespaces = Namespaces::default();
-    let ns_a = namespaces.add(format!("{p}-a"));
-    let ns_b = namespaces.add(format!("{p}-b"));
-    let (dev_a, dev_b) = (format!("{p}a"), format!("{p}b"));
-    ip(&[
-        "-n", &ns_a, "link", "add", &dev_a, "type", "veth", "peer", "name", &dev_b, "netns", &ns_b,
-    ]);
-    configure(&ns_a, &dev_a, &format!("10.77.{net}.1/24"));
-    configure(&ns_b, &dev_b, &format!("10.77.{net}.2/24"));
+    let (ns_a, ns_b) = two_hosts(&mut namespaces, &p, &format!("10.77.{net}"));
 
     let dir = tempfile::tempdir().unwrap();
     let (home_a, account_a) = init(dir.path(), "a");
@@ -282,22 +275,12 @@ fn a_peer_found_on_the_lan_but_unreachable_is_listed_with_why_and_redialled_unti
     if !namespaces_available(test, &p) {
         return;
     }
-    if Command::new("iptables").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: {test}: it needs iptables (scripts/setup.sh installs it)");
+    if !iptables_available(test) {
         return;
     }
     let net = subnet();
     let mut namespaces = Namespaces::default();
-    let ns_a = namespaces.add(format!("{p}-a"));
-    let ns_b = namespaces.add(format!("{p}-b"));
-    link(
-        &ns_a,
-        &format!("{p}a"),
-        &format!("10.78.{net}.1/24"),
-        &ns_b,
-        &format!("{p}b"),
-        &format!("10.78.{net}.2/24"),
-    );
+    let (ns_a, ns_b) = two_hosts(&mut namespaces, &p, &format!("10.78.{net}"));
     // A connection attempt is answered with a reset; mDNS (UDP) passes.
     let refuse = [
         "INPUT",
@@ -415,16 +398,7 @@ fn lan_discovery_turned_on_while_running_finds_the_peer_without_a_restart() {
     }
     let net = subnet();
     let mut namespaces = Namespaces::default();
-    let ns_a = namespaces.add(format!("{p}-a"));
-    let ns_b = namespaces.add(format!("{p}-b"));
-    link(
-        &ns_a,
-        &format!("{p}a"),
-        &format!("10.79.{net}.1/24"),
-        &ns_b,
-        &format!("{p}b"),
-        &format!("10.79.{net}.2/24"),
-    );
+    let (ns_a, ns_b) = two_hosts(&mut namespaces, &p, &format!("10.79.{net}"));
     let dir = tempfile::tempdir().unwrap();
     let (home_a, _) = init(dir.path(), "a");
     let (home_b, _) = init(dir.path(), "b");
@@ -648,6 +622,31 @@ fn link(a: &str, a_dev: &str, a_addr: &str, b: &str, b_dev: &str, b_addr: &str) 
     configure(b, b_dev, b_addr);
 }
 
+/// Two hosts on one link: namespaces `{p}-a` and `{p}-b`, at
+/// `{net24}.1` and `{net24}.2` (`net24` is the first three bytes).
+fn two_hosts(namespaces: &mut Namespaces, p: &str, net24: &str) -> (String, String) {
+    let ns_a = namespaces.add(format!("{p}-a"));
+    let ns_b = namespaces.add(format!("{p}-b"));
+    link(
+        &ns_a,
+        &format!("{p}a"),
+        &format!("{net24}.1/24"),
+        &ns_b,
+        &format!("{p}b"),
+        &format!("{net24}.2/24"),
+    );
+    (ns_a, ns_b)
+}
+
+/// Whether `iptables` runs here; says the test is skipped when not.
+fn iptables_available(test: &str) -> bool {
+    let found = Command::new("iptables").arg("-V").output().is_ok();
+    if !found {
+        eprintln!("SKIPPED: {test}: it needs iptables (scripts/setup.sh installs it)");
+    }
+    found
+}
+
 /// Two hosts each behind its own NAT router (Linux MASQUERADE, as a home
 /// router does), the routers joined through an "internet" namespace where
 /// a relay runs. C listens through the relay; A reaches C through it, and
@@ -661,8 +660,7 @@ fn dcutr_upgrades_a_relayed_connection_between_two_natted_hosts_to_a_direct_one(
     if !namespaces_available(test, &p) {
         return;
     }
-    if Command::new("iptables").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: {test}: it needs iptables (scripts/setup.sh installs it)");
+    if !iptables_available(test) {
         return;
     }
     let net = subnet();
