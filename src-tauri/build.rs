@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "set_profile",
     "peers",
     "lan_peers",
+    "listen_status",
     "sync_status",
     "connect",
     "invite",

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use kith_core::{AccountId, PostId};
+use kith_net::ListenStatus;
 use kith_net::lan::LanPeers;
 use kith_net::replicator::SyncStatus;
 use kith_net::swarm::{Command, PeerInfo};
@@ -193,13 +194,16 @@ async fn open_account<T: Send + 'static>(
     tracing::info!("account opened; starting the network");
     let account = node.identity()?.account;
     let settings = Settings::load(&state.home);
-    let config = match settings.net_config() {
+    let mut config = match settings.net_config() {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(error = %e, "network settings invalid; using defaults");
             kith_net::NetConfig::default()
         }
     };
+    // A listen port another program took must not keep the account from
+    // opening: the node listens on any port, and Settings says why.
+    config.listen_fallback = true;
     match kith_net::start(node, config).await {
         Ok(running) => {
             let session = Arc::new(Session {
@@ -636,18 +640,63 @@ pub fn settings(state: State<'_, AppState>) -> Settings {
     Settings::load(&state.home)
 }
 
-/// Saves the settings. Notifications and LAN discovery apply at once;
-/// listen and bootstrap addresses at the next start.
+/// Where the node listens now, and why it listens elsewhere than the
+/// settings ask when it had to fall back at start.
+#[tauri::command]
+#[specta::specta]
+pub async fn listen_status(state: State<'_, AppState>) -> AppResult<ListenStatus> {
+    let session = state.session()?;
+    ask_swarm(&session, |reply| Command::ListenStatus { reply }).await
+}
+
+/// Saves the settings and applies them at once. The listen addresses are
+/// applied first: when a changed one cannot be used (a port in use),
+/// nothing is saved and the node listens where it did. Unchanged ones that
+/// still cannot be used (the node fell back at start) do not stop the rest
+/// from being saved. Bootstrap peers not connected are dialled.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<()> {
-    settings.save(&state.home)?;
     let Ok(session) = state.session() else {
-        return Ok(()); // not running yet: read at start
+        return settings.save(&state.home); // not running yet: read at start
     };
+    let config = settings.net_config()?;
+    let unchanged = Settings::load(&state.home).listens_as(&settings);
+    let swarm = &session.running.replicator.swarm;
+    let before = swarm
+        .ask(|reply| Command::ListenStatus { reply })
+        .await
+        .map_err(|e| AppError::new("stopped", e))?;
+    if let Err(e) = swarm.set_listen(config.listen).await {
+        if !unchanged {
+            return Err(AppError::new(
+                "listen",
+                format!("Not saved: {e}. Kith still listens where it did."),
+            ));
+        }
+        // Settings keeps showing the problem the node fell back for.
+        tracing::warn!(error = %e, "the saved listen addresses still cannot be used");
+    }
+    if let Err(e) = settings.save(&state.home) {
+        let back = before
+            .wanted
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        if let Err(undo) = swarm.set_listen(back).await {
+            tracing::warn!(error = %undo, "could not listen where the node did before");
+        }
+        return Err(e);
+    }
     session
         .notifications
         .store(settings.notifications, std::sync::atomic::Ordering::Relaxed);
+    session
+        .running
+        .replicator
+        .bootstrap(&config.bootstrap)
+        .await
+        .map_err(|e| AppError::new("stopped", e))?;
     let on = settings.mdns;
     ask_swarm(&session, |reply| Command::SetLanDiscovery { on, reply })
         .await?

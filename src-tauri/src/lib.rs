@@ -52,6 +52,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::set_profile,
             commands::peers,
             commands::lan_peers,
+            commands::listen_status,
             commands::sync_status,
             commands::connect,
             commands::invite,

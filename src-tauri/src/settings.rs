@@ -98,11 +98,26 @@ impl Settings {
         }
     }
 
-    /// Checks every address, then writes the file atomically.
-    pub fn save(&self, home: &Path) -> AppResult<()> {
+    /// These settings without blank addresses.
+    fn cleaned(&self) -> Self {
         let mut clean = self.clone();
         clean.listen.retain(|a| !a.trim().is_empty());
         clean.bootstrap.retain(|a| !a.trim().is_empty());
+        clean
+    }
+
+    /// Whether `other` asks to listen where these do (blank lines, spaces
+    /// and the empty list's defaults aside).
+    pub fn listens_as(&self, other: &Self) -> bool {
+        match (self.net_config(), other.net_config()) {
+            (Ok(a), Ok(b)) => a.listen == b.listen,
+            _ => false,
+        }
+    }
+
+    /// Checks every address, then writes the file atomically.
+    pub fn save(&self, home: &Path) -> AppResult<()> {
+        let clean = self.cleaned();
         parse_addrs("listen", &clean.listen)?;
         parse_addrs("bootstrap", &clean.bootstrap)?;
         let bytes = serde_json::to_vec_pretty(&clean).map_err(|e| AppError::new("internal", e))?;
@@ -115,13 +130,14 @@ impl Settings {
 
     /// The network configuration these settings give.
     pub fn net_config(&self) -> AppResult<NetConfig> {
+        let clean = self.cleaned();
         let mut config = NetConfig::default();
-        let listen = parse_addrs("listen", &self.listen)?;
+        let listen = parse_addrs("listen", &clean.listen)?;
         if !listen.is_empty() {
             config.listen = listen;
         }
-        config.bootstrap = parse_addrs("bootstrap", &self.bootstrap)?;
-        config.mdns = self.mdns;
+        config.bootstrap = parse_addrs("bootstrap", &clean.bootstrap)?;
+        config.mdns = clean.mdns;
         Ok(config)
     }
 }
@@ -168,6 +184,25 @@ mod tests {
         assert_eq!(e.code, "invalid");
         assert!(e.message.contains("not an address"), "{e}");
         assert_eq!(Settings::load(home.path()), good);
+    }
+
+    #[test]
+    fn listening_alike_ignores_blank_lines_and_spaces_and_takes_no_addresses_as_the_defaults() {
+        let with = |listen: &[&str]| Settings {
+            listen: listen.iter().map(|a| (*a).to_owned()).collect(),
+            theme: Theme::Dark,
+            ..Settings::default()
+        };
+        let fixed = with(&["/ip4/0.0.0.0/tcp/4001"]);
+        assert!(fixed.listens_as(&with(&[" /ip4/0.0.0.0/tcp/4001 ", "", "  "])));
+        assert!(fixed.listens_as(&Settings {
+            notifications: false,
+            ..fixed.clone()
+        }));
+        assert!(!fixed.listens_as(&with(&["/ip4/0.0.0.0/tcp/4002"])));
+        assert!(!fixed.listens_as(&with(&[])));
+        assert!(with(&[]).listens_as(&with(&["/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"])));
+        assert!(!fixed.listens_as(&with(&["not an address"])));
     }
 
     #[test]

@@ -203,6 +203,16 @@ pub enum Command {
         /// `on` or `off`.
         state: Switch,
     },
+    /// Make the running node listen on exactly these addresses, until it
+    /// stops (if one cannot be used, it keeps listening where it did).
+    #[command(
+        after_help = "Example: kith listen /ip4/0.0.0.0/tcp/4001 /ip4/0.0.0.0/udp/4001/quic-v1"
+    )]
+    Listen {
+        /// The addresses (multiaddrs).
+        #[arg(required = true, value_name = "MULTIADDR")]
+        addrs: Vec<String>,
+    },
     /// Per feed: changes held, peers holding it, last sync, sync in progress.
     SyncStatus,
     /// Print an invite code (your account and the running node's addresses) to share.

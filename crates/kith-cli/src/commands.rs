@@ -142,6 +142,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Connect { .. }
         | Command::Peers
         | Command::Lan { .. }
+        | Command::Listen { .. }
         | Command::SyncStatus
         | Command::Invite) => net::run(c, &home, json),
         Command::Completions { .. } | Command::Bench { .. } => unreachable!("handled above"),

@@ -1,5 +1,6 @@
 //! `kith serve` and the commands that ask the running node about the
-//! network (`addrs`, `connect`, `peers`, `sync-status`, `invite`).
+//! network (`addrs`, `connect`, `peers`, `lan`, `listen`, `sync-status`,
+//! `invite`).
 
 use std::path::Path;
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub fn run(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
         Command::Lan { state } => ControlRequest::Lan {
             on: state == Switch::On,
         },
+        Command::Listen { addrs } => ControlRequest::Listen { addrs },
         other => anyhow::bail!("{other:?} is not a network command"),
     };
     existing(home)?;
@@ -115,6 +117,12 @@ fn human(request: &ControlRequest, value: &Value) {
             }
         }
         ControlRequest::Invite => println!("{}", s(value, "code")),
+        ControlRequest::Listen { .. } => {
+            println!("Listening on (until the node stops):");
+            for a in list("listening") {
+                println!("  {}", a.as_str().unwrap_or_default());
+            }
+        }
         ControlRequest::Lan { .. } => {
             if value.get("enabled").and_then(Value::as_bool) == Some(true) {
                 println!("Looking for peers on the LAN (mDNS) until the node stops.");

@@ -698,3 +698,77 @@ fn unsigned_and_forged_update_notices_are_refused_and_never_offered() {
         "altered: {refused}"
     );
 }
+
+#[test]
+fn a_running_nodes_listen_addresses_change_at_once_a_port_in_use_changes_nothing_and_peers_learn_the_new_ones()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_home, _) = init(dir.path(), "ada");
+    let (b_home, _) = init(dir.path(), "bo");
+    let a = Served::loopback(&a_home, &[]);
+    let b = Served::loopback(&b_home, &[]);
+    let (old, id) = (a.addr(), a.peer_id());
+    kith_json(&b_home, &["connect", &old]);
+
+    // A port another program holds: the change is refused, A keeps its address.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = format!("/ip4/127.0.0.1/tcp/{}", busy.local_addr().unwrap().port());
+    let free = "/ip4/127.0.0.1/udp/0/quic-v1";
+    let args = ["listen", free, taken.as_str()];
+    let out = common::command(None, &a_home, &args).output().unwrap();
+    let said = common::describe(&args, &out);
+    assert!(!out.status.success(), "a port in use is refused:\n{said}");
+    assert!(
+        said.contains(&format!("cannot listen on {taken}")) && said.contains("in use"),
+        "the error names the address and the cause:\n{said}"
+    );
+    assert_eq!(
+        kith_json(&a_home, &["addrs"])["addrs"],
+        serde_json::json!([old]),
+        "nothing changed, not even the QUIC address asked for beside it"
+    );
+
+    // A free port: A listens there at once, and no longer at the old one.
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let new = format!("/ip4/127.0.0.1/tcp/{port}");
+    let status = kith_json(&a_home, &["listen", &new]);
+    assert_eq!(status["listening"], serde_json::json!([new]), "{status}");
+    assert_eq!(
+        kith_json(&a_home, &["addrs"])["addrs"],
+        serde_json::json!([format!("{new}/p2p/{id}")])
+    );
+    let args = ["connect", old.as_str()];
+    let out = common::command(None, &b_home, &args).output().unwrap();
+    assert!(
+        !out.status.success(),
+        "the old address is closed:\n{}",
+        common::describe(&args, &out)
+    );
+
+    // B, connected all along, was told the new address (identify push) and
+    // remembered it: started again, it reaches A there by itself.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(b.stop().code(), Some(0));
+    let b = Served::loopback(&b_home, &[]);
+    wait_for(
+        Duration::from_secs(10),
+        "B to redial A at its new address",
+        || {
+            let peers = kith_json(&b_home, &["peers"]);
+            peers["peers"]
+                .as_array()?
+                .iter()
+                .any(|p| {
+                    p["peer_id"] == id.as_str()
+                        && p["addr"].as_str().is_some_and(|a| a.starts_with(&new))
+                })
+                .then_some(())
+        },
+    );
+    let reached = kith_json(&b_home, &["connect", &format!("{new}/p2p/{id}")]);
+    assert_eq!(reached["peer_id"], id.as_str(), "the new address answers");
+    drop((a, b, busy));
+}

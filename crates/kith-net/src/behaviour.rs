@@ -143,7 +143,11 @@ pub fn build(
         memory: memory_connection_limits::Behaviour::with_max_percentage(MAX_MEMORY_PERCENT),
         identify: identify::Behaviour::new(
             identify::Config::new(IDENTIFY_VERSION.to_owned(), key.public())
-                .with_agent_version(format!("kith/{}", env!("CARGO_PKG_VERSION"))),
+                .with_agent_version(format!("kith/{}", env!("CARGO_PKG_VERSION")))
+                // Listen addresses change while running (`kith listen`, the
+                // app's settings): connected peers learn the new ones at
+                // once and redial those, not the old, after a disconnect.
+                .with_push_listen_addr_updates(true),
         ),
         ping: ping::Behaviour::new(
             ping::Config::new()

@@ -43,6 +43,12 @@ pub enum ControlRequest {
         /// On or off.
         on: bool,
     },
+    /// Listen on exactly these addresses until the node stops (all or
+    /// nothing: when one cannot be used, nothing changes).
+    Listen {
+        /// The multiaddrs.
+        addrs: Vec<String>,
+    },
     /// An invite code for this account.
     Invite,
     /// Kith updates learnt from peers.

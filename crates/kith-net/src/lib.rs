@@ -8,6 +8,7 @@
 //! - [`control`]: the local socket other `kith` commands use;
 //! - [`invite`]: invite codes;
 //! - [`lan`]: the peers mDNS found on the LAN;
+//! - [`listen`]: the addresses a node listens on, changeable while it runs;
 //! - [`activity`]: what happened, for front ends.
 //!
 //! [`start`] wires them together for the desktop app, [`serve`] for `kith serve`.
@@ -17,6 +18,7 @@ pub mod behaviour;
 pub mod control;
 pub mod invite;
 pub mod lan;
+pub mod listen;
 mod moderation;
 pub mod protocol;
 pub mod release;
@@ -28,4 +30,5 @@ pub mod swarm;
 pub use activity::Activity;
 pub use control::{ControlError, ControlRequest};
 pub use invite::Invite;
-pub use service::{NetConfig, NetError, Running, build_swarm, serve, start};
+pub use listen::ListenStatus;
+pub use service::{NetConfig, NetError, Running, build_swarm, default_listen, serve, start};

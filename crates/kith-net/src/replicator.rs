@@ -219,21 +219,37 @@ impl Replicator {
                 }
             }
         }
-        for addr in bootstrap {
+        self.bootstrap(bootstrap).await?;
+        self.redial().await;
+        Ok(())
+    }
+
+    /// Dials bootstrap addresses, and keeps redialling the peers they name
+    /// while they are not connected. A peer already connected is not
+    /// dialled again.
+    pub async fn bootstrap(&self, addrs: &[Multiaddr]) -> Result<(), String> {
+        for addr in addrs {
+            let Some(peer) = peer_of(addr) else {
+                self.swarm
+                    .send(Command::Dial {
+                        addr: addr.clone(),
+                        found: Found::Dialled,
+                        reply: None,
+                    })
+                    .await?;
+                continue;
+            };
+            lock(&self.shared)
+                .known
+                .insert(peer, (vec![addr.clone()], Found::Dialled));
             self.swarm
-                .send(Command::Dial {
-                    addr: addr.clone(),
+                .send(Command::DialPeer {
+                    peer,
+                    addrs: vec![addr.clone()],
                     found: Found::Dialled,
-                    reply: None,
                 })
                 .await?;
-            if let Some(peer) = peer_of(addr) {
-                lock(&self.shared)
-                    .known
-                    .insert(peer, (vec![addr.clone()], Found::Dialled));
-            }
         }
-        self.redial().await;
         Ok(())
     }
 

@@ -16,13 +16,18 @@ use crate::control::{self, ControlError, ControlRequest};
 use crate::invite::Invite;
 use crate::replicator::{self, Replicator};
 use crate::store_actor::NodeHandle;
-use crate::swarm::{Command, SwarmTask};
+use crate::swarm::{Command, Event, SwarmHandle, SwarmTask};
 
 /// How a node joins the network.
 #[derive(Debug, Clone)]
 pub struct NetConfig {
     /// Addresses to listen on.
     pub listen: Vec<Multiaddr>,
+    /// When `listen` cannot be used at start (a port in use), listen on
+    /// [`default_listen`] instead of failing, and say why in
+    /// [`crate::listen::ListenStatus::problem`]. The desktop app does: a
+    /// port taken by another program must not keep an account from opening.
+    pub listen_fallback: bool,
     /// Peers to dial at start.
     pub bootstrap: Vec<Multiaddr>,
     /// LAN discovery by mDNS.
@@ -35,15 +40,21 @@ pub struct NetConfig {
     pub tick: Duration,
 }
 
+/// Every interface, on a TCP and a QUIC port the system picks.
+pub fn default_listen() -> Vec<Multiaddr> {
+    vec![
+        "/ip4/0.0.0.0/tcp/0".parse().expect("a valid address"),
+        "/ip4/0.0.0.0/udp/0/quic-v1"
+            .parse()
+            .expect("a valid address"),
+    ]
+}
+
 impl Default for NetConfig {
     fn default() -> Self {
         Self {
-            listen: vec![
-                "/ip4/0.0.0.0/tcp/0".parse().expect("a valid address"),
-                "/ip4/0.0.0.0/udp/0/quic-v1"
-                    .parse()
-                    .expect("a valid address"),
-            ],
+            listen: default_listen(),
+            listen_fallback: false,
             bootstrap: Vec::new(),
             mdns: true,
             mdns_interval: Duration::from_secs(30),
@@ -137,6 +148,29 @@ impl Running {
     }
 }
 
+/// The swarm task, listening as `config` asks (or falling back, when it
+/// may).
+fn listening_swarm(
+    key: Keypair,
+    config: &NetConfig,
+) -> Result<(SwarmTask, SwarmHandle, mpsc::Receiver<Event>), NetError> {
+    let options = BehaviourOptions {
+        mdns: config.mdns,
+        mdns_interval: config.mdns_interval,
+        relay_server: config.relay,
+    };
+    let swarm = build_swarm(key, &options)?;
+    tracing::info!(peer = %swarm.local_peer_id(), "node starting");
+    let (mut task, handle, events) = SwarmTask::new(swarm, config.mdns_interval);
+    if config.listen_fallback {
+        task.listen_or_fall_back(&config.listen, &default_listen())
+    } else {
+        task.listen(&config.listen)
+    }
+    .map_err(NetError::Transport)?;
+    Ok((task, handle, events))
+}
+
 /// Starts `node` on the network and returns at once. The node must be
 /// unlocked (its device key gives the network key).
 pub async fn start(node: Node, config: NetConfig) -> Result<Running, NetError> {
@@ -148,20 +182,8 @@ pub async fn start(node: Node, config: NetConfig) -> Result<Running, NetError> {
         .map_err(transport)?
         .to_bytes();
     let home = node.home().to_owned();
+    let (task, swarm_handle, mut events) = listening_swarm(key, &config)?;
     let listener = control::bind(&home)?;
-    let options = BehaviourOptions {
-        mdns: config.mdns,
-        mdns_interval: config.mdns_interval,
-        relay_server: config.relay,
-    };
-    let mut swarm = build_swarm(key, &options)?;
-    for addr in &config.listen {
-        swarm
-            .listen_on(addr.clone())
-            .map_err(|e| NetError::Transport(format!("cannot listen on {addr}: {e}")))?;
-    }
-    tracing::info!(peer = %swarm.local_peer_id(), "node starting");
-    let (task, swarm_handle, mut events) = SwarmTask::new(swarm, config.mdns_interval);
     let swarm_task = tokio::spawn(task.run());
     let (node_handle, _thread) = NodeHandle::spawn(node).map_err(transport)?;
     let replicator = Replicator::new(node_handle.clone(), swarm_handle.clone());
@@ -281,6 +303,22 @@ pub async fn handle_control(
                 .map_err(|e| ControlError::new("stopped", e))?
                 .map_err(|e| ControlError::new("mdns", e))?;
             Ok(json!({ "enabled": on }))
+        }
+        ControlRequest::Listen { addrs } => {
+            let addrs = addrs
+                .iter()
+                .map(|a| {
+                    a.parse::<Multiaddr>().map_err(|e| {
+                        ControlError::new("invalid", format!("{a} is not a multiaddr: {e}"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let status = r
+                .swarm
+                .set_listen(addrs)
+                .await
+                .map_err(|e| ControlError::new("listen", e))?;
+            serde_json::to_value(status).map_err(|e| ControlError::new("internal", e))
         }
         ControlRequest::Invite => {
             let (_, addrs) = dialable_addrs(r).await?;

@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::behaviour::{Behaviour, BehaviourEvent, lan_discovery};
 use crate::lan::{LanPeers, LanTable};
+use crate::listen::{self, ListenStatus, Listeners};
 use crate::protocol::{
     RELEASE_TOPIC, SyncRequest, SyncResponse, feed_topic, provider_key, topic_feed,
 };
@@ -32,6 +33,9 @@ pub const MAX_STRIKES: u32 = 3;
 pub const BAN_TIME: Duration = Duration::from_secs(600);
 /// Capacity of the command and event channels.
 pub const CHANNEL_CAPACITY: usize = 1024;
+/// How long [`SwarmHandle::set_listen`] waits for new listeners to report
+/// their addresses.
+pub const LISTEN_WAIT: Duration = Duration::from_secs(5);
 
 /// The peer an address reaches (its last `…/p2p/<id>`), if named. In a
 /// relayed address, `…/p2p/<relay>/p2p-circuit/p2p/<id>`, that is the
@@ -135,6 +139,20 @@ pub enum Command {
     Addrs {
         /// The answer.
         reply: oneshot::Sender<(PeerId, Vec<Multiaddr>)>,
+    },
+    /// Listen on exactly these addresses from now on: new listeners are
+    /// opened first, and the old ones closed only if all could be.
+    SetListen {
+        /// The addresses (at most [`listen::MAX_LISTEN_ADDRS`]).
+        addrs: Vec<Multiaddr>,
+        /// Where the node listens once each new listener reported an
+        /// address; the error when one could not be opened (nothing changed).
+        reply: oneshot::Sender<Result<ListenStatus, String>>,
+    },
+    /// Where the node listens.
+    ListenStatus {
+        /// The answer.
+        reply: oneshot::Sender<ListenStatus>,
     },
     /// Connected peers.
     Peers {
@@ -330,6 +348,18 @@ impl SwarmHandle {
         })
     }
 
+    /// Listens on exactly `addrs` from now on (see [`Command::SetListen`]),
+    /// and answers where the node listens once the new listeners have
+    /// addresses (or after [`LISTEN_WAIT`], with what they have by then).
+    pub async fn set_listen(&self, addrs: Vec<Multiaddr>) -> Result<ListenStatus, String> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::SetListen { addrs, reply }).await?;
+        match tokio::time::timeout(LISTEN_WAIT, rx).await {
+            Ok(answer) => answer.map_err(|_| "the network task dropped the request".to_owned())?,
+            Err(_) => self.ask(|reply| Command::ListenStatus { reply }).await,
+        }
+    }
+
     /// Asks something of the swarm and waits for the answer.
     pub async fn ask<T>(
         &self,
@@ -355,6 +385,9 @@ pub struct SwarmTask {
     agents: HashMap<PeerId, String>,
     remote: HashMap<PeerId, Multiaddr>,
     listening: Vec<Multiaddr>,
+    listeners: Listeners,
+    /// Answers to `SetListen` waiting for the new listeners' addresses.
+    listen_waiting: Vec<oneshot::Sender<Result<ListenStatus, String>>>,
     strikes: HashMap<PeerId, u32>,
     banned: HashMap<PeerId, Instant>,
     queries: HashMap<kad::QueryId, AccountId>,
@@ -386,6 +419,8 @@ impl SwarmTask {
                 agents: HashMap::new(),
                 remote: HashMap::new(),
                 listening: Vec::new(),
+                listeners: Listeners::default(),
+                listen_waiting: Vec::new(),
                 strikes: HashMap::new(),
                 banned: HashMap::new(),
                 queries: HashMap::new(),
@@ -396,6 +431,65 @@ impl SwarmTask {
             SwarmHandle { commands: cmd_tx },
             ev_rx,
         )
+    }
+
+    /// Listens on exactly `wanted` from now on. All or nothing: when an
+    /// address cannot be listened on (in use, no transport for it), the
+    /// listeners opened for this change are closed again and the node
+    /// listens where it did.
+    pub fn listen(&mut self, wanted: &[Multiaddr]) -> Result<(), String> {
+        listen::check(wanted)?;
+        let plan = self.listeners.plan(wanted);
+        let mut opened = Vec::with_capacity(plan.open.len());
+        for addr in plan.open {
+            match self.swarm.listen_on(addr.clone()) {
+                Ok(id) => opened.push((addr, id)),
+                Err(e) => {
+                    for (_, id) in opened {
+                        self.swarm.remove_listener(id);
+                    }
+                    return Err(format!("cannot listen on {addr}: {}", innermost(&e)));
+                }
+            }
+        }
+        for id in plan.close {
+            self.listeners.closed(id);
+            self.swarm.remove_listener(id);
+        }
+        for (addr, id) in opened {
+            self.listeners.opened(addr, id);
+        }
+        self.listeners.set_problem(None);
+        Ok(())
+    }
+
+    /// Listens on `wanted`, or when that fails on `fallback`, keeping why
+    /// for [`ListenStatus::problem`]. Fails only when neither can be used.
+    pub fn listen_or_fall_back(
+        &mut self,
+        wanted: &[Multiaddr],
+        fallback: &[Multiaddr],
+    ) -> Result<(), String> {
+        let Err(problem) = self.listen(wanted) else {
+            return Ok(());
+        };
+        tracing::warn!(%problem, "listening on the default addresses instead");
+        self.listen(fallback)
+            .map_err(|e| format!("{problem}; and {e}"))?;
+        self.listeners.set_problem(Some(problem));
+        Ok(())
+    }
+
+    /// Answers the `SetListen` waiting for addresses once every listener
+    /// has one (ports picked, interfaces listed).
+    fn answer_listen_waiting(&mut self) {
+        if self.listen_waiting.is_empty() || !self.listeners.ready() {
+            return;
+        }
+        let status = self.listeners.status();
+        for reply in self.listen_waiting.drain(..) {
+            let _ = reply.send(Ok(status.clone()));
+        }
     }
 
     /// Runs until every handle is dropped.
@@ -504,6 +598,19 @@ impl SwarmTask {
             }
             Command::Addrs { reply } => {
                 let _ = reply.send((*self.swarm.local_peer_id(), self.listening.clone()));
+            }
+            Command::SetListen { addrs, reply } => match self.listen(&addrs) {
+                Ok(()) => {
+                    self.listen_waiting.retain(|r| !r.is_closed());
+                    self.listen_waiting.push(reply);
+                    self.answer_listen_waiting();
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
+            },
+            Command::ListenStatus { reply } => {
+                let _ = reply.send(self.listeners.status());
             }
             Command::Peers { reply } => {
                 let _ = reply.send(self.peers());
@@ -690,6 +797,15 @@ impl SwarmTask {
         Ok(())
     }
 
+    /// An address is no longer listened on: it is neither handed out nor
+    /// offered as this node's external address.
+    fn forget_listen_addr(&mut self, address: &Multiaddr) {
+        self.listening.retain(|a| a != address);
+        if self.swarm.behaviour().relay_server.is_enabled() {
+            self.swarm.remove_external_address(address);
+        }
+    }
+
     fn lan_peers(&mut self) -> LanPeers {
         let enabled = self.swarm.behaviour().mdns.is_enabled();
         let listed: Vec<PeerId> = self.lan.peer_ids().copied().collect();
@@ -702,8 +818,12 @@ impl SwarmTask {
     #[allow(clippy::too_many_lines)]
     fn swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
-            SwarmEvent::NewListenAddr { address, .. } => {
+            SwarmEvent::NewListenAddr {
+                listener_id,
+                address,
+            } => {
                 tracing::info!(%address, "listening");
+                self.listeners.address(listener_id, &address);
                 // A node run with `--relay` is its operator's statement that
                 // its listen addresses are reachable; without a confirmed
                 // external address the relay would neither offer itself nor
@@ -719,9 +839,14 @@ impl SwarmTask {
                 if !self.listening.contains(&address) {
                     self.listening.push(address);
                 }
+                self.answer_listen_waiting();
             }
-            SwarmEvent::ExpiredListenAddr { address, .. } => {
-                self.listening.retain(|a| *a != address);
+            SwarmEvent::ExpiredListenAddr {
+                listener_id,
+                address,
+            } => {
+                self.listeners.expired(listener_id, &address);
+                self.forget_listen_addr(&address);
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
@@ -782,11 +907,26 @@ impl SwarmTask {
                 tracing::warn!(%error, "a listener failed");
             }
             SwarmEvent::ListenerClosed {
+                listener_id,
                 addresses,
-                reason: Err(error),
-                ..
+                reason,
             } => {
-                tracing::warn!(?addresses, %error, "a listener closed");
+                // libp2p reports no `ExpiredListenAddr` for the addresses
+                // of a listener that closed.
+                for address in &addresses {
+                    self.forget_listen_addr(address);
+                }
+                let wanted = self.listeners.closed(listener_id);
+                match (reason, wanted) {
+                    (Err(error), Some(wanted)) => {
+                        tracing::warn!(%wanted, %error, "a listener failed");
+                        self.listeners
+                            .set_problem(Some(format!("stopped listening on {wanted}: {error}")));
+                    }
+                    (Err(error), None) => tracing::warn!(?addresses, %error, "a listener closed"),
+                    (Ok(()), _) => tracing::info!(?addresses, "stopped listening"),
+                }
+                self.answer_listen_waiting();
             }
             SwarmEvent::NewExternalAddrCandidate { address } => {
                 tracing::debug!(%address, "external address candidate");

@@ -108,3 +108,73 @@ async fn a_followed_accounts_post_and_its_image_show_up_in_the_activity_stream_t
         "stop removes the control socket"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listen_port_in_use_at_start_fails_the_node_unless_it_may_fall_back_and_then_it_says_why()
+{
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to hold");
+    let port = busy.local_addr().expect("its address").port();
+    let taken: libp2p::Multiaddr = format!("/ip4/127.0.0.1/tcp/{port}")
+        .parse()
+        .expect("an address");
+    let dir = tempfile::tempdir().expect("dir");
+
+    let strict = NetConfig {
+        listen: vec![taken.clone()],
+        ..config()
+    };
+    let Err(e) = kith_net::start(new_node(dir.path(), "Ada"), strict).await else {
+        panic!("a node that may not fall back started on a port in use");
+    };
+    assert!(
+        e.to_string().contains(&format!("cannot listen on {taken}")),
+        "the error names the address: {e}"
+    );
+
+    let mut node = Node::open(dir.path()).expect("home opened again");
+    node.unlock(PASSPHRASE).expect("unlocked");
+    let lenient = NetConfig {
+        listen: vec![taken.clone()],
+        listen_fallback: true,
+        ..config()
+    };
+    let running = kith_net::start(node, lenient)
+        .await
+        .expect("with fallback, the node starts");
+    let addr = first_addr(&running).await;
+    assert!(
+        !addr.contains(&format!("/tcp/{port}/")),
+        "it listens elsewhere: {addr}"
+    );
+    let status = running
+        .replicator
+        .swarm
+        .ask(|reply| kith_net::swarm::Command::ListenStatus { reply })
+        .await
+        .expect("the swarm answers");
+    assert_eq!(
+        status.wanted,
+        kith_net::default_listen()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        "it fell back to the defaults"
+    );
+    let problem = status.problem.expect("the status says why");
+    assert!(
+        problem.contains(&taken.to_string()) && problem.contains("in use"),
+        "the problem names the address and the cause: {problem}"
+    );
+
+    // Asking for the address again once it is free clears the problem.
+    drop(busy);
+    let status = running
+        .replicator
+        .swarm
+        .set_listen(vec![taken.clone()])
+        .await
+        .expect("the freed port is listened on");
+    assert_eq!(status.problem, None);
+    assert_eq!(status.listening, vec![taken.to_string()]);
+    running.stop().await;
+}

@@ -394,6 +394,19 @@ impl Window {
         Ok(())
     }
 
+    /// Replaces the text of the input or text area with `data-testid=id`
+    /// (emptied as the page sees it, then typed into).
+    pub async fn replace_text(&self, id: &str, text: &str) -> Result<()> {
+        self.find(id, Duration::from_secs(15)).await?;
+        self.js(
+            "const e = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); \
+             e.value = ''; e.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![Value::from(id)],
+        )
+        .await?;
+        self.type_into(id, text).await
+    }
+
     /// Runs a script in the page.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Result<Value> {
         Ok(self.client.execute(script, args).await?)

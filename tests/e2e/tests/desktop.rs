@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use kith_e2e::{
-    Driver, Kith, Result, Window, app_pid, binary, loopback_settings, screenshot_dir,
+    Driver, Kith, Result, Window, app_pid, binary, free_port, loopback_settings, screenshot_dir,
     tree_memory_kib,
 };
 use serde_json::json;
@@ -68,17 +68,8 @@ async fn share_kith(w: &Window, package: &std::path::Path) -> Result<()> {
     w.click("nav-share").await?;
     w.find("held-release", LONG).await?;
     let fingerprint = w.find("release-fingerprint", LONG).await?.text().await?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    w.js(
-        "const e = document.querySelector('[data-testid=\"share-address\"]'); \
-         e.value = ''; e.dispatchEvent(new Event('input', { bubbles: true }));",
-        vec![],
-    )
-    .await?;
-    w.type_into("share-address", &addr).await?;
+    let addr = format!("127.0.0.1:{}", free_port());
+    w.replace_text("share-address", &addr).await?;
     w.click("share-start").await?;
     w.wait_text("share-url", &format!("http://{addr}/"), LONG)
         .await?;
@@ -530,6 +521,37 @@ async fn every_screen(w: &Window) -> Result<()> {
     Ok(())
 }
 
+/// Listen addresses saved in Settings apply at once: a port another
+/// program holds is refused with its cause beside the addresses (the node
+/// keeps listening where it did), a free one is listened on and a peer
+/// reaches the app there.
+async fn listen_addresses_apply_at_once(w: &Window, peer: &Kith) -> Result<()> {
+    w.click("nav-settings").await?;
+    w.wait_text("listening-now", "/ip4/127.0.0.1/tcp/", LONG)
+        .await?;
+    let busy = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let taken = format!("/ip4/127.0.0.1/tcp/{}", busy.local_addr()?.port());
+    w.replace_text("listen-input", &taken).await?;
+    w.click("settings-save").await?;
+    w.wait_text("listen-error", &format!("cannot listen on {taken}"), LONG)
+        .await?;
+    w.wait_text("listen-error", "in use", LONG).await?;
+    w.screenshot("14b-settings-port-in-use").await?;
+
+    let free = format!("/ip4/127.0.0.1/tcp/{}", free_port());
+    w.replace_text("listen-input", &free).await?;
+    w.click("settings-save").await?;
+    w.wait_text("listening-now", &free, LONG).await?;
+    let peers = peer.json(&["peers"])?;
+    let app = peers["peers"][0]["peer_id"]
+        .as_str()
+        .ok_or_else(|| format!("the peer is connected to the app: {peers}"))?;
+    peer.json(&["connect", &format!("{free}/p2p/{app}")])
+        .map_err(|e| format!("the app does not answer at its new address {free}: {e}"))?;
+    drop(busy);
+    Ok(())
+}
+
 /// The longest the whole walk through the app may take (it takes well under
 /// a minute in a debug build here).
 const WHOLE_WALK: Duration = Duration::from_secs(600);
@@ -571,6 +593,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         peer_post_arrives(&w, &bea).await?;
         mute_from_a_posts_menu(&w).await?;
         every_screen(&w).await?;
+        listen_addresses_apply_at_once(&w, &bea).await?;
         share_kith(&w, &running).await?;
         update_from_a_peer(&w, &home).await?;
         // Idle: let the node settle, then measure the whole process tree.

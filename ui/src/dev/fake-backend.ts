@@ -22,6 +22,7 @@ import type {
   ModerationOverview,
   Page,
   LanPeers,
+  ListenStatus,
   PeerInfo,
   PeersChanged,
   Policy,
@@ -76,6 +77,8 @@ export type FakeState = {
   peers: PeerInfo[];
   /** What mDNS found on the LAN. */
   lan: LanPeers;
+  /** Where the node listens. */
+  listen: ListenStatus;
   feeds: FeedStatus[];
   requests: RequestCounts;
   settings: Settings;
@@ -258,6 +261,22 @@ function hasWord(tokens: readonly string[], word: string): boolean {
   return tokens.includes(word) || (!word.startsWith('#') && tokens.includes(`#${word}`));
 }
 
+/** The addresses a node listens on when its settings name none. */
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/udp/0/quic-v1'];
+
+/** Where a node asked to listen on `addrs` listens: every interface is the
+ * LAN address, a port 0 the port the system picked. */
+export function fakeListening(addrs: string[]): ListenStatus {
+  const wanted = addrs.length > 0 ? addrs.slice() : DEFAULT_LISTEN.slice();
+  const listening = wanted.flatMap((a) => {
+    const resolved = a.replace(/\/(tcp|udp)\/0(?=\/|$)/, '/$1/4001');
+    return resolved.startsWith('/ip4/0.0.0.0/')
+      ? [resolved.replace('0.0.0.0', '127.0.0.1'), resolved.replace('0.0.0.0', '192.168.1.23')]
+      : [resolved];
+  });
+  return { wanted, listening, problem: null };
+}
+
 export function emptyState(): FakeState {
   const me: FakeAccount = { account: fakeAccountId('me'), name: null, bio: null, avatar: null };
   return {
@@ -271,6 +290,7 @@ export function emptyState(): FakeState {
     posts: [],
     peers: [],
     lan: { enabled: true, peers: [] },
+    listen: fakeListening([]),
     feeds: [],
     requests: { heads: 0, changes: 0, blobs: 0, request_bytes: 0, response_bytes: 0 },
     settings: { listen: [], bootstrap: [], mdns: true, theme: 'system', notifications: true },
@@ -660,6 +680,10 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       await wait();
       return ok({ enabled: s.lan.enabled, peers: s.lan.peers.map((p) => ({ ...p, addrs: p.addrs.slice() })) });
     },
+    listenStatus: async (): Promise<Result<ListenStatus, AppError>> => {
+      await wait();
+      return ok({ ...s.listen, wanted: s.listen.wanted.slice(), listening: s.listen.listening.slice() });
+    },
     syncStatus: async (): Promise<Result<SyncStatus, AppError>> => {
       await wait();
       return ok({ feeds: s.feeds.map((f) => ({ ...f })), requests_sent: { ...s.requests } });
@@ -715,8 +739,9 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     saveSettings: async (settings: Settings): Promise<Result<null, AppError>> => {
       await wait();
       s.settings = settings;
-      // LAN discovery applies at once, as in the app.
+      // Everything applies at once, as in the app.
       s.lan = { enabled: settings.mdns, peers: settings.mdns ? s.lan.peers : [] };
+      s.listen = fakeListening(settings.listen);
       return ok(null);
     },
 

@@ -225,6 +225,18 @@ async lanPeers() : Promise<Result<LanPeers, AppError>> {
 }
 },
 /**
+ * Where the node listens now, and why it listens elsewhere than the
+ * settings ask when it had to fall back at start.
+ */
+async listenStatus() : Promise<Result<ListenStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("listen_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Per carried feed: changes held, peers holding it, sync progress.
  */
 async syncStatus() : Promise<Result<SyncStatus, AppError>> {
@@ -300,8 +312,11 @@ async settings() : Promise<Settings> {
     return await TAURI_INVOKE("settings");
 },
 /**
- * Saves the settings. Notifications and LAN discovery apply at once;
- * listen and bootstrap addresses at the next start.
+ * Saves the settings and applies them at once. The listen addresses are
+ * applied first: when a changed one cannot be used (a port in use),
+ * nothing is saved and the node listens where it did. Unchanged ones that
+ * still cannot be used (the node fell back at start) do not stop the rest
+ * from being saved. Bootstrap peers not connected are dialled.
  */
 async saveSettings(settings: Settings) : Promise<Result<null, AppError>> {
     try {
@@ -993,6 +1008,24 @@ warn: string[];
  * Whether this home subscribes to it.
  */
 subscribed: boolean }
+/**
+ * Where a node listens, for the settings screen and `kith listen`.
+ */
+export type ListenStatus = { 
+/**
+ * The addresses asked for, as given.
+ */
+wanted: string[]; 
+/**
+ * The addresses listened on now (ports and interfaces resolved).
+ */
+listening: string[]; 
+/**
+ * Why the addresses last asked for could not be used, when the node
+ * fell back to listening on others at start (any port, every
+ * interface); `None` once a change of addresses succeeded.
+ */
+problem: string | null }
 /**
  * One block, mute or muted word of this home.
  */

@@ -1,10 +1,10 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import { WORDS } from '../../dev/fake-backend';
-import { commands } from '../../test/fake-bindings';
+import { backend, commands } from '../../test/fake-bindings';
 import { useReadyAccount } from '../../test/helpers';
 import { toasts } from '$lib/toasts.svelte';
 import Settings from '../Settings.svelte';
@@ -17,7 +17,7 @@ describe('Settings', () => {
     document.documentElement.dataset.theme = 'system';
   });
 
-  it('saves multiaddrs one per line, blank lines dropped, and says addresses apply at next start', async () => {
+  it('saves multiaddrs one per line, blank lines dropped, and shows where the node listens once applied', async () => {
     render(Settings);
     const listen = await screen.findByLabelText('Listen addresses');
     expect(listen).toHaveValue('/ip4/0.0.0.0/tcp/4001');
@@ -35,9 +35,61 @@ describe('Settings', () => {
       theme: 'system',
       notifications: true,
     });
+    await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('Saved'));
     await waitFor(() =>
-      expect(toasts.items.map((t) => t.message)).toContain('Saved. Listen and bootstrap addresses apply at next start.'),
+      expect(
+        within(screen.getByTestId('listening-now'))
+          .getAllByRole('listitem')
+          .map((li) => li.textContent),
+      ).toEqual(['/ip4/127.0.0.1/tcp/4001', '/ip4/192.168.1.23/tcp/4001', '/ip6/::/tcp/4001']),
     );
+  });
+
+  it('keeps everything as it was when a listen address cannot be used, and says why beside the addresses', async () => {
+    commands.saveSettings.mockResolvedValueOnce({
+      status: 'error',
+      error: {
+        code: 'listen',
+        message:
+          'Not saved: cannot listen on /ip4/0.0.0.0/tcp/80: Permission denied (os error 13). Kith still listens where it did.',
+      },
+    });
+    render(Settings);
+    const listen = await screen.findByLabelText('Listen addresses');
+    await waitFor(() => expect(screen.getByTestId('listening-now')).toHaveTextContent('/ip4/192.168.1.23/tcp/4001'));
+    await fireEvent.input(listen, { target: { value: '/ip4/0.0.0.0/tcp/80' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    const error = await screen.findByTestId('listen-error');
+    expect(error).toHaveTextContent('Not saved: cannot listen on /ip4/0.0.0.0/tcp/80: Permission denied');
+    expect(error).toHaveAttribute('role', 'alert');
+    expect(listen).toHaveFocus();
+    expect(listen).toHaveAttribute('aria-invalid', 'true');
+    expect(toasts.items).toHaveLength(0);
+    // Editing the addresses clears the error; the node still listens where it did.
+    await fireEvent.input(listen, { target: { value: '/ip4/0.0.0.0/tcp/4001' } });
+    expect(screen.queryByTestId('listen-error')).toBeNull();
+    expect(screen.getByTestId('listening-now')).toHaveTextContent('/ip4/192.168.1.23/tcp/4001');
+  });
+
+  it('says so when the node could not listen where the settings ask and fell back to a free port', async () => {
+    backend.state.listen = {
+      wanted: ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/udp/0/quic-v1'],
+      listening: ['/ip4/192.168.1.23/tcp/39211'],
+      problem: 'cannot listen on /ip4/0.0.0.0/tcp/4001: Address already in use (os error 98)',
+    };
+    render(Settings);
+    const note = await screen.findByTestId('listen-problem');
+    expect(note).toHaveTextContent('Kith can’t listen where these settings ask');
+    expect(note).toHaveTextContent('Address already in use');
+    expect(screen.getByTestId('listening-now')).toHaveTextContent('/ip4/192.168.1.23/tcp/39211');
+  });
+
+  it('lists nowhere to listen when the node cannot say (not running)', async () => {
+    commands.listenStatus.mockResolvedValueOnce({ status: 'error', error: { code: 'not_ready', message: 'locked' } });
+    render(Settings);
+    await screen.findByLabelText('Listen addresses');
+    expect(screen.queryByTestId('listening-now')).toBeNull();
+    expect(screen.queryByTestId('listen-problem')).toBeNull();
   });
 
   it('refuses to save a line that is not a multiaddr', async () => {
