@@ -10,6 +10,7 @@
 
 use libp2p::Multiaddr;
 use libp2p::core::transport::ListenerId;
+use libp2p::multiaddr::Protocol;
 use serde::Serialize;
 
 /// Most addresses a node is asked to listen on at once.
@@ -24,8 +25,9 @@ pub struct ListenStatus {
     /// The addresses listened on now (ports and interfaces resolved).
     pub listening: Vec<String>,
     /// Why the addresses last asked for could not be used, when the node
-    /// fell back to listening on others at start (any port, every
-    /// interface); `None` once a change of addresses succeeded.
+    /// fell back to listening on others at start (the same interfaces on
+    /// any port, else every interface); `None` once a change of addresses
+    /// succeeded.
     pub problem: Option<String>,
 }
 
@@ -51,6 +53,27 @@ pub(crate) struct Plan {
 pub(crate) struct Listeners {
     open: Vec<Listener>,
     problem: Option<String>,
+}
+
+/// The same addresses on ports the system picks (each TCP or UDP port 0):
+/// where a node asked to listen on ports in use can listen instead without
+/// leaving the interfaces it was given (a node kept to loopback stays there).
+pub fn any_port(addrs: &[Multiaddr]) -> Vec<Multiaddr> {
+    let mut out: Vec<Multiaddr> = Vec::new();
+    for addr in addrs {
+        let any: Multiaddr = addr
+            .iter()
+            .map(|p| match p {
+                Protocol::Tcp(_) => Protocol::Tcp(0),
+                Protocol::Udp(_) => Protocol::Udp(0),
+                other => other,
+            })
+            .collect();
+        if !out.contains(&any) {
+            out.push(any);
+        }
+    }
+    out
 }
 
 /// Why a list of listen addresses is refused before anything is opened.
@@ -209,6 +232,23 @@ mod tests {
         assert_eq!(table.closed(b), Some(addr("/ip4/127.0.0.1/udp/0/quic-v1")));
         assert_eq!(table.closed(b), None, "closed twice");
         assert_eq!(table.status().wanted, vec!["/ip4/0.0.0.0/tcp/0".to_owned()]);
+    }
+
+    #[test]
+    fn any_port_keeps_each_interface_and_transport_and_lets_the_system_pick_the_port() {
+        assert_eq!(
+            any_port(&[
+                addr("/ip4/127.0.0.1/tcp/4001"),
+                addr("/ip6/::1/udp/4001/quic-v1"),
+                addr("/ip4/127.0.0.1/tcp/4002"),
+                addr("/ip4/0.0.0.0/tcp/0"),
+            ]),
+            vec![
+                addr("/ip4/127.0.0.1/tcp/0"),
+                addr("/ip6/::1/udp/0/quic-v1"),
+                addr("/ip4/0.0.0.0/tcp/0"),
+            ]
+        );
     }
 
     #[test]

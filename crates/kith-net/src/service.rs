@@ -23,8 +23,9 @@ use crate::swarm::{Command, Event, SwarmHandle, SwarmTask};
 pub struct NetConfig {
     /// Addresses to listen on.
     pub listen: Vec<Multiaddr>,
-    /// When `listen` cannot be used at start (a port in use), listen on
-    /// [`default_listen`] instead of failing, and say why in
+    /// When `listen` cannot be used at start (a port in use), listen on the
+    /// same addresses on ports the system picks ([`crate::listen::any_port`]),
+    /// else on [`default_listen`], instead of failing, and say why in
     /// [`crate::listen::ListenStatus::problem`]. The desktop app does: a
     /// port taken by another program must not keep an account from opening.
     pub listen_fallback: bool,
@@ -163,7 +164,8 @@ fn listening_swarm(
     tracing::info!(peer = %swarm.local_peer_id(), "node starting");
     let (mut task, handle, events) = SwarmTask::new(swarm, config.mdns_interval);
     if config.listen_fallback {
-        task.listen_or_fall_back(&config.listen, &default_listen())
+        let fallbacks = [crate::listen::any_port(&config.listen), default_listen()];
+        task.listen_or_fall_back(&config.listen, &fallbacks)
     } else {
         task.listen(&config.listen)
     }

@@ -463,21 +463,32 @@ impl SwarmTask {
         Ok(())
     }
 
-    /// Listens on `wanted`, or when that fails on `fallback`, keeping why
-    /// for [`ListenStatus::problem`]. Fails only when neither can be used.
+    /// Listens on `wanted`, or when that fails on the first of `fallbacks`
+    /// that can be used, keeping why for [`ListenStatus::problem`]. Fails
+    /// only when none can be used.
     pub fn listen_or_fall_back(
         &mut self,
         wanted: &[Multiaddr],
-        fallback: &[Multiaddr],
+        fallbacks: &[Vec<Multiaddr>],
     ) -> Result<(), String> {
         let Err(problem) = self.listen(wanted) else {
             return Ok(());
         };
-        tracing::warn!(%problem, "listening on the default addresses instead");
-        self.listen(fallback)
-            .map_err(|e| format!("{problem}; and {e}"))?;
-        self.listeners.set_problem(Some(problem));
-        Ok(())
+        let mut errors = problem.clone();
+        for fallback in fallbacks {
+            match self.listen(fallback) {
+                Ok(()) => {
+                    tracing::warn!(%problem, ?fallback, "listening elsewhere instead");
+                    self.listeners.set_problem(Some(problem));
+                    return Ok(());
+                }
+                Err(e) => {
+                    errors.push_str("; and ");
+                    errors.push_str(&e);
+                }
+            }
+        }
+        Err(errors)
     }
 
     /// Answers the `SetListen` waiting for addresses once every listener

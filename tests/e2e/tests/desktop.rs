@@ -536,7 +536,7 @@ async fn listen_addresses_apply_at_once(w: &Window, peer: &Kith) -> Result<()> {
     w.wait_text("listen-error", &format!("cannot listen on {taken}"), LONG)
         .await?;
     w.wait_text("listen-error", "in use", LONG).await?;
-    w.screenshot("14b-settings-port-in-use").await?;
+    w.screenshot("22-settings-port-in-use").await?;
 
     let free = format!("/ip4/127.0.0.1/tcp/{}", free_port());
     w.replace_text("listen-input", &free).await?;
