@@ -202,7 +202,8 @@ async fn open_account<T: Send + 'static>(
         }
     };
     // A listen port another program took must not keep the account from
-    // opening: the node listens on any port, and Settings says why.
+    // opening: the node listens on another port (the same interfaces when
+    // it can), and Settings says why.
     config.listen_fallback = true;
     match kith_net::start(node, config).await {
         Ok(running) => {
@@ -663,10 +664,7 @@ pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Ap
     let config = settings.net_config()?;
     let unchanged = Settings::load(&state.home).listens_as(&settings);
     let swarm = &session.running.replicator.swarm;
-    let before = swarm
-        .ask(|reply| Command::ListenStatus { reply })
-        .await
-        .map_err(|e| AppError::new("stopped", e))?;
+    let before = ask_swarm(&session, |reply| Command::ListenStatus { reply }).await?;
     if let Err(e) = swarm.set_listen(config.listen).await {
         if !unchanged {
             return Err(AppError::new(

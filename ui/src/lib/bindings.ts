@@ -1022,8 +1022,9 @@ wanted: string[];
 listening: string[]; 
 /**
  * Why the addresses last asked for could not be used, when the node
- * fell back to listening on others at start (any port, every
- * interface); `None` once a change of addresses succeeded.
+ * fell back to listening on others at start (the same interfaces on
+ * any port, else every interface); `None` once a change of addresses
+ * succeeded.
  */
 problem: string | null }
 /**
