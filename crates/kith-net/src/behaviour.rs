@@ -104,8 +104,12 @@ pub fn build(
     options: &BehaviourOptions,
 ) -> Result<Behaviour, String> {
     let peer_id = key.public().to_peer_id();
+    // LAN discovery is a convenience: a system where it cannot start (no
+    // netlink, say) still runs the node, which says mDNS is off.
     let mdns = if options.mdns {
-        Some(lan_discovery(peer_id, options.mdns_interval)?)
+        lan_discovery(peer_id, options.mdns_interval)
+            .inspect_err(|e| tracing::warn!(error = %e, "LAN discovery could not start"))
+            .ok()
     } else {
         None
     };

@@ -140,6 +140,7 @@ describe('People & sync', () => {
       render(People);
       expect(await screen.findByText(/on in Settings but could not start here/)).toBeInTheDocument();
       expect(screen.queryByRole('button', { name: 'Turn it on in Settings' })).toBeNull();
+      expect(screen.getByRole('button', { name: 'Save Settings to try again' })).toBeInTheDocument();
     });
   });
 });
