@@ -6,6 +6,8 @@
 //! They prove that:
 //! - two nodes on one link find each other with mDNS alone (no address is
 //!   given to either) and a followed feed flows between them;
+//! - a node whose mDNS cannot start (netlink refused) runs without it and
+//!   says so;
 //! - a relay carries a followed feed, old posts and new, between two nodes
 //!   that have no route to each other;
 //! - two hosts behind their own NAT routers (MASQUERADE) reach each other
@@ -448,6 +450,92 @@ fn lan_discovery_turned_on_while_running_finds_the_peer_without_a_restart() {
         lan,
         serde_json::json!({ "enabled": false, "peers": [] }),
         "turned off, b forgets the peers it found"
+    );
+}
+
+/// A shared library that makes every netlink socket fail (`EACCES`), as on
+/// a system whose sandbox forbids netlink: mDNS, which watches interfaces
+/// through netlink, cannot start. Built with the C compiler Rust links with.
+const NO_NETLINK: &str = r#"
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <sys/socket.h>
+int socket(int domain, int type, int protocol) {
+    static int (*real)(int, int, int);
+    if (!real) real = (int (*)(int, int, int))dlsym(RTLD_NEXT, "socket");
+    if (domain == AF_NETLINK) { errno = EACCES; return -1; }
+    return real(domain, type, protocol);
+}
+"#;
+
+#[test]
+fn a_node_whose_lan_discovery_cannot_start_runs_without_it_and_says_so() {
+    let p = prefix('n');
+    if !namespaces_available(
+        "a_node_whose_lan_discovery_cannot_start_runs_without_it_and_says_so",
+        &p,
+    ) {
+        return;
+    }
+    // In a namespace of its own: were the library to fail, mDNS would
+    // announce there, not on the host's interfaces.
+    let mut namespaces = Namespaces::default();
+    let ns = namespaces.add(format!("{p}-a"));
+    let dir = tempfile::tempdir().unwrap();
+    let shim = dir.path().join("no-netlink.so");
+    let source = dir.path().join("no-netlink.c");
+    std::fs::write(&source, NO_NETLINK).unwrap();
+    let built = Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&shim)
+        .arg(&source)
+        .arg("-ldl")
+        .output()
+        .expect("running cc (Rust links with it)");
+    assert!(
+        built.status.success(),
+        "cc: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let (home, _) = init(dir.path(), "a");
+    let log = home.join("serve.log");
+    let mut node = Command::new("ip")
+        .args(["netns", "exec", &ns, "env"])
+        .arg(format!("LD_PRELOAD={}", shim.display()))
+        .arg(env!("CARGO_BIN_EXE_kith"))
+        .arg("--home")
+        .arg(&home)
+        .args(["serve", "--listen", "/ip4/127.0.0.1/tcp/0"])
+        .env("KITH_PASSPHRASE", PASSPHRASE)
+        .env("KITH_LOG", "info")
+        .env_remove("KITH_HOME")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("starting kith serve");
+    let answered = poll(Duration::from_secs(20), || {
+        let out = command(None, &home, &["--json", "peers"]).output().ok()?;
+        out.status
+            .success()
+            .then(|| serde_json::from_slice::<Value>(&out.stdout).ok())?
+    });
+    // Turning it on again tries again, and says why it still cannot.
+    let retry = command(None, &home, &["lan", "on"]).output().unwrap();
+    let said = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = node.kill();
+    let _ = node.wait();
+    let peers = answered.unwrap_or_else(|| panic!("the node did not run without mDNS:\n{said}"));
+    let retried = describe(&["lan", "on"], &retry);
+    assert!(
+        !retry.status.success() && retried.contains("mDNS"),
+        "turning LAN discovery on fails with the reason:\n{retried}"
+    );
+    assert_eq!(peers["lan"]["enabled"], Value::Bool(false), "{peers}");
+    assert!(
+        said.contains("LAN discovery could not start"),
+        "the log says why mDNS is off:\n{said}"
     );
 }
 
