@@ -64,6 +64,7 @@ describe('Settings', () => {
     expect(error).toHaveAttribute('role', 'alert');
     expect(listen).toHaveFocus();
     expect(listen).toHaveAttribute('aria-invalid', 'true');
+    expect(listen.getAttribute('aria-describedby')?.split(' ')).toContain(error.id);
     expect(toasts.items).toHaveLength(0);
     // Editing the addresses clears the error; the node still listens where it did.
     await fireEvent.input(listen, { target: { value: '/ip4/0.0.0.0/tcp/4001' } });
