@@ -42,6 +42,15 @@ async fn walk(w: &Window, taken: &str, busy: std::net::TcpListener) -> Result<()
     }
     w.screenshot("23-settings-listen-fallback").await?;
 
+    // Saving while the port is still taken: the other settings are saved
+    // (the addresses did not change), and the note stays.
+    w.click("settings-save").await?;
+    w.wait_text("toast", "Saved", LONG).await?;
+    if !w.all("listen-error").await?.is_empty() {
+        return Err("unchanged addresses that still cannot be used stopped the save".into());
+    }
+    w.wait_text("listen-problem", "in use", LONG).await?;
+
     // The port is free again: saving the same settings tries it again.
     drop(busy);
     w.click("settings-save").await?;
