@@ -8,6 +8,8 @@
 //!   given to either) and a followed feed flows between them;
 //! - a node whose mDNS cannot start (netlink refused) runs without it and
 //!   says so;
+//! - a node that turns LAN discovery on while running is found without a
+//!   restart, and when it moves to another port its announcements follow;
 //! - a relay carries a followed feed, old posts and new, between two nodes
 //!   that have no route to each other;
 //! - two hosts behind their own NAT routers (MASQUERADE) reach each other
@@ -390,10 +392,11 @@ fn a_peer_found_on_the_lan_but_unreachable_is_listed_with_why_and_redialled_unti
 /// nor connects to B; once B turns it on, the two find each other and
 /// connect with no restart, and once B turns it off again B lists nothing.
 #[test]
-fn lan_discovery_turned_on_while_running_finds_the_peer_without_a_restart() {
+fn lan_discovery_turned_on_while_running_finds_the_peer_without_a_restart_and_announces_a_new_port()
+{
     let p = prefix('o');
     if !namespaces_available(
-        "lan_discovery_turned_on_while_running_finds_the_peer_without_a_restart",
+        "lan_discovery_turned_on_while_running_finds_the_peer_without_a_restart_and_announces_a_new_port",
         &p,
     ) {
         return;
@@ -442,6 +445,38 @@ fn lan_discovery_turned_on_while_running_finds_the_peer_without_a_restart() {
     eprintln!(
         "LAN: found and connected {:?} after b turned discovery on",
         turned_on.elapsed()
+    );
+
+    // B moves to another port: its announcements follow, and A lists the
+    // new address.
+    // Nothing else runs in B's namespace, and B's first port was an
+    // ephemeral one (32768 and up): 4001 is free there.
+    let port = 4001;
+    let moved = kith_json(&home_b, &["listen", &format!("/ip4/0.0.0.0/tcp/{port}")]);
+    assert!(
+        moved["listening"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x
+                .as_str()
+                .is_some_and(|x| x.ends_with(&format!("/tcp/{port}"))))),
+        "{moved}"
+    );
+    let announced = poll(Duration::from_secs(15), || {
+        lan_peer(&a, &id_b)?["addrs"]
+            .as_array()?
+            .iter()
+            .any(|x| {
+                x.as_str()
+                    .is_some_and(|x| x.ends_with(&format!("/tcp/{port}")))
+            })
+            .then_some(())
+    });
+    assert!(
+        announced.is_some(),
+        "15 s after b moved to port {port}, a does not list that address: {:?}:{}{}",
+        lan_peer(&a, &id_b),
+        state(&nodes),
+        logs(&nodes)
     );
 
     kith_json(&home_b, &["lan", "off"]);
