@@ -41,6 +41,25 @@ fn prefix(test: char) -> String {
     format!("kt{}{test}", std::process::id())
 }
 
+/// The tests run at once, and a test deletes a leftover namespace of the
+/// name it wants: two tests with the same letter would delete each
+/// other's namespaces (a `kith serve` then never answers).
+#[test]
+fn every_test_has_a_prefix_letter_of_its_own() {
+    let source = include_str!("netns.rs");
+    let call = concat!("prefix", "('");
+    let mut seen: Vec<char> = Vec::new();
+    for piece in source.split(call).skip(1) {
+        let letter = piece.chars().next().expect("a letter after the quote");
+        assert!(
+            !seen.contains(&letter),
+            "two tests in netns.rs use the prefix letter {letter:?}"
+        );
+        seen.push(letter);
+    }
+    assert!(seen.len() >= 9, "found only {seen:?}");
+}
+
 /// A third byte for the tests' /24 subnets, derived from the process id so
 /// that concurrent runs rarely share one (they are in separate namespaces
 /// anyway).
@@ -275,7 +294,7 @@ fn mdns_finds_a_peer_in_a_namespace_pair_with_no_address_given() {
 #[allow(clippy::too_many_lines)] // the topology, then each step with its failure message
 fn a_peer_found_on_the_lan_but_unreachable_is_listed_with_why_and_redialled_until_it_connects() {
     let test = "a_peer_found_on_the_lan_but_unreachable_is_listed_with_why_and_redialled_until_it_connects";
-    let p = prefix('u');
+    let p = prefix('l');
     if !namespaces_available(test, &p) {
         return;
     }
