@@ -152,15 +152,16 @@ impl Listeners {
         self.problem = problem;
     }
 
+    /// The addresses listened on now, in the order asked for.
+    pub fn addrs(&self) -> impl Iterator<Item = &Multiaddr> {
+        self.open.iter().flat_map(|l| l.addrs.iter())
+    }
+
     /// Where the node listens.
     pub fn status(&self) -> ListenStatus {
         ListenStatus {
             wanted: self.open.iter().map(|l| l.wanted.to_string()).collect(),
-            listening: self
-                .open
-                .iter()
-                .flat_map(|l| l.addrs.iter().map(ToString::to_string))
-                .collect(),
+            listening: self.addrs().map(ToString::to_string).collect(),
             problem: self.problem.clone(),
         }
     }

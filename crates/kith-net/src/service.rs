@@ -272,9 +272,7 @@ pub async fn handle_control(
             Ok(json!({ "peer_id": peer.to_string(), "addrs": addrs }))
         }
         ControlRequest::Connect { addr } => {
-            let addr: Multiaddr = addr.parse().map_err(|e| {
-                ControlError::new("invalid", format!("{addr} is not a multiaddr: {e}"))
-            })?;
+            let addr = parse_addr(&addr)?;
             let peer = replicator::connect(&r.swarm, addr.clone(), Duration::from_secs(15))
                 .await
                 .map_err(|e| ControlError::new("unreachable", e))?;
@@ -282,16 +280,8 @@ pub async fn handle_control(
             Ok(json!({ "peer_id": peer.to_string() }))
         }
         ControlRequest::Peers => {
-            let peers = r
-                .swarm
-                .ask(|reply| Command::Peers { reply })
-                .await
-                .map_err(|e| ControlError::new("stopped", e))?;
-            let lan = r
-                .swarm
-                .ask(|reply| Command::LanPeers { reply })
-                .await
-                .map_err(|e| ControlError::new("stopped", e))?;
+            let peers = ask_swarm(r, |reply| Command::Peers { reply }).await?;
+            let lan = ask_swarm(r, |reply| Command::LanPeers { reply }).await?;
             Ok(json!({ "peers": peers, "lan": lan }))
         }
         ControlRequest::SyncStatus => {
@@ -299,21 +289,15 @@ pub async fn handle_control(
             serde_json::to_value(status).map_err(|e| ControlError::new("internal", e))
         }
         ControlRequest::Lan { on } => {
-            r.swarm
-                .ask(|reply| Command::SetLanDiscovery { on, reply })
-                .await
-                .map_err(|e| ControlError::new("stopped", e))?
+            ask_swarm(r, |reply| Command::SetLanDiscovery { on, reply })
+                .await?
                 .map_err(|e| ControlError::new("mdns", e))?;
             Ok(json!({ "enabled": on }))
         }
         ControlRequest::Listen { addrs } => {
             let addrs = addrs
                 .iter()
-                .map(|a| {
-                    a.parse::<Multiaddr>().map_err(|e| {
-                        ControlError::new("invalid", format!("{a} is not a multiaddr: {e}"))
-                    })
-                })
+                .map(|a| parse_addr(a))
                 .collect::<Result<Vec<_>, _>>()?;
             let status = r
                 .swarm
@@ -349,13 +333,26 @@ pub async fn handle_control(
     }
 }
 
+/// Asks the swarm task something; `stopped` when it has stopped.
+async fn ask_swarm<T>(
+    r: &Replicator,
+    make: impl FnOnce(oneshot::Sender<T>) -> Command,
+) -> Result<T, ControlError> {
+    r.swarm
+        .ask(make)
+        .await
+        .map_err(|e| ControlError::new("stopped", e))
+}
+
+/// A multiaddr a client sent; `invalid` when it is not one.
+fn parse_addr(addr: &str) -> Result<Multiaddr, ControlError> {
+    addr.parse()
+        .map_err(|e| ControlError::new("invalid", format!("{addr} is not a multiaddr: {e}")))
+}
+
 /// The node's peer id and its listen addresses, each ending in `/p2p/<peer id>`.
 async fn dialable_addrs(r: &Replicator) -> Result<(libp2p::PeerId, Vec<Multiaddr>), ControlError> {
-    let (peer, addrs) = r
-        .swarm
-        .ask(|reply| Command::Addrs { reply })
-        .await
-        .map_err(|e| ControlError::new("stopped", e))?;
+    let (peer, addrs) = ask_swarm(r, |reply| Command::Addrs { reply }).await?;
     let addrs = addrs
         .into_iter()
         .map(|a| a.with(libp2p::multiaddr::Protocol::P2p(peer)))

@@ -384,7 +384,6 @@ pub struct SwarmTask {
     last_pong: HashMap<PeerId, Instant>,
     agents: HashMap<PeerId, String>,
     remote: HashMap<PeerId, Multiaddr>,
-    listening: Vec<Multiaddr>,
     listeners: Listeners,
     /// Answers to `SetListen` waiting for the new listeners' addresses.
     listen_waiting: Vec<oneshot::Sender<Result<ListenStatus, String>>>,
@@ -418,7 +417,6 @@ impl SwarmTask {
                 last_pong: HashMap::new(),
                 agents: HashMap::new(),
                 remote: HashMap::new(),
-                listening: Vec::new(),
                 listeners: Listeners::default(),
                 listen_waiting: Vec::new(),
                 strikes: HashMap::new(),
@@ -608,7 +606,8 @@ impl SwarmTask {
                 }
             }
             Command::Addrs { reply } => {
-                let _ = reply.send((*self.swarm.local_peer_id(), self.listening.clone()));
+                let addrs = self.listeners.addrs().cloned().collect();
+                let _ = reply.send((*self.swarm.local_peer_id(), addrs));
             }
             Command::SetListen { addrs, reply } => match self.listen(&addrs) {
                 Ok(()) => {
@@ -808,10 +807,9 @@ impl SwarmTask {
         Ok(())
     }
 
-    /// An address is no longer listened on: it is neither handed out nor
-    /// offered as this node's external address.
+    /// An address is no longer listened on: a relay no longer offers it as
+    /// this node's external address.
     fn forget_listen_addr(&mut self, address: &Multiaddr) {
-        self.listening.retain(|a| a != address);
         if self.swarm.behaviour().relay_server.is_enabled() {
             self.swarm.remove_external_address(address);
         }
@@ -846,9 +844,6 @@ impl SwarmTask {
                         .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit))
                 {
                     self.swarm.add_external_address(address.clone());
-                }
-                if !self.listening.contains(&address) {
-                    self.listening.push(address);
                 }
                 self.answer_listen_waiting();
             }
