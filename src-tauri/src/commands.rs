@@ -16,7 +16,7 @@ use kith_net::lan::LanPeers;
 use kith_net::replicator::SyncStatus;
 use kith_net::swarm::{Command, PeerInfo};
 use kith_net::{ControlRequest, Invite};
-use kith_node::{NewPost, Node, Page, ProfileView};
+use kith_node::{ActivityPage, NewPost, Node, Page, PersonView, ProfileView};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -298,6 +298,43 @@ pub async fn timeline(
     tracing::debug!(ms = asked.elapsed().as_millis(), "timeline page");
     page
 }
+
+/// What others did with this account and its posts (replies, mentions,
+/// quotes, reposts, reactions), newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn activity(
+    state: State<'_, AppState>,
+    limit: u32,
+    before: Option<String>,
+) -> AppResult<ActivityPage> {
+    let limit = page_size(limit)?;
+    on_node(&state, move |n| n.activity(limit, before.as_deref())).await
+}
+
+/// How many activity items arrived since the newest one seen (at most 100).
+#[tauri::command]
+#[specta::specta]
+pub async fn activity_unread(state: State<'_, AppState>) -> AppResult<u32> {
+    on_node(&state, |n| n.activity_unread()).await
+}
+
+/// Records that the activity was seen up to the item at `at` (ms).
+#[tauri::command]
+#[specta::specta]
+pub async fn mark_activity_seen(state: State<'_, AppState>, at: i64) -> AppResult<()> {
+    on_node(&state, move |n| n.mark_activity_seen(at)).await
+}
+
+/// Accounts known here whose name contains `query`, for mentions: at most 8.
+#[tauri::command]
+#[specta::specta]
+pub async fn people_named(state: State<'_, AppState>, query: String) -> AppResult<Vec<PersonView>> {
+    on_node(&state, move |n| n.people_named(&query, MAX_PEOPLE_NAMED)).await
+}
+
+/// Most accounts [`people_named`] returns.
+const MAX_PEOPLE_NAMED: usize = 8;
 
 /// One account's posts, newest first.
 #[tauri::command]

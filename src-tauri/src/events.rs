@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use kith_core::AccountId;
+use kith_core::{AccountId, mention};
 use kith_net::Activity;
 use kith_node::PostView;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,15 @@ pub struct PostsArrived {
     pub account: String,
     /// The posts written.
     pub posts: Vec<String>,
+}
+
+/// New changes of a feed arrived from peers (posts, reactions or
+/// anything else): the activity may have grown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedChanged {
+    /// The feed.
+    pub account: String,
 }
 
 /// The number of connected peers changed.
@@ -98,8 +107,9 @@ pub struct Notice {
 const NOTICE_CHARS: usize = 140;
 
 /// The notification a post deserves: a reply to one of `me`'s posts, or a
-/// mention of `@name`. Own posts and deleted ones never notify.
-pub fn notice_for(post: &PostView, me: AccountId, my_name: Option<&str>) -> Option<Notice> {
+/// mention of `me` (`@kith1…` in its text). Own posts and deleted ones never
+/// notify.
+pub fn notice_for(post: &PostView, me: AccountId) -> Option<Notice> {
     // Hidden or covered posts (a mute, a muted word, a list) never notify.
     if post.author == me || post.deleted || post.moderation.is_some() {
         return None;
@@ -115,34 +125,22 @@ pub fn notice_for(post: &PostView, me: AccountId, my_name: Option<&str>) -> Opti
             post.cw.as_deref().unwrap_or_default()
         )
     } else {
-        text.chars().take(NOTICE_CHARS).collect()
-    };
-    if post.reply_to.is_some_and(|r| r.author == me) {
-        return Some(Notice {
-            title: format!("{who} replied to you"),
-            body,
+        let named = mention::with_names(text, |a| {
+            post.mentions
+                .iter()
+                .find(|m| m.account == a)
+                .and_then(|m| m.name.clone())
         });
-    }
-    let mentioned = my_name
-        .filter(|n| !n.trim().is_empty())
-        .is_some_and(|n| mentions(text, n));
-    mentioned.then(|| Notice {
-        title: format!("{who} mentioned you"),
-        body,
-    })
-}
-
-/// Whether `text` holds `@name` (case ignored) not followed by a letter,
-/// digit or underscore.
-fn mentions(text: &str, name: &str) -> bool {
-    let text = text.to_lowercase();
-    let needle = format!("@{}", name.to_lowercase());
-    text.match_indices(&needle).any(|(i, m)| {
-        text[i + m.len()..]
-            .chars()
-            .next()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
-    })
+        named.chars().take(NOTICE_CHARS).collect()
+    };
+    let title = if post.reply_to.is_some_and(|r| r.author == me) {
+        format!("{who} replied to you")
+    } else if mention::mentions(text, me) {
+        format!("{who} mentioned you")
+    } else {
+        return None;
+    };
+    Some(Notice { title, body })
 }
 
 fn short_id(id: &str) -> String {
@@ -176,6 +174,12 @@ pub fn forward(app: AppHandle, session: &Arc<Session>) {
                     }
                     .emit(&app);
                     notify(&app, &session, shown).await;
+                }
+                Activity::FeedChanged { account } => {
+                    let _ = FeedChanged {
+                        account: account.to_string(),
+                    }
+                    .emit(&app);
                 }
                 Activity::Peers { connected } => {
                     let _ = PeersChanged {
@@ -262,11 +266,10 @@ async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId
         .replicator
         .node
         .local(move |n| {
-            let my_name = n.store().profile(me).ok().flatten().and_then(|p| p.name);
             posts
                 .iter()
                 .filter_map(|id| n.store().post(id).ok().flatten())
-                .filter_map(|p| notice_for(&p, me, my_name.as_deref()))
+                .filter_map(|p| notice_for(&p, me))
                 .take(MAX_NOTICES_PER_BATCH)
                 .collect::<Vec<_>>()
         })
@@ -317,51 +320,62 @@ mod tests {
             attachments: Vec::new(),
             reactions: BTreeMap::new(),
             moderation: None,
+            mentions: Vec::new(),
         }
     }
 
     #[test]
     fn a_covered_reply_does_not_notify() {
-        let mut p = post(account(2), "hello @Ada", Some(account(1)));
+        let mut p = post(account(2), "hello", Some(account(1)));
         p.moderation = Some(kith_store::ModerationNote {
             action: kith_store::ModAction::Warn,
             reasons: vec!["covered by list “X”: spam".into()],
         });
-        assert!(notice_for(&p, account(1), Some("Ada")).is_none());
+        assert!(notice_for(&p, account(1)).is_none());
     }
 
     #[test]
     fn a_reply_to_my_post_notifies_with_the_authors_name() {
-        let n = notice_for(
-            &post(account(2), "Merci !", Some(account(1))),
-            account(1),
-            None,
-        )
-        .expect("a notice");
+        let n = notice_for(&post(account(2), "Merci !", Some(account(1))), account(1))
+            .expect("a notice");
         assert_eq!(n.title, "Bea replied to you");
         assert_eq!(n.body, "Merci !");
     }
 
     #[test]
-    fn a_mention_by_name_notifies_but_a_longer_name_does_not() {
-        let me = account(1);
-        assert!(notice_for(&post(account(2), "hi @ada!", None), me, Some("Ada")).is_some());
-        assert!(notice_for(&post(account(2), "hi @adam", None), me, Some("Ada")).is_none());
-        assert!(notice_for(&post(account(2), "hi ada", None), me, Some("Ada")).is_none());
+    fn a_mention_of_my_id_notifies_and_shows_names_but_a_name_alone_does_not() {
+        let (me, cy) = (account(1), account(3));
+        let mut p = post(account(2), &format!("hi @{me} and @{cy}!"), None);
+        p.mentions = vec![
+            kith_store::MentionView {
+                account: me,
+                name: Some("Ada".into()),
+            },
+            kith_store::MentionView {
+                account: cy,
+                name: None,
+            },
+        ];
+        let n = notice_for(&p, me).expect("a notice");
+        assert_eq!(n.title, "Bea mentioned you");
+        assert_eq!(n.body, format!("hi @Ada and @{cy}!"));
+        assert!(notice_for(&post(account(2), "hi @Ada", None), me).is_none());
+        assert!(notice_for(&post(account(2), &format!("hi @{me}x"), None), me).is_none());
+        assert!(notice_for(&post(account(2), &format!("hi @{cy}"), None), me).is_none());
     }
 
     #[test]
     fn own_posts_and_replies_to_others_do_not_notify() {
         let me = account(1);
-        assert!(notice_for(&post(me, "@Ada", Some(me)), me, Some("Ada")).is_none());
-        assert!(notice_for(&post(account(2), "yes", Some(account(3))), me, Some("Ada")).is_none());
+        assert!(notice_for(&post(me, &format!("@{me}"), Some(me)), me).is_none());
+        assert!(notice_for(&post(account(2), "yes", Some(account(3))), me).is_none());
     }
 
     #[test]
     fn a_content_warning_hides_the_text_in_the_notification() {
         let mut p = post(account(2), "the ending", Some(account(1)));
         p.cw = Some("spoilers".into());
-        let n = notice_for(&p, account(1), None).expect("a notice");
+        let n = notice_for(&p, account(1)).expect("a notice");
         assert_eq!(n.body, "Content warning: spoilers");
     }
 }

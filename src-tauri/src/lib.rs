@@ -38,6 +38,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::unlock,
             commands::recovery_phrase,
             commands::timeline,
+            commands::activity,
+            commands::activity_unread,
+            commands::mark_activity_seen,
+            commands::people_named,
             commands::feed,
             commands::thread,
             commands::search,
@@ -89,6 +93,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         ])
         .events(tauri_specta::collect_events![
             events::PostsArrived,
+            events::FeedChanged,
             events::BlobArrived,
             events::PeersChanged,
             events::SyncProgress,

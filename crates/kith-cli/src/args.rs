@@ -11,6 +11,8 @@ Examples:
   kith post 'Spoilers ahead' --cw 'film'    a post behind a content warning
   kith follow kith1...                      follow an account
   kith timeline --limit 20                  read the home timeline
+  kith post 'Hi @kith1...'                  mention an account (shown by its name)
+  kith activity                             replies, mentions, reactions to you
   kith export --out /media/usb/kith.bundle  carry feeds on a USB stick
   kith import /media/usb/kith.bundle        and bring them in on another machine
   kith block kith1...                       never show, store or relay an account again
@@ -120,6 +122,16 @@ pub enum Command {
     /// Your home timeline: your posts and those of people you follow, newest first.
     Timeline {
         /// Posts per page.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=500))]
+        limit: u16,
+        /// Continue after this cursor (the `next` of the previous page).
+        #[arg(long, value_name = "CURSOR")]
+        before: Option<String>,
+    },
+    /// What others did with you and your posts: replies, mentions, quotes,
+    /// reposts and reactions, newest first.
+    Activity {
+        /// Items per page.
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=500))]
         limit: u16,
         /// Continue after this cursor (the `next` of the previous page).

@@ -694,6 +694,7 @@ fn query(n: u64) -> anyhow::Result<serde_json::Value> {
         store.search(&q, 20)?;
         fts.push(t.elapsed());
     }
+    let (activity, unread, activity_items) = activity_queries(&mut store, certs[0].account)?;
     first.sort();
     deep.sort();
     fts.sort();
@@ -706,10 +707,38 @@ fn query(n: u64) -> anyhow::Result<serde_json::Value> {
         "timeline_first_page_ms": { "p50": percentile(&first, 0.5), "p99": percentile(&first, 0.99) },
         "timeline_deep_page_ms": { "p50": percentile(&deep, 0.5), "p99": percentile(&deep, 0.99) },
         "fts_query_ms": { "p50": percentile(&fts, 0.5), "p99": percentile(&fts, 0.99) },
+        "activity_first_page_ms": { "p50": percentile(&activity, 0.5), "p99": percentile(&activity, 0.99) },
+        "activity_page_items": activity_items,
+        "activity_unread_ms": { "p50": percentile(&unread, 0.5), "p99": percentile(&unread, 0.99) },
         "target_timeline_p99_ms": 2.0,
         "target_fts_p99_ms": 5.0,
         "database_bytes": db,
     }))
+}
+
+/// 2,000 first activity pages of 30 and unread counts as `account` (one of
+/// the generated authors) sees them: the replies its posts got (one post
+/// in five replies to a recent one), found among every post. Returns both
+/// timings sorted, and the items on the page.
+fn activity_queries(
+    store: &mut Store,
+    account: kith_core::AccountId,
+) -> anyhow::Result<(Vec<Duration>, Vec<Duration>, usize)> {
+    store.set_own_account(account)?;
+    let mut page = Vec::new();
+    let mut unread = Vec::new();
+    let mut items = 0;
+    for _ in 0..2000 {
+        let t = Instant::now();
+        items = store.activity(30, None)?.items.len();
+        page.push(t.elapsed());
+        let t = Instant::now();
+        store.activity_unread()?;
+        unread.push(t.elapsed());
+    }
+    page.sort();
+    unread.sort();
+    Ok((page, unread, items))
 }
 
 fn size(n: u64) -> anyhow::Result<serde_json::Value> {

@@ -111,6 +111,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Unfollow { .. }
         | Command::Following
         | Command::Timeline { .. }
+        | Command::Activity { .. }
         | Command::Feed { .. }
         | Command::Thread { .. }
         | Command::Search { .. }) => ops::run(&c, &home, json),

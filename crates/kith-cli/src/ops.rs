@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use kith_net::{ControlRequest, Invite, control};
-use kith_node::{Page, ProfileView, Request};
+use kith_node::{ActivityPage, Page, ProfileView, Request};
 use serde_json::{Value, json};
 
 use crate::args::{Command, ProfileAction};
@@ -110,6 +110,10 @@ fn request(command: &Command) -> anyhow::Result<Request> {
         },
         Command::Following => Request::Following,
         Command::Timeline { limit, before } => Request::Timeline {
+            limit: usize::from(*limit),
+            before: before.clone(),
+        },
+        Command::Activity { limit, before } => Request::Activity {
             limit: usize::from(*limit),
             before: before.clone(),
         },
@@ -280,6 +284,9 @@ fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
             &serde_json::from_value::<Page>(value.clone())?,
             "Nothing yet. Post something, or follow someone.",
         ),
+        Command::Activity { .. } => {
+            output::activity(&serde_json::from_value::<ActivityPage>(value.clone())?);
+        }
         Command::Feed { .. } => output::page(
             &serde_json::from_value::<Page>(value.clone())?,
             "No posts from this account here.",

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use kith_node::{NodeError, Page, PostView};
+use kith_node::{ActivityKind, ActivityPage, NodeError, Page, PostView};
 use serde::Serialize;
 
 /// Prints one JSON document on stdout.
@@ -79,7 +79,13 @@ pub fn post(p: &PostView, indent: usize) {
         }
         match &p.text {
             Some(t) => {
-                for line in t.lines() {
+                let named = kith_core::mention::with_names(t, |a| {
+                    p.mentions
+                        .iter()
+                        .find(|m| m.account == a)
+                        .and_then(|m| m.name.clone())
+                });
+                for line in named.lines() {
                     println!("{pad}  {line}");
                 }
             }
@@ -103,6 +109,40 @@ pub fn post(p: &PostView, indent: usize) {
     }
     println!("{pad}  {}", p.id);
     println!();
+}
+
+/// Prints a page of activity for a person.
+pub fn activity(page: &ActivityPage) {
+    if page.items.is_empty() {
+        println!(
+            "Nothing yet. Replies, mentions, quotes, reposts and reactions to your posts show here."
+        );
+    }
+    for item in &page.items {
+        let who = item
+            .actor_name
+            .clone()
+            .unwrap_or_else(|| item.actor.to_string());
+        let what = match item.kind {
+            ActivityKind::Reply => "replied to you".to_owned(),
+            ActivityKind::Mention => "mentioned you".to_owned(),
+            ActivityKind::Quote => "quoted your post".to_owned(),
+            ActivityKind::Repost => "reposted your post".to_owned(),
+            ActivityKind::Reaction => format!(
+                "reacted {} to your post",
+                item.reaction.as_deref().unwrap_or_default()
+            ),
+        };
+        println!("{who} {what} · {}", when(item.at));
+        match (&item.post, &item.target) {
+            (Some(p), _) if p.text.is_some() => post(p, 2),
+            (_, Some(t)) => post(t, 2),
+            _ => println!(),
+        }
+    }
+    if let Some(next) = &page.next {
+        println!("more: --before {next}");
+    }
 }
 
 /// Prints a page for a person.

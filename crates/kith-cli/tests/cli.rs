@@ -460,6 +460,53 @@ fn export_and_import_carry_a_followed_feed_to_another_home() {
 }
 
 #[test]
+fn activity_lists_a_reply_and_a_mention_by_name_once_their_feed_is_imported() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let a_id = str_of(&init(a.path(), "Ada"), "account").to_owned();
+    let b_id = str_of(&init(b.path(), "Bea"), "account").to_owned();
+    let mine = post(a.path(), "Anyone up for a walk?");
+    let empty = ok(a.path(), &["activity"]);
+    assert!(empty.contains("Nothing yet"), "{empty}");
+
+    // Bea gets Ada's post, replies to it, and mentions her in another post.
+    let bundle = files.path().join("a.bundle");
+    let bundle = bundle.to_str().unwrap();
+    json(a.path(), &["export", "--out", bundle]);
+    json(b.path(), &["follow", &a_id]);
+    json(b.path(), &["import", bundle]);
+    json(b.path(), &["reply", &mine, "Count me in"]);
+    json(b.path(), &["post", &format!("Walking with @{a_id} today")]);
+    json(b.path(), &["export", "--out", bundle]);
+    json(a.path(), &["follow", &b_id]);
+    json(a.path(), &["import", bundle]);
+
+    let page = json(a.path(), &["activity"]);
+    let items = page["items"].as_array().unwrap();
+    let kinds: Vec<&str> = items.iter().map(|i| str_of(i, "kind")).collect();
+    assert_eq!(kinds, ["mention", "reply"], "{page:#}");
+    assert_eq!(str_of(&items[0], "actor_name"), "Bea");
+    let mentions = items[0]["post"]["mentions"].as_array().unwrap();
+    assert_eq!(str_of(&mentions[0], "account"), a_id, "{page:#}");
+    assert_eq!(str_of(&mentions[0], "name"), "Ada", "{page:#}");
+    assert_eq!(str_of(&items[1]["target"], "id"), mine, "{page:#}");
+
+    let text = ok(a.path(), &["activity"]);
+    assert!(text.contains("Bea mentioned you"), "{text}");
+    assert!(
+        text.contains("Walking with @Ada today"),
+        "the id shows as the name: {text}"
+    );
+    assert!(text.contains("Bea replied to you"), "{text}");
+    let bad = fails(
+        &kith(a.path(), &["activity", "--before", "nonsense"]),
+        &["activity"],
+    );
+    assert!(bad.contains("cursor"), "{bad}");
+}
+
+#[test]
 fn restore_on_a_second_home_gives_the_same_account_and_both_devices_posts_merge() {
     let home1 = tempfile::tempdir().unwrap();
     let home2 = tempfile::tempdir().unwrap();

@@ -14,6 +14,7 @@ pub mod feed;
 pub mod ids;
 pub mod keys;
 pub mod limits;
+pub mod mention;
 pub mod moderation;
 pub mod post;
 pub mod release;

@@ -21,6 +21,12 @@ pub enum Activity {
         /// The posts written.
         posts: Vec<PostId>,
     },
+    /// New changes of a feed (posts, reactions, anything else) from peers
+    /// were verified and stored.
+    FeedChanged {
+        /// The feed.
+        account: AccountId,
+    },
     /// The number of connected peers changed.
     Peers {
         /// Peers connected now.

@@ -970,8 +970,6 @@ impl Replicator {
         Ok(accepted)
     }
 
-    /// Stores verified changes from `peer`, then fetches their missing
-    /// blobs from it. A verification failure strikes the peer.
     /// Decodes a page of `account`'s changes a peer answered with; a
     /// malformed page, or one holding another feed's changes, strikes it.
     async fn decode_feed_page(
@@ -997,6 +995,8 @@ impl Replicator {
         Ok(decoded)
     }
 
+    /// Verifies and stores changes from `peer`, then fetches their missing
+    /// blobs from it. A verification failure strikes the peer.
     async fn ingest(&self, peer: PeerId, decoded: crate::protocol::Decoded) -> Result<u64, String> {
         let page = verify_page(decoded, false, false).await?;
         self.store_page(peer, page).await
@@ -1005,6 +1005,7 @@ impl Replicator {
     /// Stores a page whose signatures were checked, then fetches its
     /// missing blobs from `peer`. A verification failure strikes the peer.
     async fn store_page(&self, peer: PeerId, page: VerifiedPage) -> Result<u64, String> {
+        let feed = page.envelopes.first_account();
         let result = self
             .node
             .background(move |n| {
@@ -1026,6 +1027,9 @@ impl Replicator {
                 if let Some(account) = posts.first().map(|p| p.author) {
                     self.activity
                         .send(Activity::PostsArrived { account, posts });
+                }
+                if let Some(account) = feed.filter(|_| accepted > 0) {
+                    self.activity.send(Activity::FeedChanged { account });
                 }
                 self.fetch_blobs(peer, missing).await;
                 Ok(accepted)
@@ -1132,6 +1136,7 @@ impl Replicator {
                             posts: posts.clone(),
                         });
                     }
+                    self.activity.send(Activity::FeedChanged { account });
                     tracing::info!(
                         %account,
                         peer = %source,

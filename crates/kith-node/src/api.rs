@@ -82,6 +82,13 @@ pub enum Request {
         /// Cursor of the page.
         before: Option<String>,
     },
+    /// The activity of this home's account, newest first.
+    Activity {
+        /// Page size.
+        limit: usize,
+        /// Cursor of the page.
+        before: Option<String>,
+    },
     /// One account's posts.
     Feed {
         /// Whose.
@@ -357,6 +364,9 @@ impl Node {
             }
             Request::Timeline { limit, before } => {
                 to_value(&self.timeline(page_size(limit)?, before.as_deref())?)
+            }
+            Request::Activity { limit, before } => {
+                to_value(&self.activity(page_size(limit)?, before.as_deref())?)
             }
             Request::Feed {
                 account,

@@ -15,7 +15,10 @@ pub mod release;
 pub use api::Request;
 pub use error::{NodeError, Result};
 pub use identity::{Created, IDENTITY_FILE, Identity};
-pub use kith_store::{ExportReport, ImportReport, Page, PostView, ProfileView};
+pub use kith_store::{
+    ActivityItem, ActivityKind, ActivityPage, ExportReport, ImportReport, MentionView, Page,
+    PersonView, PostView, ProfileView,
+};
 pub use kith_store::{FeedState, KnownPeer, Store};
 pub use moderation::{ListDetail, ModerationOverview};
 pub use node::{Effects, NewPost, Node, now_ms};

@@ -6,7 +6,7 @@ use ed25519_dalek::SigningKey;
 use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
 use kith_core::limits::MAX_ATTACHMENTS;
 use kith_core::{AccountId, Body, DeviceCertificate, Envelope, Hash, PostId, PostRecord, keys};
-use kith_store::{ExportReport, ImportReport, Page, ProfileView, Store};
+use kith_store::{ActivityPage, ExportReport, ImportReport, Page, PersonView, ProfileView, Store};
 use rand::RngCore;
 use zeroize::Zeroizing;
 
@@ -456,6 +456,28 @@ impl Node {
     /// The home timeline.
     pub fn timeline(&self, limit: usize, before: Option<&str>) -> Result<Page> {
         Ok(self.store.timeline(limit, before)?)
+    }
+
+    /// The activity of this home's account (replies, mentions, quotes,
+    /// reposts and reactions by others), newest first.
+    pub fn activity(&self, limit: usize, before: Option<&str>) -> Result<ActivityPage> {
+        Ok(self.store.activity(limit, before)?)
+    }
+
+    /// Activity items newer than the newest one seen, counted up to
+    /// [`kith_store::MAX_UNREAD`].
+    pub fn activity_unread(&self) -> Result<u32> {
+        Ok(self.store.activity_unread()?)
+    }
+
+    /// Records that the activity was seen up to the item at `at`.
+    pub fn mark_activity_seen(&mut self, at: i64) -> Result<()> {
+        Ok(self.store.set_activity_seen(at)?)
+    }
+
+    /// Accounts known here by a name containing `query`, for mentions.
+    pub fn people_named(&self, query: &str, limit: usize) -> Result<Vec<PersonView>> {
+        Ok(self.store.people_named(query, limit)?)
     }
 
     /// One account's posts.

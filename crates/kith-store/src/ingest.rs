@@ -153,6 +153,11 @@ pub struct VerifiedEnvelopes {
 }
 
 impl VerifiedEnvelopes {
+    /// The feed of the first envelope, if any.
+    pub fn first_account(&self) -> Option<AccountId> {
+        self.envelopes.first().map(|e| e.account)
+    }
+
     /// How many envelopes there are.
     pub fn len(&self) -> usize {
         self.envelopes.len()

@@ -7,6 +7,7 @@
 //! certificates, schema) and written in one transaction, so a rejected batch
 //! leaves the store exactly as it was.
 
+mod activity;
 mod blobs;
 mod bundle;
 mod checkpointer;
@@ -32,6 +33,7 @@ use std::path::{Path, PathBuf};
 use kith_core::AccountId;
 use rusqlite::{Connection, OptionalExtension};
 
+pub use activity::{ActivityItem, ActivityKind, ActivityPage, MAX_UNREAD};
 pub use blobs::BlobStore;
 pub use bundle::{ExportReport, ImportReport};
 pub use error::{Result, StoreError};
@@ -40,7 +42,7 @@ pub use ingest::{
     verify_envelopes_beside_store, verify_sealed,
 };
 pub use moderation::{ListEntryView, ListView, Mark, Marks, ModAction, ModerationNote};
-pub use query::{Cursor, Page, PostView, ProfileView};
+pub use query::{Cursor, MentionView, Page, PersonView, PostView, ProfileView};
 pub use replica::{DEFAULT_PEER_RATE, FeedState, KnownPeer, MAX_FRIENDS_FEEDS, Policy, Scope};
 pub use reports::{MAX_INBOX, MAX_OUTBOX, PendingReport, ReportView};
 pub use schema::{LATEST_VERSION, MIGRATIONS};

@@ -57,7 +57,39 @@ pub struct PostView {
     pub reactions: BTreeMap<String, u64>,
     /// Why the post is hidden or covered here, if it is.
     pub moderation: Option<ModerationNote>,
+    /// The accounts its text mentions (`@kith1…`), with their names when
+    /// known, in order of first mention.
+    pub mentions: Vec<MentionView>,
 }
+
+/// An account a post mentions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MentionView {
+    /// The account.
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub account: AccountId,
+    /// Its display name, if known.
+    pub name: Option<String>,
+}
+
+/// An account found by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PersonView {
+    /// The account.
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub account: AccountId,
+    /// Its display name.
+    pub name: String,
+    /// Its avatar blob hash (hex), if any.
+    pub avatar: Option<String>,
+    /// Whether this home follows it.
+    pub followed: bool,
+}
+
+/// Longest name query, in characters.
+const MAX_NAME_QUERY_CHARS: usize = 64;
 
 /// One page of posts and the cursor of the next page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,14 +153,14 @@ pub struct ProfileView {
     pub moderation: Option<ModerationNote>,
 }
 
-const POST_COLUMNS: &str = "p.id, f.account, f.name, p.local, p.created_at, p.edited_at, p.reply_to, p.quote_of, p.body, p.attachments, p.deleted, f.avatar";
+pub(crate) const POST_COLUMNS: &str = "p.id, f.account, f.name, p.local, p.created_at, p.edited_at, p.reply_to, p.quote_of, p.body, p.attachments, p.deleted, f.avatar";
 
-struct RawPost {
-    row: i64,
-    view: PostView,
+pub(crate) struct RawPost {
+    pub(crate) row: i64,
+    pub(crate) view: PostView,
 }
 
-fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
+pub(crate) fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
     let conv = |i: usize, e: kith_core::CoreError| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, Box::new(e))
     };
@@ -169,11 +201,34 @@ fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
                 .collect(),
             reactions: BTreeMap::new(),
             moderation: None,
+            mentions: Vec::new(),
         },
     })
 }
 
-fn with_reactions(conn: &Connection, mut posts: Vec<RawPost>) -> Result<Vec<RawPost>> {
+/// Fills in what a post's row does not hold: its reaction counts and the
+/// names of the accounts it mentions.
+pub(crate) fn with_reactions(conn: &Connection, posts: Vec<RawPost>) -> Result<Vec<RawPost>> {
+    let mut posts = with_reaction_counts(conn, posts)?;
+    let mut name = conn.prepare_cached("SELECT name FROM feeds WHERE account = ?1")?;
+    for p in &mut posts {
+        let Some(text) = p.view.text.as_deref() else {
+            continue;
+        };
+        for account in kith_core::mention::mentioned(text) {
+            let known: Option<Option<String>> = name
+                .query_row([account.as_bytes().as_slice()], |r| r.get(0))
+                .optional()?;
+            p.view.mentions.push(MentionView {
+                account,
+                name: known.flatten(),
+            });
+        }
+    }
+    Ok(posts)
+}
+
+fn with_reaction_counts(conn: &Connection, mut posts: Vec<RawPost>) -> Result<Vec<RawPost>> {
     let mut stmt = conn.prepare_cached(
         "SELECT reaction, count(*) FROM reactions WHERE target = ?1 GROUP BY reaction",
     )?;
@@ -191,7 +246,7 @@ fn with_reactions(conn: &Connection, mut posts: Vec<RawPost>) -> Result<Vec<RawP
 
 /// How a view treats posts its moderation hides.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum HiddenPosts {
+pub(crate) enum HiddenPosts {
     /// Left out (timelines, search).
     Omit,
     /// Shown covered instead (a profile the user chose to open).
@@ -201,7 +256,7 @@ enum HiddenPosts {
 }
 
 /// Applies `judge` to one post; `None` when the view leaves it out.
-fn moderate(judge: &Judge, mut post: RawPost, hidden: HiddenPosts) -> Option<RawPost> {
+pub(crate) fn moderate(judge: &Judge, mut post: RawPost, hidden: HiddenPosts) -> Option<RawPost> {
     match judge.post(&post.view) {
         Verdict::Drop => None,
         Verdict::Clear => Some(post),
@@ -228,9 +283,43 @@ fn moderate(judge: &Judge, mut post: RawPost, hidden: HiddenPosts) -> Option<Raw
     }
 }
 
+/// A page read from rows newest first: at most `limit` items, leaving out
+/// the rows `keep` turns down (what moderation hides), and scanning at most
+/// `limit` × [`MAX_SCAN_FACTOR`] rows. `fetch` reads up to `limit` rows after
+/// a position, each with its own position. Returns the items and the
+/// position to go on from, `None` at the end.
+pub(crate) fn scan_page<P: Clone, R, T>(
+    limit: usize,
+    mut at: P,
+    mut fetch: impl FnMut(&P, usize) -> Result<Vec<(P, R)>>,
+    mut keep: impl FnMut(R) -> Result<Option<T>>,
+) -> Result<(Vec<T>, Option<P>)> {
+    let mut out = Vec::new();
+    let mut scanned = 0;
+    while out.len() < limit && scanned < limit.saturating_mul(MAX_SCAN_FACTOR) {
+        let batch = fetch(&at, limit)?;
+        let n = batch.len();
+        let mut used = 0;
+        for (position, row) in batch {
+            used += 1;
+            scanned += 1;
+            at = position;
+            if let Some(item) = keep(row)? {
+                out.push(item);
+                if out.len() == limit {
+                    break;
+                }
+            }
+        }
+        if n < limit && used == n {
+            return Ok((out, None));
+        }
+    }
+    Ok((out, (limit > 0).then_some(at)))
+}
+
 /// Fills a page of `limit` posts from `fetch` (rows newest first after a
-/// cursor), leaving out what moderation hides; scans a bounded number of
-/// rows and returns a cursor to go on from the last row it looked at.
+/// cursor), leaving out what moderation hides (see [`scan_page`]).
 fn moderated_page(
     conn: &Connection,
     judge: &Judge,
@@ -239,31 +328,18 @@ fn moderated_page(
     hidden: HiddenPosts,
     fetch: &mut dyn FnMut(i64, i64, usize) -> Result<Vec<RawPost>>,
 ) -> Result<Page> {
-    let (mut t, mut row) = cursor_bounds(before)?;
-    let mut out: Vec<RawPost> = Vec::new();
-    let mut scanned = 0;
-    let mut at_end = false;
-    while out.len() < limit && scanned < limit.saturating_mul(MAX_SCAN_FACTOR) && limit > 0 {
-        let batch = fetch(t, row, limit)?;
-        let n = batch.len();
-        let mut used = 0;
-        for post in batch {
-            used += 1;
-            scanned += 1;
-            (t, row) = (post.view.created_at, post.row);
-            if let Some(p) = moderate(judge, post, hidden) {
-                out.push(p);
-                if out.len() == limit {
-                    break;
-                }
-            }
-        }
-        if n < limit && used == n {
-            at_end = true;
-            break;
-        }
-    }
-    let next = (!at_end && limit > 0).then(|| Cursor { created_at: t, row }.to_string());
+    let (out, next) = scan_page(
+        limit,
+        cursor_bounds(before)?,
+        |&(t, row), n| {
+            Ok(fetch(t, row, n)?
+                .into_iter()
+                .map(|p| ((p.view.created_at, p.row), p))
+                .collect())
+        },
+        |post| Ok(moderate(judge, post, hidden)),
+    )?;
+    let next = next.map(|(created_at, row)| Cursor { created_at, row }.to_string());
     let posts = with_reactions(conn, out)?
         .into_iter()
         .map(|p| p.view)
@@ -342,7 +418,7 @@ impl Store {
         )
     }
 
-    fn post_by_id(&self, id: &PostId) -> Result<Option<RawPost>> {
+    pub(crate) fn post_by_id(&self, id: &PostId) -> Result<Option<RawPost>> {
         let sql = format!(
             "SELECT {POST_COLUMNS} FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE f.account = ?1 AND p.local = ?2"
         );
@@ -366,7 +442,10 @@ impl Store {
             return Ok(None);
         };
         let judge = self.judge()?;
-        Ok(moderate(&judge, raw, HiddenPosts::Placeholder).map(|p| p.view))
+        let kept: Vec<RawPost> = moderate(&judge, raw, HiddenPosts::Placeholder)
+            .into_iter()
+            .collect();
+        Ok(with_reactions(&self.conn, kept)?.pop().map(|p| p.view))
     }
 
     /// A thread: the chain of posts above `id` (oldest first), the post,
@@ -524,6 +603,63 @@ impl Store {
         for row in rows {
             let (target, name) = row?;
             out.push((AccountId::from_slice(&target)?, name));
+        }
+        Ok(out)
+    }
+
+    /// Accounts held here whose display name contains `query` (case
+    /// ignored for ASCII letters), for choosing whom to mention: followed
+    /// accounts first, then names that start with `query`, then the rest
+    /// by name; at most `limit`. An empty query lists followed accounts
+    /// first. This home's own account and accounts its moderation hides are
+    /// left out.
+    pub fn people_named(&self, query: &str, limit: usize) -> Result<Vec<PersonView>> {
+        let query: String = query.trim().chars().take(MAX_NAME_QUERY_CHARS).collect();
+        let escaped = query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.account, f.name, f.avatar,
+                    f.account IN (SELECT target FROM follows WHERE feed_id IN own_feed) AS followed
+             FROM feeds f
+             WHERE f.name IS NOT NULL
+               AND f.name LIKE '%' || ?1 || '%' ESCAPE '\\'
+             ORDER BY followed DESC, f.name LIKE ?1 || '%' ESCAPE '\\' DESC, f.name COLLATE NOCASE, f.id
+             LIMIT ?2",
+        )?;
+        let scan = limit.saturating_mul(MAX_SCAN_FACTOR) as i64;
+        let rows = stmt.query_map(params![escaped, scan], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<Vec<u8>>>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
+        })?;
+        let judge = self.judge()?;
+        let own = self.own_account();
+        let mut out = Vec::new();
+        for row in rows {
+            let (account, name, avatar, followed) = row?;
+            let account = AccountId::from_slice(&account)?;
+            let shown = match judge.account(account) {
+                Verdict::Clear => true,
+                Verdict::Note(n) => n.action == ModAction::Warn,
+                Verdict::Drop => false,
+            };
+            if Some(account) == own || !shown {
+                continue;
+            }
+            out.push(PersonView {
+                account,
+                name,
+                avatar: avatar.map(hex::encode),
+                followed,
+            });
+            if out.len() == limit {
+                break;
+            }
         }
         Ok(out)
     }

@@ -233,6 +233,9 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT OR IGNORE INTO wanted_blobs(hash, feed_id, tries, next_try)
         SELECT avatar, id, 0, 0 FROM feeds WHERE length(avatar) = 32;
     ",
+    // 8: quotes and reposts found by the post they name, for the activity
+    // of an account (as `posts_reply` finds its replies).
+    "CREATE INDEX posts_quote ON posts(quote_of) WHERE quote_of IS NOT NULL;",
 ];
 
 /// The schema version this program writes.

@@ -451,6 +451,124 @@ async fn menu_hangs_below_its_button(w: &Window) -> Result<()> {
 
 /// Mutes Bea from her post's menu: the post leaves the timeline at once,
 /// and the moderation screen lists the mute.
+/// Bea replies to Ada's post, mentions her and reacts to it from her
+/// `kith serve` node: the sidebar counts three new items, Activity lists
+/// them with the mention shown by name, and opening it clears the count.
+/// Then [`mention_by_name`].
+async fn activity_and_mentions(w: &Window, peer: &Kith, home: &std::path::Path) -> Result<()> {
+    let ada = Kith::new(home)?.json(&["id"])?;
+    let ada = ada["account"]
+        .as_str()
+        .ok_or("Ada's account id")?
+        .to_owned();
+    let bea = peer.json(&["id"])?;
+    let bea = bea["account"]
+        .as_str()
+        .ok_or("Bea's account id")?
+        .to_owned();
+    let first = w
+        .js(
+            "const t = [...document.querySelectorAll('[data-testid=post]')]\
+               .find((p) => p.textContent.includes('Bonjour depuis la fenêtre'));\
+             return t ? t.dataset.postId : null;",
+            vec![],
+        )
+        .await?;
+    let first = first
+        .as_str()
+        .ok_or("Ada's first post is on the timeline")?;
+    peer.json(&["follow", &ada])?;
+    peer.json(&["reply", first, "Avec plaisir !"])?;
+    peer.json(&["post", &format!("Demain au marché avec @{ada} ?")])?;
+    peer.json(&["react", first, "🎉"])?;
+
+    w.wait_text("activity-badge", "3", LONG).await?;
+    w.click("nav-activity").await?;
+    w.wait_text("activity-list", "Bea mentioned you", LONG)
+        .await?;
+    w.wait_text("activity-list", "Bea reacted 🎉 to your post", LONG)
+        .await?;
+    w.wait_text("activity-list", "Bea replied to your post", LONG)
+        .await?;
+    w.wait_text("activity-list", "Demain au marché avec @Ada ?", LONG)
+        .await?;
+    let shown = w.find("activity-list", LONG).await?.text().await?;
+    assert!(
+        !shown.contains("kith1"),
+        "Activity shows the mention by name, not the id: {shown}"
+    );
+    let start = Instant::now();
+    while !w.all("activity-badge").await?.is_empty() {
+        if start.elapsed() > LONG {
+            return Err("the Activity count stayed after opening Activity".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    w.screenshot("24-activity").await?;
+    mention_by_name(w, peer, &ada, &bea).await
+}
+
+/// Ada mentions Bea by picking her name after "@" in the composer: the
+/// post shows "@Bea", and Bea's node lists the mention in her activity (the
+/// window sent the account id, not the name).
+async fn mention_by_name(w: &Window, peer: &Kith, ada: &str, bea: &str) -> Result<()> {
+    w.click("nav-home").await?;
+    w.type_into("composer-text", "Oui, à demain @Be").await?;
+    // The option's name is read from the page: WebDriver's visible text of
+    // the list leaves out the ellipsised name span (it reads "Following").
+    w.find("mention-option", LONG).await?;
+    let offered = w
+        .js(
+            "return [...document.querySelectorAll('[data-testid=mention-option] .person-name')]\
+               .map((n) => n.textContent);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        offered,
+        json!(["Bea"]),
+        "after \"@Be\" the composer offers Bea"
+    );
+    w.screenshot("25-mention-picker").await?;
+    let field = w.find("composer-text", LONG).await?;
+    field.send_keys("\u{E007}").await?;
+    field.send_keys("!").await?;
+    let typed = w
+        .js(
+            "return document.querySelector('[data-testid=composer-text]').value;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(typed, "Oui, à demain @Bea !", "Enter picks Bea's name");
+    w.click("composer-submit").await?;
+    w.wait_text("post-text", "Oui, à demain @Bea !", LONG)
+        .await?;
+    let mention = w.find("mention", LONG).await?;
+    assert_eq!(mention.text().await?, "@Bea");
+
+    let start = Instant::now();
+    loop {
+        let page = peer.json(&["activity"])?;
+        let mentioned = page["items"].as_array().is_some_and(|items| {
+            items.iter().any(|i| {
+                i["kind"] == "mention"
+                    && i["actor"] == ada
+                    && i["post"]["text"] == format!("Oui, à demain @{bea} !").as_str()
+            })
+        });
+        if mentioned {
+            break;
+        }
+        if start.elapsed() > LONG {
+            return Err(
+                format!("Bea's node did not list Ada's mention within {LONG:?}: {page}").into(),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    Ok(())
+}
+
 async fn mute_from_a_posts_menu(w: &Window) -> Result<()> {
     let mut buttons = None;
     for post in w.all("post").await? {
@@ -591,6 +709,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         notification_permission_check_is_allowed(&w).await?;
         post_reply_and_thread(&w).await?;
         peer_post_arrives(&w, &bea).await?;
+        activity_and_mentions(&w, &bea, &home).await?;
         mute_from_a_posts_menu(&w).await?;
         every_screen(&w).await?;
         listen_addresses_apply_at_once(&w, &bea).await?;

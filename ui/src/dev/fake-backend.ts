@@ -3,6 +3,9 @@
 // in vi.fn) and by `npm run dev:mock` (UI work without Tauri). Never part of
 // the production bundle.
 import type {
+  ActivityItem,
+  ActivityKind,
+  ActivityPage,
   AppError,
   AppStatus,
   Available,
@@ -25,6 +28,8 @@ import type {
   ListenStatus,
   PeerInfo,
   PeersChanged,
+  PersonView,
+  FeedChanged,
   Policy,
   PostsArrived,
   PostView,
@@ -46,9 +51,11 @@ import type {
   UpdateOffered,
   UpdateStatus,
 } from '../lib/bindings';
+import { mentionedAccounts } from '../lib/mentions';
 
 type Events = {
   postsArrived: PostsArrived;
+  feedChanged: FeedChanged;
   blobArrived: BlobArrived;
   peersChanged: PeersChanged;
   syncProgress: SyncProgress;
@@ -94,9 +101,16 @@ export type FakeState = {
   outbox: ReportView[];
   /** Share Kith and updates (see FakeRelease). */
   release: FakeRelease;
+  /** Reactions by others (the posts keep only counts). */
+  reactionsBy: FakeReaction[];
+  /** The time of the newest activity item seen. */
+  activitySeen: number;
   /** Artificial latency of every command, ms. */
   latency: number;
 };
+
+/** A reaction someone gave a post. */
+export type FakeReaction = { target: string; reaction: string; by: string; at: number };
 
 /** The release side: what is kept to hand on, the share page, updates from peers. */
 export type FakeRelease = {
@@ -207,7 +221,8 @@ export function fakeAccountId(seed: string): string {
   const alphabet = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
   let h = 2166136261;
   let out = '';
-  for (let i = 0; out.length < 52; i++) {
+  // 58 characters, as a real id (bech32m of 32 bytes) has after `kith1`.
+  for (let i = 0; out.length < 58; i++) {
     h = Math.imul(h ^ (seed.charCodeAt(i % seed.length) + i), 16777619) >>> 0;
     out += alphabet[h % 32];
   }
@@ -215,7 +230,7 @@ export function fakeAccountId(seed: string): string {
 }
 
 export function fakeListId(seed: string): string {
-  // fakeAccountId reads the first 52 characters only; fold the whole seed first.
+  // fakeAccountId reads the first 58 characters only; fold the whole seed first.
   let h = 2166136261;
   for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619) >>> 0;
   return `kithlist1${fakeAccountId(`list:${h.toString(36)}:${seed}`).slice(5)}`;
@@ -244,6 +259,7 @@ export function makePost(p: Partial<PostView> & { author: string }): PostView {
     attachments: p.attachments ?? [],
     reactions: p.reactions ?? {},
     moderation: p.moderation ?? null,
+    mentions: p.mentions ?? [],
   };
 }
 
@@ -303,6 +319,8 @@ export function emptyState(): FakeState {
     inbox: [],
     outbox: [],
     release: emptyRelease(),
+    reactionsBy: [],
+    activitySeen: 0,
     latency: 0,
   };
 }
@@ -319,7 +337,44 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
 
   function withAuthor(p: PostView): PostView {
     const a = account(p.author);
-    return { ...p, author_name: a?.name ?? p.author_name, author_avatar: a?.avatar ?? p.author_avatar };
+    const mentions = mentionedAccounts(p.text ?? '').map((id) => ({ account: id, name: account(id)?.name ?? null }));
+    return { ...p, author_name: a?.name ?? p.author_name, author_avatar: a?.avatar ?? p.author_avatar, mentions };
+  }
+
+  // ---- Activity: what others did with the own account and its posts.
+
+  function activityItems(): ActivityItem[] {
+    const me = s.me.account;
+    const mine = (id: string | null): PostView | undefined => {
+      const p = id ? findPost(id) : undefined;
+      return p && p.author === me ? p : undefined;
+    };
+    const shown = (p: PostView): PostView | null => {
+      const j = judged(p, 'list');
+      return j && !p.deleted ? j : null;
+    };
+    const actor = (id: string) => ({ actor: id, actor_name: account(id)?.name ?? null, actor_avatar: account(id)?.avatar ?? null });
+    const items: ActivityItem[] = [];
+    for (const p of s.posts) {
+      if (p.author === me) continue;
+      const view = shown(p);
+      if (!view) continue;
+      const parent = mine(p.reply_to);
+      const quoted = mine(p.quote_of);
+      let kind: ActivityKind | null = null;
+      let target: PostView | undefined;
+      if (parent) [kind, target] = ['reply', parent];
+      else if (quoted) [kind, target] = [p.text === null ? 'repost' : 'quote', quoted];
+      else if (mentionedAccounts(p.text ?? '').includes(me)) kind = 'mention';
+      if (kind === null) continue;
+      items.push({ kind, at: p.created_at, ...actor(p.author), reaction: null, post: view, target: target ? withAuthor(target) : null });
+    }
+    for (const r of s.reactionsBy) {
+      const target = mine(r.target);
+      if (!target || target.deleted || r.by === me || blocked(r.by) || muted(r.by)) continue;
+      items.push({ kind: 'reaction', at: r.at, ...actor(r.by), reaction: r.reaction, post: null, target: withAuthor(target) });
+    }
+    return items.sort((a, b) => b.at - a.at);
   }
 
   // ---- Moderation: how the node judges what it shows (see kith_store::moderation).
@@ -573,6 +628,38 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       if (notReady) return notReady;
       const home = new Set([s.me.account, ...s.following]);
       return ok(page(s.posts.filter((p) => home.has(p.author) && !p.deleted && p.reply_to === null), limit, before));
+    },
+    activity: async (limit: number, before: string | null): Promise<Result<ActivityPage, AppError>> => {
+      await wait();
+      const notReady = mustBeReady<ActivityPage>();
+      if (notReady) return notReady;
+      const all = activityItems();
+      const start = before === null ? 0 : Number(before);
+      if (!Number.isInteger(start) || start < 0) return err('invalid', `not a cursor: ${before}`);
+      const items = all.slice(start, start + limit);
+      return ok({ items, next: start + limit < all.length ? String(start + limit) : null });
+    },
+    activityUnread: async (): Promise<Result<number, AppError>> => {
+      await wait();
+      const notReady = mustBeReady<number>();
+      if (notReady) return notReady;
+      return ok(Math.min(100, activityItems().filter((i) => i.at > s.activitySeen).length));
+    },
+    markActivitySeen: async (at: number): Promise<Result<null, AppError>> => {
+      await wait();
+      s.activitySeen = Math.max(s.activitySeen, at);
+      return ok(null);
+    },
+    peopleNamed: async (query: string): Promise<Result<PersonView[], AppError>> => {
+      await wait();
+      const q = query.trim().toLowerCase();
+      const people = [...s.accounts.values()]
+        .filter((a) => a.name !== null && a.name.toLowerCase().includes(q))
+        .filter((a) => a.account !== s.me.account && !blocked(a.account) && !muted(a.account))
+        .map((a) => ({ account: a.account, name: a.name ?? '', avatar: a.avatar, followed: s.following.includes(a.account) }));
+      const rank = (p: PersonView): number => (p.followed ? 0 : p.name.toLowerCase().startsWith(q) ? 1 : 2);
+      people.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+      return ok(people.slice(0, 8));
     },
     feed: async (accountId: string, limit: number, before: string | null): Promise<Result<Page, AppError>> => {
       await wait();
@@ -1076,6 +1163,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
 
   const events = {
     postsArrived: channel('postsArrived'),
+    feedChanged: channel('feedChanged'),
     blobArrived: channel('blobArrived'),
     peersChanged: channel('peersChanged'),
     syncProgress: channel('syncProgress'),

@@ -3,6 +3,7 @@
 // Tauri. If a generated name or shape changes, this file is where to adapt.
 import { commands, events } from './bindings';
 import type {
+  ActivityPage,
   AppError,
   AppStatus,
   BlobArrived,
@@ -17,8 +18,10 @@ import type {
   ListView,
   ModerationOverview,
   Page,
+  FeedChanged,
   PeerInfo,
   PeersChanged,
+  PersonView,
   Policy,
   PostsArrived,
   ProfileEdit,
@@ -114,6 +117,12 @@ export const api = {
   unlock: (passphrase: string): Promise<null> => unwrap(commands.unlock(passphrase)),
   recoveryPhrase: (passphrase: string): Promise<string[]> => unwrap(commands.recoveryPhrase(passphrase)),
   timeline: (limit: number, before: string | null): Promise<Page> => unwrap(commands.timeline(limit, before)),
+  activity: (limit: number, before: string | null): Promise<ActivityPage> => unwrap(commands.activity(limit, before)),
+  activityUnread: (): Promise<number> => unwrap(commands.activityUnread()),
+  /** `at`: the time of the newest item seen. */
+  markActivitySeen: (at: number): Promise<null> => unwrap(commands.markActivitySeen(at)),
+  /** Accounts known here by a name containing `query`, followed ones first (at most 8). */
+  peopleNamed: (query: string): Promise<PersonView[]> => unwrap(commands.peopleNamed(query)),
   feed: (account: string, limit: number, before: string | null): Promise<Page> =>
     unwrap(commands.feed(account, limit, before)),
   thread: (post: string): Promise<Page> => unwrap(commands.thread(post)),
@@ -211,6 +220,7 @@ function subscribe<T>(
 
 export const on = {
   postsArrived: (cb: (p: PostsArrived) => void): Unlisten => subscribe((h) => events.postsArrived.listen(h), cb),
+  feedChanged: (cb: (p: FeedChanged) => void): Unlisten => subscribe((h) => events.feedChanged.listen(h), cb),
   blobArrived: (cb: (b: BlobArrived) => void): Unlisten => subscribe((h) => events.blobArrived.listen(h), cb),
   peersChanged: (cb: (p: PeersChanged) => void): Unlisten => subscribe((h) => events.peersChanged.listen(h), cb),
   syncProgress: (cb: (p: SyncProgress) => void): Unlisten => subscribe((h) => events.syncProgress.listen(h), cb),

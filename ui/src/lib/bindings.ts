@@ -70,6 +70,51 @@ async timeline(limit: number, before: string | null) : Promise<Result<Page, AppE
 }
 },
 /**
+ * What others did with this account and its posts (replies, mentions,
+ * quotes, reposts, reactions), newest first.
+ */
+async activity(limit: number, before: string | null) : Promise<Result<ActivityPage, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("activity", { limit, before }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * How many activity items arrived since the newest one seen (at most 100).
+ */
+async activityUnread() : Promise<Result<number, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("activity_unread") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Records that the activity was seen up to the item at `at` (ms).
+ */
+async markActivitySeen(at: number) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mark_activity_seen", { at }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Accounts known here whose name contains `query`, for mentions: at most 8.
+ */
+async peopleNamed(query: string) : Promise<Result<PersonView[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("people_named", { query }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * One account's posts, newest first.
  */
 async feed(account: string, limit: number, before: string | null) : Promise<Result<Page, AppError>> {
@@ -611,6 +656,7 @@ async updateInstall() : Promise<Result<null, AppError>> {
 
 export const events = __makeEvents__<{
 blobArrived: BlobArrived,
+feedChanged: FeedChanged,
 peersChanged: PeersChanged,
 postsArrived: PostsArrived,
 syncProgress: SyncProgress,
@@ -618,6 +664,7 @@ transferProgress: TransferProgress,
 updateOffered: UpdateOffered
 }>({
 blobArrived: "blob-arrived",
+feedChanged: "feed-changed",
 peersChanged: "peers-changed",
 postsArrived: "posts-arrived",
 syncProgress: "sync-progress",
@@ -631,6 +678,79 @@ updateOffered: "update-offered"
 
 /** user-defined types **/
 
+/**
+ * One thing another account did.
+ */
+export type ActivityItem = { 
+/**
+ * What it was.
+ */
+kind: ActivityKind; 
+/**
+ * When, ms since the Unix epoch (as the other account's device said).
+ */
+at: number; 
+/**
+ * Who did it.
+ */
+actor: string; 
+/**
+ * Their display name, if known.
+ */
+actor_name: string | null; 
+/**
+ * Their avatar blob hash (hex), if any.
+ */
+actor_avatar: string | null; 
+/**
+ * The reaction, for a reaction.
+ */
+reaction: string | null; 
+/**
+ * Their post: the reply, the mentioning post, the quote or the repost.
+ */
+post: PostView | null; 
+/**
+ * The account's own post it concerns (none for a mention), when held.
+ */
+target: PostView | null }
+/**
+ * What another account did.
+ */
+export type ActivityKind = 
+/**
+ * Replied to one of the account's posts.
+ */
+"reply" | 
+/**
+ * Mentioned the account (`@kith1…`) in a post that is not a reply to
+ * it or a quote of it.
+ */
+"mention" | 
+/**
+ * Quoted one of its posts.
+ */
+"quote" | 
+/**
+ * Reposted one of its posts.
+ */
+"repost" | 
+/**
+ * Reacted to one of its posts.
+ */
+"reaction"
+/**
+ * One page of activity and the cursor of the next page.
+ */
+export type ActivityPage = { 
+/**
+ * The items, newest first.
+ */
+items: ActivityItem[]; 
+/**
+ * Pass to `before` for the next page; `None` at the end.
+ */
+next: string | null }
 /**
  * An error crossing to the web view.
  */
@@ -732,6 +852,15 @@ replyTo: string | null;
  * The post reposted or quoted.
  */
 quoteOf: string | null }
+/**
+ * New changes of a feed arrived from peers (posts, reactions or
+ * anything else): the activity may have grown.
+ */
+export type FeedChanged = { 
+/**
+ * The feed.
+ */
+account: string }
 /**
  * Replication state of one carried feed, as `kith sync-status` and the
  * desktop app show it.
@@ -1064,6 +1193,18 @@ mutes: Mark[];
  */
 words: Mark[] }
 /**
+ * An account a post mentions.
+ */
+export type MentionView = { 
+/**
+ * The account.
+ */
+account: string; 
+/**
+ * Its display name, if known.
+ */
+name: string | null }
+/**
  * What a view does with a post or account.
  */
 export type ModAction = 
@@ -1155,6 +1296,26 @@ export type PeersChanged = {
  * Peers connected now.
  */
 connected: number }
+/**
+ * An account found by name.
+ */
+export type PersonView = { 
+/**
+ * The account.
+ */
+account: string; 
+/**
+ * Its display name.
+ */
+name: string; 
+/**
+ * Its avatar blob hash (hex), if any.
+ */
+avatar: string | null; 
+/**
+ * Whether this home follows it.
+ */
+followed: boolean }
 /**
  * Where the app stands, as the UI sees it.
  */
@@ -1250,7 +1411,12 @@ reactions: Partial<{ [key in string]: number }>;
 /**
  * Why the post is hidden or covered here, if it is.
  */
-moderation: ModerationNote | null }
+moderation: ModerationNote | null; 
+/**
+ * The accounts its text mentions (`@kith1…`), with their names when
+ * known, in order of first mention.
+ */
+mentions: MentionView[] }
 /**
  * Posts from peers were stored (new, edited or deleted).
  */

@@ -3,6 +3,7 @@
 
 export type Route =
   | { name: 'home' }
+  | { name: 'activity' }
   | { name: 'search'; query: string }
   | { name: 'profile'; account: string | null }
   | { name: 'thread'; post: string }
@@ -19,6 +20,7 @@ export type RouteName = Route['name'];
 /** Sidebar sections; a thread belongs to no section. */
 export type Section =
   | 'home'
+  | 'activity'
   | 'search'
   | 'profile'
   | 'people'

@@ -2,6 +2,7 @@
 
 export type ShortcutAction =
   | 'home'
+  | 'activity'
   | 'search'
   | 'profile'
   | 'people'
@@ -17,6 +18,7 @@ export type ShortcutAction =
 
 export const SEQUENCES: Record<string, ShortcutAction> = {
   'g h': 'home',
+  'g a': 'activity',
   'g p': 'profile',
   'g n': 'people',
   'g i': 'invite',

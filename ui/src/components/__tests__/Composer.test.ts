@@ -4,7 +4,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import { commands } from '../../test/fake-bindings';
-import { file, useReadyAccount } from '../../test/helpers';
+import { fakeAccountId } from '../../dev/fake-backend';
+import { ADA, BOB, file, useReadyAccount } from '../../test/helpers';
+
+const fakeStranger = fakeAccountId('adalbert');
 import { toasts } from '$lib/toasts.svelte';
 import Composer from '../Composer.svelte';
 
@@ -89,5 +92,75 @@ describe('Composer', () => {
     await fireEvent.click(screen.getByTestId('composer-submit'));
     await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('Disk full'));
     expect(screen.getByTestId('composer-text')).toHaveValue('keep me');
+  });
+
+  describe('mentions', () => {
+    /** Types `value` with the caret at its end, as a person would. */
+    async function type(field: HTMLTextAreaElement, value: string): Promise<void> {
+      field.value = value;
+      field.setSelectionRange(value.length, value.length);
+      await fireEvent.input(field, { target: { value } });
+    }
+
+    it('offers people after "@", followed first, and sends the chosen one as an account id', async () => {
+      const s = useReadyAccount();
+      s.accounts.set(fakeStranger, { account: fakeStranger, name: 'Adalbert', bio: null, avatar: null });
+      render(Composer);
+      const field = screen.getByTestId('composer-text') as HTMLTextAreaElement;
+      await type(field, 'Walking with @ad');
+      const options = await screen.findAllByRole('option');
+      const names = options.map((o) => o.querySelector('.person-name')?.textContent);
+      expect(names).toEqual(['Ada', 'Adalbert']);
+      expect(options[0]).toHaveTextContent('Following');
+      expect(options[1]).not.toHaveTextContent('Following');
+      expect(options[0]).toHaveAttribute('aria-selected', 'true');
+      expect(field.getAttribute('aria-activedescendant')).toBe(options[0]?.id);
+
+      await fireEvent.keyDown(field, { key: 'Enter' });
+      expect(field.value).toBe('Walking with @Ada ');
+      expect(screen.queryByRole('listbox')).toBeNull();
+      await type(field, 'Walking with @Ada today');
+      await fireEvent.keyDown(field, { key: 'Enter', ctrlKey: true });
+      await waitFor(() => expect(commands.publish).toHaveBeenCalled());
+      expect(commands.publish).toHaveBeenLastCalledWith(
+        expect.objectContaining({ text: `Walking with @${ADA} today` }),
+      );
+    });
+
+    it('moves through the list with the arrow keys, picks with Tab and closes with Escape', async () => {
+      useReadyAccount();
+      const onCancel = vi.fn();
+      render(Composer, { onCancel });
+      const field = screen.getByTestId('composer-text') as HTMLTextAreaElement;
+      await type(field, '@');
+      await screen.findAllByRole('option');
+      await fireEvent.keyDown(field, { key: 'ArrowDown' });
+      expect(screen.getAllByRole('option')[1]).toHaveAttribute('aria-selected', 'true');
+      await fireEvent.keyDown(field, { key: 'Tab' });
+      expect(field.value).toBe('@Bob ');
+
+      await type(field, '@Bob and @a');
+      await screen.findAllByRole('option');
+      await fireEvent.keyDown(field, { key: 'Escape' });
+      expect(screen.queryByRole('listbox')).toBeNull();
+      expect(onCancel).not.toHaveBeenCalled();
+      await fireEvent.keyDown(field, { key: 'Enter', ctrlKey: true });
+      await waitFor(() => expect(commands.publish).toHaveBeenCalled());
+      expect(commands.publish).toHaveBeenLastCalledWith(expect.objectContaining({ text: `@${BOB} and @a` }));
+    });
+
+    it('a name typed but never chosen stays text, and nobody is offered inside a word', async () => {
+      useReadyAccount();
+      render(Composer);
+      const field = screen.getByTestId('composer-text') as HTMLTextAreaElement;
+      await type(field, 'mail@ad');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(screen.queryByRole('listbox')).toBeNull();
+      await type(field, 'hi @Ada');
+      await fireEvent.keyDown(field, { key: 'Escape' });
+      await fireEvent.keyDown(field, { key: 'Enter', ctrlKey: true });
+      await waitFor(() => expect(commands.publish).toHaveBeenCalled());
+      expect(commands.publish).toHaveBeenLastCalledWith(expect.objectContaining({ text: 'hi @Ada' }));
+    });
   });
 });

@@ -199,6 +199,29 @@ describe('PostCard', () => {
     expect(screen.getByText('edited')).toBeInTheDocument();
   });
 
+  it('shows a mention by name as a link to the profile, and an id it does not confirm as written', async () => {
+    const text = `Tea with @${ADA} and @kith1notanaccount`;
+    const post = addPost(s, { author: BOB, text, mentions: [{ account: ADA, name: 'Ada' }] });
+    render(PostCard, { post });
+    const body = screen.getByTestId('post-text');
+    expect(body).toHaveTextContent('Tea with @Ada and @kith1notanaccount');
+    await fireEvent.click(within(body).getByRole('button', { name: '@Ada' }));
+    expect(router.current).toEqual({ name: 'profile', account: ADA });
+  });
+
+  it('edits a post with a mention by its name and stores the account id again', async () => {
+    const post = addPost(s, { author: ME, text: `hi @${ADA}`, mentions: [{ account: ADA, name: 'Ada' }] });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    const area = screen.getByRole('textbox', { name: 'Edit post' });
+    expect(area).toHaveValue('hi @Ada');
+    await fireEvent.input(area, { target: { value: 'hi again @Ada' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(commands.editPost).toHaveBeenCalledWith(post.id, `hi again @${ADA}`);
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('hi again @Ada'));
+    expect(screen.getByTestId('post-text')).not.toHaveTextContent('kith1');
+  });
+
   it('deletes only after confirmation', async () => {
     const post = addPost(s, { author: ME, text: 'regret' });
     const onRemoved = vi.fn();

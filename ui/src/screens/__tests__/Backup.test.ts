@@ -39,7 +39,8 @@ describe('Backup & USB', () => {
     await fireEvent.click(screen.getByRole('button', { name: /Import a file/ }));
     expect(await screen.findByTestId('transfer-summary')).toHaveTextContent(
       'Imported 2 feeds: 10 new changes (90 already here), 1 image',
-    );
+    );    // The bundle may hold replies and mentions: the Activity count is read again.
+    await waitFor(() => expect(commands.activityUnread).toHaveBeenCalled());
   });
 
   it('says "cancelled" when the file dialog was dismissed (null)', async () => {
