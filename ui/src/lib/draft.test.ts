@@ -22,6 +22,10 @@ describe('buildDraft', () => {
     });
   });
 
+  it('drops trailing blanks, such as the space after a picked mention, and keeps leading ones', () => {
+    expect(buildDraft({ ...base, text: '  indented\n  poem @Ada \n' }).text).toBe('  indented\n  poem @Ada');
+  });
+
   it('makes a repost a quote without text', () => {
     expect(repostDraft('kithpost1q')).toEqual({ text: null, cw: null, images: [], replyTo: null, quoteOf: 'kithpost1q' });
   });

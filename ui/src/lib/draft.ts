@@ -22,9 +22,13 @@ export function draftProblem(i: { text: string; imageCount: number; quoteOf: str
   return null;
 }
 
-/** Empty text becomes null; the warning is sent only if toggled on and non-empty. */
+/**
+ * Empty text becomes null and trailing blanks (such as the space after a
+ * picked mention) are dropped; the warning is sent only if toggled on and
+ * non-empty.
+ */
 export function buildDraft(i: ComposerInput): Draft {
-  const text = i.text.trim() === '' ? null : i.text;
+  const text = i.text.trim() === '' ? null : i.text.trimEnd();
   const cw = i.cwOn && i.cw.trim() !== '' ? i.cw.trim() : null;
   return { text, cw, images: i.images, replyTo: i.replyTo, quoteOf: i.quoteOf };
 }

@@ -222,6 +222,30 @@ describe('PostCard', () => {
     expect(screen.getByTestId('post-text')).not.toHaveTextContent('kith1');
   });
 
+  it('offers people to mention while editing, and a pick is stored as the account id', async () => {
+    const post = addPost(s, { author: ME, text: 'lunch?' });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    const area = screen.getByRole('textbox', { name: 'Edit post' }) as HTMLTextAreaElement;
+    area.value = 'lunch? @bo';
+    area.setSelectionRange(area.value.length, area.value.length);
+    await fireEvent.input(area, { target: { value: area.value } });
+    const options = await screen.findAllByRole('option');
+    expect(options.map((o) => o.querySelector('.person-name')?.textContent)).toEqual(['Bob']);
+    await fireEvent.keyDown(area, { key: 'Escape' });
+    expect(screen.queryByRole('listbox')).toBeNull();
+    expect(screen.getByRole('textbox', { name: 'Edit post' })).toBeInTheDocument();
+
+    await fireEvent.input(area, { target: { value: area.value } });
+    area.setSelectionRange(area.value.length, area.value.length);
+    await fireEvent.click(area);
+    await screen.findAllByRole('option');
+    await fireEvent.keyDown(area, { key: 'Enter' });
+    expect(area.value).toBe('lunch? @Bob ');
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(commands.editPost).toHaveBeenCalledWith(post.id, `lunch? @${BOB}`);
+  });
+
   it('deletes only after confirmation', async () => {
     const post = addPost(s, { author: ME, text: 'regret' });
     const onRemoved = vi.fn();
