@@ -2,7 +2,7 @@
 //! declares the app's commands so that each needs an explicit permission
 //! (`capabilities/main.json` grants exactly those the UI uses).
 
-/// Every command `src/commands.rs`, `src/moderation.rs` and `src/release.rs` define.
+/// Every command `src/commands.rs`, `src/moderation.rs`, `src/release.rs` and `src/links.rs` define.
 const COMMANDS: &[&str] = &[
     "app_status",
     "create_account",
@@ -62,6 +62,7 @@ const COMMANDS: &[&str] = &[
     "update_status",
     "update_download",
     "update_install",
+    "open_link",
 ];
 
 fn main() {

@@ -6,6 +6,7 @@
 //! - [`events`]: node activity as window events, and notifications;
 //! - [`release`]: Share Kith (the LAN page) and updates learnt from peers;
 //! - [`blobs`]: the `kith-blob` scheme that serves images;
+//! - [`links`]: links in posts open in the browser, never in the window;
 //! - [`settings`]: the settings file.
 //!
 //! The web view never sees a private key: it sends the passphrase once and
@@ -15,6 +16,7 @@ pub mod blobs;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod links;
 pub mod moderation;
 pub mod release;
 pub mod settings;
@@ -90,6 +92,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             release::update_status,
             release::update_download,
             release::update_install,
+            links::open_link,
         ])
         .events(tauri_specta::collect_events![
             events::PostsArrived,
@@ -165,6 +168,7 @@ pub fn run() -> Result<(), tauri::Error> {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(links::navigation_guard())
         .manage(release::ShareState::default())
         .invoke_handler(specta.invoke_handler())
         .register_asynchronous_uri_scheme_protocol(

@@ -569,6 +569,90 @@ async fn mention_by_name(w: &Window, peer: &Kith, ada: &str, bea: &str) -> Resul
     Ok(())
 }
 
+/// A program standing in for the desktop's browser opener (`xdg-open`):
+/// it writes down each address it is asked to open, in `opened`.
+fn fake_browser(dir: &std::path::Path, opened: &std::path::Path) -> Result<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin)?;
+    let script = bin.join("xdg-open");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+            opened.display()
+        ),
+    )?;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+    Ok(bin)
+}
+
+/// A link in a post opens in the browser (the opener gets the whole
+/// address) while the window stays on the app, even when a script tries to
+/// send it elsewhere; a hashtag searches for itself.
+async fn links_and_hashtags(w: &Window, opened: &std::path::Path) -> Result<()> {
+    w.click("nav-home").await?;
+    w.type_into(
+        "composer-text",
+        "Carte du salon : https://example.org/the/menu?day=1. #thé",
+    )
+    .await?;
+    w.click("composer-submit").await?;
+    w.wait_text("post-text", "example.org/the/menu?day=1. #thé", LONG)
+        .await?;
+    let link = w.find("post-link", LONG).await?;
+    assert_eq!(link.text().await?, "example.org/the/menu?day=1");
+    w.screenshot("26-link-and-hashtag").await?;
+    w.click_element(&link, "[data-testid=post-link]").await?;
+    let start = Instant::now();
+    loop {
+        let got = std::fs::read_to_string(opened).unwrap_or_default();
+        if got
+            .lines()
+            .any(|l| l == "https://example.org/the/menu?day=1")
+        {
+            break;
+        }
+        if start.elapsed() > LONG {
+            return Err(format!(
+                "the browser opener was not asked for the link within {LONG:?}; it got {got:?}"
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let here = w.js("return location.protocol;", vec![]).await?;
+    assert_eq!(
+        here,
+        json!("tauri:"),
+        "clicking a link keeps the window on the app"
+    );
+
+    w.js("location.href = 'https://example.org/elsewhere';", vec![])
+        .await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let here = w.js("return location.href;", vec![]).await?;
+    assert!(
+        here.as_str()
+            .is_some_and(|h| h.starts_with("tauri://localhost")),
+        "the navigation guard keeps the window on the app's pages, but it is at {here}"
+    );
+
+    let tag = w.find("hashtag", LONG).await?;
+    w.click_element(&tag, "[data-testid=hashtag]").await?;
+    let query = w
+        .js(
+            "return document.querySelector('[data-testid=search-input]')?.value ?? null;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(query, json!("#thé"), "a hashtag opens Search with it");
+    w.wait_text("post-text", "example.org/the/menu", LONG)
+        .await?;
+    w.click("nav-home").await?;
+    w.wait_text("post-text", "ici Bea", LONG).await
+}
+
 async fn mute_from_a_posts_menu(w: &Window) -> Result<()> {
     let mut buttons = None;
     for post in w.all("post").await? {
@@ -693,9 +777,17 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
     bea.json(&["installer", "add", &newer.display().to_string()])?;
     let _bea_node = bea.serve(&dir.path().join("bea.log"))?;
 
+    let opened = dir.path().join("opened-links.txt");
+    let bin = fake_browser(dir.path(), &opened)?;
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let driver = Driver::start(
         &[
             ("KITH_HOME", home.as_path()),
+            ("PATH", std::path::Path::new(&path)),
             ("KITH_RELEASE_PUBLIC_KEY", std::path::Path::new(&key)),
         ],
         &dir.path().join("driver.log"),
@@ -710,6 +802,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         post_reply_and_thread(&w).await?;
         peer_post_arrives(&w, &bea).await?;
         activity_and_mentions(&w, &bea, &home).await?;
+        links_and_hashtags(&w, &opened).await?;
         mute_from_a_posts_menu(&w).await?;
         every_screen(&w).await?;
         listen_addresses_apply_at_once(&w, &bea).await?;

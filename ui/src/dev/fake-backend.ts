@@ -105,6 +105,8 @@ export type FakeState = {
   reactionsBy: FakeReaction[];
   /** The time of the newest activity item seen. */
   activitySeen: number;
+  /** Links handed to the browser, in order. */
+  openedLinks: string[];
   /** Artificial latency of every command, ms. */
   latency: number;
 };
@@ -321,6 +323,7 @@ export function emptyState(): FakeState {
     release: emptyRelease(),
     reactionsBy: [],
     activitySeen: 0,
+    openedLinks: [],
     latency: 0,
   };
 }
@@ -648,6 +651,12 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     markActivitySeen: async (at: number): Promise<Result<null, AppError>> => {
       await wait();
       s.activitySeen = Math.max(s.activitySeen, at);
+      return ok(null);
+    },
+    openLink: async (url: string): Promise<Result<null, AppError>> => {
+      await wait();
+      if (!/^https?:\/\/[^\s/@]+/.test(url)) return err('invalid', `not a web address: ${url}`);
+      s.openedLinks.push(url);
       return ok(null);
     },
     peopleNamed: async (query: string): Promise<Result<PersonView[], AppError>> => {

@@ -123,6 +123,7 @@ export const api = {
   markActivitySeen: (at: number): Promise<null> => unwrap(commands.markActivitySeen(at)),
   /** Accounts known here by a name containing `query`, followed ones first (at most 8). */
   peopleNamed: (query: string): Promise<PersonView[]> => unwrap(commands.peopleNamed(query)),
+  openLink: (url: string): Promise<null> => unwrap(commands.openLink(url)),
   feed: (account: string, limit: number, before: string | null): Promise<Page> =>
     unwrap(commands.feed(account, limit, before)),
   thread: (post: string): Promise<Page> => unwrap(commands.thread(post)),

@@ -8,6 +8,7 @@ import { ADA, addPost, BOB, ME, useReadyAccount } from '../../test/helpers';
 import type { FakeState } from '../../dev/fake-backend';
 import { clearPostCache } from '$lib/quotes';
 import { router } from '$lib/router.svelte';
+import { toasts } from '$lib/toasts.svelte';
 import PostCard from '../PostCard.svelte';
 
 let s: FakeState;
@@ -207,6 +208,36 @@ describe('PostCard', () => {
     expect(body).toHaveTextContent('Tea with @Ada and @kith1notanaccount');
     await fireEvent.click(within(body).getByRole('button', { name: '@Ada' }));
     expect(router.current).toEqual({ name: 'profile', account: ADA });
+  });
+
+  it('opens a link in the browser, never in the window or as the thread, and a hashtag as a search', async () => {
+    const post = addPost(s, { author: BOB, text: 'Menu at https://example.org/menu. #tea time' });
+    render(PostCard, { post });
+    const body = screen.getByTestId('post-text');
+    expect(body).toHaveTextContent('Menu at example.org/menu. #tea time');
+    const link = within(body).getByRole('link', { name: 'example.org/menu' });
+    expect(link).toHaveAttribute('href', 'https://example.org/menu');
+    const click = new MouseEvent('click', { bubbles: true, cancelable: true });
+    link.dispatchEvent(click);
+    expect(click.defaultPrevented).toBe(true);
+    await waitFor(() => expect(s.openedLinks).toEqual(['https://example.org/menu']));
+    expect(router.current.name).not.toBe('thread');
+    await fireEvent(link, new MouseEvent('auxclick', { bubbles: true, cancelable: true, button: 1 }));
+    await waitFor(() => expect(s.openedLinks).toHaveLength(2));
+
+    await fireEvent.click(within(body).getByRole('button', { name: '#tea' }));
+    expect(router.current).toEqual({ name: 'search', query: '#tea' });
+  });
+
+  it('says why a link could not be opened', async () => {
+    commands.openLink.mockResolvedValueOnce({
+      status: 'error',
+      error: { code: 'no_browser', message: 'could not open the link: no browser' },
+    });
+    const post = addPost(s, { author: BOB, text: 'see https://example.org' });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByRole('link', { name: 'example.org' }));
+    await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('could not open the link: no browser'));
   });
 
   it('edits a post with a mention by its name and stores the account id again', async () => {
