@@ -597,6 +597,22 @@ async fn links_and_hashtags(w: &Window, opened: &std::path::Path) -> Result<()> 
         "Carte du salon : https://example.org/the/menu?day=1. #thé",
     )
     .await?;
+    // Another screen and back: the unsent draft is still there.
+    w.click("nav-activity").await?;
+    w.find("activity-list", LONG).await?;
+    w.click("nav-home").await?;
+    w.find("composer-text", LONG).await?;
+    let kept = w
+        .js(
+            "return document.querySelector('[data-testid=composer-text]').value;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        kept,
+        json!("Carte du salon : https://example.org/the/menu?day=1. #thé"),
+        "the unsent draft comes back after another screen"
+    );
     w.click("composer-submit").await?;
     w.wait_text("post-text", "example.org/the/menu?day=1. #thé", LONG)
         .await?;

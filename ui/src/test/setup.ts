@@ -1,6 +1,12 @@
 // jsdom lacks a few browser APIs the app uses; tests get small stand-ins.
 // (Pure-logic tests run in the plain node environment, without a window.)
 import '@testing-library/jest-dom/vitest';
+import { beforeEach } from 'vitest';
+import { forgetAllDrafts } from '../lib/drafts';
+
+// Unsent drafts outlive a composer (lib/drafts.ts): none carries over
+// from one test to the next.
+beforeEach(() => forgetAllDrafts());
 
 class NoIntersectionObserver {
   observe(): void {}

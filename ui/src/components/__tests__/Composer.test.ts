@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
@@ -92,6 +92,37 @@ describe('Composer', () => {
     await fireEvent.click(screen.getByTestId('composer-submit'));
     await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('Disk full'));
     expect(screen.getByTestId('composer-text')).toHaveValue('keep me');
+  });
+
+  describe('unsent drafts', () => {
+    it('gives back what was written, the warning and the images when a composer for the same thing opens again', async () => {
+      const first = render(Composer);
+      await fireEvent.input(screen.getByTestId('composer-text'), { target: { value: 'half a thought' } });
+      await fireEvent.click(screen.getByRole('button', { name: 'Content warning' }));
+      await fireEvent.input(screen.getByTestId('composer-cw'), { target: { value: 'spoilers' } });
+      await fireEvent.change(filesInput(), { target: { files: [file('a.png', 1000)] } });
+      first.unmount();
+
+      render(Composer, { replyTo: 'kithpost1other' });
+      expect(screen.getByTestId('composer-text')).toHaveValue('');
+      cleanup();
+
+      render(Composer);
+      expect(screen.getByTestId('composer-text')).toHaveValue('half a thought');
+      expect(screen.getByTestId('composer-cw')).toHaveValue('spoilers');
+      expect(screen.getAllByRole('button', { name: /Remove image/ })).toHaveLength(1);
+    });
+
+    it('forgets a draft once it is posted', async () => {
+      const first = render(Composer);
+      await fireEvent.input(screen.getByTestId('composer-text'), { target: { value: 'sent' } });
+      await fireEvent.click(screen.getByTestId('composer-submit'));
+      await waitFor(() => expect(commands.publish).toHaveBeenCalled());
+      await waitFor(() => expect(screen.getByTestId('composer-text')).toHaveValue(''));
+      first.unmount();
+      render(Composer);
+      expect(screen.getByTestId('composer-text')).toHaveValue('');
+    });
   });
 
   describe('mentions', () => {
