@@ -125,13 +125,7 @@ pub fn notice_for(post: &PostView, me: AccountId) -> Option<Notice> {
             post.cw.as_deref().unwrap_or_default()
         )
     } else {
-        let named = mention::with_names(text, |a| {
-            post.mentions
-                .iter()
-                .find(|m| m.account == a)
-                .and_then(|m| m.name.clone())
-        });
-        named.chars().take(NOTICE_CHARS).collect()
+        post.text_with_names()?.chars().take(NOTICE_CHARS).collect()
     };
     let title = if post.reply_to.is_some_and(|r| r.author == me) {
         format!("{who} replied to you")

@@ -77,14 +77,8 @@ pub fn post(p: &PostView, indent: usize) {
         if let Some(cw) = &p.cw {
             println!("{pad}  [CW: {cw}]");
         }
-        match &p.text {
-            Some(t) => {
-                let named = kith_core::mention::with_names(t, |a| {
-                    p.mentions
-                        .iter()
-                        .find(|m| m.account == a)
-                        .and_then(|m| m.name.clone())
-                });
+        match p.text_with_names() {
+            Some(named) => {
                 for line in named.lines() {
                     println!("{pad}  {line}");
                 }

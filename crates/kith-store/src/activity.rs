@@ -12,10 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::Store;
 use crate::docs;
 use crate::error::{Result, StoreError};
-use crate::moderation::{ModAction, Verdict};
-use crate::query::{
-    HiddenPosts, POST_COLUMNS, PostView, RawPost, moderate, read_post, scan_page, with_reactions,
-};
+use crate::query::{HiddenPosts, POST_COLUMNS, PostView, RawPost, moderate, read_post, scan_page};
 
 /// Most unread items counted; front ends show more as "99+".
 pub const MAX_UNREAD: u32 = 100;
@@ -97,6 +94,15 @@ struct ActivityCursor {
     key: String,
 }
 
+impl ActivityCursor {
+    /// Before every item: the start of the newest page.
+    const NEWEST: Self = Self {
+        at: i64::MAX,
+        kind: -1,
+        key: String::new(),
+    };
+}
+
 impl fmt::Display for ActivityCursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}.{}", self.at, self.kind, self.key)
@@ -168,27 +174,15 @@ impl Store {
     /// moderation hides are left out; a mention is listed only when the
     /// post's text really holds `@` and the account's id.
     pub fn activity(&self, limit: usize, before: Option<&str>) -> Result<ActivityPage> {
-        let cursor = match before {
-            Some(c) => c.parse()?,
-            None => ActivityCursor {
-                at: i64::MAX,
-                kind: -1,
-                key: String::new(),
-            },
-        };
-        self.activity_after(limit, cursor, None)
+        let cursor = before.map(str::parse).transpose()?;
+        self.activity_after(limit, cursor.unwrap_or(ActivityCursor::NEWEST), None)
     }
 
     /// Items newer than the newest the person has seen, counted up to
     /// [`MAX_UNREAD`].
     pub fn activity_unread(&self) -> Result<u32> {
         let seen = self.activity_seen()?;
-        let start = ActivityCursor {
-            at: i64::MAX,
-            kind: -1,
-            key: String::new(),
-        };
-        let page = self.activity_after(MAX_UNREAD as usize, start, Some(seen))?;
+        let page = self.activity_after(MAX_UNREAD as usize, ActivityCursor::NEWEST, Some(seen))?;
         Ok(page.items.len() as u32)
     }
 
@@ -350,11 +344,8 @@ impl Store {
                 }
                 Some(if full { self.finished(raw)? } else { raw.view })
             }
-            None => match judge.account(row.actor) {
-                Verdict::Drop => return Ok(None),
-                Verdict::Note(n) if n.action != ModAction::Warn => return Ok(None),
-                Verdict::Note(_) | Verdict::Clear => None,
-            },
+            None if judge.account_shown(row.actor) => None,
+            None => return Ok(None),
         };
         // Counting needs the own post only to leave out reactions to a
         // deleted one.
@@ -380,15 +371,6 @@ impl Store {
             post,
             target,
         }))
-    }
-
-    /// A post with its reaction counts and mentions filled in.
-    fn finished(&self, raw: RawPost) -> Result<PostView> {
-        let row = raw.row;
-        with_reactions(&self.conn, vec![raw])?
-            .pop()
-            .map(|p| p.view)
-            .ok_or_else(|| StoreError::NotFound(format!("post row {row}")))
     }
 
     fn post_by_row(&self, row: i64) -> Result<Option<RawPost>> {

@@ -402,6 +402,17 @@ impl Judge {
         note(hide, warn)
     }
 
+    /// Whether lists of accounts and their doings (activity, people to
+    /// mention) show `account`: not blocked, not hidden; a warning alone
+    /// still shows.
+    pub(crate) fn account_shown(&self, account: AccountId) -> bool {
+        match self.account(account) {
+            Verdict::Clear => true,
+            Verdict::Note(n) => n.action == ModAction::Warn,
+            Verdict::Drop => false,
+        }
+    }
+
     /// The verdict on one post.
     pub(crate) fn post(&self, post: &PostView) -> Verdict {
         if self.own == Some(post.author) {

@@ -62,6 +62,20 @@ pub struct PostView {
     pub mentions: Vec<MentionView>,
 }
 
+impl PostView {
+    /// The text with each mention written as `@` and the account's name
+    /// (the id where no name is known), for places that show plain text.
+    pub fn text_with_names(&self) -> Option<String> {
+        let text = self.text.as_deref()?;
+        Some(kith_core::mention::with_names(text, |a| {
+            self.mentions
+                .iter()
+                .find(|m| m.account == a)
+                .and_then(|m| m.name.clone())
+        }))
+    }
+}
+
 /// An account a post mentions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -418,6 +432,15 @@ impl Store {
         )
     }
 
+    /// A post with its reaction counts and mentions filled in.
+    pub(crate) fn finished(&self, raw: RawPost) -> Result<PostView> {
+        let row = raw.row;
+        with_reactions(&self.conn, vec![raw])?
+            .pop()
+            .map(|p| p.view)
+            .ok_or_else(|| StoreError::NotFound(format!("post row {row}")))
+    }
+
     pub(crate) fn post_by_id(&self, id: &PostId) -> Result<Option<RawPost>> {
         let sql = format!(
             "SELECT {POST_COLUMNS} FROM posts p JOIN feeds f ON f.id = p.feed_id WHERE f.account = ?1 AND p.local = ?2"
@@ -442,10 +465,9 @@ impl Store {
             return Ok(None);
         };
         let judge = self.judge()?;
-        let kept: Vec<RawPost> = moderate(&judge, raw, HiddenPosts::Placeholder)
-            .into_iter()
-            .collect();
-        Ok(with_reactions(&self.conn, kept)?.pop().map(|p| p.view))
+        moderate(&judge, raw, HiddenPosts::Placeholder)
+            .map(|p| self.finished(p))
+            .transpose()
     }
 
     /// A thread: the chain of posts above `id` (oldest first), the post,
@@ -643,12 +665,7 @@ impl Store {
         for row in rows {
             let (account, name, avatar, followed) = row?;
             let account = AccountId::from_slice(&account)?;
-            let shown = match judge.account(account) {
-                Verdict::Clear => true,
-                Verdict::Note(n) => n.action == ModAction::Warn,
-                Verdict::Drop => false,
-            };
-            if Some(account) == own || !shown {
+            if Some(account) == own || !judge.account_shown(account) {
                 continue;
             }
             out.push(PersonView {
