@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "activity_unread",
     "mark_activity_seen",
     "people_named",
+    "follows",
     "feed",
     "thread",
     "search",

@@ -16,7 +16,9 @@ use kith_net::lan::LanPeers;
 use kith_net::replicator::SyncStatus;
 use kith_net::swarm::{Command, PeerInfo};
 use kith_net::{ControlRequest, Invite};
-use kith_node::{ActivityPage, NewPost, Node, Page, PersonView, ProfileView};
+use kith_node::{
+    ActivityPage, FollowDirection, FollowPage, NewPost, Node, Page, PersonView, ProfileView,
+};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -389,6 +391,25 @@ pub async fn following(state: State<'_, AppState>) -> AppResult<Vec<Followed>> {
             name,
         })
         .collect())
+}
+
+/// A page of whom an account (own when null) follows, or of the feeds on
+/// this computer that follow it; `offset` is the previous page's `next`.
+#[tauri::command]
+#[specta::specta]
+pub async fn follows(
+    state: State<'_, AppState>,
+    account: Option<String>,
+    direction: FollowDirection,
+    limit: u32,
+    offset: u32,
+) -> AppResult<FollowPage> {
+    let account = account.as_deref().map(parse_account).transpose()?;
+    let limit = page_size(limit)?;
+    on_node(&state, move |n| {
+        n.follows(account, direction, limit, offset)
+    })
+    .await
 }
 
 /// Publishes a post (stored and signed here; delivered when peers are

@@ -44,6 +44,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::activity_unread,
             commands::mark_activity_seen,
             commands::people_named,
+            commands::follows,
             commands::feed,
             commands::thread,
             commands::search,

@@ -117,8 +117,20 @@ pub enum Command {
         /// The account id (kith1…).
         account: String,
     },
-    /// List the accounts you follow.
-    Following,
+    /// List the accounts you follow, or that another account follows (most recent first).
+    Following {
+        /// Whose follows [default: yours].
+        account: Option<String>,
+        #[command(flatten)]
+        page: FollowsPage,
+    },
+    /// List the feeds on this computer that follow you, or another account (most recent first).
+    Followers {
+        /// Whose followers [default: yours].
+        account: Option<String>,
+        #[command(flatten)]
+        page: FollowsPage,
+    },
     /// Your home timeline: your posts and those of people you follow, newest first.
     Timeline {
         /// Posts per page.
@@ -384,6 +396,17 @@ pub enum InstallerAction {
         #[arg(long, value_name = "FILE")]
         manifest: Option<PathBuf>,
     },
+}
+
+/// Which page of a list of follows.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct FollowsPage {
+    /// Accounts per page.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub limit: u16,
+    /// Skip this many follows (the `next` of the previous page).
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
 }
 
 /// Profile subcommands.

@@ -109,7 +109,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Delete { .. }
         | Command::Follow { .. }
         | Command::Unfollow { .. }
-        | Command::Following
+        | Command::Following { .. }
+        | Command::Followers { .. }
         | Command::Timeline { .. }
         | Command::Activity { .. }
         | Command::Feed { .. }

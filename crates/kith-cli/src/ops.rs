@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use kith_net::{ControlRequest, Invite, control};
-use kith_node::{ActivityPage, Page, ProfileView, Request};
+use kith_node::{ActivityPage, FollowDirection, FollowPage, Page, ProfileView, Request};
 use serde_json::{Value, json};
 
-use crate::args::{Command, ProfileAction};
+use crate::args::{Command, FollowsPage, ProfileAction};
 use crate::commands::{account_id, done, existing, post_id, unlocked};
 use crate::output;
 
@@ -43,6 +43,20 @@ pub fn dispatch(home: &Path, request: Request) -> anyhow::Result<Value> {
         existing(home)?
     };
     Ok(node.handle(request)?)
+}
+
+/// The request for a page of follows (`kith following` or `kith followers`).
+fn follows(command: &Command, account: Option<&str>, page: FollowsPage) -> anyhow::Result<Request> {
+    Ok(Request::Follows {
+        account: account.map(account_id).transpose()?,
+        direction: if matches!(command, Command::Followers { .. }) {
+            FollowDirection::Followers
+        } else {
+            FollowDirection::Following
+        },
+        limit: usize::from(page.limit),
+        offset: page.offset,
+    })
 }
 
 /// Turns a command into a request.
@@ -108,7 +122,9 @@ fn request(command: &Command) -> anyhow::Result<Request> {
         Command::Unfollow { account } => Request::Unfollow {
             account: account_id(account)?,
         },
-        Command::Following => Request::Following,
+        Command::Following { account, page } | Command::Followers { account, page } => {
+            follows(command, account.as_deref(), *page)?
+        }
         Command::Timeline { limit, before } => Request::Timeline {
             limit: usize::from(*limit),
             before: before.clone(),
@@ -243,11 +259,23 @@ fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
             if let Some(b) = &p.bio {
                 println!("\n{b}\n");
             }
-            println!("{} posts · following {}", p.posts, p.following);
+            println!(
+                "{} posts · following {} · {} followers on this computer",
+                p.posts, p.following, p.followers
+            );
             if p.blocked {
                 println!("You block this account: nothing of it is stored here.");
             } else if p.muted {
                 println!("You mute this account.");
+            } else if !p.held && p.in_home {
+                println!(
+                    "You follow this account: its feed arrives from the first peer that carries it."
+                );
+            } else if !p.held {
+                println!(
+                    "Nothing of this account is on this computer yet: kith follow {} to fetch it from peers.",
+                    p.account
+                );
             }
             if let Some(m) = &p.moderation {
                 for reason in &m.reasons {
@@ -263,22 +291,9 @@ fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
         Command::Delete { .. } => println!("Deleted"),
         Command::Follow { .. } => println!("Following {}", text(value, "following")),
         Command::Unfollow { .. } => println!("No longer following {}", text(value, "unfollowed")),
-        Command::Following => {
-            let list = value
-                .get("following")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            if list.is_empty() {
-                println!("You follow no one yet: kith follow ACCOUNT");
-            }
-            for f in list {
-                println!(
-                    "{}  {}",
-                    f.get("name").and_then(Value::as_str).unwrap_or("(unknown)"),
-                    text(&f, "account")
-                );
-            }
+        Command::Following { account, .. } | Command::Followers { account, .. } => {
+            let page: FollowPage = serde_json::from_value(value.clone())?;
+            output::follows(command, account.is_none(), &page);
         }
         Command::Timeline { .. } => output::page(
             &serde_json::from_value::<Page>(value.clone())?,

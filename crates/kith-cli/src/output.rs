@@ -2,7 +2,9 @@
 
 use std::io::Write;
 
-use kith_node::{ActivityKind, ActivityPage, NodeError, Page, PostView};
+use kith_node::{ActivityKind, ActivityPage, FollowPage, NodeError, Page, PostView};
+
+use crate::args::Command;
 use serde::Serialize;
 
 /// Prints one JSON document on stdout.
@@ -149,5 +151,30 @@ pub fn page(page: &Page, empty: &str) {
     }
     if let Some(next) = &page.next {
         println!("more: --before {next}");
+    }
+}
+
+/// Prints a page of follows for a person: one account per line, its
+/// name (or "(not on this computer)"), its id, and whether you follow it.
+pub fn follows(command: &Command, own: bool, page: &FollowPage) {
+    if page.accounts.is_empty() && page.next.is_none() {
+        println!(
+            "{}",
+            match (command, own) {
+                (Command::Followers { .. }, true) =>
+                    "No feed on this computer follows you yet. Share your invite: kith invite",
+                (Command::Followers { .. }, false) => "No feed on this computer follows them.",
+                (_, true) => "You follow no one yet: kith follow ACCOUNT",
+                (_, false) => "They follow no one, as far as this computer knows.",
+            }
+        );
+    }
+    for f in &page.accounts {
+        let name = f.name.as_deref().unwrap_or("(not on this computer)");
+        let mark = if f.followed { "  · you follow" } else { "" };
+        println!("{name}  {}{mark}", f.account);
+    }
+    if let Some(next) = page.next {
+        println!("more: --offset {next}");
     }
 }

@@ -345,7 +345,7 @@ fn mistyped_account_id_is_rejected_with_a_clear_message() {
     // Nothing was followed.
     let following = json(home.path(), &["following"]);
     assert_eq!(
-        following["following"],
+        following["accounts"],
         serde_json::json!([]),
         "{following:#}"
     );
@@ -504,6 +504,77 @@ fn activity_lists_a_reply_and_a_mention_by_name_once_their_feed_is_imported() {
         &["activity"],
     );
     assert!(bad.contains("cursor"), "{bad}");
+}
+
+#[test]
+fn following_and_followers_list_what_imported_feeds_say_including_accounts_not_held() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let c = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let a_id = str_of(&init(a.path(), "Ada"), "account").to_owned();
+    let b_id = str_of(&init(b.path(), "Bea"), "account").to_owned();
+    let c_id = str_of(&init(c.path(), "Cal"), "account").to_owned();
+    let none = ok(a.path(), &["followers"]);
+    assert!(
+        none.contains("No feed on this computer follows you"),
+        "{none}"
+    );
+
+    // Bea follows Ada and Cal; Ada gets Bea's feed, but never Cal's.
+    json(b.path(), &["follow", &a_id]);
+    json(b.path(), &["follow", &c_id]);
+    let bundle = files.path().join("b.bundle");
+    let bundle = bundle.to_str().unwrap();
+    json(b.path(), &["export", "--out", bundle]);
+    json(a.path(), &["follow", &b_id]);
+    json(a.path(), &["import", bundle]);
+
+    let page = json(a.path(), &["following", &b_id]);
+    let accounts = page["accounts"].as_array().unwrap();
+    let ids: Vec<&str> = accounts.iter().map(|f| str_of(f, "account")).collect();
+    assert_eq!(
+        ids,
+        [c_id.as_str(), a_id.as_str()],
+        "newest first: {page:#}"
+    );
+    assert_eq!(accounts[0]["held"], false, "{page:#}");
+    assert_eq!(accounts[1]["name"], "Ada", "{page:#}");
+    let text = ok(a.path(), &["following", &b_id]);
+    assert!(
+        text.contains(&format!("(not on this computer)  {c_id}")),
+        "{text}"
+    );
+
+    let followers = json(a.path(), &["followers"]);
+    assert_eq!(str_of(&followers["accounts"][0], "account"), b_id);
+    assert_eq!(followers["accounts"][0]["followed"], true, "{followers:#}");
+    let text = ok(a.path(), &["followers"]);
+    assert!(
+        text.contains(&format!("Bea  {b_id}  · you follow")),
+        "{text}"
+    );
+
+    // Cal's profile, known only from Bea's follow.
+    let cal = json(a.path(), &["profile", "show", &c_id]);
+    assert_eq!(
+        (&cal["held"], &cal["followers"]),
+        (&serde_json::json!(false), &serde_json::json!(1))
+    );
+    let text = ok(a.path(), &["profile", "show", &c_id]);
+    assert!(
+        text.contains("Nothing of this account is on this computer yet"),
+        "{text}"
+    );
+
+    let bad = fails(
+        &kith(a.path(), &["following", "kith1nonsense"]),
+        &["following"],
+    );
+    assert!(bad.to_lowercase().contains("invalid"), "{bad}");
+    let args = ["following", "--limit", "0"];
+    let zero = fails(&kith(a.path(), &args), &args);
+    assert!(zero.contains("--limit"), "{zero}");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use kith_core::moderation::{Label, Target};
 use kith_core::{AccountId, ListId, PostId};
-use kith_store::Scope;
+use kith_store::{FollowDirection, Scope};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -75,6 +75,18 @@ pub enum Request {
     },
     /// Accounts followed.
     Following,
+    /// A page of whom an account follows, or of its followers held here.
+    Follows {
+        /// Whose (own when absent).
+        account: Option<AccountId>,
+        /// Which way.
+        direction: FollowDirection,
+        /// Page size.
+        limit: usize,
+        /// Follows read before this page (0 for the first).
+        #[serde(default)]
+        offset: u32,
+    },
     /// The home timeline.
     Timeline {
         /// Page size.
@@ -376,9 +388,15 @@ impl Node {
             Request::Thread { post } => to_value(&self.thread(&post)?),
             Request::Search { query, limit } => to_value(&self.search(&query, page_size(limit)?)?),
             Request::Profile { account } => to_value(&self.profile(account)?),
+            Request::Follows {
+                account,
+                direction,
+                limit,
+                offset,
+            } => to_value(&self.follows(account, direction, page_size(limit)?, offset)?),
             Request::Id => {
                 let id = self.identity()?.clone();
-                let name = self.store().profile(id.account)?.and_then(|p| p.name);
+                let name = self.store().profile(id.account)?.name;
                 json!({ "account": id.account, "device": id.device, "name": name })
             }
             Request::Export { out, feeds } => {

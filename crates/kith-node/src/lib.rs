@@ -16,8 +16,8 @@ pub use api::Request;
 pub use error::{NodeError, Result};
 pub use identity::{Created, IDENTITY_FILE, Identity};
 pub use kith_store::{
-    ActivityItem, ActivityKind, ActivityPage, ExportReport, ImportReport, MentionView, Page,
-    PersonView, PostView, ProfileView,
+    ActivityItem, ActivityKind, ActivityPage, ExportReport, FollowDirection, FollowPage,
+    FollowView, ImportReport, MentionView, Page, PersonView, PostView, ProfileView,
 };
 pub use kith_store::{FeedState, KnownPeer, Store};
 pub use moderation::{ListDetail, ModerationOverview};

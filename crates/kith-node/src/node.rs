@@ -6,7 +6,10 @@ use ed25519_dalek::SigningKey;
 use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
 use kith_core::limits::MAX_ATTACHMENTS;
 use kith_core::{AccountId, Body, DeviceCertificate, Envelope, Hash, PostId, PostRecord, keys};
-use kith_store::{ActivityPage, ExportReport, ImportReport, Page, PersonView, ProfileView, Store};
+use kith_store::{
+    ActivityPage, ExportReport, FollowDirection, FollowPage, ImportReport, Page, PersonView,
+    ProfileView, Store,
+};
 use rand::RngCore;
 use zeroize::Zeroizing;
 
@@ -453,6 +456,23 @@ impl Node {
         Ok(self.store.following(self.identity()?.account)?)
     }
 
+    /// A page of whom `account` (own when `None`) follows, or of the
+    /// feeds held here that follow it.
+    pub fn follows(
+        &self,
+        account: Option<AccountId>,
+        direction: FollowDirection,
+        limit: usize,
+        offset: u32,
+    ) -> Result<FollowPage> {
+        let account = match account {
+            Some(a) => a,
+            None => self.identity()?.account,
+        };
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        Ok(self.store.follows(account, direction, limit, offset)?)
+    }
+
     /// The home timeline.
     pub fn timeline(&self, limit: usize, before: Option<&str>) -> Result<Page> {
         Ok(self.store.timeline(limit, before)?)
@@ -501,9 +521,7 @@ impl Node {
             Some(a) => a,
             None => self.identity()?.account,
         };
-        self.store
-            .profile(account)?
-            .ok_or_else(|| NodeError::NotFound(format!("profile of {account}")))
+        Ok(self.store.profile(account)?)
     }
 
     /// Writes a bundle of the given feeds (default: own and followed).

@@ -13,6 +13,7 @@ mod bundle;
 mod checkpointer;
 mod docs;
 mod error;
+mod follows;
 mod ingest;
 mod materialize;
 mod moderation;
@@ -37,6 +38,7 @@ pub use activity::{ActivityItem, ActivityKind, ActivityPage, MAX_UNREAD};
 pub use blobs::BlobStore;
 pub use bundle::{ExportReport, ImportReport};
 pub use error::{Result, StoreError};
+pub use follows::{FollowDirection, FollowPage, FollowView};
 pub use ingest::{
     IngestReport, SealedEnvelopes, VerifiedEnvelopes, verify_envelopes,
     verify_envelopes_beside_store, verify_sealed,

@@ -143,6 +143,9 @@ impl FromStr for Cursor {
 /// A profile as front ends show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+// Four independent facts the profile screen shows (follow, held, block,
+// mute buttons and notes); no state machine hides among them.
+#[allow(clippy::struct_excessive_bools)]
 pub struct ProfileView {
     /// The account.
     #[cfg_attr(feature = "specta", specta(type = String))]
@@ -157,6 +160,11 @@ pub struct ProfileView {
     pub posts: u64,
     /// Accounts this one follows.
     pub following: u64,
+    /// Feeds held here that follow this account (no one knows every
+    /// follower in a network without a server).
+    pub followers: u64,
+    /// Whether this account's feed is on this computer.
+    pub held: bool,
     /// Whether this home follows (or is) the account.
     pub in_home: bool,
     /// Whether this home blocks the account.
@@ -562,31 +570,40 @@ impl Store {
         Ok(Page { posts, next: None })
     }
 
-    /// A profile, if the store holds anything of that account.
-    pub fn profile(&self, account: AccountId) -> Result<Option<ProfileView>> {
+    /// A profile. An account whose feed is not held here (one a friend
+    /// follows, say) has a profile too: no name or posts yet, `held`
+    /// false, and the followers this home knows of.
+    pub fn profile(&self, account: AccountId) -> Result<ProfileView> {
         let judge = self.judge()?;
         let moderation = match judge.account(account) {
             Verdict::Note(n) => Some(n),
             Verdict::Clear | Verdict::Drop => None,
         };
         let (blocked, muted) = (judge.blocks(account), judge.mutes(account));
+        let key = account.as_bytes();
+        let followers: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM follows WHERE target = ?1")?
+            .query_row([key.as_slice()], |r| r.get(0))?;
         let found = self
             .conn
             .prepare_cached(
-                "SELECT f.name, f.bio, f.avatar, f.home,
+                "SELECT f.name, f.bio, f.avatar, f.home, f.change_count > 0,
                     (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.deleted = 0),
                     (SELECT count(*) FROM follows w WHERE w.feed_id = f.id)
                  FROM feeds f WHERE f.account = ?1",
             )?
-            .query_row([account.as_bytes().as_slice()], |r| {
+            .query_row([key.as_slice()], |r| {
                 Ok(ProfileView {
                     account,
                     name: r.get(0)?,
                     bio: r.get(1)?,
                     avatar: r.get::<_, Option<Vec<u8>>>(2)?.map(hex::encode),
                     in_home: r.get(3)?,
-                    posts: r.get::<_, i64>(4)? as u64,
-                    following: r.get::<_, i64>(5)? as u64,
+                    held: r.get(4)?,
+                    posts: r.get::<_, i64>(5)? as u64,
+                    following: r.get::<_, i64>(6)? as u64,
+                    followers: followers as u64,
                     blocked,
                     muted,
                     moderation: moderation.clone(),
@@ -594,19 +611,19 @@ impl Store {
             })
             .optional()?;
         // A blocked account's feed is purged, but its profile still says so.
-        Ok(found.or_else(|| {
-            blocked.then_some(ProfileView {
-                account,
-                name: None,
-                bio: None,
-                avatar: None,
-                posts: 0,
-                following: 0,
-                in_home: false,
-                blocked,
-                muted,
-                moderation: None,
-            })
+        Ok(found.unwrap_or(ProfileView {
+            account,
+            name: None,
+            bio: None,
+            avatar: None,
+            posts: 0,
+            following: 0,
+            followers: followers as u64,
+            held: false,
+            in_home: false,
+            blocked,
+            muted,
+            moderation,
         }))
     }
 

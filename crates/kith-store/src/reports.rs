@@ -242,8 +242,7 @@ impl Store {
     /// front ends show it.
     fn report_view(&self, signed: &[u8], status: String) -> Result<ReportView> {
         let report = Report::read_stored(signed)?;
-        let name =
-            |a: AccountId| -> Result<Option<String>> { Ok(self.profile(a)?.and_then(|p| p.name)) };
+        let name = |a: AccountId| -> Result<Option<String>> { Ok(self.profile(a)?.name) };
         Ok(ReportView {
             id: hex::encode(Report::id_of(signed)),
             list: report.list,

@@ -236,6 +236,8 @@ pub const MIGRATIONS: &[&str] = &[
     // 8: quotes and reposts found by the post they name, for the activity
     // of an account (as `posts_reply` finds its replies).
     "CREATE INDEX posts_quote ON posts(quote_of) WHERE quote_of IS NOT NULL;",
+    // 9: the feeds that follow an account, for its followers known here.
+    "CREATE INDEX follows_target ON follows(target);",
 ];
 
 /// The schema version this program writes.

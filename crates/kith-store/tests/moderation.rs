@@ -70,7 +70,7 @@ fn public_block_purges_the_feed_from_every_store_file_and_refuses_it_afterwards(
         .unwrap();
     assert_eq!((report.accepted, report.blocked), (0, 1));
     assert!(store.feeds().unwrap().iter().all(|(a, _)| *a != c.account));
-    let profile = store.profile(c.account).unwrap().unwrap();
+    let profile = store.profile(c.account).unwrap();
     assert!(profile.blocked && profile.posts == 0);
 }
 
@@ -220,7 +220,7 @@ fn a_subscribed_list_hides_or_covers_by_label_and_says_which_list() {
         .subscribe_list(list, Labels::of([Label::Spam]), Labels::default(), 6)
         .unwrap();
     assert!(store.timeline(10, None).unwrap().posts.is_empty());
-    let profile = store.profile(c.account).unwrap().unwrap();
+    let profile = store.profile(c.account).unwrap();
     assert_eq!(
         profile.moderation.unwrap().reasons,
         vec!["hidden by list “Spam watch”: spam — bulk adverts".to_owned()]

@@ -350,12 +350,21 @@ impl Window {
                 }
                 // Just after a re-render (a closing picker gives its card
                 // back `content-visibility: auto`), WebKit may not count the
-                // element as shown until the next frame is laid out.
+                // element as shown until the next frame is laid out; a card
+                // below the fold (`content-visibility: auto` skips drawing
+                // it) is not shown until it is scrolled to.
                 Err(fantoccini::error::CmdError::Standard(w))
                     if w.error == fantoccini::error::ErrorStatus::ElementNotInteractable
                         && start.elapsed() < COVERED_LIMIT =>
                 {
                     eprintln!("clicking {what}: not interactable yet; trying after two frames");
+                    let _ = self
+                        .client
+                        .execute(
+                            "arguments[0].scrollIntoView({ block: 'center', inline: 'center' });",
+                            vec![serde_json::to_value(e)?],
+                        )
+                        .await;
                     self.two_frames().await;
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }

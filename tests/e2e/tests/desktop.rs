@@ -270,6 +270,15 @@ async fn peer_post_arrives(w: &Window, peer: &Kith) -> Result<()> {
         "--image",
         picture_path,
     ])?;
+    wait_for_post(w, "ici Bea", "Bea's post from the kith serve peer").await?;
+    wait_for_peer_picture(w).await?;
+    w.screenshot("09-home-peer-post").await?;
+    Ok(())
+}
+
+/// Opens Home and waits until a post containing `text` is on the
+/// timeline (showing new posts when the pill offers them).
+async fn wait_for_post(w: &Window, text: &str, what: &str) -> Result<()> {
     w.click("nav-home").await?;
     w.find("timeline", LONG).await?;
     let start = Instant::now();
@@ -277,26 +286,92 @@ async fn peer_post_arrives(w: &Window, peer: &Kith) -> Result<()> {
         if let Some(pill) = w.all("new-posts-pill").await?.into_iter().next() {
             let _ = pill.click().await;
         }
-        let mut seen = false;
         for t in w.all("post-text").await? {
-            if t.text().await.unwrap_or_default().contains("ici Bea") {
-                seen = true;
+            if t.text().await.unwrap_or_default().contains(text) {
+                return Ok(());
             }
-        }
-        if seen {
-            break;
         }
         if start.elapsed() >= LONG {
             // An error, not a panic, so that the caller prints the logs.
-            return Err(format!(
-                "Bea's post from the kith serve peer did not reach the window within {LONG:?}"
-            )
-            .into());
+            return Err(format!("{what} did not reach the window within {LONG:?}").into());
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    wait_for_peer_picture(w).await?;
-    w.screenshot("09-home-peer-post").await?;
+}
+
+/// Whom Bea follows and who follows her, from her profile: Cal, whose
+/// feed never reached this computer, is listed as not here yet and is
+/// followed from the list; Bea's followers here are Ada.
+async fn follows_lists(w: &Window, peer: &Kith, cal_home: &std::path::Path) -> Result<()> {
+    let cal = Kith::new(cal_home)?;
+    cal.json(&["init", "--name", "Cal"])?;
+    let cal = cal.json(&["id"])?;
+    let cal = cal["account"]
+        .as_str()
+        .ok_or("Cal's account id")?
+        .to_owned();
+    peer.json(&["follow", &cal])?;
+    // The post depends on the follow: once it is here, so is the follow.
+    peer.json(&["post", "Suivez Cal aussi !"])?;
+    wait_for_post(w, "Suivez Cal", "Bea's post after following Cal").await?;
+    w.js(
+        "[...document.querySelectorAll('[data-testid=post]')]\
+           .find((p) => p.textContent.includes('Suivez Cal'))\
+           .querySelector('button.name').click();",
+        vec![],
+    )
+    .await?;
+    w.wait_text("profile-following", "2 following", LONG)
+        .await?;
+    w.wait_text("profile-followers", "1 follower", LONG).await?;
+    w.click("profile-following").await?;
+    w.wait_text("follows-list", "Not on this computer yet", LONG)
+        .await?;
+    let rows = w.all("follows-row").await?;
+    let mut listed = Vec::new();
+    for r in &rows {
+        listed.push(r.attr("data-account").await?.unwrap_or_default());
+    }
+    assert_eq!(listed.len(), 2, "Bea follows Cal and Ada: {listed:?}");
+    assert_eq!(listed[0], cal, "the newest follow first");
+    w.screenshot("27-follows").await?;
+
+    let toggle = format!(
+        "return document.querySelector('[data-testid=follows-row][data-account=\"{cal}\"] [data-testid=follows-toggle]')?.getAttribute('aria-pressed') ?? null;"
+    );
+    w.js(
+        &format!(
+            "document.querySelector('[data-testid=follows-row][data-account=\"{cal}\"] [data-testid=follows-toggle]').click();"
+        ),
+        vec![],
+    )
+    .await?;
+    let start = Instant::now();
+    while w.js(&toggle, vec![]).await? != json!("true") {
+        if start.elapsed() > LONG {
+            return Err("following Cal from Bea's list did not take".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    w.js(
+        "document.querySelector('.page-header button').click();",
+        vec![],
+    )
+    .await?;
+    w.click("profile-followers").await?;
+    w.wait_text("follows-about", "People who follow Bea", LONG)
+        .await?;
+    // The names are read from the page: WebDriver's visible text leaves
+    // out an ellipsised name.
+    let names = w
+        .js(
+            "return [...document.querySelectorAll('[data-testid=follows-row] button')]\
+               .map((b) => b.textContent.trim());",
+            vec![],
+        )
+        .await?;
+    assert_eq!(names, json!(["You"]), "Ada alone follows Bea here");
     Ok(())
 }
 
@@ -818,6 +893,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         post_reply_and_thread(&w).await?;
         peer_post_arrives(&w, &bea).await?;
         activity_and_mentions(&w, &bea, &home).await?;
+        follows_lists(&w, &bea, &dir.path().join("cal")).await?;
         links_and_hashtags(&w, &opened).await?;
         mute_from_a_posts_menu(&w).await?;
         every_screen(&w).await?;

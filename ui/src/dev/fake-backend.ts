@@ -14,6 +14,8 @@ import type {
   Draft,
   FeedStatus,
   Followed,
+  FollowDirection,
+  FollowPage,
   HeldFile,
   HeldRelease,
   InviteInfo,
@@ -80,6 +82,8 @@ export type FakeState = {
   phrase: string[];
   accounts: Map<string, FakeAccount>;
   following: string[];
+  /** Whom other accounts held here follow, oldest first (own follows are `following`). */
+  followsBy: Map<string, string[]>;
   posts: PostView[];
   peers: PeerInfo[];
   /** What mDNS found on the LAN. */
@@ -305,6 +309,7 @@ export function emptyState(): FakeState {
     phrase: WORDS.slice(),
     accounts: new Map(),
     following: [],
+    followsBy: new Map(),
     posts: [],
     peers: [],
     lan: { enabled: true, peers: [] },
@@ -568,6 +573,21 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     return s.posts.find((p) => p.id === id);
   }
 
+  /** Whom `id` follows, oldest first. */
+  function followsOf(id: string): string[] {
+    return id === s.me.account ? s.following : (s.followsBy.get(id) ?? []);
+  }
+
+  /** The accounts held here that follow `id`. */
+  function followersOf(id: string): string[] {
+    return [s.me.account, ...s.accounts.keys()].filter((a) => followsOf(a).includes(id));
+  }
+
+  /** Whether an account's feed is here (own, or a known account). */
+  function held(id: string): boolean {
+    return id === s.me.account || s.accounts.has(id);
+  }
+
   function profileOf(id: string): ProfileView {
     const a = account(id) ?? { account: id, name: null, bio: null, avatar: null };
     return {
@@ -576,7 +596,9 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       bio: a.bio,
       avatar: a.avatar,
       posts: s.posts.filter((p) => p.author === id && !p.deleted && p.reply_to === null).length,
-      following: id === s.me.account ? s.following.length : 0,
+      following: followsOf(id).length,
+      followers: followersOf(id).length,
+      held: held(id),
       in_home: id === s.me.account || s.following.includes(id),
       blocked: blocked(id),
       muted: muted(id),
@@ -707,6 +729,29 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     profile: async (accountId: string | null): Promise<Result<ProfileView, AppError>> => {
       await wait();
       return ok(profileOf(accountId ?? s.me.account));
+    },
+    follows: async (
+      accountId: string | null,
+      direction: FollowDirection,
+      limit: number,
+      offset: number,
+    ): Promise<Result<FollowPage, AppError>> => {
+      await wait();
+      if (limit < 1 || limit > 500) return err('invalid', `a page holds 1 to 500 posts, not ${limit}`);
+      const who = accountId ?? s.me.account;
+      const all = direction === 'following' ? followsOf(who).slice().reverse() : followersOf(who);
+      const read = all.slice(offset, offset + limit);
+      const accounts = read
+        .filter((a) => !blocked(a) && !muted(a))
+        .map((a) => ({
+          account: a,
+          name: account(a)?.name ?? null,
+          avatar: account(a)?.avatar ?? null,
+          held: held(a),
+          followed: s.following.includes(a),
+          since: 0,
+        }));
+      return ok({ accounts, next: offset + read.length < all.length ? offset + read.length : null });
     },
     following: async (): Promise<Result<Followed[], AppError>> => {
       await wait();

@@ -10,6 +10,8 @@ import type {
   Created,
   Draft,
   Followed,
+  FollowDirection,
+  FollowPage,
   HeldRelease,
   InviteInfo,
   LanPeers,
@@ -130,6 +132,9 @@ export const api = {
   search: (query: string, limit: number): Promise<Page> => unwrap(commands.search(query, limit)),
   profile: (account: string | null): Promise<ProfileView> => unwrap(commands.profile(account)),
   following: (): Promise<Followed[]> => unwrap(commands.following()),
+  /** A page of whom `account` (own when null) follows, or of the feeds here that follow it. */
+  follows: (account: string | null, direction: FollowDirection, limit: number, offset: number): Promise<FollowPage> =>
+    unwrap(commands.follows(account, direction, limit, offset)),
   publish: (draft: Draft): Promise<string> => unwrap(commands.publish(draft)),
   react: (post: string, reaction: string): Promise<null> => unwrap(commands.react(post, reaction)),
   editPost: (post: string, text: string): Promise<null> => unwrap(commands.editPost(post, text)),

@@ -115,6 +115,18 @@ async peopleNamed(query: string) : Promise<Result<PersonView[], AppError>> {
 }
 },
 /**
+ * A page of whom an account (own when null) follows, or of the feeds on
+ * this computer that follow it; `offset` is the previous page's `next`.
+ */
+async follows(account: string | null, direction: FollowDirection, limit: number, offset: number) : Promise<Result<FollowPage, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("follows", { account, direction, limit, offset }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * One account's posts, newest first.
  */
 async feed(account: string, limit: number, before: string | null) : Promise<Result<Page, AppError>> {
@@ -910,6 +922,60 @@ received: number;
  */
 expected: number }
 /**
+ * Which way a list of follows goes.
+ */
+export type FollowDirection = 
+/**
+ * The accounts an account follows (from its feed, when held here).
+ */
+"following" | 
+/**
+ * The feeds held here that follow an account. Feeds this computer
+ * does not hold are not counted: no one knows every follower.
+ */
+"followers"
+/**
+ * A page of a list of follows, most recent follows first.
+ */
+export type FollowPage = { 
+/**
+ * The accounts of this page (those moderation hides left out).
+ */
+accounts: FollowView[]; 
+/**
+ * Where the next page starts (follows read so far), if there is more.
+ */
+next: number | null }
+/**
+ * One account in a list of follows.
+ */
+export type FollowView = { 
+/**
+ * The account.
+ */
+account: string; 
+/**
+ * Its display name, when its feed is held here.
+ */
+name: string | null; 
+/**
+ * Its avatar blob hash (hex), if any.
+ */
+avatar: string | null; 
+/**
+ * Whether its feed is on this computer.
+ */
+held: boolean; 
+/**
+ * Whether this home follows it.
+ */
+followed: boolean; 
+/**
+ * When the follow began (ms since the epoch), as the follower's feed
+ * says.
+ */
+since: number }
+/**
  * A followed account.
  */
 export type Followed = { 
@@ -1484,6 +1550,15 @@ posts: number;
  * Accounts this one follows.
  */
 following: number; 
+/**
+ * Feeds held here that follow this account (no one knows every
+ * follower in a network without a server).
+ */
+followers: number; 
+/**
+ * Whether this account's feed is on this computer.
+ */
+held: boolean; 
 /**
  * Whether this home follows (or is) the account.
  */

@@ -6,6 +6,8 @@ export type Route =
   | { name: 'activity' }
   | { name: 'search'; query: string }
   | { name: 'profile'; account: string | null }
+  /** Whom an account (own when null) follows, or the feeds here that follow it. */
+  | { name: 'follows'; account: string | null; direction: 'following' | 'followers' }
   | { name: 'thread'; post: string }
   | { name: 'people' }
   | { name: 'invite' }
@@ -35,6 +37,7 @@ export function sectionOf(r: Route, own: string | null): Section | null {
     case 'thread':
       return null;
     case 'profile':
+    case 'follows':
       return r.account === null || r.account === own ? 'profile' : null;
     case 'reports':
       return 'moderation';
