@@ -625,6 +625,36 @@ pub fn memory_kib(pid: u32) -> Memory {
     }
 }
 
+/// Resident memory (KiB) of a process by what is mapped: each file by its
+/// name, anonymous pages as `[anonymous]`, largest first. Says where an RSS
+/// figure goes (our binary, WebKit's libraries, the GL stack, the heap).
+pub fn rss_by_mapping_kib(pid: u32) -> Vec<(String, u64)> {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+        return Vec::new();
+    };
+    let mut by_name = std::collections::BTreeMap::<String, u64>::new();
+    let mut current = String::from("[anonymous]");
+    for line in text.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(first) = fields.next() else { continue };
+        if first == "Rss:" {
+            let kib: u64 = fields.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            *by_name.entry(current.clone()).or_default() += kib;
+        } else if first.contains('-') && !first.ends_with(':') {
+            // A mapping's header: range, perms, offset, dev, inode, [path].
+            let path = fields.nth(4).unwrap_or("");
+            current = match path {
+                "" | "[heap]" | "[stack]" => "[anonymous]".to_owned(),
+                p if p.starts_with('/') => p.rsplit('/').next().unwrap_or(p).to_owned(),
+                p => p.to_owned(),
+            };
+        }
+    }
+    let mut list: Vec<_> = by_name.into_iter().filter(|(_, kib)| *kib > 0).collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    list
+}
+
 /// The process ids of `pid`'s children.
 fn children(pid: u32) -> Vec<u32> {
     std::fs::read_dir("/proc")

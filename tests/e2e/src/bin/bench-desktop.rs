@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kith_e2e::{
     Driver, Memory, PASSPHRASE, Result, Window, app_pid, binary, fixture_home, memory_kib,
-    process_pid, process_start_epoch_ms, screenshot_dir, tree_memory_kib,
+    process_pid, process_start_epoch_ms, rss_by_mapping_kib, screenshot_dir, tree_memory_kib,
 };
 use serde_json::{Value, json};
 
@@ -166,7 +166,10 @@ async fn scroll_by(w: &Window, selector: &str, step: i32) -> Result<Value> {
 /// The limit beside the memory figure: an empty Tauri window (one line of
 /// text, Kith's window size), started the same way as the app and measured
 /// after the same 10 s wait. Its own process, then with WebKit's.
-async fn empty_window_memory(driver: &Driver, home: &Path) -> Result<(Memory, Memory)> {
+async fn empty_window_memory(
+    driver: &Driver,
+    home: &Path,
+) -> Result<(Memory, Memory, Vec<(String, u64)>)> {
     let app = binary("kith-blank-window")?;
     let w = Window::open(driver, &app).await?;
     tokio::time::sleep(Duration::from_secs(10)).await;
@@ -174,8 +177,19 @@ async fn empty_window_memory(driver: &Driver, home: &Path) -> Result<(Memory, Me
         .ok_or("the empty window's process was not found to measure")?;
     let own = memory_kib(pid);
     let tree = tree_memory_kib(pid);
+    let by_mapping = rss_by_mapping_kib(pid);
     let _ = w.close().await;
-    Ok((own, tree))
+    Ok((own, tree, by_mapping))
+}
+
+/// The twelve largest entries of an RSS breakdown, in MB with one decimal.
+fn largest_mappings_mb(list: &[(String, u64)]) -> Value {
+    Value::Array(
+        list.iter()
+            .take(12)
+            .map(|(name, kib)| json!([name, (*kib as f64 / 102.4).round() / 10.0]))
+            .collect(),
+    )
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -215,6 +229,7 @@ async fn main() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(10)).await;
     let tree = tree_memory_kib(pid);
     let own = memory_kib(pid);
+    let own_by_mapping = rss_by_mapping_kib(pid);
 
     let scrolling = scroll_for_20s(&w, TIMELINE).await?;
     // Reading on: two more 20 s stretches from where the first stopped, as
@@ -239,7 +254,7 @@ async fn main() -> Result<()> {
     .await?;
     let plain_scrolling = scroll_for_20s(&w, "#plain").await?;
     let _ = w.close().await;
-    let (blank_own, blank_tree) = empty_window_memory(&driver, &home).await?;
+    let (blank_own, blank_tree, blank_by_mapping) = empty_window_memory(&driver, &home).await?;
 
     let figures = json!({
         "posts_in_timeline": POSTS,
@@ -261,6 +276,8 @@ async fn main() -> Result<()> {
         "limit_empty_tauri_window_idle_anonymous_mb_app_process": blank_own.anonymous / 1024,
         "limit_empty_tauri_window_idle_rss_mb_with_webview": blank_tree.rss / 1024,
         "limit_empty_tauri_window_idle_pss_mb_with_webview": blank_tree.pss / 1024,
+        "idle_rss_mb_app_process_largest_mappings": largest_mappings_mb(&own_by_mapping),
+        "limit_empty_tauri_window_idle_rss_mb_largest_mappings": largest_mappings_mb(&blank_by_mapping),
         "scrolling_20s_60px_per_frame": scrolling,
         "scrolling_on_20_to_40s": later_20_40,
         "scrolling_on_40_to_60s": later_40_60,
