@@ -100,6 +100,9 @@ pub struct Draft {
     pub cw: Option<String>,
     /// Images to attach.
     pub images: Vec<ImageData>,
+    /// What each image shows, in order, for people who cannot see it
+    /// (empty for one not described).
+    pub descriptions: Vec<String>,
     /// The post answered.
     pub reply_to: Option<String>,
     /// The post reposted or quoted.
@@ -426,6 +429,7 @@ pub async fn publish(state: State<'_, AppState>, draft: Draft) -> AppResult<Stri
         text: draft.text.filter(|t| !t.trim().is_empty()),
         cw: draft.cw.filter(|c| !c.trim().is_empty()),
         images,
+        descriptions: draft.descriptions,
         reply_to: draft.reply_to.as_deref().map(parse_post).transpose()?,
         quote_of: draft.quote_of.as_deref().map(parse_post).transpose()?,
     };

@@ -312,6 +312,7 @@ mod tests {
             edited_at: None,
             deleted: false,
             attachments: Vec::new(),
+            descriptions: Vec::new(),
             reactions: BTreeMap::new(),
             moderation: None,
             mentions: Vec::new(),

@@ -69,6 +69,9 @@ pub enum Command {
         /// Attach an image (up to 4).
         #[arg(long = "image", value_name = "FILE")]
         images: Vec<PathBuf>,
+        /// Describe the images, in order, for people who cannot see them (one --alt per --image; "" for none).
+        #[arg(long = "alt", value_name = "DESCRIPTION")]
+        descriptions: Vec<String>,
     },
     /// Reply to a post.
     Reply {

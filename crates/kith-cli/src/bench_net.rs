@@ -372,6 +372,7 @@ pub fn propagation(followers: usize, posts: usize) -> anyhow::Result<Value> {
                 text: Some(format!("propagation test {i}")),
                 cw: None,
                 images: Vec::new(),
+                descriptions: Vec::new(),
                 reply_to: None,
                 quote_of: None,
             },

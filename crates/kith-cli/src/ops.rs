@@ -45,6 +45,67 @@ pub fn dispatch(home: &Path, request: Request) -> anyhow::Result<Value> {
     Ok(node.handle(request)?)
 }
 
+/// The request of `kith post`, `kith reply` or `kith repost`.
+fn post_request(command: &Command) -> anyhow::Result<Request> {
+    let (text, cw, images, descriptions, reply_to, quote_of) = match command {
+        Command::Post {
+            text,
+            cw,
+            images,
+            descriptions,
+        } => {
+            if descriptions.len() > images.len() {
+                anyhow::bail!(
+                    "{} --alt for {} --image: give one description per image, in order",
+                    descriptions.len(),
+                    images.len()
+                );
+            }
+            let images = images
+                .iter()
+                .map(|p| absolute(p))
+                .collect::<anyhow::Result<_>>()?;
+            (
+                Some(text.clone()),
+                cw.clone(),
+                images,
+                descriptions.clone(),
+                None,
+                None,
+            )
+        }
+        Command::Reply {
+            post_id: p,
+            text,
+            cw,
+        } => (
+            Some(text.clone()),
+            cw.clone(),
+            Vec::new(),
+            Vec::new(),
+            Some(post_id(p)?),
+            None,
+        ),
+        Command::Repost { post_id: p, quote } => (
+            quote.clone(),
+            None,
+            Vec::new(),
+            Vec::new(),
+            None,
+            Some(post_id(p)?),
+        ),
+        _ => anyhow::bail!("not a post command"),
+    };
+    Ok(Request::Post {
+        text,
+        cw,
+        images,
+        descriptions,
+        reply_to,
+        quote_of,
+    })
+}
+
 /// The request for a page of follows (`kith following` or `kith followers`).
 fn follows(command: &Command, account: Option<&str>, page: FollowsPage) -> anyhow::Result<Request> {
     Ok(Request::Follows {
@@ -75,34 +136,9 @@ fn request(command: &Command) -> anyhow::Result<Request> {
         } => Request::Profile {
             account: account.as_deref().map(account_id).transpose()?,
         },
-        Command::Post { text, cw, images } => Request::Post {
-            text: Some(text.clone()),
-            cw: cw.clone(),
-            images: images
-                .iter()
-                .map(|p| absolute(p))
-                .collect::<anyhow::Result<_>>()?,
-            reply_to: None,
-            quote_of: None,
-        },
-        Command::Reply {
-            post_id: p,
-            text,
-            cw,
-        } => Request::Post {
-            text: Some(text.clone()),
-            cw: cw.clone(),
-            images: Vec::new(),
-            reply_to: Some(post_id(p)?),
-            quote_of: None,
-        },
-        Command::Repost { post_id: p, quote } => Request::Post {
-            text: quote.clone(),
-            cw: None,
-            images: Vec::new(),
-            reply_to: None,
-            quote_of: Some(post_id(p)?),
-        },
+        Command::Post { .. } | Command::Reply { .. } | Command::Repost { .. } => {
+            post_request(command)?
+        }
         Command::React { post_id: p, emoji } => Request::React {
             post: post_id(p)?,
             reaction: emoji.clone(),

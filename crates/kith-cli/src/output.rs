@@ -94,6 +94,11 @@ pub fn post(p: &PostView, indent: usize) {
         if !p.attachments.is_empty() {
             println!("{pad}  [{} image(s)]", p.attachments.len());
         }
+        for (i, d) in p.descriptions.iter().enumerate() {
+            if !d.is_empty() {
+                println!("{pad}  [image {}: {d}]", i + 1);
+            }
+        }
         if !p.reactions.is_empty() {
             let r: Vec<String> = p
                 .reactions

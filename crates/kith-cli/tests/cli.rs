@@ -404,7 +404,7 @@ fn commands_before_init_explain_what_to_do() {
 }
 
 #[test]
-fn export_and_import_carry_a_followed_feed_to_another_home() {
+fn export_and_import_carry_a_followed_feed_with_its_image_and_description_to_another_home() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     let files = tempfile::tempdir().unwrap();
@@ -422,9 +422,16 @@ fn export_and_import_carry_a_followed_feed_to_another_home() {
             "film",
             "--image",
             image,
+            "--alt",
+            "Two people on a bench at dusk",
         ],
     );
     let post_id = str_of(&posted, "id").to_owned();
+    let args = [
+        "post", "x", "--image", image, "--alt", "one", "--alt", "two",
+    ];
+    let extra = fails(&kith(a.path(), &args), &args);
+    assert!(extra.contains("2 --alt for 1 --image"), "{extra}");
 
     init(b.path(), "Bob");
     json(b.path(), &["follow", &a_id]);
@@ -450,6 +457,16 @@ fn export_and_import_carry_a_followed_feed_to_another_home() {
     assert_eq!(str_of(p, "text"), "The ending surprised me");
     assert_eq!(str_of(p, "cw"), "film");
     assert_eq!(p["attachments"].as_array().unwrap().len(), 1, "{p:#}");
+    assert_eq!(
+        p["descriptions"],
+        serde_json::json!(["Two people on a bench at dusk"]),
+        "{p:#}"
+    );
+    let shown = ok(b.path(), &["timeline"]);
+    assert!(
+        shown.contains("[image 1: Two people on a bench at dusk]"),
+        "{shown}"
+    );
 
     let profile = json(b.path(), &["profile", "show", &a_id]);
     assert_eq!(str_of(&profile, "name"), "Ada", "{profile:#}");

@@ -8,6 +8,8 @@ pub const MAX_POST_TEXT_BYTES: usize = 8 * 1024;
 pub const MAX_CW_BYTES: usize = 256;
 /// Most attachments on one post.
 pub const MAX_ATTACHMENTS: usize = 4;
+/// Largest description of one image (its alternative text), in bytes of UTF-8.
+pub const MAX_IMAGE_DESCRIPTION_BYTES: usize = 1500;
 /// Largest blob (image, avatar).
 pub const MAX_BLOB_BYTES: usize = 8 * 1024 * 1024;
 /// Largest profile name, in bytes of UTF-8.

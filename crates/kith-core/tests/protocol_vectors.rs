@@ -62,6 +62,10 @@ const ENVELOPE_ENCODING: &str = "\
 // Body and post records.
 const BODY_ENCODING: &str = "0103030303030303030303030303030303000048656c6c6f2c204b697468";
 const BODY_HASH: &str = "2facc3cef5f4fa5bda68e43ccc831cdb00ff6c9f0b53f33a498c99bd818e2407";
+const DESCRIBED_BODY_ENCODING: &str =
+    "0203030303030303030303030303030303000001000d546865204b697468206c6f676f48656c6c6f2c204b697468";
+const DESCRIBED_BODY_HASH: &str =
+    "a3738ac6ef414730572d486d04d9036f79ece9a8ffecbec8d61b08199c7173ce";
 const POST_ID_TEXT: &str =
     "kithpost132yw8ht5p8cetl2jmvknewjawt9xwzdlrk2pyxlnwjyqrdq0dawqqqgzqvzq2ps87k0x5w";
 const POST_ID_HEX: &str = "\
@@ -161,6 +165,7 @@ fn body() -> Body {
         salt: [0x03; 16],
         cw: String::new(),
         text: "Hello, Kith".into(),
+        descriptions: Vec::new(),
     }
 }
 
@@ -329,6 +334,24 @@ fn body_vector_matches_protocol_document() {
     let body = body();
     assert_documented("body encoding", &hex::encode(body.encode()), BODY_ENCODING);
     assert_documented("body hash", &hex::encode(body.hash()), BODY_HASH);
+    assert_eq!(Body::decode(&body.encode()), Ok(body));
+}
+
+#[test]
+fn described_body_vector_matches_protocol_document() {
+    let body = body()
+        .with_descriptions(vec!["The Kith logo".into()])
+        .expect("a short description");
+    assert_documented(
+        "body encoding with an image description",
+        &hex::encode(body.encode()),
+        DESCRIBED_BODY_ENCODING,
+    );
+    assert_documented(
+        "hash of the body with an image description",
+        &hex::encode(body.hash()),
+        DESCRIBED_BODY_HASH,
+    );
     assert_eq!(Body::decode(&body.encode()), Ok(body));
 }
 

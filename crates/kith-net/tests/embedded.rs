@@ -69,6 +69,7 @@ async fn a_followed_accounts_post_and_its_image_show_up_in_the_activity_stream_t
                 text: Some("Bonjour from the embedded node".into()),
                 cw: None,
                 images: vec![IMAGE.to_vec()],
+                descriptions: Vec::new(),
                 reply_to: None,
                 quote_of: None,
             })

@@ -30,6 +30,9 @@ pub enum Request {
         /// Image files to attach (absolute paths).
         #[serde(default)]
         images: Vec<PathBuf>,
+        /// What each image shows, in order (empty for one not described).
+        #[serde(default)]
+        descriptions: Vec<String>,
         /// The post answered.
         reply_to: Option<PostId>,
         /// The post reposted or quoted.
@@ -325,6 +328,7 @@ impl Node {
                 text,
                 cw,
                 images,
+                descriptions,
                 reply_to,
                 quote_of,
             } => {
@@ -336,6 +340,7 @@ impl Node {
                     text,
                     cw,
                     images,
+                    descriptions,
                     reply_to,
                     quote_of,
                 })?;

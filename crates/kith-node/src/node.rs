@@ -33,6 +33,9 @@ pub struct NewPost {
     pub cw: Option<String>,
     /// Image files' bytes.
     pub images: Vec<Vec<u8>>,
+    /// What each image shows, in order, for people who cannot see it
+    /// (empty for one not described; at most one per image).
+    pub descriptions: Vec<String>,
     /// The post answered.
     pub reply_to: Option<PostId>,
     /// The post reposted or quoted.
@@ -308,6 +311,13 @@ impl Node {
                 "at most {MAX_ATTACHMENTS} images per post"
             )));
         }
+        if new.descriptions.len() > new.images.len() {
+            return Err(NodeError::Invalid(format!(
+                "{} image descriptions for {} images: describe each image at most once",
+                new.descriptions.len(),
+                new.images.len()
+            )));
+        }
         let text = new.text.unwrap_or_default();
         if text.trim().is_empty() && new.quote_of.is_none() {
             return Err(NodeError::Invalid("a post needs some text".into()));
@@ -315,7 +325,12 @@ impl Node {
         let body = if text.is_empty() && new.cw.is_none() && new.images.is_empty() {
             None
         } else {
-            Some(Body::new(&text, new.cw.as_deref())?)
+            let descriptions = new
+                .descriptions
+                .iter()
+                .map(|d| d.trim().to_owned())
+                .collect();
+            Some(Body::new(&text, new.cw.as_deref())?.with_descriptions(descriptions)?)
         };
         let local = self.store.read_feed(account, |doc| {
             let mut local = [0u8; 8];
@@ -367,8 +382,13 @@ impl Node {
         if text.trim().is_empty() {
             return Err(NodeError::Invalid("a post needs some text".into()));
         }
-        let cw = self.store.post(post)?.and_then(|v| v.cw);
-        let body = Body::new(text, cw.as_deref())?;
+        // The images stay, and so do their descriptions.
+        let (cw, descriptions) = self
+            .store
+            .post(post)?
+            .map(|v| (v.cw, v.descriptions))
+            .unwrap_or_default();
+        let body = Body::new(text, cw.as_deref())?.with_descriptions(descriptions)?;
         record.body_hash = Some(body.hash());
         record.edited_at = Some(now_ms().max(record.created_at));
         self.write(

@@ -21,7 +21,7 @@ fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
 }
 
 #[test]
-fn deleting_a_post_erases_its_text_and_image_from_every_file_of_the_home() {
+fn deleting_a_post_erases_its_text_image_and_description_from_every_file_of_the_home() {
     let home = tempfile::tempdir().unwrap();
     let mut node = Node::open(home.path()).unwrap();
     node.init(Some("Ada"), "pw").unwrap();
@@ -31,6 +31,7 @@ fn deleting_a_post_erases_its_text_and_image_from_every_file_of_the_home() {
             text: Some("lettre secrète xylophonique".into()),
             cw: Some("avertissement-unique".into()),
             images: vec![image.clone()],
+            descriptions: vec!["un zébu-descriptif unique".into()],
             ..NewPost::default()
         })
         .unwrap();
@@ -40,14 +41,26 @@ fn deleting_a_post_erases_its_text_and_image_from_every_file_of_the_home() {
     })
     .unwrap();
     node.store().checkpoint().unwrap();
-    for needle in ["xylophonique", "avertissement-unique", "qwertzuiopmarker"] {
+    let shown = node.store().post(&id).unwrap().unwrap();
+    assert_eq!(shown.descriptions, ["un zébu-descriptif unique"]);
+    for needle in [
+        "xylophonique",
+        "avertissement-unique",
+        "qwertzuiopmarker",
+        "zébu-descriptif",
+    ] {
         assert!(
             !files_containing(home.path(), needle.as_bytes()).is_empty(),
             "{needle} should be stored before the delete"
         );
     }
     node.delete(&id).unwrap();
-    for needle in ["xylophonique", "avertissement-unique", "qwertzuiopmarker"] {
+    for needle in [
+        "xylophonique",
+        "avertissement-unique",
+        "qwertzuiopmarker",
+        "zébu-descriptif",
+    ] {
         let found = files_containing(home.path(), needle.as_bytes());
         assert!(
             found.is_empty(),
@@ -130,4 +143,40 @@ fn the_recovery_phrase_can_be_shown_again_with_the_passphrase_only() {
         reopened.recovery_phrase("wrong"),
         Err(NodeError::WrongPassphrase(_))
     ));
+}
+
+#[test]
+fn image_descriptions_are_kept_by_an_edit_and_never_outnumber_the_images() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(Some("Ada"), "pw").unwrap();
+    let too_many = node.post(NewPost {
+        text: Some("one image".into()),
+        images: vec![b"first".to_vec()],
+        descriptions: vec!["a".into(), "b".into()],
+        ..NewPost::default()
+    });
+    let Err(NodeError::Invalid(why)) = too_many else {
+        panic!("two descriptions for one image were accepted: {too_many:?}")
+    };
+    assert!(why.contains("2 image descriptions for 1 images"), "{why}");
+
+    let id = node
+        .post(NewPost {
+            text: Some("Au marché".into()),
+            images: vec![b"first".to_vec(), b"second".to_vec(), b"third".to_vec()],
+            descriptions: vec![String::new(), "  Des fraises  ".into()],
+            ..NewPost::default()
+        })
+        .unwrap();
+    let shown = node.store().post(&id).unwrap().unwrap();
+    assert_eq!(
+        shown.descriptions,
+        ["", "Des fraises"],
+        "trimmed, the undescribed last image left out"
+    );
+    node.edit(&id, "Au marché ce matin").unwrap();
+    let edited = node.store().post(&id).unwrap().unwrap();
+    assert_eq!(edited.text.as_deref(), Some("Au marché ce matin"));
+    assert_eq!(edited.descriptions, ["", "Des fraises"], "kept by the edit");
 }

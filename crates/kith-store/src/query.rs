@@ -53,6 +53,11 @@ pub struct PostView {
     pub deleted: bool,
     /// Attachment blob hashes (hex).
     pub attachments: Vec<String>,
+    /// What each attached image shows, for people who cannot see it (its
+    /// alternative text), in the attachments' order; empty where an image
+    /// is not described, and shorter than `attachments` when the last
+    /// ones are not.
+    pub descriptions: Vec<String>,
     /// Reaction counts.
     pub reactions: BTreeMap<String, u64>,
     /// Why the post is hidden or covered here, if it is.
@@ -197,6 +202,21 @@ pub(crate) fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
     let body = body.and_then(|b| Body::decode(&b).ok());
     let deleted: bool = r.get(10)?;
     let edited_at: Option<i64> = r.get(5)?;
+    let attachments: Vec<String> = r
+        .get::<_, Option<Vec<u8>>>(9)?
+        .unwrap_or_default()
+        .chunks_exact(32)
+        .map(hex::encode)
+        .collect();
+    let (text, cw, mut descriptions) = match body {
+        Some(b) => (
+            Some(b.text),
+            (!b.cw.is_empty()).then_some(b.cw),
+            b.descriptions,
+        ),
+        None => (None, None, Vec::new()),
+    };
+    descriptions.truncate(attachments.len());
     Ok(RawPost {
         row: r.get(0)?,
         view: PostView {
@@ -207,20 +227,16 @@ pub(crate) fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
             author: account,
             author_name: r.get(2)?,
             author_avatar: r.get::<_, Option<Vec<u8>>>(11)?.map(hex::encode),
-            text: body.as_ref().map(|b| b.text.clone()),
+            text,
             created_at: r.get(4)?,
             reply_to: post_id(6)?,
             quote_of: post_id(7)?,
-            cw: body.and_then(|b| (!b.cw.is_empty()).then_some(b.cw)),
+            cw,
             edited: edited_at.is_some(),
             edited_at,
             deleted,
-            attachments: r
-                .get::<_, Option<Vec<u8>>>(9)?
-                .unwrap_or_default()
-                .chunks_exact(32)
-                .map(hex::encode)
-                .collect(),
+            attachments,
+            descriptions,
             reactions: BTreeMap::new(),
             moderation: None,
             mentions: Vec::new(),

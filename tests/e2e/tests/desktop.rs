@@ -269,10 +269,13 @@ async fn peer_post_arrives(w: &Window, peer: &Kith) -> Result<()> {
         "Salut Ada, ici Bea sur un autre nœud",
         "--image",
         picture_path,
+        "--alt",
+        PEER_PICTURE_DESCRIPTION,
     ])?;
     wait_for_post(w, "ici Bea", "Bea's post from the kith serve peer").await?;
     wait_for_peer_picture(w).await?;
     w.screenshot("09-home-peer-post").await?;
+    peer_picture_described_and_viewed(w).await?;
     Ok(())
 }
 
@@ -377,6 +380,62 @@ async fn follows_lists(w: &Window, peer: &Kith, cal_home: &std::path::Path) -> R
 
 /// The picture Bea posts (96 × 96, four colours).
 const PEER_PICTURE: &[u8] = include_bytes!("../fixtures/peer-picture.png");
+/// What Bea says her picture shows (sent in the post's body, version 2).
+const PEER_PICTURE_DESCRIPTION: &str = "Quatre carrés de couleur, deux en haut et deux en bas";
+
+/// Bea's picture, as the window shows it: its description is the
+/// image's alternative text, and the viewer opens it at full size with
+/// the description under it; Escape closes the viewer.
+async fn peer_picture_described_and_viewed(w: &Window) -> Result<()> {
+    let alt = w
+        .js(
+            "const card = [...document.querySelectorAll('[data-testid=post]')]
+                 .find((p) => p.textContent.includes('ici Bea'));
+             return card?.querySelector('[data-testid=post-image] img')?.getAttribute('alt') ?? null;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        alt,
+        json!(PEER_PICTURE_DESCRIPTION),
+        "the description Bea wrote is the picture's alternative text"
+    );
+    let mut opened = None;
+    for post in w.all("post").await? {
+        if post.text().await.unwrap_or_default().contains("ici Bea") {
+            opened = Some(
+                post.find(fantoccini::Locator::Css("[data-testid=\"post-image\"]"))
+                    .await?,
+            );
+        }
+    }
+    let image = opened.ok_or("Bea's post has no image button")?;
+    w.click_element(&image, "Bea's picture").await?;
+    w.wait_text("image-description", PEER_PICTURE_DESCRIPTION, LONG)
+        .await?;
+    let size = w
+        .js(
+            "const img = document.querySelector('[data-testid=image-viewer] img');
+             return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(size, json!([96, 96]), "the viewer shows Bea's picture");
+    w.screenshot("28-image-viewer").await?;
+    w.js(
+        "window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));",
+        vec![],
+    )
+    .await?;
+    let start = Instant::now();
+    while !w.all("image-viewer").await?.is_empty() {
+        if start.elapsed() > LONG {
+            return Err("Escape did not close the image viewer".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
 
 /// Waits until the picture in Bea's post has loaded and has the picture's
 /// size (fetched from the peer, served by `kith-blob:`, decoded).
@@ -388,7 +447,7 @@ async fn wait_for_peer_picture(w: &Window) -> Result<()> {
             .execute(
                 "const card = [...document.querySelectorAll('[data-testid=post]')]
                      .find((p) => p.textContent.includes('ici Bea'));
-                 const img = card?.querySelector('img[alt^=\"Image 1 of post\"]');
+                 const img = card?.querySelector('[data-testid=post-image] img');
                  return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
                 Vec::new(),
             )

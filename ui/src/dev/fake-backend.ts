@@ -263,6 +263,7 @@ export function makePost(p: Partial<PostView> & { author: string }): PostView {
     edited_at: p.edited_at ?? null,
     deleted: p.deleted ?? false,
     attachments: p.attachments ?? [],
+    descriptions: p.descriptions ?? [],
     reactions: p.reactions ?? {},
     moderation: p.moderation ?? null,
     mentions: p.mentions ?? [],
@@ -449,7 +450,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     if (verdict?.action !== 'hide') return post;
     if (view === 'list') return null;
     if (view === 'profile') return { ...post, moderation: { ...verdict, action: 'warn' } };
-    return { ...post, text: null, cw: null, attachments: [], reactions: {} };
+    return { ...post, text: null, cw: null, attachments: [], descriptions: [], reactions: {} };
   }
 
   function page(
@@ -766,6 +767,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
         reply_to: draft.replyTo,
         quote_of: draft.quoteOf,
         attachments: draft.images.map((_, i) => `${'ab'.repeat(31)}${String(i).padStart(2, '0')}`),
+        descriptions: draft.descriptions.slice(),
       });
       s.posts.push(post);
       return ok(post.id);
@@ -793,6 +795,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       p.deleted = true;
       p.text = null;
       p.attachments = [];
+      p.descriptions = [];
       return ok(null);
     },
     follow: async (accountId: string): Promise<Result<null, AppError>> => {

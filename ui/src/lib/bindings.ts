@@ -868,6 +868,11 @@ cw: string | null;
  */
 images: ImageData[]; 
 /**
+ * What each image shows, in order, for people who cannot see it
+ * (empty for one not described).
+ */
+descriptions: string[]; 
+/**
  * The post answered.
  */
 replyTo: string | null; 
@@ -1481,6 +1486,13 @@ deleted: boolean;
  * Attachment blob hashes (hex).
  */
 attachments: string[]; 
+/**
+ * What each attached image shows, for people who cannot see it (its
+ * alternative text), in the attachments' order; empty where an image
+ * is not described, and shorter than `attachments` when the last
+ * ones are not.
+ */
+descriptions: string[]; 
 /**
  * Reaction counts.
  */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDraft, draftProblem, MAX_POST_CHARS, repostDraft } from './draft';
 
-const base = { text: 'hello', cwOn: false, cw: '', images: [], replyTo: null, quoteOf: null };
+const base = { text: 'hello', cwOn: false, cw: '', images: [], descriptions: [], replyTo: null, quoteOf: null };
 
 describe('buildDraft', () => {
   it('sends the warning only when it is switched on and not blank', () => {
@@ -17,9 +17,21 @@ describe('buildDraft', () => {
       text: null,
       cw: null,
       images,
+      descriptions: [],
       replyTo: 'kithpost1x',
       quoteOf: null,
     });
+  });
+
+  it('sends descriptions trimmed, one per image at most, without empty ones at the end', () => {
+    const images = [
+      { name: 'a.png', base64: 'AAAA' },
+      { name: 'b.png', base64: 'BBBB' },
+      { name: 'c.png', base64: 'CCCC' },
+    ];
+    const descriptions = ['', '  A red door  ', ' ', 'one too many', 'two'];
+    expect(buildDraft({ ...base, images, descriptions }).descriptions).toEqual(['', 'A red door']);
+    expect(buildDraft({ ...base, images: images.slice(0, 1), descriptions: [' '] }).descriptions).toEqual([]);
   });
 
   it('drops trailing blanks, such as the space after a picked mention, and keeps leading ones', () => {
@@ -27,7 +39,14 @@ describe('buildDraft', () => {
   });
 
   it('makes a repost a quote without text', () => {
-    expect(repostDraft('kithpost1q')).toEqual({ text: null, cw: null, images: [], replyTo: null, quoteOf: 'kithpost1q' });
+    expect(repostDraft('kithpost1q')).toEqual({
+      text: null,
+      cw: null,
+      images: [],
+      descriptions: [],
+      replyTo: null,
+      quoteOf: 'kithpost1q',
+    });
   });
 });
 

@@ -9,6 +9,8 @@ export type ComposerInput = {
   cwOn: boolean;
   cw: string;
   images: ImageData[];
+  /** What each image shows, in order (empty: not described). */
+  descriptions: string[];
   replyTo: string | null;
   quoteOf: string | null;
 };
@@ -25,15 +27,17 @@ export function draftProblem(i: { text: string; imageCount: number; quoteOf: str
 /**
  * Empty text becomes null and trailing blanks (such as the space after a
  * picked mention) are dropped; the warning is sent only if toggled on and
- * non-empty.
+ * non-empty; descriptions are trimmed, and empty ones at the end dropped.
  */
 export function buildDraft(i: ComposerInput): Draft {
   const text = i.text.trim() === '' ? null : i.text.trimEnd();
   const cw = i.cwOn && i.cw.trim() !== '' ? i.cw.trim() : null;
-  return { text, cw, images: i.images, replyTo: i.replyTo, quoteOf: i.quoteOf };
+  const descriptions = i.descriptions.slice(0, i.images.length).map((d) => d.trim());
+  while (descriptions.length > 0 && descriptions[descriptions.length - 1] === '') descriptions.pop();
+  return { text, cw, images: i.images, descriptions, replyTo: i.replyTo, quoteOf: i.quoteOf };
 }
 
 /** A repost: quote without text. */
 export function repostDraft(post: string): Draft {
-  return { text: null, cw: null, images: [], replyTo: null, quoteOf: post };
+  return { text: null, cw: null, images: [], descriptions: [], replyTo: null, quoteOf: post };
 }

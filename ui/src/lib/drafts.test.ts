@@ -20,13 +20,13 @@ describe('drafts', () => {
     keepDraft('post', draft('   '));
     expect(draftCount()).toBe(0);
     keepDraft('reply:a', { ...draft(''), cwOn: true, cw: 'spoilers' });
-    keepDraft('reply:b', draft('', [{ file: new File(['x'], 'a.png'), url: '' }]));
+    keepDraft('reply:b', draft('', [{ file: new File(['x'], 'a.png'), url: '', description: '' }]));
     expect(draftCount()).toBe(2);
   });
 
   it(`keeps at most ${MAX_DRAFTS}, letting the oldest go with its image previews`, () => {
     const revoke = vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => {});
-    keepDraft('reply:0', draft('first', [{ file: new File(['x'], 'a.png'), url: 'blob:first' }]));
+    keepDraft('reply:0', draft('first', [{ file: new File(['x'], 'a.png'), url: 'blob:first', description: '' }]));
     for (let i = 1; i <= MAX_DRAFTS; i++) keepDraft(`reply:${i}`, draft(`draft ${i}`));
     expect(draftCount()).toBe(MAX_DRAFTS);
     expect(takeDraft('reply:0')).toBeUndefined();

@@ -6,8 +6,8 @@
 import type { Pick } from './mentions';
 import { revokePreview } from './images';
 
-/** An image chosen for a draft, with its preview's object URL. */
-export type ChosenImage = { file: File; url: string };
+/** An image chosen for a draft, with its preview's object URL and its description (empty: none). */
+export type ChosenImage = { file: File; url: string; description: string };
 
 /** What a composer holds. */
 export type Draft = {

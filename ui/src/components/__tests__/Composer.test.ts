@@ -1,4 +1,4 @@
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
@@ -41,7 +41,7 @@ describe('Composer', () => {
     render(Composer);
     await fireEvent.change(filesInput(), { target: { files: [file('a.png', 10), file('b.png', 10)] } });
     await fireEvent.click(screen.getByRole('button', { name: 'Remove image 1' }));
-    expect(screen.getAllByRole('img').map((i) => i.getAttribute('alt'))).toEqual(['Image 1: b.png']);
+    expect(screen.getAllByRole('img').map((i) => i.getAttribute('alt'))).toEqual(['Image 1: b.png, not described']);
   });
 
   it('publishes on Ctrl+Enter with the text, the content warning and the reply target', async () => {
@@ -58,6 +58,7 @@ describe('Composer', () => {
       text: 'How the film ends…',
       cw: 'spoilers',
       images: [],
+      descriptions: [],
       replyTo: 'kithpost1parent',
       quoteOf: null,
     });
@@ -72,6 +73,38 @@ describe('Composer', () => {
     await waitFor(() => expect(commands.publish).toHaveBeenCalled());
     expect(commands.publish.mock.calls[0]?.[0]).toMatchObject({ text: null, images: [{ name: 'a.png', base64: 'aGkh' }] });
     await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('Posted'));
+  });
+
+  it('describes an image in a dialog and sends the description with it', async () => {
+    render(Composer);
+    await fireEvent.change(filesInput(), { target: { files: [file('a.png', 10), file('b.png', 10)] } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Describe image 2' }));
+    const dialog = screen.getByRole('dialog', { name: 'Describe image 2' });
+    const text = within(dialog).getByLabelText('Description of image 2');
+    expect(text).toHaveFocus();
+    await fireEvent.input(text, { target: { value: '  A red door in the snow ' } });
+    expect(dialog).toHaveTextContent('22 / 1,500 bytes');
+    await fireEvent.click(within(dialog).getByTestId('describe-save'));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    const edit = screen.getByRole('button', { name: 'Edit the description of image 2' });
+    expect(edit).toHaveTextContent('ALT ✓');
+    expect(screen.getAllByRole('img')[1]).toHaveAttribute('alt', 'A red door in the snow');
+
+    await fireEvent.click(screen.getByTestId('composer-submit'));
+    await waitFor(() => expect(commands.publish).toHaveBeenCalled());
+    expect(commands.publish.mock.calls[0]?.[0]).toMatchObject({ descriptions: ['', 'A red door in the snow'] });
+  });
+
+  it('refuses a description over 1500 bytes and keeps the old one on Cancel', async () => {
+    render(Composer);
+    await fireEvent.change(filesInput(), { target: { files: [file('a.png', 10)] } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Describe image 1' }));
+    const dialog = screen.getByRole('dialog', { name: 'Describe image 1' });
+    await fireEvent.input(within(dialog).getByLabelText('Description of image 1'), { target: { value: 'é'.repeat(751) } });
+    expect(dialog).toHaveTextContent('at most 1,500 bytes; this one has 1,502');
+    expect(within(dialog).getByTestId('describe-save')).toBeDisabled();
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(screen.getByRole('button', { name: 'Describe image 1' })).toHaveTextContent('+ ALT');
   });
 
   it('cannot post empty text or more than 5000 characters', async () => {

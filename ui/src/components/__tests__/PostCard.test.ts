@@ -36,6 +36,30 @@ describe('PostCard', () => {
     expect(text.querySelector('b')).toBeNull();
   });
 
+  it('gives each image its description as alternative text and opens them at full size in a viewer', async () => {
+    const [one, two] = ['aa'.repeat(32), 'bb'.repeat(32)];
+    const post = addPost(s, { author: ADA, text: 'Market day', attachments: [one, two], descriptions: ['Strawberries on a stall'] });
+    render(PostCard, { post });
+    const images = screen.getAllByTestId('post-image');
+    expect(within(images[0]!).getByRole('img')).toHaveAttribute('alt', 'Strawberries on a stall');
+    expect(within(images[1]!).getByRole('img')).toHaveAttribute('alt', 'Image 2 of 2 in a post by Ada, not described');
+    expect(images[0]).toHaveTextContent('ALT');
+    expect(images[1]).not.toHaveTextContent('ALT');
+
+    await fireEvent.click(images[0]!);
+    const viewer = screen.getByRole('dialog', { name: 'Image 1 of 2' });
+    expect(within(viewer).getByTestId('image-description')).toHaveTextContent('Strawberries on a stall');
+    expect(within(viewer).getByRole('button', { name: 'Close' })).toHaveFocus();
+    await fireEvent.keyDown(window, { key: 'ArrowRight' });
+    expect(screen.getByRole('dialog', { name: 'Image 2 of 2' })).toBeInTheDocument();
+    expect(screen.getByTestId('image-description')).toHaveTextContent('did not describe this image');
+    await fireEvent.click(screen.getByTestId('image-next'));
+    expect(screen.getByRole('dialog', { name: 'Image 1 of 2' })).toBeInTheDocument();
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(router.current.name).not.toBe('thread');
+  });
+
   it('hides the text and images of a content warning until "Show"', async () => {
     const post = addPost(s, { author: ADA, text: 'The butler did it', cw: 'spoilers', attachments: ['aa'.repeat(32)] });
     render(PostCard, { post });
@@ -45,7 +69,7 @@ describe('PostCard', () => {
 
     await fireEvent.click(screen.getByRole('button', { name: 'Show' }));
     expect(screen.getByTestId('post-text')).toHaveTextContent('The butler did it');
-    expect(screen.getByRole('img', { name: 'Image 1 of post by Ada' })).toHaveAttribute(
+    expect(screen.getByRole('img', { name: 'Image in a post by Ada, not described' })).toHaveAttribute(
       'src',
       `kith-blob://localhost/${'aa'.repeat(32)}`,
     );
@@ -56,8 +80,11 @@ describe('PostCard', () => {
   it('renders images lazily with numbered alt text', () => {
     const post = addPost(s, { author: BOB, text: 'pics', attachments: ['01'.repeat(32), '02'.repeat(32)] });
     render(PostCard, { post });
-    const imgs = screen.getAllByRole('img', { name: /of post by Bob/ });
-    expect(imgs.map((i) => i.getAttribute('alt'))).toEqual(['Image 1 of post by Bob', 'Image 2 of post by Bob']);
+    const imgs = screen.getAllByRole('img', { name: /in a post by Bob/ });
+    expect(imgs.map((i) => i.getAttribute('alt'))).toEqual([
+      'Image 1 of 2 in a post by Bob, not described',
+      'Image 2 of 2 in a post by Bob, not described',
+    ]);
     expect(imgs.every((i) => i.getAttribute('loading') === 'lazy')).toBe(true);
   });
 
@@ -163,7 +190,14 @@ describe('PostCard', () => {
     const post = addPost(s, { author: ADA, text: 'hello' });
     render(PostCard, { post });
     await fireEvent.click(screen.getByRole('button', { name: 'Repost' }));
-    expect(commands.publish).toHaveBeenCalledWith({ text: null, cw: null, images: [], replyTo: null, quoteOf: post.id });
+    expect(commands.publish).toHaveBeenCalledWith({
+      text: null,
+      cw: null,
+      images: [],
+      descriptions: [],
+      replyTo: null,
+      quoteOf: post.id,
+    });
   });
 
   it('opens an inline reply composer that replies to this post', async () => {
@@ -174,7 +208,14 @@ describe('PostCard', () => {
     await fireEvent.input(box, { target: { value: 'hi Ada' } });
     await fireEvent.keyDown(box, { key: 'Enter', ctrlKey: true });
     await waitFor(() =>
-      expect(commands.publish).toHaveBeenCalledWith({ text: 'hi Ada', cw: null, images: [], replyTo: post.id, quoteOf: null }),
+      expect(commands.publish).toHaveBeenCalledWith({
+        text: 'hi Ada',
+        cw: null,
+        images: [],
+        descriptions: [],
+        replyTo: post.id,
+        quoteOf: null,
+      }),
     );
   });
 

@@ -50,7 +50,7 @@ describe('PostCard moderation', () => {
     expect(show).toHaveFocus();
     await fireEvent.click(show);
     expect(screen.getByTestId('post-text')).toHaveTextContent('Buy cheap watches');
-    expect(screen.getByRole('img', { name: 'Image 1 of post by Ada' })).toBeInTheDocument();
+    expect(screen.getByRole('img', { name: 'Image in a post by Ada, not described' })).toBeInTheDocument();
     expect(screen.getByRole('list', { name: 'Reactions' })).toBeInTheDocument();
     // Revealing does not open the thread.
     expect(router.current).toEqual({ name: 'home' });
