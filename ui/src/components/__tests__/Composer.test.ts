@@ -80,12 +80,15 @@ describe('Composer', () => {
     await fireEvent.change(filesInput(), { target: { files: [file('a.png', 10), file('b.png', 10)] } });
     await fireEvent.click(screen.getByRole('button', { name: 'Describe image 2' }));
     const dialog = screen.getByRole('dialog', { name: 'Describe image 2' });
+    // Shown at the end of the body, out of any card that would clip it.
+    expect(dialog.parentElement?.parentElement).toBe(document.body);
     const text = within(dialog).getByLabelText('Description of image 2');
     expect(text).toHaveFocus();
     await fireEvent.input(text, { target: { value: '  A red door in the snow ' } });
     expect(dialog).toHaveTextContent('22 / 1,500 bytes');
     await fireEvent.click(within(dialog).getByTestId('describe-save'));
     expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.querySelector('.backdrop')).toBeNull();
     const edit = screen.getByRole('button', { name: 'Edit the description of image 2' });
     expect(edit).toHaveTextContent('ALT ✓');
     expect(screen.getAllByRole('img')[1]).toHaveAttribute('alt', 'A red door in the snow');
