@@ -11,6 +11,7 @@ pub mod cert;
 pub mod envelope;
 pub mod error;
 pub mod feed;
+pub mod hashtag;
 pub mod ids;
 pub mod keys;
 pub mod limits;

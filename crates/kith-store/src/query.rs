@@ -553,7 +553,11 @@ impl Store {
     /// hides), most recently stored first
     /// (FTS5 walks its index backwards and stops at `limit`, so a common
     /// word costs no more than a rare one). Words are matched whole,
-    /// ignoring case and accents; every word must appear.
+    /// ignoring case and accents; every word must appear. A word written
+    /// as a hashtag (`#thé`) matches only posts that use it as a hashtag
+    /// (`#Thé`, `#the`), not the bare word: the index finds the posts
+    /// with the word and their texts are checked, at most 20 × `limit`
+    /// of them.
     pub fn search(&self, query: &str, limit: usize) -> Result<Page> {
         let words: Vec<String> = query
             .split_whitespace()
@@ -565,15 +569,35 @@ impl Store {
                 next: None,
             });
         }
+        let tags: Vec<String> = query
+            .split_whitespace()
+            .filter(|w| w.starts_with('#'))
+            .flat_map(kith_core::hashtag::hashtags)
+            .collect();
+        let scan = if tags.is_empty() {
+            limit
+        } else {
+            limit.saturating_mul(MAX_SCAN_FACTOR)
+        };
         let sql = format!(
             "SELECT {POST_COLUMNS} FROM posts_fts s JOIN posts p ON p.id = s.rowid JOIN feeds f ON f.id = p.feed_id
              WHERE posts_fts MATCH ?1 AND p.deleted = 0 ORDER BY s.rowid DESC LIMIT ?2"
         );
-        let posts = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map(params![words.join(" "), limit as i64], read_post)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut posts = Vec::new();
+        for row in stmt.query_map(params![words.join(" "), scan as i64], read_post)? {
+            let post = row?;
+            let tagged = tags.is_empty() || {
+                let used = kith_core::hashtag::hashtags(post.view.text.as_deref().unwrap_or(""));
+                tags.iter().all(|t| used.contains(t))
+            };
+            if tagged {
+                posts.push(post);
+                if posts.len() == limit {
+                    break;
+                }
+            }
+        }
         let judge = self.judge()?;
         let mut kept = Vec::with_capacity(posts.len());
         for p in posts {

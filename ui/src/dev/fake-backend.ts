@@ -54,6 +54,7 @@ import type {
   UpdateStatus,
 } from '../lib/bindings';
 import { mentionedAccounts } from '../lib/mentions';
+import { parts } from '../lib/richtext';
 
 type Events = {
   postsArrived: PostsArrived;
@@ -722,9 +723,20 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     },
     search: async (query: string, limit: number): Promise<Result<Page, AppError>> => {
       await wait();
+      // As the node: every word (case and accents folded); a word written
+      // as a #tag only where the post uses it as a tag.
       const fold = (t: string): string => t.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-      const q = fold(query);
-      const hits = s.posts.filter((p) => !p.deleted && p.text !== null && fold(p.text).includes(q));
+      const words = query.split(/\s+/).filter((w) => w !== '');
+      const tags = words.filter((w) => w.length > 1 && w.startsWith('#')).map((w) => fold(w.slice(1)));
+      const tagsOf = (text: string): string[] =>
+        parts(text, []).flatMap((p) => (p.kind === 'tag' ? [fold(p.tag)] : []));
+      const hits = s.posts.filter(
+        (p) =>
+          !p.deleted &&
+          p.text !== null &&
+          words.every((w) => fold(p.text ?? '').includes(fold(w.replace(/^#/, '')))) &&
+          tags.every((t) => tagsOf(p.text ?? '').includes(t)),
+      );
       return ok(page(hits, limit, null));
     },
     profile: async (accountId: string | null): Promise<Result<ProfileView, AppError>> => {
