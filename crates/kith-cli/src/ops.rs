@@ -299,6 +299,9 @@ fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
                 "{} posts · following {} · {} followers on this computer",
                 p.posts, p.following, p.followers
             );
+            if p.follows_you {
+                println!("Follows you.");
+            }
             if p.blocked {
                 println!("You block this account: nothing of it is stored here.");
             } else if p.muted {

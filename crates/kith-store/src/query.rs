@@ -148,8 +148,8 @@ impl FromStr for Cursor {
 /// A profile as front ends show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-// Four independent facts the profile screen shows (follow, held, block,
-// mute buttons and notes); no state machine hides among them.
+// Independent facts the profile screen shows (follow, held, follows you,
+// block, mute: buttons and notes); no state machine hides among them.
 #[allow(clippy::struct_excessive_bools)]
 pub struct ProfileView {
     /// The account.
@@ -170,6 +170,8 @@ pub struct ProfileView {
     pub followers: u64,
     /// Whether this account's feed is on this computer.
     pub held: bool,
+    /// Whether this account's feed follows this home's account.
+    pub follows_you: bool,
     /// Whether this home follows (or is) the account.
     pub in_home: bool,
     /// Whether this home blocks the account.
@@ -630,7 +632,9 @@ impl Store {
             .prepare_cached(
                 "SELECT f.name, f.bio, f.avatar, f.home, f.change_count > 0,
                     (SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.deleted = 0),
-                    (SELECT count(*) FROM follows w WHERE w.feed_id = f.id)
+                    (SELECT count(*) FROM follows w WHERE w.feed_id = f.id),
+                    EXISTS(SELECT 1 FROM follows w JOIN meta m ON m.key = 'own_account'
+                           WHERE w.feed_id = f.id AND w.target = m.value)
                  FROM feeds f WHERE f.account = ?1",
             )?
             .query_row([key.as_slice()], |r| {
@@ -644,6 +648,7 @@ impl Store {
                     posts: r.get::<_, i64>(5)? as u64,
                     following: r.get::<_, i64>(6)? as u64,
                     followers: followers as u64,
+                    follows_you: r.get(7)?,
                     blocked,
                     muted,
                     moderation: moderation.clone(),
@@ -659,6 +664,7 @@ impl Store {
             posts: 0,
             following: 0,
             followers: followers as u64,
+            follows_you: false,
             held: false,
             in_home: false,
             blocked,

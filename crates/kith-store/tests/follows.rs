@@ -82,7 +82,7 @@ fn following_lists_whom_a_held_feed_follows_most_recent_first_with_names_when_he
 }
 
 #[test]
-fn followers_are_the_feeds_held_here_that_follow_an_account() {
+fn followers_are_the_feeds_held_here_that_follow_an_account_and_a_profile_says_who_follows_you() {
     let (_home, mut store, mut me) = own_store();
     named(&mut store, &mut me, 1, "Ada");
     let mut bea = Device::new_account().1;
@@ -103,6 +103,10 @@ fn followers_are_the_feeds_held_here_that_follow_an_account() {
     let followed: Vec<bool> = page.accounts.iter().map(|f| f.followed).collect();
     assert_eq!(followed, [false, false, true], "this home follows Bea only");
 
+    follow(&mut store, &mut bea, 9, me.account);
+    assert!(store.profile(bea.account).unwrap().follows_you);
+    assert!(!store.profile(cal.account).unwrap().follows_you);
+    assert!(!store.profile(me.account).unwrap().follows_you);
     let profile = store.profile(dan.account).unwrap();
     assert_eq!(profile.followers, 3);
     assert_eq!(store.profile(bea.account).unwrap().followers, 1);

@@ -327,6 +327,8 @@ async fn follows_lists(w: &Window, peer: &Kith, cal_home: &std::path::Path) -> R
     w.wait_text("profile-following", "2 following", LONG)
         .await?;
     w.wait_text("profile-followers", "1 follower", LONG).await?;
+    w.wait_text("follows-you", "Follows you", LONG).await?;
+    w.screenshot("29-profile-of-someone-you-follow").await?;
     w.click("profile-following").await?;
     w.wait_text("follows-list", "Not on this computer yet", LONG)
         .await?;

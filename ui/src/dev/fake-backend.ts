@@ -601,6 +601,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       following: followsOf(id).length,
       followers: followersOf(id).length,
       held: held(id),
+      follows_you: id !== s.me.account && followsOf(id).includes(s.me.account),
       in_home: id === s.me.account || s.following.includes(id),
       blocked: blocked(id),
       muted: muted(id),

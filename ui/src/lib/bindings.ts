@@ -1572,6 +1572,10 @@ followers: number;
  */
 held: boolean; 
 /**
+ * Whether this account's feed follows this home's account.
+ */
+follows_you: boolean; 
+/**
  * Whether this home follows (or is) the account.
  */
 in_home: boolean; 

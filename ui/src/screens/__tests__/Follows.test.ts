@@ -106,6 +106,7 @@ describe('Profile counts', () => {
 
   it('open the lists of following and followers', async () => {
     render(Profile, { account: ADA });
+    expect(await screen.findByTestId('follows-you')).toHaveTextContent('Follows you');
     const following = await screen.findByTestId('profile-following');
     expect(following).toHaveTextContent('2 following');
     expect(screen.getByTestId('profile-followers')).toHaveTextContent('1 follower');
@@ -113,6 +114,12 @@ describe('Profile counts', () => {
     expect(router.current).toEqual({ name: 'follows', account: ADA, direction: 'following' });
     await fireEvent.click(screen.getByTestId('profile-followers'));
     expect(router.current).toEqual({ name: 'follows', account: ADA, direction: 'followers' });
+  });
+
+  it('say nothing of following you when the account does not', async () => {
+    render(Profile, { account: BOB });
+    await screen.findByTestId('profile-following');
+    expect(screen.queryByTestId('follows-you')).toBeNull();
   });
 
   it('say when an account’s feed is not on this computer yet', async () => {
