@@ -415,14 +415,27 @@ async fn peer_picture_described_and_viewed(w: &Window) -> Result<()> {
     w.click_element(&image, "Bea's picture").await?;
     w.wait_text("image-description", PEER_PICTURE_DESCRIPTION, LONG)
         .await?;
-    let size = w
-        .js(
-            "const img = document.querySelector('[data-testid=image-viewer] img');
-             return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
-            vec![],
-        )
-        .await?;
-    assert_eq!(size, json!([96, 96]), "the viewer shows Bea's picture");
+    // The viewer's own <img> loads the picture (from the cache) a moment
+    // after it opens.
+    let start = Instant::now();
+    loop {
+        let size = w
+            .js(
+                "const img = document.querySelector('[data-testid=image-viewer] img');
+                 return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
+                vec![],
+            )
+            .await?;
+        if size == json!([96, 96]) {
+            break;
+        }
+        if start.elapsed() > LONG {
+            return Err(
+                format!("the viewer did not show Bea's picture within {LONG:?}: {size}").into(),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     w.screenshot("28-image-viewer").await?;
     w.js(
         "window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));",
