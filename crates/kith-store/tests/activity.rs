@@ -5,27 +5,10 @@
 
 mod common;
 
-use common::{Device, own_store};
+use common::{Device, own_store, store_reply as post, store_write};
 use kith_core::feed::{FeedKey, FeedValue, Write};
 use kith_core::{Body, PostId, PostRecord};
 use kith_store::{ActivityKind, MAX_UNREAD, Store};
-
-/// Stores `dev`'s post, with its body, in `store`.
-fn post(
-    store: &mut Store,
-    dev: &mut Device,
-    t: i64,
-    text: &str,
-    reply_to: Option<PostId>,
-) -> PostId {
-    store
-        .add_certificates(std::slice::from_ref(&dev.cert))
-        .unwrap();
-    let (env, id, body) = dev.post(t, text, reply_to);
-    store.ingest(vec![env]).unwrap();
-    store.put_bodies(&[(id, body)]).unwrap();
-    id
-}
 
 /// Stores `dev`'s quote of `of` (a repost when `text` is `None`).
 fn quote(store: &mut Store, dev: &mut Device, t: i64, of: PostId, text: Option<&str>) -> PostId {
@@ -268,14 +251,12 @@ fn unread_counts_items_newer_than_the_seen_mark_which_never_moves_back() {
 }
 
 fn name(store: &mut Store, dev: &mut Device, t: i64, name: &str) {
-    store
-        .add_certificates(std::slice::from_ref(&dev.cert))
-        .unwrap();
-    let env = dev.write(
+    store_write(
+        store,
+        dev,
         t,
         &[Write::Put(FeedKey::Name, FeedValue::Str(name.to_owned()))],
     );
-    store.ingest(vec![env]).unwrap();
 }
 
 #[test]

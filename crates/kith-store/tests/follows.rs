@@ -5,33 +5,29 @@
 
 mod common;
 
-use common::{Device, own_store};
+use common::{Device, own_store, store_write};
 use kith_core::AccountId;
 use kith_core::feed::{FeedKey, FeedValue, Write};
 use kith_store::{FollowDirection, FollowPage, Store};
 
 /// Stores `dev`'s name.
 fn named(store: &mut Store, dev: &mut Device, t: i64, name: &str) {
-    store
-        .add_certificates(std::slice::from_ref(&dev.cert))
-        .unwrap();
-    let env = dev.write(
+    store_write(
+        store,
+        dev,
         t,
         &[Write::Put(FeedKey::Name, FeedValue::Str(name.to_owned()))],
     );
-    store.ingest(vec![env]).unwrap();
 }
 
 /// Stores that `dev` follows `whom` since `t`.
 fn follow(store: &mut Store, dev: &mut Device, t: i64, whom: AccountId) {
-    store
-        .add_certificates(std::slice::from_ref(&dev.cert))
-        .unwrap();
-    let env = dev.write(
+    store_write(
+        store,
+        dev,
         t,
         &[Write::Put(FeedKey::Follow(whom), FeedValue::Timestamp(t))],
     );
-    store.ingest(vec![env]).unwrap();
 }
 
 /// The names (or "?" when not held) of a page, in order.

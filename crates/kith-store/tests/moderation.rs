@@ -5,25 +5,14 @@
 
 mod common;
 
-use common::{Device, files_containing, own_store};
+use common::{Device, files_containing, own_store, store_post as post};
+use kith_core::ListId;
 use kith_core::feed::{FeedKey, FeedValue, Write};
 use kith_core::moderation::{Label, Labels, ListEntry, Target};
 use kith_core::report::Report;
-use kith_core::{ListId, PostId};
 use kith_store::{ModAction, Store};
 
 const WORDS: &str = "qxjvbrk-harassing-words";
-
-/// Stores `dev`'s post (with its body) in `store`; returns the post id.
-fn post(store: &mut Store, dev: &mut Device, t: i64, text: &str) -> PostId {
-    store
-        .add_certificates(std::slice::from_ref(&dev.cert))
-        .unwrap();
-    let (env, id, body) = dev.post(t, text, None);
-    store.ingest(vec![env]).unwrap();
-    store.put_bodies(&[(id, body)]).unwrap();
-    id
-}
 
 fn follow(store: &mut Store, me: &mut Device, t: i64, whom: &Device) {
     let env = me.write(

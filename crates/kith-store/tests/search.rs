@@ -4,18 +4,8 @@
 
 mod common;
 
-use common::{Device, own_store};
+use common::{own_store, store_post as post};
 use kith_store::Store;
-
-/// Stores `dev`'s post.
-fn post(store: &mut Store, dev: &mut Device, t: i64, text: &str) {
-    store
-        .add_certificates(std::slice::from_ref(&dev.cert))
-        .unwrap();
-    let (env, id, body) = dev.post(t, text, None);
-    store.ingest(vec![env]).unwrap();
-    store.put_bodies(&[(id, body)]).unwrap();
-}
 
 /// The texts a search finds, newest first.
 fn found(store: &Store, query: &str) -> Vec<String> {

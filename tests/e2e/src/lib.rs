@@ -330,15 +330,7 @@ impl Window {
                         eprintln!("clicking {what}: covered by {cover}; waiting for it to go");
                     }
                     waited += 1;
-                    // Bring it to the middle of the view, clear of sticky
-                    // headers and of toasts at the bottom.
-                    let _ = self
-                        .client
-                        .execute(
-                            "arguments[0].scrollIntoView({ block: 'center', inline: 'center' });",
-                            vec![serde_json::to_value(e)?],
-                        )
-                        .await;
+                    self.scroll_to_centre(e).await?;
                     if start.elapsed() > COVERED_LIMIT {
                         let cover = self.what_covers(e).await.unwrap_or_default();
                         return Err(format!(
@@ -358,13 +350,7 @@ impl Window {
                         && start.elapsed() < COVERED_LIMIT =>
                 {
                     eprintln!("clicking {what}: not interactable yet; trying after two frames");
-                    let _ = self
-                        .client
-                        .execute(
-                            "arguments[0].scrollIntoView({ block: 'center', inline: 'center' });",
-                            vec![serde_json::to_value(e)?],
-                        )
-                        .await;
+                    self.scroll_to_centre(e).await?;
                     self.two_frames().await;
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -375,6 +361,19 @@ impl Window {
                 Err(err) => return Err(format!("clicking {what}: {err}").into()),
             }
         }
+    }
+
+    /// Scrolls `e` to the middle of the view, clear of sticky headers and
+    /// of toasts at the bottom (a failed scroll is left to the next click).
+    async fn scroll_to_centre(&self, e: &Element) -> Result<()> {
+        let _ = self
+            .client
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center', inline: 'center' });",
+                vec![serde_json::to_value(e)?],
+            )
+            .await;
+        Ok(())
     }
 
     /// The element at the centre of `e`, described by its tag, test id and

@@ -192,6 +192,37 @@ pub fn own_store() -> (tempfile::TempDir, Store, Device) {
     (home, store, dev)
 }
 
+/// Stores `writes` of `dev`'s feed in `store` (its certificate first).
+pub fn store_write(store: &mut Store, dev: &mut Device, t: i64, writes: &[Write]) {
+    store
+        .add_certificates(std::slice::from_ref(&dev.cert))
+        .unwrap();
+    let env = dev.write(t, writes);
+    store.ingest(vec![env]).unwrap();
+}
+
+/// Stores `dev`'s post with its body in `store`; returns the post id.
+pub fn store_post(store: &mut Store, dev: &mut Device, t: i64, text: &str) -> PostId {
+    store_reply(store, dev, t, text, None)
+}
+
+/// [`store_post`] answering `reply_to`.
+pub fn store_reply(
+    store: &mut Store,
+    dev: &mut Device,
+    t: i64,
+    text: &str,
+    reply_to: Option<PostId>,
+) -> PostId {
+    store
+        .add_certificates(std::slice::from_ref(&dev.cert))
+        .unwrap();
+    let (env, id, body) = dev.post(t, text, reply_to);
+    store.ingest(vec![env]).unwrap();
+    store.put_bodies(&[(id, body)]).unwrap();
+    id
+}
+
 /// Post bodies by post.
 pub type Bodies = Vec<(PostId, Vec<u8>)>;
 
