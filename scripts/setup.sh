@@ -32,7 +32,8 @@ if ((want_desktop)); then
     command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 fi
 if ((want_e2e)); then
-    for p in xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core; do
+    # dunst: a real notification server for the desktop notification test.
+    for p in xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core dunst; do
         has_pkg "$p" || need+=("$p")
     done
 fi

@@ -7,7 +7,7 @@ use kith_core::{AccountId, mention};
 use kith_net::Activity;
 use kith_node::PostView;
 use serde::{Deserialize, Serialize};
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event;
 use tokio::sync::broadcast::error::RecvError;
@@ -72,6 +72,15 @@ pub struct SyncProgress {
     pub in_progress: bool,
 }
 
+/// A desktop notification was clicked: the window shows this post's
+/// thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenPost {
+    /// The post the notification was about.
+    pub post: String,
+}
+
 /// Export or import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -94,9 +103,11 @@ pub struct TransferProgress {
     pub total: u64,
 }
 
-/// What a notification says.
+/// What a notification says, and the post it opens when clicked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
+    /// The post it is about.
+    pub post: kith_core::PostId,
     /// The title.
     pub title: String,
     /// The body.
@@ -134,7 +145,11 @@ pub fn notice_for(post: &PostView, me: AccountId) -> Option<Notice> {
     } else {
         return None;
     };
-    Some(Notice { title, body })
+    Some(Notice {
+        post: post.id,
+        title,
+        body,
+    })
 }
 
 fn short_id(id: &str) -> String {
@@ -275,11 +290,44 @@ async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId
             .builder()
             .title(&notice.title)
             .body(&notice.body)
+            .extra(NOTICE_POST, notice.post.to_string())
             .show()
         {
             tracing::debug!(error = %e, "could not show a notification");
         }
     }
+}
+
+/// The key of a notification's extra data that holds its post's id.
+const NOTICE_POST: &str = "post";
+
+/// Makes a click on a notification show the window with the thread of the
+/// post it was about. Registered before any notification is shown (the
+/// plugin reports clicks only on notifications shown after).
+pub fn open_clicked_notices(app: &AppHandle) {
+    let handle = app.clone();
+    let _ = app.notification().on_action(move |performed| {
+        if performed.action_id() != "tap" {
+            return;
+        }
+        let Some(post) = performed
+            .notification()
+            .and_then(|n| n.extra().get(NOTICE_POST))
+            .and_then(|v| v.as_str())
+            .and_then(|id| id.parse::<kith_core::PostId>().ok())
+        else {
+            return;
+        };
+        if let Some(window) = handle.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+        let _ = OpenPost {
+            post: post.to_string(),
+        }
+        .emit(&handle);
+    });
 }
 
 #[cfg(test)]
@@ -330,11 +378,12 @@ mod tests {
     }
 
     #[test]
-    fn a_reply_to_my_post_notifies_with_the_authors_name() {
-        let n = notice_for(&post(account(2), "Merci !", Some(account(1))), account(1))
-            .expect("a notice");
+    fn a_reply_to_my_post_notifies_with_the_authors_name_and_opens_the_reply() {
+        let reply = post(account(2), "Merci !", Some(account(1)));
+        let n = notice_for(&reply, account(1)).expect("a notice");
         assert_eq!(n.title, "Bea replied to you");
         assert_eq!(n.body, "Merci !");
+        assert_eq!(n.post, reply.id, "a click opens the reply itself");
     }
 
     #[test]

@@ -103,6 +103,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::SyncProgress,
             events::TransferProgress,
             events::UpdateOffered,
+            events::OpenPost,
         ])
 }
 
@@ -194,6 +195,7 @@ pub fn run() -> Result<(), tauri::Error> {
         )
         .setup(move |app| {
             specta.mount_events(app);
+            events::open_clicked_notices(app.handle());
             if let Some(window) = app.get_webview_window("main") {
                 lean_webview(&window);
             }

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use serde_json::{Value, json};
 
+mod notifications;
+pub use notifications::NotificationServer;
+
 /// The error type of the harness: a message saying what was expected.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 /// Harness result.
@@ -195,10 +198,15 @@ pub struct Driver {
     pub url: String,
     // Dropped in this order: the driver, then the session it ran on.
     _child: Guard,
-    _display: Display,
+    display: Display,
 }
 
 impl Driver {
+    /// The desktop session the app runs on.
+    pub fn display(&self) -> &Display {
+        &self.display
+    }
+
     /// Starts a private desktop session and tauri-driver on it; the app it
     /// launches inherits `env`.
     pub fn start(env: &[(&str, &Path)], log: &Path) -> Result<Self> {
@@ -234,7 +242,7 @@ impl Driver {
         Ok(Self {
             url: format!("http://127.0.0.1:{port}"),
             _child: child,
-            _display: display,
+            display,
         })
     }
 }

@@ -1,6 +1,8 @@
 //! The real desktop app in a real window (Xvfb + tauri-driver +
 //! WebKitWebDriver): onboarding, posting, replying, the thread, a peer's
-//! post arriving live from a `kith serve` process on loopback, sharing
+//! post arriving live from a `kith serve` process on loopback, a desktop
+//! notification of a reply (shown by a real notification server, dunst)
+//! whose click opens the reply, sharing
 //! Kith from the window (the page fetched over loopback), an update that
 //! peer announces offered and downloaded, and a screenshot of every screen. Figures (cold start, idle memory) are
 //! printed and written to `target/e2e-screenshots/figures.json`; they are
@@ -10,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use kith_e2e::{
-    Driver, Kith, Result, Window, app_pid, binary, free_port, loopback_settings, screenshot_dir,
-    tree_memory_kib,
+    Driver, Kith, NotificationServer, Result, Window, app_pid, binary, free_port,
+    loopback_settings, screenshot_dir, tree_memory_kib,
 };
 use serde_json::json;
 
@@ -604,7 +606,7 @@ async fn menu_hangs_below_its_button(w: &Window) -> Result<()> {
 /// `kith serve` node: the sidebar counts three new items, Activity lists
 /// them with the mention shown by name, and opening it clears the count.
 /// Then [`mention_by_name`].
-async fn activity_and_mentions(w: &Window, peer: &Kith, home: &std::path::Path) -> Result<()> {
+async fn activity_and_mentions(w: &Window, peer: &Kith, home: &std::path::Path) -> Result<String> {
     let ada = Kith::new(home)?.json(&["id"])?;
     let ada = ada["account"]
         .as_str()
@@ -654,7 +656,65 @@ async fn activity_and_mentions(w: &Window, peer: &Kith, home: &std::path::Path) 
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     w.screenshot("24-activity").await?;
-    mention_by_name(w, peer, &ada, &bea).await
+    mention_by_name(w, peer, &ada, &bea).await?;
+    Ok(first.to_owned())
+}
+
+/// Bea replies to Ada's first post: the desktop's notification server
+/// (dunst) shows "Bea replied to you" with the reply, and clicking it
+/// brings the window to that reply in its thread, under Ada's post.
+async fn clicked_notification_opens_the_reply(
+    w: &Window,
+    peer: &Kith,
+    notices: &NotificationServer,
+    first: &str,
+) -> Result<()> {
+    // The earlier steps' notifications (a reply, a mention) go first.
+    notices.close_all()?;
+    let reply = peer.json(&["reply", first, "On se retrouve à 10 h ?"])?;
+    let reply = reply["id"].as_str().ok_or("the reply's id")?.to_owned();
+    let wanted = "Bea replied to you\tOn se retrouve à 10 h ?";
+    let start = Instant::now();
+    while !notices.shown().iter().any(|n| n == wanted) {
+        if start.elapsed() > LONG {
+            return Err(format!(
+                "no notification \"{wanted}\" within {LONG:?}; shown: {:?}",
+                notices.shown()
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        notices.displayed()?,
+        1,
+        "only the new reply's notification is on screen"
+    );
+    notices.click_first()?;
+    let start = Instant::now();
+    let opened = loop {
+        let opened = w
+            .js(
+                "const t = document.querySelector('[data-testid=thread]');\
+                 const h = t && t.querySelector('[data-testid=post].highlight');\
+                 return h ? h.dataset.postId : null;",
+                vec![],
+            )
+            .await?;
+        if opened.as_str() == Some(reply.as_str()) || start.elapsed() > LONG {
+            break opened;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        opened.as_str(),
+        Some(reply.as_str()),
+        "the click opened the reply's thread with the reply highlighted"
+    );
+    w.wait_text("thread", "Bonjour depuis la fenêtre de Kith", LONG)
+        .await?;
+    w.screenshot("30-notification-opened").await?;
+    Ok(())
 }
 
 /// Ada mentions Bea by picking her name after "@" in the composer: the
@@ -957,6 +1017,9 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         ],
         &dir.path().join("driver.log"),
     )?;
+    // The desktop's notification server, there before the app's first
+    // notification.
+    let notices = NotificationServer::start(driver.display(), &dir.path().join("dunst"))?;
     let started = Instant::now();
     let w = Window::open(&driver, &app).await?;
     // Every step has its own limit; this one bounds the whole walk too.
@@ -966,7 +1029,8 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         notification_permission_check_is_allowed(&w).await?;
         post_reply_and_thread(&w).await?;
         peer_post_arrives(&w, &bea).await?;
-        activity_and_mentions(&w, &bea, &home).await?;
+        let first = activity_and_mentions(&w, &bea, &home).await?;
+        clicked_notification_opens_the_reply(&w, &bea, &notices, &first).await?;
         follows_lists(&w, &bea, &dir.path().join("cal")).await?;
         links_and_hashtags(&w, &opened).await?;
         mute_from_a_posts_menu(&w).await?;
@@ -994,7 +1058,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
     });
     if result.is_err() {
         let _ = w.screenshot("failure").await;
-        for f in ["driver.log", "driver.err", "bea.log"] {
+        for f in ["driver.log", "driver.err", "bea.log", "dunst/dunst.log"] {
             if let Ok(text) = std::fs::read_to_string(dir.path().join(f)) {
                 let tail: Vec<&str> = text.lines().rev().take(40).collect();
                 eprintln!("--- {f} (last lines) ---");

@@ -28,6 +28,7 @@ import type {
   Page,
   LanPeers,
   ListenStatus,
+  OpenPost,
   PeerInfo,
   PeersChanged,
   PersonView,
@@ -64,6 +65,7 @@ type Events = {
   syncProgress: SyncProgress;
   transferProgress: TransferProgress;
   updateOffered: UpdateOffered;
+  openPost: OpenPost;
 };
 type EventName = keyof Events;
 type Handler<T> = (e: { payload: T }) => void;
@@ -1239,6 +1241,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     syncProgress: channel('syncProgress'),
     transferProgress: channel('transferProgress'),
     updateOffered: channel('updateOffered'),
+    openPost: channel('openPost'),
   };
 
   function emit<K extends EventName>(name: K, payload: Events[K]): void {

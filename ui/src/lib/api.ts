@@ -22,6 +22,7 @@ import type {
   Page,
   FeedChanged,
   PeerInfo,
+  OpenPost,
   PeersChanged,
   PersonView,
   Policy,
@@ -233,4 +234,5 @@ export const on = {
   transferProgress: (cb: (p: TransferProgress) => void): Unlisten =>
     subscribe((h) => events.transferProgress.listen(h), cb),
   updateOffered: (cb: (p: UpdateOffered) => void): Unlisten => subscribe((h) => events.updateOffered.listen(h), cb),
+  openPost: (cb: (p: OpenPost) => void): Unlisten => subscribe((h) => events.openPost.listen(h), cb),
 };

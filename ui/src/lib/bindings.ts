@@ -680,6 +680,7 @@ async openLink(url: string) : Promise<Result<null, AppError>> {
 export const events = __makeEvents__<{
 blobArrived: BlobArrived,
 feedChanged: FeedChanged,
+openPost: OpenPost,
 peersChanged: PeersChanged,
 postsArrived: PostsArrived,
 syncProgress: SyncProgress,
@@ -688,6 +689,7 @@ updateOffered: UpdateOffered
 }>({
 blobArrived: "blob-arrived",
 feedChanged: "feed-changed",
+openPost: "open-post",
 peersChanged: "peers-changed",
 postsArrived: "posts-arrived",
 syncProgress: "sync-progress",
@@ -1334,6 +1336,15 @@ policy: Policy;
  * Open reports sent to this home's lists.
  */
 open_reports: number }
+/**
+ * A desktop notification was clicked: the window shows this post's
+ * thread.
+ */
+export type OpenPost = { 
+/**
+ * The post the notification was about.
+ */
+post: string }
 /**
  * One page of posts and the cursor of the next page.
  */
