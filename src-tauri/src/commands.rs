@@ -445,12 +445,33 @@ pub async fn react(state: State<'_, AppState>, post: String, reaction: String) -
     on_node(&state, move |n| n.react(&post, &reaction)).await
 }
 
-/// Replaces the text of an own post.
+/// What an edit of an own post changes.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+pub struct PostChange {
+    /// The new text.
+    pub text: String,
+    /// The content warning (empty: none).
+    pub cw: String,
+    /// What each image shows, in order (empty: not described).
+    pub descriptions: Vec<String>,
+}
+
+/// Replaces the text, content warning and image descriptions of an own
+/// post.
 #[tauri::command]
 #[specta::specta]
-pub async fn edit_post(state: State<'_, AppState>, post: String, text: String) -> AppResult<()> {
+pub async fn edit_post(
+    state: State<'_, AppState>,
+    post: String,
+    change: PostChange,
+) -> AppResult<()> {
     let post = parse_post(&post)?;
-    on_node(&state, move |n| n.edit(&post, &text)).await
+    let edit = kith_node::PostEdit {
+        text: change.text,
+        cw: Some(change.cw),
+        descriptions: Some(change.descriptions),
+    };
+    on_node(&state, move |n| n.edit(&post, edit)).await
 }
 
 /// Deletes an own post (its text and images are erased).

@@ -98,12 +98,24 @@ pub enum Command {
         /// The reaction, e.g. 👍.
         emoji: String,
     },
-    /// Replace the text of one of your posts (its id stays).
+    /// Replace the text of one of your posts (its id stays), and its content warning or image descriptions.
+    #[command(
+        after_help = "Example: kith edit kithpost1… 'Le café est prêt !' --cw 'caféine' --alt 'Une tasse fumante'"
+    )]
     Edit {
         /// The post.
         post_id: String,
         /// The new text.
         text: String,
+        /// A new content warning (without --cw or --no-cw the warning stays).
+        #[arg(long, conflicts_with = "no_cw")]
+        cw: Option<String>,
+        /// Remove the content warning.
+        #[arg(long)]
+        no_cw: bool,
+        /// New descriptions of the post's images, in order (one --alt per image; "" for none). Without --alt they stay.
+        #[arg(long = "alt", value_name = "DESCRIPTION")]
+        alt: Vec<String>,
     },
     /// Delete one of your posts: its words and images are erased from disk here and on every peer that gets the deletion.
     Delete {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use kith_net::{ControlRequest, Invite, control};
-use kith_node::{ActivityPage, FollowDirection, FollowPage, Page, ProfileView, Request};
+use kith_node::{ActivityPage, FollowDirection, FollowPage, Page, PostEdit, ProfileView, Request};
 use serde_json::{Value, json};
 
 use crate::args::{Command, FollowsPage, ProfileAction};
@@ -143,9 +143,23 @@ fn request(command: &Command) -> anyhow::Result<Request> {
             post: post_id(p)?,
             reaction: emoji.clone(),
         },
-        Command::Edit { post_id: p, text } => Request::Edit {
+        Command::Edit {
+            post_id: p,
+            text,
+            cw,
+            no_cw,
+            alt,
+        } => Request::Edit {
             post: post_id(p)?,
-            text: text.clone(),
+            edit: PostEdit {
+                text: text.clone(),
+                cw: if *no_cw {
+                    Some(String::new())
+                } else {
+                    cw.clone()
+                },
+                descriptions: (!alt.is_empty()).then(|| alt.clone()),
+            },
         },
         Command::Delete { post_id: p } => Request::Delete { post: post_id(p)? },
         Command::Follow { account } => Request::Follow {

@@ -239,6 +239,79 @@ fn edit_keeps_the_id_and_marks_the_post_edited() {
 }
 
 #[test]
+fn edit_changes_the_content_warning_and_image_descriptions_only_when_asked() {
+    let home = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+    let image = files.path().join("photo.png");
+    std::fs::write(&image, b"\x89PNG\r\n\x1a\nnot really a picture").unwrap();
+    let image = image.to_str().unwrap();
+    let posted = json(
+        home.path(),
+        &[
+            "post", "La fin", "--cw", "film", "--image", image, "--alt", "Un banc",
+        ],
+    );
+    let id = str_of(&posted, "id").to_owned();
+    let shown = |home: &Path| posts(&timeline(home))[0].clone();
+
+    json(home.path(), &["edit", &id, "La fin du film"]);
+    let p = shown(home.path());
+    assert_eq!(str_of(&p, "cw"), "film", "kept without --cw: {p:#}");
+    assert_eq!(
+        p["descriptions"],
+        serde_json::json!(["Un banc"]),
+        "kept without --alt"
+    );
+
+    json(
+        home.path(),
+        &[
+            "edit",
+            &id,
+            "La fin du film",
+            "--cw",
+            "gros spoilers",
+            "--alt",
+            "Deux personnes sur un banc",
+        ],
+    );
+    let p = shown(home.path());
+    assert_eq!(str_of(&p, "cw"), "gros spoilers");
+    assert_eq!(
+        p["descriptions"],
+        serde_json::json!(["Deux personnes sur un banc"])
+    );
+
+    json(
+        home.path(),
+        &["edit", &id, "La fin du film", "--no-cw", "--alt", ""],
+    );
+    let p = shown(home.path());
+    assert!(p["cw"].is_null(), "--no-cw removes the warning: {p:#}");
+    assert_eq!(
+        p["descriptions"],
+        serde_json::json!([]),
+        "an empty --alt removes the description"
+    );
+
+    let args = ["edit", &id, "x", "--alt", "un", "--alt", "deux"];
+    let refused = fails(&kith(home.path(), &args), &args);
+    assert!(
+        refused.contains("2 image descriptions for a post with 1 images"),
+        "{refused}"
+    );
+    let args = ["edit", &id, "x", "--cw", "a", "--no-cw"];
+    let refused = fails(&kith(home.path(), &args), &args);
+    assert!(refused.contains("cannot be used with"), "{refused}");
+    assert_eq!(
+        str_of(&shown(home.path()), "text"),
+        "La fin du film",
+        "refused edits change nothing"
+    );
+}
+
+#[test]
 fn delete_removes_the_post_from_timeline_and_search() {
     let home = tempfile::tempdir().unwrap();
     init(home.path(), "Ada");

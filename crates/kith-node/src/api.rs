@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::{NodeError, Result};
-use crate::node::{NewPost, Node};
+use crate::node::{NewPost, Node, PostEdit};
 
 /// Most posts a page may ask for.
 pub const MAX_PAGE: usize = 500;
@@ -45,12 +45,14 @@ pub enum Request {
         /// The reaction (an emoji).
         reaction: String,
     },
-    /// Replace the text of an own post.
+    /// Replace the text of an own post (and its content warning and image
+    /// descriptions when given).
     Edit {
         /// The post.
         post: PostId,
-        /// The new text.
-        text: String,
+        /// What changes.
+        #[serde(flatten)]
+        edit: PostEdit,
     },
     /// Delete an own post.
     Delete {
@@ -350,8 +352,8 @@ impl Node {
                 self.react(&post, &reaction)?;
                 json!({ "post": post, "reaction": reaction })
             }
-            Request::Edit { post, text } => {
-                self.edit(&post, &text)?;
+            Request::Edit { post, edit } => {
+                self.edit(&post, edit)?;
                 json!({ "id": post, "edited": true })
             }
             Request::Delete { post } => {

@@ -42,6 +42,31 @@ pub struct NewPost {
     pub quote_of: Option<PostId>,
 }
 
+/// What an edit of an own post changes: the text always; the content
+/// warning and the image descriptions when given (`None` keeps them).
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PostEdit {
+    /// The new text.
+    pub text: String,
+    /// The new content warning; empty (or blank) removes it.
+    #[serde(default)]
+    pub cw: Option<String>,
+    /// The images' new descriptions, in order (empty for an image not
+    /// described; at most one per image).
+    #[serde(default)]
+    pub descriptions: Option<Vec<String>>,
+}
+
+impl PostEdit {
+    /// An edit of the text alone.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+}
+
 /// A home directory opened for use.
 pub struct Node {
     home: PathBuf,
@@ -373,22 +398,40 @@ impl Node {
         Ok(id)
     }
 
-    /// Replaces the text of one of this account's posts; the id stays.
-    pub fn edit(&mut self, post: &PostId, text: &str) -> Result<()> {
+    /// Replaces the text of one of this account's posts, and its content
+    /// warning and image descriptions when the edit gives them; the id and
+    /// the images stay.
+    pub fn edit(&mut self, post: &PostId, edit: PostEdit) -> Result<()> {
         let (mut record, deleted) = self.own_post(post)?;
         if deleted {
             return Err(NodeError::Invalid(format!("post {post} was deleted")));
         }
-        if text.trim().is_empty() {
+        if edit.text.trim().is_empty() {
             return Err(NodeError::Invalid("a post needs some text".into()));
         }
-        // The images stay, and so do their descriptions.
-        let (cw, descriptions) = self
+        if let Some(d) = &edit.descriptions
+            && d.len() > record.attachments.len()
+        {
+            return Err(NodeError::Invalid(format!(
+                "{} image descriptions for a post with {} images: describe each image at most once",
+                d.len(),
+                record.attachments.len()
+            )));
+        }
+        let (old_cw, old_descriptions) = self
             .store
             .post(post)?
             .map(|v| (v.cw, v.descriptions))
             .unwrap_or_default();
-        let body = Body::new(text, cw.as_deref())?.with_descriptions(descriptions)?;
+        let cw = match edit.cw {
+            Some(cw) => Some(cw.trim().to_owned()).filter(|c| !c.is_empty()),
+            None => old_cw,
+        };
+        let descriptions = match edit.descriptions {
+            Some(d) => d.iter().map(|d| d.trim().to_owned()).collect(),
+            None => old_descriptions,
+        };
+        let body = Body::new(&edit.text, cw.as_deref())?.with_descriptions(descriptions)?;
         record.body_hash = Some(body.hash());
         record.edited_at = Some(now_ms().max(record.created_at));
         self.write(

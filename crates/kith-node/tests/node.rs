@@ -1,7 +1,7 @@
 //! The node API end to end, on real files.
 #![allow(clippy::unwrap_used)]
 
-use kith_node::{NewPost, Node, NodeError};
+use kith_node::{NewPost, Node, NodeError, PostEdit};
 
 fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
@@ -124,7 +124,7 @@ fn another_accounts_post_cannot_be_edited_or_deleted() {
     bob.init(Some("Bob"), "pw").unwrap();
     let err = bob.delete(&id).unwrap_err().to_string();
     assert!(err.contains("another account"), "{err}");
-    assert!(bob.edit(&id, "hijacked").is_err());
+    assert!(bob.edit(&id, PostEdit::text("hijacked")).is_err());
 }
 
 #[test]
@@ -175,8 +175,87 @@ fn image_descriptions_are_kept_by_an_edit_and_never_outnumber_the_images() {
         ["", "Des fraises"],
         "trimmed, the undescribed last image left out"
     );
-    node.edit(&id, "Au marché ce matin").unwrap();
+    node.edit(&id, PostEdit::text("Au marché ce matin"))
+        .unwrap();
     let edited = node.store().post(&id).unwrap().unwrap();
     assert_eq!(edited.text.as_deref(), Some("Au marché ce matin"));
     assert_eq!(edited.descriptions, ["", "Des fraises"], "kept by the edit");
+}
+
+#[test]
+fn an_edit_can_change_the_content_warning_and_the_image_descriptions() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(Some("Ada"), "pw").unwrap();
+    let id = node
+        .post(NewPost {
+            text: Some("La fin du film".into()),
+            cw: Some("spoilers".into()),
+            images: vec![b"first".to_vec(), b"second".to_vec()],
+            ..NewPost::default()
+        })
+        .unwrap();
+    node.edit(
+        &id,
+        PostEdit {
+            text: "La fin du film !".into(),
+            cw: Some("gros spoilers".into()),
+            descriptions: Some(vec!["  L'affiche  ".into(), "Le générique".into()]),
+        },
+    )
+    .unwrap();
+    let edited = node.store().post(&id).unwrap().unwrap();
+    assert_eq!(edited.cw.as_deref(), Some("gros spoilers"));
+    assert_eq!(
+        edited.descriptions,
+        ["L'affiche", "Le générique"],
+        "trimmed"
+    );
+    assert_eq!(edited.attachments.len(), 2, "the images stay");
+
+    // Blank removes: the warning, and each description left empty.
+    node.edit(
+        &id,
+        PostEdit {
+            text: "La fin du film !".into(),
+            cw: Some("  ".into()),
+            descriptions: Some(vec![String::new(), "Le générique".into()]),
+        },
+    )
+    .unwrap();
+    let edited = node.store().post(&id).unwrap().unwrap();
+    assert_eq!(edited.cw, None, "a blank warning removes it");
+    assert_eq!(edited.descriptions, ["", "Le générique"]);
+
+    let refused = node.edit(
+        &id,
+        PostEdit {
+            text: "trois".into(),
+            cw: None,
+            descriptions: Some(vec!["a".into(), "b".into(), "c".into()]),
+        },
+    );
+    let Err(NodeError::Invalid(why)) = refused else {
+        panic!("three descriptions for two images were accepted: {refused:?}")
+    };
+    assert!(why.contains("3 image descriptions"), "{why}");
+    let kept = node.store().post(&id).unwrap().unwrap();
+    assert_eq!(
+        kept.text.as_deref(),
+        Some("La fin du film !"),
+        "a refused edit changes nothing"
+    );
+    assert_eq!(kept.descriptions, ["", "Le générique"]);
+
+    let too_long = node.edit(
+        &id,
+        PostEdit {
+            text: "x".into(),
+            cw: None,
+            descriptions: Some(vec![
+                "d".repeat(kith_core::limits::MAX_IMAGE_DESCRIPTION_BYTES + 1),
+            ]),
+        },
+    );
+    assert!(too_long.is_err(), "a description over the limit is refused");
 }

@@ -660,6 +660,69 @@ async fn activity_and_mentions(w: &Window, peer: &Kith, home: &std::path::Path) 
     Ok(first.to_owned())
 }
 
+/// Ada edits her post to Bea, putting it behind a content warning: the
+/// card shows the warning in place of the text, and Bea's node receives
+/// the edit.
+async fn edit_adds_a_content_warning(w: &Window, peer: &Kith) -> Result<()> {
+    w.click("nav-home").await?;
+    w.wait_text("timeline", "Oui, à demain", LONG).await?;
+    let id = w
+        .js(
+            "const c = [...document.querySelectorAll('[data-testid=post]')]\
+               .find((p) => p.textContent.includes('Oui, à demain'));\
+             c.querySelector('[data-testid=edit-button]').click();\
+             return c.dataset.postId;",
+            vec![],
+        )
+        .await?;
+    let id = id
+        .as_str()
+        .ok_or("Ada's post to Bea is on the timeline")?
+        .to_owned();
+    w.click("edit-cw-toggle").await?;
+    w.type_into("edit-cw", "rendez-vous").await?;
+    w.screenshot("31-edit-post").await?;
+    w.click("edit-save").await?;
+    let card = format!("[data-testid=post][data-post-id=\"{id}\"]");
+    let start = Instant::now();
+    loop {
+        let shown = w
+            .js(
+                "const c = document.querySelector(arguments[0]);\
+                 return c ? [c.querySelector('.cw-text')?.textContent ?? null,\
+                             c.querySelector('[data-testid=post-text]') !== null] : null;",
+                vec![json!(card)],
+            )
+            .await?;
+        if shown == json!(["rendez-vous", false]) {
+            break;
+        }
+        if start.elapsed() > LONG {
+            return Err(
+                format!("the edited card shows {shown} (wanted the warning, text hidden)").into(),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let start = Instant::now();
+    loop {
+        let thread = peer.json(&["thread", &id])?;
+        let cw = thread["posts"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["id"] == id.as_str()))
+            .map(|p| p["cw"].clone());
+        if cw == Some(json!("rendez-vous")) {
+            return Ok(());
+        }
+        if start.elapsed() > LONG {
+            return Err(
+                format!("Bea's node did not receive the edit within {LONG:?}: {thread}").into(),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
 /// Bea replies to Ada's first post: the desktop's notification server
 /// (dunst) shows "Bea replied to you" with the reply, and clicking it
 /// brings the window to that reply in its thread, under Ada's post.
@@ -1031,6 +1094,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         peer_post_arrives(&w, &bea).await?;
         let first = activity_and_mentions(&w, &bea, &home).await?;
         clicked_notification_opens_the_reply(&w, &bea, &notices, &first).await?;
+        edit_adds_a_content_warning(&w, &bea).await?;
         follows_lists(&w, &bea, &dir.path().join("cal")).await?;
         links_and_hashtags(&w, &opened).await?;
         mute_from_a_posts_menu(&w).await?;

@@ -34,6 +34,7 @@ import type {
   PersonView,
   FeedChanged,
   Policy,
+  PostChange,
   PostsArrived,
   PostView,
   ProfileEdit,
@@ -54,6 +55,7 @@ import type {
   UpdateOffered,
   UpdateStatus,
 } from '../lib/bindings';
+import { storedDescriptions } from '../lib/describe';
 import { mentionedAccounts } from '../lib/mentions';
 import { parts } from '../lib/richtext';
 
@@ -794,11 +796,20 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       p.reactions = { ...p.reactions, [reaction]: (p.reactions[reaction] ?? 0) + 1 };
       return ok(null);
     },
-    editPost: async (post: string, text: string): Promise<Result<null, AppError>> => {
+    editPost: async (post: string, change: PostChange): Promise<Result<null, AppError>> => {
       await wait();
       const p = findPost(post);
       if (!p || p.author !== s.me.account) return err('not_yours', 'Only your own posts can be edited.');
-      p.text = text;
+      if (change.text.trim() === '') return err('invalid', 'a post needs some text');
+      if (change.descriptions.length > p.attachments.length) {
+        return err(
+          'invalid',
+          `${change.descriptions.length} image descriptions for a post with ${p.attachments.length} images: describe each image at most once`,
+        );
+      }
+      p.text = change.text;
+      p.cw = change.cw.trim() === '' ? null : change.cw.trim();
+      p.descriptions = storedDescriptions(change.descriptions, p.attachments.length);
       p.edited = true;
       p.edited_at = Date.now();
       return ok(null);

@@ -205,11 +205,12 @@ async react(post: string, reaction: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
- * Replaces the text of an own post.
+ * Replaces the text, content warning and image descriptions of an own
+ * post.
  */
-async editPost(post: string, text: string) : Promise<Result<null, AppError>> {
+async editPost(post: string, change: PostChange) : Promise<Result<null, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("edit_post", { post, text }) };
+    return { status: "ok", data: await TAURI_INVOKE("edit_post", { post, change }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -1441,6 +1442,22 @@ scope: Scope;
  * Changes one peer may push per minute (gossip); more are dropped, not stored.
  */
 peer_rate: number }
+/**
+ * What an edit of an own post changes.
+ */
+export type PostChange = { 
+/**
+ * The new text.
+ */
+text: string; 
+/**
+ * The content warning (empty: none).
+ */
+cw: string; 
+/**
+ * What each image shows, in order (empty: not described).
+ */
+descriptions: string[] }
 /**
  * A post as front ends show it.
  */

@@ -17,6 +17,16 @@ export function descriptionProblem(text: string): string | null {
     : null;
 }
 
+/**
+ * Descriptions as a post keeps them: at most one per image (`images`),
+ * trimmed, and empty ones at the end dropped.
+ */
+export function storedDescriptions(descriptions: readonly string[], images: number): string[] {
+  const kept = descriptions.slice(0, images).map((d) => d.trim());
+  while (kept.length > 0 && kept[kept.length - 1] === '') kept.pop();
+  return kept;
+}
+
 /** What a screen reader says for image `i` (0-based) of `n` in a post by `author`. */
 export function imageAlt(description: string | undefined, i: number, n: number, author: string): string {
   const d = description?.trim();

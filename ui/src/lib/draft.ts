@@ -1,5 +1,6 @@
 // The Draft sent to `publish`, from what the composer holds.
 import type { Draft, ImageData } from './bindings';
+import { storedDescriptions } from './describe';
 import { charCount } from './format';
 
 export const MAX_POST_CHARS = 5000;
@@ -32,8 +33,7 @@ export function draftProblem(i: { text: string; imageCount: number; quoteOf: str
 export function buildDraft(i: ComposerInput): Draft {
   const text = i.text.trim() === '' ? null : i.text.trimEnd();
   const cw = i.cwOn && i.cw.trim() !== '' ? i.cw.trim() : null;
-  const descriptions = i.descriptions.slice(0, i.images.length).map((d) => d.trim());
-  while (descriptions.length > 0 && descriptions[descriptions.length - 1] === '') descriptions.pop();
+  const descriptions = storedDescriptions(i.descriptions, i.images.length);
   return { text, cw, images: i.images, descriptions, replyTo: i.replyTo, quoteOf: i.quoteOf };
 }
 

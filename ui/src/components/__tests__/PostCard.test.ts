@@ -236,9 +236,74 @@ describe('PostCard', () => {
     const area = screen.getByRole('textbox', { name: 'Edit post' });
     await fireEvent.input(area, { target: { value: 'typo' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    expect(commands.editPost).toHaveBeenCalledWith(post.id, 'typo');
+    expect(commands.editPost).toHaveBeenCalledWith(post.id, { text: 'typo', cw: '', descriptions: [] });
     await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('typo'));
     expect(screen.getByText('edited')).toBeInTheDocument();
+  });
+
+  it('edits the content warning: changes it, and removes it when switched off', async () => {
+    const post = addPost(s, { author: ME, text: 'the ending', cw: 'film' });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    const warning = screen.getByRole('textbox', { name: 'Content warning' });
+    expect(warning).toHaveValue('film');
+    await fireEvent.input(warning, { target: { value: ' big spoilers ' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(commands.editPost).toHaveBeenCalledWith(post.id, { text: 'the ending', cw: 'big spoilers', descriptions: [] });
+    await waitFor(() => expect(screen.getByText('big spoilers')).toBeInTheDocument());
+    expect(screen.queryByTestId('post-text')).toBeNull();
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    const toggle = screen.getByRole('button', { name: 'Content warning' });
+    expect(toggle).toHaveAttribute('aria-pressed', 'true');
+    await fireEvent.click(toggle);
+    expect(screen.queryByRole('textbox', { name: 'Content warning' })).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(commands.editPost).toHaveBeenLastCalledWith(post.id, { text: 'the ending', cw: '', descriptions: [] });
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('the ending'));
+    expect(s.posts.find((p) => p.id === post.id)?.cw).toBeNull();
+  });
+
+  it('describes a posted image while editing, and the card then names the image by it', async () => {
+    const post = addPost(s, { author: ME, text: 'market', attachments: ['aa'.repeat(32), 'bb'.repeat(32)] });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    const editor = screen.getByTestId('post-editor');
+    expect(within(editor).getAllByRole('img').map((i) => i.getAttribute('alt'))).toEqual([
+      'Image 1 of 2 in a post by Me, not described',
+      'Image 2 of 2 in a post by Me, not described',
+    ]);
+    await fireEvent.click(within(editor).getByRole('button', { name: 'Describe image 2' }));
+    const dialog = await screen.findByTestId('describe-dialog');
+    await fireEvent.input(within(dialog).getByRole('textbox'), { target: { value: 'Strawberries in a crate' } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(screen.queryByTestId('describe-dialog')).toBeNull());
+    expect(within(editor).getByRole('button', { name: 'Edit the description of image 2' })).toHaveTextContent('ALT ✓');
+    await fireEvent.click(within(editor).getByRole('button', { name: 'Save' }));
+    expect(commands.editPost).toHaveBeenCalledWith(post.id, {
+      text: 'market',
+      cw: '',
+      descriptions: ['', 'Strawberries in a crate'],
+    });
+    await waitFor(() => expect(screen.queryByTestId('post-editor')).toBeNull());
+    const images = screen.getAllByTestId('post-image');
+    expect(images[1]?.querySelector('img')).toHaveAttribute('alt', 'Strawberries in a crate');
+    expect(s.posts.find((p) => p.id === post.id)?.descriptions).toEqual(['', 'Strawberries in a crate']);
+  });
+
+  it('keeps the post as it was when the node refuses the edit', async () => {
+    const post = addPost(s, { author: ME, text: 'keep me', cw: 'cw' });
+    commands.editPost.mockResolvedValueOnce({
+      status: 'error',
+      error: { code: 'invalid', message: 'content warning too large' },
+    });
+    render(PostCard, { post });
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    await fireEvent.input(screen.getByRole('textbox', { name: 'Content warning' }), { target: { value: 'new' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('content warning too large'));
+    expect(screen.getByTestId('post-editor')).toBeInTheDocument();
+    expect(s.posts.find((p) => p.id === post.id)?.cw).toBe('cw');
   });
 
   it('shows a mention by name as a link to the profile, and an id it does not confirm as written', async () => {
@@ -289,7 +354,7 @@ describe('PostCard', () => {
     expect(area).toHaveValue('hi @Ada');
     await fireEvent.input(area, { target: { value: 'hi again @Ada' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    expect(commands.editPost).toHaveBeenCalledWith(post.id, `hi again @${ADA}`);
+    expect(commands.editPost).toHaveBeenCalledWith(post.id, { text: `hi again @${ADA}`, cw: '', descriptions: [] });
     await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('hi again @Ada'));
     expect(screen.getByTestId('post-text')).not.toHaveTextContent('kith1');
   });
@@ -315,7 +380,7 @@ describe('PostCard', () => {
     await fireEvent.keyDown(area, { key: 'Enter' });
     expect(area.value).toBe('lunch? @Bob ');
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    expect(commands.editPost).toHaveBeenCalledWith(post.id, `lunch? @${BOB}`);
+    expect(commands.editPost).toHaveBeenCalledWith(post.id, { text: `lunch? @${BOB}`, cw: '', descriptions: [] });
   });
 
   it('deletes only after confirmation', async () => {
