@@ -840,8 +840,7 @@ pub(crate) fn put_body(conn: &Connection, post: &PostId, body: &[u8]) -> Result<
     let decoded = kith_core::Body::decode(body)?;
     conn.prepare_cached("UPDATE posts SET body = ?2 WHERE id = ?1")?
         .execute(params![rowid, body])?;
-    conn.prepare_cached("INSERT INTO posts_fts(rowid, text, cw) VALUES(?1, ?2, ?3)")?
-        .execute(params![rowid, decoded.text, decoded.cw])?;
+    crate::fts::index(conn, rowid, &decoded)?;
     Ok(true)
 }
 

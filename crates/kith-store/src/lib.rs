@@ -14,6 +14,7 @@ mod checkpointer;
 mod docs;
 mod error;
 mod follows;
+mod fts;
 mod ingest;
 mod materialize;
 mod moderation;

@@ -299,10 +299,7 @@ fn release_blob(conn: &Connection, hash: Hash, purged: &mut Vec<Hash>) -> Result
 /// the row (which `secure_delete` zeroes in the database file).
 pub(crate) fn purge_body(conn: &Connection, rowid: i64, old_body: &[u8]) -> Result<()> {
     if let Ok(old) = kith_core::Body::decode(old_body) {
-        conn.prepare_cached(
-            "INSERT INTO posts_fts(posts_fts, rowid, text, cw) VALUES('delete', ?1, ?2, ?3)",
-        )?
-        .execute(params![rowid, old.text, old.cw])?;
+        crate::fts::unindex(conn, rowid, &old)?;
     }
     conn.prepare_cached("UPDATE posts SET body = NULL WHERE id = ?1")?
         .execute([rowid])?;
@@ -623,8 +620,7 @@ fn write_post_over(
             )?
             .execute(&fields[..])?;
             if let Some((_, decoded)) = body {
-                conn.prepare_cached("INSERT INTO posts_fts(rowid, text, cw) VALUES(?1, ?2, ?3)")?
-                    .execute(params![conn.last_insert_rowid(), decoded.text, decoded.cw])?;
+                crate::fts::index(conn, conn.last_insert_rowid(), &decoded)?;
                 bodies.stored.insert(id);
             }
         }

@@ -238,7 +238,34 @@ pub const MIGRATIONS: &[&str] = &[
     "CREATE INDEX posts_quote ON posts(quote_of) WHERE quote_of IS NOT NULL;",
     // 9: the feeds that follow an account, for its followers known here.
     "CREATE INDEX follows_target ON follows(target);",
+    // 10: the search index also holds image descriptions (column `alt`).
+    // FTS5 cannot add a column: the index is made again, empty, and
+    // `fts::reindex` (run in the same transaction, see `AFTER_SQL`) fills
+    // it from the stored bodies.
+    "
+    DROP TABLE posts_fts;
+    CREATE VIRTUAL TABLE posts_fts USING fts5(
+        text, cw, alt,
+        content = '',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO posts_fts(posts_fts, rank) VALUES('secure-delete', 1);
+    ",
 ];
+
+/// Work a migration needs besides its SQL (reading bodies, which SQL
+/// cannot decode), by the version it brings the schema to; run in the
+/// migration's transaction, after its SQL.
+fn after_sql(version: i64, conn: &Connection) -> Result<()> {
+    if version == 10 {
+        let indexed = crate::fts::reindex(conn)?;
+        tracing::info!(
+            bodies = indexed,
+            "search index rebuilt with image descriptions"
+        );
+    }
+    Ok(())
+}
 
 /// The schema version this program writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -281,14 +308,18 @@ pub(crate) fn migrate_to(conn: &Connection, target: i64) -> Result<()> {
     }
     for version in current..target {
         let sql = MIGRATIONS[version as usize];
-        conn.execute_batch(&format!(
-            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
-            version + 1
-        ))
-        .inspect_err(|_| {
-            let _ = conn.execute_batch("ROLLBACK");
-        })?;
-        tracing::info!(version = version + 1, "database migrated");
+        let next = version + 1;
+        conn.execute_batch(&format!("BEGIN; {sql};"))
+            .map_err(StoreError::from)
+            .and_then(|()| after_sql(next, conn))
+            .and_then(|()| {
+                conn.execute_batch(&format!("PRAGMA user_version = {next}; COMMIT;"))
+                    .map_err(StoreError::from)
+            })
+            .inspect_err(|_| {
+                let _ = conn.execute_batch("ROLLBACK");
+            })?;
+        tracing::info!(version = next, "database migrated");
     }
     Ok(())
 }
@@ -385,6 +416,71 @@ mod tests {
                 [],
             )
             .unwrap();
+    }
+
+    #[test]
+    fn upgrade_to_10_indexes_the_stored_bodies_image_descriptions_in_one_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let described = kith_core::Body::new("Au marché", Some("fruits"))
+            .unwrap()
+            .with_descriptions(vec!["Des fraises".into()])
+            .unwrap();
+        {
+            let conn = Connection::open(dir.path().join(crate::DB_FILE)).unwrap();
+            configure(&conn).unwrap();
+            migrate_to(&conn, 9).unwrap();
+            conn.execute(
+                "INSERT INTO feeds(account, name, home) VALUES(?1, 'Ada', 1)",
+                [[7u8; 32].as_slice()],
+            )
+            .unwrap();
+            let posts: [(i64, Vec<u8>); 2] = [
+                (1, described.encode()),
+                // Never stored by Kith (bodies are decoded first); kept, not indexed.
+                (2, b"\x09not a body".to_vec()),
+            ];
+            for (local, body) in posts {
+                conn.execute(
+                    "INSERT INTO posts(feed_id, local, created_at, body_hash, deleted, home, body) VALUES(1, ?1, ?1, ?2, 0, 1, ?3)",
+                    rusqlite::params![local, [local as u8; 32].as_slice(), body],
+                )
+                .unwrap();
+            }
+            conn.execute(
+                "INSERT INTO posts_fts(rowid, text, cw) VALUES(1, 'Au marché', 'fruits')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = crate::Store::open(dir.path()).unwrap();
+        let version: i64 = store
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, LATEST_VERSION);
+        for query in ["fraises", "marche", "fruits"] {
+            let found: Vec<_> = store
+                .search(query, 10)
+                .unwrap()
+                .posts
+                .into_iter()
+                .filter_map(|p| p.text)
+                .collect();
+            assert_eq!(
+                found,
+                ["Au marché"],
+                "{query} finds the post after the upgrade"
+            );
+        }
+        let kept: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM posts WHERE body IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 2, "the undecodable body is kept");
     }
 
     #[test]

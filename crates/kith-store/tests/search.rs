@@ -1,10 +1,12 @@
-//! Full-text search: whole words, case and accents ignored; a word written
-//! as a hashtag finds only the posts that use it as a hashtag.
+//! Full-text search: whole words, case and accents ignored, in the text,
+//! the content warning and the image descriptions; a word written as a
+//! hashtag finds only the posts that use it as a hashtag.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::{own_store, store_post as post};
+use kith_core::Body;
 use kith_store::Store;
 
 /// The texts a search finds, newest first.
@@ -71,4 +73,52 @@ fn a_tag_search_fills_its_page_past_untagged_uses_of_the_word() {
     let page = store.search("#rust", 2).unwrap();
     let texts: Vec<_> = page.posts.into_iter().filter_map(|p| p.text).collect();
     assert_eq!(texts, ["tagged #rust 2", "tagged #rust 1"]);
+}
+
+#[test]
+fn image_descriptions_are_searched_and_an_edit_or_a_delete_takes_their_words_out() {
+    let (_home, mut store, mut me) = own_store();
+    store
+        .add_certificates(std::slice::from_ref(&me.cert))
+        .unwrap();
+    let body = Body::new("Au marché ce matin", None)
+        .unwrap()
+        .with_descriptions(vec![String::new(), "Des fraises dans une cagette".into()])
+        .unwrap();
+    let (env, id, bytes) = me.post_body(1, body, None, vec![[1; 32], [2; 32]]);
+    store.ingest(vec![env]).unwrap();
+    store.put_bodies(&[(id, bytes)]).unwrap();
+    post(&mut store, &mut me, 2, "Pas de fruits ici");
+
+    assert_eq!(
+        found(&store, "fraises"),
+        ["Au marché ce matin"],
+        "a described word"
+    );
+    assert_eq!(
+        found(&store, "marche cagette"),
+        ["Au marché ce matin"],
+        "one word in the text, one in a description"
+    );
+
+    let edited = Body::new("Au marché ce matin", None)
+        .unwrap()
+        .with_descriptions(vec!["Des cerises".into()])
+        .unwrap();
+    let (env, bytes) = me.edit_body(3, &id, edited);
+    store.ingest(vec![env]).unwrap();
+    store.put_bodies(&[(id, bytes)]).unwrap();
+    assert!(
+        found(&store, "fraises").is_empty(),
+        "the old description's words are gone"
+    );
+    assert_eq!(found(&store, "cerises"), ["Au marché ce matin"]);
+
+    let env = me.delete(4, &id);
+    store.ingest(vec![env]).unwrap();
+    assert!(
+        found(&store, "cerises").is_empty(),
+        "a deleted post's description is gone"
+    );
+    assert_eq!(found(&store, "fruits"), ["Pas de fruits ici"]);
 }

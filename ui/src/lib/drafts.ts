@@ -1,8 +1,10 @@
 // Unsent drafts: what a composer held when it closed (another screen was
 // opened, the reply box was cancelled) comes back the next time a composer
 // for the same thing opens: a new post, a reply to a post, a quote of one.
-// Kept in memory only, for as long as the window is open; a draft that is
-// sent or emptied is forgotten.
+// Kept here in memory while the window is open (with the images' previews);
+// each composer also saves its draft on this computer as it changes
+// (saveddrafts.ts), so drafts outlive a restart. A draft that is sent or
+// emptied is forgotten.
 import type { Pick } from './mentions';
 import { revokePreview } from './images';
 

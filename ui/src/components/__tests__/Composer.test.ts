@@ -5,9 +5,11 @@ vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import { commands } from '../../test/fake-bindings';
 import { fakeAccountId } from '../../dev/fake-backend';
-import { ADA, BOB, file, useReadyAccount } from '../../test/helpers';
+import { ADA, BOB, file, ME, useReadyAccount } from '../../test/helpers';
 
 const fakeStranger = fakeAccountId('adalbert');
+import { forgetAllDrafts } from '$lib/drafts';
+import { loadSavedDraft } from '$lib/saveddrafts';
 import { toasts } from '$lib/toasts.svelte';
 import Composer from '../Composer.svelte';
 
@@ -229,5 +231,31 @@ describe('Composer', () => {
       await waitFor(() => expect(commands.publish).toHaveBeenCalled());
       expect(commands.publish).toHaveBeenLastCalledWith(expect.objectContaining({ text: 'hi @Ada' }));
     });
+  });
+
+  it('keeps a draft being typed across a restart (the window closed without leaving the screen)', async () => {
+    const first = render(Composer);
+    const photo = file('bench.png', 1000);
+    await fireEvent.change(filesInput(), { target: { files: [photo] } });
+    await fireEvent.input(screen.getByRole('textbox', { name: 'New post' }), { target: { value: 'Un brouillon qui survit' } });
+    await waitFor(async () => expect((await loadSavedDraft(ME, 'post'))?.text).toBe('Un brouillon qui survit'), {
+      timeout: 2000,
+    });
+    // A restart: the window's memory is gone, the composer never closed.
+    forgetAllDrafts();
+    first.unmount();
+    forgetAllDrafts();
+    render(Composer);
+    await waitFor(() => expect(screen.getByRole('textbox', { name: 'New post' })).toHaveValue('Un brouillon qui survit'));
+    expect(screen.getAllByRole('button', { name: /Remove image/ })).toHaveLength(1);
+  });
+
+  it('forgets the saved draft once it is posted, so a restart does not bring it back', async () => {
+    render(Composer);
+    await fireEvent.input(screen.getByRole('textbox', { name: 'New post' }), { target: { value: 'Posted once' } });
+    await waitFor(async () => expect(await loadSavedDraft(ME, 'post')).not.toBeNull(), { timeout: 2000 });
+    await fireEvent.click(screen.getByRole('button', { name: 'Post' }));
+    await waitFor(() => expect(commands.publish).toHaveBeenCalled());
+    await waitFor(async () => expect(await loadSavedDraft(ME, 'post')).toBeNull(), { timeout: 2000 });
   });
 });

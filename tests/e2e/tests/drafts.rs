@@ -1,0 +1,131 @@
+//! An unsent post survives closing the app: typed in the real window, the
+//! window closed with the post unsent, the app started again and
+//! unlocked, the composer holds it again, its image and the image's
+//! description too; once posted, a further restart brings nothing back.
+
+use std::time::{Duration, Instant};
+
+use kith_e2e::{Driver, Kith, PASSPHRASE, Result, Window, binary, loopback_settings};
+
+const LONG: Duration = Duration::from_secs(30);
+/// Longer than the composer's wait before it saves (400 ms).
+const SAVED: Duration = Duration::from_secs(2);
+const TEXT: &str = "Un brouillon qui survit";
+const PICTURE: &[u8] = include_bytes!("../fixtures/peer-picture.png");
+
+async fn unlock(w: &Window) -> Result<()> {
+    w.find("unlock-input", LONG).await?;
+    w.type_into("unlock-input", PASSPHRASE).await?;
+    w.click("unlock-button").await?;
+    w.find("composer-text", LONG).await?;
+    Ok(())
+}
+
+/// The Home composer's text, once it is `want` (a saved draft is read
+/// after the composer opens), or what it held at the limit.
+async fn composer_text(w: &Window, want: &str) -> Result<String> {
+    let start = Instant::now();
+    loop {
+        let value = w
+            .js(
+                "return document.querySelector('[data-testid=composer-text]').value;",
+                vec![],
+            )
+            .await?;
+        let value = value.as_str().unwrap_or_default().to_owned();
+        if value == want || start.elapsed() > Duration::from_secs(5) {
+            return Ok(value);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn walk(driver: &Driver, app: &std::path::Path) -> Result<()> {
+    let w = Window::open(driver, app).await?;
+    unlock(&w).await?;
+    w.type_into("composer-text", TEXT).await?;
+    // As the file chooser would hand it over (WebDriver cannot type into
+    // a visually hidden file input).
+    w.js(
+        "const bytes = new Uint8Array(arguments[0]);\
+         const dt = new DataTransfer();\
+         dt.items.add(new File([bytes], 'banc.png', { type: 'image/png' }));\
+         const input = document.querySelector('input[type=file]');\
+         input.files = dt.files;\
+         input.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![serde_json::json!(PICTURE)],
+    )
+    .await?;
+    w.click("describe-button").await?;
+    w.type_into("describe-text", "Un banc au soleil").await?;
+    w.click("describe-save").await?;
+    tokio::time::sleep(SAVED).await;
+    w.close().await?;
+
+    let w = Window::open(driver, app).await?;
+    unlock(&w).await?;
+    assert_eq!(
+        composer_text(&w, TEXT).await?,
+        TEXT,
+        "the unsent post is back in the composer after a restart"
+    );
+    let alt = w
+        .js(
+            "const i = document.querySelector('.previews img');\
+             return i ? i.getAttribute('alt') : null;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        alt.as_str(),
+        Some("Un banc au soleil"),
+        "its image is back, described"
+    );
+    w.screenshot("32-draft-after-restart").await?;
+    w.click("composer-submit").await?;
+    w.wait_text("post-text", TEXT, LONG).await?;
+    tokio::time::sleep(SAVED).await;
+    w.close().await?;
+
+    let w = Window::open(driver, app).await?;
+    unlock(&w).await?;
+    w.wait_text("post-text", TEXT, LONG).await?;
+    assert_eq!(
+        composer_text(&w, "").await?,
+        "",
+        "a posted draft does not come back"
+    );
+    w.close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsent_post_and_its_described_image_survive_closing_the_app() -> Result<()> {
+    let app = binary("kith-desktop")?;
+    let dir = tempfile::tempdir()?;
+    let home = dir.path().join("ada");
+    Kith::new(&home)?.json(&["init", "--name", "Ada"])?;
+    loopback_settings(&home)?;
+    // The window's own storage (where drafts are saved) in this test's
+    // folder, not the user's.
+    let data = dir.path().join("xdg-data");
+    let driver = Driver::start(
+        &[
+            ("KITH_HOME", home.as_path()),
+            ("XDG_DATA_HOME", data.as_path()),
+        ],
+        &dir.path().join("driver.log"),
+    )?;
+    let result = tokio::time::timeout(Duration::from_secs(180), walk(&driver, &app))
+        .await
+        .unwrap_or_else(|_| Err("the walk did not finish within 180 s".into()));
+    if result.is_err()
+        && let Ok(text) = std::fs::read_to_string(dir.path().join("driver.log"))
+    {
+        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        for l in tail.iter().rev() {
+            eprintln!("{l}");
+        }
+    }
+    result
+}
