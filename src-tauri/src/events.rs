@@ -81,6 +81,15 @@ pub struct OpenPost {
     pub post: String,
 }
 
+/// The notification summing up a batch's further replies and mentions
+/// was clicked: the window shows Activity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenActivity {
+    /// How many replies and mentions the summary counted.
+    pub counted: u32,
+}
+
 /// Export or import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -258,9 +267,24 @@ async fn not_hidden(session: &Session, posts: Vec<kith_core::PostId>) -> Vec<kit
         .unwrap_or(fallback)
 }
 
-/// Most posts of one batch looked at for notifications (a big initial sync
-/// must not flood the desktop).
+/// Notifications shown for one batch; one more then says how many were
+/// left out (a big sync must not flood the desktop).
 const MAX_NOTICES_PER_BATCH: usize = 3;
+/// Posts of one batch looked at for notifications, at most.
+const MAX_POSTS_LOOKED_AT: usize = 1000;
+
+/// What the notification of a batch's further replies and mentions says
+/// (title, body): `left_out` of those looked at were not shown, and
+/// `looked_at_all` tells whether every post of the batch was looked at.
+pub fn more_notice(left_out: usize, looked_at_all: bool) -> Option<(String, String)> {
+    let plus = if looked_at_all { "" } else { "+" };
+    let title = match left_out {
+        0 => return None,
+        1 if looked_at_all => "1 more reply or mention".to_owned(),
+        n => format!("{n}{plus} more replies and mentions"),
+    };
+    Some((title, "Open Activity to see them all.".to_owned()))
+}
 
 async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId>) {
     if !session
@@ -270,29 +294,44 @@ async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId
         return;
     }
     let me = session.account;
-    let notices = session
+    let looked_at_all = posts.len() <= MAX_POSTS_LOOKED_AT;
+    let mut notices = session
         .running
         .replicator
         .node
         .local(move |n| {
             posts
                 .iter()
+                .take(MAX_POSTS_LOOKED_AT)
                 .filter_map(|id| n.store().post(id).ok().flatten())
                 .filter_map(|p| notice_for(&p, me))
-                .take(MAX_NOTICES_PER_BATCH)
                 .collect::<Vec<_>>()
         })
         .await
         .unwrap_or_default();
+    let left_out = notices.len().saturating_sub(MAX_NOTICES_PER_BATCH);
+    notices.truncate(MAX_NOTICES_PER_BATCH);
     for notice in notices {
-        if let Err(e) = app
+        let shown = app
             .notification()
             .builder()
             .title(&notice.title)
             .body(&notice.body)
             .extra(NOTICE_POST, notice.post.to_string())
-            .show()
-        {
+            .show();
+        if let Err(e) = shown {
+            tracing::debug!(error = %e, "could not show a notification");
+        }
+    }
+    if let Some((title, body)) = more_notice(left_out, looked_at_all) {
+        let shown = app
+            .notification()
+            .builder()
+            .title(title)
+            .body(body)
+            .extra(NOTICE_MORE, u32::try_from(left_out).unwrap_or(u32::MAX))
+            .show();
+        if let Err(e) = shown {
             tracing::debug!(error = %e, "could not show a notification");
         }
     }
@@ -300,33 +339,49 @@ async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId
 
 /// The key of a notification's extra data that holds its post's id.
 const NOTICE_POST: &str = "post";
+/// The key of the summing-up notification's extra data: how many it counts.
+const NOTICE_MORE: &str = "more";
 
-/// Makes a click on a notification show the window with the thread of the
-/// post it was about. Registered before any notification is shown (the
-/// plugin reports clicks only on notifications shown after).
+/// Makes a click on a notification show the window: with the thread of
+/// the post it was about, or Activity for the one summing up the rest.
+/// Registered before any notification is shown (the plugin reports clicks
+/// only on notifications shown after).
 pub fn open_clicked_notices(app: &AppHandle) {
     let handle = app.clone();
     let _ = app.notification().on_action(move |performed| {
         if performed.action_id() != "tap" {
             return;
         }
-        let Some(post) = performed
+        let Some(extra) = performed
             .notification()
-            .and_then(|n| n.extra().get(NOTICE_POST))
-            .and_then(|v| v.as_str())
-            .and_then(|id| id.parse::<kith_core::PostId>().ok())
+            .map(tauri_plugin_notification::ActiveNotification::extra)
         else {
             return;
         };
+        let post = extra
+            .get(NOTICE_POST)
+            .and_then(|v| v.as_str())
+            .and_then(|id| id.parse::<kith_core::PostId>().ok());
+        let more = extra
+            .get(NOTICE_MORE)
+            .and_then(serde_json::Value::as_u64)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        if post.is_none() && more.is_none() {
+            return;
+        }
         if let Some(window) = handle.get_webview_window("main") {
             let _ = window.unminimize();
             let _ = window.show();
             let _ = window.set_focus();
         }
-        let _ = OpenPost {
-            post: post.to_string(),
+        if let Some(post) = post {
+            let _ = OpenPost {
+                post: post.to_string(),
+            }
+            .emit(&handle);
+        } else if let Some(counted) = more {
+            let _ = OpenActivity { counted }.emit(&handle);
         }
-        .emit(&handle);
     });
 }
 
@@ -413,6 +468,28 @@ mod tests {
         let me = account(1);
         assert!(notice_for(&post(me, &format!("@{me}"), Some(me)), me).is_none());
         assert!(notice_for(&post(account(2), "yes", Some(account(3))), me).is_none());
+    }
+
+    #[test]
+    fn a_batch_past_three_notices_says_how_many_more_and_plus_when_not_all_were_read() {
+        assert_eq!(more_notice(0, true), None);
+        assert_eq!(
+            more_notice(0, false),
+            None,
+            "nothing left out of those read"
+        );
+        assert_eq!(
+            more_notice(1, true).map(|n| n.0),
+            Some("1 more reply or mention".into())
+        );
+        assert_eq!(
+            more_notice(12, true).map(|n| n.0),
+            Some("12 more replies and mentions".into())
+        );
+        assert_eq!(
+            more_notice(1, false).map(|n| n.0),
+            Some("1+ more replies and mentions".into())
+        );
     }
 
     #[test]

@@ -104,6 +104,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::TransferProgress,
             events::UpdateOffered,
             events::OpenPost,
+            events::OpenActivity,
         ])
 }
 

@@ -49,7 +49,7 @@ pub(crate) fn reindex(conn: &Connection) -> Result<u64> {
                 indexed += 1;
             }
             Err(e) => {
-                tracing::warn!(post = rowid, error = %e, "a stored body does not decode; not searchable")
+                tracing::warn!(post = rowid, error = %e, "a stored body does not decode; not searchable");
             }
         }
     }

@@ -85,7 +85,7 @@ fn image_descriptions_are_searched_and_an_edit_or_a_delete_takes_their_words_out
         .unwrap()
         .with_descriptions(vec![String::new(), "Des fraises dans une cagette".into()])
         .unwrap();
-    let (env, id, bytes) = me.post_body(1, body, None, vec![[1; 32], [2; 32]]);
+    let (env, id, bytes) = me.post_body(1, &body, None, vec![[1; 32], [2; 32]]);
     store.ingest(vec![env]).unwrap();
     store.put_bodies(&[(id, bytes)]).unwrap();
     post(&mut store, &mut me, 2, "Pas de fruits ici");
@@ -105,7 +105,7 @@ fn image_descriptions_are_searched_and_an_edit_or_a_delete_takes_their_words_out
         .unwrap()
         .with_descriptions(vec!["Des cerises".into()])
         .unwrap();
-    let (env, bytes) = me.edit_body(3, &id, edited);
+    let (env, bytes) = me.edit_body(3, &id, &edited);
     store.ingest(vec![env]).unwrap();
     store.put_bodies(&[(id, bytes)]).unwrap();
     assert!(

@@ -28,6 +28,7 @@ import type {
   Page,
   LanPeers,
   ListenStatus,
+  OpenActivity,
   OpenPost,
   PeerInfo,
   PeersChanged,
@@ -68,6 +69,7 @@ type Events = {
   transferProgress: TransferProgress;
   updateOffered: UpdateOffered;
   openPost: OpenPost;
+  openActivity: OpenActivity;
 };
 type EventName = keyof Events;
 type Handler<T> = (e: { payload: T }) => void;
@@ -1253,6 +1255,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     transferProgress: channel('transferProgress'),
     updateOffered: channel('updateOffered'),
     openPost: channel('openPost'),
+    openActivity: channel('openActivity'),
   };
 
   function emit<K extends EventName>(name: K, payload: Events[K]): void {

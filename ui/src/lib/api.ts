@@ -22,6 +22,7 @@ import type {
   Page,
   FeedChanged,
   PeerInfo,
+  OpenActivity,
   OpenPost,
   PeersChanged,
   PersonView,
@@ -236,4 +237,5 @@ export const on = {
     subscribe((h) => events.transferProgress.listen(h), cb),
   updateOffered: (cb: (p: UpdateOffered) => void): Unlisten => subscribe((h) => events.updateOffered.listen(h), cb),
   openPost: (cb: (p: OpenPost) => void): Unlisten => subscribe((h) => events.openPost.listen(h), cb),
+  openActivity: (cb: (p: OpenActivity) => void): Unlisten => subscribe((h) => events.openActivity.listen(h), cb),
 };

@@ -681,6 +681,7 @@ async openLink(url: string) : Promise<Result<null, AppError>> {
 export const events = __makeEvents__<{
 blobArrived: BlobArrived,
 feedChanged: FeedChanged,
+openActivity: OpenActivity,
 openPost: OpenPost,
 peersChanged: PeersChanged,
 postsArrived: PostsArrived,
@@ -690,6 +691,7 @@ updateOffered: UpdateOffered
 }>({
 blobArrived: "blob-arrived",
 feedChanged: "feed-changed",
+openActivity: "open-activity",
 openPost: "open-post",
 peersChanged: "peers-changed",
 postsArrived: "posts-arrived",
@@ -1337,6 +1339,15 @@ policy: Policy;
  * Open reports sent to this home's lists.
  */
 open_reports: number }
+/**
+ * The notification summing up a batch's further replies and mentions
+ * was clicked: the window shows Activity.
+ */
+export type OpenActivity = { 
+/**
+ * How many replies and mentions the summary counted.
+ */
+counted: number }
 /**
  * A desktop notification was clicked: the window shows this post's
  * thread.

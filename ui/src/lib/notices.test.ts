@@ -19,6 +19,16 @@ describe('clicked notifications', () => {
     stop();
   });
 
+  it('open Activity for the notification that sums up the rest of a batch', async () => {
+    router.reset({ name: 'home' });
+    const stop = openClickedNotices();
+    await vi.waitFor(() => {
+      backend.emit('openActivity', { counted: 12 });
+      expect(router.current).toEqual({ name: 'activity' });
+    });
+    stop();
+  });
+
   it('stop opening threads once stopped', async () => {
     router.reset({ name: 'home' });
     const stop = openClickedNotices();

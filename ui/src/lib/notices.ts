@@ -1,9 +1,15 @@
-// A click on a desktop notification (a reply or a mention) raises the
-// window and names the post; the window shows that post's thread.
+// A click on a desktop notification raises the window and names what it
+// was about: a reply or a mention opens that post's thread; the one summing
+// up a batch's further replies and mentions opens Activity.
 import { on, type Unlisten } from './api';
 import { router } from './router.svelte';
 
-/** Opens the thread of each clicked notification's post until stopped. */
+/** Opens what each clicked notification was about, until stopped. */
 export function openClickedNotices(): Unlisten {
-  return on.openPost((p) => router.go({ name: 'thread', post: p.post }));
+  const stopPosts = on.openPost((p) => router.go({ name: 'thread', post: p.post }));
+  const stopActivity = on.openActivity(() => router.go({ name: 'activity' }));
+  return () => {
+    stopPosts();
+    stopActivity();
+  };
 }

@@ -68,14 +68,14 @@ impl Device {
         reply_to: Option<PostId>,
         attachments: Vec<Hash>,
     ) -> (Envelope, PostId, Vec<u8>) {
-        self.post_body(t, Body::new(text, None).unwrap(), reply_to, attachments)
+        self.post_body(t, &Body::new(text, None).unwrap(), reply_to, attachments)
     }
 
     /// A post with the given body and attachments.
     pub fn post_body(
         &mut self,
         t: i64,
-        body: Body,
+        body: &Body,
         reply_to: Option<PostId>,
         attachments: Vec<Hash>,
     ) -> (Envelope, PostId, Vec<u8>) {
@@ -105,11 +105,11 @@ impl Device {
     }
 
     pub fn edit(&mut self, t: i64, post: &PostId, text: &str) -> (Envelope, Vec<u8>) {
-        self.edit_body(t, post, Body::new(text, None).unwrap())
+        self.edit_body(t, post, &Body::new(text, None).unwrap())
     }
 
     /// An edit giving `post` the body `body`.
-    pub fn edit_body(&mut self, t: i64, post: &PostId, body: Body) -> (Envelope, Vec<u8>) {
+    pub fn edit_body(&mut self, t: i64, post: &PostId, body: &Body) -> (Envelope, Vec<u8>) {
         let (mut record, _) = self.doc.post(post.local).unwrap();
         record.body_hash = Some(body.hash());
         record.edited_at = Some(t);
