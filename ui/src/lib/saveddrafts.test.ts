@@ -47,6 +47,26 @@ describe('saved drafts', () => {
     expect(await loadSavedDraft(ADA, 'post')).toBeNull();
   });
 
+  it('read a damaged row as far as it goes, and a row without text as none', async () => {
+    await saveDraft(ADA, 'post', words('first'), []);
+    const open = indexedDB.open('kith-drafts', 1);
+    const db = await new Promise<IDBDatabase>((resolve) => (open.onsuccess = () => resolve(open.result)));
+    const tx = db.transaction('words', 'readwrite');
+    tx.objectStore('words').put({ id: `${ADA} post`, account: ADA, savedAt: 1, text: 'kept', picks: 'junk', cw: 7 });
+    tx.objectStore('words').put({ id: `${ADA} reply:x`, account: ADA, savedAt: 1, text: null });
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    db.close();
+    expect(await loadSavedDraft(ADA, 'post')).toEqual({
+      text: 'kept',
+      picks: [],
+      cwOn: false,
+      cw: '',
+      files: [],
+      descriptions: [],
+    });
+    expect(await loadSavedDraft(ADA, 'reply:x')).toBeNull();
+  });
+
   it('forget a draft that was sent', async () => {
     await saveDraft(ADA, 'post', words('sent'), []);
     await forgetSavedDraft(ADA, 'post');

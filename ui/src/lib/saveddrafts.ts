@@ -87,15 +87,22 @@ export async function loadSavedDraft(account: string, key: string): Promise<Save
     request(tx.objectStore(WORDS).get(id) as IDBRequest<WordsRow | undefined>),
     request(tx.objectStore(IMAGES).get(id) as IDBRequest<ImagesRow | undefined>),
   ]);
-  if (!words) return null;
-  const files = (images?.images ?? []).map((i) => new File([i.bytes], i.name, { type: i.type }));
+  if (!words || typeof words.text !== 'string') return null;
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const picks = Array.isArray(words.picks)
+    ? words.picks.filter((p): p is Pick => typeof p?.name === 'string' && typeof p?.account === 'string')
+    : [];
+  const files = (Array.isArray(images?.images) ? images.images : [])
+    .filter((i) => Object.prototype.toString.call(i?.bytes) === '[object ArrayBuffer]')
+    .map((i) => new File([i.bytes], String(i.name), { type: String(i.type) }));
+  const descriptions = strings(words.descriptions);
   return {
     text: words.text,
-    picks: words.picks,
-    cwOn: words.cwOn,
-    cw: words.cw,
+    picks,
+    cwOn: words.cwOn === true,
+    cw: typeof words.cw === 'string' ? words.cw : '',
     files,
-    descriptions: files.map((_, i) => words.descriptions[i] ?? ''),
+    descriptions: files.map((_, i) => descriptions[i] ?? ''),
   };
 }
 
