@@ -142,6 +142,31 @@ describe('PostCard', () => {
     expect(router.current).toEqual({ name: 'thread', post: post.id });
   });
 
+  it('answers r, q, e and x on the focused card, not inside its fields or with a modifier', async () => {
+    const theirs = addPost(s, { author: ADA, text: 'the ending', cw: 'film' });
+    const first = render(PostCard, { post: theirs });
+    const card = screen.getByTestId('post');
+    await fireEvent.keyDown(card, { key: 'x' });
+    expect(screen.getByTestId('post-text')).toHaveTextContent('the ending');
+    await fireEvent.keyDown(card, { key: 'x' });
+    expect(screen.queryByTestId('post-text')).toBeNull();
+    await fireEvent.keyDown(card, { key: 'r', ctrlKey: true });
+    expect(screen.queryByRole('textbox', { name: 'Reply to Ada' })).toBeNull();
+    await fireEvent.keyDown(card, { key: 'r' });
+    const reply = screen.getByRole('textbox', { name: 'Reply to Ada' });
+    await fireEvent.keyDown(reply, { key: 'q' });
+    expect(screen.queryByRole('textbox', { name: 'Quote Ada' })).toBeNull();
+    await fireEvent.keyDown(card, { key: 'q' });
+    expect(screen.getByRole('textbox', { name: 'Quote Ada' })).toBeInTheDocument();
+    await fireEvent.keyDown(card, { key: 'e' });
+    expect(screen.queryByTestId('post-editor')).toBeNull();
+    first.unmount();
+
+    render(PostCard, { post: addPost(s, { author: ME, text: 'mine' }) });
+    await fireEvent.keyDown(screen.getByTestId('post'), { key: 'e' });
+    expect(screen.getByRole('textbox', { name: 'Edit post' })).toHaveValue('mine');
+  });
+
   it('reacts with an emoji from the picker and counts it', async () => {
     const post = addPost(s, { author: ADA, text: 'hello', reactions: { '👍': 1 } });
     render(PostCard, { post });
