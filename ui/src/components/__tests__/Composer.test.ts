@@ -258,4 +258,33 @@ describe('Composer', () => {
     await waitFor(() => expect(commands.publish).toHaveBeenCalled());
     await waitFor(async () => expect(await loadSavedDraft(ME, 'post')).toBeNull(), { timeout: 2000 });
   });
+
+  it('takes an image pasted or dropped on it, within the same limits, and leaves pasted text alone', async () => {
+    render(Composer);
+    const form = screen.getByRole('form', { name: 'New post' });
+    const paste = new Event('paste', { bubbles: true, cancelable: true });
+    Object.assign(paste, { clipboardData: { files: [file('shot.png', 1000)] } });
+    screen.getByRole('textbox', { name: 'New post' }).dispatchEvent(paste);
+    expect(paste.defaultPrevented).toBe(true);
+    await waitFor(() => expect(screen.getAllByRole('button', { name: /Remove image/ })).toHaveLength(1));
+
+    const text = new Event('paste', { bubbles: true, cancelable: true });
+    Object.assign(text, { clipboardData: { files: [] } });
+    form.dispatchEvent(text);
+    expect(text.defaultPrevented).toBe(false);
+
+    const files = [file('a.png', 1000), file('notes.txt', 10, 'text/plain')];
+    const over = new Event('dragover', { bubbles: true, cancelable: true });
+    Object.assign(over, { dataTransfer: { types: ['Files'], dropEffect: 'none' } });
+    form.dispatchEvent(over);
+    expect(over.defaultPrevented).toBe(true);
+    await waitFor(() => expect(form).toHaveClass('dropping'));
+    const drop = new Event('drop', { bubbles: true, cancelable: true });
+    Object.assign(drop, { dataTransfer: { types: ['Files'], files } });
+    form.dispatchEvent(drop);
+    expect(drop.defaultPrevented).toBe(true);
+    await waitFor(() => expect(screen.getAllByRole('button', { name: /Remove image/ })).toHaveLength(2));
+    expect(form).not.toHaveClass('dropping');
+    expect(screen.getByRole('alert')).toHaveTextContent('“notes.txt” is not an image.');
+  });
 });
