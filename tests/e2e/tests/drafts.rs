@@ -1,5 +1,5 @@
-//! An unsent post survives closing the app: typed in the real window, the
-//! window closed with the post unsent, the app started again and
+//! An unsent post survives closing the app: typed in the real window (its
+//! image dropped on the composer), the window closed with the post unsent, the app started again and
 //! unlocked, the composer holds it again, its image and the image's
 //! description too; once posted, a further restart brings nothing back.
 
@@ -44,18 +44,25 @@ async fn walk(driver: &Driver, app: &std::path::Path) -> Result<()> {
     let w = Window::open(driver, app).await?;
     unlock(&w).await?;
     w.type_into("composer-text", TEXT).await?;
-    // As the file chooser would hand it over (WebDriver cannot type into
-    // a visually hidden file input).
-    w.js(
-        "const bytes = new Uint8Array(arguments[0]);\
-         const dt = new DataTransfer();\
-         dt.items.add(new File([bytes], 'banc.png', { type: 'image/png' }));\
-         const input = document.querySelector('input[type=file]');\
-         input.files = dt.files;\
-         input.dispatchEvent(new Event('change', { bubbles: true }));",
-        vec![serde_json::json!(PICTURE)],
-    )
-    .await?;
+    // Dropped on the composer, as from a file manager (the page's drop
+    // event; the desktop's drag itself is not driven here).
+    let dropped = w
+        .js(
+            "const bytes = new Uint8Array(arguments[0]);\
+             const dt = new DataTransfer();\
+             dt.items.add(new File([bytes], 'banc.png', { type: 'image/png' }));\
+             const form = document.querySelector('form.composer');\
+             const drop = new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt });\
+             form.dispatchEvent(drop);\
+             return drop.defaultPrevented;",
+            vec![serde_json::json!(PICTURE)],
+        )
+        .await?;
+    assert_eq!(
+        dropped,
+        serde_json::json!(true),
+        "the composer took the dropped file"
+    );
     w.click("describe-button").await?;
     w.type_into("describe-text", "Un banc au soleil").await?;
     w.click("describe-save").await?;
