@@ -563,8 +563,8 @@ impl Store {
     pub fn search(&self, query: &str, limit: usize) -> Result<Page> {
         let words: Vec<String> = query
             .split_whitespace()
-            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-            .collect();
+            .map(|w| self.search_term(w))
+            .collect::<Result<_>>()?;
         if words.is_empty() {
             return Ok(Page {
                 posts: Vec::new(),
@@ -587,7 +587,7 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut posts = Vec::new();
-        for row in stmt.query_map(params![words.join(" "), scan as i64], read_post)? {
+        for row in stmt.query_map(params![words.join(" AND "), scan as i64], read_post)? {
             let post = row?;
             let tagged = tags.is_empty() || {
                 let used = kith_core::hashtag::hashtags(post.view.text.as_deref().unwrap_or(""));
@@ -610,6 +610,32 @@ impl Store {
             .map(|p| p.view)
             .collect();
         Ok(Page { posts, next: None })
+    }
+
+    /// The FTS5 term for one word of a search: the word itself, or any
+    /// mention of an account whose name here has that word (a mention's
+    /// text is `@` and the account id; windows show the name). A hashtag
+    /// is only itself.
+    fn search_term(&self, word: &str) -> Result<String> {
+        let quoted = quote_term(word);
+        if word.starts_with('#') {
+            return Ok(quoted);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.account FROM feeds_fts n JOIN feeds f ON f.id = n.rowid
+             WHERE feeds_fts MATCH ?1 LIMIT ?2",
+        )?;
+        let mut terms = vec![quoted.clone()];
+        for account in stmt.query_map(params![quoted, MAX_NAMED_ACCOUNTS as i64], |r| {
+            r.get::<_, Vec<u8>>(0)
+        })? {
+            terms.push(quote_term(&AccountId::from_slice(&account?)?.to_string()));
+        }
+        Ok(if terms.len() == 1 {
+            quoted
+        } else {
+            format!("({})", terms.join(" OR "))
+        })
     }
 
     /// A profile. An account whose feed is not held here (one a friend
@@ -757,4 +783,12 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Accounts whose mentions one search word also finds, at most.
+const MAX_NAMED_ACCOUNTS: usize = 20;
+
+/// One word as an FTS5 string (its words must appear in order).
+fn quote_term(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', "\"\""))
 }

@@ -251,6 +251,29 @@ pub const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO posts_fts(posts_fts, rank) VALUES('secure-delete', 1);
     ",
+    // 11: the words of feeds' names, so that a search for a name also
+    // finds the posts mentioning that account (their text holds its id).
+    // Kept by triggers from `feeds` itself.
+    "
+    CREATE VIRTUAL TABLE feeds_fts USING fts5(
+        name,
+        content = 'feeds',
+        content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO feeds_fts(feeds_fts) VALUES('rebuild');
+    CREATE TRIGGER feeds_fts_insert AFTER INSERT ON feeds BEGIN
+        INSERT INTO feeds_fts(rowid, name) VALUES(new.id, new.name);
+    END;
+    CREATE TRIGGER feeds_fts_delete AFTER DELETE ON feeds BEGIN
+        INSERT INTO feeds_fts(feeds_fts, rowid, name) VALUES('delete', old.id, old.name);
+    END;
+    CREATE TRIGGER feeds_fts_update AFTER UPDATE OF name ON feeds
+        WHEN old.name IS NOT new.name BEGIN
+        INSERT INTO feeds_fts(feeds_fts, rowid, name) VALUES('delete', old.id, old.name);
+        INSERT INTO feeds_fts(rowid, name) VALUES(new.id, new.name);
+    END;
+    ",
 ];
 
 /// Work a migration needs besides its SQL (reading bodies, which SQL
@@ -377,6 +400,15 @@ mod tests {
             .query_row("SELECT name FROM feeds WHERE id = 1", [], |r| r.get(0))
             .unwrap();
         assert_eq!(name, "Ada");
+        let named: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM feeds_fts WHERE feeds_fts MATCH 'ada'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(named, 1, "names held before schema 11 are searchable");
         assert_eq!(store.timeline(10, None).unwrap().posts.len(), 2);
         let wanted: Vec<Vec<u8>> = store
             .conn()

@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::{own_store, store_post as post};
+use common::{Device, own_store, store_post as post, store_write};
 use kith_core::Body;
+use kith_core::feed::{FeedKey, FeedValue, Write};
 use kith_store::Store;
 
 /// The texts a search finds, newest first.
@@ -121,4 +122,63 @@ fn image_descriptions_are_searched_and_an_edit_or_a_delete_takes_their_words_out
         "a deleted post's description is gone"
     );
     assert_eq!(found(&store, "fruits"), ["Pas de fruits ici"]);
+}
+
+fn named(store: &mut Store, dev: &mut Device, t: i64, name: &str) {
+    store_write(
+        store,
+        dev,
+        t,
+        &[Write::Put(FeedKey::Name, FeedValue::Str(name.into()))],
+    );
+}
+
+#[test]
+fn a_name_finds_the_posts_mentioning_that_account_and_follows_a_rename() {
+    let (_home, mut store, mut me) = own_store();
+    let (_, mut bea) = Device::new_account();
+    let (_, mut cal) = Device::new_account();
+    named(&mut store, &mut bea, 1, "Béatrice Dupont");
+    named(&mut store, &mut cal, 1, "Cal");
+    post(
+        &mut store,
+        &mut me,
+        2,
+        &format!("Thé avec @{} demain", bea.account),
+    );
+    post(
+        &mut store,
+        &mut me,
+        3,
+        &format!("Et @{} aussi", cal.account),
+    );
+    post(&mut store, &mut me, 4, "Beatrice, the word itself");
+
+    assert_eq!(
+        found(&store, "beatrice"),
+        [
+            "Beatrice, the word itself".to_owned(),
+            format!("Thé avec @{} demain", bea.account)
+        ],
+        "a word of a name, accents folded, finds the mentions and the word"
+    );
+    assert_eq!(
+        found(&store, "dupont thé"),
+        [format!("Thé avec @{} demain", bea.account)],
+        "with another word, both must match"
+    );
+    assert!(
+        found(&store, "#beatrice").is_empty(),
+        "a hashtag is only itself"
+    );
+
+    named(&mut store, &mut bea, 5, "Bea");
+    assert!(
+        found(&store, "dupont").is_empty(),
+        "the old name no longer finds her mentions"
+    );
+    assert_eq!(
+        found(&store, "bea"),
+        [format!("Thé avec @{} demain", bea.account)]
+    );
 }
