@@ -164,7 +164,9 @@ describe('PostCard', () => {
 
     render(PostCard, { post: addPost(s, { author: ME, text: 'mine' }) });
     await fireEvent.keyDown(screen.getByTestId('post'), { key: 'e' });
-    expect(screen.getByRole('textbox', { name: 'Edit post' })).toHaveValue('mine');
+    const editing = screen.getByRole('textbox', { name: 'Edit post' });
+    expect(editing).toHaveValue('mine');
+    await waitFor(() => expect(editing).toHaveFocus());
   });
 
   it('reacts with an emoji from the picker and counts it', async () => {
