@@ -312,28 +312,30 @@ async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId
     let left_out = notices.len().saturating_sub(MAX_NOTICES_PER_BATCH);
     notices.truncate(MAX_NOTICES_PER_BATCH);
     for notice in notices {
-        let shown = app
-            .notification()
-            .builder()
-            .title(&notice.title)
-            .body(&notice.body)
-            .extra(NOTICE_POST, notice.post.to_string())
-            .show();
-        if let Err(e) = shown {
-            tracing::debug!(error = %e, "could not show a notification");
-        }
+        show(
+            app,
+            &notice.title,
+            &notice.body,
+            (NOTICE_POST, notice.post.to_string().into()),
+        );
     }
     if let Some((title, body)) = more_notice(left_out, looked_at_all) {
-        let shown = app
-            .notification()
-            .builder()
-            .title(title)
-            .body(body)
-            .extra(NOTICE_MORE, u32::try_from(left_out).unwrap_or(u32::MAX))
-            .show();
-        if let Err(e) = shown {
-            tracing::debug!(error = %e, "could not show a notification");
-        }
+        let counted = u32::try_from(left_out).unwrap_or(u32::MAX);
+        show(app, &title, &body, (NOTICE_MORE, counted.into()));
+    }
+}
+
+/// Shows one notification carrying `extra`, what a click on it opens.
+fn show(app: &AppHandle, title: &str, body: &str, (key, value): (&str, serde_json::Value)) {
+    let shown = app
+        .notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .extra(key, value)
+        .show();
+    if let Err(e) = shown {
+        tracing::debug!(error = %e, "could not show a notification");
     }
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Device, own_store, store_reply as post, store_write};
+use common::{Device, own_store, store_name, store_reply as post};
 use kith_core::feed::{FeedKey, FeedValue, Write};
 use kith_core::{Body, PostId, PostRecord};
 use kith_store::{ActivityKind, MAX_UNREAD, Store};
@@ -250,25 +250,16 @@ fn unread_counts_items_newer_than_the_seen_mark_which_never_moves_back() {
     );
 }
 
-fn name(store: &mut Store, dev: &mut Device, t: i64, name: &str) {
-    store_write(
-        store,
-        dev,
-        t,
-        &[Write::Put(FeedKey::Name, FeedValue::Str(name.to_owned()))],
-    );
-}
-
 #[test]
 fn people_are_found_by_any_part_of_their_name_followed_first_and_never_muted_or_self() {
     let (_home, mut store, mut me) = own_store();
-    name(&mut store, &mut me, 1, "Ada Lovelace");
+    store_name(&mut store, &mut me, 1, "Ada Lovelace");
     let mut people: Vec<Device> = (0..5).map(|_| Device::new_account().1).collect();
     for (i, n) in ["Bea", "Adam", "Zadie", "Muted Adele", "100%_ada"]
         .iter()
         .enumerate()
     {
-        name(&mut store, &mut people[i], 2, n);
+        store_name(&mut store, &mut people[i], 2, n);
     }
     let zadie = people[2].account;
     let env = me.write(

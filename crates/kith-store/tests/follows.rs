@@ -5,20 +5,10 @@
 
 mod common;
 
-use common::{Device, own_store, store_write};
+use common::{Device, own_store, store_name, store_write};
 use kith_core::AccountId;
 use kith_core::feed::{FeedKey, FeedValue, Write};
 use kith_store::{FollowDirection, FollowPage, Store};
-
-/// Stores `dev`'s name.
-fn named(store: &mut Store, dev: &mut Device, t: i64, name: &str) {
-    store_write(
-        store,
-        dev,
-        t,
-        &[Write::Put(FeedKey::Name, FeedValue::Str(name.to_owned()))],
-    );
-}
 
 /// Stores that `dev` follows `whom` since `t`.
 fn follow(store: &mut Store, dev: &mut Device, t: i64, whom: AccountId) {
@@ -41,12 +31,12 @@ fn names(page: &FollowPage) -> Vec<String> {
 #[test]
 fn following_lists_whom_a_held_feed_follows_most_recent_first_with_names_when_held() {
     let (_home, mut store, mut me) = own_store();
-    named(&mut store, &mut me, 1, "Ada");
+    store_name(&mut store, &mut me, 1, "Ada");
     let mut bea = Device::new_account().1;
     let mut cal = Device::new_account().1;
     let dan = Device::new_account().1;
-    named(&mut store, &mut bea, 1, "Bea");
-    named(&mut store, &mut cal, 1, "Cal");
+    store_name(&mut store, &mut bea, 1, "Bea");
+    store_name(&mut store, &mut cal, 1, "Cal");
     follow(&mut store, &mut bea, 4, me.account);
     follow(&mut store, &mut bea, 5, cal.account);
     follow(&mut store, &mut bea, 6, dan.account);
@@ -80,12 +70,12 @@ fn following_lists_whom_a_held_feed_follows_most_recent_first_with_names_when_he
 #[test]
 fn followers_are_the_feeds_held_here_that_follow_an_account_and_a_profile_says_who_follows_you() {
     let (_home, mut store, mut me) = own_store();
-    named(&mut store, &mut me, 1, "Ada");
+    store_name(&mut store, &mut me, 1, "Ada");
     let mut bea = Device::new_account().1;
     let mut cal = Device::new_account().1;
     let dan = Device::new_account().1;
-    named(&mut store, &mut bea, 1, "Bea");
-    named(&mut store, &mut cal, 1, "Cal");
+    store_name(&mut store, &mut bea, 1, "Bea");
+    store_name(&mut store, &mut cal, 1, "Cal");
     follow(&mut store, &mut bea, 5, dan.account);
     follow(&mut store, &mut me, 6, dan.account);
     follow(&mut store, &mut cal, 7, dan.account);
@@ -155,10 +145,10 @@ fn pages_of_follows_follow_each_other_and_leave_out_blocked_and_muted_accounts()
 #[test]
 fn the_profile_of_an_account_not_held_says_so_and_counts_its_followers_here() {
     let (_home, mut store, mut me) = own_store();
-    named(&mut store, &mut me, 1, "Ada");
+    store_name(&mut store, &mut me, 1, "Ada");
     let mut bea = Device::new_account().1;
     let dan = Device::new_account().1;
-    named(&mut store, &mut bea, 1, "Bea");
+    store_name(&mut store, &mut bea, 1, "Bea");
     follow(&mut store, &mut bea, 5, dan.account);
 
     let p = store.profile(dan.account).unwrap();

@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::{Device, own_store, store_post as post, store_write};
+use common::{Device, own_store, store_name, store_post as post};
 use kith_core::Body;
-use kith_core::feed::{FeedKey, FeedValue, Write};
 use kith_store::Store;
 
 /// The texts a search finds, newest first.
@@ -124,22 +123,13 @@ fn image_descriptions_are_searched_and_an_edit_or_a_delete_takes_their_words_out
     assert_eq!(found(&store, "fruits"), ["Pas de fruits ici"]);
 }
 
-fn named(store: &mut Store, dev: &mut Device, t: i64, name: &str) {
-    store_write(
-        store,
-        dev,
-        t,
-        &[Write::Put(FeedKey::Name, FeedValue::Str(name.into()))],
-    );
-}
-
 #[test]
 fn a_name_finds_the_posts_mentioning_that_account_and_follows_a_rename() {
     let (_home, mut store, mut me) = own_store();
     let (_, mut bea) = Device::new_account();
     let (_, mut cal) = Device::new_account();
-    named(&mut store, &mut bea, 1, "Béatrice Dupont");
-    named(&mut store, &mut cal, 1, "Cal");
+    store_name(&mut store, &mut bea, 1, "Béatrice Dupont");
+    store_name(&mut store, &mut cal, 1, "Cal");
     post(
         &mut store,
         &mut me,
@@ -172,7 +162,7 @@ fn a_name_finds_the_posts_mentioning_that_account_and_follows_a_rename() {
         "a hashtag is only itself"
     );
 
-    named(&mut store, &mut bea, 5, "Bea");
+    store_name(&mut store, &mut bea, 5, "Bea");
     assert!(
         found(&store, "dupont").is_empty(),
         "the old name no longer finds her mentions"

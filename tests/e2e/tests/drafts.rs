@@ -78,7 +78,7 @@ async fn walk(driver: &Driver, app: &std::path::Path) -> Result<()> {
     );
     let alt = w
         .js(
-            "const i = document.querySelector('.previews img');\
+            "const i = document.querySelector('.thumbs img');\
              return i ? i.getAttribute('alt') : null;",
             vec![],
         )

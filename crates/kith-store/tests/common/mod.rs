@@ -215,6 +215,16 @@ pub fn store_write(store: &mut Store, dev: &mut Device, t: i64, writes: &[Write]
     store.ingest(vec![env]).unwrap();
 }
 
+/// Stores `dev`'s name in `store`.
+pub fn store_name(store: &mut Store, dev: &mut Device, t: i64, name: &str) {
+    store_write(
+        store,
+        dev,
+        t,
+        &[Write::Put(FeedKey::Name, FeedValue::Str(name.to_owned()))],
+    );
+}
+
 /// Stores `dev`'s post with its body in `store`; returns the post id.
 pub fn store_post(store: &mut Store, dev: &mut Device, t: i64, text: &str) -> PostId {
     store_reply(store, dev, t, text, None)
