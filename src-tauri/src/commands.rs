@@ -363,12 +363,18 @@ pub async fn thread(state: State<'_, AppState>, post: String) -> AppResult<Page>
     on_node(&state, move |n| n.thread(&post)).await
 }
 
-/// Full-text search of every post held (case and accents ignored).
+/// Full-text search of every post held (whole words, case and accents
+/// ignored), a page after `before`.
 #[tauri::command]
 #[specta::specta]
-pub async fn search(state: State<'_, AppState>, query: String, limit: u32) -> AppResult<Page> {
+pub async fn search(
+    state: State<'_, AppState>,
+    query: String,
+    limit: u32,
+    before: Option<String>,
+) -> AppResult<Page> {
     let limit = page_size(limit)?;
-    on_node(&state, move |n| n.search(&query, limit)).await
+    on_node(&state, move |n| n.search(&query, limit, before.as_deref())).await
 }
 
 /// A profile; the own one when `account` is null.

@@ -181,13 +181,17 @@ pub enum Command {
         /// The post.
         post_id: String,
     },
-    /// Search every post this home holds (case and accents ignored).
+    /// Search every post this home holds, newest first: whole words, case
+    /// and accents ignored.
     Search {
         /// Words to find.
         query: String,
         /// Most results.
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=500))]
         limit: u16,
+        /// Continue after this cursor (the `next` of the previous page).
+        #[arg(long, value_name = "CURSOR")]
+        before: Option<String>,
     },
     /// Write feeds to a bundle file (for a USB stick).
     Export {

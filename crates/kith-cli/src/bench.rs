@@ -691,7 +691,7 @@ fn query(n: u64) -> anyhow::Result<serde_json::Value> {
             )
         };
         let t = Instant::now();
-        store.search(&q, 20)?;
+        store.search(&q, 20, None)?;
         fts.push(t.elapsed());
     }
     let (activity, unread, activity_items) = activity_queries(&mut store, certs[0].account)?;

@@ -193,9 +193,14 @@ fn request(command: &Command) -> anyhow::Result<Request> {
             before: before.clone(),
         },
         Command::Thread { post_id: p } => Request::Thread { post: post_id(p)? },
-        Command::Search { query, limit } => Request::Search {
+        Command::Search {
+            query,
+            limit,
+            before,
+        } => Request::Search {
             query: query.clone(),
             limit: usize::from(*limit),
+            before: before.clone(),
         },
         Command::Export { out, feeds, .. } => Request::Export {
             out: absolute(out)?,

@@ -362,30 +362,44 @@ fn timeline_paginates_with_the_next_cursor() {
     let posted: Vec<String> = (1..=5)
         .map(|i| post(home.path(), &format!("post number {i}")))
         .collect();
+    let newest_first: Vec<String> = posted.into_iter().rev().collect();
+    assert_eq!(all_pages(home.path(), &["timeline"]), newest_first);
+}
 
+#[test]
+fn search_paginates_with_the_next_cursor() {
+    let home = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+    let found: Vec<String> = (1..=5)
+        .map(|i| post(home.path(), &format!("rainy day {i}")))
+        .collect();
+    post(home.path(), "sunny day");
+    let newest_first: Vec<String> = found.into_iter().rev().collect();
+    assert_eq!(all_pages(home.path(), &["search", "rainy"]), newest_first);
+}
+
+/// The ids of every page of `command`, two posts a page, following each
+/// page's `next` until it is null (at most ten pages).
+fn all_pages(home: &Path, command: &[&str]) -> Vec<String> {
     let mut seen = Vec::new();
     let mut before: Option<String> = None;
     for _ in 0..10 {
-        let mut args = vec!["timeline", "--limit", "2"];
+        let mut args = command.to_vec();
+        args.extend(["--limit", "2"]);
         if let Some(b) = &before {
             args.extend(["--before", b.as_str()]);
         }
-        let page = json(home.path(), &args);
+        let page = json(home, &args);
         let page_ids = ids(&page);
         assert!(page_ids.len() <= 2, "{page:#}");
         seen.extend(page_ids);
         match &page["next"] {
-            Value::Null => {
-                before = None;
-                break;
-            }
+            Value::Null => return seen,
             Value::String(next) => before = Some(next.clone()),
             other => panic!("`next` is neither null nor a string: {other}"),
         }
     }
-    assert!(before.is_none(), "pagination never ended: {seen:?}");
-    let newest_first: Vec<String> = posted.into_iter().rev().collect();
-    assert_eq!(seen, newest_first);
+    panic!("pagination of {command:?} never ended: {seen:?}");
 }
 
 #[test]

@@ -126,6 +126,8 @@ pub enum Request {
         query: String,
         /// Most results.
         limit: usize,
+        /// Cursor of the page.
+        before: Option<String>,
     },
     /// A profile (own when `account` is absent).
     Profile {
@@ -393,7 +395,11 @@ impl Node {
                 before,
             } => to_value(&self.feed(account, page_size(limit)?, before.as_deref())?),
             Request::Thread { post } => to_value(&self.thread(&post)?),
-            Request::Search { query, limit } => to_value(&self.search(&query, page_size(limit)?)?),
+            Request::Search {
+                query,
+                limit,
+                before,
+            } => to_value(&self.search(&query, page_size(limit)?, before.as_deref())?),
             Request::Profile { account } => to_value(&self.profile(account)?),
             Request::Follows {
                 account,

@@ -573,9 +573,10 @@ impl Node {
         Ok(self.store.thread(post)?)
     }
 
-    /// Full-text search.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Page> {
-        Ok(self.store.search(query, limit)?)
+    /// Full-text search, a page after the cursor `before` (see
+    /// [`Store::search`](kith_store::Store::search)).
+    pub fn search(&self, query: &str, limit: usize, before: Option<&str>) -> Result<Page> {
+        Ok(self.store.search(query, limit, before)?)
     }
 
     /// A profile (own when `account` is `None`).

@@ -492,7 +492,7 @@ mod tests {
         assert_eq!(version, LATEST_VERSION);
         for query in ["fraises", "marche", "fruits"] {
             let found: Vec<_> = store
-                .search(query, 10)
+                .search(query, 10, None)
                 .unwrap()
                 .posts
                 .into_iter()

@@ -254,10 +254,17 @@ fn unread_counts_items_newer_than_the_seen_mark_which_never_moves_back() {
 fn people_are_found_by_any_part_of_their_name_followed_first_and_never_muted_or_self() {
     let (_home, mut store, mut me) = own_store();
     store_name(&mut store, &mut me, 1, "Ada Lovelace");
-    let mut people: Vec<Device> = (0..5).map(|_| Device::new_account().1).collect();
-    for (i, n) in ["Bea", "Adam", "Zadie", "Muted Adele", "100%_ada"]
-        .iter()
-        .enumerate()
+    let mut people: Vec<Device> = (0..6).map(|_| Device::new_account().1).collect();
+    for (i, n) in [
+        "Bea",
+        "Adam",
+        "Zadie",
+        "Muted Adele",
+        "100%_ada",
+        "Élodie Jean-Luc",
+    ]
+    .iter()
+    .enumerate()
     {
         store_name(&mut store, &mut people[i], 2, n);
     }
@@ -281,13 +288,22 @@ fn people_are_found_by_any_part_of_their_name_followed_first_and_never_muted_or_
     assert_eq!(names("ad"), ["Zadie", "Adam", "100%_ada"]);
     assert_eq!(names("ADA"), ["Adam", "100%_ada"], "case ignored");
     assert_eq!(names("%"), ["100%_ada"], "LIKE wildcards are literal");
-    assert_eq!(names("_a"), ["100%_ada"]);
+    assert_eq!(names("%_"), ["100%_ada"]);
     assert_eq!(names("")[0], "Zadie", "no query: followed first");
     assert!(
         !names("").contains(&"Ada Lovelace".to_owned()),
         "never oneself"
     );
     assert!(names("nobody").is_empty());
+    assert_eq!(
+        names("elo"),
+        ["Élodie Jean-Luc"],
+        "a word's beginning, accents ignored"
+    );
+    assert_eq!(names("ÉLODIE"), ["Élodie Jean-Luc"], "case of any letter");
+    assert_eq!(names("jean l"), ["Élodie Jean-Luc"], "words in a row");
+    assert_eq!(names("odie"), ["Élodie Jean-Luc"], "any part as written");
+    assert!(names("\"\u{0}*").is_empty(), "query syntax is plain text");
     assert_eq!(
         store.people_named("", 2).unwrap().len(),
         2,

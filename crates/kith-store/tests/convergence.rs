@@ -222,7 +222,7 @@ proptest! {
 /// in the order they wrote them, which search results follow).
 fn found(store: &Store, words: &str) -> Vec<String> {
     let mut ids: Vec<String> = store
-        .search(words, 10_000)
+        .search(words, 10_000, None)
         .unwrap()
         .posts
         .iter()

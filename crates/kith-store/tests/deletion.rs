@@ -26,7 +26,7 @@ fn deleted_post_text_is_absent_from_every_store_file() {
     store
         .put_bodies(&[(id, body), (other_id, other_body)])
         .unwrap();
-    assert_eq!(store.search(SECRET_WORD, 10).unwrap().posts.len(), 1);
+    assert_eq!(store.search(SECRET_WORD, 10, None).unwrap().posts.len(), 1);
     store.checkpoint().unwrap();
     // The scan can see the words while they are stored…
     assert!(
@@ -38,7 +38,13 @@ fn deleted_post_text_is_absent_from_every_store_file() {
     store.checkpoint().unwrap();
     // …and cannot once they are deleted, while the other post remains.
     assert_absent(home.path(), SECRET);
-    assert!(store.search(SECRET_WORD, 10).unwrap().posts.is_empty());
+    assert!(
+        store
+            .search(SECRET_WORD, 10, None)
+            .unwrap()
+            .posts
+            .is_empty()
+    );
     let tl = store.timeline(10, None).unwrap();
     assert_eq!(tl.posts.len(), 1);
     assert_eq!(tl.posts[0].text.as_deref(), Some("ordinary words stay"));

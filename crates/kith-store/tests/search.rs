@@ -12,7 +12,7 @@ use kith_store::Store;
 /// The texts a search finds, newest first.
 fn found(store: &Store, query: &str) -> Vec<String> {
     store
-        .search(query, 10)
+        .search(query, 10, None)
         .unwrap()
         .posts
         .into_iter()
@@ -70,7 +70,7 @@ fn a_tag_search_fills_its_page_past_untagged_uses_of_the_word() {
     for t in 3..40 {
         post(&mut store, &mut me, t, &format!("plain rust {t}"));
     }
-    let page = store.search("#rust", 2).unwrap();
+    let page = store.search("#rust", 2, None).unwrap();
     let texts: Vec<_> = page.posts.into_iter().filter_map(|p| p.text).collect();
     assert_eq!(texts, ["tagged #rust 2", "tagged #rust 1"]);
 }
@@ -171,4 +171,82 @@ fn a_name_finds_the_posts_mentioning_that_account_and_follows_a_rename() {
         found(&store, "bea"),
         [format!("Thé avec @{} demain", bea.account)]
     );
+}
+
+#[test]
+fn search_pages_follow_their_cursor_to_every_match_once_and_a_bad_cursor_is_refused() {
+    let (_home, mut store, mut me) = own_store();
+    for t in 0..45 {
+        let tag = if t % 3 == 0 { "#pluie" } else { "sans tag" };
+        post(&mut store, &mut me, t, &format!("pluie {t} {tag}"));
+        post(&mut store, &mut me, 100 + t, &format!("soleil {t}"));
+    }
+    let all_pages = |query: &str| -> Vec<String> {
+        let mut texts = Vec::new();
+        let mut before: Option<String> = None;
+        for _ in 0..20 {
+            let page = store.search(query, 7, before.as_deref()).unwrap();
+            assert!(page.posts.len() <= 7, "a page never passes its limit");
+            texts.extend(page.posts.into_iter().filter_map(|p| p.text));
+            match page.next {
+                Some(next) => before = Some(next),
+                None => return texts,
+            }
+        }
+        panic!("20 pages and still a cursor for {query:?}");
+    };
+    let expected: Vec<String> = (0..45)
+        .rev()
+        .map(|t| {
+            let tag = if t % 3 == 0 { "#pluie" } else { "sans tag" };
+            format!("pluie {t} {tag}")
+        })
+        .collect();
+    assert_eq!(
+        all_pages("pluie"),
+        expected,
+        "every match, newest first, once"
+    );
+    let tagged: Vec<String> = expected
+        .iter()
+        .filter(|t| t.ends_with("#pluie"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        all_pages("#pluie"),
+        tagged,
+        "a tag's pages skip the untagged"
+    );
+    assert!(all_pages("brouillard").is_empty());
+
+    for bad in ["", "demain", "12.5", "-"] {
+        let err = store.search("pluie", 7, Some(bad)).unwrap_err();
+        assert!(
+            matches!(err, kith_store::StoreError::BadCursor(_)),
+            "cursor {bad:?} gave {err:?}"
+        );
+    }
+}
+
+#[test]
+fn punctuation_and_search_syntax_in_a_query_are_plain_text() {
+    let (_home, mut store, mut me) = own_store();
+    post(&mut store, &mut me, 1, "C'est l'été : 30° à l'ombre");
+    for query in [
+        "\"",
+        "*",
+        "-",
+        "(",
+        "été*",
+        "NEAR(été",
+        "été OR",
+        "l'été",
+        "^été",
+        "\u{0}",
+    ] {
+        let page = store.search(query, 10, None);
+        assert!(page.is_ok(), "{query:?} failed: {page:?}");
+    }
+    assert_eq!(found(&store, "l'ete"), ["C'est l'été : 30° à l'ombre"]);
+    assert_eq!(found(&store, "ombre ete"), ["C'est l'été : 30° à l'ombre"]);
 }

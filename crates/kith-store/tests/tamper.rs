@@ -150,7 +150,7 @@ fn a_large_batch_whose_document_refuses_it_stores_nothing_and_the_store_goes_on(
     );
     assert_eq!(fingerprint(&store), before, "nothing of the batch is shown");
     assert!(
-        store.search("post", 500).unwrap().posts.is_empty(),
+        store.search("post", 500, None).unwrap().posts.is_empty(),
         "nor indexed"
     );
     drop(store);
@@ -161,6 +161,6 @@ fn a_large_batch_whose_document_refuses_it_stores_nothing_and_the_store_goes_on(
     let report = store.ingest_signed(&[], batch, &bodies).unwrap();
     assert_eq!(report.accepted, 301);
     assert_eq!(store.timeline(500, None).unwrap().posts.len(), 302);
-    assert_eq!(store.search("post", 500).unwrap().posts.len(), 300);
-    assert_eq!(store.search("word299", 500).unwrap().posts.len(), 1);
+    assert_eq!(store.search("post", 500, None).unwrap().posts.len(), 300);
+    assert_eq!(store.search("word299", 500, None).unwrap().posts.len(), 1);
 }

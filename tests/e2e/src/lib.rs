@@ -437,15 +437,22 @@ impl Window {
     /// Waits until some element `data-testid=id` has text containing `text`.
     pub async fn wait_text(&self, id: &str, text: &str, limit: Duration) -> Result<()> {
         let start = Instant::now();
+        let mut seen = Vec::new();
         while start.elapsed() < limit {
+            seen.clear();
             for e in self.all(id).await? {
-                if e.text().await.unwrap_or_default().contains(text) {
+                let shown = e.text().await.unwrap_or_else(|e| format!("(no text: {e})"));
+                if shown.contains(text) {
                     return Ok(());
                 }
+                seen.push(shown);
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
-        Err(format!("no [data-testid={id}] showed {text:?} within {limit:?}").into())
+        Err(
+            format!("no [data-testid={id}] showed {text:?} within {limit:?}; they showed {seen:?}")
+                .into(),
+        )
     }
 
     /// Waits for two animation frames (the page has laid out and painted

@@ -861,7 +861,8 @@ fn fake_browser(dir: &std::path::Path, opened: &std::path::Path) -> Result<std::
 
 /// A link in a post opens in the browser (the opener gets the whole
 /// address) while the window stays on the app, even when a script tries to
-/// send it elsewhere; a hashtag searches for itself.
+/// send it elsewhere; a hashtag searches for itself; a name's beginning
+/// finds the person and opens their profile.
 async fn links_and_hashtags(w: &Window, opened: &std::path::Path) -> Result<()> {
     w.click("nav-home").await?;
     w.type_into(
@@ -937,6 +938,20 @@ async fn links_and_hashtags(w: &Window, opened: &std::path::Path) -> Result<()> 
     assert_eq!(query, json!("#thé"), "a hashtag opens Search with it");
     w.wait_text("post-text", "example.org/the/menu", LONG)
         .await?;
+    // A name's beginning, accent and case aside, finds the person too.
+    w.replace_text("search-input", "BÉ").await?;
+    // (WebKitWebDriver leaves the name, in a box that clips overflow, out
+    // of the element's text; its title names it.)
+    let person = w.find("search-person", LONG).await?;
+    assert_eq!(
+        person.attr("title").await?.as_deref(),
+        Some("Open Bea’s profile"),
+        "the one person \"BÉ\" finds is Bea"
+    );
+    w.screenshot("33-search-people").await?;
+    w.click_element(&person, "Bea in the search's people")
+        .await?;
+    w.find("mute-button", LONG).await?;
     w.click("nav-home").await?;
     w.wait_text("post-text", "ici Bea", LONG).await
 }

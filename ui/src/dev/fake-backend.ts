@@ -692,9 +692,19 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     },
     peopleNamed: async (query: string): Promise<Result<PersonView[], AppError>> => {
       await wait();
+      // As the node: a part of the name as written (ASCII case ignored),
+      // or the beginning of its words with case and accents folded.
       const q = query.trim().toLowerCase();
+      const words = (t: string): string =>
+        t
+          .normalize('NFKD')
+          .replace(/\p{M}/gu, '')
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}]+/gu, ' ')
+          .trim();
+      const begins = (name: string): boolean => words(q) !== '' && ` ${words(name)}`.includes(` ${words(q)}`);
       const people = [...s.accounts.values()]
-        .filter((a) => a.name !== null && a.name.toLowerCase().includes(q))
+        .filter((a) => a.name !== null && (a.name.toLowerCase().includes(q) || begins(a.name)))
         .filter((a) => a.account !== s.me.account && !blocked(a.account) && !muted(a.account))
         .map((a) => ({ account: a.account, name: a.name ?? '', avatar: a.avatar, followed: s.following.includes(a.account) }));
       const rank = (p: PersonView): number => (p.followed ? 0 : p.name.toLowerCase().startsWith(q) ? 1 : 2);
@@ -728,7 +738,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       const posts = [...out.values()].map((p) => judged(p, 'thread')).filter((p): p is PostView => p !== null);
       return ok({ posts, next: null });
     },
-    search: async (query: string, limit: number): Promise<Result<Page, AppError>> => {
+    search: async (query: string, limit: number, before: string | null): Promise<Result<Page, AppError>> => {
       await wait();
       // As the node: every word (case and accents folded); a word written
       // as a #tag only where the post uses it as a tag.
@@ -744,7 +754,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
           words.every((w) => fold(p.text ?? '').includes(fold(w.replace(/^#/, '')))) &&
           tags.every((t) => tagsOf(p.text ?? '').includes(t)),
       );
-      return ok(page(hits, limit, null));
+      return ok(page(hits, limit, before));
     },
     profile: async (accountId: string | null): Promise<Result<ProfileView, AppError>> => {
       await wait();

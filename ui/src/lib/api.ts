@@ -132,7 +132,8 @@ export const api = {
   feed: (account: string, limit: number, before: string | null): Promise<Page> =>
     unwrap(commands.feed(account, limit, before)),
   thread: (post: string): Promise<Page> => unwrap(commands.thread(post)),
-  search: (query: string, limit: number): Promise<Page> => unwrap(commands.search(query, limit)),
+  search: (query: string, limit: number, before: string | null = null): Promise<Page> =>
+    unwrap(commands.search(query, limit, before)),
   profile: (account: string | null): Promise<ProfileView> => unwrap(commands.profile(account)),
   following: (): Promise<Followed[]> => unwrap(commands.following()),
   /** A page of whom `account` (own when null) follows, or of the feeds here that follow it. */

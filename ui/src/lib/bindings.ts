@@ -149,11 +149,12 @@ async thread(post: string) : Promise<Result<Page, AppError>> {
 }
 },
 /**
- * Full-text search of every post held (case and accents ignored).
+ * Full-text search of every post held (whole words, case and accents
+ * ignored), a page after `before`.
  */
-async search(query: string, limit: number) : Promise<Result<Page, AppError>> {
+async search(query: string, limit: number, before: string | null) : Promise<Result<Page, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("search", { query, limit }) };
+    return { status: "ok", data: await TAURI_INVOKE("search", { query, limit, before }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

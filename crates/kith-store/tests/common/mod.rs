@@ -271,7 +271,10 @@ pub fn sync_page(
 pub fn shown(store: &Store, dev: &Device) -> (String, usize) {
     let posts =
         serde_json::to_string(&store.feed_posts(dev.account, 10_000, None).unwrap()).unwrap();
-    (posts, store.search("hello", 10_000).unwrap().posts.len())
+    (
+        posts,
+        store.search("hello", 10_000, None).unwrap().posts.len(),
+    )
 }
 
 /// What a store shows of the feed once `envs` are stored in one batch:

@@ -3,33 +3,41 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
+import { router } from '$lib/router.svelte';
+import type { FakeState } from '../../dev/fake-backend';
 import { commands } from '../../test/fake-bindings';
 import { ADA, addPost, BOB, useReadyAccount } from '../../test/helpers';
 import Search from '../Search.svelte';
 
+/** Types `text` in the search field and presses Enter. */
+async function search(text: string): Promise<void> {
+  const input = screen.getByTestId('search-input');
+  await fireEvent.input(input, { target: { value: text } });
+  await fireEvent.submit(input.closest('form')!);
+}
+
 describe('Search', () => {
+  let s: FakeState;
   beforeEach(() => {
-    const s = useReadyAccount();
+    s = useReadyAccount();
+    router.reset({ name: 'search', query: '' });
     addPost(s, { author: ADA, text: 'Un café au lait' });
-    addPost(s, { author: BOB, text: 'Tea please' });
+    addPost(s, { author: BOB, text: 'Tea please #thé' });
   });
 
   it('searches on Enter and shows results as post cards', async () => {
     render(Search);
-    const input = screen.getByTestId('search-input');
-    await fireEvent.input(input, { target: { value: 'cafe' } });
-    await fireEvent.submit(input.closest('form')!);
+    await search('cafe');
     await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(1));
-    expect(commands.search).toHaveBeenCalledWith('cafe', 50);
+    expect(commands.search).toHaveBeenCalledWith('cafe', 12, null);
     expect(screen.getByTestId('post-text')).toHaveTextContent('Un café au lait');
+    expect(router.current).toEqual({ name: 'search', query: 'cafe' });
   });
 
   it('has an empty state for no query and for no match', async () => {
     render(Search);
     expect(screen.getByText(/Search your posts/)).toBeInTheDocument();
-    const input = screen.getByTestId('search-input');
-    await fireEvent.input(input, { target: { value: 'zzz' } });
-    await fireEvent.submit(input.closest('form')!);
+    await search('zzz');
     expect(await screen.findByText('No posts match “zzz”')).toBeInTheDocument();
   });
 
@@ -37,5 +45,60 @@ describe('Search', () => {
     render(Search, { query: 'tea' });
     await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('Tea please'));
     expect(screen.getByTestId('search-input')).toHaveValue('tea');
+  });
+
+  it('loads the next page of matches from the cursor of the last, every match once', async () => {
+    const t = Date.now();
+    for (let i = 0; i < 20; i++) addPost(s, { author: ADA, text: `rain ${i}`, created_at: t - i * 60_000 });
+    render(Search, { query: 'rain' });
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(12));
+    await fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(20));
+    const texts = screen.getAllByTestId('post-text').map((e) => e.textContent);
+    expect(texts).toEqual(Array.from({ length: 20 }, (_, i) => `rain ${i}`));
+    const calls = vi.mocked(commands.search).mock.calls;
+    expect(calls[calls.length - 1]?.[2], 'the second page asks from a cursor').not.toBeNull();
+    expect(screen.queryByText(/Showing the first/)).not.toBeInTheDocument();
+  });
+
+  it('shows people whose name a word begins, accents ignored, and opens their profile', async () => {
+    s.accounts.set(BOB, { account: BOB, name: 'Béatrice Dupont', bio: null, avatar: null });
+    render(Search);
+    await search('bea');
+    const person = await screen.findByTestId('search-person');
+    expect(person).toHaveTextContent('Béatrice Dupont');
+    await fireEvent.click(person);
+    expect(router.current).toEqual({ name: 'profile', account: BOB });
+  });
+
+  it('does not look for people for a hashtag', async () => {
+    render(Search);
+    await search('#the');
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(1));
+    expect(commands.peopleNamed).not.toHaveBeenCalled();
+    expect(screen.queryByTestId('search-people')).not.toBeInTheDocument();
+  });
+
+  it('opens an account or a post whose id is searched', async () => {
+    const first = render(Search);
+    await search(ADA);
+    await fireEvent.click(await screen.findByTestId('search-open-id'));
+    expect(router.current).toEqual({ name: 'profile', account: ADA });
+    first.unmount();
+
+    const post = addPost(s, { author: ADA, text: 'A post to open' });
+    router.reset({ name: 'search', query: '' });
+    render(Search);
+    await search(post.id);
+    await fireEvent.click(await screen.findByTestId('search-open-id'));
+    expect(router.current).toEqual({ name: 'thread', post: post.id });
+  });
+
+  it('follows a change of query from outside (a hashtag clicked in a result, or back)', async () => {
+    const { rerender } = render(Search, { query: 'cafe' });
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('Un café au lait'));
+    await rerender({ query: '#thé' });
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('Tea please'));
+    expect(screen.getByTestId('search-input')).toHaveValue('#thé');
   });
 });
