@@ -32,8 +32,9 @@ if ((want_desktop)); then
     command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 fi
 if ((want_e2e)); then
-    # dunst: a real notification server for the desktop notification test.
-    for p in xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core dunst; do
+    # dunst: a real notification server for the desktop notification test;
+    # xdotool takes the window off the screen, as minimizing it does.
+    for p in xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core dunst xdotool; do
         has_pkg "$p" || need+=("$p")
     done
 fi

@@ -293,6 +293,12 @@ async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId
     {
         return;
     }
+    // Someone looking at the window sees the post arrive and Activity's
+    // count grow; a notification would only repeat it.
+    if window_has_focus(app) {
+        tracing::debug!("the window has the focus: no desktop notification");
+        return;
+    }
     let me = session.account;
     let looked_at_all = posts.len() <= MAX_POSTS_LOOKED_AT;
     let mut notices = session
@@ -323,6 +329,16 @@ async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId
         let counted = u32::try_from(left_out).unwrap_or(u32::MAX);
         show(app, &title, &body, (NOTICE_MORE, counted.into()));
     }
+}
+
+/// Whether the app's window is the one the keyboard goes to (shown, not
+/// minimized, and focused).
+fn window_has_focus(app: &AppHandle) -> bool {
+    app.get_webview_window("main").is_some_and(|w| {
+        w.is_focused().unwrap_or(false)
+            && w.is_visible().unwrap_or(false)
+            && !w.is_minimized().unwrap_or(false)
+    })
 }
 
 /// Shows one notification carrying `extra`, what a click on it opens.

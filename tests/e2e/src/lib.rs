@@ -166,6 +166,52 @@ impl Display {
         }
         Err("no free X display between :90 and :119".into())
     }
+
+    /// The ids of the shown (mapped) top-level windows of process `pid`.
+    pub fn shown_windows_of(&self, pid: u32) -> Result<Vec<String>> {
+        let out = Command::new(tool("xdotool")?)
+            .args(["search", "--onlyvisible", "--pid", &pid.to_string()])
+            .env("DISPLAY", &self.name)
+            .output()?;
+        // xdotool exits 1 when nothing matches.
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// The titles of the shown top-level windows of process `pid`.
+    pub fn window_titles_of(&self, pid: u32) -> Result<Vec<String>> {
+        let mut titles = Vec::new();
+        for id in self.shown_windows_of(pid)? {
+            let out = Command::new(tool("xdotool")?)
+                .args(["getwindowname", &id])
+                .env("DISPLAY", &self.name)
+                .output()?;
+            titles.push(String::from_utf8_lossy(&out.stdout).trim().to_owned());
+        }
+        Ok(titles)
+    }
+
+    /// Takes the shown windows of process `pid` off the screen, as a
+    /// window manager does when one is minimized: they lose the keyboard
+    /// focus. Fails if the process shows none.
+    pub fn hide_windows_of(&self, pid: u32) -> Result<()> {
+        let windows = self.shown_windows_of(pid)?;
+        if windows.is_empty() {
+            return Err(format!("process {pid} shows no window to hide").into());
+        }
+        for id in windows {
+            let status = Command::new(tool("xdotool")?)
+                .args(["windowunmap", "--sync", &id])
+                .env("DISPLAY", &self.name)
+                .status()?;
+            if !status.success() {
+                return Err(format!("xdotool windowunmap {id}: {status}").into());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Starts a D-Bus session bus (`dbus-daemon --session`) and returns it

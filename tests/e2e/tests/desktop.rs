@@ -723,17 +723,44 @@ async fn edit_adds_a_content_warning(w: &Window, peer: &Kith) -> Result<()> {
     }
 }
 
-/// Bea replies to Ada's first post: the desktop's notification server
-/// (dunst) shows "Bea replied to you" with the reply, and clicking it
-/// brings the window to that reply in its thread, under Ada's post.
+/// Bea replies to Ada's first post while Ada is in the window: Activity
+/// and the window's title count it, and no notification repeats it. Ada minimizes the window and
+/// Bea replies again: the desktop's notification server (dunst) shows
+/// "Bea replied to you" with the reply, and clicking it brings the window
+/// back, at that reply in its thread, under Ada's post.
 async fn clicked_notification_opens_the_reply(
     w: &Window,
     peer: &Kith,
     notices: &NotificationServer,
+    (driver, home): (&Driver, &std::path::Path),
     first: &str,
 ) -> Result<()> {
-    // The earlier steps' notifications (a reply, a mention) go first.
     notices.close_all()?;
+    let before = notices.shown();
+    peer.json(&["reply", first, "Tu es là ?"])?;
+    w.wait_text("activity-badge", "1", LONG).await?;
+    // The notification would follow the count within milliseconds.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        notices.shown(),
+        before,
+        "no notification while the window has the focus"
+    );
+    // The taskbar's title counts it.
+    let pid = app_pid(home).ok_or("the app's process")?;
+    let start = Instant::now();
+    loop {
+        let titles = driver.display().window_titles_of(pid)?;
+        if titles.iter().any(|t| t == "Kith (1)") {
+            break;
+        }
+        if start.elapsed() > LONG {
+            return Err(format!("the window's title stayed {titles:?}, not \"Kith (1)\"").into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    driver.display().hide_windows_of(pid)?;
     let reply = peer.json(&["reply", first, "On se retrouve à 10 h ?"])?;
     let reply = reply["id"].as_str().ok_or("the reply's id")?.to_owned();
     let wanted = "Bea replied to you\tOn se retrouve à 10 h ?";
@@ -773,6 +800,10 @@ async fn clicked_notification_opens_the_reply(
         opened.as_str(),
         Some(reply.as_str()),
         "the click opened the reply's thread with the reply highlighted"
+    );
+    assert!(
+        !driver.display().shown_windows_of(pid)?.is_empty(),
+        "the click brought the window back on screen"
     );
     w.wait_text("thread", "Bonjour depuis la fenêtre de Kith", LONG)
         .await?;
@@ -1108,7 +1139,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         post_reply_and_thread(&w).await?;
         peer_post_arrives(&w, &bea).await?;
         let first = activity_and_mentions(&w, &bea, &home).await?;
-        clicked_notification_opens_the_reply(&w, &bea, &notices, &first).await?;
+        clicked_notification_opens_the_reply(&w, &bea, &notices, (&driver, &home), &first).await?;
         edit_adds_a_content_warning(&w, &bea).await?;
         follows_lists(&w, &bea, &dir.path().join("cal")).await?;
         links_and_hashtags(&w, &opened).await?;
