@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "create_account",
     "restore_account",
     "unlock",
+    "lock",
     "recovery_phrase",
     "timeline",
     "activity",

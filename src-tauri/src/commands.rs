@@ -216,6 +216,7 @@ async fn open_account<T: Send + 'static>(
                 running,
                 account,
                 notifications: settings.notifications.into(),
+                locked: false.into(),
             });
             events::forward(app.clone(), &session);
             state.set_ready(session);
@@ -275,7 +276,37 @@ pub async fn unlock(
     state: State<'_, AppState>,
     passphrase: String,
 ) -> AppResult<()> {
+    // Locked in front of a running node: the passphrase opens the window.
+    if let Some(session) = state.running_session() {
+        if !session.is_locked() {
+            return Err(AppError::new("already_unlocked", "the account is open"));
+        }
+        let home = state.home.clone();
+        tauri::async_runtime::spawn_blocking(move || Node::check_passphrase(&home, &passphrase))
+            .await
+            .map_err(|e| AppError::new("internal", e))??;
+        session
+            .locked
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        tracing::info!("window unlocked");
+        return Ok(());
+    }
     open_account(&app, &state, move |n| n.unlock(&passphrase)).await
+}
+
+/// Locks the window: until the passphrase is given again (`unlock`) every
+/// command that reads or writes the account is refused and no
+/// notification is shown. The node keeps running, carrying and relaying
+/// feeds.
+#[tauri::command]
+#[specta::specta]
+pub async fn lock(state: State<'_, AppState>) -> AppResult<()> {
+    let session = state.session()?;
+    session
+        .locked
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    tracing::info!("window locked");
+    Ok(())
 }
 
 /// The account's recovery phrase again (after the passphrase), in order.

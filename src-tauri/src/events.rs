@@ -293,9 +293,10 @@ async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId
     {
         return;
     }
-    // Someone looking at the window sees the post arrive and Activity's
-    // count grow; a notification would only repeat it.
-    if window_has_focus(app) {
+    // Locked, the window keeps what arrives to itself. Someone looking at
+    // the window sees the post arrive and Activity's count grow; a
+    // notification would only repeat it.
+    if session.is_locked() || window_has_focus(app) {
         tracing::debug!("the window has the focus: no desktop notification");
         return;
     }

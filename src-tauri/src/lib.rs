@@ -38,6 +38,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::create_account,
             commands::restore_account,
             commands::unlock,
+            commands::lock,
             commands::recovery_phrase,
             commands::timeline,
             commands::activity,

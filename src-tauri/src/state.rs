@@ -50,6 +50,17 @@ pub struct Session {
     /// Whether replies and mentions raise desktop notifications (read from
     /// the settings at start, updated when they are saved).
     pub notifications: std::sync::atomic::AtomicBool,
+    /// Whether the window is locked: the node keeps running (carrying and
+    /// relaying feeds) but answers the window nothing until the passphrase
+    /// is given again.
+    pub locked: std::sync::atomic::AtomicBool,
+}
+
+impl Session {
+    /// Whether the window is locked.
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 enum Slot {
@@ -108,6 +119,7 @@ impl AppState {
             },
             // A transition is under way: the account is being opened.
             Slot::Closed(None) => (Phase::Locked, None, None),
+            Slot::Ready(s) if s.is_locked() => (Phase::Locked, Some(s.account.to_string()), None),
             Slot::Ready(s) => (Phase::Ready, Some(s.account.to_string()), None),
             Slot::Failed(e) => (Phase::Failed, None, Some(e.message.clone())),
         };
@@ -119,11 +131,19 @@ impl AppState {
         }
     }
 
-    /// The running session, or `not_ready`.
+    /// The running session, or `not_ready` (also while locked).
     pub fn session(&self) -> AppResult<Arc<Session>> {
         match &*self.slot() {
-            Slot::Ready(s) => Ok(Arc::clone(s)),
+            Slot::Ready(s) if !s.is_locked() => Ok(Arc::clone(s)),
             _ => Err(AppError::not_ready()),
+        }
+    }
+
+    /// The running session, locked or not.
+    pub fn running_session(&self) -> Option<Arc<Session>> {
+        match &*self.slot() {
+            Slot::Ready(s) => Some(Arc::clone(s)),
+            _ => None,
         }
     }
 

@@ -208,6 +208,15 @@ impl Node {
         Ok(())
     }
 
+    /// Checks that `passphrase` opens the device key of the home at `home`
+    /// without opening the home (a lock screen in front of a running node;
+    /// the key derivation takes a moment, so off the node's thread).
+    pub fn check_passphrase(home: &Path, passphrase: &str) -> Result<()> {
+        let _secret: Zeroizing<[u8; 32]> =
+            keystore::read(&home.join(DEVICE_KEY_FILE), "device", passphrase)?;
+        Ok(())
+    }
+
     /// The account's 24-word recovery phrase, decrypted with the passphrase,
     /// so a front end can show it again.
     pub fn recovery_phrase(&self, passphrase: &str) -> Result<Zeroizing<String>> {

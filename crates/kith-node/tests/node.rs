@@ -259,3 +259,26 @@ fn an_edit_can_change_the_content_warning_and_the_image_descriptions() {
     );
     assert!(too_long.is_err(), "a description over the limit is refused");
 }
+
+#[test]
+fn check_passphrase_accepts_only_the_homes_passphrase_and_leaves_the_home_as_it_was() {
+    let home = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(None, "right one").unwrap();
+    Node::check_passphrase(home.path(), "right one").unwrap();
+    assert!(matches!(
+        Node::check_passphrase(home.path(), "wrong one"),
+        Err(NodeError::WrongPassphrase(_))
+    ));
+    assert!(
+        Node::check_passphrase(empty.path(), "right one").is_err(),
+        "a home with no account has no passphrase"
+    );
+    // The running node still signs after the checks.
+    node.post(NewPost {
+        text: Some("still open".into()),
+        ..NewPost::default()
+    })
+    .unwrap();
+}

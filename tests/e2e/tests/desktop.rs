@@ -660,6 +660,49 @@ async fn activity_and_mentions(w: &Window, peer: &Kith, home: &std::path::Path) 
     Ok(first.to_owned())
 }
 
+/// Ada locks the window (the sidebar's Lock): the unlock screen shows, the
+/// node refuses the window's commands, and it goes on carrying feeds: Bea's
+/// post reaches Ada's node meanwhile. The passphrase opens the window
+/// again, on a timeline with that post.
+async fn lock_and_unlock(w: &Window, peer: &Kith, home: &std::path::Path) -> Result<()> {
+    w.click("lock-button").await?;
+    w.find("unlock-input", LONG).await?;
+    w.screenshot("34-locked").await?;
+    let refused = w
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('timeline', { limit: 10, before: null })
+               .then((v) => done({ answered: v }), (e) => done({ refused: e }));",
+            Vec::new(),
+        )
+        .await?;
+    assert_eq!(
+        refused["refused"]["code"],
+        json!("not_ready"),
+        "a locked window's command is refused: {refused}"
+    );
+
+    let text = "Pendant que tu étais verrouillée";
+    peer.json(&["post", text])?;
+    // Ada's node answers its command socket while the window is locked.
+    let ada = Kith::new(home)?;
+    let start = Instant::now();
+    while ada.json(&["search", "verrouillee"])?["posts"]
+        .as_array()
+        .is_none_or(Vec::is_empty)
+    {
+        if start.elapsed() > LONG {
+            return Err(format!("Bea's post did not reach the locked node within {LONG:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    w.type_into("unlock-input", PASSPHRASE).await?;
+    w.click("unlock-button").await?;
+    w.wait_text("timeline", text, LONG).await
+}
+
 /// Ada edits her post to Bea, putting it behind a content warning: the
 /// card shows the warning in place of the text, and Bea's node receives
 /// the edit.
@@ -1141,6 +1184,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         let first = activity_and_mentions(&w, &bea, &home).await?;
         clicked_notification_opens_the_reply(&w, &bea, &notices, (&driver, &home), &first).await?;
         edit_adds_a_content_warning(&w, &bea).await?;
+        lock_and_unlock(&w, &bea, &home).await?;
         follows_lists(&w, &bea, &dir.path().join("cal")).await?;
         links_and_hashtags(&w, &opened).await?;
         mute_from_a_posts_menu(&w).await?;

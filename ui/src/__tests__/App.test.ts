@@ -57,6 +57,31 @@ describe('App', () => {
     await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('hello'));
   });
 
+  it('locks from the sidebar or g l: the unlock screen, commands refused, and back to the timeline with the passphrase', async () => {
+    const s = readyState();
+    addPost(s, { author: ADA, text: 'hello' });
+    backend.reset(s);
+    render(App);
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('hello'));
+    await fireEvent.click(screen.getByTestId('lock-button'));
+    expect(await screen.findByTestId('unlock-input')).toBeInTheDocument();
+    expect(screen.getByTestId('locked-note')).toHaveTextContent('goes on sharing');
+    expect(commands.lock).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('timeline')).not.toBeInTheDocument();
+    expect((await commands.timeline(10, null)).status, 'the backend refuses while locked').toBe('error');
+    addPost(s, { author: BOB, text: 'arrived while locked' });
+    await fireEvent.input(screen.getByTestId('unlock-input'), { target: { value: 'correct horse' } });
+    await fireEvent.click(screen.getByTestId('unlock-button'));
+    await waitFor(() =>
+      expect(screen.getAllByTestId('post-text').map((e) => e.textContent)).toEqual(['arrived while locked', 'hello']),
+    );
+
+    key('g');
+    key('l');
+    expect(await screen.findByTestId('unlock-input')).toBeInTheDocument();
+    expect(commands.lock).toHaveBeenCalledTimes(2);
+  });
+
   describe('when ready', () => {
     beforeEach(() => {
       const s = readyState();

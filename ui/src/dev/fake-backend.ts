@@ -649,6 +649,13 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       s.phase = 'ready';
       return ok(null);
     },
+    lock: async (): Promise<Result<null, AppError>> => {
+      await wait();
+      const notReady = mustBeReady<null>();
+      if (notReady) return notReady;
+      s.phase = 'locked';
+      return ok(null);
+    },
     recoveryPhrase: async (passphrase: string): Promise<Result<string[], AppError>> => {
       await wait();
       const notReady = mustBeReady<string[]>();

@@ -127,6 +127,7 @@ export const api = {
   /** `at`: the time of the newest item seen. */
   markActivitySeen: (at: number): Promise<null> => unwrap(commands.markActivitySeen(at)),
   /** Accounts known here by a name containing `query`, followed ones first (at most 8). */
+  lock: (): Promise<null> => unwrap(commands.lock()),
   peopleNamed: (query: string): Promise<PersonView[]> => unwrap(commands.peopleNamed(query)),
   openLink: (url: string): Promise<null> => unwrap(commands.openLink(url)),
   feed: (account: string, limit: number, before: string | null): Promise<Page> =>

@@ -48,6 +48,20 @@ async unlock(passphrase: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
+ * Locks the window: until the passphrase is given again (`unlock`) every
+ * command that reads or writes the account is refused and no
+ * notification is shown. The node keeps running, carrying and relaying
+ * feeds.
+ */
+async lock() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("lock") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The account's recovery phrase again (after the passphrase), in order.
  */
 async recoveryPhrase(passphrase: string) : Promise<Result<string[], AppError>> {

@@ -9,6 +9,8 @@ class Session {
   name = $state<string | null>(null);
   /** Own avatar hash, once the own profile is loaded. */
   avatar = $state<string | null>(null);
+  /** Locked from the window (the node still running), not yet opened again. */
+  lockedHere = $state(false);
 
   get account(): string | null {
     return this.status?.account ?? null;
@@ -21,6 +23,7 @@ class Session {
   async refresh(): Promise<AppStatus> {
     const s = await api.appStatus();
     this.status = s;
+    if (s.phase !== 'locked') this.lockedHere = false;
     return s;
   }
 

@@ -14,7 +14,8 @@ export type ShortcutAction =
   | 'compose'
   | 'next'
   | 'prev'
-  | 'help';
+  | 'help'
+  | 'lock';
 
 export const SEQUENCES: Record<string, ShortcutAction> = {
   'g h': 'home',
@@ -26,6 +27,7 @@ export const SEQUENCES: Record<string, ShortcutAction> = {
   'g m': 'moderation',
   'g k': 'share',
   'g s': 'settings',
+  'g l': 'lock',
 };
 
 export const SINGLE: Record<string, ShortcutAction> = {
