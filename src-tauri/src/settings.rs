@@ -1,5 +1,6 @@
 //! The app's settings, kept in `desktop.json` in the home directory:
-//! network addresses, LAN discovery, notifications and the theme.
+//! network addresses, LAN discovery, notifications, the theme and the
+//! lock after inactivity.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,8 @@ use crate::error::{AppError, AppResult};
 pub const SETTINGS_FILE: &str = "desktop.json";
 /// Most addresses in either list.
 pub const MAX_ADDRS: usize = 32;
+/// Longest wait before the window locks itself, in minutes (a day).
+pub const MAX_LOCK_AFTER_MINUTES: u32 = 24 * 60;
 
 /// Light, dark, or whatever the system prefers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -42,6 +45,9 @@ pub struct Settings {
     pub notifications: bool,
     /// The colour theme.
     pub theme: Theme,
+    /// Minutes without a key or a click in the window after which it
+    /// locks itself; 0 never.
+    pub lock_after_minutes: u32,
 }
 
 impl Default for Settings {
@@ -52,6 +58,7 @@ impl Default for Settings {
             mdns: true,
             notifications: true,
             theme: Theme::System,
+            lock_after_minutes: 0,
         }
     }
 }
@@ -117,6 +124,15 @@ impl Settings {
 
     /// Checks every address, then writes the file atomically.
     pub fn save(&self, home: &Path) -> AppResult<()> {
+        if self.lock_after_minutes > MAX_LOCK_AFTER_MINUTES {
+            return Err(AppError::new(
+                "invalid",
+                format!(
+                    "the lock after inactivity waits at most {MAX_LOCK_AFTER_MINUTES} minutes, not {}",
+                    self.lock_after_minutes
+                ),
+            ));
+        }
         let clean = self.cleaned();
         parse_addrs("listen", &clean.listen)?;
         parse_addrs("bootstrap", &clean.bootstrap)?;
@@ -163,12 +179,36 @@ mod tests {
             mdns: false,
             notifications: false,
             theme: Theme::Dark,
+            lock_after_minutes: 15,
         };
         s.save(home.path()).expect("saved");
         let back = Settings::load(home.path());
         assert_eq!(back.listen, vec!["/ip4/127.0.0.1/tcp/4001".to_owned()]);
         assert_eq!(back.theme, Theme::Dark);
         assert!(!back.mdns);
+        assert_eq!(back.lock_after_minutes, 15);
+    }
+
+    #[test]
+    fn settings_saved_before_the_lock_existed_read_as_never_locking_and_a_lock_past_a_day_is_refused()
+     {
+        let home = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            home.path().join(SETTINGS_FILE),
+            r#"{"listen":[],"bootstrap":[],"mdns":true,"notifications":true,"theme":"light"}"#,
+        )
+        .expect("written");
+        let old = Settings::load(home.path());
+        assert_eq!(old.theme, Theme::Light, "the file was read, not replaced");
+        assert_eq!(old.lock_after_minutes, 0);
+
+        let too_long = Settings {
+            lock_after_minutes: MAX_LOCK_AFTER_MINUTES + 1,
+            ..Settings::default()
+        };
+        let e = too_long.save(home.path()).expect_err("refused");
+        assert_eq!(e.code, "invalid");
+        assert_eq!(Settings::load(home.path()), old, "nothing saved");
     }
 
     #[test]

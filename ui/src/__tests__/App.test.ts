@@ -6,6 +6,7 @@ vi.mock('$lib/bindings', () => import('../test/fake-bindings'));
 import { backend, commands } from '../test/fake-bindings';
 import { ADA, addList, addPost, BOB, ME, readyState } from '../test/helpers';
 import { moderation } from '$lib/moderation.svelte';
+import { idleLock } from '$lib/idlelock.svelte';
 import { clearSnapshots } from '$lib/listcache';
 import { router } from '$lib/router.svelte';
 import { session } from '$lib/session.svelte';
@@ -80,6 +81,21 @@ describe('App', () => {
     key('l');
     expect(await screen.findByTestId('unlock-input')).toBeInTheDocument();
     expect(commands.lock).toHaveBeenCalledTimes(2);
+  });
+
+  it('locks itself after the wait chosen in Settings', async () => {
+    const s = readyState();
+    s.settings = { ...s.settings, lockAfterMinutes: 5 };
+    addPost(s, { author: ADA, text: 'hello' });
+    backend.reset(s);
+    render(App);
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('hello'));
+    await waitFor(() => expect(idleLock.minutes).toBe(5));
+    idleLock.check(Date.now() + 4 * 60_000);
+    expect(screen.queryByTestId('unlock-input')).not.toBeInTheDocument();
+    idleLock.check(Date.now() + 5 * 60_000);
+    expect(await screen.findByTestId('unlock-input')).toBeInTheDocument();
+    expect(screen.getByTestId('locked-note')).toBeInTheDocument();
   });
 
   describe('when ready', () => {

@@ -324,7 +324,7 @@ export function emptyState(): FakeState {
     listen: fakeListening([]),
     feeds: [],
     requests: { heads: 0, changes: 0, blobs: 0, request_bytes: 0, response_bytes: 0 },
-    settings: { listen: [], bootstrap: [], mdns: true, theme: 'system', notifications: true },
+    settings: { listen: [], bootstrap: [], mdns: true, theme: 'system', notifications: true, lockAfterMinutes: 0 },
     blocks: [],
     mutes: [],
     words: [],

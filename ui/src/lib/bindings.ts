@@ -1811,7 +1811,12 @@ notifications: boolean;
 /**
  * The colour theme.
  */
-theme: Theme }
+theme: Theme; 
+/**
+ * Minutes without a key or a click in the window after which it
+ * locks itself; 0 never.
+ */
+lockAfterMinutes: number }
 /**
  * What is being shared, where, and until when.
  */

@@ -6,15 +6,35 @@ vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 import { WORDS } from '../../dev/fake-backend';
 import { backend, commands } from '../../test/fake-bindings';
 import { useReadyAccount } from '../../test/helpers';
+import { idleLock } from '$lib/idlelock.svelte';
 import { toasts } from '$lib/toasts.svelte';
 import Settings from '../Settings.svelte';
 
 describe('Settings', () => {
   beforeEach(() => {
     const s = useReadyAccount();
-    s.settings = { listen: ['/ip4/0.0.0.0/tcp/4001'], bootstrap: [], mdns: true, theme: 'system', notifications: true };
+    s.settings = {
+      listen: ['/ip4/0.0.0.0/tcp/4001'],
+      bootstrap: [],
+      mdns: true,
+      theme: 'system',
+      notifications: true,
+      lockAfterMinutes: 0,
+    };
     toasts.clear();
     document.documentElement.dataset.theme = 'system';
+  });
+
+  it('saves the wait before locking and applies it at once', async () => {
+    render(Settings);
+    const choice = await screen.findByLabelText('Lock Kith after');
+    expect(choice).toHaveValue('0');
+    await fireEvent.change(choice, { target: { value: '15' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() =>
+      expect(commands.saveSettings).toHaveBeenCalledWith(expect.objectContaining({ lockAfterMinutes: 15 })),
+    );
+    await waitFor(() => expect(idleLock.minutes).toBe(15));
   });
 
   it('saves multiaddrs one per line, blank lines dropped, and shows where the node listens once applied', async () => {
@@ -34,6 +54,7 @@ describe('Settings', () => {
       mdns: false,
       theme: 'system',
       notifications: true,
+      lockAfterMinutes: 0,
     });
     await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('Saved'));
     await waitFor(() =>
