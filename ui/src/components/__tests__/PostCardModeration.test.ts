@@ -92,9 +92,22 @@ describe('PostCard moderation', () => {
     expect(screen.queryByTestId('reply-button')).toBeNull();
   });
 
-  it('offers no moderation menu on own posts', () => {
-    render(PostCard, { post: addPost(s, { author: ME, text: 'mine' }) });
-    expect(screen.queryByRole('button', { name: 'More actions for this post' })).toBeNull();
+  it('offers only copying the id on own posts, and the id first on others', async () => {
+    const writeText = vi.fn().mockResolvedValue(undefined);
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    const mine = addPost(s, { author: ME, text: 'mine' });
+    const { unmount } = render(PostCard, { post: mine });
+    let menu = await openMenu();
+    expect(within(menu).getAllByRole('menuitem').map((i) => i.textContent?.trim())).toEqual(['Copy post ID']);
+    await fireEvent.click(within(menu).getByRole('menuitem', { name: 'Copy post ID' }));
+    await waitFor(() => expect(writeText).toHaveBeenCalledWith(mine.id));
+    unmount();
+
+    render(PostCard, { post: addPost(s, { author: ADA, text: 'theirs' }) });
+    menu = await openMenu();
+    const items = within(menu).getAllByRole('menuitem').map((i) => i.textContent?.trim());
+    expect(items[0]).toBe('Copy post ID');
+    expect(items).toContain('Mute author');
   });
 
   it('mutes the author privately from the menu and tells the list', async () => {
