@@ -297,7 +297,7 @@ async fn notify(app: &AppHandle, session: &Session, posts: Vec<kith_core::PostId
     // the window sees the post arrive and Activity's count grow; a
     // notification would only repeat it.
     if session.is_locked() || window_has_focus(app) {
-        tracing::debug!("the window has the focus: no desktop notification");
+        tracing::debug!("window locked or focused: no desktop notification");
         return;
     }
     let me = session.account;
