@@ -434,7 +434,7 @@ pub async fn following(state: State<'_, AppState>) -> AppResult<Vec<Followed>> {
 }
 
 /// A page of whom an account (own when null) follows, or of the feeds on
-/// this computer that follow it; `offset` is the previous page's `next`.
+/// this computer that follow it; `before` is the previous page's `next`.
 #[tauri::command]
 #[specta::specta]
 pub async fn follows(
@@ -442,12 +442,12 @@ pub async fn follows(
     account: Option<String>,
     direction: FollowDirection,
     limit: u32,
-    offset: u32,
+    before: Option<String>,
 ) -> AppResult<FollowPage> {
     let account = account.as_deref().map(parse_account).transpose()?;
     let limit = page_size(limit)?;
     on_node(&state, move |n| {
-        n.follows(account, direction, limit, offset)
+        n.follows(account, direction, limit, before.as_deref())
     })
     .await
 }

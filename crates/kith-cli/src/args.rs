@@ -418,14 +418,14 @@ pub enum InstallerAction {
 }
 
 /// Which page of a list of follows.
-#[derive(Debug, Clone, Copy, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct FollowsPage {
     /// Accounts per page.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=500))]
     pub limit: u16,
-    /// Skip this many follows (the `next` of the previous page).
-    #[arg(long, default_value_t = 0)]
-    pub offset: u32,
+    /// Continue after this cursor (the `next` of the previous page).
+    #[arg(long, value_name = "CURSOR")]
+    pub before: Option<String>,
 }
 
 /// Profile subcommands.

@@ -116,7 +116,7 @@ fn follows(command: &Command, account: Option<&str>, page: FollowsPage) -> anyho
             FollowDirection::Following
         },
         limit: usize::from(page.limit),
-        offset: page.offset,
+        before: page.before,
     })
 }
 
@@ -173,7 +173,7 @@ fn request(command: &Command) -> anyhow::Result<Request> {
             account: account_id(account)?,
         },
         Command::Following { account, page } | Command::Followers { account, page } => {
-            follows(command, account.as_deref(), *page)?
+            follows(command, account.as_deref(), page.clone())?
         }
         Command::Timeline { limit, before } => Request::Timeline {
             limit: usize::from(*limit),

@@ -179,7 +179,7 @@ pub fn follows(command: &Command, own: bool, page: &FollowPage) {
         let mark = if f.followed { "  · you follow" } else { "" };
         println!("{name}  {}{mark}", f.account);
     }
-    if let Some(next) = page.next {
-        println!("more: --offset {next}");
+    if let Some(next) = &page.next {
+        println!("more: --before {next}");
     }
 }

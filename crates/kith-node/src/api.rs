@@ -88,9 +88,8 @@ pub enum Request {
         direction: FollowDirection,
         /// Page size.
         limit: usize,
-        /// Follows read before this page (0 for the first).
-        #[serde(default)]
-        offset: u32,
+        /// Cursor of the page (the previous page's `next`).
+        before: Option<String>,
     },
     /// The home timeline.
     Timeline {
@@ -405,8 +404,10 @@ impl Node {
                 account,
                 direction,
                 limit,
-                offset,
-            } => to_value(&self.follows(account, direction, page_size(limit)?, offset)?),
+                before,
+            } => {
+                to_value(&self.follows(account, direction, page_size(limit)?, before.as_deref())?)
+            }
             Request::Id => {
                 let id = self.identity()?.clone();
                 let name = self.store().profile(id.account)?.name;

@@ -529,20 +529,20 @@ impl Node {
     }
 
     /// A page of whom `account` (own when `None`) follows, or of the
-    /// feeds held here that follow it.
+    /// feeds held here that follow it, after the cursor `before`.
     pub fn follows(
         &self,
         account: Option<AccountId>,
         direction: FollowDirection,
         limit: usize,
-        offset: u32,
+        before: Option<&str>,
     ) -> Result<FollowPage> {
         let account = match account {
             Some(a) => a,
             None => self.identity()?.account,
         };
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-        Ok(self.store.follows(account, direction, limit, offset)?)
+        Ok(self.store.follows(account, direction, limit, before)?)
     }
 
     /// The home timeline.

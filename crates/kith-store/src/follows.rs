@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Store;
 use crate::docs;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 
 /// Which way a list of follows goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,40 +50,65 @@ pub struct FollowView {
 pub struct FollowPage {
     /// The accounts of this page (those moderation hides left out).
     pub accounts: Vec<FollowView>,
-    /// Where the next page starts (follows read so far), if there is more.
-    pub next: Option<u32>,
+    /// Pass to `before` for the next page, if there is more. A follow
+    /// made or ended between pages neither repeats nor hides another.
+    pub next: Option<String>,
 }
 
-/// The accounts feed `?1` follows, most recent first.
+/// The accounts feed `?1` follows, most recent first, after the follow
+/// (`?3` since, `?4` account).
 const FOLLOWING: &str = "
     SELECT w.target, t.name, t.avatar, coalesce(t.change_count > 0, 0),
            w.target IN (SELECT target FROM follows WHERE feed_id IN own_feed), w.since
     FROM follows w LEFT JOIN feeds t ON t.account = w.target
-    WHERE w.feed_id = ?1
+    WHERE w.feed_id = ?1 AND (w.since < ?3 OR (w.since = ?3 AND w.target > ?4))
     ORDER BY w.since DESC, w.target
-    LIMIT ?2 OFFSET ?3";
+    LIMIT ?2";
 
-/// The feeds held here that follow account `?1`, most recent first.
+/// The feeds held here that follow account `?1`, most recent first, after
+/// the follow (`?3` since, `?4` account).
 const FOLLOWERS: &str = "
     SELECT f.account, f.name, f.avatar, f.change_count > 0,
            f.account IN (SELECT target FROM follows WHERE feed_id IN own_feed), w.since
     FROM follows w JOIN feeds f ON f.id = w.feed_id
-    WHERE w.target = ?1
-    ORDER BY w.since DESC, f.id
-    LIMIT ?2 OFFSET ?3";
+    WHERE w.target = ?1 AND (w.since < ?3 OR (w.since = ?3 AND f.account > ?4))
+    ORDER BY w.since DESC, f.account
+    LIMIT ?2";
+
+/// A place in a list of follows: the follow's time and the account listed
+/// (`<since>.<account hex>`).
+fn cursor(since: i64, account: &[u8]) -> String {
+    format!("{since}.{}", hex::encode(account))
+}
+
+/// The follow a cursor names; before the first when there is none.
+fn parse_cursor(before: Option<&str>) -> Result<(i64, Vec<u8>)> {
+    let Some(c) = before else {
+        return Ok((i64::MAX, Vec::new()));
+    };
+    let bad = || StoreError::BadCursor(c.chars().take(40).collect());
+    let (since, account) = c.split_once('.').ok_or_else(bad)?;
+    let account = hex::decode(account).map_err(|_| bad())?;
+    if account.len() != 32 {
+        return Err(bad());
+    }
+    Ok((since.parse().map_err(|_| bad())?, account))
+}
 
 impl Store {
     /// One page of the accounts `account` follows, or of the feeds held
-    /// here that follow it: `limit` follows from the `offset`-th. Accounts
-    /// this home blocks or hides are left out of the page (so a page may
-    /// be shorter than `limit` and still have a next one).
+    /// here that follow it: `limit` follows after the cursor `before` (a
+    /// page's `next`). Accounts this home blocks or hides are left out of
+    /// the page (so a page may be shorter than `limit` and still have a
+    /// next one).
     pub fn follows(
         &self,
         account: AccountId,
         direction: FollowDirection,
         limit: u32,
-        offset: u32,
+        before: Option<&str>,
     ) -> Result<FollowPage> {
+        let (after_since, after_account) = parse_cursor(before)?;
         let (sql, key) = match direction {
             FollowDirection::Following => match docs::find_feed(&self.conn, account)? {
                 Some(feed) => (FOLLOWING, rusqlite::types::Value::Integer(feed)),
@@ -100,7 +125,7 @@ impl Store {
             ),
         };
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params![key, limit, offset], |r| {
+        let rows = stmt.query_map(params![key, limit, after_since, after_account], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
                 r.get::<_, Option<String>>(1)?,
@@ -113,9 +138,11 @@ impl Store {
         let judge = self.judge()?;
         let mut accounts = Vec::new();
         let mut read = 0u32;
+        let mut last = None;
         for row in rows {
             let (target, name, avatar, held, followed, since) = row?;
             read += 1;
+            last = Some(cursor(since, &target));
             let target = AccountId::from_slice(&target)?;
             if !judge.account_shown(target) {
                 continue;
@@ -129,7 +156,7 @@ impl Store {
                 since,
             });
         }
-        let next = (read == limit && limit > 0).then(|| offset.saturating_add(read));
+        let next = if read == limit { last } else { None };
         Ok(FollowPage { accounts, next })
     }
 }

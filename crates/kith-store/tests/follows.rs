@@ -43,7 +43,7 @@ fn following_lists_whom_a_held_feed_follows_most_recent_first_with_names_when_he
     follow(&mut store, &mut me, 7, cal.account);
 
     let page = store
-        .follows(bea.account, FollowDirection::Following, 10, 0)
+        .follows(bea.account, FollowDirection::Following, 10, None)
         .unwrap();
     assert_eq!(names(&page), ["?", "Cal", "Ada"], "{page:#?}");
     assert_eq!(page.next, None);
@@ -58,11 +58,11 @@ fn following_lists_whom_a_held_feed_follows_most_recent_first_with_names_when_he
 
     // Own follows by default direction, and an account never seen follows no one.
     let own = store
-        .follows(me.account, FollowDirection::Following, 10, 0)
+        .follows(me.account, FollowDirection::Following, 10, None)
         .unwrap();
     assert_eq!(names(&own), ["Cal"]);
     let none = store
-        .follows(dan.account, FollowDirection::Following, 10, 0)
+        .follows(dan.account, FollowDirection::Following, 10, None)
         .unwrap();
     assert!(none.accounts.is_empty() && none.next.is_none());
 }
@@ -82,7 +82,7 @@ fn followers_are_the_feeds_held_here_that_follow_an_account_and_a_profile_says_w
     follow(&mut store, &mut me, 8, bea.account);
 
     let page = store
-        .follows(dan.account, FollowDirection::Followers, 10, 0)
+        .follows(dan.account, FollowDirection::Followers, 10, None)
         .unwrap();
     assert_eq!(names(&page), ["Cal", "Ada", "Bea"], "{page:#?}");
     assert!(page.accounts.iter().all(|f| f.held));
@@ -108,29 +108,18 @@ fn pages_of_follows_follow_each_other_and_leave_out_blocked_and_muted_accounts()
         follow(&mut store, &mut bea, 10 + i as i64, *a);
     }
     // Newest follow first: others[24] down to others[0].
-    let mut seen = Vec::new();
-    let mut offset = 0;
-    let mut pages = 0;
-    loop {
-        let page = store
-            .follows(bea.account, FollowDirection::Following, 10, offset)
-            .unwrap();
-        pages += 1;
-        assert!(pages <= 3, "25 follows fill three pages of 10");
-        seen.extend(page.accounts.iter().map(|f| f.account));
-        match page.next {
-            Some(n) => offset = n,
-            None => break,
-        }
-    }
     let expected: Vec<AccountId> = others.iter().rev().copied().collect();
-    assert_eq!(seen, expected, "every follow once, in order");
+    assert_eq!(
+        every_page(&store, bea.account),
+        expected,
+        "every follow once, in order"
+    );
 
     store.set_private_block(others[24], true, 50).unwrap();
     store.set_private_mute(others[23], true, 50).unwrap();
     follow(&mut store, &mut me, 51, others[22]);
     let first = store
-        .follows(bea.account, FollowDirection::Following, 10, 0)
+        .follows(bea.account, FollowDirection::Following, 10, None)
         .unwrap();
     assert_eq!(
         first.accounts.len(),
@@ -138,8 +127,75 @@ fn pages_of_follows_follow_each_other_and_leave_out_blocked_and_muted_accounts()
         "the blocked and the muted account left out: {first:#?}"
     );
     assert_eq!(first.accounts[0].account, others[22]);
-    assert_eq!(first.next, Some(10), "the next page starts after 10 read");
+    assert!(first.next.is_some(), "10 read: there may be more");
     assert!(first.accounts[0].followed, "followed here since 51");
+}
+
+/// The accounts of every page of 10 of whom `whose` follows, in order
+/// (at most five pages).
+fn every_page(store: &Store, whose: AccountId) -> Vec<AccountId> {
+    let mut seen = Vec::new();
+    let mut before: Option<String> = None;
+    for _ in 0..5 {
+        let page = store
+            .follows(whose, FollowDirection::Following, 10, before.as_deref())
+            .unwrap();
+        seen.extend(page.accounts.iter().map(|f| f.account));
+        match page.next {
+            Some(next) => before = Some(next),
+            None => return seen,
+        }
+    }
+    panic!("five pages of 10 and still more: {seen:?}");
+}
+
+#[test]
+fn follows_made_or_ended_between_pages_neither_repeat_nor_hide_the_others() {
+    let (_home, mut store, _me) = own_store();
+    let mut bea = Device::new_account().1;
+    let others: Vec<AccountId> = (0..25).map(|_| Device::new_account().1.account).collect();
+    for (i, a) in others.iter().enumerate() {
+        follow(&mut store, &mut bea, 10 + i as i64, *a);
+    }
+    // After the first page (others[24] to others[15]) Bea stops following
+    // others[20], shown on it: counted by position, the next page would
+    // skip one. After the second, she follows someone new (the newest):
+    // counted by position, the last page would repeat one.
+    let mut seen: Vec<AccountId> = Vec::new();
+    let mut before: Option<String> = None;
+    for page_number in 0..5 {
+        let page = store
+            .follows(bea.account, FollowDirection::Following, 10, before.as_deref())
+            .unwrap();
+        seen.extend(page.accounts.iter().map(|f| f.account));
+        before = page.next;
+        if before.is_none() {
+            break;
+        }
+        match page_number {
+            0 => store_write(
+                &mut store,
+                &mut bea,
+                100,
+                &[Write::Delete(FeedKey::Follow(others[20]))],
+            ),
+            1 => follow(&mut store, &mut bea, 101, Device::new_account().1.account),
+            _ => {}
+        }
+    }
+    assert!(before.is_none(), "the pages ended");
+    let expected: Vec<AccountId> = others.iter().rev().copied().collect();
+    assert_eq!(seen, expected, "each of the first 25 once, none skipped");
+
+    for bad in ["", "12", "x.00", "12.zz", "12.abcd"] {
+        assert!(
+            matches!(
+                store.follows(bea.account, FollowDirection::Following, 10, Some(bad)),
+                Err(kith_store::StoreError::BadCursor(_))
+            ),
+            "cursor {bad:?}"
+        );
+    }
 }
 
 #[test]

@@ -771,13 +771,17 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       accountId: string | null,
       direction: FollowDirection,
       limit: number,
-      offset: number,
+      before: string | null,
     ): Promise<Result<FollowPage, AppError>> => {
       await wait();
       if (limit < 1 || limit > 500) return err('invalid', `a page holds 1 to 500 posts, not ${limit}`);
       const who = accountId ?? s.me.account;
       const all = direction === 'following' ? followsOf(who).slice().reverse() : followersOf(who);
-      const read = all.slice(offset, offset + limit);
+      // As the node: after the account the cursor names (this list has no
+      // times; its order stands in for them).
+      const start = before === null ? 0 : all.indexOf(before) + 1;
+      if (before !== null && start === 0) return err('bad_cursor', `bad cursor ${before}`);
+      const read = all.slice(start, start + limit);
       const accounts = read
         .filter((a) => !blocked(a) && !muted(a))
         .map((a) => ({
@@ -788,7 +792,8 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
           followed: s.following.includes(a),
           since: 0,
         }));
-      return ok({ accounts, next: offset + read.length < all.length ? offset + read.length : null });
+      const last = read[read.length - 1];
+      return ok({ accounts, next: read.length === limit && last !== undefined ? last : null });
     },
     following: async (): Promise<Result<Followed[], AppError>> => {
       await wait();

@@ -138,8 +138,12 @@ export const api = {
   profile: (account: string | null): Promise<ProfileView> => unwrap(commands.profile(account)),
   following: (): Promise<Followed[]> => unwrap(commands.following()),
   /** A page of whom `account` (own when null) follows, or of the feeds here that follow it. */
-  follows: (account: string | null, direction: FollowDirection, limit: number, offset: number): Promise<FollowPage> =>
-    unwrap(commands.follows(account, direction, limit, offset)),
+  follows: (
+    account: string | null,
+    direction: FollowDirection,
+    limit: number,
+    before: string | null = null,
+  ): Promise<FollowPage> => unwrap(commands.follows(account, direction, limit, before)),
   publish: (draft: Draft): Promise<string> => unwrap(commands.publish(draft)),
   react: (post: string, reaction: string): Promise<null> => unwrap(commands.react(post, reaction)),
   editPost: (post: string, change: PostChange): Promise<null> => unwrap(commands.editPost(post, change)),

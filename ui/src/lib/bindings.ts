@@ -130,11 +130,11 @@ async peopleNamed(query: string) : Promise<Result<PersonView[], AppError>> {
 },
 /**
  * A page of whom an account (own when null) follows, or of the feeds on
- * this computer that follow it; `offset` is the previous page's `next`.
+ * this computer that follow it; `before` is the previous page's `next`.
  */
-async follows(account: string | null, direction: FollowDirection, limit: number, offset: number) : Promise<Result<FollowPage, AppError>> {
+async follows(account: string | null, direction: FollowDirection, limit: number, before: string | null) : Promise<Result<FollowPage, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("follows", { account, direction, limit, offset }) };
+    return { status: "ok", data: await TAURI_INVOKE("follows", { account, direction, limit, before }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -968,9 +968,10 @@ export type FollowPage = {
  */
 accounts: FollowView[]; 
 /**
- * Where the next page starts (follows read so far), if there is more.
+ * Pass to `before` for the next page, if there is more. A follow
+ * made or ended between pages neither repeats nor hides another.
  */
-next: number | null }
+next: string | null }
 /**
  * One account in a list of follows.
  */

@@ -38,7 +38,7 @@ describe('Follows', () => {
     expect(within(dan!).getByTestId('follows-not-held')).toHaveTextContent('Not on this computer yet');
     expect(within(carol!).queryByTestId('follows-not-held')).toBeNull();
     expect(within(me!).queryByTestId('follows-toggle')).toBeNull();
-    expect(commands.follows).toHaveBeenCalledWith(ADA, 'following', 100, 0);
+    expect(commands.follows).toHaveBeenCalledWith(ADA, 'following', 100, null);
   });
 
   it('follows and unfollows from the list, and says where a feed not held comes from', async () => {
@@ -85,7 +85,7 @@ describe('Follows', () => {
     await fireEvent.click(screen.getByTestId('follows-more'));
     await waitFor(() => expect(screen.getAllByTestId('follows-row')).toHaveLength(129));
     expect(screen.queryByTestId('follows-more')).toBeNull();
-    expect(commands.follows).toHaveBeenLastCalledWith(BOB, 'following', 100, 100);
+    expect(commands.follows).toHaveBeenLastCalledWith(BOB, 'following', 100, many[30]);
   });
 
   it('shows an error with a way to try again', async () => {
