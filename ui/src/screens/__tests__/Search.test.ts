@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
+import { clearSnapshots } from '$lib/listcache';
 import { router } from '$lib/router.svelte';
 import type { FakeState } from '../../dev/fake-backend';
 import { commands } from '../../test/fake-bindings';
@@ -21,6 +22,7 @@ describe('Search', () => {
   beforeEach(() => {
     s = useReadyAccount();
     router.reset({ name: 'search', query: '' });
+    clearSnapshots();
     addPost(s, { author: ADA, text: 'Un café au lait' });
     addPost(s, { author: BOB, text: 'Tea please #thé' });
   });
@@ -32,6 +34,15 @@ describe('Search', () => {
     expect(commands.search).toHaveBeenCalledWith('cafe', 12, null);
     expect(screen.getByTestId('post-text')).toHaveTextContent('Un café au lait');
     expect(router.current).toEqual({ name: 'search', query: 'cafe' });
+  });
+
+  it('runs the same words again on Enter, showing what arrived since', async () => {
+    render(Search);
+    await search('tea');
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(1));
+    addPost(s, { author: ADA, text: 'More tea' });
+    await search('tea');
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(2));
   });
 
   it('has an empty state for no query and for no match', async () => {
