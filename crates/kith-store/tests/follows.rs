@@ -165,7 +165,12 @@ fn follows_made_or_ended_between_pages_neither_repeat_nor_hide_the_others() {
     let mut before: Option<String> = None;
     for page_number in 0..5 {
         let page = store
-            .follows(bea.account, FollowDirection::Following, 10, before.as_deref())
+            .follows(
+                bea.account,
+                FollowDirection::Following,
+                10,
+                before.as_deref(),
+            )
             .unwrap();
         seen.extend(page.accounts.iter().map(|f| f.account));
         before = page.next;
