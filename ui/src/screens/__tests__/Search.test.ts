@@ -101,7 +101,10 @@ describe('Search', () => {
     router.reset({ name: 'search', query: '' });
     render(Search);
     await search(post.id);
-    await fireEvent.click(await screen.findByTestId('search-open-id'));
+    const open = await screen.findByTestId('search-open-id');
+    expect(screen.queryByText(/No posts match/), 'an id is not searched as text').toBeNull();
+    expect(commands.search).not.toHaveBeenCalledWith(post.id, expect.anything(), expect.anything());
+    await fireEvent.click(open);
     expect(router.current).toEqual({ name: 'thread', post: post.id });
   });
 
