@@ -101,6 +101,13 @@ export function errorMessage(e: unknown): string {
   return toApiError(e).message;
 }
 
+/** The message for a failed passphrase: what to do, not the key file the node names. */
+export function passphraseMessage(e: unknown): string {
+  return toApiError(e).code === 'wrong_passphrase'
+    ? 'That passphrase does not open this account. Check it (and Caps Lock) and try again.'
+    : errorMessage(e);
+}
+
 /**
  * URL of a content-addressed blob (avatar, image), served by the app's
  * `kith-blob` URI scheme: `kith-blob://localhost/…` on Linux and macOS,

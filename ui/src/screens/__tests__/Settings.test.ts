@@ -167,7 +167,7 @@ describe('Settings: recovery phrase', () => {
     await fireEvent.input(input, { target: { value: 'wrong horse' } });
     await fireEvent.submit(input.closest('form')!);
     const alert = await screen.findByRole('alert');
-    expect(alert).toHaveTextContent('Wrong passphrase.');
+    expect(alert).toHaveTextContent('That passphrase does not open this account.');
     expect(input).toHaveValue('');
     expect(input).toHaveAttribute('aria-invalid', 'true');
     expect(input).toHaveFocus();

@@ -19,7 +19,7 @@ describe('Unlock', () => {
     render(Unlock, { onDone });
     await fireEvent.input(screen.getByTestId('unlock-input'), { target: { value: 'nope nope' } });
     await fireEvent.click(screen.getByTestId('unlock-button'));
-    expect(await screen.findByRole('alert')).toHaveTextContent('Wrong passphrase.');
+    expect(await screen.findByRole('alert')).toHaveTextContent('That passphrase does not open this account.');
     expect(screen.getByTestId('unlock-input')).toHaveAttribute('aria-invalid', 'true');
     expect(onDone).not.toHaveBeenCalled();
   });
