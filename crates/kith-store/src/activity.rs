@@ -112,7 +112,7 @@ impl fmt::Display for ActivityCursor {
 impl FromStr for ActivityCursor {
     type Err = StoreError;
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || StoreError::BadCursor(s.chars().take(40).collect());
+        let bad = || StoreError::bad_cursor(s);
         let mut parts = s.splitn(3, '.');
         let at = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         let kind = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;

@@ -72,6 +72,11 @@ impl StoreError {
             source,
         }
     }
+
+    /// A cursor that could not be read, quoted (its first 40 characters).
+    pub(crate) fn bad_cursor(cursor: &str) -> Self {
+        Self::BadCursor(cursor.chars().take(40).collect())
+    }
 }
 
 /// Result alias for kith-store.

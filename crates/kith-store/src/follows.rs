@@ -86,7 +86,7 @@ fn parse_cursor(before: Option<&str>) -> Result<(i64, Vec<u8>)> {
     let Some(c) = before else {
         return Ok((i64::MAX, Vec::new()));
     };
-    let bad = || StoreError::BadCursor(c.chars().take(40).collect());
+    let bad = || StoreError::bad_cursor(c);
     let (since, account) = c.split_once('.').ok_or_else(bad)?;
     let account = hex::decode(account).map_err(|_| bad())?;
     if account.len() != 32 {

@@ -136,7 +136,7 @@ impl fmt::Display for Cursor {
 impl FromStr for Cursor {
     type Err = StoreError;
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || StoreError::BadCursor(s.chars().take(40).collect());
+        let bad = || StoreError::bad_cursor(s);
         let (a, b) = s.split_once('.').ok_or_else(bad)?;
         Ok(Self {
             created_at: a.parse().map_err(|_| bad())?,
@@ -558,11 +558,10 @@ impl Store {
     /// one. Words are matched whole, ignoring case and accents; every word
     /// must appear. (Prefixes are not: without a prefix index FTS5 merges
     /// every word a prefix begins, 60–120 ms a query at 300,000 posts.) A
-    /// word written as
-    /// a hashtag (`#thé`) matches only posts that use it as a hashtag
-    /// (`#Thé`, `#the`), not the bare word: the index finds the posts with
-    /// the word and their texts are checked, at most 20 × `limit` of them
-    /// a page.
+    /// word written as a hashtag (`#thé`) matches only posts that use it
+    /// as a hashtag (`#Thé`, `#the`), not the bare word: the index finds
+    /// the posts with the word and their texts are checked, at most
+    /// 20 × `limit` of them a page.
     pub fn search(&self, query: &str, limit: usize, before: Option<&str>) -> Result<Page> {
         let words: Vec<String> = query
             .split_whitespace()
@@ -580,9 +579,7 @@ impl Store {
             .flat_map(kith_core::hashtag::hashtags)
             .collect();
         let start = match before {
-            Some(c) => c
-                .parse::<i64>()
-                .map_err(|_| StoreError::BadCursor(c.chars().take(40).collect()))?,
+            Some(c) => c.parse::<i64>().map_err(|_| StoreError::bad_cursor(c))?,
             None => i64::MAX,
         };
         let sql = format!(

@@ -396,6 +396,8 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
   // ---- Moderation: how the node judges what it shows (see kith_store::moderation).
 
   const blocked = (id: string): boolean => s.blocks.some((m) => m.target === id);
+  /** Case and accents folded, as the node's search index folds them. */
+  const fold = (t: string): string => t.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
   const muted = (id: string): boolean => s.mutes.some((m) => m.target === id);
 
   function listedReasons(targets: { id: string; post: boolean }[]): { hide: string[]; warn: string[] } {
@@ -703,10 +705,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       // or the beginning of its words with case and accents folded.
       const q = query.trim().toLowerCase();
       const words = (t: string): string =>
-        t
-          .normalize('NFKD')
-          .replace(/\p{M}/gu, '')
-          .toLowerCase()
+        fold(t)
           .replace(/[^\p{L}\p{N}]+/gu, ' ')
           .trim();
       const begins = (name: string): boolean => words(q) !== '' && ` ${words(name)}`.includes(` ${words(q)}`);
@@ -749,7 +748,6 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       await wait();
       // As the node: every word (case and accents folded); a word written
       // as a #tag only where the post uses it as a tag.
-      const fold = (t: string): string => t.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
       const words = query.split(/\s+/).filter((w) => w !== '');
       const tags = words.filter((w) => w.length > 1 && w.startsWith('#')).map((w) => fold(w.slice(1)));
       const tagsOf = (text: string): string[] =>
