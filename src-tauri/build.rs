@@ -2,7 +2,7 @@
 //! declares the app's commands so that each needs an explicit permission
 //! (`capabilities/main.json` grants exactly those the UI uses).
 
-/// Every command `src/commands.rs`, `src/moderation.rs`, `src/release.rs` and `src/links.rs` define.
+/// Every command `src/commands.rs`, `src/moderation.rs`, `src/release.rs`, `src/links.rs` and `src/opened.rs` define.
 const COMMANDS: &[&str] = &[
     "app_status",
     "create_account",
@@ -65,6 +65,7 @@ const COMMANDS: &[&str] = &[
     "update_download",
     "update_install",
     "open_link",
+    "take_opened_invite",
 ];
 
 fn main() {

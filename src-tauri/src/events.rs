@@ -361,6 +361,17 @@ const NOTICE_POST: &str = "post";
 /// The key of the summing-up notification's extra data: how many it counts.
 const NOTICE_MORE: &str = "more";
 
+/// Shows the window in front: back from minimized or hidden, with the
+/// focus (which the window manager may give only as a request for
+/// attention).
+pub fn bring_window_forward(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
 /// Makes a click on a notification show the window: with the thread of
 /// the post it was about, or Activity for the one summing up the rest.
 /// Registered before any notification is shown (the plugin reports clicks
@@ -388,11 +399,7 @@ pub fn open_clicked_notices(app: &AppHandle) {
         if post.is_none() && more.is_none() {
             return;
         }
-        if let Some(window) = handle.get_webview_window("main") {
-            let _ = window.unminimize();
-            let _ = window.show();
-            let _ = window.set_focus();
-        }
+        bring_window_forward(&handle);
         if let Some(post) = post {
             let _ = OpenPost {
                 post: post.to_string(),

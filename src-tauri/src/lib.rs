@@ -16,8 +16,10 @@ pub mod blobs;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod instance;
 pub mod links;
 pub mod moderation;
+pub mod opened;
 pub mod release;
 pub mod settings;
 pub mod state;
@@ -95,6 +97,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             release::update_download,
             release::update_install,
             links::open_link,
+            opened::take_opened_invite,
         ])
         .events(tauri_specta::collect_events![
             events::PostsArrived,
@@ -106,6 +109,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::UpdateOffered,
             events::OpenPost,
             events::OpenActivity,
+            opened::InviteOpened,
         ])
 }
 
@@ -166,6 +170,23 @@ fn lean_webview(window: &tauri::WebviewWindow) {
 /// Runs the app until its window is closed.
 pub fn run() -> Result<(), tauri::Error> {
     let home = home_from_args().unwrap_or_else(|| PathBuf::from(".kith"));
+    let link = instance::link_from_args(std::env::args_os().skip(1));
+    // One window per home: a second launch brings the first forward.
+    let first = match instance::claim(&home, link.as_deref()) {
+        Ok(instance::Claim::First(first)) => Some(first),
+        Ok(instance::Claim::HandedOver) => {
+            tracing::info!(home = %home.display(), "Kith is already open on this home: its window came forward");
+            return Ok(());
+        }
+        Err(e @ instance::InstanceError::NoAnswer(_)) => {
+            return Err(tauri::Error::Io(std::io::Error::other(e.to_string())));
+        }
+        // The home cannot be used: the window says why (AppState::open).
+        Err(e) => {
+            tracing::warn!(error = %e, "no single-window lock on this home");
+            None
+        }
+    };
     tracing::info!("starting");
     let specta = specta_builder();
     let blob_home = home.clone();
@@ -174,6 +195,7 @@ pub fn run() -> Result<(), tauri::Error> {
         .plugin(tauri_plugin_notification::init())
         .plugin(links::navigation_guard())
         .manage(release::ShareState::default())
+        .manage(opened::OpenedLinks::default())
         .invoke_handler(specta.invoke_handler())
         .register_asynchronous_uri_scheme_protocol(
             blobs::SCHEME,
@@ -198,6 +220,14 @@ pub fn run() -> Result<(), tauri::Error> {
         .setup(move |app| {
             specta.mount_events(app);
             events::open_clicked_notices(app.handle());
+            if let Some(link) = link {
+                app.state::<opened::OpenedLinks>()
+                    .put(opened::OpenedInvite::from_link(&link));
+            }
+            if let Some(first) = first {
+                let handle = app.handle().clone();
+                first.serve(move |link| opened::launched_again(&handle, link));
+            }
             if let Some(window) = app.get_webview_window("main") {
                 lean_webview(&window);
             }

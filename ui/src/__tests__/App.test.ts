@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('$lib/bindings', () => import('../test/fake-bindings'));
 
 import { backend, commands } from '../test/fake-bindings';
-import { ADA, addList, addPost, BOB, ME, readyState } from '../test/helpers';
+import { ADA, addList, addPost, BOB, CAROL, ME, readyState } from '../test/helpers';
 import { moderation } from '$lib/moderation.svelte';
 import { idleLock } from '$lib/idlelock.svelte';
 import { clearSnapshots } from '$lib/listcache';
@@ -81,6 +81,45 @@ describe('App', () => {
     key('l');
     expect(await screen.findByTestId('unlock-input')).toBeInTheDocument();
     expect(commands.lock).toHaveBeenCalledTimes(2);
+  });
+
+  it('opens the invite screen with the code of an invite link Kith was opened with, and follows only once accepted', async () => {
+    const s = readyState();
+    addPost(s, { author: ADA, text: 'hello' });
+    backend.reset(s);
+    render(App);
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('hello'));
+    const link = `kith:${CAROL}@/ip4/192.168.1.20/tcp/4001/p2p/12D3KooWCarol`;
+    backend.openWithLink(link);
+    await waitFor(() => expect(screen.getByTestId('accept-invite-input')).toHaveValue(link));
+    expect(screen.getByTestId('invite-from-link')).toHaveTextContent('opened with this invite link');
+    expect(document.activeElement).toBe(screen.getByTestId('accept-invite-input'));
+    expect(commands.acceptInvite).not.toHaveBeenCalled();
+    expect(backend.state.following).not.toContain(CAROL);
+    await fireEvent.click(screen.getByTestId('accept-invite-button'));
+    await waitFor(() => expect(screen.getByTestId('accept-invite-result')).toHaveTextContent('Following'));
+    expect(commands.acceptInvite).toHaveBeenCalledWith(link);
+    expect(backend.state.following).toContain(CAROL);
+    expect(screen.queryByTestId('invite-from-link')).not.toBeInTheDocument();
+  });
+
+  it('keeps an invite link opened while locked until the passphrase, then shows it', async () => {
+    const s = readyState();
+    s.phase = 'locked';
+    backend.reset(s);
+    const link = `kith:${BOB}@/ip4/192.168.1.20/tcp/4001/p2p/12D3KooWBob`;
+    // Opened with the link: the app starts locked.
+    s.openedInvite = { code: link, problem: null };
+    render(App);
+    expect(await screen.findByTestId('unlock-input')).toBeInTheDocument();
+    expect(commands.takeOpenedInvite, 'not taken by the locked window').not.toHaveBeenCalled();
+    await fireEvent.input(screen.getByTestId('unlock-input'), { target: { value: 'correct horse' } });
+    await fireEvent.click(screen.getByTestId('unlock-button'));
+    await waitFor(() => expect(screen.getByTestId('accept-invite-input')).toHaveValue(link));
+    expect(router.current).toEqual({ name: 'invite' });
+    // Back leaves it for where the window was.
+    expect(router.back()).toBe(true);
+    expect(router.current).toEqual({ name: 'home' });
   });
 
   it('locks itself after the wait chosen in Settings', async () => {

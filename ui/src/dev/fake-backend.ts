@@ -29,7 +29,9 @@ import type {
   LanPeers,
   ListenStatus,
   OpenActivity,
+  OpenedInvite,
   OpenPost,
+  InviteOpened,
   PeerInfo,
   PeersChanged,
   PersonView,
@@ -70,6 +72,7 @@ type Events = {
   updateOffered: UpdateOffered;
   openPost: OpenPost;
   openActivity: OpenActivity;
+  inviteOpened: InviteOpened;
 };
 type EventName = keyof Events;
 type Handler<T> = (e: { payload: T }) => void;
@@ -118,6 +121,8 @@ export type FakeState = {
   activitySeen: number;
   /** Links handed to the browser, in order. */
   openedLinks: string[];
+  /** The invite link the app was opened with, waiting for the window. */
+  openedInvite: OpenedInvite | null;
   /** Artificial latency of every command, ms. */
   latency: number;
 };
@@ -337,6 +342,7 @@ export function emptyState(): FakeState {
     reactionsBy: [],
     activitySeen: 0,
     openedLinks: [],
+    openedInvite: null,
     latency: 0,
   };
 }
@@ -692,6 +698,12 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       await wait();
       s.activitySeen = Math.max(s.activitySeen, at);
       return ok(null);
+    },
+    takeOpenedInvite: async (): Promise<OpenedInvite | null> => {
+      await wait();
+      const opened = s.openedInvite;
+      s.openedInvite = null;
+      return opened;
     },
     openLink: async (url: string): Promise<Result<null, AppError>> => {
       await wait();
@@ -1276,6 +1288,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     updateOffered: channel('updateOffered'),
     openPost: channel('openPost'),
     openActivity: channel('openActivity'),
+    inviteOpened: channel('inviteOpened'),
   };
 
   function emit<K extends EventName>(name: K, payload: Events[K]): void {
@@ -1286,6 +1299,11 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     commands,
     events,
     emit,
+    /** The app launched again with `link`, as the Rust side (opened.rs) keeps it. */
+    openWithLink(link: string): void {
+      s.openedInvite = { code: link.trim(), problem: null };
+      emit('inviteOpened', { waiting: true });
+    },
     get state(): FakeState {
       return s;
     },

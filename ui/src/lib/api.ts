@@ -23,7 +23,9 @@ import type {
   FeedChanged,
   PeerInfo,
   OpenActivity,
+  OpenedInvite,
   OpenPost,
+  InviteOpened,
   PeersChanged,
   PersonView,
   Policy,
@@ -137,6 +139,7 @@ export const api = {
   lock: (): Promise<null> => unwrap(commands.lock()),
   peopleNamed: (query: string): Promise<PersonView[]> => unwrap(commands.peopleNamed(query)),
   openLink: (url: string): Promise<null> => unwrap(commands.openLink(url)),
+  takeOpenedInvite: (): Promise<OpenedInvite | null> => settle(commands.takeOpenedInvite()),
   feed: (account: string, limit: number, before: string | null): Promise<Page> =>
     unwrap(commands.feed(account, limit, before)),
   thread: (post: string): Promise<Page> => unwrap(commands.thread(post)),
@@ -251,4 +254,5 @@ export const on = {
   updateOffered: (cb: (p: UpdateOffered) => void): Unlisten => subscribe((h) => events.updateOffered.listen(h), cb),
   openPost: (cb: (p: OpenPost) => void): Unlisten => subscribe((h) => events.openPost.listen(h), cb),
   openActivity: (cb: (p: OpenActivity) => void): Unlisten => subscribe((h) => events.openActivity.listen(h), cb),
+  inviteOpened: (cb: (p: InviteOpened) => void): Unlisten => subscribe((h) => events.inviteOpened.listen(h), cb),
 };

@@ -687,6 +687,13 @@ async openLink(url: string) : Promise<Result<null, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The invite link the app was opened with, if one waits (each is given
+ * once).
+ */
+async takeOpenedInvite() : Promise<OpenedInvite | null> {
+    return await TAURI_INVOKE("take_opened_invite");
 }
 }
 
@@ -696,6 +703,7 @@ async openLink(url: string) : Promise<Result<null, AppError>> {
 export const events = __makeEvents__<{
 blobArrived: BlobArrived,
 feedChanged: FeedChanged,
+inviteOpened: InviteOpened,
 openActivity: OpenActivity,
 openPost: OpenPost,
 peersChanged: PeersChanged,
@@ -706,6 +714,7 @@ updateOffered: UpdateOffered
 }>({
 blobArrived: "blob-arrived",
 feedChanged: "feed-changed",
+inviteOpened: "invite-opened",
 openActivity: "open-activity",
 openPost: "open-post",
 peersChanged: "peers-changed",
@@ -1114,6 +1123,15 @@ addrs: string[];
  */
 qrSvg: string }
 /**
+ * An invite link is waiting: the window takes it with
+ * [`take_opened_invite`] when it can show it.
+ */
+export type InviteOpened = { 
+/**
+ * Always true (an event carries a value); the invite itself is taken.
+ */
+waiting: boolean }
+/**
  * A peer mDNS found on the LAN.
  */
 export type LanPeer = { 
@@ -1373,6 +1391,19 @@ export type OpenPost = {
  * The post the notification was about.
  */
 post: string }
+/**
+ * An invite link to show on the invite screen.
+ */
+export type OpenedInvite = { 
+/**
+ * The code, for the "Accept an invite" box (empty when `problem` says
+ * why it was not kept).
+ */
+code: string; 
+/**
+ * Why the link cannot be an invite, if it cannot.
+ */
+problem: string | null }
 /**
  * One page of posts and the cursor of the next page.
  */

@@ -5,6 +5,7 @@ vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import { commands } from '../../test/fake-bindings';
 import { ADA, ME, useReadyAccount } from '../../test/helpers';
+import { openedInvites } from '$lib/openedinvite.svelte';
 import Invite from '../Invite.svelte';
 
 describe('Invite', () => {
@@ -37,6 +38,23 @@ describe('Invite', () => {
     const f = new File([`\n kith:${ADA}@/ip4/1.2.3.4/tcp/1 \n`], 'invite.txt', { type: 'text/plain' });
     await fireEvent.change(screen.getByLabelText('Open a file…'), { target: { files: [f] } });
     await waitFor(() => expect(screen.getByTestId('accept-invite-input')).toHaveValue(`kith:${ADA}@/ip4/1.2.3.4/tcp/1`));
+  });
+
+  it('fills in the code of an invite link Kith was opened with and says where it came from', async () => {
+    openedInvites.waiting = { code: `kith:${ADA}@/ip4/1.2.3.4/tcp/1`, problem: null };
+    render(Invite);
+    await waitFor(() => expect(screen.getByTestId('accept-invite-input')).toHaveValue(`kith:${ADA}@/ip4/1.2.3.4/tcp/1`));
+    expect(screen.getByTestId('invite-from-link')).toHaveTextContent('Accept it if it came from someone you know');
+    expect(openedInvites.waiting, 'shown once').toBeNull();
+    expect(commands.acceptInvite).not.toHaveBeenCalled();
+  });
+
+  it('says why a link Kith was opened with is not kept, with nothing filled in', async () => {
+    openedInvites.waiting = { code: '', problem: 'Kith was opened with a link of 5000 bytes: longer than any invite.' };
+    render(Invite);
+    expect(await screen.findByRole('alert')).toHaveTextContent('longer than any invite');
+    expect(screen.getByTestId('accept-invite-input')).toHaveValue('');
+    expect(screen.queryByTestId('invite-from-link')).not.toBeInTheDocument();
   });
 
   it('shows why an invite was refused', async () => {
