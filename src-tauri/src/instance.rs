@@ -210,10 +210,7 @@ fn read_message(stream: UnixStream) -> Result<(Message, UnixStream), Box<dyn std
 pub fn link_from_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<String> {
     args.into_iter()
         .filter_map(|a| a.into_string().ok())
-        .find(|a| {
-            a.get(..kith_net::invite::INVITE_PREFIX.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(kith_net::invite::INVITE_PREFIX))
-        })
+        .find(|a| kith_net::Invite::looks_like(a))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use kith_net::invite::{INVITE_PREFIX, MAX_INVITE_BYTES};
+use kith_net::invite::MAX_INVITE_BYTES;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 use tauri_specta::Event;
@@ -26,8 +26,8 @@ pub struct OpenedInvite {
 }
 
 impl OpenedInvite {
-    /// The invite a `kith:` link holds: its scheme in lower case (as
-    /// invite codes write it), bounded like an invite.
+    /// The invite a `kith:` link holds (the invite code itself), bounded
+    /// like an invite.
     pub fn from_link(link: &str) -> Self {
         let link = link.trim();
         if link.len() > MAX_INVITE_BYTES {
@@ -39,14 +39,8 @@ impl OpenedInvite {
                 )),
             };
         }
-        let code = match link.get(..INVITE_PREFIX.len()) {
-            Some(p) if p.eq_ignore_ascii_case(INVITE_PREFIX) => {
-                format!("{INVITE_PREFIX}{}", &link[INVITE_PREFIX.len()..])
-            }
-            _ => link.to_owned(),
-        };
         Self {
-            code,
+            code: link.to_owned(),
             problem: None,
         }
     }
@@ -102,13 +96,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_links_scheme_is_read_in_any_case_and_an_oversized_link_is_not_kept() {
+    fn a_link_is_kept_as_its_code_and_an_oversized_link_is_not_kept() {
         let code = "kith:kith1abc@/ip4/192.168.1.20/tcp/4001/p2p/12D3KooW";
-        assert_eq!(OpenedInvite::from_link(code).code, code);
-        assert_eq!(
-            OpenedInvite::from_link(&format!(" KITH:{} ", &code[5..])).code,
-            code
-        );
+        assert_eq!(OpenedInvite::from_link(&format!(" {code}\n")).code, code);
         let long = format!("kith:{}", "a".repeat(MAX_INVITE_BYTES));
         let kept = OpenedInvite::from_link(&long);
         assert_eq!(kept.code, "");

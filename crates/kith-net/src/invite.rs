@@ -41,7 +41,7 @@ impl Invite {
 
     /// Whether `text` looks like an invite (rather than a bare account id).
     pub fn looks_like(text: &str) -> bool {
-        text.trim().starts_with(INVITE_PREFIX)
+        without_scheme(text.trim()).is_some()
     }
 
     /// Parses an invite, strictly.
@@ -50,8 +50,7 @@ impl Invite {
         if text.len() > MAX_INVITE_BYTES {
             return Err(BadInvite(format!("longer than {MAX_INVITE_BYTES} bytes")));
         }
-        let rest = text
-            .strip_prefix(INVITE_PREFIX)
+        let rest = without_scheme(text)
             .ok_or_else(|| BadInvite(format!("it should start with `{INVITE_PREFIX}`")))?;
         let (account, addrs) = rest
             .split_once('@')
@@ -81,6 +80,15 @@ impl Invite {
     }
 }
 
+/// `text` after the `kith:` prefix, read in any case as a URI scheme is
+/// (an invite is also a link: `KITH:…` is the same invite).
+fn without_scheme(text: &str) -> Option<&str> {
+    let scheme = text.get(..INVITE_PREFIX.len())?;
+    scheme
+        .eq_ignore_ascii_case(INVITE_PREFIX)
+        .then(|| &text[INVITE_PREFIX.len()..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +110,12 @@ mod tests {
         let code = invite.encode();
         assert!(Invite::looks_like(&code));
         assert_eq!(Invite::parse(&code).unwrap(), invite);
+        // A link's scheme in any case, as URIs allow.
+        let shouted = code.replacen("kith:", "KiTH:", 1);
+        assert!(Invite::looks_like(&shouted));
+        assert_eq!(Invite::parse(&shouted).unwrap(), invite);
+        assert!(!Invite::looks_like("kit"));
+        assert!(!Invite::looks_like("kithé:"));
     }
 
     #[test]

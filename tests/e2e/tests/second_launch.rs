@@ -119,12 +119,12 @@ async fn walk(driver: &Driver, app: &Path, home: &Path, invite: &str) -> Result<
     }
     assert_eq!(app_pid(home), Some(pid), "still the first process alone");
     // Unlocked and shown: a link goes straight to the invite screen (its
-    // scheme in capitals, as some programs pass it, read as `kith:`).
+    // scheme in capitals, as URIs allow, accepted as `kith:`).
     w.click("nav-home").await?;
     w.find("timeline", LONG).await?;
     let shouted = invite.replacen("kith:", "KITH:", 1);
     launch_again(driver, app, home, Some(&shouted))?;
-    assert_eq!(accept_box(&w, invite).await?, invite);
+    assert_eq!(accept_box(&w, &shouted).await?, shouted);
     let on_invite = w
         .js(
             "return document.querySelector('[data-testid=nav-invite]').getAttribute('aria-current');",
@@ -132,6 +132,9 @@ async fn walk(driver: &Driver, app: &Path, home: &Path, invite: &str) -> Result<
         )
         .await?;
     assert_eq!(on_invite, json!("page"), "the invite screen is shown");
+    w.click("accept-invite-button").await?;
+    w.wait_text("accept-invite-result", "Following", LONG)
+        .await?;
     w.close().await?;
     Ok(())
 }
