@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "import_bundle",
     "settings",
     "save_settings",
+    "set_zoom",
     "block",
     "unblock",
     "mute",

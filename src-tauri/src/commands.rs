@@ -761,6 +761,21 @@ pub fn settings(state: State<'_, AppState>) -> Settings {
     Settings::load(&state.home)
 }
 
+/// Zooms the window to `percent` (one of the settings' zoom steps) and
+/// saves it for the next start; works before the account is open too.
+#[tauri::command]
+#[specta::specta]
+pub fn set_zoom(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    percent: u16,
+) -> AppResult<()> {
+    Settings::save_zoom(&state.home, percent)?;
+    window
+        .set_zoom(f64::from(percent) / 100.0)
+        .map_err(|e| AppError::new("internal", format!("zooming the window: {e}")))
+}
+
 /// Where the node listens now, and why it listens elsewhere than the
 /// settings ask when it had to fall back at start.
 #[tauri::command]
@@ -777,7 +792,10 @@ pub async fn listen_status(state: State<'_, AppState>) -> AppResult<ListenStatus
 /// from being saved. Bootstrap peers not connected are dialled.
 #[tauri::command]
 #[specta::specta]
-pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<()> {
+pub async fn save_settings(state: State<'_, AppState>, mut settings: Settings) -> AppResult<()> {
+    // The zoom is `set_zoom`'s: a screen opened before a Ctrl+= does not
+    // take it back.
+    settings.zoom = Settings::load(&state.home).zoom;
     let Ok(session) = state.session() else {
         return settings.save(&state.home); // not running yet: read at start
     };

@@ -71,6 +71,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::import_bundle,
             commands::settings,
             commands::save_settings,
+            commands::set_zoom,
             moderation::block,
             moderation::unblock,
             moderation::mute,
@@ -99,6 +100,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             links::open_link,
             opened::take_opened_invite,
         ])
+        .constant("ZOOM_STEPS", settings::ZOOM_STEPS)
+        .constant("DEFAULT_ZOOM", settings::DEFAULT_ZOOM)
         .events(tauri_specta::collect_events![
             events::PostsArrived,
             events::FeedChanged,
@@ -230,6 +233,10 @@ pub fn run() -> Result<(), tauri::Error> {
             }
             if let Some(window) = app.get_webview_window("main") {
                 lean_webview(&window);
+                let zoom = settings::Settings::load(&home).zoom_factor();
+                if let Err(e) = window.set_zoom(zoom) {
+                    tracing::warn!(error = %e, "the saved zoom could not be applied");
+                }
             }
             tracing::info!(home = %home.display(), "opening home");
             app.manage(state::AppState::open(&home));

@@ -1,6 +1,6 @@
 //! The app's settings, kept in `desktop.json` in the home directory:
-//! network addresses, LAN discovery, notifications, the theme and the
-//! lock after inactivity.
+//! network addresses, LAN discovery, notifications, the theme, the lock
+//! after inactivity and the window's zoom.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,11 @@ pub const SETTINGS_FILE: &str = "desktop.json";
 pub const MAX_ADDRS: usize = 32;
 /// Longest wait before the window locks itself, in minutes (a day).
 pub const MAX_LOCK_AFTER_MINUTES: u32 = 24 * 60;
+/// The zoom levels offered, in percent (`Ctrl` `-` and `Ctrl` `=` step
+/// through them, as browsers do).
+pub const ZOOM_STEPS: [u16; 10] = [50, 67, 80, 90, 100, 110, 125, 150, 175, 200];
+/// The window's zoom unless chosen, in percent.
+pub const DEFAULT_ZOOM: u16 = 100;
 
 /// Light, dark, or whatever the system prefers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -48,6 +53,9 @@ pub struct Settings {
     /// Minutes without a key or a click in the window after which it
     /// locks itself; 0 never.
     pub lock_after_minutes: u32,
+    /// The window's zoom, in percent (one of [`ZOOM_STEPS`]). Changed by
+    /// `set_zoom` alone: `save_settings` keeps the one saved.
+    pub zoom: u16,
 }
 
 impl Default for Settings {
@@ -59,6 +67,7 @@ impl Default for Settings {
             notifications: true,
             theme: Theme::System,
             lock_after_minutes: 0,
+            zoom: DEFAULT_ZOOM,
         }
     }
 }
@@ -91,18 +100,41 @@ impl Settings {
     /// Reads the settings; a missing file gives the defaults, a damaged one
     /// is reported and left untouched (the defaults apply until saved).
     pub fn load(home: &Path) -> Self {
+        Self::read(home).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "settings unreadable; using defaults");
+            Self::default()
+        })
+    }
+
+    /// Reads the settings: the defaults when there is no file, an error
+    /// when the file cannot be read or understood.
+    fn read(home: &Path) -> AppResult<Self> {
         let path = path(home);
+        let damaged =
+            |e: &dyn std::fmt::Display| AppError::new("io", format!("{}: {e}", path.display()));
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                tracing::warn!(path = %path.display(), error = %e, "settings unreadable; using defaults");
-                Self::default()
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "settings unreadable; using defaults");
-                Self::default()
-            }
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| damaged(&e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(damaged(&e)),
         }
+    }
+
+    /// Saves the window's zoom alone, the other settings as they are. A
+    /// settings file that cannot be read is left as it is, and nothing is
+    /// saved.
+    pub fn save_zoom(home: &Path, zoom: u16) -> AppResult<()> {
+        let mut settings = Self::read(home)?;
+        settings.zoom = zoom;
+        settings.save(home)
+    }
+
+    /// The zoom as a scale factor for the web view; a level outside the
+    /// steps (a file edited by hand) is brought to the nearest one.
+    pub fn zoom_factor(&self) -> f64 {
+        let zoom = self
+            .zoom
+            .clamp(ZOOM_STEPS[0], ZOOM_STEPS[ZOOM_STEPS.len() - 1]);
+        f64::from(zoom) / 100.0
     }
 
     /// These settings without blank addresses.
@@ -130,6 +162,15 @@ impl Settings {
                 format!(
                     "the lock after inactivity waits at most {MAX_LOCK_AFTER_MINUTES} minutes, not {}",
                     self.lock_after_minutes
+                ),
+            ));
+        }
+        if !ZOOM_STEPS.contains(&self.zoom) {
+            return Err(AppError::new(
+                "invalid",
+                format!(
+                    "the zoom is one of {ZOOM_STEPS:?} percent, not {}",
+                    self.zoom
                 ),
             ));
         }
@@ -180,6 +221,7 @@ mod tests {
             notifications: false,
             theme: Theme::Dark,
             lock_after_minutes: 15,
+            zoom: 150,
         };
         s.save(home.path()).expect("saved");
         let back = Settings::load(home.path());
@@ -187,6 +229,7 @@ mod tests {
         assert_eq!(back.theme, Theme::Dark);
         assert!(!back.mdns);
         assert_eq!(back.lock_after_minutes, 15);
+        assert_eq!(back.zoom, 150);
     }
 
     #[test]
@@ -201,6 +244,7 @@ mod tests {
         let old = Settings::load(home.path());
         assert_eq!(old.theme, Theme::Light, "the file was read, not replaced");
         assert_eq!(old.lock_after_minutes, 0);
+        assert_eq!(old.zoom, DEFAULT_ZOOM, "no zoom saved: 100 %");
 
         let too_long = Settings {
             lock_after_minutes: MAX_LOCK_AFTER_MINUTES + 1,
@@ -209,6 +253,45 @@ mod tests {
         let e = too_long.save(home.path()).expect_err("refused");
         assert_eq!(e.code, "invalid");
         assert_eq!(Settings::load(home.path()), old, "nothing saved");
+    }
+
+    #[test]
+    fn the_zoom_is_saved_alone_a_level_off_the_steps_is_refused_and_a_damaged_file_is_left_alone() {
+        let home = tempfile::tempdir().expect("temp dir");
+        let before = Settings {
+            theme: Theme::Dark,
+            lock_after_minutes: 15,
+            ..Settings::default()
+        };
+        before.save(home.path()).expect("saved");
+        Settings::save_zoom(home.path(), 125).expect("zoom saved");
+        let after = Settings::load(home.path());
+        assert_eq!(after.zoom, 125);
+        assert!((after.zoom_factor() - 1.25).abs() < f64::EPSILON);
+        assert_eq!(
+            Settings { zoom: 100, ..after },
+            before,
+            "the other settings as they were"
+        );
+
+        let e = Settings::save_zoom(home.path(), 133).expect_err("off the steps");
+        assert_eq!(e.code, "invalid");
+        assert_eq!(Settings::load(home.path()).zoom, 125, "nothing saved");
+
+        let file = home.path().join(SETTINGS_FILE);
+        std::fs::write(&file, b"{ not json").expect("damaged");
+        assert!(Settings::save_zoom(home.path(), 150).is_err());
+        assert_eq!(
+            std::fs::read(&file).expect("read"),
+            b"{ not json",
+            "the damaged file is left as it was"
+        );
+        // A file edited by hand past the steps zooms to the nearest end.
+        let wild = Settings {
+            zoom: 900,
+            ..Settings::default()
+        };
+        assert!((wild.zoom_factor() - 2.0).abs() < f64::EPSILON);
     }
 
     #[test]

@@ -12,6 +12,7 @@ import { router } from '$lib/router.svelte';
 import { session } from '$lib/session.svelte';
 import { toasts } from '$lib/toasts.svelte';
 import { updates } from '$lib/updates.svelte';
+import { zoom } from '$lib/zoom.svelte';
 import { fakeAvailable } from '../dev/fake-backend';
 import App from '../App.svelte';
 
@@ -120,6 +121,21 @@ describe('App', () => {
     // Back leaves it for where the window was.
     expect(router.back()).toBe(true);
     expect(router.current).toEqual({ name: 'home' });
+  });
+
+  it('zooms with Ctrl + = and Ctrl + 0 on any screen, the unlock screen too, starting from the saved level', async () => {
+    const s = readyState();
+    s.phase = 'locked';
+    s.settings = { ...s.settings, zoom: 125 };
+    backend.reset(s);
+    render(App);
+    await screen.findByTestId('unlock-input');
+    await waitFor(() => expect(zoom.percent).toBe(125));
+    fireEvent.keyDown(screen.getByTestId('unlock-input'), { key: '=', ctrlKey: true });
+    await waitFor(() => expect(backend.state.settings.zoom).toBe(150));
+    expect(await screen.findByText('Zoom 150 %')).toBeInTheDocument();
+    fireEvent.keyDown(window, { key: '0', ctrlKey: true });
+    await waitFor(() => expect(backend.state.settings.zoom).toBe(100));
   });
 
   it('locks itself after the wait chosen in Settings', async () => {

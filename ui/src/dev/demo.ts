@@ -180,6 +180,7 @@ export function demoState(phase: FakeState['phase'] = 'ready'): FakeState {
     theme: 'system',
     notifications: true,
     lockAfterMinutes: 15,
+    zoom: 100,
   };
   // Share Kith and updates: 0.1.0 kept as a .deb and an .rpm, two LAN
   // addresses, 0.2.0 offered by two peers, and a notice refused.

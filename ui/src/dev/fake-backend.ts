@@ -329,7 +329,15 @@ export function emptyState(): FakeState {
     listen: fakeListening([]),
     feeds: [],
     requests: { heads: 0, changes: 0, blobs: 0, request_bytes: 0, response_bytes: 0 },
-    settings: { listen: [], bootstrap: [], mdns: true, theme: 'system', notifications: true, lockAfterMinutes: 0 },
+    settings: {
+      listen: [],
+      bootstrap: [],
+      mdns: true,
+      theme: 'system',
+      notifications: true,
+      lockAfterMinutes: 0,
+      zoom: 100,
+    },
     blocks: [],
     mutes: [],
     words: [],
@@ -942,10 +950,21 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     },
     saveSettings: async (settings: Settings): Promise<Result<null, AppError>> => {
       await wait();
-      s.settings = settings;
+      // The zoom stays as setZoom left it, as in the app.
+      s.settings = { ...settings, zoom: s.settings.zoom };
       // Everything applies at once, as in the app.
       s.lan = { enabled: settings.mdns, peers: settings.mdns ? s.lan.peers : [] };
       s.listen = fakeListening(settings.listen);
+      return ok(null);
+    },
+    setZoom: async (percent: number): Promise<Result<null, AppError>> => {
+      await wait();
+      // The app takes its own steps only (settings.rs, ZOOM_STEPS); the
+      // fake, which cannot import values from the bindings it stands in
+      // for, takes their range.
+      if (!Number.isInteger(percent) || percent < 50 || percent > 200)
+        return err('invalid', `the zoom is between 50 and 200 percent, not ${percent}`);
+      s.settings = { ...s.settings, zoom: percent };
       return ok(null);
     },
 

@@ -172,6 +172,7 @@ export const api = {
   importBundle: (): Promise<TransferSummary | null> => unwrap(commands.importBundle()),
   settings: (): Promise<Settings> => settle(commands.settings()),
   saveSettings: (settings: Settings): Promise<null> => unwrap(commands.saveSettings(settings)),
+  setZoom: (percent: number): Promise<null> => unwrap(commands.setZoom(percent)),
 
   // Moderation. `publicly` records a block, mute or muted word in the own
   // feed for others to see; otherwise it stays on this computer.

@@ -400,6 +400,18 @@ async saveSettings(settings: Settings) : Promise<Result<null, AppError>> {
 }
 },
 /**
+ * Zooms the window to `percent` (one of the settings' zoom steps) and
+ * saves it for the next start; works before the account is open too.
+ */
+async setZoom(percent: number) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_zoom", { percent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Blocks an account: nothing of it is shown, stored or relayed, and what
  * was stored is purged. `publicly` records the block in the own feed.
  */
@@ -726,7 +738,8 @@ updateOffered: "update-offered"
 
 /** user-defined constants **/
 
-
+export const ZOOM_STEPS = [50,67,80,90,100,110,125,150,175,200] as const;
+export const DEFAULT_ZOOM = 100 as const;
 
 /** user-defined types **/
 
@@ -1848,7 +1861,12 @@ theme: Theme;
  * Minutes without a key or a click in the window after which it
  * locks itself; 0 never.
  */
-lockAfterMinutes: number }
+lockAfterMinutes: number; 
+/**
+ * The window's zoom, in percent (one of [`ZOOM_STEPS`]). Changed by
+ * `set_zoom` alone: `save_settings` keeps the one saved.
+ */
+zoom: number }
 /**
  * What is being shared, where, and until when.
  */

@@ -8,6 +8,7 @@ import { backend, commands } from '../../test/fake-bindings';
 import { useReadyAccount } from '../../test/helpers';
 import { idleLock } from '$lib/idlelock.svelte';
 import { toasts } from '$lib/toasts.svelte';
+import { zoom } from '$lib/zoom.svelte';
 import Settings from '../Settings.svelte';
 
 describe('Settings', () => {
@@ -20,9 +21,25 @@ describe('Settings', () => {
       theme: 'system',
       notifications: true,
       lockAfterMinutes: 0,
+      zoom: 100,
     };
+    zoom.percent = 100;
     toasts.clear();
     document.documentElement.dataset.theme = 'system';
+  });
+
+  it('zooms the window at once from its choice, and saving the rest does not take the zoom back', async () => {
+    render(Settings);
+    const choice = (await screen.findByLabelText('Zoom')) as HTMLSelectElement;
+    expect(choice.value).toBe('100');
+    expect([...choice.options].map((o) => o.text)).toContain('100 % (default)');
+    await fireEvent.change(choice, { target: { value: '125' } });
+    await waitFor(() => expect(zoom.percent).toBe(125));
+    expect(commands.setZoom).toHaveBeenLastCalledWith(125);
+    expect(backend.state.settings.zoom).toBe(125);
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(commands.saveSettings).toHaveBeenCalled());
+    expect(backend.state.settings.zoom, 'still the zoom chosen').toBe(125);
   });
 
   it('saves the wait before locking and applies it at once', async () => {
@@ -55,6 +72,7 @@ describe('Settings', () => {
       theme: 'system',
       notifications: true,
       lockAfterMinutes: 0,
+      zoom: 100,
     });
     await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('Saved'));
     await waitFor(() =>
