@@ -23,6 +23,7 @@ pub mod opened;
 pub mod release;
 pub mod settings;
 pub mod state;
+pub mod windowstate;
 
 use std::path::PathBuf;
 
@@ -232,6 +233,8 @@ pub fn run() -> Result<(), tauri::Error> {
                 first.serve(move |link| opened::launched_again(&handle, link));
             }
             if let Some(window) = app.get_webview_window("main") {
+                windowstate::restore(&window, &home);
+                windowstate::keep(&window, &home);
                 lean_webview(&window);
                 let zoom = settings::Settings::load(&home).zoom_factor();
                 if let Err(e) = window.set_zoom(zoom) {

@@ -193,6 +193,56 @@ impl Display {
         Ok(titles)
     }
 
+    /// Moves and sizes the shown windows of process `pid`, as a person
+    /// dragging them would (no window manager here: straight to X).
+    pub fn place_windows_of(&self, pid: u32, (x, y): (i32, i32), (w, h): (u32, u32)) -> Result<()> {
+        let windows = self.shown_windows_of(pid)?;
+        if windows.is_empty() {
+            return Err(format!("process {pid} shows no window to place").into());
+        }
+        for id in windows {
+            for args in [
+                ["windowsize", "--sync", &id, &w.to_string(), &h.to_string()],
+                ["windowmove", "--sync", &id, &x.to_string(), &y.to_string()],
+            ] {
+                let status = Command::new(tool("xdotool")?)
+                    .args(args)
+                    .env("DISPLAY", &self.name)
+                    .status()?;
+                if !status.success() {
+                    return Err(format!("xdotool {}: {status}", args.join(" ")).into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the shown windows of process `pid` are: `(x, y, width,
+    /// height)` each.
+    pub fn geometry_of(&self, pid: u32) -> Result<Vec<(i32, i32, u32, u32)>> {
+        let mut found = Vec::new();
+        for id in self.shown_windows_of(pid)? {
+            let out = Command::new(tool("xdotool")?)
+                .args(["getwindowgeometry", "--shell", &id])
+                .env("DISPLAY", &self.name)
+                .output()?;
+            let text = String::from_utf8_lossy(&out.stdout);
+            let field = |name: &str| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+                    .and_then(|v| v.trim().parse::<i64>().ok())
+                    .ok_or_else(|| format!("no {name} in xdotool's answer: {text}"))
+            };
+            found.push((
+                i32::try_from(field("X")?)?,
+                i32::try_from(field("Y")?)?,
+                u32::try_from(field("WIDTH")?)?,
+                u32::try_from(field("HEIGHT")?)?,
+            ));
+        }
+        Ok(found)
+    }
+
     /// Takes the shown windows of process `pid` off the screen, as a
     /// window manager does when one is minimized: they lose the keyboard
     /// focus. Fails if the process shows none.

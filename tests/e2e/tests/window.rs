@@ -1,12 +1,13 @@
-//! The window's zoom in the real window: Ctrl + = zooms the page (its
-//! width in CSS pixels shrinks by the level), the level is kept in
-//! `desktop.json`, the next start opens at it before anything is typed,
-//! and Ctrl + 0 returns to 100 %.
+//! The window as it was left, in the real window: Ctrl + = zooms the page
+//! (its width in CSS pixels shrinks by the level) and the level is kept in
+//! `desktop.json`; the window moved and resized is kept in `window.json`;
+//! the next start opens at that zoom, size and place before anything is
+//! typed, and Ctrl + 0 returns to 100 %.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kith_e2e::{Driver, Kith, PASSPHRASE, Result, Window, binary, loopback_settings};
+use kith_e2e::{Driver, Kith, PASSPHRASE, Result, Window, app_pid, binary, loopback_settings};
 
 const LONG: Duration = Duration::from_secs(30);
 /// Ctrl, in WebDriver's key codes.
@@ -33,6 +34,25 @@ async fn width_becomes(w: &Window, wanted: f64, what: &str) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Where the window is moved, and its new size (the default is 1100 × 760).
+const PLACE: (i32, i32) = (40, 30);
+const SIZE: (u32, u32) = (960, 640);
+
+/// Whether `window.json` holds that place and size.
+fn saved_window_is(home: &Path, place: (i32, i32), size: (u32, u32)) -> bool {
+    let Ok(bytes) = std::fs::read(home.join("window.json")) else {
+        return false;
+    };
+    let Ok(saved) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return false;
+    };
+    saved["x"] == place.0
+        && saved["y"] == place.1
+        && saved["width"].as_f64() == Some(f64::from(size.0))
+        && saved["height"].as_f64() == Some(f64::from(size.1))
+        && saved["maximized"] == false
 }
 
 fn saved_zoom(home: &Path) -> Result<u64> {
@@ -66,20 +86,40 @@ async fn walk(driver: &Driver, app: &Path, home: &Path) -> Result<()> {
     input.send_keys(&format!("{PASSPHRASE}\u{E007}")).await?;
     w.find("composer-text", LONG).await?;
     w.screenshot("36-zoom-125").await?;
+    // Moved and made smaller, as with the mouse; kept once still.
+    let pid = app_pid(home).ok_or("the app's process")?;
+    driver.display().place_windows_of(pid, PLACE, SIZE)?;
+    let start = Instant::now();
+    while !saved_window_is(home, PLACE, SIZE) {
+        if start.elapsed() > LONG {
+            return Err(format!(
+                "window.json does not say {PLACE:?} {SIZE:?}: {:?}",
+                std::fs::read_to_string(home.join("window.json"))
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     w.close().await?;
 
     let w = Window::open(driver, app).await?;
     let input = w.find("unlock-input", LONG).await?;
-    width_becomes(&w, base / 1.25, "the next start").await?;
+    width_becomes(&w, f64::from(SIZE.0) / 1.25, "the next start").await?;
+    let pid = app_pid(home).ok_or("the app's process")?;
+    assert_eq!(
+        driver.display().geometry_of(pid)?,
+        vec![(PLACE.0, PLACE.1, SIZE.0, SIZE.1)],
+        "the window opens where and as large as it was left"
+    );
     input.send_keys(&format!("{CTRL}0")).await?;
-    width_becomes(&w, base, "after Ctrl + 0").await?;
+    width_becomes(&w, f64::from(SIZE.0), "after Ctrl + 0").await?;
     assert_eq!(saved_zoom(home)?, 100);
     w.close().await?;
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_plus_zooms_the_window_and_the_next_start_opens_at_that_zoom() -> Result<()> {
+async fn the_next_start_opens_at_the_zoom_size_and_place_the_window_was_left_at() -> Result<()> {
     let app = binary("kith-desktop")?;
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("ada");
