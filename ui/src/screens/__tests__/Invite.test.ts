@@ -41,11 +41,19 @@ describe('Invite', () => {
   });
 
   it('fills in the code of an invite link Kith was opened with and says where it came from', async () => {
+    const scrolled = vi.fn();
+    Element.prototype.scrollIntoView = scrolled;
     openedInvites.waiting = { code: `kith:${ADA}@/ip4/1.2.3.4/tcp/1`, problem: null };
     render(Invite);
     await waitFor(() => expect(screen.getByTestId('accept-invite-input')).toHaveValue(`kith:${ADA}@/ip4/1.2.3.4/tcp/1`));
     expect(screen.getByTestId('invite-from-link')).toHaveTextContent('Accept it if it came from someone you know');
     expect(openedInvites.waiting, 'shown once').toBeNull();
+    expect(document.activeElement).toBe(screen.getByTestId('accept-invite-input'));
+    // In view with its Accept button, again once the own invite above is drawn.
+    await screen.findByTestId('invite-code');
+    await waitFor(() => expect(scrolled.mock.instances.length).toBeGreaterThanOrEqual(2));
+    expect(scrolled.mock.instances.every((el) => el instanceof HTMLFormElement)).toBe(true);
+    Reflect.deleteProperty(Element.prototype, 'scrollIntoView');
     expect(commands.acceptInvite).not.toHaveBeenCalled();
   });
 
