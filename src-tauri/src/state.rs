@@ -39,6 +39,9 @@ pub struct AppStatus {
     pub account: Option<String>,
     /// Why the home cannot be used, when `phase` is `failed`.
     pub problem: Option<String>,
+    /// The account's display name, read from the home before the
+    /// passphrase (a profile is public), for the unlock screen's greeting.
+    pub name: Option<String>,
 }
 
 /// An unlocked account running on the network.
@@ -112,9 +115,13 @@ impl AppState {
     /// Where the app stands.
     pub fn status(&self) -> AppStatus {
         let home = self.home.display().to_string();
+        let mut name = None;
         let (phase, account, problem) = match &*self.slot() {
             Slot::Closed(Some(node)) => match node.identity() {
-                Ok(id) => (Phase::Locked, Some(id.account.to_string()), None),
+                Ok(id) => {
+                    name = node.profile(None).ok().and_then(|p| p.name);
+                    (Phase::Locked, Some(id.account.to_string()), None)
+                }
                 Err(_) => (Phase::New, None, None),
             },
             // A transition is under way: the account is being opened.
@@ -128,6 +135,7 @@ impl AppState {
             home,
             account,
             problem,
+            name,
         }
     }
 
@@ -173,5 +181,28 @@ impl AppState {
     /// Records why the home cannot be used.
     pub fn set_failed(&self, e: AppError) {
         *self.slot() = Slot::Failed(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_home_names_its_account_before_the_passphrase_and_a_new_one_names_nobody() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        let fresh = AppState::open(&home).status();
+        assert_eq!(fresh.phase, Phase::New);
+        assert_eq!(fresh.name, None);
+
+        let mut node = Node::open(&home).expect("open");
+        node.init(Some("Noémie"), "un mot de passe assez long")
+            .expect("init");
+        drop(node);
+        let locked = AppState::open(&home).status();
+        assert_eq!(locked.phase, Phase::Locked);
+        assert_eq!(locked.name.as_deref(), Some("Noémie"));
+        assert!(locked.account.is_some());
     }
 }

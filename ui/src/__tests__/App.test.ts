@@ -52,7 +52,10 @@ describe('App', () => {
     s.phase = 'locked';
     addPost(s, { author: ADA, text: 'hello' });
     backend.reset(s);
+    session.name = null;
     render(App);
+    // Named before the passphrase: the profile is read from the home.
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent(`Welcome back, ${s.me.name}`);
     await fireEvent.input(await screen.findByTestId('unlock-input'), { target: { value: 'correct horse' } });
     await fireEvent.click(screen.getByTestId('unlock-button'));
     expect(await screen.findByTestId('timeline')).toBeInTheDocument();

@@ -640,6 +640,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
         home: s.home,
         account: s.phase === 'new' || s.phase === 'failed' ? null : s.me.account,
         problem: s.phase === 'failed' ? 'The data directory is not writable.' : null,
+        name: s.phase === 'locked' ? s.me.name : null,
       };
     },
     createAccount: async (name: string, passphrase: string): Promise<Result<Created, AppError>> => {

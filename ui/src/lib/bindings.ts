@@ -847,7 +847,12 @@ account: string | null;
 /**
  * Why the home cannot be used, when `phase` is `failed`.
  */
-problem: string | null }
+problem: string | null; 
+/**
+ * The account's display name, read from the home before the
+ * passphrase (a profile is public), for the unlock screen's greeting.
+ */
+name: string | null }
 /**
  * A version peers offer.
  */

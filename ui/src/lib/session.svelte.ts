@@ -24,6 +24,8 @@ class Session {
     const s = await api.appStatus();
     this.status = s;
     if (s.phase !== 'locked') this.lockedHere = false;
+    // Before the passphrase: the greeting's name, read from the home.
+    if (s.name !== null && this.name === null) this.name = s.name;
     return s;
   }
 

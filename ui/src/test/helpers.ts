@@ -24,7 +24,7 @@ export function readyState(): FakeState {
 export function useReadyAccount(): FakeState {
   const s = readyState();
   backend.reset(s);
-  session.status = { phase: 'ready', home: s.home, account: ME, problem: null };
+  session.status = { phase: 'ready', home: s.home, account: ME, problem: null, name: null };
   session.setProfile('Me', null);
   return s;
 }

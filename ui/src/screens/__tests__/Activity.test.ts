@@ -20,7 +20,7 @@ const MINUTE = 60_000;
 function withActivity() {
   const s = readyState();
   backend.reset(s);
-  session.status = { phase: 'ready', home: s.home, account: ME, problem: null };
+  session.status = { phase: 'ready', home: s.home, account: ME, problem: null, name: null };
   session.setProfile('Me', null);
   const now = Date.now();
   const mine = addPost(s, { author: ME, text: 'Tea at four?', created_at: now - 60 * MINUTE });
@@ -93,7 +93,7 @@ describe('Activity', () => {
   it('has an empty state, and pages older items with "Show older"', async () => {
     const s = readyState();
     backend.reset(s);
-    session.status = { phase: 'ready', home: s.home, account: ME, problem: null };
+    session.status = { phase: 'ready', home: s.home, account: ME, problem: null, name: null };
     const { unmount } = render(Activity);
     expect(await screen.findByTestId('activity-empty')).toHaveTextContent('Nothing yet');
     unmount();
