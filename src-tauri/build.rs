@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "settings",
     "save_settings",
     "set_zoom",
+    "quit",
     "block",
     "unblock",
     "mute",

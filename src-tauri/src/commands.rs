@@ -761,6 +761,14 @@ pub fn settings(state: State<'_, AppState>) -> Settings {
     Settings::load(&state.home)
 }
 
+/// Quits Kith (`Ctrl` `Q`): the node stops as when the window is closed.
+#[tauri::command]
+#[specta::specta]
+pub fn quit(app: tauri::AppHandle) {
+    tracing::info!("quit from the window");
+    app.exit(0);
+}
+
 /// Zooms the window to `percent` (one of the settings' zoom steps) and
 /// saves it for the next start; works before the account is open too.
 #[tauri::command]

@@ -73,6 +73,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::settings,
             commands::save_settings,
             commands::set_zoom,
+            commands::quit,
             moderation::block,
             moderation::unblock,
             moderation::mute,

@@ -141,6 +141,19 @@ describe('App', () => {
     await waitFor(() => expect(backend.state.settings.zoom).toBe(100));
   });
 
+  it('quits with Ctrl + Q on any screen, and only with Ctrl', async () => {
+    const s = readyState();
+    s.phase = 'locked';
+    backend.reset(s);
+    render(App);
+    const input = await screen.findByTestId('unlock-input');
+    fireEvent.keyDown(input, { key: 'q' });
+    fireEvent.keyDown(input, { key: 'q', ctrlKey: true, altKey: true });
+    expect(commands.quit).not.toHaveBeenCalled();
+    fireEvent.keyDown(input, { key: 'q', ctrlKey: true });
+    expect(commands.quit).toHaveBeenCalledTimes(1);
+  });
+
   it('locks itself after the wait chosen in Settings', async () => {
     const s = readyState();
     s.settings = { ...s.settings, lockAfterMinutes: 5 };

@@ -958,6 +958,9 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       s.listen = fakeListening(settings.listen);
       return ok(null);
     },
+    quit: async (): Promise<void> => {
+      await wait();
+    },
     setZoom: async (percent: number): Promise<Result<null, AppError>> => {
       await wait();
       // The app takes its own steps only (settings.rs, ZOOM_STEPS); the

@@ -173,6 +173,7 @@ export const api = {
   settings: (): Promise<Settings> => settle(commands.settings()),
   saveSettings: (settings: Settings): Promise<null> => unwrap(commands.saveSettings(settings)),
   setZoom: (percent: number): Promise<null> => unwrap(commands.setZoom(percent)),
+  quit: (): Promise<void> => settle(commands.quit()),
 
   // Moderation. `publicly` records a block, mute or muted word in the own
   // feed for others to see; otherwise it stays on this computer.

@@ -412,6 +412,12 @@ async setZoom(percent: number) : Promise<Result<null, AppError>> {
 }
 },
 /**
+ * Quits Kith (`Ctrl` `Q`): the node stops as when the window is closed.
+ */
+async quit() : Promise<void> {
+    await TAURI_INVOKE("quit");
+},
+/**
  * Blocks an account: nothing of it is shown, stored or relayed, and what
  * was stored is purged. `publicly` records the block in the own feed.
  */
@@ -738,8 +744,8 @@ updateOffered: "update-offered"
 
 /** user-defined constants **/
 
-export const ZOOM_STEPS = [50,67,80,90,100,110,125,150,175,200] as const;
 export const DEFAULT_ZOOM = 100 as const;
+export const ZOOM_STEPS = [50,67,80,90,100,110,125,150,175,200] as const;
 
 /** user-defined types **/
 
