@@ -217,6 +217,20 @@ impl Display {
         Ok(())
     }
 
+    /// Runs `xdotool` with `args` on this display (real X input: the
+    /// pointer and keys as a person's).
+    pub fn xdotool(&self, args: &[&str]) -> Result<()> {
+        let status = Command::new(tool("xdotool")?)
+            .args(args)
+            .env("DISPLAY", &self.name)
+            .status()?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("xdotool {}: {status}", args.join(" ")).into())
+        }
+    }
+
     /// Where the shown windows of process `pid` are: `(x, y, width,
     /// height)` each.
     pub fn geometry_of(&self, pid: u32) -> Result<Vec<(i32, i32, u32, u32)>> {

@@ -2,7 +2,8 @@
 //! (its width in CSS pixels shrinks by the level) and the level is kept in
 //! `desktop.json`; the window moved and resized is kept in `window.json`;
 //! the next start opens at that zoom, size and place before anything is
-//! typed, and Ctrl + 0 returns to 100 %. Ctrl + Q quits.
+//! typed, and Ctrl + 0 returns to 100 %; Ctrl + the wheel zooms too.
+//! Ctrl + Q quits.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -114,6 +115,16 @@ async fn walk(driver: &Driver, app: &Path, home: &Path) -> Result<()> {
     input.send_keys(&format!("{CTRL}0")).await?;
     width_becomes(&w, f64::from(SIZE.0), "after Ctrl + 0").await?;
     assert_eq!(saved_zoom(home)?, 100);
+    // Ctrl + the wheel, with X's own pointer and keys: one notch up.
+    let (cx, cy) = (PLACE.0 + 400, PLACE.1 + 300);
+    driver
+        .display()
+        .xdotool(&["mousemove", &cx.to_string(), &cy.to_string()])?;
+    driver
+        .display()
+        .xdotool(&["keydown", "ctrl", "click", "4", "keyup", "ctrl"])?;
+    width_becomes(&w, f64::from(SIZE.0) / 1.1, "after Ctrl + the wheel up").await?;
+    assert_eq!(saved_zoom(home)?, 110);
     // Ctrl + Q quits: the process ends, its node with it.
     // (The app may end before WebDriver answers the keys: that is not
     // checked, the process is.)

@@ -35,6 +35,29 @@ describe('zoom', () => {
     expect(zoomForKey(key('a'), 100)).toBeNull();
   });
 
+  it('zooms one step a wheel notch with Ctrl, adding up the small deltas of a pinch, and leaves a plain wheel to scroll', async () => {
+    backend.reset();
+    zoom.percent = 100;
+    const wheel = (deltaY: number, ctrlKey = true): WheelEvent =>
+      new WheelEvent('wheel', { deltaY, ctrlKey, cancelable: true });
+    const plain = wheel(-100, false);
+    zoom.onWheel(plain);
+    expect(plain.defaultPrevented, 'a plain wheel scrolls').toBe(false);
+    // One notch of a wheel as WebKitGTK reports it.
+    const up = wheel(-74);
+    zoom.onWheel(up);
+    expect(up.defaultPrevented).toBe(true);
+    await vi.waitFor(() => expect(zoom.percent).toBe(110));
+    for (let i = 0; i < 4; i++) zoom.onWheel(wheel(15));
+    await vi.waitFor(() => expect(zoom.percent).toBe(100));
+    expect(backend.state.settings.zoom).toBe(100);
+    // Two deltas short of a step: nothing yet.
+    zoom.onWheel(wheel(-20));
+    zoom.onWheel(wheel(-20));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(zoom.percent).toBe(100);
+  });
+
   it('zooms and keeps the level through the Rust side, announcing it; at the end it says so', async () => {
     backend.reset();
     toasts.clear();
