@@ -758,7 +758,12 @@ pub async fn import_bundle(
 #[tauri::command]
 #[specta::specta]
 pub fn settings(state: State<'_, AppState>) -> Settings {
-    Settings::load(&state.home)
+    let settings = Settings::load(&state.home);
+    // The zoom the window shows, one of the steps the screen offers.
+    Settings {
+        zoom: settings.zoom_step(),
+        ..settings
+    }
 }
 
 /// Quits Kith (`Ctrl` `Q`): the node stops as when the window is closed.
@@ -802,8 +807,9 @@ pub async fn listen_status(state: State<'_, AppState>) -> AppResult<ListenStatus
 #[specta::specta]
 pub async fn save_settings(state: State<'_, AppState>, mut settings: Settings) -> AppResult<()> {
     // The zoom is `set_zoom`'s: a screen opened before a Ctrl+= does not
-    // take it back.
-    settings.zoom = Settings::load(&state.home).zoom;
+    // take it back (a level edited by hand off the steps becomes the
+    // nearest step rather than refusing the rest).
+    settings.zoom = Settings::load(&state.home).zoom_step();
     let Ok(session) = state.session() else {
         return settings.save(&state.home); // not running yet: read at start
     };

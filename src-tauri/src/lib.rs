@@ -102,8 +102,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             links::open_link,
             opened::take_opened_invite,
         ])
-        .constant("ZOOM_STEPS", settings::ZOOM_STEPS)
-        .constant("DEFAULT_ZOOM", settings::DEFAULT_ZOOM)
+        .constant("ZOOM", settings::ZOOM)
         .events(tauri_specta::collect_events![
             events::PostsArrived,
             events::FeedChanged,

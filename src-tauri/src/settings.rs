@@ -22,6 +22,23 @@ pub const ZOOM_STEPS: [u16; 10] = [50, 67, 80, 90, 100, 110, 125, 150, 175, 200]
 /// The window's zoom unless chosen, in percent.
 pub const DEFAULT_ZOOM: u16 = 100;
 
+/// The zoom levels, for the window (exported into the bindings as the one
+/// constant `ZOOM`: tauri-specta writes several constants in no fixed
+/// order).
+#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
+pub struct ZoomLevels {
+    /// [`ZOOM_STEPS`].
+    pub steps: [u16; 10],
+    /// [`DEFAULT_ZOOM`].
+    pub default: u16,
+}
+
+/// The zoom levels as exported.
+pub const ZOOM: ZoomLevels = ZoomLevels {
+    steps: ZOOM_STEPS,
+    default: DEFAULT_ZOOM,
+};
+
 /// Light, dark, or whatever the system prefers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -128,13 +145,18 @@ impl Settings {
         settings.save(home)
     }
 
-    /// The zoom as a scale factor for the web view; a level outside the
-    /// steps (a file edited by hand) is brought to the nearest one.
+    /// The zoom step nearest the saved level (a file edited by hand may
+    /// hold any number).
+    pub fn zoom_step(&self) -> u16 {
+        ZOOM_STEPS
+            .into_iter()
+            .min_by_key(|step| step.abs_diff(self.zoom))
+            .unwrap_or(DEFAULT_ZOOM)
+    }
+
+    /// The zoom as a scale factor for the web view: [`Self::zoom_step`].
     pub fn zoom_factor(&self) -> f64 {
-        let zoom = self
-            .zoom
-            .clamp(ZOOM_STEPS[0], ZOOM_STEPS[ZOOM_STEPS.len() - 1]);
-        f64::from(zoom) / 100.0
+        f64::from(self.zoom_step()) / 100.0
     }
 
     /// These settings without blank addresses.
@@ -286,12 +308,15 @@ mod tests {
             b"{ not json",
             "the damaged file is left as it was"
         );
-        // A file edited by hand past the steps zooms to the nearest end.
-        let wild = Settings {
-            zoom: 900,
-            ..Settings::default()
-        };
-        assert!((wild.zoom_factor() - 2.0).abs() < f64::EPSILON);
+        // A file edited by hand off the steps zooms to the nearest step.
+        for (edited, step) in [(900, 200), (0, 50), (104, 100), (106, 110)] {
+            let wild = Settings {
+                zoom: edited,
+                ..Settings::default()
+            };
+            assert_eq!(wild.zoom_step(), step, "{edited} %");
+            assert!((wild.zoom_factor() - f64::from(step) / 100.0).abs() < f64::EPSILON);
+        }
     }
 
     #[test]

@@ -744,8 +744,7 @@ updateOffered: "update-offered"
 
 /** user-defined constants **/
 
-export const DEFAULT_ZOOM = 100 as const;
-export const ZOOM_STEPS = [50,67,80,90,100,110,125,150,175,200] as const;
+export const ZOOM = {"default":100,"steps":[50,67,80,90,100,110,125,150,175,200]} as const;
 
 /** user-defined types **/
 

@@ -4,13 +4,13 @@
 // Rust side zooms the web view and keeps the level in desktop.json, so the
 // next start opens at it; the steps are its own (generated into bindings).
 import { api } from './api';
-import { DEFAULT_ZOOM, ZOOM_STEPS } from './bindings';
+import { ZOOM } from './bindings';
 import { toasts } from './toasts.svelte';
 
 /** The zoom levels offered, in percent. */
-export const zoomSteps: readonly number[] = ZOOM_STEPS;
+export const zoomSteps: readonly number[] = ZOOM.steps;
 /** The zoom Ctrl + 0 returns to. */
-export const defaultZoom: number = DEFAULT_ZOOM;
+export const defaultZoom: number = ZOOM.default;
 
 /** The step after (`by` 1) or before (-1) `percent`, or null past the ends. */
 export function nextZoom(percent: number, by: 1 | -1): number | null {
@@ -43,7 +43,7 @@ export function zoomForKey(e: KeyboardEvent, percent: number): number | null {
 
 class Zoom {
   /** The window's zoom now, in percent. */
-  percent = $state<number>(DEFAULT_ZOOM);
+  percent = $state<number>(ZOOM.default);
   /** The toast naming the level, replaced by the next one. */
   #toast: number | null = null;
   /** Ctrl + wheel travel not yet turned into a step (a pinch comes in small deltas). */

@@ -20,5 +20,4 @@ export const events = backend.events;
 
 // The constants are the generated ones (values, not stand-ins).
 const actual = await vi.importActual<typeof import('../lib/bindings')>('../lib/bindings');
-export const ZOOM_STEPS = actual.ZOOM_STEPS;
-export const DEFAULT_ZOOM = actual.DEFAULT_ZOOM;
+export const ZOOM = actual.ZOOM;
