@@ -22,7 +22,7 @@ pub const DEFAULT_SIZE: (f64, f64) = (1100.0, 760.0);
 /// How much of the window a screen must show for its place to be kept.
 const MIN_VISIBLE: (i64, i64) = (160, 80);
 /// Quiet time after the last move or resize before the state is written.
-const SETTLE: Duration = Duration::from_millis(500);
+pub const SETTLE: Duration = Duration::from_millis(500);
 
 /// Where the window was, as saved.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
