@@ -233,8 +233,8 @@ pub fn run() -> Result<(), tauri::Error> {
                 first.serve(move |link| opened::launched_again(&handle, link));
             }
             if let Some(window) = app.get_webview_window("main") {
-                windowstate::restore(&window, &home);
-                windowstate::keep(&window, &home);
+                let saved = windowstate::restore(&window, &home);
+                windowstate::keep(&window, &home, saved);
                 lean_webview(&window);
                 let zoom = settings::Settings::load(&home).zoom_factor();
                 if let Err(e) = window.set_zoom(zoom) {

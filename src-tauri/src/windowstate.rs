@@ -4,7 +4,8 @@
 //! The state is written half a second after the window stops moving or
 //! changing size (so a crash or a killed process loses nothing), and read
 //! before the window is shown the next time. A place no screen shows any
-//! more (a monitor unplugged) is not restored: the window is centred.
+//! more (a monitor unplugged) is not restored: the window is centred on
+//! the main screen.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -58,7 +59,9 @@ pub struct Screen {
 pub struct Placement {
     /// Content size, logical pixels.
     pub size: (f64, f64),
-    /// Outer top-left corner, physical pixels; `None`: centred.
+    /// Outer top-left corner, physical pixels: where it was, or centred on
+    /// the first screen; `None` when no screen is known (the system
+    /// places it).
     pub position: Option<(i32, i32)>,
     /// Maximize once placed.
     pub maximized: bool,
@@ -93,8 +96,9 @@ pub fn save(home: &Path, state: &WindowState) -> std::io::Result<()> {
 }
 
 /// Where to open the window given what was saved and the screens there
-/// are now: the size within the least size and the largest screen, the
-/// place kept only if a screen shows enough of the window.
+/// are now (the main one first): the size within the least size and the
+/// largest screen, the place kept only if a screen shows enough of the
+/// window, else centred on the first screen.
 pub fn placement(saved: &WindowState, screens: &[Screen], scale: f64) -> Placement {
     let finite = |v: f64, or: f64| if v.is_finite() { v } else { or };
     let (mut max_w, mut max_h) = screens.iter().fold((0.0_f64, 0.0_f64), |(w, h), s| {
@@ -123,44 +127,59 @@ pub fn placement(saved: &WindowState, screens: &[Screen], scale: f64) -> Placeme
         let down = (y + h).min(sy + sh) - y.max(sy);
         across >= MIN_VISIBLE.0.min(w) && down >= MIN_VISIBLE.1.min(h)
     });
+    let centred = screens.first().map(|s| {
+        let middle = |start: i32, room: u32, length: i64| {
+            let at = i64::from(start) + (i64::from(room) - length).max(0) / 2;
+            i32::try_from(at).unwrap_or(start)
+        };
+        (middle(s.x, s.width, w), middle(s.y, s.height, h))
+    });
     Placement {
         size,
-        position: shown.then_some((saved.x, saved.y)),
+        position: if shown {
+            Some((saved.x, saved.y))
+        } else {
+            centred
+        },
         maximized: saved.maximized,
     }
 }
 
+/// The screens, the main one first.
 fn screens<R: Runtime>(window: &WebviewWindow<R>) -> Vec<Screen> {
-    window
-        .available_monitors()
-        .unwrap_or_default()
-        .iter()
-        .map(|m| Screen {
-            x: m.position().x,
-            y: m.position().y,
-            width: m.size().width,
-            height: m.size().height,
-        })
-        .collect()
+    let screen = |m: &tauri::Monitor| Screen {
+        x: m.position().x,
+        y: m.position().y,
+        width: m.size().width,
+        height: m.size().height,
+    };
+    let main = window.primary_monitor().ok().flatten().map(|m| screen(&m));
+    let mut all: Vec<Screen> = main.into_iter().collect();
+    for m in window.available_monitors().unwrap_or_default() {
+        let s = screen(&m);
+        if Some(s) != main {
+            all.push(s);
+        }
+    }
+    all
 }
 
-/// Puts the window where it was left, if anything was saved.
-pub fn restore<R: Runtime>(window: &WebviewWindow<R>, home: &Path) {
-    let Some(saved) = load(home) else { return };
+/// Puts the window where it was left, if anything was saved; returns
+/// what was (for [`keep`]).
+pub fn restore<R: Runtime>(window: &WebviewWindow<R>, home: &Path) -> Option<WindowState> {
+    let saved = load(home)?;
     let scale = window.scale_factor().unwrap_or(1.0);
     let place = placement(&saved, &screens(window), scale);
     let _ = window.set_size(LogicalSize::new(place.size.0, place.size.1));
-    match place.position {
-        Some((x, y)) => {
-            let _ = window.set_position(PhysicalPosition::new(x, y));
-        }
-        None => {
-            let _ = window.center();
-        }
+    // Placed from the planned size: the window's own `center` would
+    // measure it before the new size applies.
+    if let Some((x, y)) = place.position {
+        let _ = window.set_position(PhysicalPosition::new(x, y));
     }
     if place.maximized {
         let _ = window.maximize();
     }
+    Some(saved)
 }
 
 /// The window's state now; a maximized window keeps the size and place it
@@ -197,8 +216,10 @@ fn capture<R: Runtime>(
 
 /// Keeps the window's state in the home as it moves and changes size:
 /// each change is written once the window has been still for [`SETTLE`].
-pub fn keep<R: Runtime>(window: &WebviewWindow<R>, home: &Path) {
-    let last = std::sync::Mutex::new(load(home));
+/// `saved` is what [`restore`] read (the size a maximized window returns
+/// to).
+pub fn keep<R: Runtime>(window: &WebviewWindow<R>, home: &Path, saved: Option<WindowState>) {
+    let last = std::sync::Mutex::new(saved);
     let (tx, rx) = mpsc::channel::<WindowState>();
     let home = home.to_owned();
     let spawned = std::thread::Builder::new()
@@ -266,12 +287,16 @@ mod tests {
 
     #[test]
     fn a_place_no_screen_shows_any_more_is_centred_and_a_size_is_kept_within_reach() {
-        // Left on a second monitor, since unplugged.
+        // Left on a second monitor, since unplugged: centred on the screen
+        // there is, from the size it will have.
         let place = placement(&saved(1000.0, 700.0, 2500, 100), &[FULL_HD], 1.0);
-        assert_eq!(place.position, None, "centred");
+        assert_eq!(place.position, Some((460, 190)), "centred");
+        let place = placement(&saved(1000.0, 700.0, 2500, 100), &[FULL_HD], 2.0);
+        assert_eq!(place.size, (960.0, 540.0));
+        assert_eq!(place.position, Some((0, 0)), "as large as the screen");
         // Only a sliver on screen: not kept either.
         let place = placement(&saved(1000.0, 700.0, 1900, 100), &[FULL_HD], 1.0);
-        assert_eq!(place.position, None);
+        assert_eq!(place.position, Some((460, 190)));
         // Larger than any screen, smaller than the least size, nonsense.
         assert_eq!(
             placement(&saved(5000.0, 3000.0, 0, 0), &[FULL_HD], 1.0).size,
