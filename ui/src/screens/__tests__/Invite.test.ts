@@ -54,6 +54,9 @@ describe('Invite', () => {
     await waitFor(() => expect(scrolled.mock.instances.length).toBeGreaterThanOrEqual(2));
     expect(scrolled.mock.instances.every((el) => el instanceof HTMLFormElement)).toBe(true);
     Reflect.deleteProperty(Element.prototype, 'scrollIntoView');
+    // Edited, the code is no longer the link's: the note goes.
+    await fireEvent.input(screen.getByTestId('accept-invite-input'), { target: { value: 'kith:other' } });
+    expect(screen.queryByTestId('invite-from-link')).not.toBeInTheDocument();
     expect(commands.acceptInvite).not.toHaveBeenCalled();
   });
 
