@@ -225,25 +225,39 @@ mod tests {
         }
     }
 
+    /// `window` answering later launches, each one's link sent to the
+    /// channel returned.
+    fn serving(window: FirstInstance) -> mpsc::Receiver<Option<String>> {
+        let (tx, rx) = mpsc::channel();
+        window.serve(move |link| {
+            let _ = tx.send(link);
+        });
+        rx
+    }
+
+    /// Launches again with `link`: it must hand over, and the window
+    /// receive that link.
+    fn launch_again(home: &Path, link: Option<&str>, window: &mpsc::Receiver<Option<String>>) {
+        assert!(matches!(claim(home, link), Ok(Claim::HandedOver)));
+        assert_eq!(
+            window
+                .recv_timeout(Duration::from_secs(5))
+                .expect("the window heard the launch"),
+            link.map(str::to_owned)
+        );
+    }
+
     #[test]
     fn a_second_launch_hands_its_link_to_the_first_and_a_plain_one_just_raises_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = dir.path().join("home");
-        let (tx, rx) = mpsc::channel();
-        first(&home).serve(move |link| {
-            let _ = tx.send(link);
-        });
-        let link = "kith:kith1abc@/ip4/127.0.0.1/tcp/4001";
-        assert!(matches!(claim(&home, Some(link)), Ok(Claim::HandedOver)));
-        assert_eq!(
-            rx.recv_timeout(Duration::from_secs(5)).expect("the link"),
-            Some(link.to_owned())
+        let window = serving(first(&home));
+        launch_again(
+            &home,
+            Some("kith:kith1abc@/ip4/127.0.0.1/tcp/4001"),
+            &window,
         );
-        assert!(matches!(claim(&home, None), Ok(Claim::HandedOver)));
-        assert_eq!(
-            rx.recv_timeout(Duration::from_secs(5)).expect("a raise"),
-            None
-        );
+        launch_again(&home, None, &window);
     }
 
     #[test]
@@ -253,26 +267,15 @@ mod tests {
         // A window that ended: its socket file stays, its lock is gone.
         drop(first(&home));
         assert!(home.join(SOCKET_FILE).exists());
-        let again = first(&home);
-        let (tx, rx) = mpsc::channel();
-        again.serve(move |link| {
-            let _ = tx.send(link);
-        });
-        assert!(matches!(claim(&home, None), Ok(Claim::HandedOver)));
-        assert_eq!(
-            rx.recv_timeout(Duration::from_secs(5)).expect("a raise"),
-            None
-        );
+        let window = serving(first(&home));
+        launch_again(&home, None, &window);
     }
 
     #[test]
     fn garbage_on_the_socket_is_refused_and_the_window_goes_on_answering() {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = dir.path().join("home");
-        let (tx, rx) = mpsc::channel();
-        first(&home).serve(move |link| {
-            let _ = tx.send(link);
-        });
+        let window = serving(first(&home));
         let socket = home.join(SOCKET_FILE);
         for bad in [
             b"not json\n".to_vec(),
@@ -295,17 +298,10 @@ mod tests {
             );
         }
         assert!(
-            rx.try_recv().is_err(),
+            window.try_recv().is_err(),
             "nothing reached the window from the garbage"
         );
-        assert!(matches!(
-            claim(&home, Some("kith:x")),
-            Ok(Claim::HandedOver)
-        ));
-        assert_eq!(
-            rx.recv_timeout(Duration::from_secs(5)).expect("the link"),
-            Some("kith:x".to_owned())
-        );
+        launch_again(&home, Some("kith:x"), &window);
     }
 
     #[test]

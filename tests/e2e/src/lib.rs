@@ -278,6 +278,37 @@ impl Display {
     }
 }
 
+/// Prints the last 40 lines of each of `logs` found in `dir`, for the
+/// reader of a failed test.
+pub fn print_log_tails(dir: &Path, logs: &[&str]) {
+    for f in logs {
+        if let Ok(text) = std::fs::read_to_string(dir.join(f)) {
+            let tail: Vec<&str> = text.lines().rev().take(40).collect();
+            eprintln!("--- {f} (last lines) ---");
+            for l in tail.iter().rev() {
+                eprintln!("{l}");
+            }
+        }
+    }
+}
+
+/// Runs a test's `walk` through the window for at most `limit`; when it
+/// fails, prints the ends of `logs` (in `dir`).
+pub async fn bounded_walk(
+    limit: Duration,
+    walk: impl std::future::Future<Output = Result<()>>,
+    dir: &Path,
+    logs: &[&str],
+) -> Result<()> {
+    let result = tokio::time::timeout(limit, walk).await.unwrap_or_else(|_| {
+        Err(format!("the walk did not finish within {} s", limit.as_secs()).into())
+    });
+    if result.is_err() {
+        print_log_tails(dir, logs);
+    }
+    result
+}
+
 /// Starts a D-Bus session bus (`dbus-daemon --session`) and returns it
 /// with the address it listens on.
 fn session_bus() -> Result<(Guard, String)> {
@@ -563,6 +594,26 @@ impl Window {
             format!("no [data-testid={id}] showed {text:?} within {limit:?}; they showed {seen:?}")
                 .into(),
         )
+    }
+
+    /// The value of the input or text area `[data-testid=id]` once it is
+    /// `want`, or what it held at `limit` (empty when there is none).
+    pub async fn value_when(&self, id: &str, want: &str, limit: Duration) -> Result<String> {
+        let start = Instant::now();
+        loop {
+            let value = self
+                .js(
+                    "const e = document.querySelector(`[data-testid=\"${arguments[0]}\"]`);\
+                     return e ? e.value : null;",
+                    vec![json!(id)],
+                )
+                .await?;
+            let value = value.as_str().unwrap_or_default().to_owned();
+            if value == want || start.elapsed() > limit {
+                return Ok(value);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits for two animation frames (the page has laid out and painted

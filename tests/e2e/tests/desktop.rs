@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use kith_e2e::{
     Driver, Kith, NotificationServer, Result, Window, app_pid, binary, free_port,
-    loopback_settings, screenshot_dir, tree_memory_kib,
+    loopback_settings, print_log_tails, screenshot_dir, tree_memory_kib,
 };
 use serde_json::json;
 
@@ -1212,15 +1212,10 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
     });
     if result.is_err() {
         let _ = w.screenshot("failure").await;
-        for f in ["driver.log", "driver.err", "bea.log", "dunst/dunst.log"] {
-            if let Ok(text) = std::fs::read_to_string(dir.path().join(f)) {
-                let tail: Vec<&str> = text.lines().rev().take(40).collect();
-                eprintln!("--- {f} (last lines) ---");
-                for l in tail.iter().rev() {
-                    eprintln!("{l}");
-                }
-            }
-        }
+        print_log_tails(
+            dir.path(),
+            &["driver.log", "driver.err", "bea.log", "dunst/dunst.log"],
+        );
     }
     let _ = tokio::time::timeout(Duration::from_secs(15), w.close()).await;
     result

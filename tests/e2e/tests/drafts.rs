@@ -3,9 +3,9 @@
 //! unlocked, the composer holds it again, its image and the image's
 //! description too; once posted, a further restart brings nothing back.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use kith_e2e::{Driver, Kith, PASSPHRASE, Result, Window, binary, loopback_settings};
+use kith_e2e::{Driver, Kith, PASSPHRASE, Result, Window, binary, bounded_walk, loopback_settings};
 
 const LONG: Duration = Duration::from_secs(30);
 /// Longer than the composer's wait before it saves (400 ms).
@@ -24,20 +24,8 @@ async fn unlock(w: &Window) -> Result<()> {
 /// The Home composer's text, once it is `want` (a saved draft is read
 /// after the composer opens), or what it held at the limit.
 async fn composer_text(w: &Window, want: &str) -> Result<String> {
-    let start = Instant::now();
-    loop {
-        let value = w
-            .js(
-                "return document.querySelector('[data-testid=composer-text]').value;",
-                vec![],
-            )
-            .await?;
-        let value = value.as_str().unwrap_or_default().to_owned();
-        if value == want || start.elapsed() > Duration::from_secs(5) {
-            return Ok(value);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    w.value_when("composer-text", want, Duration::from_secs(5))
+        .await
 }
 
 async fn walk(driver: &Driver, app: &std::path::Path) -> Result<()> {
@@ -123,16 +111,11 @@ async fn an_unsent_post_and_its_described_image_survive_closing_the_app() -> Res
         ],
         &dir.path().join("driver.log"),
     )?;
-    let result = tokio::time::timeout(Duration::from_secs(180), walk(&driver, &app))
-        .await
-        .unwrap_or_else(|_| Err("the walk did not finish within 180 s".into()));
-    if result.is_err()
-        && let Ok(text) = std::fs::read_to_string(dir.path().join("driver.log"))
-    {
-        let tail: Vec<&str> = text.lines().rev().take(40).collect();
-        for l in tail.iter().rev() {
-            eprintln!("{l}");
-        }
-    }
-    result
+    bounded_walk(
+        Duration::from_secs(180),
+        walk(&driver, &app),
+        dir.path(),
+        &["driver.log"],
+    )
+    .await
 }

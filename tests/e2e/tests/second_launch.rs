@@ -9,7 +9,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kith_e2e::{Driver, Kith, PASSPHRASE, Result, Window, app_pid, binary, loopback_settings};
+use kith_e2e::{
+    Driver, Kith, PASSPHRASE, Result, Window, app_pid, binary, bounded_walk, loopback_settings,
+};
 use serde_json::json;
 
 const LONG: Duration = Duration::from_secs(30);
@@ -58,21 +60,7 @@ fn launch_again(driver: &Driver, app: &Path, home: &Path, link: Option<&str>) ->
 /// The "Accept an invite" box's text, once it is `want`, or what it held
 /// at the limit.
 async fn accept_box(w: &Window, want: &str) -> Result<String> {
-    let start = Instant::now();
-    loop {
-        let value = w
-            .js(
-                "const t = document.querySelector('[data-testid=accept-invite-input]');\
-                 return t ? t.value : null;",
-                vec![],
-            )
-            .await?;
-        let value = value.as_str().unwrap_or_default().to_owned();
-        if value == want || start.elapsed() > LONG {
-            return Ok(value);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    w.value_when("accept-invite-input", want, LONG).await
 }
 
 async fn walk(driver: &Driver, app: &Path, home: &Path, invite: &str) -> Result<()> {
@@ -162,22 +150,11 @@ async fn a_second_launch_brings_the_window_forward_and_an_invite_link_fills_the_
         ],
         &dir.path().join("driver.log"),
     )?;
-    let result = tokio::time::timeout(
+    bounded_walk(
         Duration::from_secs(180),
         walk(&driver, &app, &home, &invite),
+        dir.path(),
+        &["driver.log", "driver.err", "ada.second-launch.log"],
     )
     .await
-    .unwrap_or_else(|_| Err("the walk did not finish within 180 s".into()));
-    if result.is_err() {
-        for f in ["driver.log", "driver.err", "ada.second-launch.log"] {
-            if let Ok(text) = std::fs::read_to_string(dir.path().join(f)) {
-                let tail: Vec<&str> = text.lines().rev().take(40).collect();
-                eprintln!("--- {f} (last lines) ---");
-                for l in tail.iter().rev() {
-                    eprintln!("{l}");
-                }
-            }
-        }
-    }
-    result
 }

@@ -8,7 +8,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kith_e2e::{Driver, Kith, PASSPHRASE, Result, Window, app_pid, binary, loopback_settings};
+use kith_e2e::{
+    Driver, Kith, PASSPHRASE, Result, Window, app_pid, binary, bounded_walk, loopback_settings,
+};
 
 const LONG: Duration = Duration::from_secs(30);
 /// Ctrl, in WebDriver's key codes.
@@ -155,16 +157,11 @@ async fn the_next_start_opens_at_the_zoom_size_and_place_the_window_was_left_at(
         ],
         &dir.path().join("driver.log"),
     )?;
-    let result = tokio::time::timeout(Duration::from_secs(180), walk(&driver, &app, &home))
-        .await
-        .unwrap_or_else(|_| Err("the walk did not finish within 180 s".into()));
-    if result.is_err()
-        && let Ok(text) = std::fs::read_to_string(dir.path().join("driver.log"))
-    {
-        let tail: Vec<&str> = text.lines().rev().take(40).collect();
-        for l in tail.iter().rev() {
-            eprintln!("{l}");
-        }
-    }
-    result
+    bounded_walk(
+        Duration::from_secs(180),
+        walk(&driver, &app, &home),
+        dir.path(),
+        &["driver.log"],
+    )
+    .await
 }

@@ -54,15 +54,6 @@ class Zoom {
     this.#toast = toasts.show(message);
   }
 
-  /** Reads the saved level (the Rust side applied it at start). */
-  async load(): Promise<void> {
-    try {
-      this.percent = (await api.settings()).zoom;
-    } catch {
-      /* the default stands */
-    }
-  }
-
   /** Zooms to `percent` and keeps it; says so in a toast when `announce`. */
   async set(percent: number, announce = false): Promise<void> {
     try {
