@@ -3,8 +3,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
-import { commands } from '../../test/fake-bindings';
+import { backend, commands } from '../../test/fake-bindings';
+import { fakeAccountId } from '../../dev/fake-backend';
 import { ADA, ME, useReadyAccount } from '../../test/helpers';
+import { shortId } from '$lib/format';
 import { openedInvites } from '$lib/openedinvite.svelte';
 import Invite from '../Invite.svelte';
 
@@ -31,6 +33,25 @@ describe('Invite', () => {
     await fireEvent.click(screen.getByTestId('accept-invite-button'));
     await waitFor(() => expect(screen.getByTestId('accept-invite-result')).toHaveTextContent('Following Ada'));
     expect(commands.acceptInvite).toHaveBeenCalledWith(`kith:${ADA}@/ip4/1.2.3.4/tcp/1`);
+  });
+
+  it('names someone followed before their profile arrived once their feed does', async () => {
+    const s = useReadyAccount();
+    const cam = fakeAccountId('cam');
+    render(Invite);
+    await fireEvent.input(screen.getByTestId('accept-invite-input'), { target: { value: `kith:${cam}@/ip4/1.2.3.4/tcp/1` } });
+    await fireEvent.click(screen.getByTestId('accept-invite-button'));
+    const result = await screen.findByTestId('accept-invite-result');
+    expect(result).toHaveTextContent(`Following ${shortId(cam)}`);
+    expect(screen.getByTestId('accept-invite-pending')).toHaveTextContent('Their name and posts appear once Kith reaches');
+
+    // Another feed changing names nobody.
+    backend.emit('feedChanged', { account: ADA });
+    // Cam's feed arrives, with her profile.
+    s.accounts.set(cam, { account: cam, name: 'Cam', bio: null, avatar: null });
+    backend.emit('feedChanged', { account: cam });
+    await waitFor(() => expect(screen.getByTestId('accept-invite-result')).toHaveTextContent('Following Cam'));
+    expect(screen.queryByTestId('accept-invite-pending')).toBeNull();
   });
 
   it('reads an invite from a text file, trimmed', async () => {
