@@ -27,21 +27,38 @@ pub struct OpenedInvite {
 
 impl OpenedInvite {
     /// The invite a `kith:` link holds (the invite code itself), bounded
-    /// like an invite.
+    /// like an invite. A link is a URI: escapes a program added (`%2C` for
+    /// the commas between addresses, `%2F` for slashes) are decoded; no
+    /// invite holds a `%` of its own.
     pub fn from_link(link: &str) -> Self {
         let link = link.trim();
-        if link.len() > MAX_INVITE_BYTES {
+        if link.len() > MAX_INVITE_BYTES * 3 {
+            return Self::too_long(link.len());
+        }
+        let Ok(link) = percent_encoding::percent_decode_str(link).decode_utf8() else {
             return Self {
                 code: String::new(),
-                problem: Some(format!(
-                    "Kith was opened with a link of {} bytes: longer than any invite ({MAX_INVITE_BYTES} at most), so it was not kept.",
-                    link.len()
-                )),
+                problem: Some(
+                    "Kith was opened with a link whose escapes (%…) are not text, so it cannot be an invite.".to_owned(),
+                ),
             };
+        };
+        let link = link.trim();
+        if link.len() > MAX_INVITE_BYTES {
+            return Self::too_long(link.len());
         }
         Self {
             code: link.to_owned(),
             problem: None,
+        }
+    }
+
+    fn too_long(bytes: usize) -> Self {
+        Self {
+            code: String::new(),
+            problem: Some(format!(
+                "Kith was opened with a link of {bytes} bytes: longer than any invite ({MAX_INVITE_BYTES} at most), so it was not kept."
+            )),
         }
     }
 }
@@ -108,6 +125,29 @@ mod tests {
                 .is_some_and(|p| p.contains("longer than any invite")),
             "{kept:?}"
         );
+    }
+
+    #[test]
+    fn a_link_a_program_escaped_is_decoded_and_one_whose_escapes_are_not_text_is_not_kept() {
+        let code = "kith:kith1abc@/ip4/192.168.1.20/tcp/4001,/ip4/10.0.0.2/udp/4001/quic-v1";
+        let escaped =
+            "kith:kith1abc%40%2Fip4%2F192.168.1.20%2Ftcp%2F4001%2C/ip4/10.0.0.2/udp/4001/quic-v1";
+        assert_eq!(OpenedInvite::from_link(escaped).code, code);
+        assert_eq!(OpenedInvite::from_link(escaped).problem, None);
+        let broken = OpenedInvite::from_link("kith:kith1abc%FF%FE");
+        assert_eq!(broken.code, "");
+        assert!(
+            broken
+                .problem
+                .as_deref()
+                .is_some_and(|p| p.contains("not text")),
+            "{broken:?}"
+        );
+        // Escapes count once decoded: an escaped link of an invite's size is kept.
+        let long = format!("kith:{}", "%41".repeat(MAX_INVITE_BYTES - 10));
+        assert_eq!(OpenedInvite::from_link(&long).problem, None);
+        let longer = format!("kith:{}", "%41".repeat(MAX_INVITE_BYTES));
+        assert!(OpenedInvite::from_link(&longer).problem.is_some());
     }
 
     #[test]
