@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use kith_core::AccountId;
 use kith_net::Running;
-use kith_node::Node;
+use kith_node::{HomeLock, Node};
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
@@ -78,45 +78,70 @@ pub struct AppState {
     /// The home directory.
     pub home: PathBuf,
     slot: Mutex<Slot>,
+    /// The home's lock, held from the moment the window opens, so no
+    /// `kith serve` starts on the home while the window asks for the
+    /// passphrase; `None` while another process holds it.
+    lock: Mutex<Option<HomeLock>>,
 }
 
 impl AppState {
     /// Opens the home. A home another process is running (`kith serve`)
-    /// or cannot open is reported, not fatal: the window shows why.
+    /// or cannot open is reported, not fatal: the window shows why, and
+    /// opening is tried again when the window asks where it stands
+    /// (its "Try again") or unlocks.
     pub fn open(home: &Path) -> Self {
-        let slot = if kith_net::control::call(home, &kith_net::ControlRequest::Peers)
-            .ok()
-            .flatten()
-            .is_some()
-        {
-            Slot::Failed(AppError::new(
-                "already_running",
-                format!(
-                    "a Kith node (`kith serve`) is already running on {}; stop it, or start the app with another KITH_HOME",
-                    home.display()
-                ),
-            ))
-        } else {
-            match Node::open(home) {
-                Ok(node) => Slot::Closed(Some(Box::new(node))),
-                Err(e) => Slot::Failed(e.into()),
-            }
-        };
-        Self {
+        let state = Self {
             home: home.to_owned(),
-            slot: Mutex::new(slot),
+            slot: Mutex::new(Slot::Closed(None)),
+            lock: Mutex::new(None),
+        };
+        *state.slot() = state.opened();
+        state
+    }
+
+    /// The slot of a freshly opened home: its lock taken (unless held
+    /// already) and its node opened closed.
+    fn opened(&self) -> Slot {
+        let mut lock = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        if lock.is_none() {
+            match HomeLock::acquire(&self.home, "the Kith app") {
+                Ok(l) => *lock = Some(l),
+                Err(e @ kith_node::NodeError::InUse { .. }) => {
+                    return Slot::Failed(AppError::new(
+                        "already_running",
+                        format!(
+                            "{e}. Stop it and try again, or start the app with another KITH_HOME"
+                        ),
+                    ));
+                }
+                Err(e) => return Slot::Failed(e.into()),
+            }
         }
+        match Node::open(&self.home) {
+            Ok(node) => Slot::Closed(Some(Box::new(node))),
+            Err(e) => Slot::Failed(e.into()),
+        }
+    }
+
+    /// The slot, opened again first if it had failed (the other process
+    /// may have stopped, the problem may have been fixed).
+    fn slot_retried(&self) -> std::sync::MutexGuard<'_, Slot> {
+        let mut slot = self.slot();
+        if matches!(*slot, Slot::Failed(_)) {
+            *slot = self.opened();
+        }
+        slot
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Where the app stands.
+    /// Where the app stands (a home that had failed is opened again first).
     pub fn status(&self) -> AppStatus {
         let home = self.home.display().to_string();
         let mut name = None;
-        let (phase, account, problem) = match &*self.slot() {
+        let (phase, account, problem) = match &*self.slot_retried() {
             Slot::Closed(Some(node)) => match node.identity() {
                 Ok(id) => {
                     name = node.profile(None).ok().and_then(|p| p.name);
@@ -156,9 +181,10 @@ impl AppState {
     }
 
     /// Takes the closed node for a transition, or fails if there is none
-    /// (already unlocked, or another transition running).
+    /// (already unlocked, another transition running, or the home still
+    /// cannot be opened).
     pub fn take_node(&self) -> AppResult<Node> {
-        match &mut *self.slot() {
+        match &mut *self.slot_retried() {
             Slot::Closed(node) => node
                 .take()
                 .map(|n| *n)
@@ -204,5 +230,29 @@ mod tests {
         assert_eq!(locked.phase, Phase::Locked);
         assert_eq!(locked.name.as_deref(), Some("Noémie"));
         assert!(locked.account.is_some());
+    }
+
+    #[test]
+    fn a_home_held_by_kith_serve_is_refused_naming_it_and_opens_once_it_stops() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        let serve = HomeLock::acquire(&home, "`kith serve`").expect("serve's lock");
+        let state = AppState::open(&home);
+        let refused = state.status();
+        assert_eq!(refused.phase, Phase::Failed);
+        let problem = refused.problem.unwrap_or_default();
+        assert!(
+            problem.contains("`kith serve` (process") && problem.contains("Stop it and try again"),
+            "the window names what holds the home and what to do: {problem}"
+        );
+        assert_eq!(
+            state.take_node().err().map(|e| e.code),
+            Some("already_running".to_owned())
+        );
+
+        drop(serve);
+        assert_eq!(state.status().phase, Phase::New, "Try again opens the home");
+        let again = HomeLock::acquire(&home, "`kith serve`").expect_err("the window holds it now");
+        assert!(again.to_string().contains("the Kith app"), "{again}");
     }
 }

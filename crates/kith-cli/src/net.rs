@@ -195,13 +195,10 @@ fn serve(
     if !listen.is_empty() {
         config.listen = multiaddrs(listen, "--listen")?;
     }
-    if crate::ops::node_running(home) {
-        anyhow::bail!(kith_net::ControlError::new(
-            "already_running",
-            format!("a node is already running on {}", home.display())
-        ));
-    }
     let mut node = existing(home)?;
+    // Held until the node stops: no other node (another `kith serve`, the
+    // desktop app's window, even at its unlock screen) starts on this home.
+    let _lock = kith_node::HomeLock::acquire(home, "`kith serve`")?;
     node.unlock(&passphrase::existing()?)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

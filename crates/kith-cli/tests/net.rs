@@ -3,15 +3,16 @@
 //! first and seeded from the peer's snapshot, store-and-forward through a third peer
 //! while the author is offline, and an honest node holding firm against a
 //! peer that sends forged, uncertified, malformed, oversized and replayed
-//! messages.
+//! messages; and one node per home.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Served, import_fixture, init, kith_json, texts, wait_for};
+use common::{Served, describe, import_fixture, init, kith_json, texts, wait_for};
 use futures::StreamExt;
 use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
 use kith_core::{AccountId, DeviceCertificate, Envelope, keys};
@@ -21,6 +22,7 @@ use libp2p::gossipsub::IdentTopic;
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm, request_response};
 use serde_bytes::ByteBuf;
+use serde_json::Value;
 
 #[test]
 fn follower_sees_a_post_within_two_seconds_and_the_socket_is_private() {
@@ -771,4 +773,59 @@ fn a_running_nodes_listen_addresses_change_at_once_a_port_in_use_changes_nothing
     let reached = kith_json(&b_home, &["connect", &format!("{new}/p2p/{id}")]);
     assert_eq!(reached["peer_id"], id.as_str(), "the new address answers");
     drop((a, b, busy));
+}
+
+/// `kith --json serve` on `home`, expected to be refused: its error.
+fn serve_refused(home: &Path) -> Value {
+    let args = [
+        "--json",
+        "serve",
+        "--no-mdns",
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+    ];
+    let out = common::command(None, home, &args)
+        .output()
+        .expect("running kith serve");
+    assert!(
+        !out.status.success(),
+        "expected a refusal:\n{}",
+        describe(&args, &out)
+    );
+    let err: Value = serde_json::from_slice(&out.stderr)
+        .unwrap_or_else(|e| panic!("no JSON error ({e}):\n{}", describe(&args, &out)));
+    err["error"].clone()
+}
+
+#[test]
+fn serve_refuses_a_home_the_desktop_app_or_another_serve_holds_and_names_the_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (home, _) = init(dir.path(), "ada");
+    // The desktop app holds the lock from the moment its window opens,
+    // before the passphrase: no node of its own runs yet.
+    let window = kith_node::HomeLock::acquire(&home, "the Kith app").unwrap();
+    let refused = serve_refused(&home);
+    assert_eq!(refused["code"], "already_running", "{refused}");
+    let expected = format!("the Kith app (process {})", std::process::id());
+    assert!(
+        refused["message"].as_str().unwrap().contains(&expected),
+        "the refusal names the window holding the home: {refused}"
+    );
+    assert!(
+        !home.join("kith.sock").exists(),
+        "a refused serve leaves no socket behind"
+    );
+
+    drop(window);
+    let served = Served::loopback(&home, &[]);
+    let refused = serve_refused(&home);
+    assert_eq!(refused["code"], "already_running", "{refused}");
+    let expected = format!("`kith serve` (process {})", served.pid());
+    assert!(
+        refused["message"].as_str().unwrap().contains(&expected),
+        "the refusal names the running serve: {refused}\n{}",
+        served.log()
+    );
+    kith_json(&home, &["peers"]);
+    drop(served);
 }

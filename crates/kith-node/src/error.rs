@@ -38,6 +38,14 @@ pub enum NodeError {
     /// The thing asked for does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// Another process runs a node on the home (see [`crate::HomeLock`]).
+    #[error("{holder} is already running on {home}")]
+    InUse {
+        /// The home.
+        home: String,
+        /// Who holds it, as it described itself.
+        holder: String,
+    },
 }
 
 impl NodeError {
@@ -62,6 +70,7 @@ impl NodeError {
             Self::AlreadyInitialized(..) => "already_initialized",
             Self::Io { .. } => "io",
             Self::Invalid(_) => "invalid",
+            Self::InUse { .. } => "already_running",
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod api;
 mod error;
+mod homelock;
 mod identity;
 pub mod keystore;
 mod moderation;
@@ -14,6 +15,7 @@ pub mod release;
 
 pub use api::Request;
 pub use error::{NodeError, Result};
+pub use homelock::{HOME_LOCK_FILE, HomeLock};
 pub use identity::{Created, IDENTITY_FILE, Identity};
 pub use kith_store::{
     ActivityItem, ActivityKind, ActivityPage, ExportReport, FollowDirection, FollowPage,

@@ -184,6 +184,11 @@ impl Served {
         texts(&kith_json(&self.home, &["timeline", "--limit", "500"]))
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Its log so far (for failure messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
