@@ -288,6 +288,7 @@ pub async fn unlock(
         session
             .locked
             .store(false, std::sync::atomic::Ordering::SeqCst);
+        session.running.lock_socket(false);
         tracing::info!("window unlocked");
         return Ok(());
     }
@@ -295,9 +296,9 @@ pub async fn unlock(
 }
 
 /// Locks the window: until the passphrase is given again (`unlock`) every
-/// command that reads or writes the account is refused and no
-/// notification is shown. The node keeps running, carrying and relaying
-/// feeds.
+/// command that reads or writes the account is refused, in the window and
+/// from `kith` commands on the control socket alike, and no notification
+/// is shown. The node keeps running, carrying and relaying feeds.
 #[tauri::command]
 #[specta::specta]
 pub async fn lock(state: State<'_, AppState>) -> AppResult<()> {
@@ -305,6 +306,7 @@ pub async fn lock(state: State<'_, AppState>) -> AppResult<()> {
     session
         .locked
         .store(true, std::sync::atomic::Ordering::SeqCst);
+    session.running.lock_socket(true);
     tracing::info!("window locked");
     Ok(())
 }

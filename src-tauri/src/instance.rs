@@ -193,6 +193,17 @@ impl FirstInstance {
     }
 }
 
+/// Removes the window's socket as the process ends, so no socket outlives
+/// the app in the home. A launch meanwhile finds no socket, tries again
+/// until the lock is free, and becomes the window.
+pub fn remove_socket(home: &Path) {
+    match std::fs::remove_file(home.join(SOCKET_FILE)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(error = %e, "the window's socket was left in the home"),
+    }
+}
+
 /// Reads one message, bounded in size and time.
 fn read_message(stream: UnixStream) -> Result<(Message, UnixStream), Box<dyn std::error::Error>> {
     stream.set_read_timeout(Some(READ_LIMIT))?;

@@ -171,6 +171,32 @@ fn lean_webview(window: &tauri::WebviewWindow) {
     let _ = window;
 }
 
+/// Quits as Ctrl + Q does when the system asks the process to end
+/// (SIGTERM at logout or shutdown, SIGINT from a terminal, SIGHUP when the
+/// terminal goes): the node stops cleanly, its store checkpointed and its
+/// sockets removed, rather than the process ending mid-write.
+fn quit_on_signals(app: &tauri::AppHandle) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            tracing::warn!("not listening for SIGTERM, SIGINT and SIGHUP: they end Kith abruptly");
+            return;
+        };
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+            _ = hup.recv() => "SIGHUP",
+        };
+        tracing::info!(signal = name, "asked to end: quitting");
+        app.exit(0);
+    });
+}
+
 /// Runs the app until its window is closed.
 pub fn run() -> Result<(), tauri::Error> {
     let home = home_from_args().unwrap_or_else(|| PathBuf::from(".kith"));
@@ -192,6 +218,7 @@ pub fn run() -> Result<(), tauri::Error> {
         }
     };
     tracing::info!("starting");
+    let owns_socket = first.is_some().then(|| home.clone());
     let specta = specta_builder();
     let blob_home = home.clone();
     let app = tauri::Builder::default()
@@ -223,6 +250,7 @@ pub fn run() -> Result<(), tauri::Error> {
         )
         .setup(move |app| {
             specta.mount_events(app);
+            quit_on_signals(app.handle());
             events::open_clicked_notices(app.handle());
             if let Some(link) = link {
                 app.state::<opened::OpenedLinks>()
@@ -247,12 +275,16 @@ pub fn run() -> Result<(), tauri::Error> {
             Ok(())
         })
         .build(tauri::generate_context!())?;
-    app.run(|app, event| {
-        if let tauri::RunEvent::Exit = event
-            && let Some(state) = app.try_state::<state::AppState>()
-            && let Ok(session) = state.session()
-        {
-            tauri::async_runtime::block_on(session.running.stop());
+    app.run(move |app, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Some(state) = app.try_state::<state::AppState>()
+                && let Some(session) = state.running_session()
+            {
+                tauri::async_runtime::block_on(session.running.stop());
+            }
+            if let Some(home) = &owns_socket {
+                instance::remove_socket(home);
+            }
         }
     });
     Ok(())

@@ -3,6 +3,8 @@
 //! replicator and the control socket, and stops them cleanly.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use kith_node::{Node, NodeError};
@@ -117,6 +119,7 @@ pub fn build_swarm(
 pub struct Running {
     /// The replicator: the node thread, the swarm task and shared state.
     pub replicator: Replicator,
+    socket_locked: Arc<AtomicBool>,
     stop: std::sync::Mutex<Option<oneshot::Sender<()>>>,
     main: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -125,6 +128,16 @@ impl Running {
     /// Answers a request as the control socket would.
     pub async fn control(&self, request: ControlRequest) -> Result<Value, ControlError> {
         handle_control(&self.replicator, request).await
+    }
+
+    /// Refuses (`true`) or answers again (`false`) every request on the
+    /// control socket: the desktop app locked, the node goes on carrying
+    /// and relaying feeds, but a `kith` command in a terminal may no more
+    /// post as the account or read it than the window may. A refused
+    /// request gets the code `locked`. [`Running::control`] (the app's own
+    /// calls) is not affected.
+    pub fn lock_socket(&self, locked: bool) {
+        self.socket_locked.store(locked, Ordering::SeqCst);
     }
 
     /// Activity (posts arrived, peers, sync progress) from now on.
@@ -205,6 +218,8 @@ pub async fn start(node: Node, config: NetConfig) -> Result<Running, NetError> {
     let control_task = tokio::spawn(control::serve(listener, ctl_tx));
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let r = replicator.clone();
+    let socket_locked = Arc::new(AtomicBool::new(false));
+    let locked = Arc::clone(&socket_locked);
     let main = tokio::spawn(async move {
         let mut tick = tokio::time::interval(config.tick);
         loop {
@@ -212,6 +227,13 @@ pub async fn start(node: Node, config: NetConfig) -> Result<Running, NetError> {
                 _ = &mut stop_rx => break,
                 Some(event) = events.recv() => r.on_event(event),
                 Some((request, reply)) = ctl_rx.recv() => {
+                    if locked.load(Ordering::SeqCst) {
+                        let _ = reply.send(Err(ControlError::new(
+                            "locked",
+                            "Kith is locked: enter the passphrase in its window, then try again",
+                        )));
+                        continue;
+                    }
                     let r = r.clone();
                     tokio::spawn(async move {
                         let _ = reply.send(handle_control(&r, request).await);
@@ -230,6 +252,7 @@ pub async fn start(node: Node, config: NetConfig) -> Result<Running, NetError> {
     });
     Ok(Running {
         replicator,
+        socket_locked,
         stop: std::sync::Mutex::new(Some(stop_tx)),
         main: tokio::sync::Mutex::new(Some(main)),
     })

@@ -176,3 +176,52 @@ async fn a_listen_port_in_use_at_start_fails_the_node_unless_it_may_fall_back_to
     assert_eq!(status.listening, vec![taken.to_string()]);
     running.stop().await;
 }
+
+/// A request on the home's control socket, as a `kith` command sends it.
+async fn over_the_socket(
+    home: &std::path::Path,
+    request: ControlRequest,
+) -> Result<Option<serde_json::Value>, kith_net::ControlError> {
+    let home = home.to_owned();
+    tokio::task::spawn_blocking(move || kith_net::control::call(&home, &request))
+        .await
+        .expect("the socket call ran")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_socket_refuses_kith_commands_while_the_apps_own_calls_go_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    let running = kith_net::start(new_node(dir.path(), "Ada"), config())
+        .await
+        .expect("runs");
+    let timeline = || ControlRequest::Node {
+        request: kith_node::Request::Timeline {
+            limit: 5,
+            before: None,
+        },
+    };
+    over_the_socket(dir.path(), timeline())
+        .await
+        .expect("answered while open")
+        .expect("a node answers");
+
+    running.lock_socket(true);
+    for request in [timeline(), ControlRequest::Peers, ControlRequest::Invite] {
+        let refused = over_the_socket(dir.path(), request)
+            .await
+            .expect_err("refused while locked");
+        assert_eq!(refused.code, "locked", "{refused}");
+        assert!(refused.message.contains("passphrase"), "{refused}");
+    }
+    running
+        .control(timeline())
+        .await
+        .expect("the app's own calls are answered while locked");
+
+    running.lock_socket(false);
+    over_the_socket(dir.path(), timeline())
+        .await
+        .expect("answered once unlocked")
+        .expect("a node answers");
+    running.stop().await;
+}

@@ -661,8 +661,8 @@ async fn activity_and_mentions(w: &Window, peer: &Kith, home: &std::path::Path) 
 }
 
 /// Ada locks the window (the sidebar's Lock): the unlock screen shows, the
-/// node refuses the window's commands, and it goes on carrying feeds: Bea's
-/// post reaches Ada's node meanwhile. The passphrase opens the window
+/// node refuses the window's commands and `kith`'s on its control socket,
+/// and it goes on carrying feeds: Bea's post reaches Ada's node meanwhile. The passphrase opens the window
 /// again, on a timeline with that post.
 async fn lock_and_unlock(w: &Window, peer: &Kith, home: &std::path::Path) -> Result<()> {
     w.click("lock-button").await?;
@@ -683,14 +683,25 @@ async fn lock_and_unlock(w: &Window, peer: &Kith, home: &std::path::Path) -> Res
         "a locked window's command is refused: {refused}"
     );
 
+    // A `kith` command in a terminal may not use the account either.
+    let ada = Kith::new(home)?;
+    match ada.json(&["post", "Posted behind the lock"]) {
+        Ok(v) => return Err(format!("a locked node took a post from `kith`: {v}").into()),
+        Err(e) => assert!(
+            e.to_string().contains(r#""code":"locked""#),
+            "`kith post` is refused as locked: {e}"
+        ),
+    }
+
     let text = "Pendant que tu étais verrouillée";
     peer.json(&["post", text])?;
-    // Ada's node answers its command socket while the window is locked.
-    let ada = Kith::new(home)?;
+    // Ada's node goes on carrying feeds while the window is locked: the
+    // post is in her store (read as `kith` reads a home no node runs on).
     let start = Instant::now();
-    while ada.json(&["search", "verrouillee"])?["posts"]
-        .as_array()
-        .is_none_or(Vec::is_empty)
+    while kith_store::Store::open(home)?
+        .search("verrouillee", 10, None)?
+        .posts
+        .is_empty()
     {
         if start.elapsed() > LONG {
             return Err(format!("Bea's post did not reach the locked node within {LONG:?}").into());

@@ -3,7 +3,9 @@
 //! `desktop.json`; the window moved and resized is kept in `window.json`;
 //! the next start opens at that zoom, size and place before anything is
 //! typed, and Ctrl + 0 returns to 100 %; Ctrl + the wheel zooms too.
-//! Ctrl + Q quits.
+//! SIGTERM and Ctrl + Q quit, the node stopped cleanly and no socket
+//! left behind. `kith serve` is refused
+//! while the window asks for the passphrase.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -64,9 +66,59 @@ fn saved_zoom(home: &Path) -> Result<u64> {
     Ok(settings["zoom"].as_u64().ok_or("no zoom in desktop.json")?)
 }
 
+/// `kith serve` on the home of a window still asking for the passphrase
+/// is refused (and the window's unlock is not spoiled by it): its error.
+fn serve_beside_the_window(home: &Path) -> Result<String> {
+    // Bounded: a serve that wrongly started would run until killed.
+    let out = std::process::Command::new("timeout")
+        .arg("20")
+        .arg(binary("kith")?)
+        .arg("--home")
+        .arg(home)
+        .args(["serve", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
+        .env("KITH_PASSPHRASE", PASSPHRASE)
+        .env_remove("KITH_HOME")
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.success() || out.status.code() == Some(124) {
+        return Err(format!(
+            "kith serve ran beside the window ({}): {stderr}",
+            out.status
+        )
+        .into());
+    }
+    Ok(stderr)
+}
+
+/// Waits for the app to end after `how`, then checks it removed its
+/// sockets (the window's, and its node's when the account was open).
+async fn ends_leaving_no_socket(home: &Path, how: &str) -> Result<()> {
+    let start = Instant::now();
+    while app_pid(home).is_some() {
+        if start.elapsed() > LONG {
+            return Err(format!("{how} did not end the app within {LONG:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for socket in ["desktop.sock", "kith.sock"] {
+        assert!(
+            !home.join(socket).exists(),
+            "{socket} is removed as the app ends after {how}"
+        );
+    }
+    Ok(())
+}
+
 async fn walk(driver: &Driver, app: &Path, home: &Path) -> Result<()> {
     let w = Window::open(driver, app).await?;
     let input = w.find("unlock-input", LONG).await?;
+    let refused = serve_beside_the_window(home)?;
+    let pid = app_pid(home).ok_or("the app's process")?;
+    assert!(
+        refused.contains(&format!("the Kith app (process {pid}) is already running")),
+        "kith serve names the window that holds the home: {refused}"
+    );
     let base = css_width(&w).await?;
     // Two steps up: 110 %, then 125 %.
     input.send_keys(&format!("{CTRL}=")).await?;
@@ -103,7 +155,19 @@ async fn walk(driver: &Driver, app: &Path, home: &Path) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    w.close().await?;
+    // The system asks the app to end (as at logout): its node stops
+    // cleanly, as when the window is closed.
+    assert!(
+        home.join("kith.sock").exists(),
+        "the unlocked node serves its control socket"
+    );
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()?;
+    assert!(killed.success(), "SIGTERM sent");
+    ends_leaving_no_socket(home, "SIGTERM").await?;
+    // The session's window is gone; closing it may fail.
+    let _ = w.close().await;
 
     let w = Window::open(driver, app).await?;
     let input = w.find("unlock-input", LONG).await?;
@@ -131,13 +195,7 @@ async fn walk(driver: &Driver, app: &Path, home: &Path) -> Result<()> {
     // (The app may end before WebDriver answers the keys: that is not
     // checked, the process is.)
     let _ = input.send_keys(&format!("{CTRL}q")).await;
-    let start = Instant::now();
-    while app_pid(home).is_some() {
-        if start.elapsed() > LONG {
-            return Err("Ctrl + Q did not end the app".into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    ends_leaving_no_socket(home, "Ctrl + Q").await?;
     // The session's window is gone; closing it may fail.
     let _ = w.close().await;
     Ok(())
