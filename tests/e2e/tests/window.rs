@@ -3,8 +3,8 @@
 //! `desktop.json`; the window moved and resized is kept in `window.json`;
 //! the next start opens at that zoom, size and place before anything is
 //! typed, and Ctrl + 0 returns to 100 %; Ctrl + the wheel zooms too.
-//! SIGTERM and Ctrl + Q quit, the node stopped cleanly and no socket
-//! left behind. `kith serve` is refused
+//! SIGTERM (the window locked) and Ctrl + Q quit, the node stopped
+//! cleanly and no socket left behind. `kith serve` is refused
 //! while the window asks for the passphrase.
 
 use std::path::Path;
@@ -155,12 +155,20 @@ async fn walk(driver: &Driver, app: &Path, home: &Path) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // The system asks the app to end (as at logout): its node stops
-    // cleanly, as when the window is closed.
+    // Locked, then the system asks the app to end (as at logout): its node
+    // stops cleanly all the same, as when the window is closed.
     assert!(
         home.join("kith.sock").exists(),
         "the unlocked node serves its control socket"
     );
+    // The sidebar's Lock, clicked in the page (WebDriver's pointer does not
+    // follow the zoom).
+    w.js(
+        "document.querySelector('[data-testid=lock-button]').click(); return null;",
+        vec![],
+    )
+    .await?;
+    w.find("unlock-input", LONG).await?;
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()?;
