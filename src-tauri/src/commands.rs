@@ -282,9 +282,17 @@ pub async fn unlock(
             return Err(AppError::new("already_unlocked", "the account is open"));
         }
         let home = state.home.clone();
-        tauri::async_runtime::spawn_blocking(move || Node::check_passphrase(&home, &passphrase))
+        let key = tauri::async_runtime::spawn_blocking(move || {
+            Node::decrypt_device_key(&home, &passphrase)
+        })
+        .await
+        .map_err(|e| AppError::new("internal", e))??;
+        session
+            .running
+            .replicator
+            .local_change(move |n| n.unlock_with(key))
             .await
-            .map_err(|e| AppError::new("internal", e))??;
+            .map_err(|e| AppError::new("stopped", e))??;
         session
             .locked
             .store(false, std::sync::atomic::Ordering::SeqCst);
@@ -298,7 +306,8 @@ pub async fn unlock(
 /// Locks the window: until the passphrase is given again (`unlock`) every
 /// command that reads or writes the account is refused, in the window and
 /// from `kith` commands on the control socket alike, and no notification
-/// is shown. The node keeps running, carrying and relaying feeds.
+/// is shown; the decrypted device key is forgotten (zeroed). The node keeps
+/// running, carrying and relaying feeds.
 #[tauri::command]
 #[specta::specta]
 pub async fn lock(state: State<'_, AppState>) -> AppResult<()> {
@@ -307,6 +316,14 @@ pub async fn lock(state: State<'_, AppState>) -> AppResult<()> {
         .locked
         .store(true, std::sync::atomic::Ordering::SeqCst);
     session.running.lock_socket(true);
+    // The decrypted device key goes: nothing is signed while locked, and
+    // the passphrase decrypts it again.
+    session
+        .running
+        .replicator
+        .local_change(Node::lock)
+        .await
+        .map_err(|e| AppError::new("stopped", e))?;
     tracing::info!("window locked");
     Ok(())
 }

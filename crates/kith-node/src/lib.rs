@@ -23,7 +23,7 @@ pub use kith_store::{
 };
 pub use kith_store::{FeedState, KnownPeer, Store};
 pub use moderation::{ListDetail, ModerationOverview};
-pub use node::{Effects, NewPost, Node, PostEdit, now_ms};
+pub use node::{DeviceKey, Effects, NewPost, Node, PostEdit, now_ms};
 
 /// The default home directory, shared by the `kith` command and the desktop
 /// app (`~/.local/share/kith` on Linux); `None` when the system names no

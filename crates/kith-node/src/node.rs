@@ -67,6 +67,17 @@ impl PostEdit {
     }
 }
 
+/// A device key decrypted by [`Node::decrypt_device_key`], to be handed to
+/// [`Node::unlock_with`]. Its bytes are zeroed when dropped and never
+/// printed.
+pub struct DeviceKey(SigningKey);
+
+impl std::fmt::Debug for DeviceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeviceKey(…)")
+    }
+}
+
 /// A home directory opened for use.
 pub struct Node {
     home: PathBuf,
@@ -202,19 +213,37 @@ impl Node {
     /// Decrypts the device key so that this node can sign.
     pub fn unlock(&mut self, passphrase: &str) -> Result<()> {
         self.identity()?;
+        let key = Self::decrypt_device_key(&self.home, passphrase)?;
+        self.unlock_with(key)
+    }
+
+    /// Decrypts the device key of the home at `home` with `passphrase`
+    /// without opening the home: the key derivation takes a moment, so a
+    /// lock screen in front of a running node does it off the node's
+    /// thread, then hands the key over with [`Node::unlock_with`].
+    pub fn decrypt_device_key(home: &Path, passphrase: &str) -> Result<DeviceKey> {
         let secret: Zeroizing<[u8; 32]> =
-            keystore::read(&self.home.join(DEVICE_KEY_FILE), "device", passphrase)?;
-        self.device_key = Some(SigningKey::from_bytes(&secret));
+            keystore::read(&home.join(DEVICE_KEY_FILE), "device", passphrase)?;
+        Ok(DeviceKey(SigningKey::from_bytes(&secret)))
+    }
+
+    /// Signs again with `key`, decrypted by [`Node::decrypt_device_key`];
+    /// refused unless it is this home's device key.
+    pub fn unlock_with(&mut self, key: DeviceKey) -> Result<()> {
+        if keys::device_id(&key.0) != self.identity()?.device {
+            return Err(NodeError::Invalid(
+                "that key is not this home's device key".into(),
+            ));
+        }
+        self.device_key = Some(key.0);
         Ok(())
     }
 
-    /// Checks that `passphrase` opens the device key of the home at `home`
-    /// without opening the home (a lock screen in front of a running node;
-    /// the key derivation takes a moment, so off the node's thread).
-    pub fn check_passphrase(home: &Path, passphrase: &str) -> Result<()> {
-        let _secret: Zeroizing<[u8; 32]> =
-            keystore::read(&home.join(DEVICE_KEY_FILE), "device", passphrase)?;
-        Ok(())
+    /// Forgets the decrypted device key (its bytes are zeroed): nothing is
+    /// signed until [`Node::unlock`] or [`Node::unlock_with`]. The node
+    /// goes on storing and serving what peers send.
+    pub fn lock(&mut self) {
+        self.device_key = None;
     }
 
     /// The account's 24-word recovery phrase, decrypted with the passphrase,

@@ -261,24 +261,53 @@ fn an_edit_can_change_the_content_warning_and_the_image_descriptions() {
 }
 
 #[test]
-fn check_passphrase_accepts_only_the_homes_passphrase_and_leaves_the_home_as_it_was() {
+fn a_locked_node_signs_nothing_until_its_device_key_is_decrypted_and_handed_back() {
     let home = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
     let empty = tempfile::tempdir().unwrap();
     let mut node = Node::open(home.path()).unwrap();
     node.init(None, "right one").unwrap();
-    Node::check_passphrase(home.path(), "right one").unwrap();
+    Node::open(other.path())
+        .unwrap()
+        .init(None, "right one")
+        .unwrap();
+    let post = |node: &mut Node, text: &str| {
+        node.post(NewPost {
+            text: Some(text.into()),
+            ..NewPost::default()
+        })
+    };
+
+    node.lock();
+    assert!(!node.is_unlocked());
+    let refused = post(&mut node, "behind the lock").unwrap_err();
+    assert!(refused.to_string().contains("locked"), "{refused}");
+
     assert!(matches!(
-        Node::check_passphrase(home.path(), "wrong one"),
+        Node::decrypt_device_key(home.path(), "wrong one"),
         Err(NodeError::WrongPassphrase(_))
     ));
     assert!(
-        Node::check_passphrase(empty.path(), "right one").is_err(),
+        Node::decrypt_device_key(empty.path(), "right one").is_err(),
         "a home with no account has no passphrase"
     );
-    // The running node still signs after the checks.
-    node.post(NewPost {
-        text: Some("still open".into()),
-        ..NewPost::default()
-    })
-    .unwrap();
+    let foreign = Node::decrypt_device_key(other.path(), "right one").unwrap();
+    assert!(
+        node.unlock_with(foreign).is_err(),
+        "another home's device key is refused"
+    );
+    assert!(!node.is_unlocked());
+
+    let key = Node::decrypt_device_key(home.path(), "right one").unwrap();
+    assert_eq!(format!("{key:?}"), "DeviceKey(…)", "a key is never printed");
+    node.unlock_with(key).unwrap();
+    post(&mut node, "open again").unwrap();
+    let texts: Vec<_> = node
+        .timeline(10, None)
+        .unwrap()
+        .posts
+        .into_iter()
+        .filter_map(|p| p.text)
+        .collect();
+    assert_eq!(texts, ["open again"], "nothing was signed while locked");
 }

@@ -51,7 +51,8 @@ async unlock(passphrase: string) : Promise<Result<null, AppError>> {
  * Locks the window: until the passphrase is given again (`unlock`) every
  * command that reads or writes the account is refused, in the window and
  * from `kith` commands on the control socket alike, and no notification
- * is shown. The node keeps running, carrying and relaying feeds.
+ * is shown; the decrypted device key is forgotten (zeroed). The node keeps
+ * running, carrying and relaying feeds.
  */
 async lock() : Promise<Result<null, AppError>> {
     try {
