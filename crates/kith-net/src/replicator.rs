@@ -52,7 +52,9 @@ pub struct FeedSync {
     /// Connected peers known to hold this feed.
     #[serde(skip)]
     pub holders: HashSet<PeerId>,
-    /// When a pull of this feed last finished (ms since the epoch).
+    /// When this node last held everything a peer had of this feed: a
+    /// pull finished, or a peer's heads were all held here (ms since the
+    /// epoch).
     pub last_sync: Option<i64>,
     /// Whether a pull is running.
     pub in_progress: bool,
@@ -105,7 +107,8 @@ pub struct FeedStatus {
     pub changes: u64,
     /// Connected peers known to hold it.
     pub peers: u32,
-    /// When a pull last finished (ms since the epoch).
+    /// When this node last held everything a peer had of it: a pull
+    /// finished, or a peer's heads were all held here (ms since the epoch).
     pub last_sync: Option<i64>,
     /// Whether a pull is running.
     pub in_progress: bool,
@@ -554,17 +557,33 @@ impl Replicator {
         if wanted.is_empty() {
             return;
         }
-        let missing = self
+        // Feeds whose every head the peer sent is held here, and those it
+        // has changes of that this node lacks (a feed the store cannot
+        // check is in neither).
+        let (held, missing) = self
             .node
             .background(move |n| {
-                wanted
-                    .into_iter()
-                    .filter(|(a, h, _)| !n.store_mut().has_changes(*a, h).unwrap_or(true))
-                    .map(|(a, _, c)| (a, c))
-                    .collect::<Vec<_>>()
+                let (mut held, mut missing) = (Vec::new(), Vec::new());
+                for (account, heads, changes) in wanted {
+                    match n.store_mut().has_changes(account, &heads) {
+                        Ok(true) => held.push(account),
+                        Ok(false) => missing.push((account, changes)),
+                        Err(e) => tracing::warn!(%account, error = %e, "heads not checked"),
+                    }
+                }
+                (held, missing)
             })
             .await
             .unwrap_or_default();
+        // Everything the peer has of these feeds is here: as good as a
+        // pull that found nothing new.
+        if !held.is_empty() {
+            let now = now_ms();
+            let mut s = lock(&self.shared);
+            for account in held {
+                s.feeds.entry(account).or_default().last_sync = Some(now);
+            }
+        }
         for (account, expected) in missing {
             let me = self.clone();
             tokio::spawn(async move { me.pull(account, peer, expected).await });

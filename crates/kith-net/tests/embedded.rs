@@ -225,3 +225,100 @@ async fn a_locked_socket_refuses_kith_commands_while_the_apps_own_calls_go_on() 
         .expect("a node answers");
     running.stop().await;
 }
+
+/// The sync state of `account`'s feed on `r`, as `kith sync-status` shows it.
+async fn feed_sync(r: &Running, account: &str) -> serde_json::Value {
+    let status = r
+        .control(ControlRequest::SyncStatus)
+        .await
+        .expect("sync status");
+    status["feeds"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["account"] == account))
+        .cloned()
+        .unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_already_up_to_date_with_a_peer_counts_as_synced_without_a_pull() {
+    let (da, db) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let mut a = new_node(da.path(), "Ada");
+    let mut b = new_node(db.path(), "Bea");
+    let bea = b.identity().expect("identity").account;
+    b.post(NewPost {
+        text: Some("Déjà là".into()),
+        ..NewPost::default()
+    })
+    .expect("posted");
+    a.follow(bea).expect("followed");
+    let rb = kith_net::start(b, config()).await.expect("B runs");
+    let addr = first_addr(&rb).await;
+    let bea = bea.to_string();
+
+    // A first run pulls B's feed.
+    let ra = kith_net::start(a, config()).await.expect("A runs");
+    ra.control(ControlRequest::Connect { addr: addr.clone() })
+        .await
+        .expect("A reaches B");
+    let pulled = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let f = feed_sync(&ra, &bea).await;
+            if f["last_sync"].is_i64() && f["changes"].as_u64() > Some(0) {
+                return f;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("within 20 s A pulled B's feed");
+    assert_eq!(pulled["peers"], 1, "{pulled}");
+    let asked = |r: serde_json::Value| r["requests_sent"]["changes"].as_u64();
+    let first = ra
+        .control(ControlRequest::SyncStatus)
+        .await
+        .expect("status");
+    assert!(
+        asked(first.clone()) > Some(0),
+        "the first run asked for changes: {first}"
+    );
+    ra.stop().await;
+
+    // Started again, A holds everything B has: the heads say so, no
+    // change is asked for, and the feed counts as synced now.
+    let mut a = Node::open(da.path()).expect("home opened");
+    a.unlock(PASSPHRASE).expect("unlocked");
+    let ra = kith_net::start(a, config()).await.expect("A runs again");
+    assert_eq!(
+        feed_sync(&ra, &bea).await["last_sync"],
+        serde_json::Value::Null
+    );
+    ra.control(ControlRequest::Connect { addr })
+        .await
+        .expect("A reaches B again");
+    let synced = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let f = feed_sync(&ra, &bea).await;
+            if f["last_sync"].is_i64() {
+                return f;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("within 20 s B's feed counts as synced on A's second run");
+    assert_eq!(synced["peers"], 1, "{synced}");
+    let second = ra
+        .control(ControlRequest::SyncStatus)
+        .await
+        .expect("status");
+    assert_eq!(
+        asked(second.clone()),
+        Some(0),
+        "no change was asked for: {second}"
+    );
+    ra.stop().await;
+    rb.stop().await;
+}

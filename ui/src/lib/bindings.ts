@@ -964,7 +964,8 @@ changes: number;
  */
 peers: number; 
 /**
- * When a pull last finished (ms since the epoch).
+ * When this node last held everything a peer had of it: a pull
+ * finished, or a peer's heads were all held here (ms since the epoch).
  */
 last_sync: number | null; 
 /**

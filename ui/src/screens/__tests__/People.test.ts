@@ -5,7 +5,7 @@ vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import type { FakeState } from '../../dev/fake-backend';
 import { backend, commands } from '../../test/fake-bindings';
-import { ADA, BOB, useReadyAccount } from '../../test/helpers';
+import { ADA, BOB, ME, useReadyAccount } from '../../test/helpers';
 import People from '../People.svelte';
 
 let s: FakeState;
@@ -50,6 +50,21 @@ describe('People & sync', () => {
     expect(bob).toHaveTextContent('held by 1 peer ');
     expect(bob).toHaveTextContent('last sync never');
     expect(within(bob).queryByRole('progressbar')).toBeNull();
+  });
+
+  it('says nothing of a last sync for the own feed, written here, until another computer of yours synced it', async () => {
+    s.feeds.push({ account: ME, name: 'Me', changes: 7, peers: 1, last_sync: null, in_progress: false, received: 0, expected: 0 });
+    const { unmount } = render(People);
+    let own = (await screen.findAllByTestId('feed-row')).find((r) => r.dataset.account === ME)!;
+    expect(own).toHaveTextContent('You');
+    expect(own).toHaveTextContent('7 changes held · held by 1 peer');
+    expect(own).not.toHaveTextContent('last sync');
+    unmount();
+
+    s.feeds[2]!.last_sync = Date.now() - 2 * 60_000;
+    render(People);
+    own = (await screen.findAllByTestId('feed-row')).find((r) => r.dataset.account === ME)!;
+    expect(own).toHaveTextContent('last sync 2 minutes ago');
   });
 
   it('updates progress from syncProgress events', async () => {
