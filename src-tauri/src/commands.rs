@@ -702,6 +702,13 @@ fn progress_reporter(app: AppHandle, phase: TransferPhase) -> impl FnMut(u64, u6
     }
 }
 
+/// The name an export suggests, dated so that bundles carried on
+/// different days do not replace each other: `kith-2026-12-07.bundle`.
+fn bundle_file_name() -> String {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    format!("kith-{}.bundle", now.date())
+}
+
 async fn pick_file(app: &AppHandle, save: bool) -> Option<PathBuf> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let dialog = app
@@ -717,7 +724,7 @@ async fn pick_file(app: &AppHandle, save: bool) -> Option<PathBuf> {
         let _ = tx.send(p.and_then(|p| p.into_path().ok()));
     };
     if save {
-        dialog.set_file_name("kith.bundle").save_file(done);
+        dialog.set_file_name(bundle_file_name()).save_file(done);
     } else {
         dialog.pick_file(done);
     }
@@ -875,4 +882,25 @@ pub async fn save_settings(state: State<'_, AppState>, mut settings: Settings) -
                 format!("Saved, but looking for peers on the LAN could not start: {e}"),
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_suggests_a_name_with_todays_date() {
+        let name = bundle_file_name();
+        let date = name
+            .strip_prefix("kith-")
+            .and_then(|n| n.strip_suffix(".bundle"))
+            .unwrap_or_else(|| panic!("not kith-<date>.bundle: {name}"));
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        let parsed = time::Date::parse(date, &format).expect("a date");
+        let today = time::OffsetDateTime::now_utc().date();
+        assert!(
+            (parsed - today).whole_days().abs() <= 1,
+            "{parsed} is today here (UTC {today})"
+        );
+    }
 }

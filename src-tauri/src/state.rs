@@ -106,11 +106,12 @@ impl AppState {
         if lock.is_none() {
             match HomeLock::acquire(&self.home, "the Kith app") {
                 Ok(l) => *lock = Some(l),
-                Err(e @ kith_node::NodeError::InUse { .. }) => {
+                Err(kith_node::NodeError::InUse { holder, .. }) => {
+                    // The window shows the directory and how to pick another.
                     return Slot::Failed(AppError::new(
                         "already_running",
                         format!(
-                            "{e}. Stop it and try again, or start the app with another KITH_HOME"
+                            "{holder} is running on this data directory. Stop it, then try again."
                         ),
                     ));
                 }
@@ -236,13 +237,13 @@ mod tests {
     fn a_home_held_by_kith_serve_is_refused_naming_it_and_opens_once_it_stops() {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = dir.path().join("home");
-        let serve = HomeLock::acquire(&home, "`kith serve`").expect("serve's lock");
+        let serve = HomeLock::acquire(&home, "kith serve").expect("serve's lock");
         let state = AppState::open(&home);
         let refused = state.status();
         assert_eq!(refused.phase, Phase::Failed);
         let problem = refused.problem.unwrap_or_default();
         assert!(
-            problem.contains("`kith serve` (process") && problem.contains("Stop it and try again"),
+            problem.contains("kith serve (process") && problem.contains("Stop it, then try again"),
             "the window names what holds the home and what to do: {problem}"
         );
         assert_eq!(
@@ -252,7 +253,7 @@ mod tests {
 
         drop(serve);
         assert_eq!(state.status().phase, Phase::New, "Try again opens the home");
-        let again = HomeLock::acquire(&home, "`kith serve`").expect_err("the window holds it now");
+        let again = HomeLock::acquire(&home, "kith serve").expect_err("the window holds it now");
         assert!(again.to_string().contains("the Kith app"), "{again}");
     }
 }

@@ -198,7 +198,7 @@ fn serve(
     let mut node = existing(home)?;
     // Held until the node stops: no other node (another `kith serve`, the
     // desktop app's window, even at its unlock screen) starts on this home.
-    let _lock = kith_node::HomeLock::acquire(home, "`kith serve`")?;
+    let _lock = kith_node::HomeLock::acquire(home, "kith serve")?;
     node.unlock(&passphrase::existing()?)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -820,7 +820,7 @@ fn serve_refuses_a_home_the_desktop_app_or_another_serve_holds_and_names_the_hol
     let served = Served::loopback(&home, &[]);
     let refused = serve_refused(&home);
     assert_eq!(refused["code"], "already_running", "{refused}");
-    let expected = format!("`kith serve` (process {})", served.pid());
+    let expected = format!("kith serve (process {})", served.pid());
     assert!(
         refused["message"].as_str().unwrap().contains(&expected),
         "the refusal names the running serve: {refused}\n{}",

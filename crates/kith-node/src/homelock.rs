@@ -30,7 +30,7 @@ pub struct HomeLock {
 impl HomeLock {
     /// Takes the lock of `home` (created 0700 if missing) for `holder`, a
     /// short description of this process for people ("the Kith app",
-    /// "`kith serve`"; the process id is added). Fails with
+    /// "kith serve"; the process id is added). Fails with
     /// [`NodeError::InUse`], naming the holder, when another process holds it.
     pub fn acquire(home: &Path, holder: &str) -> Result<Self> {
         create_home(home)?;
@@ -94,7 +94,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = dir.path().join("home");
         let first = HomeLock::acquire(&home, "the Kith app").expect("first holder");
-        let refused = HomeLock::acquire(&home, "`kith serve`").expect_err("second holder");
+        let refused = HomeLock::acquire(&home, "kith serve").expect_err("second holder");
         assert_eq!(refused.code(), "already_running", "{refused}");
         let message = refused.to_string();
         assert!(
@@ -103,7 +103,7 @@ mod tests {
             "the refusal names the holder and the home: {message}"
         );
         drop(first);
-        HomeLock::acquire(&home, "`kith serve`").expect("free once the first let go");
+        HomeLock::acquire(&home, "kith serve").expect("free once the first let go");
     }
 
     #[test]
@@ -112,7 +112,7 @@ mod tests {
         let path = dir.path().join(HOME_LOCK_FILE);
         let file = File::create(&path).expect("create");
         file.try_lock().expect("lock by hand, writing nothing");
-        let refused = HomeLock::acquire(dir.path(), "`kith serve`").expect_err("held");
+        let refused = HomeLock::acquire(dir.path(), "kith serve").expect_err("held");
         assert!(
             refused.to_string().contains("another Kith process"),
             "{refused}"
