@@ -88,10 +88,11 @@ fn human(request: &ControlRequest, value: &Value) {
                     .and_then(Value::as_f64)
                     .map_or_else(|| "?".to_owned(), |ms| format!("{ms:.1} ms"));
                 println!(
-                    "{}  {}  via {}  {latency}",
+                    "{}  {}  via {}  {latency}{}",
                     s(&p, "peer_id"),
                     s(&p, "addr"),
-                    s(&p, "found")
+                    s(&p, "found"),
+                    whose(&p)
                 );
             }
             print_lan(value.get("lan").unwrap_or(&Value::Null));
@@ -162,7 +163,23 @@ fn print_lan(lan: &Value) {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        println!("  {}  {}  {state}", s(p, "peer_id"), addrs.join(" "));
+        println!(
+            "  {}  {}  {state}{}",
+            s(p, "peer_id"),
+            addrs.join(" "),
+            whose(p)
+        );
+    }
+}
+
+/// Whose computer a peer is, when a feed held here says so: its account's
+/// name (or id) after two spaces, else nothing.
+fn whose(peer: &Value) -> String {
+    let field = |key: &str| peer.get(key).and_then(Value::as_str);
+    match (field("name"), field("account")) {
+        (Some(name), _) => format!("  {name}"),
+        (None, Some(account)) => format!("  {account}"),
+        (None, None) => String::new(),
     }
 }
 

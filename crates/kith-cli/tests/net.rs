@@ -63,6 +63,22 @@ fn follower_sees_a_post_within_two_seconds_and_the_socket_is_private() {
         .unwrap_or_else(|| panic!("A's feed missing from sync-status: {status}"));
     assert!(feed["changes"].as_u64().unwrap() >= 2, "{feed}");
     assert_eq!(feed["peers"], 1, "{feed}");
+    // A's device published its network key in A's feed, which B holds:
+    // B names the peer as A's computer. A holds no feed of B's: unnamed.
+    let seen_by_b = &kith_json(&b_home, &["peers"])["peers"][0];
+    assert_eq!(seen_by_b["peer_id"], a.peer_id().as_str(), "{seen_by_b}");
+    assert_eq!(seen_by_b["account"], a_id.as_str(), "{seen_by_b}");
+    assert_eq!(seen_by_b["name"], "ada", "{seen_by_b}");
+    let seen_by_a = &kith_json(&a_home, &["peers"])["peers"][0];
+    assert_eq!(seen_by_a["account"], Value::Null, "{seen_by_a}");
+    let plain = common::command(None, &b_home, &["peers"]).output().unwrap();
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        plain
+            .lines()
+            .any(|l| l.contains(&a.peer_id()) && l.ends_with("  ada")),
+        "`kith peers` names the peer: {plain}"
+    );
     assert_eq!(a.stop().code(), Some(0), "Ctrl-C/SIGTERM stops cleanly");
     assert!(
         !a_home.join("kith.sock").exists(),

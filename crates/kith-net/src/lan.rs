@@ -58,6 +58,11 @@ pub struct LanPeer {
     pub state: LanState,
     /// Why the last dial failed, while `state` is `unreachable`.
     pub error: Option<String>,
+    /// Whose computer it is: the account whose feed, held here, names this
+    /// peer's key as one of its devices' network keys.
+    pub account: Option<String>,
+    /// That account's display name, if known.
+    pub name: Option<String>,
 }
 
 /// What mDNS found on the LAN.
@@ -192,6 +197,8 @@ impl LanTable {
                     } else {
                         None
                     },
+                    account: None,
+                    name: None,
                 }
             })
             .collect();

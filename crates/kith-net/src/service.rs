@@ -2,6 +2,7 @@
 //! QUIC, relay client), starts the swarm task, the node thread, the
 //! replicator and the control socket, and stops them cleanly.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,9 +17,10 @@ use crate::activity::Activity;
 use crate::behaviour::{self, BehaviourOptions};
 use crate::control::{self, ControlError, ControlRequest};
 use crate::invite::Invite;
+use crate::lan::LanPeers;
 use crate::replicator::{self, Replicator};
 use crate::store_actor::NodeHandle;
-use crate::swarm::{Command, Event, SwarmHandle, SwarmTask};
+use crate::swarm::{Command, Event, PeerInfo, SwarmHandle, SwarmTask};
 
 /// How a node joins the network.
 #[derive(Debug, Clone)]
@@ -271,6 +273,38 @@ pub async fn serve(
     Ok(())
 }
 
+/// Names connected and LAN peers by whose computer they are: every device
+/// publishes its network key in its account's feed (`n/<device>`), so a
+/// peer whose id is such a key, in a feed held here, is that account's. A
+/// store that cannot be read names nobody.
+pub async fn name_peers(r: &Replicator, peers: &mut [PeerInfo], lan: &mut LanPeers) {
+    let owners = r
+        .node
+        .background(|n| n.store().peer_key_owners())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let by_peer: HashMap<String, (String, Option<String>)> = owners
+        .into_iter()
+        .filter_map(|owner| {
+            let key = libp2p::identity::ed25519::PublicKey::try_from_bytes(&owner.peer_key).ok()?;
+            let peer = libp2p::identity::PublicKey::from(key).to_peer_id();
+            Some((peer.to_string(), (owner.account.to_string(), owner.name)))
+        })
+        .collect();
+    let owner = |peer_id: &str| match by_peer.get(peer_id) {
+        Some((account, name)) => (Some(account.clone()), name.clone()),
+        None => (None, None),
+    };
+    for p in peers {
+        (p.account, p.name) = owner(&p.peer_id);
+    }
+    for p in &mut lan.peers {
+        (p.account, p.name) = owner(&p.peer_id);
+    }
+}
+
 /// Answers one control-socket request.
 pub async fn handle_control(
     r: &Replicator,
@@ -303,8 +337,9 @@ pub async fn handle_control(
             Ok(json!({ "peer_id": peer.to_string() }))
         }
         ControlRequest::Peers => {
-            let peers = ask_swarm(r, |reply| Command::Peers { reply }).await?;
-            let lan = ask_swarm(r, |reply| Command::LanPeers { reply }).await?;
+            let mut peers = ask_swarm(r, |reply| Command::Peers { reply }).await?;
+            let mut lan = ask_swarm(r, |reply| Command::LanPeers { reply }).await?;
+            name_peers(r, &mut peers, &mut lan).await;
             Ok(json!({ "peers": peers, "lan": lan }))
         }
         ControlRequest::SyncStatus => {

@@ -111,6 +111,11 @@ pub struct PeerInfo {
     pub latency_ms: Option<f64>,
     /// Its agent string from identify.
     pub agent: Option<String>,
+    /// Whose computer it is: the account whose feed, held here, names this
+    /// peer's key as one of its devices' network keys.
+    pub account: Option<String>,
+    /// That account's display name, if known.
+    pub name: Option<String>,
 }
 
 /// What the replicator asks of the swarm.
@@ -776,6 +781,8 @@ impl SwarmTask {
                 found: self.found.get(peer).copied().unwrap_or(Found::Inbound),
                 latency_ms: self.rtt.get(peer).map(|d| d.as_secs_f64() * 1000.0),
                 agent: self.agents.get(peer).cloned(),
+                account: None,
+                name: None,
             });
         }
         out.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));

@@ -44,7 +44,10 @@ pub use ingest::{
     IngestReport, SealedEnvelopes, VerifiedEnvelopes, verify_envelopes,
     verify_envelopes_beside_store, verify_sealed,
 };
-pub use moderation::{ListEntryView, ListView, Mark, Marks, ModAction, ModerationNote};
+pub use moderation::{
+    ListEntryView, ListView, MAX_PEER_KEY_OWNERS, Mark, Marks, ModAction, ModerationNote,
+    PeerKeyOwner,
+};
 pub use query::{Cursor, MentionView, Page, PersonView, PostView, ProfileView};
 pub use replica::{DEFAULT_PEER_RATE, FeedState, KnownPeer, MAX_FRIENDS_FEEDS, Policy, Scope};
 pub use reports::{MAX_INBOX, MAX_OUTBOX, PendingReport, ReportView};

@@ -808,4 +808,44 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(keys.into_iter().filter_map(|k| k.try_into().ok()).collect())
     }
+
+    /// Every libp2p identity key (ed25519 public key) a device published in
+    /// a feed held here, with that feed's account and display name, so a
+    /// connected peer can be named by whose computer it is (at most
+    /// [`MAX_PEER_KEY_OWNERS`]).
+    pub fn peer_key_owners(&self) -> Result<Vec<PeerKeyOwner>> {
+        let rows: Vec<(Vec<u8>, Vec<u8>, Option<String>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT k.peer_key, f.account, f.name FROM peer_keys k JOIN feeds f ON f.id = k.feed_id LIMIT ?1",
+            )?
+            .query_map([MAX_PEER_KEY_OWNERS as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(key, account, name)| {
+                Some(PeerKeyOwner {
+                    peer_key: key.try_into().ok()?,
+                    account: AccountId::from_slice(&account).ok()?,
+                    name,
+                })
+            })
+            .collect())
+    }
 }
+
+/// A device's network key and the account whose feed published it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerKeyOwner {
+    /// The libp2p identity key (ed25519 public key).
+    pub peer_key: [u8; 32],
+    /// The account whose feed names it.
+    pub account: AccountId,
+    /// That account's display name, if known.
+    pub name: Option<String>,
+}
+
+/// Most peer keys [`Store::peer_key_owners`] reads.
+pub const MAX_PEER_KEY_OWNERS: usize = 100_000;

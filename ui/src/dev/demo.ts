@@ -150,19 +150,21 @@ export function demoState(phase: FakeState['phase'] = 'ready'): FakeState {
   s.policy = { scope: 'follows', peer_rate: 1200 };
 
   s.peers = [
-    { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addr: '/ip4/192.168.1.31/tcp/4001', found: 'mdns', latency_ms: 3, agent: 'kith/0.1.0' },
-    { peer_id: '12D3KooWHk5gqyGRiWZjWKnLvzLDc3SJ3z6Ew7Cr3KzWGNqX8kQd', addr: '/ip4/203.0.113.7/tcp/4001', found: 'dialled', latency_ms: 48, agent: 'kith/0.1.0' },
-    { peer_id: '12D3KooWAb9sP1mBvN2yQ4rTxE7uF3gH6jK8LwZcV5nM1oR2pS3t', addr: '/ip6/2001:db8::5/udp/4001/quic-v1', found: 'inbound', latency_ms: null, agent: null },
+    { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addr: '/ip4/192.168.1.31/tcp/4001', found: 'mdns', latency_ms: 3, agent: 'kith/0.1.0', account: grace.account, name: grace.name },
+    { peer_id: '12D3KooWHk5gqyGRiWZjWKnLvzLDc3SJ3z6Ew7Cr3KzWGNqX8kQd', addr: '/ip4/203.0.113.7/tcp/4001', found: 'dialled', latency_ms: 48, agent: 'kith/0.1.0', account: alan.account, name: alan.name },
+    { peer_id: '12D3KooWAb9sP1mBvN2yQ4rTxE7uF3gH6jK8LwZcV5nM1oR2pS3t', addr: '/ip6/2001:db8::5/udp/4001/quic-v1', found: 'inbound', latency_ms: null, agent: null, account: null, name: null },
   ];
   s.lan = {
     enabled: true,
     peers: [
-      { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addrs: ['/ip4/192.168.1.31/tcp/4001'], state: 'connected', error: null },
+      { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addrs: ['/ip4/192.168.1.31/tcp/4001'], state: 'connected', error: null, account: grace.account, name: grace.name },
       {
         peer_id: '12D3KooWDx4h7TnB2cRk9LmQ3vWy6sE8fJ1aZp5gN0uXoC7iHbYe',
         addrs: ['/ip4/192.168.1.40/tcp/4001'],
         state: 'unreachable',
         error: 'Connection refused (os error 111)',
+        account: null,
+        name: null,
       },
     ],
   };

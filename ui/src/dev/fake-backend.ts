@@ -905,7 +905,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       await wait();
       const m = /\/p2p\/([^/]+)$/.exec(addr);
       if (!m?.[1]) return err('dial_failed', 'Could not reach that address: it names no peer (/p2p/…).');
-      s.peers.push({ peer_id: m[1], addr, found: 'dialled', latency_ms: 12, agent: 'kith/0.1.0' });
+      s.peers.push({ peer_id: m[1], addr, found: 'dialled', latency_ms: 12, agent: 'kith/0.1.0', account: null, name: null });
       const lan = s.lan.peers.find((p) => p.peer_id === m[1]);
       if (lan) Object.assign(lan, { state: 'connected', error: null });
       return ok(m[1]);

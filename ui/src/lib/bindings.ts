@@ -1176,7 +1176,16 @@ state: LanState;
 /**
  * Why the last dial failed, while `state` is `unreachable`.
  */
-error: string | null }
+error: string | null; 
+/**
+ * Whose computer it is: the account whose feed, held here, names this
+ * peer's key as one of its devices' network keys.
+ */
+account: string | null; 
+/**
+ * That account's display name, if known.
+ */
+name: string | null }
 /**
  * What mDNS found on the LAN.
  */
@@ -1464,7 +1473,16 @@ latency_ms: number | null;
 /**
  * Its agent string from identify.
  */
-agent: string | null }
+agent: string | null; 
+/**
+ * Whose computer it is: the account whose feed, held here, names this
+ * peer's key as one of its devices' network keys.
+ */
+account: string | null; 
+/**
+ * That account's display name, if known.
+ */
+name: string | null }
 /**
  * The number of connected peers changed.
  */

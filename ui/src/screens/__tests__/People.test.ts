@@ -14,8 +14,8 @@ describe('People & sync', () => {
   beforeEach(() => {
     s = useReadyAccount();
     s.peers = [
-      { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addr: '/ip4/192.168.1.31/tcp/4001', found: 'mdns', latency_ms: 3, agent: null },
-      { peer_id: '12D3KooWHk5gqyGRiWZjWKnLvzLDc3SJ3z6Ew7Cr3KzWGNqX8kQd', addr: '/ip4/203.0.113.7/tcp/4001', found: 'dialled', latency_ms: null, agent: null },
+      { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addr: '/ip4/192.168.1.31/tcp/4001', found: 'mdns', latency_ms: 3, agent: null, account: ADA, name: 'Ada' },
+      { peer_id: '12D3KooWHk5gqyGRiWZjWKnLvzLDc3SJ3z6Ew7Cr3KzWGNqX8kQd', addr: '/ip4/203.0.113.7/tcp/4001', found: 'dialled', latency_ms: null, agent: null, account: null, name: null },
     ];
     s.feeds = [
       { account: ADA, name: 'Ada', changes: 1280, peers: 2, last_sync: Date.now() - 5 * 60_000, in_progress: true, received: 412, expected: 960 },
@@ -30,10 +30,19 @@ describe('People & sync', () => {
     const rows = await screen.findAllByTestId('peer-row');
     expect(rows).toHaveLength(2);
     expect(rows[0]).toHaveTextContent('…h1YgKgo1Qp');
+    expect(within(rows[0]!).getByTestId('peer-owner')).toHaveTextContent(/^Ada\s*…h1YgKgo1Qp$/);
+    expect(within(rows[1]!).queryByTestId('peer-owner')).toBeNull();
     expect(rows[0]).toHaveTextContent('/ip4/192.168.1.31/tcp/4001');
     expect(rows[0]).toHaveTextContent('on your LAN');
     expect(rows[0]).toHaveTextContent('3.0 ms');
     expect(rows[1]).not.toHaveTextContent('on your LAN');
+  });
+
+  it('names a peer of the own account as another computer of yours', async () => {
+    s.peers[1] = { ...s.peers[1]!, account: ME, name: 'Me' };
+    render(People);
+    const rows = await screen.findAllByTestId('peer-row');
+    expect(within(rows[1]!).getByTestId('peer-owner')).toHaveTextContent('Your other computer');
   });
 
   it('shows each followed feed: changes held, peers holding it, last sync, and progress while syncing', async () => {
@@ -107,14 +116,15 @@ describe('People & sync', () => {
       s.lan = {
         enabled: true,
         peers: [
-          { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addrs: ['/ip4/192.168.1.31/tcp/4001'], state: 'connected', error: null },
-          { peer_id: NEAR, addrs: ['/ip4/192.168.1.40/tcp/4001'], state: 'unreachable', error: 'Connection refused (os error 111)' },
+          { peer_id: '12D3KooWQm3BpDy7rq7V1S5VPbn8FzeQKC8ZdaTspmh1YgKgo1Qp', addrs: ['/ip4/192.168.1.31/tcp/4001'], state: 'connected', error: null, account: ADA, name: 'Ada' },
+          { peer_id: NEAR, addrs: ['/ip4/192.168.1.40/tcp/4001'], state: 'unreachable', error: 'Connection refused (os error 111)', account: null, name: null },
         ],
       };
       render(People);
       const rows = await screen.findAllByTestId('lan-row');
       expect(rows).toHaveLength(2);
       expect(rows[0]).toHaveTextContent('connected');
+      expect(within(rows[0]!).getByTestId('peer-owner')).toHaveTextContent('Ada');
       expect(within(rows[0]!).queryByRole('button')).toBeNull();
       expect(rows[1]).toHaveTextContent('/ip4/192.168.1.40/tcp/4001');
       expect(rows[1]).toHaveTextContent('couldn’t connect');
@@ -126,7 +136,7 @@ describe('People & sync', () => {
       s.lan = {
         enabled: true,
         peers: [
-          { peer_id: NEAR, addrs: ['/ip4/10.9.9.9/tcp/4001', '/ip4/192.168.1.40/tcp/4001'], state: 'unreachable', error: 'timeout' },
+          { peer_id: NEAR, addrs: ['/ip4/10.9.9.9/tcp/4001', '/ip4/192.168.1.40/tcp/4001'], state: 'unreachable', error: 'timeout', account: null, name: null },
         ],
       };
       vi.mocked(commands.connect).mockResolvedValueOnce({ status: 'error', error: { code: 'unreachable', message: 'timeout' } });
