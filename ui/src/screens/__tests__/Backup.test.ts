@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
+import { WORDS } from '../../dev/fake-backend';
 import { backend, commands } from '../../test/fake-bindings';
 import { useReadyAccount } from '../../test/helpers';
 import type { AppError, Result, TransferSummary } from '$lib/bindings';
@@ -11,6 +12,16 @@ import Backup from '../Backup.svelte';
 describe('Backup & USB', () => {
   beforeEach(() => {
     useReadyAccount();
+  });
+
+  it('offers the recovery phrase, the backup of the account itself', async () => {
+    render(Backup);
+    const section = screen.getByTestId('recovery-section');
+    expect(section).toHaveTextContent('Recovery phrase');
+    await fireEvent.input(screen.getByLabelText('Passphrase'), { target: { value: 'correct horse' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Show recovery phrase' }));
+    const words = await screen.findAllByTestId('recovery-word');
+    expect(words.map((w) => w.textContent)).toEqual(WORDS);
   });
 
   it('shows progress from transferProgress events, then a summary', async () => {
