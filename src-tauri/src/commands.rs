@@ -14,6 +14,7 @@ use kith_core::{AccountId, PostId};
 use kith_net::ListenStatus;
 use kith_net::lan::LanPeers;
 use kith_net::replicator::SyncStatus;
+use kith_net::service::PeerOwners;
 use kith_net::swarm::{Command, PeerInfo};
 use kith_net::{ControlRequest, Invite};
 use kith_node::{
@@ -580,12 +581,17 @@ async fn ask_swarm<T>(
         .map_err(|e| AppError::new("stopped", e))
 }
 
-/// Connected peers: how each was found, latency.
+/// Connected peers: how each was found, latency, and whose computer each
+/// is when a feed held here says so.
 #[tauri::command]
 #[specta::specta]
 pub async fn peers(state: State<'_, AppState>) -> AppResult<Vec<PeerInfo>> {
     let session = state.session()?;
-    ask_swarm(&session, |reply| Command::Peers { reply }).await
+    let mut peers: Vec<PeerInfo> = ask_swarm(&session, |reply| Command::Peers { reply }).await?;
+    PeerOwners::read(&session.running.replicator)
+        .await
+        .name_peers(&mut peers);
+    Ok(peers)
 }
 
 /// The peers mDNS found on the LAN, connected or not, and whether it looks at all.
@@ -593,7 +599,11 @@ pub async fn peers(state: State<'_, AppState>) -> AppResult<Vec<PeerInfo>> {
 #[specta::specta]
 pub async fn lan_peers(state: State<'_, AppState>) -> AppResult<LanPeers> {
     let session = state.session()?;
-    ask_swarm(&session, |reply| Command::LanPeers { reply }).await
+    let mut lan: LanPeers = ask_swarm(&session, |reply| Command::LanPeers { reply }).await?;
+    PeerOwners::read(&session.running.replicator)
+        .await
+        .name_lan(&mut lan);
+    Ok(lan)
 }
 
 /// Per carried feed: changes held, peers holding it, sync progress.

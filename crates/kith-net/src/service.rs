@@ -273,35 +273,56 @@ pub async fn serve(
     Ok(())
 }
 
-/// Names connected and LAN peers by whose computer they are: every device
-/// publishes its network key in its account's feed (`n/<device>`), so a
-/// peer whose id is such a key, in a feed held here, is that account's. A
-/// store that cannot be read names nobody.
-pub async fn name_peers(r: &Replicator, peers: &mut [PeerInfo], lan: &mut LanPeers) {
-    let owners = r
-        .node
-        .background(|n| n.store().peer_key_owners())
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    let by_peer: HashMap<String, (String, Option<String>)> = owners
-        .into_iter()
-        .filter_map(|owner| {
-            let key = libp2p::identity::ed25519::PublicKey::try_from_bytes(&owner.peer_key).ok()?;
-            let peer = libp2p::identity::PublicKey::from(key).to_peer_id();
-            Some((peer.to_string(), (owner.account.to_string(), owner.name)))
-        })
-        .collect();
-    let owner = |peer_id: &str| match by_peer.get(peer_id) {
-        Some((account, name)) => (Some(account.clone()), name.clone()),
-        None => (None, None),
-    };
-    for p in peers {
-        (p.account, p.name) = owner(&p.peer_id);
+/// Whose computer each peer is: every device publishes its network key in
+/// its account's feed (`n/<device>`), so a peer whose id is such a key, in
+/// a feed held here, is that account's.
+#[derive(Debug, Default)]
+pub struct PeerOwners(HashMap<String, (String, Option<String>)>);
+
+impl PeerOwners {
+    /// Reads the keys the held feeds publish (a store that cannot be read
+    /// names nobody).
+    pub async fn read(r: &Replicator) -> Self {
+        let owners = r
+            .node
+            .background(|n| n.store().peer_key_owners())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        Self(
+            owners
+                .into_iter()
+                .filter_map(|owner| {
+                    let key = libp2p::identity::ed25519::PublicKey::try_from_bytes(&owner.peer_key)
+                        .ok()?;
+                    let peer = libp2p::identity::PublicKey::from(key).to_peer_id();
+                    Some((peer.to_string(), (owner.account.to_string(), owner.name)))
+                })
+                .collect(),
+        )
     }
-    for p in &mut lan.peers {
-        (p.account, p.name) = owner(&p.peer_id);
+
+    /// The account and name of `peer_id`'s owner, if known.
+    fn owner(&self, peer_id: &str) -> (Option<String>, Option<String>) {
+        match self.0.get(peer_id) {
+            Some((account, name)) => (Some(account.clone()), name.clone()),
+            None => (None, None),
+        }
+    }
+
+    /// Names connected peers.
+    pub fn name_peers(&self, peers: &mut [PeerInfo]) {
+        for p in peers {
+            (p.account, p.name) = self.owner(&p.peer_id);
+        }
+    }
+
+    /// Names the peers found on the LAN.
+    pub fn name_lan(&self, lan: &mut LanPeers) {
+        for p in &mut lan.peers {
+            (p.account, p.name) = self.owner(&p.peer_id);
+        }
     }
 }
 
@@ -339,7 +360,9 @@ pub async fn handle_control(
         ControlRequest::Peers => {
             let mut peers = ask_swarm(r, |reply| Command::Peers { reply }).await?;
             let mut lan = ask_swarm(r, |reply| Command::LanPeers { reply }).await?;
-            name_peers(r, &mut peers, &mut lan).await;
+            let owners = PeerOwners::read(r).await;
+            owners.name_peers(&mut peers);
+            owners.name_lan(&mut lan);
             Ok(json!({ "peers": peers, "lan": lan }))
         }
         ControlRequest::SyncStatus => {

@@ -1084,6 +1084,9 @@ async fn mute_from_a_posts_menu(w: &Window) -> Result<()> {
 async fn every_screen(w: &Window) -> Result<()> {
     w.click("nav-people").await?;
     w.find("peer-row", LONG).await?;
+    // Bea's `kith serve` published its network key in her feed, which Ada
+    // holds: the peer is named as Bea's computer.
+    w.wait_text("peer-owner", "Bea", LONG).await?;
     // The tests keep mDNS off (no multicast on the host's interfaces): the
     // LAN panel says so and points to Settings.
     w.find("lan-off", LONG).await?;

@@ -277,7 +277,8 @@ async setProfile(edit: ProfileEdit) : Promise<Result<ProfileView, AppError>> {
 }
 },
 /**
- * Connected peers: how each was found, latency.
+ * Connected peers: how each was found, latency, and whose computer each
+ * is when a feed held here says so.
  */
 async peers() : Promise<Result<PeerInfo[], AppError>> {
     try {
