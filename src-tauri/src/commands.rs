@@ -217,7 +217,6 @@ async fn open_account<T: Send + 'static>(
                 running,
                 account,
                 notifications: settings.notifications.into(),
-                locked: false.into(),
             });
             events::forward(app.clone(), &session);
             state.set_ready(session);
@@ -294,9 +293,6 @@ pub async fn unlock(
             .local_change(move |n| n.unlock_with(key))
             .await
             .map_err(|e| AppError::new("stopped", e))??;
-        session
-            .locked
-            .store(false, std::sync::atomic::Ordering::SeqCst);
         session.running.lock_socket(false);
         tracing::info!("window unlocked");
         return Ok(());
@@ -313,9 +309,6 @@ pub async fn unlock(
 #[specta::specta]
 pub async fn lock(state: State<'_, AppState>) -> AppResult<()> {
     let session = state.session()?;
-    session
-        .locked
-        .store(true, std::sync::atomic::Ordering::SeqCst);
     session.running.lock_socket(true);
     // The decrypted device key goes: nothing is signed while locked, and
     // the passphrase decrypts it again.

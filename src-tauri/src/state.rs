@@ -53,16 +53,15 @@ pub struct Session {
     /// Whether replies and mentions raise desktop notifications (read from
     /// the settings at start, updated when they are saved).
     pub notifications: std::sync::atomic::AtomicBool,
-    /// Whether the window is locked: the node keeps running (carrying and
-    /// relaying feeds) but answers the window nothing until the passphrase
-    /// is given again.
-    pub locked: std::sync::atomic::AtomicBool,
 }
 
 impl Session {
-    /// Whether the window is locked.
+    /// Whether the window is locked: exactly while the node's control
+    /// socket is ([`Running::lock_socket`]). The node keeps running
+    /// (carrying and relaying feeds) but answers the window nothing until
+    /// the passphrase is given again.
     pub fn is_locked(&self) -> bool {
-        self.locked.load(std::sync::atomic::Ordering::SeqCst)
+        self.running.socket_locked()
     }
 }
 

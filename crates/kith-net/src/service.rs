@@ -142,6 +142,11 @@ impl Running {
         self.socket_locked.store(locked, Ordering::SeqCst);
     }
 
+    /// Whether the control socket refuses requests ([`Running::lock_socket`]).
+    pub fn socket_locked(&self) -> bool {
+        self.socket_locked.load(Ordering::SeqCst)
+    }
+
     /// Activity (posts arrived, peers, sync progress) from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Activity> {
         self.replicator.activity.subscribe()
