@@ -274,6 +274,11 @@ pub enum Command {
         /// given; a post's text holds at most 8,192 bytes).
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
         words: Option<u16>,
+        /// For `sync`: how many of the feed's newest changes the sender made
+        /// after its last snapshot (a feed is folded into its snapshot
+        /// every 256 changes or so; 0 if not given).
+        #[arg(long, value_name = "CHANGES", value_parser = clap::value_parser!(u16).range(0..=256))]
+        after_snapshot: Option<u16>,
     },
     /// Print shell completions.
     /// Block an account: nothing of it is shown, stored or relayed here, and

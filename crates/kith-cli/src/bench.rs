@@ -333,7 +333,7 @@ pub fn run(
     which: BenchKind,
     n: Option<u64>,
     out: Option<&std::path::Path>,
-    words: Option<usize>,
+    (words, after_snapshot): (Option<usize>, usize),
     json_out: bool,
 ) -> anyhow::Result<()> {
     let report = match which {
@@ -341,7 +341,7 @@ pub fn run(
         BenchKind::Query => query(n.unwrap_or(1_000_000))?,
         BenchKind::Size => size(n.unwrap_or(20_000))?,
         BenchKind::Catchup => catchup(n.unwrap_or(100_000))?,
-        BenchKind::Sync => crate::bench_net::initial_sync(n.unwrap_or(100_000))?,
+        BenchKind::Sync => crate::bench_net::initial_sync(n.unwrap_or(100_000), after_snapshot)?,
         BenchKind::SyncStore => sync_store(n.unwrap_or(100_000))?,
         BenchKind::CatchupNet => crate::bench_net::catchup(n.unwrap_or(100_000), 10)?,
         BenchKind::Propagation => {

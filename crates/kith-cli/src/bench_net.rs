@@ -158,6 +158,41 @@ fn bench_root() -> anyhow::Result<tempfile::TempDir> {
     Ok(root)
 }
 
+/// Writes `envs` (with the certificates and any of `bodies`) as a bundle.
+fn write_bundle(
+    file: &Path,
+    certs: &[kith_core::DeviceCertificate],
+    envs: &[kith_core::Envelope],
+    bodies: &[(kith_core::PostId, Vec<u8>)],
+) -> anyhow::Result<()> {
+    use kith_core::bundle::{BundleWriter, RecordKind};
+    let mut w = BundleWriter::new(std::io::BufWriter::new(std::fs::File::create(file)?))?;
+    for cert in certs {
+        w.record(RecordKind::Certificate, &cert.encode())?;
+    }
+    for env in envs {
+        w.record(RecordKind::Envelope, &env.encode())?;
+    }
+    for (post, body) in bodies.iter().rev().take(envs.len()) {
+        let mut record = post.to_bytes().to_vec();
+        record.extend_from_slice(body);
+        w.record(RecordKind::Body, &record)?;
+    }
+    std::io::Write::flush(&mut w.finish()?)?;
+    Ok(())
+}
+
+/// How many changes of `account`'s feed the home stores beside the
+/// feed's snapshot rather than in it.
+fn changes_outside_snapshot(home: &Path, account: AccountId) -> anyhow::Result<i64> {
+    let db = rusqlite::Connection::open(home.join(kith_store::DB_FILE))?;
+    Ok(db.query_row(
+        "SELECT count(*) FROM unsnapshotted u JOIN feeds f ON f.id = u.feed_id WHERE f.account = ?1",
+        [account.as_bytes().as_slice()],
+        |r| r.get(0),
+    )?)
+}
+
 fn bundle_size(node: &mut Node, account: AccountId) -> anyhow::Result<u64> {
     let mut out = Vec::new();
     node.store_mut()
@@ -165,15 +200,20 @@ fn bundle_size(node: &mut Node, account: AccountId) -> anyhow::Result<u64> {
     Ok(out.len() as u64)
 }
 
-/// Initial sync of an `n`-post feed from one process to another.
-pub fn initial_sync(n: u64) -> anyhow::Result<Value> {
+/// Initial sync of an `n`-post feed from one process to another; the
+/// sender made the newest `after_snapshot` changes after its last
+/// snapshot.
+pub fn initial_sync(n: u64, after_snapshot: usize) -> anyhow::Result<Value> {
     let root = bench_root()?;
     eprintln!("generating a feed of {n} signed posts…");
     let mut a = home(root.path(), "a")?;
-    let (certs, envs, bodies) = generate(n, 1, 11)?;
+    let (certs, mut envs, bodies) = generate(n, 1, 11)?;
     let feed = certs[0].account;
     let for_limits = envs.clone();
+    let later = envs.split_off(envs.len().saturating_sub(after_snapshot));
     ingest_all(a.store_mut(), &certs, envs, &bodies, 5000)?;
+    let later_bundle = root.path().join("later.kith");
+    write_bundle(&later_bundle, &certs, &later, &bodies)?;
     let saved = bundle_size(&mut a, feed)?;
     let a_db = std::fs::metadata(root.path().join("a").join(kith_store::DB_FILE))?.len();
     let mut b = home(root.path(), "b")?;
@@ -181,6 +221,14 @@ pub fn initial_sync(n: u64) -> anyhow::Result<Value> {
     b.follow(feed)?;
     drop((a, b));
     let a = Served::start(&root.path().join("a"), &[], "warn")?;
+    if !later.is_empty() {
+        // Received by the running sender: stored beside the feed's
+        // snapshot until it has 256 of them or the node stops.
+        a.call(&ControlRequest::Node {
+            request: kith_node::Request::Import { file: later_bundle },
+        })?;
+    }
+    let outside_snapshot = changes_outside_snapshot(&root.path().join("a"), feed)?;
     let b = Served::start(&root.path().join("b"), &[], "warn")?;
     let addr = a.addr()?;
     let lo_before = loopback_bytes();
@@ -210,6 +258,7 @@ pub fn initial_sync(n: u64) -> anyhow::Result<Value> {
         "feed_bundle_bytes": saved,
         "wire_to_bundle": (wire as f64 / saved as f64 * 100.0).round() / 100.0,
         "sender_db_bytes": a_db,
+        "sender_changes_after_snapshot": outside_snapshot,
         "requests_sent": status["requests_sent"],
         "limit_loopback_copy_s": limits.loopback_copy,
         "limit_batch_verify_s": limits.batch_verify,

@@ -89,9 +89,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         n,
         out,
         words,
+        after_snapshot,
     } = cli.command
     {
-        return bench::run(which, n, out.as_deref(), words.map(usize::from), json);
+        return bench::run(
+            which,
+            n,
+            out.as_deref(),
+            (
+                words.map(usize::from),
+                after_snapshot.map_or(0, usize::from),
+            ),
+            json,
+        );
     }
     let home = match cli.home {
         Some(h) => h,

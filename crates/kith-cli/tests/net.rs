@@ -845,3 +845,18 @@ fn serve_refuses_a_home_the_desktop_app_or_another_serve_holds_and_names_the_hol
     kith_json(&home, &["peers"]);
     drop(served);
 }
+
+#[test]
+fn the_sync_benchmark_runs_with_changes_the_sender_made_after_its_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = kith_json(
+        dir.path(),
+        &["bench", "sync", "--n", "1000", "--after-snapshot", "100"],
+    );
+    assert_eq!(report["posts"], 1000, "{report}");
+    assert_eq!(
+        report["sender_changes_after_snapshot"], 100,
+        "the sender held its newest 100 changes beside its snapshot: {report}"
+    );
+    assert!(report["seconds"].as_f64() > Some(0.0), "{report}");
+}

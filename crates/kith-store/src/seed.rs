@@ -149,11 +149,14 @@ impl Seeded {
 impl crate::Store {
     /// Makes `seed` the document of its feed, to be checked by the pages
     /// of the sync that follows instead of applying them. Only for a feed
-    /// this node carries, holds no applied change of (changes waiting for
-    /// their dependencies, the feed's newest, are fine if the seed holds
-    /// them), and has not given up a seed for since it opened. Returns
+    /// this node carries, holds no applied change of, and has not given up
+    /// a seed for since it opened. Changes waiting for their dependencies
+    /// (the feed's newest, stored before the seed loaded) are fine: those
+    /// the seed holds count as arrived, and the others (made after the
+    /// peer saved its snapshot; at most [`MAX_UNSNAPSHOTTED`], since a
+    /// loaded document applies them slowly) are applied to it. Returns
     /// whether the seed was taken.
-    pub fn plant_seed(&mut self, seed: Seed) -> Result<bool> {
+    pub fn plant_seed(&mut self, mut seed: Seed) -> Result<bool> {
         let account = seed.doc.account();
         if seed.changes() < MIN_SEED_CHANGES
             || self.own == Some(account)
@@ -173,30 +176,47 @@ impl crate::Store {
                 "SELECT snapshot_changes, unsaved, change_count FROM feeds WHERE id = ?1",
             )?
             .query_row([feed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        let waiting: Vec<(Vec<u8>, bool)> = self
+        let waiting: Vec<(Vec<u8>, bool, Vec<u8>)> = self
             .conn
-            .prepare_cached("SELECT hash, waiting FROM unsnapshotted WHERE feed_id = ?1")?
-            .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare_cached("SELECT hash, waiting, bytes FROM unsnapshotted WHERE feed_id = ?1")?
+            .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let only_waiting = waiting.iter().all(|(_, w)| *w) && waiting.len() as i64 == held;
+        let only_waiting = waiting.iter().all(|(_, w, _)| *w) && waiting.len() as i64 == held;
         if in_snapshot != 0 || unsaved != 0 || !only_waiting {
             return Ok(false);
         }
-        for (hash, _) in &waiting {
+        let stored = waiting.len();
+        let mut outside = Vec::new();
+        for (hash, _, bytes) in waiting {
             let Ok(hash) = automerge::ChangeHash::try_from(hash.as_slice()) else {
                 return Ok(false);
             };
             if !seed.hashes.contains(&hash) {
-                return Ok(false);
+                let Ok(change) = automerge::Change::from_bytes(bytes) else {
+                    return Ok(false);
+                };
+                outside.push(change);
             }
+        }
+        if outside.len() > MAX_UNSNAPSHOTTED as usize {
+            return Ok(false);
+        }
+        let (in_seed, applied) = (stored - outside.len(), outside.len());
+        if !outside.is_empty() && seed.doc.apply(outside).is_err() {
+            return Ok(false);
         }
         tracing::debug!(
             feed,
             changes = seed.changes(),
-            waiting = waiting.len(),
+            in_seed,
+            applied,
             "seeded from a peer's snapshot"
         );
-        self.docs.put_seed(feed, Seeded::new(seed, waiting.len()));
+        let mut seeded = Seeded::new(seed, in_seed);
+        // Changes applied on top: once trusted, the document is saved
+        // rather than the snapshot kept as received.
+        seeded.pristine = applied == 0;
+        self.docs.put_seed(feed, seeded);
         Ok(true)
     }
 

@@ -208,6 +208,80 @@ fn newest_changes_held_first_and_changes_made_after_the_snapshot_join_a_seeded_s
 }
 
 #[test]
+fn newest_changes_made_after_the_snapshot_held_first_are_applied_to_the_seed_which_is_still_taken()
+{
+    let (mut dev, mut envs, mut bodies) = hello_feed(1_200, true);
+    let snapshot = dev.doc.save();
+    // Posted after the sender saved its snapshot: a real feed has some.
+    for t in 1_201..=1_240 {
+        let (env, id, body) = dev.post(t * 1_000, &format!("post{t} hello"), None);
+        envs.push(env);
+        bodies.push((id, body));
+    }
+    let (home, mut store) = receiver(&dev);
+    // The newest changes first, as a sync asks for them: the 40 the
+    // snapshot lacks and 60 it holds, all waiting for their dependencies.
+    store_page(&mut store, &dev, &envs[envs.len() - 100..], &bodies, false);
+    assert!(
+        store
+            .plant_seed(Seed::load(dev.account, snapshot.clone()).unwrap())
+            .unwrap(),
+        "the seed is taken although it lacks some of the changes held"
+    );
+    store_pages(&mut store, &dev, &envs, &bodies);
+    assert_eq!(shown(&store, &dev), reference(&dev, &envs, &bodies));
+    assert_eq!(
+        store.feed_heads(dev.account).unwrap(),
+        Some(dev.doc.heads())
+    );
+    let (stored, in_snapshot, unsaved, held) = feed_row(home.path(), &dev);
+    assert_ne!(
+        stored.as_deref(),
+        Some(snapshot.as_slice()),
+        "with changes applied on top, the document is saved, not the snapshot as sent"
+    );
+    assert_eq!(
+        (in_snapshot, unsaved, held),
+        (envs.len() as i64, 0, envs.len() as i64)
+    );
+    drop(store);
+    let store = Store::open(home.path()).unwrap();
+    assert_eq!(shown(&store, &dev), reference(&dev, &envs, &bodies));
+}
+
+#[test]
+fn a_seed_lacking_more_held_changes_than_a_loaded_document_applies_quickly_is_refused() {
+    let (mut dev, mut envs, mut bodies) = hello_feed(1_200, true);
+    let snapshot = dev.doc.save();
+    let after = kith_store::MAX_UNSNAPSHOTTED as usize + 1;
+    for t in 1_201..=(1_200 + after as i64) {
+        let (env, id, body) = dev.post(t * 1_000, &format!("post{t} hello"), None);
+        envs.push(env);
+        bodies.push((id, body));
+    }
+    let (_home, mut store) = receiver(&dev);
+    store_page(
+        &mut store,
+        &dev,
+        &envs[envs.len() - after..],
+        &bodies,
+        false,
+    );
+    assert!(
+        !store
+            .plant_seed(Seed::load(dev.account, snapshot).unwrap())
+            .unwrap(),
+        "{after} held changes the seed lacks are more than it may apply"
+    );
+    store_pages(&mut store, &dev, &envs, &bodies);
+    assert_eq!(
+        shown(&store, &dev),
+        reference(&dev, &envs, &bodies),
+        "the feed still syncs whole, without the seed"
+    );
+}
+
+#[test]
 fn a_seed_is_refused_for_a_feed_with_applied_changes_and_bad_bytes_are_refused() {
     let (dev, envs, bodies) = hello_feed(1_100, true);
     let (_home, mut store) = receiver(&dev);
