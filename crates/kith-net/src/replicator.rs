@@ -688,10 +688,15 @@ impl Replicator {
             if let Some(seed) = seeding
                 && let Some(rebuilt) = self.plant_when_loaded(account, peer, seed).await
             {
-                match self.pull_sealed(account, peer, rebuilt).await {
-                    Ok(n) => received += n,
+                match self.pull_sealed(account, peer, rebuilt, received).await {
+                    Ok(n) => received = n,
                     Err(e) => {
                         tracing::debug!(%account, %peer, error = %e, "seals stopped: the rest comes in whole changes");
+                        // The pages stored before it stopped still count.
+                        received = lock(&self.shared)
+                            .feeds
+                            .get(&account)
+                            .map_or(received, |f| f.received);
                     }
                 }
                 have = self.stored_heads(account).await?;

@@ -322,3 +322,81 @@ async fn a_feed_already_up_to_date_with_a_peer_counts_as_synced_without_a_pull()
     ra.stop().await;
     rb.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_seeded_from_a_snapshot_reports_a_count_that_only_grows_and_ends_at_every_change()
+ {
+    let (da, db) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let mut a = new_node(da.path(), "Ada");
+    let mut b = new_node(db.path(), "Bea");
+    let bea = b.identity().expect("identity").account;
+    // More than the newest changes' budget (256 KiB), so that the seed's
+    // seals bring the rest.
+    let long = "Bea writes at length. ".repeat(45);
+    for i in 0..300 {
+        b.post(NewPost {
+            text: Some(format!("Post {i}: {long}")),
+            ..NewPost::default()
+        })
+        .expect("posted");
+    }
+    assert!(
+        b.store_mut()
+            .seed_snapshot(bea)
+            .expect("snapshot read")
+            .is_some(),
+        "B offers its feed's snapshot as a seed (the path this test is about)"
+    );
+    a.follow(bea).expect("followed");
+
+    let ra = kith_net::start(a, config()).await.expect("A runs");
+    let rb = kith_net::start(b, config()).await.expect("B runs");
+    let mut activity = ra.subscribe();
+    let addr = first_addr(&rb).await;
+    ra.control(ControlRequest::Connect { addr })
+        .await
+        .expect("A reaches B");
+
+    // Every progress report of A's first pull of B's feed, to its end.
+    let mut counts = Vec::new();
+    let last = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match activity.recv().await {
+                Ok(Activity::Sync {
+                    account,
+                    received,
+                    in_progress,
+                    ..
+                }) if account == bea => {
+                    if !in_progress {
+                        return received;
+                    }
+                    counts.push(received);
+                }
+                Ok(_) => {}
+                Err(e) => panic!("the activity stream ended: {e}"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("within 30 s A's pull of B's feed ended; reports: {counts:?}"));
+    assert!(
+        counts.windows(2).all(|w| w[0] <= w[1]),
+        "the count of changes received never goes back during the pull: {counts:?}"
+    );
+    let held = feed_sync(&ra, &bea.to_string()).await["changes"].as_u64();
+    assert_eq!(
+        Some(last),
+        held,
+        "the pull ends having counted every change of B's feed A now holds; reports: {counts:?}"
+    );
+    assert!(
+        counts.iter().any(|&n| n > 0 && Some(n) < held),
+        "the count was reported part way (the newest changes, before the seed's): {counts:?}"
+    );
+    ra.stop().await;
+    rb.stop().await;
+}

@@ -116,13 +116,16 @@ impl Replicator {
     /// from its snapshot, planted as the feed's seed) and the bodies of
     /// their posts, one request ahead, and stores each page's envelopes
     /// once verified, in order; the last page tells the store that no
-    /// more follow, so that it trusts the seed or gives it up. Returns how
-    /// many changes were new. A malformed answer strikes the peer.
+    /// more follow, so that it trusts the seed or gives it up. The pull
+    /// had already stored `received` changes (its newest ones): progress
+    /// counts on from there. Returns how many changes the pull has stored
+    /// in all. A malformed answer strikes the peer.
     pub(super) async fn pull_sealed(
         &self,
         account: AccountId,
         peer: PeerId,
         mut rebuilt: Rebuilt,
+        received: u64,
     ) -> Result<u64, String> {
         let spawn_request = |asked: SealRequest| {
             let req = SealsAsked::to_wire(account, &asked.hashes, &asked.posts);
@@ -133,7 +136,8 @@ impl Replicator {
         };
         // A small first page starts the store's work sooner.
         let mut inflight = rebuilt.next_request(FIRST_SEALS).map(spawn_request);
-        let mut pages = super::in_order::InOrder::new(account, peer, "sealed page stored", 0);
+        let mut pages =
+            super::in_order::InOrder::new(account, peer, "sealed page stored", received);
         while let Some(pending) = inflight.take() {
             let (asked_posts, response) = pending.await.map_err(|e| e.to_string())?;
             let response = response?;
