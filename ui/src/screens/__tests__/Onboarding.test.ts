@@ -54,6 +54,17 @@ describe('Onboarding', () => {
     expect(screen.getByText(/Write these 24 words on paper/)).toBeInTheDocument();
   });
 
+  it('shows the initials on grey until the account exists, not a colour the account will not have', async () => {
+    const { container } = render(Onboarding, { onDone: vi.fn() });
+    await fireEvent.click(screen.getByTestId('onboarding-create'));
+    await type('name-input', 'Ada Lovelace');
+    const avatar = container.querySelector<HTMLElement>('.avatar');
+    expect(avatar).toHaveTextContent('AL');
+    expect(avatar).toHaveClass('unknown');
+    // The colour comes from the account id, which creating the account makes.
+    expect(avatar?.style.getPropertyValue('--hue')).toBe('');
+  });
+
   it('sends the chosen avatar with setProfile after createAccount', async () => {
     render(Onboarding, { onDone: vi.fn() });
     await fireEvent.click(screen.getByTestId('onboarding-create'));
