@@ -201,6 +201,19 @@ async fn post_reply_and_thread(w: &Window) -> Result<()> {
     w.wait_text("post-text", "Bonjour depuis la fenêtre", LONG)
         .await?;
     w.screenshot("06-home-first-post").await?;
+    // A timeline shorter than the window does not scroll (a margin below
+    // the full-height column once did, by 14 px).
+    let overflow = w
+        .js(
+            "const e = document.scrollingElement; return e.scrollHeight - e.clientHeight;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        overflow.as_f64(),
+        Some(0.0),
+        "the window scrolls by {overflow} px with one post on Home"
+    );
 
     let posts = w.all("post").await?;
     let first = posts.first().ok_or("the post is in the timeline")?;
@@ -278,6 +291,31 @@ async fn peer_post_arrives(w: &Window, peer: &Kith) -> Result<()> {
     wait_for_peer_picture(w).await?;
     w.screenshot("09-home-peer-post").await?;
     peer_picture_described_and_viewed(w).await?;
+    Ok(())
+}
+
+/// A peer's post arriving while Home is shown is offered by the "new
+/// posts" pill, drawn whole, which shows it.
+async fn new_posts_pill(w: &Window, peer: &Kith) -> Result<()> {
+    w.click("nav-home").await?;
+    w.find("timeline", LONG).await?;
+    peer.json(&["post", "Un message arrivé pendant la lecture"])?;
+    let pill = w.find("new-posts-pill", LONG).await?;
+    let fit = w
+        .js(
+            "const p = document.querySelector('[data-testid=\"new-posts-pill\"]');
+             return [p.scrollHeight, p.clientHeight];",
+            vec![],
+        )
+        .await?;
+    assert!(
+        fit[0].as_f64() <= fit[1].as_f64(),
+        "the pill holds its text (content height, box height): {fit}"
+    );
+    w.screenshot("37-new-posts-pill").await?;
+    w.click_element(&pill, "the new-posts pill").await?;
+    w.wait_text("timeline", "Un message arrivé pendant la lecture", LONG)
+        .await?;
     Ok(())
 }
 
@@ -1195,6 +1233,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         notification_permission_check_is_allowed(&w).await?;
         post_reply_and_thread(&w).await?;
         peer_post_arrives(&w, &bea).await?;
+        new_posts_pill(&w, &bea).await?;
         let first = activity_and_mentions(&w, &bea, &home).await?;
         clicked_notification_opens_the_reply(&w, &bea, &notices, (&driver, &home), &first).await?;
         edit_adds_a_content_warning(&w, &bea).await?;
