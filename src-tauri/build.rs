@@ -8,6 +8,8 @@ const COMMANDS: &[&str] = &[
     "create_account",
     "restore_account",
     "unlock",
+    "reset_passphrase",
+    "change_passphrase",
     "lock",
     "recovery_phrase",
     "timeline",

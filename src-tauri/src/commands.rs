@@ -300,6 +300,56 @@ pub async fn unlock(
     open_account(&app, &state, move |n| n.unlock(&passphrase)).await
 }
 
+/// For a forgotten passphrase: the account's recovery phrase sets a new
+/// one, and opens the window as `unlock` does. The device key, which only
+/// the old passphrase decrypts, is replaced: this computer becomes a new
+/// device of the account. Refused for another account's phrase.
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_passphrase(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    phrase: String,
+    passphrase: String,
+) -> AppResult<()> {
+    if let Some(session) = state.running_session() {
+        if !session.is_locked() {
+            return Err(AppError::new("already_unlocked", "the account is open"));
+        }
+        session
+            .running
+            .replicator
+            .local_change(move |n| n.reset_passphrase(&phrase, &passphrase))
+            .await
+            .map_err(|e| AppError::new("stopped", e))??;
+        session.running.lock_socket(false);
+        tracing::info!("passphrase reset with the recovery phrase; window unlocked");
+        return Ok(());
+    }
+    open_account(&app, &state, move |n| {
+        n.reset_passphrase(&phrase, &passphrase).map(drop)
+    })
+    .await
+}
+
+/// Encrypts the account's keys with `next` instead of `current`, the
+/// passphrase now (refused, nothing changed, if it is not).
+#[tauri::command]
+#[specta::specta]
+pub async fn change_passphrase(
+    state: State<'_, AppState>,
+    current: String,
+    next: String,
+) -> AppResult<()> {
+    state.session()?;
+    let home = state.home.clone();
+    tauri::async_runtime::spawn_blocking(move || Node::change_passphrase(&home, &current, &next))
+        .await
+        .map_err(|e| AppError::new("internal", e))??;
+    tracing::info!("passphrase changed");
+    Ok(())
+}
+
 /// Locks the window: until the passphrase is given again (`unlock`) every
 /// command that reads or writes the account is refused, in the window and
 /// from `kith` commands on the control socket alike, and no notification

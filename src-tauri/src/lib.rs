@@ -41,6 +41,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::create_account,
             commands::restore_account,
             commands::unlock,
+            commands::reset_passphrase,
+            commands::change_passphrase,
             commands::lock,
             commands::recovery_phrase,
             commands::timeline,

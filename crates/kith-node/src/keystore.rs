@@ -2,7 +2,7 @@
 //! passphrase, XChaCha20-Poly1305 seals the 32-byte secret. Files are JSON,
 //! written with mode 0600.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -85,6 +85,26 @@ pub fn write(path: &Path, kind: &str, secret: &[u8; 32], passphrase: &str) -> Re
     };
     let json = serde_json::to_vec_pretty(&file).map_err(|e| NodeError::Invalid(e.to_string()))?;
     write_private(path, &json)
+}
+
+/// Encrypts each of `keys` (path, kind, secret) with `passphrase` into a
+/// file beside its path, then renames each over its path: no key file is
+/// ever left half written, and a failure before the renames changes
+/// nothing.
+pub fn replace_all(keys: &[(PathBuf, &str, &Zeroizing<[u8; 32]>)], passphrase: &str) -> Result<()> {
+    let beside = |path: &Path| path.with_extension("key.new");
+    for (path, kind, secret) in keys {
+        if let Err(e) = write(&beside(path), kind, secret, passphrase) {
+            for (path, _, _) in keys {
+                let _ = std::fs::remove_file(beside(path));
+            }
+            return Err(e);
+        }
+    }
+    for (path, _, _) in keys {
+        std::fs::rename(beside(path), path).map_err(|e| NodeError::io(path, e))?;
+    }
+    Ok(())
 }
 
 /// Writes a file readable only by its owner.

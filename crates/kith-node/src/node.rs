@@ -164,11 +164,7 @@ impl Node {
     }
 
     fn set_up(&mut self, account_key: &SigningKey, passphrase: &str) -> Result<Created> {
-        if passphrase.is_empty() {
-            return Err(NodeError::Invalid(
-                "the passphrase must not be empty".into(),
-            ));
-        }
+        check_new_passphrase(passphrase)?;
         let device_key = keys::generate();
         let account = keys::account_id(account_key);
         let device = keys::device_id(&device_key);
@@ -253,6 +249,43 @@ impl Node {
         let secret: Zeroizing<[u8; 32]> =
             keystore::read(&self.home.join(ACCOUNT_KEY_FILE), "account", passphrase)?;
         Ok(keys::phrase_for(&SigningKey::from_bytes(&secret)))
+    }
+
+    /// Encrypts the keys of the home at `home` with `new` instead of `old`
+    /// (refused, nothing changed, if `old` is not the passphrase). Touches
+    /// only the key files, so a window can run it off the node's thread:
+    /// the key derivations take a moment each. Both new files are written
+    /// beside the old ones, then put in their place.
+    pub fn change_passphrase(home: &Path, old: &str, new: &str) -> Result<()> {
+        check_new_passphrase(new)?;
+        let account = keystore::read(&home.join(ACCOUNT_KEY_FILE), "account", old)?;
+        let device = keystore::read(&home.join(DEVICE_KEY_FILE), "device", old)?;
+        keystore::replace_all(
+            &[
+                (home.join(ACCOUNT_KEY_FILE), "account", &account),
+                (home.join(DEVICE_KEY_FILE), "device", &device),
+            ],
+            new,
+        )
+    }
+
+    /// For a forgotten passphrase: `phrase`, the recovery phrase of this
+    /// home's account, gives it a new passphrase. The device key, which
+    /// only the old passphrase decrypts, is replaced: this computer becomes
+    /// a new device of the account (a new certificate in its feed, a new
+    /// network identity from the next start). Refused, nothing changed,
+    /// for another account's phrase. Leaves the node unlocked.
+    pub fn reset_passphrase(&mut self, phrase: &str, new: &str) -> Result<Created> {
+        let account = self.identity()?.account;
+        check_new_passphrase(new)?;
+        let account_key = keys::account_from_phrase(phrase)?;
+        let of = keys::account_id(&account_key);
+        if of != account {
+            return Err(NodeError::Invalid(format!(
+                "that recovery phrase is of another account ({of}), not of this one ({account})"
+            )));
+        }
+        self.set_up(&account_key, new)
     }
 
     /// The secret of this device's network (libp2p) key, derived from the
@@ -671,4 +704,14 @@ impl Node {
     pub fn blob(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
         Ok(self.store.blobs().get(hash)?)
     }
+}
+
+/// Refuses a passphrase no key may be encrypted with.
+fn check_new_passphrase(passphrase: &str) -> Result<()> {
+    if passphrase.is_empty() {
+        return Err(NodeError::Invalid(
+            "the passphrase must not be empty".into(),
+        ));
+    }
+    Ok(())
 }

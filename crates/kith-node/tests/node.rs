@@ -311,3 +311,102 @@ fn a_locked_node_signs_nothing_until_its_device_key_is_decrypted_and_handed_back
         .collect();
     assert_eq!(texts, ["open again"], "nothing was signed while locked");
 }
+
+#[test]
+fn a_changed_passphrase_opens_the_keys_and_the_old_one_no_longer_does() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    let created = node.init(Some("Ada"), "old passphrase").unwrap();
+    drop(node);
+
+    let wrong = Node::change_passphrase(home.path(), "not it", "new passphrase");
+    assert!(
+        matches!(wrong, Err(NodeError::WrongPassphrase(_))),
+        "{wrong:?}"
+    );
+    Node::change_passphrase(home.path(), "old passphrase", "new passphrase").unwrap();
+    assert!(
+        !home.path().join("account.key.new").exists()
+            && !home.path().join("device.key.new").exists(),
+        "nothing is left beside the key files"
+    );
+
+    let mut node = Node::open(home.path()).unwrap();
+    assert!(matches!(
+        node.unlock("old passphrase"),
+        Err(NodeError::WrongPassphrase(_))
+    ));
+    node.unlock("new passphrase").unwrap();
+    assert_eq!(
+        node.recovery_phrase("new passphrase").unwrap().as_str(),
+        created.phrase,
+        "the account key is the same, under the new passphrase"
+    );
+    node.post(NewPost {
+        text: Some("still signing".into()),
+        ..NewPost::default()
+    })
+    .unwrap();
+    assert!(Node::change_passphrase(home.path(), "new passphrase", "").is_err());
+}
+
+#[test]
+fn a_forgotten_passphrase_is_replaced_with_the_recovery_phrase_as_a_new_device() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    let created = node.init(Some("Ada"), "forgotten").unwrap();
+    node.post(NewPost {
+        text: Some("before".into()),
+        ..NewPost::default()
+    })
+    .unwrap();
+    drop(node);
+
+    let mut node = Node::open(home.path()).unwrap();
+    let other = {
+        let dir = tempfile::tempdir().unwrap();
+        Node::open(dir.path())
+            .unwrap()
+            .init(None, "x")
+            .unwrap()
+            .phrase
+    };
+    let refused = node.reset_passphrase(&other, "fresh passphrase");
+    assert!(
+        matches!(&refused, Err(NodeError::Invalid(m)) if m.contains("another account")),
+        "{refused:?}"
+    );
+    assert!(
+        node.reset_passphrase("not a phrase", "fresh passphrase")
+            .is_err()
+    );
+    node.unlock("forgotten").unwrap();
+    node.lock();
+
+    let reset = node
+        .reset_passphrase(&created.phrase, "fresh passphrase")
+        .unwrap();
+    assert_eq!(reset.account, created.account, "the same account");
+    assert_ne!(reset.device, created.device, "as a new device");
+    node.post(NewPost {
+        text: Some("after".into()),
+        ..NewPost::default()
+    })
+    .expect("signs at once with the new device key");
+    drop(node);
+
+    let mut node = Node::open(home.path()).unwrap();
+    assert!(matches!(
+        node.unlock("forgotten"),
+        Err(NodeError::WrongPassphrase(_))
+    ));
+    node.unlock("fresh passphrase").unwrap();
+    let texts: Vec<String> = node
+        .feed(created.account, 10, None)
+        .unwrap()
+        .posts
+        .into_iter()
+        .filter_map(|p| p.text)
+        .collect();
+    assert_eq!(texts, ["after", "before"], "the feed goes on");
+}

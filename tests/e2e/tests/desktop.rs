@@ -121,6 +121,32 @@ async fn update_from_a_peer(w: &Window, home: &std::path::Path) -> Result<()> {
 }
 const PASSPHRASE: &str = "a long desktop passphrase";
 
+/// Ada forgets her passphrase: locked, she sets a new one with her
+/// recovery phrase, which opens the window; from then on the new one
+/// unlocks it and the old one does not.
+async fn forgotten_passphrase(w: &Window, words: &[String]) -> Result<()> {
+    const NEW: &str = "remembered this time";
+    w.click("lock-button").await?;
+    w.find("unlock-input", LONG).await?;
+    w.click("forgot-passphrase").await?;
+    w.type_into("reset-phrase-input", &words.join(" ")).await?;
+    w.type_into("reset-passphrase-input", NEW).await?;
+    w.type_into("reset-passphrase-confirm-input", NEW).await?;
+    w.screenshot("38-forgot-passphrase").await?;
+    w.click("reset-passphrase-button").await?;
+    w.find("lock-button", LONG).await?;
+
+    w.click("lock-button").await?;
+    w.type_into("unlock-input", PASSPHRASE).await?;
+    w.click("unlock-button").await?;
+    w.wait_text("unlock-error", "does not open this account", LONG)
+        .await?;
+    w.replace_text("unlock-input", NEW).await?;
+    w.click("unlock-button").await?;
+    w.find("lock-button", LONG).await?;
+    Ok(())
+}
+
 async fn onboard(w: &Window) -> Result<Vec<String>> {
     w.find("onboarding-create", LONG).await?;
     w.screenshot("01-welcome").await?;
@@ -1228,7 +1254,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
     let w = Window::open(&driver, &app).await?;
     // Every step has its own limit; this one bounds the whole walk too.
     let result = tokio::time::timeout(WHOLE_WALK, async {
-        onboard(&w).await?;
+        let words = onboard(&w).await?;
         let onboarded_in = started.elapsed();
         notification_permission_check_is_allowed(&w).await?;
         post_reply_and_thread(&w).await?;
@@ -1245,6 +1271,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         listen_addresses_apply_at_once(&w, &bea).await?;
         share_kith(&w, &running).await?;
         update_from_a_peer(&w, &home).await?;
+        forgotten_passphrase(&w, &words).await?;
         // Idle: let the node settle, then measure the whole process tree.
         tokio::time::sleep(Duration::from_secs(3)).await;
         let rss = app_pid(&home).map_or(0, |p| tree_memory_kib(p).rss);

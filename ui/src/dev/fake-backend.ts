@@ -666,6 +666,28 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       s.phase = 'ready';
       return ok(null);
     },
+    resetPassphrase: async (phrase: string, passphrase: string): Promise<Result<null, AppError>> => {
+      await wait();
+      if (s.phase === 'ready') return err('already_unlocked', 'the account is open');
+      const words = phrase.trim().split(/\s+/);
+      if (words.length !== 24) return err('bad_phrase', 'A recovery phrase has 24 words.');
+      if (words.join(' ') !== s.phrase.join(' ')) {
+        return err('invalid', 'that recovery phrase is of another account, not of this one');
+      }
+      if (passphrase === '') return err('invalid', 'the passphrase must not be empty');
+      s.passphrase = passphrase;
+      s.phase = 'ready';
+      return ok(null);
+    },
+    changePassphrase: async (current: string, next: string): Promise<Result<null, AppError>> => {
+      await wait();
+      const notReady = mustBeReady<null>();
+      if (notReady) return notReady;
+      if (current !== s.passphrase) return err('wrong_passphrase', 'Wrong passphrase.');
+      if (next === '') return err('invalid', 'the passphrase must not be empty');
+      s.passphrase = next;
+      return ok(null);
+    },
     lock: async (): Promise<Result<null, AppError>> => {
       await wait();
       const notReady = mustBeReady<null>();

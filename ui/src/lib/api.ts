@@ -129,6 +129,9 @@ export const api = {
   restoreAccount: (phrase: string, passphrase: string): Promise<Created> =>
     unwrap(commands.restoreAccount(phrase, passphrase)),
   unlock: (passphrase: string): Promise<null> => unwrap(commands.unlock(passphrase)),
+  resetPassphrase: (phrase: string, passphrase: string): Promise<null> =>
+    unwrap(commands.resetPassphrase(phrase, passphrase)),
+  changePassphrase: (current: string, next: string): Promise<null> => unwrap(commands.changePassphrase(current, next)),
   recoveryPhrase: (passphrase: string): Promise<string[]> => unwrap(commands.recoveryPhrase(passphrase)),
   timeline: (limit: number, before: string | null): Promise<Page> => unwrap(commands.timeline(limit, before)),
   activity: (limit: number, before: string | null): Promise<ActivityPage> => unwrap(commands.activity(limit, before)),

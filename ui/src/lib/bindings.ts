@@ -48,6 +48,32 @@ async unlock(passphrase: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
+ * For a forgotten passphrase: the account's recovery phrase sets a new
+ * one, and opens the window as `unlock` does. The device key, which only
+ * the old passphrase decrypts, is replaced: this computer becomes a new
+ * device of the account. Refused for another account's phrase.
+ */
+async resetPassphrase(phrase: string, passphrase: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reset_passphrase", { phrase, passphrase }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Encrypts the account's keys with `next` instead of `current`, the
+ * passphrase now (refused, nothing changed, if it is not).
+ */
+async changePassphrase(current: string, next: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("change_passphrase", { current, next }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Locks the window: until the passphrase is given again (`unlock`) every
  * command that reads or writes the account is refused, in the window and
  * from `kith` commands on the control socket alike, and no notification

@@ -210,4 +210,30 @@ describe('Settings: recovery phrase', () => {
     expect(await screen.findByTestId('reveal-passphrase-input')).toHaveValue('');
     expect(screen.queryByTestId('recovery-word')).not.toBeInTheDocument();
   });
+
+  it('changes the passphrase only with the current one, and says when it is wrong', async () => {
+    render(Settings);
+    const panel = await screen.findByTestId('passphrase-section');
+    const field = (id: string, value: string) => fireEvent.input(within(panel).getByTestId(id), { target: { value } });
+    await field('current-passphrase-input', 'not the one');
+    await field('new-passphrase-input', 'a better passphrase');
+    await field('new-passphrase-confirm-input', 'a better passphrase');
+    await fireEvent.click(within(panel).getByTestId('change-passphrase-button'));
+    expect(await within(panel).findByRole('alert')).toHaveTextContent('does not open this account');
+
+    await field('current-passphrase-input', 'correct horse');
+    await field('new-passphrase-confirm-input', 'a different one');
+    await fireEvent.click(within(panel).getByTestId('change-passphrase-button'));
+    expect(within(panel).getByRole('alert')).toHaveTextContent('do not match');
+
+    await field('new-passphrase-confirm-input', 'a better passphrase');
+    await fireEvent.click(within(panel).getByTestId('change-passphrase-button'));
+    await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('Passphrase changed'));
+    expect(commands.changePassphrase).toHaveBeenLastCalledWith('correct horse', 'a better passphrase');
+    expect(within(panel).queryByRole('alert')).toBeNull();
+    expect((within(panel).getByTestId('current-passphrase-input') as HTMLInputElement).value).toBe('');
+    // The new one opens the recovery phrase now; the old one does not.
+    expect((await commands.recoveryPhrase('a better passphrase')).status).toBe('ok');
+    expect((await commands.recoveryPhrase('correct horse')).status).toBe('error');
+  });
 });

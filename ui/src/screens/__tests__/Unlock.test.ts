@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
+import { WORDS } from '../../dev/fake-backend';
 import { backend, commands } from '../../test/fake-bindings';
 import { readyState } from '../../test/helpers';
 import Unlock from '../Unlock.svelte';
@@ -32,5 +33,42 @@ describe('Unlock', () => {
     await waitFor(() => expect(onDone).toHaveBeenCalled());
     expect(commands.unlock).toHaveBeenCalledWith('correct horse');
     expect(document.documentElement.dataset.ready).toBe('true');
+  });
+
+  it('sets a new passphrase with the recovery phrase when the old one is forgotten, then opens', async () => {
+    const onDone = vi.fn();
+    render(Unlock, { onDone });
+    await fireEvent.click(screen.getByTestId('forgot-passphrase'));
+    const phrase = screen.getByTestId('reset-phrase-input');
+    expect(phrase).toHaveFocus();
+    await fireEvent.input(phrase, { target: { value: WORDS.slice(0, 23).join(' ') } });
+    await fireEvent.input(screen.getByTestId('reset-passphrase-input'), { target: { value: 'brand new one' } });
+    await fireEvent.input(screen.getByTestId('reset-passphrase-confirm-input'), { target: { value: 'brand new one' } });
+    await fireEvent.click(screen.getByTestId('reset-passphrase-button'));
+    expect(screen.getByRole('alert')).toHaveTextContent('has 24 words; this has 23');
+    expect(commands.resetPassphrase).not.toHaveBeenCalled();
+
+    // Numbered as written on paper: the numbers are dropped.
+    const numbered = WORDS.map((w, i) => `${i + 1}. ${w}`).join('\n');
+    await fireEvent.input(phrase, { target: { value: numbered } });
+    await fireEvent.click(screen.getByTestId('reset-passphrase-button'));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    expect(commands.resetPassphrase).toHaveBeenCalledWith(WORDS.join(' '), 'brand new one');
+  });
+
+  it('says so when the recovery phrase is of another account, and stays locked', async () => {
+    const onDone = vi.fn();
+    render(Unlock, { onDone });
+    await fireEvent.click(screen.getByTestId('forgot-passphrase'));
+    const other = [...WORDS].reverse().join(' ');
+    await fireEvent.input(screen.getByTestId('reset-phrase-input'), { target: { value: other } });
+    await fireEvent.input(screen.getByTestId('reset-passphrase-input'), { target: { value: 'brand new one' } });
+    await fireEvent.input(screen.getByTestId('reset-passphrase-confirm-input'), { target: { value: 'brand new one' } });
+    await fireEvent.click(screen.getByTestId('reset-passphrase-button'));
+    expect(await screen.findByRole('alert')).toHaveTextContent('another account');
+    expect(onDone).not.toHaveBeenCalled();
+    // Back: the passphrase form again.
+    await fireEvent.click(screen.getByRole('button', { name: 'Back' }));
+    expect(screen.getByTestId('unlock-input')).toHaveFocus();
   });
 });
