@@ -48,6 +48,13 @@ pub enum Command {
     },
     /// Restore an account from its 24-word recovery phrase (read from stdin) as a new device.
     Restore,
+    /// Change the passphrase that encrypts this home's keys, or set a new
+    /// one with the recovery phrase when it is forgotten.
+    Passphrase {
+        /// change or reset.
+        #[command(subcommand)]
+        action: PassphraseAction,
+    },
     /// Show this home's account and device.
     Id,
     /// Show or change a profile.
@@ -536,6 +543,18 @@ pub enum Switch {
     On,
     /// Off.
     Off,
+}
+
+/// What `kith passphrase` does.
+#[derive(Debug, Subcommand)]
+pub enum PassphraseAction {
+    /// Change it: the current passphrase (`KITH_PASSPHRASE` or asked), then
+    /// the new one (`KITH_NEW_PASSPHRASE` or asked twice).
+    Change,
+    /// Forgotten: the 24-word recovery phrase (read from stdin) sets a new
+    /// one (`KITH_PASSPHRASE` or asked twice); this computer becomes a new
+    /// device of the account. Refused while a node runs on the home.
+    Reset,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use kith_core::{AccountId, PostId};
 use kith_node::Node;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, PassphraseAction};
 use crate::{bench, moderate, net, ops, output, passphrase, release};
 
 fn default_home() -> anyhow::Result<PathBuf> {
@@ -108,7 +108,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         None => default_home()?,
     };
     match cli.command {
-        c @ (Command::Init { .. } | Command::Restore) => identity(c, &home, json),
+        c @ (Command::Init { .. } | Command::Restore | Command::Passphrase { .. }) => {
+            identity(c, &home, json)
+        }
         c @ (Command::Id
         | Command::Profile { .. }
         | Command::Post { .. }
@@ -176,14 +178,7 @@ fn identity(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
         }
         Command::Restore => {
             refuse_existing_identity(home)?;
-            if std::io::stdin().is_terminal() && !json {
-                eprintln!("Type or paste your 24-word recovery phrase, then press Ctrl-D:");
-            }
-            let mut phrase = String::new();
-            std::io::stdin()
-                .take(4096)
-                .read_to_string(&mut phrase)
-                .context("reading the phrase from stdin")?;
+            let phrase = read_phrase(json)?;
             let passphrase = passphrase::new()?;
             let mut node = Node::open(home)?;
             let created = node.restore(&phrase, &passphrase)?;
@@ -193,9 +188,55 @@ fn identity(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
             );
             done(json, &serde_json::to_value(&created)?, &human)?;
         }
+        Command::Passphrase {
+            action: PassphraseAction::Change,
+        } => {
+            if !home.join(kith_node::IDENTITY_FILE).exists() {
+                return Err(kith_node::NodeError::NoIdentity(home.display().to_string()).into());
+            }
+            let current = passphrase::existing()?;
+            let next = passphrase::changed()?;
+            Node::change_passphrase(home, &current, &next)?;
+            done(
+                json,
+                &serde_json::json!({ "changed": true }),
+                "Passphrase changed.",
+            )?;
+        }
+        Command::Passphrase {
+            action: PassphraseAction::Reset,
+        } => {
+            let _lock = kith_node::HomeLock::acquire(home, "kith passphrase reset")?;
+            let phrase = read_phrase(json)?;
+            let passphrase = passphrase::new()?;
+            let mut node = existing(home)?;
+            let reset = node.reset_passphrase(&phrase, &passphrase)?;
+            let human = format!(
+                "New passphrase set for account {}\nThis computer is now its device {}",
+                reset.account, reset.device
+            );
+            done(
+                json,
+                &serde_json::json!({ "account": reset.account, "device": reset.device }),
+                &human,
+            )?;
+        }
         _ => unreachable!("routed by run"),
     }
     Ok(())
+}
+
+/// The 24-word recovery phrase, from stdin (a prompt says so on a terminal).
+fn read_phrase(json: bool) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() && !json {
+        eprintln!("Type or paste your 24-word recovery phrase, then press Ctrl-D:");
+    }
+    let mut phrase = String::new();
+    std::io::stdin()
+        .take(4096)
+        .read_to_string(&mut phrase)
+        .context("reading the phrase from stdin")?;
+    Ok(phrase)
 }
 
 /// Bundle export and import.

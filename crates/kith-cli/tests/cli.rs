@@ -863,3 +863,45 @@ fn moderation_commands_refuse_bad_input_with_clear_errors_and_change_nothing() {
         0
     );
 }
+
+#[test]
+fn passphrase_change_needs_the_current_one_and_reset_needs_this_accounts_phrase() {
+    let home = tempfile::tempdir().unwrap();
+    let created = init(home.path(), "Ada");
+    let change = |current: &str, next: &str| {
+        command(home.path(), current, &["--json", "passphrase", "change"])
+            .env("KITH_NEW_PASSPHRASE", next)
+            .output()
+            .unwrap()
+    };
+    let args = ["passphrase", "change"];
+    let (code, _) = json_error(&change("not it", "second passphrase"), &args);
+    assert_eq!(code, "wrong_passphrase");
+    let out = change(PASSPHRASE, "second passphrase");
+    assert_eq!(parse_json(&args, &out)["changed"], true);
+    let refused = fails(
+        &kith_with_passphrase(home.path(), PASSPHRASE, &["post", "old one"]),
+        &["post"],
+    );
+    assert!(refused.contains("passphrase"), "{refused}");
+    let posted = kith_with_passphrase(home.path(), "second passphrase", &["post", "new one"]);
+    assert!(posted.status.success(), "{}", describe(&["post"], &posted));
+
+    // Forgotten: another account's phrase changes nothing; this one's sets
+    // the passphrase (KITH_PASSPHRASE) and makes a new device.
+    let other = tempfile::tempdir().unwrap();
+    let other_phrase = str_of(&init(other.path(), "Bea"), "phrase").to_owned();
+    let args = ["--json", "passphrase", "reset"];
+    let (code, message) = json_error(&kith_with_stdin(home.path(), &args, &other_phrase), &args);
+    assert_eq!(code, "invalid");
+    assert!(message.contains("another account"), "{message}");
+    let out = kith_with_stdin(home.path(), &args, str_of(&created, "phrase"));
+    let reset = parse_json(&args, &out);
+    assert_eq!(reset["account"], created["account"]);
+    assert_ne!(reset["device"], created["device"]);
+    // kith_with_stdin gives the usual passphrase: it is the new one now.
+    let texts = ok(home.path(), &["feed", str_of(&created, "account")]);
+    assert!(texts.contains("new one"), "the feed goes on: {texts}");
+    let posted = kith(home.path(), &["post", "after the reset"]);
+    assert!(posted.status.success(), "{}", describe(&["post"], &posted));
+}
