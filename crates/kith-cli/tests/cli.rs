@@ -893,7 +893,7 @@ fn passphrase_change_needs_the_current_one_and_reset_needs_this_accounts_phrase(
     let other_phrase = str_of(&init(other.path(), "Bea"), "phrase").to_owned();
     let args = ["--json", "passphrase", "reset"];
     let (code, message) = json_error(&kith_with_stdin(home.path(), &args, &other_phrase), &args);
-    assert_eq!(code, "invalid");
+    assert_eq!(code, "other_account");
     assert!(message.contains("another account"), "{message}");
     let out = kith_with_stdin(home.path(), &args, str_of(&created, "phrase"));
     let reset = parse_json(&args, &out);

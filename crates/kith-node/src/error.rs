@@ -38,6 +38,14 @@ pub enum NodeError {
     /// The thing asked for does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// A recovery phrase of another account than the home's.
+    #[error("that recovery phrase is of another account ({phrase_of}), not of this one ({home})")]
+    OtherAccount {
+        /// The account the phrase restores.
+        phrase_of: kith_core::AccountId,
+        /// The home's account.
+        home: kith_core::AccountId,
+    },
     /// Another process runs a node on the home (see [`crate::HomeLock`]).
     #[error("{holder} is already running on {home}")]
     InUse {
@@ -71,6 +79,7 @@ impl NodeError {
             Self::Io { .. } => "io",
             Self::Invalid(_) => "invalid",
             Self::InUse { .. } => "already_running",
+            Self::OtherAccount { .. } => "other_account",
         }
     }
 }

@@ -279,11 +279,12 @@ impl Node {
         let account = self.identity()?.account;
         check_new_passphrase(new)?;
         let account_key = keys::account_from_phrase(phrase)?;
-        let of = keys::account_id(&account_key);
-        if of != account {
-            return Err(NodeError::Invalid(format!(
-                "that recovery phrase is of another account ({of}), not of this one ({account})"
-            )));
+        let phrase_of = keys::account_id(&account_key);
+        if phrase_of != account {
+            return Err(NodeError::OtherAccount {
+                phrase_of,
+                home: account,
+            });
         }
         self.set_up(&account_key, new)
     }

@@ -373,7 +373,7 @@ fn a_forgotten_passphrase_is_replaced_with_the_recovery_phrase_as_a_new_device()
     };
     let refused = node.reset_passphrase(&other, "fresh passphrase");
     assert!(
-        matches!(&refused, Err(NodeError::Invalid(m)) if m.contains("another account")),
+        matches!(&refused, Err(NodeError::OtherAccount { home, .. }) if *home == created.account),
         "{refused:?}"
     );
     assert!(

@@ -672,7 +672,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       const words = phrase.trim().split(/\s+/);
       if (words.length !== 24) return err('bad_phrase', 'A recovery phrase has 24 words.');
       if (words.join(' ') !== s.phrase.join(' ')) {
-        return err('invalid', 'that recovery phrase is of another account, not of this one');
+        return err('other_account', 'that recovery phrase is of another account, not of this one');
       }
       if (passphrase === '') return err('invalid', 'the passphrase must not be empty');
       s.passphrase = passphrase;

@@ -65,7 +65,9 @@ describe('Unlock', () => {
     await fireEvent.input(screen.getByTestId('reset-passphrase-input'), { target: { value: 'brand new one' } });
     await fireEvent.input(screen.getByTestId('reset-passphrase-confirm-input'), { target: { value: 'brand new one' } });
     await fireEvent.click(screen.getByTestId('reset-passphrase-button'));
-    expect(await screen.findByRole('alert')).toHaveTextContent('another account');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'These words are the recovery phrase of another account, not of the one on this computer.',
+    );
     expect(onDone).not.toHaveBeenCalled();
     // Back: the passphrase form again.
     await fireEvent.click(screen.getByRole('button', { name: 'Back' }));
