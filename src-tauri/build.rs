@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "create_account",
     "restore_account",
     "unlock",
+    "set_theme",
     "reset_passphrase",
     "change_passphrase",
     "lock",

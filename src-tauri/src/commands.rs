@@ -853,6 +853,14 @@ pub fn quit(app: tauri::AppHandle) {
     app.exit(0);
 }
 
+/// Saves the theme at once, the other settings as they are: Settings
+/// applies a theme as it is chosen, and it stays without a Save.
+#[tauri::command]
+#[specta::specta]
+pub fn set_theme(state: State<'_, AppState>, theme: crate::settings::Theme) -> AppResult<()> {
+    crate::settings::Settings::save_theme(&state.home, theme)
+}
+
 /// Zooms the window to `percent` (one of the settings' zoom steps) and
 /// saves it for the next start; works before the account is open too.
 #[tauri::command]

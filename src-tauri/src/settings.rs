@@ -145,6 +145,14 @@ impl Settings {
         settings.save(home)
     }
 
+    /// Saves the theme alone, the other settings as they are (like
+    /// [`Self::save_zoom`]).
+    pub fn save_theme(home: &Path, theme: Theme) -> AppResult<()> {
+        let mut settings = Self::read(home)?;
+        settings.theme = theme;
+        settings.save(home)
+    }
+
     /// The zoom step nearest the saved level (a file edited by hand may
     /// hold any number).
     pub fn zoom_step(&self) -> u16 {
@@ -317,6 +325,32 @@ mod tests {
             assert_eq!(wild.zoom_step(), step, "{edited} %");
             assert!((wild.zoom_factor() - f64::from(step) / 100.0).abs() < f64::EPSILON);
         }
+    }
+
+    #[test]
+    fn the_theme_is_saved_alone_and_a_damaged_file_is_left_alone() {
+        let home = tempfile::tempdir().expect("temp dir");
+        let before = Settings {
+            mdns: false,
+            lock_after_minutes: 15,
+            ..Settings::default()
+        };
+        before.save(home.path()).expect("saved");
+        Settings::save_theme(home.path(), Theme::Dark).expect("theme saved");
+        let after = Settings::load(home.path());
+        assert_eq!(after.theme, Theme::Dark);
+        assert_eq!(
+            Settings {
+                theme: before.theme,
+                ..after
+            },
+            before,
+            "the other settings as they were"
+        );
+        let file = home.path().join(SETTINGS_FILE);
+        std::fs::write(&file, b"{ not json").expect("damaged");
+        assert!(Settings::save_theme(home.path(), Theme::Light).is_err());
+        assert_eq!(std::fs::read(&file).expect("read"), b"{ not json");
     }
 
     #[test]

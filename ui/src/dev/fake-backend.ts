@@ -50,6 +50,7 @@ import type {
   Result,
   Scope,
   Settings,
+  Theme,
   ShareInfo,
   SyncProgress,
   SyncStatus,
@@ -982,6 +983,11 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     },
     quit: async (): Promise<void> => {
       await wait();
+    },
+    setTheme: async (theme: Theme): Promise<Result<null, AppError>> => {
+      await wait();
+      s.settings = { ...s.settings, theme };
+      return ok(null);
     },
     setZoom: async (percent: number): Promise<Result<null, AppError>> => {
       await wait();

@@ -38,6 +38,7 @@ import type {
   Result,
   Scope,
   Settings,
+  Theme,
   ShareInfo,
   SyncProgress,
   SyncStatus,
@@ -176,6 +177,7 @@ export const api = {
   settings: (): Promise<Settings> => settle(commands.settings()),
   saveSettings: (settings: Settings): Promise<null> => unwrap(commands.saveSettings(settings)),
   setZoom: (percent: number): Promise<null> => unwrap(commands.setZoom(percent)),
+  setTheme: (theme: Theme): Promise<null> => unwrap(commands.setTheme(theme)),
   quit: (): Promise<void> => settle(commands.quit()),
 
   // Moderation. `publicly` records a block, mute or muted word in the own

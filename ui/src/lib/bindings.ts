@@ -48,6 +48,18 @@ async unlock(passphrase: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
+ * Saves the theme at once, the other settings as they are: Settings
+ * applies a theme as it is chosen, and it stays without a Save.
+ */
+async setTheme(theme: Theme) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_theme", { theme }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * For a forgotten passphrase: the account's recovery phrase sets a new
  * one, and opens the window as `unlock` does. The device key, which only
  * the old passphrase decrypts, is replaced: this computer becomes a new

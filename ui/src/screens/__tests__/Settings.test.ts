@@ -139,12 +139,15 @@ describe('Settings', () => {
     expect(screen.getByRole('button', { name: 'Save' })).toBeDisabled();
   });
 
-  it('applies a theme at once and puts the saved one back if left unsaved', async () => {
+  it('applies and keeps a theme as it is chosen, with no Save (the panel says it applies at once)', async () => {
     const { unmount } = render(Settings);
     await fireEvent.click(await screen.findByRole('radio', { name: 'Dark' }));
     expect(document.documentElement.dataset.theme).toBe('dark');
+    await waitFor(() => expect(commands.setTheme).toHaveBeenLastCalledWith('dark'));
+    expect(commands.saveSettings).not.toHaveBeenCalled();
     unmount();
-    expect(document.documentElement.dataset.theme).toBe('system');
+    expect(document.documentElement.dataset.theme, 'still dark after leaving').toBe('dark');
+    expect((await commands.settings()).theme, 'and saved').toBe('dark');
   });
 
   it('shows the data directory read-only with how to pick another', async () => {
