@@ -435,6 +435,8 @@ mod tests {
                 author: a,
                 local: [2; 8],
             }),
+            reply_to_author: reply_to,
+            reply_to_name: None,
             quote_of: None,
             cw: None,
             edited: false,

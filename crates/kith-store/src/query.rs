@@ -40,6 +40,11 @@ pub struct PostView {
     /// The post this one answers.
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub reply_to: Option<PostId>,
+    /// The author of the post this one answers.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub reply_to_author: Option<AccountId>,
+    /// That author's display name, if known here.
+    pub reply_to_name: Option<String>,
     /// The post this one reposts or quotes.
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub quote_of: Option<PostId>,
@@ -219,6 +224,7 @@ pub(crate) fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
         None => (None, None, Vec::new()),
     };
     descriptions.truncate(attachments.len());
+    let reply_to = post_id(6)?;
     Ok(RawPost {
         row: r.get(0)?,
         view: PostView {
@@ -231,7 +237,9 @@ pub(crate) fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
             author_avatar: r.get::<_, Option<Vec<u8>>>(11)?.map(hex::encode),
             text,
             created_at: r.get(4)?,
-            reply_to: post_id(6)?,
+            reply_to,
+            reply_to_author: reply_to.map(|p| p.author),
+            reply_to_name: None,
             quote_of: post_id(7)?,
             cw,
             edited: edited_at.is_some(),
@@ -247,22 +255,26 @@ pub(crate) fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
 }
 
 /// Fills in what a post's row does not hold: its reaction counts and the
-/// names of the accounts it mentions.
+/// names of the accounts it mentions and of the author it answers.
 pub(crate) fn with_reactions(conn: &Connection, posts: Vec<RawPost>) -> Result<Vec<RawPost>> {
     let mut posts = with_reaction_counts(conn, posts)?;
     let mut name = conn.prepare_cached("SELECT name FROM feeds WHERE account = ?1")?;
+    let mut name_of = |account: AccountId| -> Result<Option<String>> {
+        let known: Option<Option<String>> = name
+            .query_row([account.as_bytes().as_slice()], |r| r.get(0))
+            .optional()?;
+        Ok(known.flatten())
+    };
     for p in &mut posts {
+        if let Some(author) = p.view.reply_to_author {
+            p.view.reply_to_name = name_of(author)?;
+        }
         let Some(text) = p.view.text.as_deref() else {
             continue;
         };
         for account in kith_core::mention::mentioned(text) {
-            let known: Option<Option<String>> = name
-                .query_row([account.as_bytes().as_slice()], |r| r.get(0))
-                .optional()?;
-            p.view.mentions.push(MentionView {
-                account,
-                name: known.flatten(),
-            });
+            let name = name_of(account)?;
+            p.view.mentions.push(MentionView { account, name });
         }
     }
     Ok(posts)

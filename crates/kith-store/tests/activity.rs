@@ -311,3 +311,37 @@ fn people_are_found_by_any_part_of_their_name_followed_first_and_never_muted_or_
     );
     assert!(store.people_named("ad", 8).unwrap()[0].followed);
 }
+
+#[test]
+fn a_reply_names_the_author_it_answers_when_known_and_gives_the_account_always() {
+    let (_home, mut store, mut me) = own_store();
+    let (_, mut bea) = Device::new_account();
+    let (_, mut stranger) = Device::new_account();
+    store_name(&mut store, &mut me, 1, "Ada");
+    let mine = post(&mut store, &mut me, 10, "my first post", None);
+    // A post of an account this store holds nothing else of: no name.
+    let (_, theirs, _) = stranger.post(11, "elsewhere", None);
+    post(&mut store, &mut bea, 20, "a reply", Some(mine));
+    post(
+        &mut store,
+        &mut bea,
+        21,
+        "answering a stranger",
+        Some(theirs),
+    );
+
+    let feed = store.feed_posts(bea.account, 10, None).unwrap();
+    let by_text = |t: &str| {
+        feed.posts
+            .iter()
+            .find(|p| p.text.as_deref() == Some(t))
+            .unwrap()
+            .clone()
+    };
+    let reply = by_text("a reply");
+    assert_eq!(reply.reply_to_author, Some(me.account));
+    assert_eq!(reply.reply_to_name.as_deref(), Some("Ada"));
+    let other = by_text("answering a stranger");
+    assert_eq!(other.reply_to_author, Some(stranger.account));
+    assert_eq!(other.reply_to_name, None, "no name known for that account");
+}

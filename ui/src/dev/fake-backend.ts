@@ -270,6 +270,8 @@ export function makePost(p: Partial<PostView> & { author: string }): PostView {
     text: p.text === undefined ? 'Hello' : p.text,
     created_at: p.created_at ?? Date.now(),
     reply_to: p.reply_to ?? null,
+    reply_to_author: p.reply_to_author ?? null,
+    reply_to_name: p.reply_to_name ?? null,
     quote_of: p.quote_of ?? null,
     cw: p.cw ?? null,
     edited: p.edited ?? false,
@@ -369,7 +371,18 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
   function withAuthor(p: PostView): PostView {
     const a = account(p.author);
     const mentions = mentionedAccounts(p.text ?? '').map((id) => ({ account: id, name: account(id)?.name ?? null }));
-    return { ...p, author_name: a?.name ?? p.author_name, author_avatar: a?.avatar ?? p.author_avatar, mentions };
+    // As the store does: the author answered, from the post answered (an id
+    // the fake cannot decode), with the name known here.
+    const parent = p.reply_to ? findPost(p.reply_to) : undefined;
+    const replyTo = parent?.author ?? p.reply_to_author;
+    const reply = { reply_to_author: replyTo, reply_to_name: replyTo ? (account(replyTo)?.name ?? null) : null };
+    return {
+      ...p,
+      ...reply,
+      author_name: a?.name ?? p.author_name,
+      author_avatar: a?.avatar ?? p.author_avatar,
+      mentions,
+    };
   }
 
   // ---- Activity: what others did with the own account and its posts.

@@ -1631,6 +1631,14 @@ created_at: number;
  */
 reply_to: string | null; 
 /**
+ * The author of the post this one answers.
+ */
+reply_to_author: string | null; 
+/**
+ * That author's display name, if known here.
+ */
+reply_to_name: string | null; 
+/**
  * The post this one reposts or quotes.
  */
 quote_of: string | null; 

@@ -36,6 +36,22 @@ describe('PostCard', () => {
     expect(text.querySelector('b')).toBeNull();
   });
 
+  it('says whom a reply answers, by name, opening their profile; a reply to you says so', async () => {
+    const bobs = addPost(s, { author: BOB, text: 'hi' });
+    const toBob = addPost(s, { author: ADA, text: 'to Bob', reply_to: bobs.id, reply_to_author: BOB, reply_to_name: 'Bob' });
+    const { unmount } = render(PostCard, { post: toBob });
+    const context = screen.getByTestId('reply-context');
+    expect(context).toHaveTextContent('Reply to Bob');
+    await fireEvent.click(within(context).getByRole('button', { name: 'Bob' }));
+    expect(router.current).toEqual({ name: 'profile', account: BOB });
+    unmount();
+
+    const mine = addPost(s, { author: ME, text: 'mine' });
+    const toMe = addPost(s, { author: ADA, text: 'to me', reply_to: mine.id, reply_to_author: ME, reply_to_name: 'Me' });
+    render(PostCard, { post: toMe });
+    expect(screen.getByTestId('reply-context')).toHaveTextContent(/^\s*Reply to you\s*$/);
+  });
+
   it('gives each image its description as alternative text and opens them at full size in a viewer', async () => {
     const [one, two] = ['aa'.repeat(32), 'bb'.repeat(32)];
     const post = addPost(s, { author: ADA, text: 'Market day', attachments: [one, two], descriptions: ['Strawberries on a stall'] });
