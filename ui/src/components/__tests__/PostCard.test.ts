@@ -48,8 +48,15 @@ describe('PostCard', () => {
 
     const mine = addPost(s, { author: ME, text: 'mine' });
     const toMe = addPost(s, { author: ADA, text: 'to me', reply_to: mine.id, reply_to_author: ME, reply_to_name: 'Me' });
-    render(PostCard, { post: toMe });
+    const second = render(PostCard, { post: toMe });
     expect(screen.getByTestId('reply-context')).toHaveTextContent(/^\s*Reply to you\s*$/);
+    second.unmount();
+
+    // Answering oneself goes on a thread rather than replying to someone.
+    const adas = addPost(s, { author: ADA, text: 'one' });
+    const more = addPost(s, { author: ADA, text: 'two', reply_to: adas.id, reply_to_author: ADA, reply_to_name: 'Ada' });
+    render(PostCard, { post: more });
+    expect(screen.getByTestId('reply-context')).toHaveTextContent(/^\s*Continues a thread\s*$/);
   });
 
   it('gives each image its description as alternative text and opens them at full size in a viewer', async () => {
