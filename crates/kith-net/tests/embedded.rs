@@ -27,6 +27,24 @@ fn new_node(dir: &std::path::Path, name: &str) -> Node {
     node
 }
 
+/// Ada's and Bea's nodes, each in a home of its own, and Bea's account.
+fn ada_and_bea() -> (
+    tempfile::TempDir,
+    Node,
+    tempfile::TempDir,
+    Node,
+    kith_core::AccountId,
+) {
+    let (da, db) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let a = new_node(da.path(), "Ada");
+    let b = new_node(db.path(), "Bea");
+    let bea = b.identity().expect("identity").account;
+    (da, a, db, b, bea)
+}
+
 async fn first_addr(r: &Running) -> String {
     for _ in 0..50 {
         let v = r.control(ControlRequest::Addrs).await.expect("addresses");
@@ -45,13 +63,7 @@ async fn first_addr(r: &Running) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_followed_accounts_post_and_its_image_show_up_in_the_activity_stream_then_stop_removes_the_socket()
  {
-    let (da, db) = (
-        tempfile::tempdir().expect("dir"),
-        tempfile::tempdir().expect("dir"),
-    );
-    let mut a = new_node(da.path(), "Ada");
-    let b = new_node(db.path(), "Bea");
-    let bea = b.identity().expect("identity").account;
+    let (da, mut a, _db, b, bea) = ada_and_bea();
     a.follow(bea).expect("followed");
 
     let ra = kith_net::start(a, config()).await.expect("A runs");
@@ -241,13 +253,7 @@ async fn feed_sync(r: &Running, account: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_feed_already_up_to_date_with_a_peer_counts_as_synced_without_a_pull() {
-    let (da, db) = (
-        tempfile::tempdir().expect("dir"),
-        tempfile::tempdir().expect("dir"),
-    );
-    let mut a = new_node(da.path(), "Ada");
-    let mut b = new_node(db.path(), "Bea");
-    let bea = b.identity().expect("identity").account;
+    let (da, mut a, _db, mut b, bea) = ada_and_bea();
     b.post(NewPost {
         text: Some("Déjà là".into()),
         ..NewPost::default()
@@ -326,13 +332,7 @@ async fn a_feed_already_up_to_date_with_a_peer_counts_as_synced_without_a_pull()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_sync_seeded_from_a_snapshot_reports_a_count_that_only_grows_and_ends_at_every_change()
  {
-    let (da, db) = (
-        tempfile::tempdir().expect("dir"),
-        tempfile::tempdir().expect("dir"),
-    );
-    let mut a = new_node(da.path(), "Ada");
-    let mut b = new_node(db.path(), "Bea");
-    let bea = b.identity().expect("identity").account;
+    let (_da, mut a, _db, mut b, bea) = ada_and_bea();
     // More than the newest changes' budget (256 KiB), so that the seed's
     // seals bring the rest.
     let long = "Bea writes at length. ".repeat(45);

@@ -44,3 +44,9 @@ export function passphraseProblem(pass: string, confirm: string): string | null 
   if (pass !== confirm) return 'The two passphrases do not match.';
   return null;
 }
+
+/** What is wrong with a recovery phrase's words and a new passphrase pair, or null. */
+export function restoreProblem(words: readonly string[], pass: string, confirm: string): string | null {
+  if (words.length !== PHRASE_WORDS) return `A recovery phrase has ${PHRASE_WORDS} words; this has ${words.length}.`;
+  return passphraseProblem(pass, confirm);
+}
