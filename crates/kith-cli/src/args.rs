@@ -189,7 +189,8 @@ pub enum Command {
         post_id: String,
     },
     /// Search every post this home holds, newest first: whole words, case
-    /// and accents ignored.
+    /// and accents ignored; a last word of four letters or more that no
+    /// post has finds the words it begins.
     Search {
         /// Words to find.
         query: String,

@@ -678,26 +678,10 @@ fn query(n: u64) -> anyhow::Result<serde_json::Value> {
         store.timeline(50, Some(c))?;
         deep.push(t.elapsed());
     }
-    let mut fts = Vec::new();
-    for _ in 0..2000 {
-        // One or two words drawn like the text: mostly common words, some rare.
-        let q = if rng.gen_bool(0.5) {
-            vocabulary.pick(&mut rng).to_owned()
-        } else {
-            format!(
-                "{} {}",
-                vocabulary.pick(&mut rng),
-                vocabulary.pick(&mut rng)
-            )
-        };
-        let t = Instant::now();
-        store.search(&q, 20, None)?;
-        fts.push(t.elapsed());
-    }
+    let (fts, begun) = search_times(&store, &vocabulary, &mut rng)?;
     let (activity, unread, activity_items) = activity_queries(&mut store, certs[0].account)?;
     first.sort();
     deep.sort();
-    fts.sort();
     let db = std::fs::metadata(dir.path().join(kith_store::DB_FILE)).map_or(0, |m| m.len());
     Ok(json!({
         "benchmark": "query",
@@ -707,6 +691,7 @@ fn query(n: u64) -> anyhow::Result<serde_json::Value> {
         "timeline_first_page_ms": { "p50": percentile(&first, 0.5), "p99": percentile(&first, 0.99) },
         "timeline_deep_page_ms": { "p50": percentile(&deep, 0.5), "p99": percentile(&deep, 0.99) },
         "fts_query_ms": { "p50": percentile(&fts, 0.5), "p99": percentile(&fts, 0.99) },
+        "fts_last_word_begun_ms": { "p50": percentile(&begun, 0.5), "p99": percentile(&begun, 0.99) },
         "activity_first_page_ms": { "p50": percentile(&activity, 0.5), "p99": percentile(&activity, 0.99) },
         "activity_page_items": activity_items,
         "activity_unread_ms": { "p50": percentile(&unread, 0.5), "p99": percentile(&unread, 0.99) },
@@ -714,6 +699,48 @@ fn query(n: u64) -> anyhow::Result<serde_json::Value> {
         "target_fts_p99_ms": 5.0,
         "database_bytes": db,
     }))
+}
+
+/// 2,000 searches of one or two words drawn like the text (mostly common
+/// words, some rare), then 2,000 as typed: the last word cut to three
+/// letters or more, which then also finds the words it begins. Both sorted.
+fn search_times(
+    store: &Store,
+    vocabulary: &Vocabulary,
+    rng: &mut impl Rng,
+) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
+    let mut fts = Vec::new();
+    for _ in 0..2000 {
+        // One or two words drawn like the text: mostly common words, some rare.
+        let q = if rng.gen_bool(0.5) {
+            vocabulary.pick(rng).to_owned()
+        } else {
+            format!("{} {}", vocabulary.pick(rng), vocabulary.pick(rng))
+        };
+        let t = Instant::now();
+        store.search(&q, 20, None)?;
+        fts.push(t.elapsed());
+    }
+    // As typed: the last word cut to 3 letters or more, which then also
+    // finds the words it begins.
+    let mut begun = Vec::new();
+    for _ in 0..2000 {
+        let word: Vec<char> = vocabulary.pick(rng).chars().collect();
+        let cut: String = word[..rng.gen_range(word.len().min(3)..=word.len())]
+            .iter()
+            .collect();
+        let q = if rng.gen_bool(0.5) {
+            cut
+        } else {
+            format!("{} {cut}", vocabulary.pick(rng))
+        };
+        let t = Instant::now();
+        store.search(&q, 20, None)?;
+        begun.push(t.elapsed());
+    }
+    fts.sort();
+    begun.sort();
+    Ok((fts, begun))
 }
 
 /// 2,000 first activity pages of 30 and unread counts as `account` (one of

@@ -565,26 +565,35 @@ impl Store {
 
     /// Full-text search over every post held (except what moderation
     /// hides), most recently stored first, a page of `limit` after the
-    /// cursor `before` (the page's `next`). FTS5 walks its index backwards
+    /// cursor `before` (the page's `next`). Every word must appear,
+    /// ignoring case and accents, matched whole. A last word of four
+    /// letters or more that no post held has (with the others) is taken
+    /// as one still being typed: it finds the words it begins instead
+    /// (`bonj` finds "bonjour"). FTS5 walks a whole word's posts backwards
     /// and stops at the page, so a common word costs no more than a rare
-    /// one. Words are matched whole, ignoring case and accents; every word
-    /// must appear. (Prefixes are not: without a prefix index FTS5 merges
-    /// every word a prefix begins, 60–120 ms a query at 300,000 posts.) A
-    /// word written as a hashtag (`#thé`) matches only posts that use it
-    /// as a hashtag (`#Thé`, `#the`), not the bare word: the index finds
-    /// the posts with the word and their texts are checked, at most
+    /// one; a word begun first merges the posts of every word it begins
+    /// (there is no prefix index: it would grow the database past three
+    /// times its text, docs/benchmarks.md). A word written as a hashtag
+    /// (`#thé`) is always whole and matches only posts that use it as a
+    /// hashtag (`#Thé`, `#the`), not the bare word: the index finds the
+    /// posts with the word and their texts are checked, at most
     /// 20 × `limit` of them a page.
     pub fn search(&self, query: &str, limit: usize, before: Option<&str>) -> Result<Page> {
-        let words: Vec<String> = query
-            .split_whitespace()
-            .map(|w| self.search_term(w))
-            .collect::<Result<_>>()?;
-        if words.is_empty() {
+        let typed: Vec<&str> = query.split_whitespace().collect();
+        if typed.is_empty() {
             return Ok(Page {
                 posts: Vec::new(),
                 next: None,
             });
         }
+        let whole = self.search_expression(&typed, false)?;
+        // Decided from the words alone, not the page, so that every page
+        // of a search reads the same way.
+        let matched = if typed.last().is_some_and(|w| begins_words(w)) && !self.indexed(&whole)? {
+            self.search_expression(&typed, true)?
+        } else {
+            whole
+        };
         let tags: Vec<String> = query
             .split_whitespace()
             .filter(|w| w.starts_with('#'))
@@ -598,7 +607,6 @@ impl Store {
             "SELECT {POST_COLUMNS} FROM posts_fts s JOIN posts p ON p.id = s.rowid JOIN feeds f ON f.id = p.feed_id
              WHERE posts_fts MATCH ?1 AND s.rowid < ?2 AND p.deleted = 0 ORDER BY s.rowid DESC LIMIT ?3"
         );
-        let matched = words.join(" AND ");
         let judge = self.judge()?;
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let (posts, next) = scan_page(
@@ -633,15 +641,37 @@ impl Store {
         })
     }
 
-    /// The FTS5 term for one word of a search: the word itself, or any
-    /// mention of an account whose name here has that word (a mention's
-    /// text is `@` and the account id; windows show the name). A hashtag
-    /// is only itself.
-    fn search_term(&self, word: &str) -> Result<String> {
+    /// The FTS5 query for the words of a search, every one required; with
+    /// `begun`, the last also finds the words it begins.
+    fn search_expression(&self, typed: &[&str], begun: bool) -> Result<String> {
+        let last = typed.len().saturating_sub(1);
+        let terms: Vec<String> = typed
+            .iter()
+            .enumerate()
+            .map(|(i, w)| self.search_term(w, begun && i == last))
+            .collect::<Result<_>>()?;
+        Ok(terms.join(" AND "))
+    }
+
+    /// Whether any post in the search index matches `expression` (one
+    /// step into the index, whatever the number of matches).
+    fn indexed(&self, expression: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM posts_fts WHERE posts_fts MATCH ?1 LIMIT 1")?
+            .exists([expression])?)
+    }
+
+    /// The FTS5 term for one word of a search: the word itself (or, with
+    /// `prefix`, any word it begins), or any mention of an account whose
+    /// name here has that word (a mention's text is `@` and the account
+    /// id; windows show the name). A hashtag is only itself.
+    fn search_term(&self, word: &str, prefix: bool) -> Result<String> {
         let quoted = quote_term(word);
         if word.starts_with('#') {
             return Ok(quoted);
         }
+        let quoted = if prefix { format!("{quoted}*") } else { quoted };
         let mut stmt = self.conn.prepare_cached(
             "SELECT f.account FROM feeds_fts n JOIN feeds f ON f.id = n.rowid
              WHERE feeds_fts MATCH ?1 LIMIT ?2",
@@ -812,6 +842,23 @@ impl Store {
 
 /// Accounts whose mentions one search word also finds, at most.
 const MAX_NAMED_ACCOUNTS: usize = 20;
+
+/// The fewest letters a search's last word needs to find the words it
+/// begins: three-letter beginnings begin so many words that merging their
+/// posts took 150 ms at a million posts (docs/benchmarks.md).
+const MIN_PREFIX_CHARS: usize = 4;
+
+/// Whether a search's last word may be one still being typed, to find the
+/// words it begins: not a hashtag, and its last run of letters and digits
+/// (the word the index would end it with: `l'été` ends with `été`) has
+/// [`MIN_PREFIX_CHARS`] or more.
+fn begins_words(word: &str) -> bool {
+    !word.starts_with('#')
+        && word
+            .split(|c: char| !c.is_alphanumeric())
+            .rfind(|part| !part.is_empty())
+            .is_some_and(|part| part.chars().count() >= MIN_PREFIX_CHARS)
+}
 
 /// One word as an FTS5 string (its words must appear in order). A NUL,
 /// which no text holds and FTS5 reads as the end of the query, is left out.

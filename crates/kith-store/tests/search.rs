@@ -1,6 +1,7 @@
-//! Full-text search: whole words, case and accents ignored, in the text,
-//! the content warning and the image descriptions; a word written as a
-//! hashtag finds only the posts that use it as a hashtag.
+//! Full-text search: whole words (a last one no post has as the beginning
+//! of words), case and accents ignored, in the text, the content warning and
+//! the image descriptions; a word written as a hashtag finds only the
+//! posts that use it as a hashtag.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -169,7 +170,97 @@ fn a_name_finds_the_posts_mentioning_that_account_and_follows_a_rename() {
     );
     assert_eq!(
         found(&store, "bea"),
-        [format!("Thé avec @{} demain", bea.account)]
+        [format!("Thé avec @{} demain", bea.account)],
+        "her new name finds her mentions (a whole word: not \"Beatrice\")"
+    );
+    assert_eq!(
+        found(&store, "bea thé"),
+        [format!("Thé avec @{} demain", bea.account)],
+        "her new name as a whole word finds only her mentions"
+    );
+}
+
+#[test]
+fn a_last_word_no_post_has_finds_the_words_it_begins_from_four_letters() {
+    let (_home, mut store, mut me) = own_store();
+    let (_, mut bea) = Device::new_account();
+    store_name(&mut store, &mut bea, 1, "Béatrice");
+    post(&mut store, &mut me, 1, "Bonjour tout le monde");
+    post(&mut store, &mut me, 2, "Bonne nuit");
+    post(&mut store, &mut me, 3, "Un bon café");
+    post(&mut store, &mut me, 4, "#bonsoir à tous");
+    post(&mut store, &mut me, 5, &format!("Merci @{}", bea.account));
+    post(&mut store, &mut me, 6, "Bonjour encore");
+
+    assert_eq!(
+        found(&store, "BONJ"),
+        ["Bonjour encore", "Bonjour tout le monde"],
+        "case ignored, newest first"
+    );
+    assert_eq!(
+        found(&store, "bons"),
+        ["#bonsoir à tous"],
+        "a hashtag's word begun"
+    );
+    assert!(
+        found(&store, "nui").is_empty(),
+        "three letters are only the whole word"
+    );
+    assert_eq!(
+        found(&store, "bonne"),
+        ["Bonne nuit"],
+        "a word some post has is whole: not \"Bonnet\" or the like"
+    );
+    assert!(
+        found(&store, "bonj monde").is_empty(),
+        "a word before the last is whole: no post has both \"bonj\" and \"monde…\""
+    );
+    assert_eq!(
+        found(&store, "monde bonj"),
+        ["Bonjour tout le monde"],
+        "no post has both whole words, so the last begins \"Bonjour\""
+    );
+    assert_eq!(found(&store, "cafe"), ["Un bon café"], "accents folded");
+    assert_eq!(
+        found(&store, "bon-caf"),
+        [] as [&str; 0],
+        "the begun word is the last run of letters: \"caf\" has three"
+    );
+    assert_eq!(
+        found(&store, "un-bon-cafe"),
+        ["Un bon café"],
+        "words joined by punctuation follow each other"
+    );
+    assert_eq!(
+        found(&store, "tout-le-mon"),
+        [] as [&str; 0],
+        "\"mon\" is too short to be begun"
+    );
+    assert_eq!(
+        found(&store, "tout-le-mond"),
+        ["Bonjour tout le monde"],
+        "words joined by punctuation follow each other, the last one begun"
+    );
+    assert!(
+        found(&store, "#bons").is_empty(),
+        "a hashtag is only itself"
+    );
+    assert_eq!(
+        found(&store, "béat"),
+        [format!("Merci @{}", bea.account)],
+        "the words a name begins find the mentions of that account"
+    );
+    let first = store.search("bonj", 1, None).unwrap();
+    let next = store.search("bonj", 1, first.next.as_deref()).unwrap();
+    let texts: Vec<_> = [first, next]
+        .into_iter()
+        .flat_map(|p| p.posts)
+        .filter_map(|p| p.text)
+        .collect();
+    assert_eq!(
+        texts,
+        ["Bonjour encore", "Bonjour tout le monde"],
+        "the next page of a begun word reads on the same way"
     );
 }
 
