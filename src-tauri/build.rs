@@ -8,7 +8,7 @@ const COMMANDS: &[&str] = &[
     "create_account",
     "restore_account",
     "unlock",
-    "set_theme",
+    "set_preference",
     "reset_passphrase",
     "change_passphrase",
     "lock",

@@ -853,12 +853,24 @@ pub fn quit(app: tauri::AppHandle) {
     app.exit(0);
 }
 
-/// Saves the theme at once, the other settings as they are: Settings
-/// applies a theme as it is chosen, and it stays without a Save.
+/// Saves one preference at once, the other settings as they are, and
+/// applies it: Settings applies the theme, the notifications and the lock
+/// after inactivity as they are chosen, without a Save.
 #[tauri::command]
 #[specta::specta]
-pub fn set_theme(state: State<'_, AppState>, theme: crate::settings::Theme) -> AppResult<()> {
-    crate::settings::Settings::save_theme(&state.home, theme)
+pub fn set_preference(
+    state: State<'_, AppState>,
+    preference: crate::settings::Preference,
+) -> AppResult<()> {
+    Settings::save_preference(&state.home, preference)?;
+    if let (crate::settings::Preference::Notifications(on), Ok(session)) =
+        (preference, state.session())
+    {
+        session
+            .notifications
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(())
 }
 
 /// Zooms the window to `percent` (one of the settings' zoom steps) and

@@ -41,7 +41,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::create_account,
             commands::restore_account,
             commands::unlock,
-            commands::set_theme,
+            commands::set_preference,
             commands::reset_passphrase,
             commands::change_passphrase,
             commands::lock,

@@ -52,6 +52,19 @@ pub enum Theme {
     System,
 }
 
+/// One of the settings that apply as they are chosen; Settings saves the
+/// network's with its Save (they restart listening and dialling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "name", content = "value", rename_all = "camelCase")]
+pub enum Preference {
+    /// The colour theme.
+    Theme(Theme),
+    /// Desktop notifications for replies and mentions.
+    Notifications(bool),
+    /// Minutes without input before the window locks itself; 0 never.
+    LockAfterMinutes(u32),
+}
+
 /// What the settings screen edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase", default)]
@@ -145,11 +158,15 @@ impl Settings {
         settings.save(home)
     }
 
-    /// Saves the theme alone, the other settings as they are (like
-    /// [`Self::save_zoom`]).
-    pub fn save_theme(home: &Path, theme: Theme) -> AppResult<()> {
+    /// Saves one preference alone, the other settings as they are (like
+    /// [`Self::save_zoom`]); a value out of range is refused, nothing saved.
+    pub fn save_preference(home: &Path, preference: Preference) -> AppResult<()> {
         let mut settings = Self::read(home)?;
-        settings.theme = theme;
+        match preference {
+            Preference::Theme(theme) => settings.theme = theme,
+            Preference::Notifications(on) => settings.notifications = on,
+            Preference::LockAfterMinutes(minutes) => settings.lock_after_minutes = minutes,
+        }
         settings.save(home)
     }
 
@@ -328,28 +345,59 @@ mod tests {
     }
 
     #[test]
-    fn the_theme_is_saved_alone_and_a_damaged_file_is_left_alone() {
+    fn each_preference_is_saved_alone_and_a_damaged_file_or_a_bad_value_saves_nothing() {
         let home = tempfile::tempdir().expect("temp dir");
         let before = Settings {
             mdns: false,
-            lock_after_minutes: 15,
+            listen: vec!["/ip4/127.0.0.1/tcp/4001".into()],
             ..Settings::default()
         };
         before.save(home.path()).expect("saved");
-        Settings::save_theme(home.path(), Theme::Dark).expect("theme saved");
-        let after = Settings::load(home.path());
-        assert_eq!(after.theme, Theme::Dark);
-        assert_eq!(
-            Settings {
-                theme: before.theme,
-                ..after
-            },
-            before,
-            "the other settings as they were"
-        );
+        for (preference, expected) in [
+            (
+                Preference::Theme(Theme::Dark),
+                Settings {
+                    theme: Theme::Dark,
+                    ..before.clone()
+                },
+            ),
+            (
+                Preference::Notifications(false),
+                Settings {
+                    theme: Theme::Dark,
+                    notifications: false,
+                    ..before.clone()
+                },
+            ),
+            (
+                Preference::LockAfterMinutes(15),
+                Settings {
+                    theme: Theme::Dark,
+                    notifications: false,
+                    lock_after_minutes: 15,
+                    ..before.clone()
+                },
+            ),
+        ] {
+            Settings::save_preference(home.path(), preference).expect("saved");
+            assert_eq!(
+                Settings::load(home.path()),
+                expected,
+                "{preference:?} saved, the other settings as they were"
+            );
+        }
+        let saved = Settings::load(home.path());
+        let refused = Settings::save_preference(
+            home.path(),
+            Preference::LockAfterMinutes(MAX_LOCK_AFTER_MINUTES + 1),
+        )
+        .expect_err("more than a day is refused");
+        assert_eq!(refused.code, "invalid");
+        assert_eq!(Settings::load(home.path()), saved, "nothing saved");
+
         let file = home.path().join(SETTINGS_FILE);
         std::fs::write(&file, b"{ not json").expect("damaged");
-        assert!(Settings::save_theme(home.path(), Theme::Light).is_err());
+        assert!(Settings::save_preference(home.path(), Preference::Theme(Theme::Light)).is_err());
         assert_eq!(std::fs::read(&file).expect("read"), b"{ not json");
     }
 

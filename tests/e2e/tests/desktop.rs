@@ -1156,7 +1156,8 @@ async fn every_screen(w: &Window) -> Result<()> {
     w.find("lan-off", LONG).await?;
     w.screenshot("10-people-and-sync").await?;
     w.click("nav-search").await?;
-    w.type_into("search-input", "bonjour").await?;
+    // A word not yet finished finds the words it begins.
+    w.type_into("search-input", "bonjo").await?;
     w.wait_text("post-text", "Bonjour depuis", LONG).await?;
     w.screenshot("11-search").await?;
     w.click("nav-profile").await?;
@@ -1175,6 +1176,32 @@ async fn every_screen(w: &Window) -> Result<()> {
     w.screenshot("15-home-dark").await?;
     w.js("document.documentElement.dataset.theme = 'light';", vec![])
         .await?;
+    Ok(())
+}
+
+/// Settings' notifications box is saved as it is ticked, with no Save:
+/// the settings file says so each time (the command is allowed and the
+/// file written, in the real window).
+async fn notifications_saved_as_ticked(w: &Window, home: &std::path::Path) -> Result<()> {
+    w.click("nav-settings").await?;
+    for on in [false, true] {
+        w.click("notifications").await?;
+        let start = Instant::now();
+        loop {
+            let saved: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(home.join("desktop.json"))?)?;
+            if saved["notifications"] == json!(on) {
+                break;
+            }
+            if start.elapsed() > LONG {
+                return Err(format!(
+                    "notifications {on} not saved within {LONG:?} of the click: {saved}"
+                )
+                .into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
     Ok(())
 }
 
@@ -1268,6 +1295,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         links_and_hashtags(&w, &opened).await?;
         mute_from_a_posts_menu(&w).await?;
         every_screen(&w).await?;
+        notifications_saved_as_ticked(&w, &home).await?;
         listen_addresses_apply_at_once(&w, &bea).await?;
         share_kith(&w, &running).await?;
         update_from_a_peer(&w, &home).await?;

@@ -50,7 +50,7 @@ import type {
   Result,
   Scope,
   Settings,
-  Theme,
+  Preference,
   ShareInfo,
   SyncProgress,
   SyncStatus,
@@ -997,9 +997,23 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     quit: async (): Promise<void> => {
       await wait();
     },
-    setTheme: async (theme: Theme): Promise<Result<null, AppError>> => {
+    setPreference: async (preference: Preference): Promise<Result<null, AppError>> => {
       await wait();
-      s.settings = { ...s.settings, theme };
+      switch (preference.name) {
+        case 'theme':
+          s.settings = { ...s.settings, theme: preference.value };
+          break;
+        case 'notifications':
+          s.settings = { ...s.settings, notifications: preference.value };
+          break;
+        case 'lockAfterMinutes':
+          // As settings.rs: at most a day.
+          if (preference.value > 24 * 60) {
+            return err('invalid', `the lock after inactivity waits at most 1440 minutes, not ${preference.value}`);
+          }
+          s.settings = { ...s.settings, lockAfterMinutes: preference.value };
+          break;
+      }
       return ok(null);
     },
     setZoom: async (percent: number): Promise<Result<null, AppError>> => {

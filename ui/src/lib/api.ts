@@ -38,7 +38,7 @@ import type {
   Result,
   Scope,
   Settings,
-  Theme,
+  Preference,
   ShareInfo,
   SyncProgress,
   SyncStatus,
@@ -177,7 +177,8 @@ export const api = {
   settings: (): Promise<Settings> => settle(commands.settings()),
   saveSettings: (settings: Settings): Promise<null> => unwrap(commands.saveSettings(settings)),
   setZoom: (percent: number): Promise<null> => unwrap(commands.setZoom(percent)),
-  setTheme: (theme: Theme): Promise<null> => unwrap(commands.setTheme(theme)),
+  /** Saves one of the settings that apply as chosen, the rest as they are. */
+  setPreference: (preference: Preference): Promise<null> => unwrap(commands.setPreference(preference)),
   quit: (): Promise<void> => settle(commands.quit()),
 
   // Moderation. `publicly` records a block, mute or muted word in the own

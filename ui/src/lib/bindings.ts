@@ -48,12 +48,13 @@ async unlock(passphrase: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
- * Saves the theme at once, the other settings as they are: Settings
- * applies a theme as it is chosen, and it stays without a Save.
+ * Saves one preference at once, the other settings as they are, and
+ * applies it: Settings applies the theme, the notifications and the lock
+ * after inactivity as they are chosen, without a Save.
  */
-async setTheme(theme: Theme) : Promise<Result<null, AppError>> {
+async setPreference(preference: Preference) : Promise<Result<null, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("set_theme", { theme }) };
+    return { status: "ok", data: await TAURI_INVOKE("set_preference", { preference }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -1694,6 +1695,23 @@ account: string;
  * The posts written.
  */
 posts: string[] }
+/**
+ * One of the settings that apply as they are chosen; Settings saves the
+ * network's with its Save (they restart listening and dialling).
+ */
+export type Preference = 
+/**
+ * The colour theme.
+ */
+{ name: "theme"; value: Theme } | 
+/**
+ * Desktop notifications for replies and mentions.
+ */
+{ name: "notifications"; value: boolean } | 
+/**
+ * Minutes without input before the window locks itself; 0 never.
+ */
+{ name: "lockAfterMinutes"; value: number }
 /**
  * Profile fields to change (absent ones are kept).
  */

@@ -42,16 +42,38 @@ describe('Settings', () => {
     expect(backend.state.settings.zoom, 'still the zoom chosen').toBe(125);
   });
 
-  it('saves the wait before locking and applies it at once', async () => {
+  it('saves the wait before locking as it is chosen and applies it at once, with no Save', async () => {
     render(Settings);
     const choice = await screen.findByLabelText('Lock Kith after');
     expect(choice).toHaveValue('0');
     await fireEvent.change(choice, { target: { value: '15' } });
-    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(idleLock.minutes).toBe(15);
     await waitFor(() =>
-      expect(commands.saveSettings).toHaveBeenCalledWith(expect.objectContaining({ lockAfterMinutes: 15 })),
+      expect(commands.setPreference).toHaveBeenLastCalledWith({ name: 'lockAfterMinutes', value: 15 }),
     );
-    await waitFor(() => expect(idleLock.minutes).toBe(15));
+    expect(backend.state.settings.lockAfterMinutes).toBe(15);
+    expect(commands.saveSettings).not.toHaveBeenCalled();
+  });
+
+  it('saves notifications on or off as the box is ticked, and unticks nothing it could not save', async () => {
+    render(Settings);
+    const box = await screen.findByRole('checkbox', { name: /Desktop notifications/ });
+    expect(box).toBeChecked();
+    await fireEvent.click(box);
+    await waitFor(() => expect(backend.state.settings.notifications).toBe(false));
+    expect(commands.setPreference).toHaveBeenLastCalledWith({ name: 'notifications', value: false });
+    expect(commands.saveSettings).not.toHaveBeenCalled();
+
+    commands.setPreference.mockResolvedValueOnce({
+      status: 'error',
+      error: { code: 'io', message: '/home/you/.local/share/kith/desktop.json: Permission denied' },
+    });
+    await fireEvent.click(box);
+    await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain(
+      '/home/you/.local/share/kith/desktop.json: Permission denied',
+    ));
+    expect(box, 'back as it is saved').not.toBeChecked();
+    expect(backend.state.settings.notifications).toBe(false);
   });
 
   it('saves multiaddrs one per line, blank lines dropped, and shows where the node listens once applied', async () => {
@@ -143,7 +165,7 @@ describe('Settings', () => {
     const { unmount } = render(Settings);
     await fireEvent.click(await screen.findByRole('radio', { name: 'Dark' }));
     expect(document.documentElement.dataset.theme).toBe('dark');
-    await waitFor(() => expect(commands.setTheme).toHaveBeenLastCalledWith('dark'));
+    await waitFor(() => expect(commands.setPreference).toHaveBeenLastCalledWith({ name: 'theme', value: 'dark' }));
     expect(commands.saveSettings).not.toHaveBeenCalled();
     unmount();
     expect(document.documentElement.dataset.theme, 'still dark after leaving').toBe('dark');
