@@ -256,7 +256,10 @@ pub(crate) fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
 
 /// Fills in what a post's row does not hold: its reaction counts and the
 /// names of the accounts it mentions and of the author it answers.
-pub(crate) fn with_reactions(conn: &Connection, posts: Vec<RawPost>) -> Result<Vec<RawPost>> {
+pub(crate) fn with_counts_and_names(
+    conn: &Connection,
+    posts: Vec<RawPost>,
+) -> Result<Vec<RawPost>> {
     let mut posts = with_reaction_counts(conn, posts)?;
     let mut name = conn.prepare_cached("SELECT name FROM feeds WHERE account = ?1")?;
     let mut name_of = |account: AccountId| -> Result<Option<String>> {
@@ -392,7 +395,7 @@ fn moderated_page(
         |post| Ok(moderate(judge, post, hidden)),
     )?;
     let next = next.map(|(created_at, row)| Cursor { created_at, row }.to_string());
-    let posts = with_reactions(conn, out)?
+    let posts = with_counts_and_names(conn, out)?
         .into_iter()
         .map(|p| p.view)
         .collect();
@@ -473,7 +476,7 @@ impl Store {
     /// A post with its reaction counts and mentions filled in.
     pub(crate) fn finished(&self, raw: RawPost) -> Result<PostView> {
         let row = raw.row;
-        with_reactions(&self.conn, vec![raw])?
+        with_counts_and_names(&self.conn, vec![raw])?
             .pop()
             .map(|p| p.view)
             .ok_or_else(|| StoreError::NotFound(format!("post row {row}")))
@@ -556,7 +559,7 @@ impl Store {
         for p in all {
             kept.extend(moderate(&judge, p, HiddenPosts::Placeholder));
         }
-        let posts = with_reactions(&self.conn, kept)?
+        let posts = with_counts_and_names(&self.conn, kept)?
             .into_iter()
             .map(|p| p.view)
             .collect();
@@ -631,7 +634,7 @@ impl Store {
                 })
             },
         )?;
-        let posts = with_reactions(&self.conn, posts)?
+        let posts = with_counts_and_names(&self.conn, posts)?
             .into_iter()
             .map(|p| p.view)
             .collect();
