@@ -50,6 +50,16 @@ describe('Search', () => {
     expect(screen.getByText(/Search your posts/)).toBeInTheDocument();
     await search('zzz');
     expect(await screen.findByText('No posts match “zzz”')).toBeInTheDocument();
+    expect(
+      screen.getByText(/finds the words it begins from 4 letters/),
+      'three letters may be a word not yet finished',
+    ).toBeInTheDocument();
+    await search('zzzz');
+    expect(await screen.findByText('No posts match “zzzz”')).toBeInTheDocument();
+    expect(screen.getByText('Try fewer or different words.'), 'four letters were searched as begun').toBeInTheDocument();
+    await search('#zz');
+    expect(await screen.findByText('No posts match “#zz”')).toBeInTheDocument();
+    expect(screen.getByText('Try fewer or different words.'), 'a hashtag is never begun').toBeInTheDocument();
   });
 
   it('runs the query it was opened with', async () => {
