@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use kith_e2e::{
     Driver, Kith, NotificationServer, Result, Window, app_pid, binary, free_port,
-    loopback_settings, print_log_tails, screenshot_dir, tree_memory_kib,
+    loopback_settings, print_log_tails, screenshot_dir, tree_memory_kib, wait_until,
 };
 use serde_json::json;
 
@@ -1186,21 +1186,16 @@ async fn notifications_saved_as_ticked(w: &Window, home: &std::path::Path) -> Re
     w.click("nav-settings").await?;
     for on in [false, true] {
         w.click("notifications").await?;
-        let start = Instant::now();
-        loop {
-            let saved: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(home.join("desktop.json"))?)?;
-            if saved["notifications"] == json!(on) {
-                break;
-            }
-            if start.elapsed() > LONG {
-                return Err(format!(
-                    "notifications {on} not saved within {LONG:?} of the click: {saved}"
-                )
-                .into());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_until(
+            &format!("notifications {on} saved in desktop.json after the click"),
+            LONG,
+            || {
+                std::fs::read(home.join("desktop.json"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .is_some_and(|saved| saved["notifications"] == json!(on))
+            },
+        )?;
     }
     Ok(())
 }
