@@ -87,29 +87,104 @@ pub fn write(path: &Path, kind: &str, secret: &[u8; 32], passphrase: &str) -> Re
     write_private(path, &json)
 }
 
-/// Encrypts each of `keys` (path, kind, secret) with `passphrase` into a
-/// file beside its path, then renames each over its path: no key file is
-/// ever left half written, and a failure before the renames changes
+/// While this file is in a home, a [`replace_all`] had written every new
+/// key file and was putting them in place: it names them, one per line,
+/// and [`finish_replacing`] completes the change.
+pub const REPLACING_FILE: &str = "keys.replacing";
+
+/// The file a key file's replacement is written to before it takes its place.
+fn beside(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".new");
+    path.with_file_name(name)
+}
+
+/// Encrypts each of `keys` (file name in `home`, kind, secret) with
+/// `passphrase` and puts the files in place together: a crash at any point
+/// leaves either every old file or, once [`finish_replacing`] has run,
+/// every new one, never one of each.
+///
+/// The new files are written beside the old ones; then [`REPLACING_FILE`]
+/// records that all of them are complete; then each is renamed over its
+/// old file and the record removed. A failure before the record changes
 /// nothing.
-pub fn replace_all(keys: &[(PathBuf, &str, &Zeroizing<[u8; 32]>)], passphrase: &str) -> Result<()> {
-    let beside = |path: &Path| path.with_extension("key.new");
-    for (path, kind, secret) in keys {
-        if let Err(e) = write(&beside(path), kind, secret, passphrase) {
-            for (path, _, _) in keys {
-                let _ = std::fs::remove_file(beside(path));
+pub fn replace_all(
+    home: &Path,
+    keys: &[(&str, &str, &Zeroizing<[u8; 32]>)],
+    passphrase: &str,
+) -> Result<()> {
+    let news: Vec<PathBuf> = keys
+        .iter()
+        .map(|(name, ..)| beside(&home.join(name)))
+        .collect();
+    for ((_, kind, secret), new) in keys.iter().zip(&news) {
+        if let Err(e) = write(new, kind, secret, passphrase) {
+            for new in &news {
+                let _ = std::fs::remove_file(new);
             }
             return Err(e);
         }
     }
-    for (path, _, _) in keys {
-        std::fs::rename(beside(path), path).map_err(|e| NodeError::io(path, e))?;
+    let names: Vec<&str> = keys.iter().map(|(name, ..)| *name).collect();
+    write_private(&home.join(REPLACING_FILE), names.join("\n").as_bytes())?;
+    finish_replacing(home)
+}
+
+/// Completes a [`replace_all`] that stopped after recording its new files
+/// (the process ended, the disk filled): each named file still waiting
+/// beside its old one takes its place. Without a record there is nothing
+/// to do: a new file left beside an old one by an earlier stop is not a
+/// key yet, and the next change writes over it. Run when a home is opened.
+pub fn finish_replacing(home: &Path) -> Result<()> {
+    use std::io::ErrorKind::NotFound;
+    let record = home.join(REPLACING_FILE);
+    let names = match std::fs::read_to_string(&record) {
+        Ok(text) => text,
+        Err(e) if e.kind() == NotFound => return Ok(()),
+        Err(e) => return Err(NodeError::io(&record, e)),
+    };
+    for name in names.lines().filter(|n| !n.is_empty()) {
+        if Path::new(name).file_name() != Some(std::ffi::OsStr::new(name)) {
+            return Err(NodeError::BadKeyFile(
+                record.display().to_string(),
+                format!("names {name:?}, not a file of this home"),
+            ));
+        }
+        let path = home.join(name);
+        // Already in place when another process finished first.
+        match std::fs::rename(beside(&path), &path) {
+            Err(e) if e.kind() != NotFound => return Err(NodeError::io(&path, e)),
+            _ => {}
+        }
     }
+    sync_dir(home)?;
+    match std::fs::remove_file(&record) {
+        Err(e) if e.kind() != NotFound => return Err(NodeError::io(&record, e)),
+        _ => {}
+    }
+    sync_dir(home)
+}
+
+/// Makes the renames and removals in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| NodeError::io(dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
 }
 
-/// Writes a file readable only by its owner.
+/// Writes a file readable only by its owner, whole or not at all: the
+/// bytes go to a file beside it, are flushed to disk, and that file is
+/// renamed over `path`.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(".partial");
+    let partial = path.with_file_name(name);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -117,17 +192,25 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| NodeError::io(path, e))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| NodeError::io(path, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| NodeError::io(path, e))?;
+    let written = (|| {
+        let mut f = opts.open(&partial)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&partial, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err(NodeError::io(path, e));
     }
-    Ok(())
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => sync_dir(dir),
+        _ => Ok(()),
+    }
 }
 
 /// Reads and decrypts a key file.
@@ -202,5 +285,134 @@ mod tests {
                 0o600
             );
         }
+    }
+
+    fn write_pair(home: &Path, passphrase: &str) {
+        write(&home.join("account.key"), "account", &[1u8; 32], passphrase).unwrap();
+        write(&home.join("device.key"), "device", &[2u8; 32], passphrase).unwrap();
+    }
+
+    fn opens_with(home: &Path, passphrase: &str) -> (bool, bool) {
+        (
+            read(&home.join("account.key"), "account", passphrase).is_ok(),
+            read(&home.join("device.key"), "device", passphrase).is_ok(),
+        )
+    }
+
+    fn secrets() -> (Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>) {
+        (Zeroizing::new([1u8; 32]), Zeroizing::new([2u8; 32]))
+    }
+
+    #[test]
+    fn replace_all_leaves_every_old_key_when_a_new_file_cannot_be_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        write_pair(home, "old");
+        // The device's new file cannot take its name: a folder is there.
+        std::fs::create_dir(home.join("device.key.new")).unwrap();
+        let (account, device) = secrets();
+        let keys = [
+            ("account.key", "account", &account),
+            ("device.key", "device", &device),
+        ];
+        replace_all(home, &keys, "new").expect_err("the device's new file is blocked");
+        assert_eq!(
+            opens_with(home, "old"),
+            (true, true),
+            "both keys still open with the old passphrase"
+        );
+        assert!(
+            !home.join(REPLACING_FILE).exists(),
+            "nothing recorded as complete"
+        );
+        assert!(
+            !home.join("account.key.new").exists(),
+            "the account's new file removed"
+        );
+        finish_replacing(home).unwrap();
+        assert_eq!(
+            opens_with(home, "old"),
+            (true, true),
+            "opening the home changes nothing"
+        );
+    }
+
+    #[test]
+    fn a_replacement_stopped_between_its_renames_is_finished_when_the_home_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        write_pair(home, "old");
+        // Stop the change after the account's rename: the device's old
+        // file is, for the moment, a folder that cannot be replaced.
+        std::fs::remove_file(home.join("device.key")).unwrap();
+        std::fs::create_dir_all(home.join("device.key/inside")).unwrap();
+        let (account, device) = secrets();
+        let keys = [
+            ("account.key", "account", &account),
+            ("device.key", "device", &device),
+        ];
+        replace_all(home, &keys, "new").expect_err("the device's rename is blocked");
+        // The state a crash between the two renames leaves: the account's
+        // key new, the device's old, the device's new one waiting beside it.
+        std::fs::remove_dir_all(home.join("device.key")).unwrap();
+        write(&home.join("device.key"), "device", &[2u8; 32], "old").unwrap();
+        assert_eq!(
+            opens_with(home, "new"),
+            (true, false),
+            "half changed before the home opens"
+        );
+        assert!(home.join(REPLACING_FILE).exists());
+
+        finish_replacing(home).unwrap();
+        assert_eq!(
+            opens_with(home, "new"),
+            (true, true),
+            "both keys open with the new passphrase"
+        );
+        assert!(
+            !home.join(REPLACING_FILE).exists(),
+            "the record removed once finished"
+        );
+        assert!(!home.join("device.key.new").exists());
+        finish_replacing(home).unwrap();
+        assert_eq!(
+            opens_with(home, "new"),
+            (true, true),
+            "finishing twice changes nothing"
+        );
+    }
+
+    #[test]
+    fn a_record_naming_a_file_outside_the_home_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir(&home).unwrap();
+        std::fs::write(dir.path().join("elsewhere.new"), b"x").unwrap();
+        std::fs::write(home.join(REPLACING_FILE), b"../elsewhere").unwrap();
+        let err = finish_replacing(&home).expect_err("a path, not a file name");
+        assert!(err.to_string().contains("not a file of this home"), "{err}");
+        assert!(
+            dir.path().join("elsewhere.new").exists(),
+            "nothing outside the home moved"
+        );
+    }
+
+    #[test]
+    fn write_private_replaces_a_file_whole_and_leaves_nothing_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("identity.json");
+        write_private(&path, b"first, a longer text").unwrap();
+        write_private(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["identity.json"], "no partial file left");
+        // A target that cannot be replaced: an error, and no partial file.
+        let blocked = dir.path().join("blocked");
+        std::fs::create_dir_all(blocked.join("inside")).unwrap();
+        write_private(&blocked, b"x").expect_err("a folder is in the way");
+        assert!(!dir.path().join(".blocked.partial").exists());
     }
 }

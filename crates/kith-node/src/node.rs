@@ -106,6 +106,7 @@ impl Node {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700));
         }
+        keystore::finish_replacing(home)?;
         let identity = Identity::read(home)?;
         let store = Store::open(home)?;
         Ok(Self {
@@ -169,16 +170,20 @@ impl Node {
         let account = keys::account_id(account_key);
         let device = keys::device_id(&device_key);
         let certificate = DeviceCertificate::issue(account_key, device, now_ms());
-        keystore::write(
-            &self.home.join(ACCOUNT_KEY_FILE),
-            "account",
-            &account_key.to_bytes(),
-            passphrase,
-        )?;
-        keystore::write(
-            &self.home.join(DEVICE_KEY_FILE),
-            "device",
-            &device_key.to_bytes(),
+        keystore::replace_all(
+            &self.home,
+            &[
+                (
+                    ACCOUNT_KEY_FILE,
+                    "account",
+                    &Zeroizing::new(account_key.to_bytes()),
+                ),
+                (
+                    DEVICE_KEY_FILE,
+                    "device",
+                    &Zeroizing::new(device_key.to_bytes()),
+                ),
+            ],
             passphrase,
         )?;
         self.store
@@ -254,16 +259,18 @@ impl Node {
     /// Encrypts the keys of the home at `home` with `new` instead of `old`
     /// (refused, nothing changed, if `old` is not the passphrase). Touches
     /// only the key files, so a window can run it off the node's thread:
-    /// the key derivations take a moment each. Both new files are written
-    /// beside the old ones, then put in their place.
+    /// the key derivations take a moment each. Both files change together
+    /// or neither does ([`keystore::replace_all`]).
     pub fn change_passphrase(home: &Path, old: &str, new: &str) -> Result<()> {
         check_new_passphrase(new)?;
+        keystore::finish_replacing(home)?;
         let account = keystore::read(&home.join(ACCOUNT_KEY_FILE), "account", old)?;
         let device = keystore::read(&home.join(DEVICE_KEY_FILE), "device", old)?;
         keystore::replace_all(
+            home,
             &[
-                (home.join(ACCOUNT_KEY_FILE), "account", &account),
-                (home.join(DEVICE_KEY_FILE), "device", &device),
+                (ACCOUNT_KEY_FILE, "account", &account),
+                (DEVICE_KEY_FILE, "device", &device),
             ],
             new,
         )
