@@ -32,11 +32,14 @@ use tauri::Manager;
 /// Where the generated TypeScript bindings live, from this crate's folder.
 pub const BINDINGS: &str = "../ui/src/lib/bindings.ts";
 
-/// Every command and event the web view may use, for Tauri and for the
-/// TypeScript generator.
-pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    tauri_specta::Builder::<tauri::Wry>::new()
-        .commands(tauri_specta::collect_commands![
+/// Every command the web view may use, listed once and handed to `$with`:
+/// `tauri::generate_handler` for the running app, which then only
+/// dispatches, and `tauri_specta::collect_commands` for the TypeScript
+/// generator, which also describes every argument and result type (work
+/// the running app has no use for).
+macro_rules! with_commands {
+    ($($with:ident)::+) => {
+        $($with)::+![
             commands::app_status,
             commands::create_account,
             commands::restore_account,
@@ -104,20 +107,33 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             release::update_install,
             links::open_link,
             opened::take_opened_invite,
-        ])
+        ]
+    };
+}
+
+/// Every event the window listens for.
+fn window_events() -> tauri_specta::Events {
+    tauri_specta::collect_events![
+        events::PostsArrived,
+        events::FeedChanged,
+        events::BlobArrived,
+        events::PeersChanged,
+        events::SyncProgress,
+        events::TransferProgress,
+        events::UpdateOffered,
+        events::OpenPost,
+        events::OpenActivity,
+        opened::InviteOpened,
+    ]
+}
+
+/// Every command and event the web view may use, with their types: what
+/// the TypeScript bindings are generated from.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(with_commands!(tauri_specta::collect_commands))
         .constant("ZOOM", settings::ZOOM)
-        .events(tauri_specta::collect_events![
-            events::PostsArrived,
-            events::FeedChanged,
-            events::BlobArrived,
-            events::PeersChanged,
-            events::SyncProgress,
-            events::TransferProgress,
-            events::UpdateOffered,
-            events::OpenPost,
-            events::OpenActivity,
-            opened::InviteOpened,
-        ])
+        .events(window_events())
 }
 
 /// The TypeScript bindings as text.
@@ -222,7 +238,8 @@ pub fn run() -> Result<(), tauri::Error> {
     };
     tracing::info!("starting");
     let owns_socket = first.is_some().then(|| home.clone());
-    let specta = specta_builder();
+    // Events only: a window emitting an event needs it registered.
+    let events = tauri_specta::Builder::<tauri::Wry>::new().events(window_events());
     let blob_home = home.clone();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -230,7 +247,7 @@ pub fn run() -> Result<(), tauri::Error> {
         .plugin(links::navigation_guard())
         .manage(release::ShareState::default())
         .manage(opened::OpenedLinks::default())
-        .invoke_handler(specta.invoke_handler())
+        .invoke_handler(with_commands!(tauri::generate_handler))
         .register_asynchronous_uri_scheme_protocol(
             blobs::SCHEME,
             move |_ctx, request, responder| {
@@ -252,7 +269,7 @@ pub fn run() -> Result<(), tauri::Error> {
             },
         )
         .setup(move |app| {
-            specta.mount_events(app);
+            events.mount_events(app);
             quit_on_signals(app.handle());
             events::open_clicked_notices(app.handle());
             if let Some(link) = link {
