@@ -67,14 +67,13 @@ impl Identity {
         }))
     }
 
-    /// Writes the identity file.
-    pub fn write(&self, home: &Path) -> Result<()> {
+    /// The identity file's contents.
+    pub fn file_bytes(&self) -> Result<Vec<u8>> {
         let f = IdentityFile {
             account: self.account,
             device: self.device,
             certificate: hex::encode(self.certificate.encode()),
         };
-        let json = serde_json::to_vec_pretty(&f).map_err(|e| NodeError::Invalid(e.to_string()))?;
-        crate::keystore::write_private(&home.join(IDENTITY_FILE), &json)
+        serde_json::to_vec_pretty(&f).map_err(|e| NodeError::Invalid(e.to_string()))
     }
 }

@@ -56,6 +56,12 @@ fn aad(kind: &str) -> Vec<u8> {
 /// Encrypts `secret` with `passphrase` and writes it to `path` (mode 0600).
 /// `kind` names the key ("account", "device") and is bound to the ciphertext.
 pub fn write(path: &Path, kind: &str, secret: &[u8; 32], passphrase: &str) -> Result<()> {
+    write_private(path, &seal(kind, secret, passphrase)?)
+}
+
+/// A key file's contents: `secret` encrypted with `passphrase`, `kind`
+/// bound to the ciphertext.
+pub fn seal(kind: &str, secret: &[u8; 32], passphrase: &str) -> Result<Vec<u8>> {
     let mut salt = [0u8; 16];
     let mut nonce = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut salt);
@@ -83,54 +89,49 @@ pub fn write(path: &Path, kind: &str, secret: &[u8; 32], passphrase: &str) -> Re
         nonce: hex::encode(nonce),
         ciphertext: hex::encode(ciphertext),
     };
-    let json = serde_json::to_vec_pretty(&file).map_err(|e| NodeError::Invalid(e.to_string()))?;
-    write_private(path, &json)
+    serde_json::to_vec_pretty(&file).map_err(|e| NodeError::Invalid(e.to_string()))
 }
 
-/// While this file is in a home, a [`replace_all`] had written every new
-/// key file and was putting them in place: it names them, one per line,
+/// While this file is in a home, a [`replace_together`] had written every
+/// new file and was putting them in place: it names them, one per line,
 /// and [`finish_replacing`] completes the change.
 pub const REPLACING_FILE: &str = "keys.replacing";
 
-/// The file a key file's replacement is written to before it takes its place.
+/// The file a file's replacement is written to before it takes its place.
 fn beside(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".new");
     path.with_file_name(name)
 }
 
-/// Encrypts each of `keys` (file name in `home`, kind, secret) with
-/// `passphrase` and puts the files in place together: a crash at any point
-/// leaves either every old file or, once [`finish_replacing`] has run,
-/// every new one, never one of each.
+/// Puts `files` (name in `home`, contents) in place together, each private
+/// to its owner: a crash at any point leaves either every old file or, once
+/// [`finish_replacing`] has run, every new one, never some of each. For the
+/// key files and the identity, which must change as one.
 ///
 /// The new files are written beside the old ones; then [`REPLACING_FILE`]
 /// records that all of them are complete; then each is renamed over its
 /// old file and the record removed. A failure before the record changes
 /// nothing.
-pub fn replace_all(
-    home: &Path,
-    keys: &[(&str, &str, &Zeroizing<[u8; 32]>)],
-    passphrase: &str,
-) -> Result<()> {
-    let news: Vec<PathBuf> = keys
+pub fn replace_together(home: &Path, files: &[(&str, &[u8])]) -> Result<()> {
+    let news: Vec<PathBuf> = files
         .iter()
-        .map(|(name, ..)| beside(&home.join(name)))
+        .map(|(name, _)| beside(&home.join(name)))
         .collect();
-    for ((_, kind, secret), new) in keys.iter().zip(&news) {
-        if let Err(e) = write(new, kind, secret, passphrase) {
+    for ((_, bytes), new) in files.iter().zip(&news) {
+        if let Err(e) = write_private(new, bytes) {
             for new in &news {
                 let _ = std::fs::remove_file(new);
             }
             return Err(e);
         }
     }
-    let names: Vec<&str> = keys.iter().map(|(name, ..)| *name).collect();
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
     write_private(&home.join(REPLACING_FILE), names.join("\n").as_bytes())?;
     finish_replacing(home)
 }
 
-/// Completes a [`replace_all`] that stopped after recording its new files
+/// Completes a [`replace_together`] that stopped after recording its new files
 /// (the process ended, the disk filled): each named file still waiting
 /// beside its old one takes its place. Without a record there is nothing
 /// to do: a new file left beside an old one by an earlier stop is not a
@@ -299,23 +300,21 @@ mod tests {
         )
     }
 
-    fn secrets() -> (Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>) {
-        (Zeroizing::new([1u8; 32]), Zeroizing::new([2u8; 32]))
+    /// Both keys encrypted anew with `passphrase`, put in place together.
+    fn change_both(home: &Path, passphrase: &str) -> Result<()> {
+        let account = seal("account", &[1u8; 32], passphrase)?;
+        let device = seal("device", &[2u8; 32], passphrase)?;
+        replace_together(home, &[("account.key", &account), ("device.key", &device)])
     }
 
     #[test]
-    fn replace_all_leaves_every_old_key_when_a_new_file_cannot_be_written() {
+    fn replace_together_leaves_every_old_file_when_a_new_one_cannot_be_written() {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path();
         write_pair(home, "old");
         // The device's new file cannot take its name: a folder is there.
         std::fs::create_dir(home.join("device.key.new")).unwrap();
-        let (account, device) = secrets();
-        let keys = [
-            ("account.key", "account", &account),
-            ("device.key", "device", &device),
-        ];
-        replace_all(home, &keys, "new").expect_err("the device's new file is blocked");
+        change_both(home, "new").expect_err("the device's new file is blocked");
         assert_eq!(
             opens_with(home, "old"),
             (true, true),
@@ -346,12 +345,7 @@ mod tests {
         // file is, for the moment, a folder that cannot be replaced.
         std::fs::remove_file(home.join("device.key")).unwrap();
         std::fs::create_dir_all(home.join("device.key/inside")).unwrap();
-        let (account, device) = secrets();
-        let keys = [
-            ("account.key", "account", &account),
-            ("device.key", "device", &device),
-        ];
-        replace_all(home, &keys, "new").expect_err("the device's rename is blocked");
+        change_both(home, "new").expect_err("the device's rename is blocked");
         // The state a crash between the two renames leaves: the account's
         // key new, the device's old, the device's new one waiting beside it.
         std::fs::remove_dir_all(home.join("device.key")).unwrap();

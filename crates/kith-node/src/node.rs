@@ -14,7 +14,7 @@ use rand::RngCore;
 use zeroize::Zeroizing;
 
 use crate::error::{NodeError, Result};
-use crate::identity::{ACCOUNT_KEY_FILE, Created, DEVICE_KEY_FILE, Identity};
+use crate::identity::{ACCOUNT_KEY_FILE, Created, DEVICE_KEY_FILE, IDENTITY_FILE, Identity};
 use crate::keystore;
 
 /// Milliseconds since the Unix epoch.
@@ -170,22 +170,6 @@ impl Node {
         let account = keys::account_id(account_key);
         let device = keys::device_id(&device_key);
         let certificate = DeviceCertificate::issue(account_key, device, now_ms());
-        keystore::replace_all(
-            &self.home,
-            &[
-                (
-                    ACCOUNT_KEY_FILE,
-                    "account",
-                    &Zeroizing::new(account_key.to_bytes()),
-                ),
-                (
-                    DEVICE_KEY_FILE,
-                    "device",
-                    &Zeroizing::new(device_key.to_bytes()),
-                ),
-            ],
-            passphrase,
-        )?;
         self.store
             .add_certificates(std::slice::from_ref(&certificate))?;
         self.store.set_own_account(account)?;
@@ -194,7 +178,24 @@ impl Node {
             device,
             certificate: certificate.clone(),
         };
-        identity.write(&self.home)?;
+        // The keys and the identity naming their device change as one: a
+        // stop part way never leaves a device key the identity disowns.
+        let account_file = keystore::seal(
+            "account",
+            &Zeroizing::new(account_key.to_bytes()),
+            passphrase,
+        )?;
+        let device_file =
+            keystore::seal("device", &Zeroizing::new(device_key.to_bytes()), passphrase)?;
+        let identity_file = identity.file_bytes()?;
+        keystore::replace_together(
+            &self.home,
+            &[
+                (ACCOUNT_KEY_FILE, &account_file),
+                (DEVICE_KEY_FILE, &device_file),
+                (IDENTITY_FILE, &identity_file),
+            ],
+        )?;
         self.identity = Some(identity);
         self.device_key = Some(device_key);
         self.write(
@@ -260,19 +261,18 @@ impl Node {
     /// (refused, nothing changed, if `old` is not the passphrase). Touches
     /// only the key files, so a window can run it off the node's thread:
     /// the key derivations take a moment each. Both files change together
-    /// or neither does ([`keystore::replace_all`]).
+    /// or neither does ([`keystore::replace_together`]).
     pub fn change_passphrase(home: &Path, old: &str, new: &str) -> Result<()> {
         check_new_passphrase(new)?;
         keystore::finish_replacing(home)?;
         let account = keystore::read(&home.join(ACCOUNT_KEY_FILE), "account", old)?;
         let device = keystore::read(&home.join(DEVICE_KEY_FILE), "device", old)?;
-        keystore::replace_all(
+        keystore::replace_together(
             home,
             &[
-                (ACCOUNT_KEY_FILE, "account", &account),
-                (DEVICE_KEY_FILE, "device", &device),
+                (ACCOUNT_KEY_FILE, &keystore::seal("account", &account, new)?),
+                (DEVICE_KEY_FILE, &keystore::seal("device", &device, new)?),
             ],
-            new,
         )
     }
 
