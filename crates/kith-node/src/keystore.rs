@@ -97,11 +97,17 @@ pub fn seal(kind: &str, secret: &[u8; 32], passphrase: &str) -> Result<Vec<u8>> 
 /// and [`finish_replacing`] completes the change.
 pub const REPLACING_FILE: &str = "keys.replacing";
 
+/// The file named `prefix`, `path`'s file name and `suffix`, in `path`'s folder.
+fn sibling(path: &Path, prefix: &str, suffix: &str) -> PathBuf {
+    let mut name = std::ffi::OsString::from(prefix);
+    name.push(path.file_name().unwrap_or_default());
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
 /// The file a file's replacement is written to before it takes its place.
 fn beside(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".new");
-    path.with_file_name(name)
+    sibling(path, "", ".new")
 }
 
 /// Puts `files` (name in `home`, contents) in place together, each private
@@ -182,10 +188,7 @@ fn sync_dir(dir: &Path) -> Result<()> {
 /// renamed over `path`.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let mut name = std::ffi::OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(".partial");
-    let partial = path.with_file_name(name);
+    let partial = sibling(path, ".", ".partial");
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]

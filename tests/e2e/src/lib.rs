@@ -348,6 +348,18 @@ impl Driver {
         &self.display
     }
 
+    /// [`Driver::start`] for an app on `home`, its web view's own data in
+    /// `dir/xdg-data`, the driver's log in `dir/driver.log`.
+    pub fn for_home(dir: &Path, home: &Path) -> Result<Self> {
+        Self::start(
+            &[
+                ("KITH_HOME", home),
+                ("XDG_DATA_HOME", &dir.join("xdg-data")),
+            ],
+            &dir.join("driver.log"),
+        )
+    }
+
     /// Starts a private desktop session and tauri-driver on it; the app it
     /// launches inherits `env`.
     pub fn start(env: &[(&str, &Path)], log: &Path) -> Result<Self> {

@@ -44,13 +44,7 @@ async fn a_forgotten_passphrase_is_replaced_at_start_with_the_recovery_phrase() 
     let home = dir.path().join("ada");
     let created = Kith::new(&home)?.json(&["init", "--name", "Ada"])?;
     loopback_settings(&home)?;
-    let driver = Driver::start(
-        &[
-            ("KITH_HOME", home.as_path()),
-            ("XDG_DATA_HOME", dir.path().join("xdg-data").as_path()),
-        ],
-        &dir.path().join("driver.log"),
-    )?;
+    let driver = Driver::for_home(dir.path(), &home)?;
     bounded_walk(
         Duration::from_secs(120),
         walk(&driver, &app, &home, &created),

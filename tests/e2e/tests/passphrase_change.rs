@@ -111,13 +111,7 @@ async fn a_passphrase_changed_in_settings_is_the_only_one_that_opens_kith() -> R
     let home = dir.path().join("ada");
     Kith::new(&home)?.json(&["init", "--name", "Ada"])?;
     loopback_settings(&home)?;
-    let driver = Driver::start(
-        &[
-            ("KITH_HOME", home.as_path()),
-            ("XDG_DATA_HOME", dir.path().join("xdg-data").as_path()),
-        ],
-        &dir.path().join("driver.log"),
-    )?;
+    let driver = Driver::for_home(dir.path(), &home)?;
     bounded_walk(
         Duration::from_secs(120),
         walk(&driver, &app, &home),

@@ -143,13 +143,7 @@ async fn a_second_launch_brings_the_window_forward_and_an_invite_link_fills_the_
         .as_str()
         .ok_or("Bea's invite code")?
         .to_owned();
-    let driver = Driver::start(
-        &[
-            ("KITH_HOME", home.as_path()),
-            ("XDG_DATA_HOME", dir.path().join("xdg-data").as_path()),
-        ],
-        &dir.path().join("driver.log"),
-    )?;
+    let driver = Driver::for_home(dir.path(), &home)?;
     bounded_walk(
         Duration::from_secs(180),
         walk(&driver, &app, &home, &invite),

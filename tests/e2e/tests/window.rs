@@ -216,13 +216,7 @@ async fn the_next_start_opens_at_the_zoom_size_and_place_the_window_was_left_at(
     let home = dir.path().join("ada");
     Kith::new(&home)?.json(&["init", "--name", "Ada"])?;
     loopback_settings(&home)?;
-    let driver = Driver::start(
-        &[
-            ("KITH_HOME", home.as_path()),
-            ("XDG_DATA_HOME", dir.path().join("xdg-data").as_path()),
-        ],
-        &dir.path().join("driver.log"),
-    )?;
+    let driver = Driver::for_home(dir.path(), &home)?;
     bounded_walk(
         Duration::from_secs(180),
         walk(&driver, &app, &home),
