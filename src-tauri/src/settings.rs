@@ -201,7 +201,8 @@ impl Settings {
         }
     }
 
-    /// Checks every address, then writes the file atomically.
+    /// Checks every address, then writes the file whole or not at all,
+    /// flushed to disk.
     pub fn save(&self, home: &Path) -> AppResult<()> {
         if self.lock_after_minutes > MAX_LOCK_AFTER_MINUTES {
             return Err(AppError::new(
@@ -225,11 +226,7 @@ impl Settings {
         parse_addrs("listen", &clean.listen)?;
         parse_addrs("bootstrap", &clean.bootstrap)?;
         let bytes = serde_json::to_vec_pretty(&clean).map_err(|e| AppError::new("internal", e))?;
-        let path = path(home);
-        let tmp = path.with_extension("json.tmp");
-        let io = |e: std::io::Error| AppError::new("io", format!("{}: {e}", path.display()));
-        std::fs::write(&tmp, bytes).map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)
+        Ok(kith_node::keystore::write_private(&path(home), &bytes)?)
     }
 
     /// The network configuration these settings give.

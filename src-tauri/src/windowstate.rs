@@ -87,12 +87,21 @@ pub fn load(home: &Path) -> Option<WindowState> {
         .ok()
 }
 
-/// Writes the state atomically.
-pub fn save(home: &Path, state: &WindowState) -> std::io::Result<()> {
-    let path = path(home);
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(state)?)?;
-    std::fs::rename(&tmp, &path)
+/// Writes the state whole or not at all, flushed to disk.
+pub fn save(home: &Path, state: &WindowState) -> Result<(), SaveError> {
+    let bytes = serde_json::to_vec_pretty(state)?;
+    Ok(kith_node::keystore::write_private(&path(home), &bytes)?)
+}
+
+/// Why the window's state was not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// It could not be put into JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// The file could not be written.
+    #[error(transparent)]
+    Write(#[from] kith_node::NodeError),
 }
 
 /// Where to open the window given what was saved and the screens there
