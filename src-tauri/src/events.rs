@@ -144,6 +144,12 @@ pub fn notice_for(post: &PostView, me: AccountId) -> Option<Notice> {
             "Content warning: {}",
             post.cw.as_deref().unwrap_or_default()
         )
+    } else if text.trim().is_empty() {
+        match post.attachments.len() {
+            0 => String::new(),
+            1 => "An image".to_owned(),
+            n => format!("{n} images"),
+        }
     } else {
         post.text_with_names()?.chars().take(NOTICE_CHARS).collect()
     };
@@ -467,6 +473,22 @@ mod tests {
         assert_eq!(n.title, "Bea replied to you");
         assert_eq!(n.body, "Merci !");
         assert_eq!(n.post, reply.id, "a click opens the reply itself");
+    }
+
+    #[test]
+    fn a_reply_of_images_alone_says_so_in_its_notification() {
+        let mut reply = post(account(2), "", Some(account(1)));
+        reply.attachments = vec!["photo".into()];
+        let n = notice_for(&reply, account(1)).expect("a notice");
+        assert_eq!(
+            (n.title.as_str(), n.body.as_str()),
+            ("Bea replied to you", "An image")
+        );
+        reply.attachments.push("another".into());
+        assert_eq!(
+            notice_for(&reply, account(1)).expect("a notice").body,
+            "2 images"
+        );
     }
 
     #[test]

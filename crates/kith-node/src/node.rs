@@ -422,9 +422,15 @@ impl Node {
                 new.images.len()
             )));
         }
-        let text = new.text.unwrap_or_default();
-        if text.trim().is_empty() && new.quote_of.is_none() {
-            return Err(NodeError::Invalid("a post needs some text".into()));
+        // Blank text is no text: an image alone, or a repost.
+        let text = new
+            .text
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_default();
+        if text.is_empty() && new.quote_of.is_none() && new.images.is_empty() {
+            return Err(NodeError::Invalid(
+                "a post needs some text or an image".into(),
+            ));
         }
         let body = if text.is_empty() && new.cw.is_none() && new.images.is_empty() {
             None
@@ -485,8 +491,10 @@ impl Node {
         if deleted {
             return Err(NodeError::Invalid(format!("post {post} was deleted")));
         }
-        if edit.text.trim().is_empty() {
-            return Err(NodeError::Invalid("a post needs some text".into()));
+        if edit.text.trim().is_empty() && record.attachments.is_empty() {
+            return Err(NodeError::Invalid(
+                "a post without images needs some text".into(),
+            ));
         }
         if let Some(d) = &edit.descriptions
             && d.len() > record.attachments.len()
@@ -510,7 +518,12 @@ impl Node {
             Some(d) => d.iter().map(|d| d.trim().to_owned()).collect(),
             None => old_descriptions,
         };
-        let body = Body::new(&edit.text, cw.as_deref())?.with_descriptions(descriptions)?;
+        let text = if edit.text.trim().is_empty() {
+            ""
+        } else {
+            edit.text.as_str()
+        };
+        let body = Body::new(text, cw.as_deref())?.with_descriptions(descriptions)?;
         record.body_hash = Some(body.hash());
         record.edited_at = Some(now_ms().max(record.created_at));
         self.write(

@@ -410,3 +410,60 @@ fn a_forgotten_passphrase_is_replaced_with_the_recovery_phrase_as_a_new_device()
         .collect();
     assert_eq!(texts, ["after", "before"], "the feed goes on");
 }
+
+#[test]
+fn a_post_of_images_alone_is_published_and_its_text_can_be_emptied_by_an_edit() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(Some("Ada"), "pw").unwrap();
+    let id = node
+        .post(NewPost {
+            text: Some("  ".into()),
+            images: vec![b"the sunset".to_vec()],
+            descriptions: vec!["Le soleil couchant".into()],
+            ..NewPost::default()
+        })
+        .unwrap();
+    let shown = node.store().post(&id).unwrap().unwrap();
+    assert_eq!(shown.attachments.len(), 1);
+    assert!(
+        shown.text.as_deref().unwrap_or_default().is_empty(),
+        "blank text is kept as none: {:?}",
+        shown.text
+    );
+    assert_eq!(shown.descriptions, ["Le soleil couchant"]);
+
+    let captioned = node
+        .post(NewPost {
+            text: Some("Au marché".into()),
+            images: vec![b"strawberries".to_vec()],
+            ..NewPost::default()
+        })
+        .unwrap();
+    node.edit(&captioned, PostEdit::text(" ")).unwrap();
+    let edited = node.store().post(&captioned).unwrap().unwrap();
+    assert!(edited.text.as_deref().unwrap_or_default().is_empty());
+    assert_eq!(edited.attachments.len(), 1, "the image stays");
+
+    let nothing = node.post(NewPost {
+        text: Some(" ".into()),
+        ..NewPost::default()
+    });
+    let Err(NodeError::Invalid(why)) = nothing else {
+        panic!("a post of nothing was accepted: {nothing:?}")
+    };
+    assert!(why.contains("some text or an image"), "{why}");
+    let words = node
+        .post(NewPost {
+            text: Some("Words alone".into()),
+            ..NewPost::default()
+        })
+        .unwrap();
+    let emptied = node.edit(&words, PostEdit::text(""));
+    let Err(NodeError::Invalid(why)) = emptied else {
+        panic!("the only text of a post was emptied: {emptied:?}")
+    };
+    assert!(why.contains("without images needs some text"), "{why}");
+    let kept = node.store().post(&words).unwrap().unwrap();
+    assert_eq!(kept.text.as_deref(), Some("Words alone"), "unchanged");
+}

@@ -856,6 +856,9 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     },
     publish: async (draft: Draft): Promise<Result<string, AppError>> => {
       await wait();
+      if ((draft.text ?? '').trim() === '' && draft.quoteOf === null && draft.images.length === 0) {
+        return err('invalid', 'a post needs some text or an image');
+      }
       const post = makePost({
         author: s.me.account,
         text: draft.text ?? '',
@@ -879,7 +882,9 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       await wait();
       const p = findPost(post);
       if (!p || p.author !== s.me.account) return err('not_yours', 'Only your own posts can be edited.');
-      if (change.text.trim() === '') return err('invalid', 'a post needs some text');
+      if (change.text.trim() === '' && p.attachments.length === 0) {
+        return err('invalid', 'a post without images needs some text');
+      }
       if (change.descriptions.length > p.attachments.length) {
         return err(
           'invalid',

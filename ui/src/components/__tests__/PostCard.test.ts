@@ -341,6 +341,29 @@ describe('PostCard', () => {
     expect(s.posts.find((p) => p.id === post.id)?.descriptions).toEqual(['', 'Strawberries in a crate']);
   });
 
+  it('saves an image post with its text emptied, but not a post of words alone', async () => {
+    const photo = addPost(s, { author: ME, text: 'market', attachments: ['aa'.repeat(32)] });
+    const { unmount } = render(PostCard, { post: photo });
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    await fireEvent.input(screen.getByRole('textbox', { name: 'Edit post' }), { target: { value: '  ' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(commands.editPost).toHaveBeenCalledWith(photo.id, { text: '', cw: '', descriptions: [''] });
+    await waitFor(() => expect(screen.queryByTestId('post-editor')).toBeNull());
+    expect(screen.queryByTestId('post-text')).toBeNull();
+    expect(screen.getAllByTestId('post-image')).toHaveLength(1);
+    unmount();
+
+    const words = addPost(s, { author: ME, text: 'words alone' });
+    render(PostCard, { post: words });
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    await fireEvent.input(screen.getByRole('textbox', { name: 'Edit post' }), { target: { value: ' ' } });
+    const save = screen.getByRole('button', { name: 'Save' });
+    expect(save).toBeDisabled();
+    expect(save).toHaveAttribute('title', 'A post without images needs some text.');
+    await fireEvent.keyDown(screen.getByRole('textbox', { name: 'Edit post' }), { key: 'Enter', ctrlKey: true });
+    expect(commands.editPost).toHaveBeenCalledTimes(1);
+  });
+
   it('keeps the post as it was when the node refuses the edit', async () => {
     const post = addPost(s, { author: ME, text: 'keep me', cw: 'cw' });
     commands.editPost.mockResolvedValueOnce({
