@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "following",
     "publish",
     "react",
+    "unreact",
     "edit_post",
     "delete_post",
     "follow",

@@ -545,6 +545,14 @@ pub async fn react(state: State<'_, AppState>, post: String, reaction: String) -
     on_node(&state, move |n| n.react(&post, &reaction)).await
 }
 
+/// Takes back this account's reaction to a post.
+#[tauri::command]
+#[specta::specta]
+pub async fn unreact(state: State<'_, AppState>, post: String, reaction: String) -> AppResult<()> {
+    let post = parse_post(&post)?;
+    on_node(&state, move |n| n.unreact(&post, &reaction)).await
+}
+
 /// What an edit of an own post changes.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 pub struct PostChange {

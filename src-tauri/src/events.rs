@@ -451,6 +451,7 @@ mod tests {
             attachments: Vec::new(),
             descriptions: Vec::new(),
             reactions: BTreeMap::new(),
+            my_reactions: Vec::new(),
             moderation: None,
             mentions: Vec::new(),
         }

@@ -62,6 +62,7 @@ macro_rules! with_commands {
             commands::following,
             commands::publish,
             commands::react,
+            commands::unreact,
             commands::edit_post,
             commands::delete_post,
             commands::follow,

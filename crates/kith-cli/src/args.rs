@@ -105,6 +105,13 @@ pub enum Command {
         /// The reaction, e.g. 👍.
         emoji: String,
     },
+    /// Take back your reaction to a post.
+    Unreact {
+        /// The post.
+        post_id: String,
+        /// The reaction to take back, e.g. 👍.
+        emoji: String,
+    },
     /// Replace the text of one of your posts (its id stays), and its content warning or image descriptions.
     #[command(
         after_help = "Example: kith edit kithpost1… 'Le café est prêt !' --cw 'caféine' --alt 'Une tasse fumante'"

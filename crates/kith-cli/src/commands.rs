@@ -117,6 +117,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Reply { .. }
         | Command::Repost { .. }
         | Command::React { .. }
+        | Command::Unreact { .. }
         | Command::Edit { .. }
         | Command::Delete { .. }
         | Command::Follow { .. }

@@ -143,6 +143,10 @@ fn request(command: &Command) -> anyhow::Result<Request> {
             post: post_id(p)?,
             reaction: emoji.clone(),
         },
+        Command::Unreact { post_id: p, emoji } => Request::Unreact {
+            post: post_id(p)?,
+            reaction: emoji.clone(),
+        },
         Command::Edit {
             post_id: p,
             text,
@@ -345,6 +349,7 @@ fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
         Command::Reply { .. } => println!("Replied {}", text(value, "id")),
         Command::Repost { .. } => println!("Reposted as {}", text(value, "id")),
         Command::React { emoji, .. } => println!("Reacted {emoji}"),
+        Command::Unreact { emoji, .. } => println!("Took back {emoji}"),
         Command::Edit { .. } => println!("Edited"),
         Command::Delete { .. } => println!("Deleted"),
         Command::Follow { .. } => println!("Following {}", text(value, "following")),

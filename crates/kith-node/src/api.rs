@@ -45,6 +45,13 @@ pub enum Request {
         /// The reaction (an emoji).
         reaction: String,
     },
+    /// Take back a reaction to a post.
+    Unreact {
+        /// The post.
+        post: PostId,
+        /// The reaction taken back.
+        reaction: String,
+    },
     /// Replace the text of an own post (and its content warning and image
     /// descriptions when given).
     Edit {
@@ -276,6 +283,7 @@ impl Request {
             self,
             Self::Post { .. }
                 | Self::React { .. }
+                | Self::Unreact { .. }
                 | Self::Edit { .. }
                 | Self::Delete { .. }
                 | Self::Follow { .. }
@@ -352,6 +360,10 @@ impl Node {
             Request::React { post, reaction } => {
                 self.react(&post, &reaction)?;
                 json!({ "post": post, "reaction": reaction })
+            }
+            Request::Unreact { post, reaction } => {
+                self.unreact(&post, &reaction)?;
+                json!({ "post": post, "reaction": reaction, "taken_back": true })
             }
             Request::Edit { post, edit } => {
                 self.edit(&post, edit)?;

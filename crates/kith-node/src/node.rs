@@ -578,6 +578,19 @@ impl Node {
         .map(|_| ())
     }
 
+    /// Takes back this account's `reaction` to a post; refused when it
+    /// has not reacted so.
+    pub fn unreact(&mut self, post: &PostId, reaction: &str) -> Result<()> {
+        let me = self.identity()?.account;
+        let key = FeedKey::Reaction(*post, reaction.to_owned());
+        if self.store.read_feed(me, |doc| doc.get(&key))?.is_none() {
+            return Err(NodeError::Invalid(format!(
+                "you have not reacted {reaction} to post {post}"
+            )));
+        }
+        self.write(&[Write::Delete(key)], None).map(|_| ())
+    }
+
     /// Follows an account.
     pub fn follow(&mut self, account: AccountId) -> Result<()> {
         if account == self.identity()?.account {

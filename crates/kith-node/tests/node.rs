@@ -467,3 +467,34 @@ fn a_post_of_images_alone_is_published_and_its_text_can_be_emptied_by_an_edit() 
     let kept = node.store().post(&words).unwrap().unwrap();
     assert_eq!(kept.text.as_deref(), Some("Words alone"), "unchanged");
 }
+
+#[test]
+fn a_reaction_counts_once_per_person_shows_as_mine_and_can_be_taken_back() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(Some("Ada"), "pw").unwrap();
+    let id = node
+        .post(NewPost {
+            text: Some("Bonjour".into()),
+            ..NewPost::default()
+        })
+        .unwrap();
+    node.react(&id, "👍").unwrap();
+    node.react(&id, "👍").unwrap();
+    node.react(&id, "🎉").unwrap();
+    let shown = node.store().post(&id).unwrap().unwrap();
+    assert_eq!(shown.reactions.get("👍"), Some(&1), "one per person");
+    let mut mine = shown.my_reactions.clone();
+    mine.sort();
+    assert_eq!(mine, ["🎉", "👍"]);
+
+    node.unreact(&id, "👍").unwrap();
+    let shown = node.store().post(&id).unwrap().unwrap();
+    assert_eq!(shown.reactions.get("👍"), None, "taken back");
+    assert_eq!(shown.my_reactions, ["🎉"]);
+    let again = node.unreact(&id, "👍");
+    let Err(NodeError::Invalid(why)) = again else {
+        panic!("a reaction never given was taken back: {again:?}")
+    };
+    assert!(why.contains("not reacted 👍"), "{why}");
+}

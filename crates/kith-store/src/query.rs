@@ -65,6 +65,10 @@ pub struct PostView {
     pub descriptions: Vec<String>,
     /// Reaction counts.
     pub reactions: BTreeMap<String, u64>,
+    /// Those of the reactions this home's own account made (each counted
+    /// in `reactions`), so a window can show them chosen and take them
+    /// back.
+    pub my_reactions: Vec<String>,
     /// Why the post is hidden or covered here, if it is.
     pub moderation: Option<ModerationNote>,
     /// The accounts its text mentions (`@kith1…`), with their names when
@@ -248,6 +252,7 @@ pub(crate) fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
             attachments,
             descriptions,
             reactions: BTreeMap::new(),
+            my_reactions: Vec::new(),
             moderation: None,
             mentions: Vec::new(),
         },
@@ -285,14 +290,23 @@ pub(crate) fn with_counts_and_names(
 
 fn with_reaction_counts(conn: &Connection, mut posts: Vec<RawPost>) -> Result<Vec<RawPost>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT reaction, count(*) FROM reactions WHERE target = ?1 GROUP BY reaction",
+        "SELECT reaction, count(*), coalesce(max(feed_id = (SELECT f.id FROM feeds f
+                 JOIN meta m ON m.key = 'own_account' AND m.value = f.account)), 0)
+         FROM reactions WHERE target = ?1 GROUP BY reaction",
     )?;
     for p in &mut posts {
         let rows = stmt.query_map([p.view.id.to_bytes().as_slice()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
         })?;
         for row in rows {
-            let (reaction, n) = row?;
+            let (reaction, n, mine) = row?;
+            if mine {
+                p.view.my_reactions.push(reaction.clone());
+            }
             p.view.reactions.insert(reaction, n as u64);
         }
     }

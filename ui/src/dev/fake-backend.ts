@@ -280,6 +280,7 @@ export function makePost(p: Partial<PostView> & { author: string }): PostView {
     attachments: p.attachments ?? [],
     descriptions: p.descriptions ?? [],
     reactions: p.reactions ?? {},
+    my_reactions: p.my_reactions ?? [],
     moderation: p.moderation ?? null,
     mentions: p.mentions ?? [],
   };
@@ -487,7 +488,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     if (verdict?.action !== 'hide') return post;
     if (view === 'list') return null;
     if (view === 'profile') return { ...post, moderation: { ...verdict, action: 'warn' } };
-    return { ...post, text: null, cw: null, attachments: [], descriptions: [], reactions: {} };
+    return { ...post, text: null, cw: null, attachments: [], descriptions: [], reactions: {}, my_reactions: [] };
   }
 
   function page(
@@ -875,7 +876,20 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       await wait();
       const p = findPost(post);
       if (!p) return err('not_found', 'No such post.');
+      if (p.my_reactions.includes(reaction)) return ok(null); // one per person and emoji
       p.reactions = { ...p.reactions, [reaction]: (p.reactions[reaction] ?? 0) + 1 };
+      p.my_reactions = [...p.my_reactions, reaction];
+      return ok(null);
+    },
+    unreact: async (post: string, reaction: string): Promise<Result<null, AppError>> => {
+      await wait();
+      const p = findPost(post);
+      if (!p) return err('not_found', 'No such post.');
+      if (!p.my_reactions.includes(reaction)) {
+        return err('invalid', `you have not reacted ${reaction} to post ${post}`);
+      }
+      p.reactions = { ...p.reactions, [reaction]: (p.reactions[reaction] ?? 1) - 1 };
+      p.my_reactions = p.my_reactions.filter((r) => r !== reaction);
       return ok(null);
     },
     editPost: async (post: string, change: PostChange): Promise<Result<null, AppError>> => {

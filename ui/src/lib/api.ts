@@ -160,6 +160,7 @@ export const api = {
   ): Promise<FollowPage> => unwrap(commands.follows(account, direction, limit, before)),
   publish: (draft: Draft): Promise<string> => unwrap(commands.publish(draft)),
   react: (post: string, reaction: string): Promise<null> => unwrap(commands.react(post, reaction)),
+  unreact: (post: string, reaction: string): Promise<null> => unwrap(commands.unreact(post, reaction)),
   editPost: (post: string, change: PostChange): Promise<null> => unwrap(commands.editPost(post, change)),
   deletePost: (post: string): Promise<null> => unwrap(commands.deletePost(post)),
   follow: (account: string): Promise<null> => unwrap(commands.follow(account)),

@@ -260,6 +260,17 @@ async react(post: string, reaction: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
+ * Takes back this account's reaction to a post.
+ */
+async unreact(post: string, reaction: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unreact", { post, reaction }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Replaces the text, content warning and image descriptions of an own
  * post.
  */
@@ -1674,6 +1685,12 @@ descriptions: string[];
  * Reaction counts.
  */
 reactions: Partial<{ [key in string]: number }>; 
+/**
+ * Those of the reactions this home's own account made (each counted
+ * in `reactions`), so a window can show them chosen and take them
+ * back.
+ */
+my_reactions: string[]; 
 /**
  * Why the post is hidden or covered here, if it is.
  */

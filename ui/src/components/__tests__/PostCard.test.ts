@@ -203,6 +203,37 @@ describe('PostCard', () => {
     await waitFor(() => expect(screen.getByRole('button', { name: /👍 2/ })).toBeInTheDocument());
   });
 
+  it('counts one reaction of each emoji per person: a second click takes it back', async () => {
+    const post = addPost(s, { author: ADA, text: 'hello', reactions: { '👍': 2 } });
+    render(PostCard, { post });
+    const chip = screen.getByRole('button', { name: '👍 2, react with 👍' });
+    expect(chip).toHaveAttribute('aria-pressed', 'false');
+    await fireEvent.click(chip);
+    const mine = await screen.findByRole('button', { name: '👍 3, yours: take it back' });
+    expect(mine).toHaveAttribute('aria-pressed', 'true');
+    await fireEvent.click(mine);
+    expect(commands.unreact).toHaveBeenCalledWith(post.id, '👍');
+    await screen.findByRole('button', { name: '👍 2, react with 👍' });
+    expect(s.posts.find((p) => p.id === post.id)?.reactions['👍']).toBe(2);
+
+    // The picker shows the own reaction chosen, and picking it takes it back.
+    await fireEvent.click(screen.getByRole('button', { name: 'React' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'React with Heart' }));
+    await screen.findByRole('button', { name: '❤️ 1, yours: take it back' });
+    await fireEvent.click(screen.getByRole('button', { name: 'React' }));
+    const heart = screen.getByRole('button', { name: 'Take back Heart' });
+    expect(heart).toHaveAttribute('aria-pressed', 'true');
+    await fireEvent.click(heart);
+    await waitFor(() => expect(screen.queryByRole('button', { name: /❤️/ })).toBeNull());
+    expect(commands.react).toHaveBeenCalledTimes(2);
+    expect(commands.unreact).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows a reaction the node says is mine as chosen', () => {
+    render(PostCard, { post: addPost(s, { author: ADA, text: 'hi', reactions: { '🎉': 4 }, my_reactions: ['🎉'] }) });
+    expect(screen.getByRole('button', { name: '🎉 4, yours: take it back' })).toHaveAttribute('aria-pressed', 'true');
+  });
+
   it('makes the reaction picker only when opened, and closes it with its button, Escape or a press elsewhere', async () => {
     const post = addPost(s, { author: ADA, text: 'hello' });
     render(PostCard, { post });
