@@ -235,6 +235,9 @@ impl Envelope {
                 "only uncompressed change chunks (type 1) are accepted",
             ));
         }
+        // Counted before automerge reads it: a few bytes of run-length
+        // columns can stand for any number of operations.
+        crate::columns::check_change(&self.change)?;
         let change = Change::from_bytes(self.change.clone())
             .map_err(|e| malformed("automerge change", e.to_string()))?;
         self.check_actor(&change)?;

@@ -8,6 +8,7 @@
 pub mod body;
 pub mod bundle;
 pub mod cert;
+pub mod columns;
 pub mod envelope;
 pub mod error;
 pub mod feed;

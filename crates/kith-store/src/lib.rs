@@ -26,7 +26,6 @@ mod schema;
 mod seal;
 mod secure;
 mod seed;
-mod seed_bounds;
 mod sync;
 mod wanted;
 

@@ -63,7 +63,7 @@ impl Seed {
                 bytes.len()
             )));
         }
-        crate::seed_bounds::check_inflated(&bytes, MAX_SEED_INFLATED_BYTES)?;
+        kith_core::columns::check_document(&bytes, MAX_SEED_INFLATED_BYTES)?;
         let doc = FeedDoc::load(account, &bytes)?;
         let changes = doc.doc().get_changes(&[]);
         let hashes: HashSet<ChangeHash> = changes.iter().map(automerge::Change::hash).collect();
