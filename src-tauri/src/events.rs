@@ -22,6 +22,10 @@ pub struct PostsArrived {
     pub account: String,
     /// The posts written.
     pub posts: Vec<String>,
+    /// Those of `posts` that are new posts of the home timeline (the own
+    /// feed and followed ones): neither edits nor deletions, and not
+    /// hidden. What the window's "new posts" counts.
+    pub new_in_home: Vec<String>,
 }
 
 /// New changes of a feed arrived from peers (posts, reactions or
@@ -188,13 +192,15 @@ pub fn forward(app: AppHandle, session: &Arc<Session>) {
             };
             match activity {
                 Activity::PostsArrived { account, posts } => {
-                    let shown = not_hidden(&session, posts).await;
+                    let Sorted { shown, new_in_home } =
+                        sort_arrived(&session, account, posts).await;
                     if shown.is_empty() {
                         continue;
                     }
                     let _ = PostsArrived {
                         account: account.to_string(),
                         posts: shown.iter().map(ToString::to_string).collect(),
+                        new_in_home: new_in_home.iter().map(ToString::to_string).collect(),
                     }
                     .emit(&app);
                     notify(&app, &session, shown).await;
@@ -240,37 +246,92 @@ pub fn forward(app: AppHandle, session: &Arc<Session>) {
     });
 }
 
-/// Batches up to this size are checked against moderation before the
-/// window hears of them; bigger ones (an initial sync) are passed on as
-/// they are.
+/// Batches up to this size are checked against moderation, and each of
+/// their posts told new or changed, before the window hears of them;
+/// bigger ones (an initial sync) are passed on as they are.
 const MAX_JUDGED_PER_BATCH: usize = 200;
 
-/// The posts of a batch that this home's moderation does not hide (a
-/// muted author, a muted word, a list label set to hide), so the window's
-/// "new posts" count only counts what it will show.
-async fn not_hidden(session: &Session, posts: Vec<kith_core::PostId>) -> Vec<kith_core::PostId> {
-    if posts.len() > MAX_JUDGED_PER_BATCH {
-        return posts;
+/// A batch of posts from peers, as the window hears of it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Sorted {
+    /// The posts this home's moderation does not hide (a muted author, a
+    /// muted word, a list label set to hide).
+    pub shown: Vec<kith_core::PostId>,
+    /// Those that are new posts of the home timeline, so the window's "new
+    /// posts" counts only what its timeline will show anew.
+    pub new_in_home: Vec<kith_core::PostId>,
+}
+
+/// Whether a post just written by peers is a new post of a timeline that
+/// holds its feed: not deleted, not edited (an edit of an older post, or of
+/// one edited before it arrived), not hidden.
+pub fn is_new_post(post: &PostView) -> bool {
+    !post.deleted && !post.edited && !is_hidden(post)
+}
+
+fn is_hidden(post: &PostView) -> bool {
+    post.moderation
+        .as_ref()
+        .is_some_and(|m| m.action == kith_store::ModAction::Hide)
+}
+
+/// Sorts a batch: `in_home` tells whether its feed is the own one or a
+/// followed one, and `look` reads a post as stored (`Err` when the store
+/// could not say: the post is passed on, and not counted new).
+pub fn sort_batch<E>(
+    posts: Vec<kith_core::PostId>,
+    in_home: bool,
+    look: impl Fn(&kith_core::PostId) -> Result<Option<PostView>, E>,
+) -> Sorted {
+    let mut sorted = Sorted::default();
+    for id in posts {
+        match look(&id) {
+            Ok(Some(p)) if is_hidden(&p) => {}
+            Ok(Some(p)) => {
+                if in_home && is_new_post(&p) {
+                    sorted.new_in_home.push(id);
+                }
+                sorted.shown.push(id);
+            }
+            Ok(None) => {}
+            Err(_) => sorted.shown.push(id),
+        }
     }
+    sorted
+}
+
+/// A batch sorted against the store (see [`sort_batch`]). A batch past
+/// [`MAX_JUDGED_PER_BATCH`] is passed on whole, all of it new when its feed
+/// is in the home timeline (a sync brings new posts, not edits).
+async fn sort_arrived(
+    session: &Session,
+    account: AccountId,
+    posts: Vec<kith_core::PostId>,
+) -> Sorted {
+    let big = posts.len() > MAX_JUDGED_PER_BATCH;
     let fallback = posts.clone();
     session
         .running
         .replicator
         .node
         .local(move |n| {
-            posts
-                .into_iter()
-                .filter(|id| match n.store().post(id) {
-                    Ok(Some(p)) => p
-                        .moderation
-                        .is_none_or(|m| m.action != kith_store::ModAction::Hide),
-                    Ok(None) => false,
-                    Err(_) => true,
-                })
-                .collect()
+            let in_home = n.store().own_account() == Some(account)
+                || n.following()
+                    .is_ok_and(|f| f.iter().any(|(a, _)| *a == account));
+            if big {
+                let new_in_home = if in_home { posts.clone() } else { Vec::new() };
+                return Sorted {
+                    shown: posts,
+                    new_in_home,
+                };
+            }
+            sort_batch(posts, in_home, |id| n.store().post(id))
         })
         .await
-        .unwrap_or(fallback)
+        .unwrap_or(Sorted {
+            shown: fallback,
+            new_in_home: Vec::new(),
+        })
 }
 
 /// Notifications shown for one batch; one more then says how many were
@@ -455,6 +516,82 @@ mod tests {
             moderation: None,
             mentions: Vec::new(),
         }
+    }
+
+    /// A post of Bea's with `local` as its id's own part.
+    fn bea_post(local: u8) -> PostView {
+        let mut p = post(account(2), "hello", None);
+        p.id.local = [local; 8];
+        p
+    }
+
+    /// `sort_batch` over these posts, as stored.
+    fn sort(stored: &[PostView], in_home: bool) -> Sorted {
+        let ids = stored.iter().map(|p| p.id).collect();
+        sort_batch(ids, in_home, |id| {
+            Ok::<_, ()>(stored.iter().find(|p| p.id == *id).cloned())
+        })
+    }
+
+    #[test]
+    fn only_new_posts_of_a_home_feed_count_as_new_not_edits_deletions_or_hidden_ones() {
+        let new = bea_post(1);
+        let mut edited = bea_post(2);
+        edited.edited = true;
+        edited.edited_at = Some(5);
+        let mut deleted = bea_post(3);
+        deleted.deleted = true;
+        deleted.text = None;
+        let mut hidden = bea_post(4);
+        hidden.moderation = Some(kith_store::ModerationNote {
+            action: kith_store::ModAction::Hide,
+            reasons: vec!["muted".into()],
+        });
+        let mut covered = bea_post(5);
+        covered.moderation = Some(kith_store::ModerationNote {
+            action: kith_store::ModAction::Warn,
+            reasons: vec!["covered".into()],
+        });
+        let batch = [
+            new.clone(),
+            edited.clone(),
+            deleted.clone(),
+            hidden,
+            covered.clone(),
+        ];
+        let sorted = sort(&batch, true);
+        assert_eq!(
+            sorted.shown,
+            vec![new.id, edited.id, deleted.id, covered.id],
+            "the window hears of edits and deletions too, not of hidden posts"
+        );
+        assert_eq!(sorted.new_in_home, vec![new.id, covered.id]);
+    }
+
+    #[test]
+    fn posts_of_a_feed_carried_but_not_followed_are_never_new_in_home() {
+        let sorted = sort(&[bea_post(1), bea_post(2)], false);
+        assert_eq!(sorted.shown.len(), 2);
+        assert!(sorted.new_in_home.is_empty());
+    }
+
+    #[test]
+    fn a_post_the_store_could_not_read_is_passed_on_but_not_counted_new() {
+        let id = bea_post(1).id;
+        let sorted = sort_batch(vec![id], true, |_| Err::<Option<PostView>, _>("busy"));
+        assert_eq!(
+            sorted,
+            Sorted {
+                shown: vec![id],
+                new_in_home: Vec::new()
+            }
+        );
+        let gone = sort_batch(vec![id], true, |_| Ok::<_, ()>(None));
+        assert_eq!(
+            gone,
+            Sorted::default(),
+            "a post no longer stored is not told"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ setInterval(() => {
   const a = s.accounts.get(author);
   const p = makePost({ author, author_name: a?.name ?? null, text: `Live from the LAN at ${new Date().toLocaleTimeString()}` });
   s.posts.push(p);
-  backend.emit('postsArrived', { account: author, posts: [p.id] });
+  backend.postsArrived(author, [p.id]);
   // Queued reports reach their maintainer.
   for (const r of s.outbox) if (r.status === 'queued') r.status = 'delivered';
 }, 20_000);

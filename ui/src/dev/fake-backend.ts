@@ -634,7 +634,8 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       name: a.name,
       bio: a.bio,
       avatar: a.avatar,
-      posts: s.posts.filter((p) => p.author === id && !p.deleted && p.reply_to === null).length,
+      // As the node: every post not deleted, replies too.
+      posts: s.posts.filter((p) => p.author === id && !p.deleted).length,
       following: followsOf(id).length,
       followers: followersOf(id).length,
       held: held(id),
@@ -721,8 +722,9 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       await wait();
       const notReady = mustBeReady<Page>();
       if (notReady) return notReady;
+      // As the node (Store::timeline): every post of the home feeds, replies too.
       const home = new Set([s.me.account, ...s.following]);
-      return ok(page(s.posts.filter((p) => home.has(p.author) && !p.deleted && p.reply_to === null), limit, before));
+      return ok(page(s.posts.filter((p) => home.has(p.author) && !p.deleted), limit, before));
     },
     activity: async (limit: number, before: string | null): Promise<Result<ActivityPage, AppError>> => {
       await wait();
@@ -1396,6 +1398,24 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     commands,
     events,
     emit,
+    /**
+     * Posts of `account` written by a peer (new, edited or deleted), told
+     * as the desktop app tells the window (events.rs): hidden posts and
+     * posts not stored left out; `newInHome`, those that are new posts of
+     * a home feed (own or followed), neither edited nor deleted.
+     */
+    postsArrived(account: string, ids: string[]): void {
+      const inHome = account === s.me.account || s.following.includes(account);
+      const stored = ids
+        .map((id) => findPost(id))
+        .filter((p): p is PostView => p !== undefined && judged(p, 'thread')?.moderation?.action !== 'hide');
+      if (stored.length === 0) return;
+      emit('postsArrived', {
+        account,
+        posts: stored.map((p) => p.id),
+        newInHome: inHome ? stored.filter((p) => !p.deleted && !p.edited).map((p) => p.id) : [],
+      });
+    },
     /** The app launched again with `link`, as the Rust side (opened.rs) keeps it. */
     openWithLink(link: string): void {
       s.openedInvite = { code: link.trim(), problem: null };

@@ -2,6 +2,7 @@
 // here, so tests mock `./bindings` (vi.mock('$lib/bindings')) and never need
 // Tauri. If a generated name or shape changes, this file is where to adapt.
 import { commands, events } from './bindings';
+import { postDeleted, postPublished, postTouched } from './postchanges';
 import type {
   ActivityPage,
   AppError,
@@ -99,6 +100,13 @@ async function settle<T>(value: Promise<T>): Promise<T> {
   }
 }
 
+/** `value`, once `then` was told of it (not when it fails). */
+async function after<T>(value: Promise<T>, then: (v: T) => void): Promise<T> {
+  const v = await value;
+  then(v);
+  return v;
+}
+
 /** The message to show a person for any error. */
 export function errorMessage(e: unknown): string {
   return toApiError(e).message;
@@ -158,11 +166,16 @@ export const api = {
     limit: number,
     before: string | null = null,
   ): Promise<FollowPage> => unwrap(commands.follows(account, direction, limit, before)),
-  publish: (draft: Draft): Promise<string> => unwrap(commands.publish(draft)),
-  react: (post: string, reaction: string): Promise<null> => unwrap(commands.react(post, reaction)),
-  unreact: (post: string, reaction: string): Promise<null> => unwrap(commands.unreact(post, reaction)),
-  editPost: (post: string, change: PostChange): Promise<null> => unwrap(commands.editPost(post, change)),
-  deletePost: (post: string): Promise<null> => unwrap(commands.deletePost(post)),
+  // The person's own changes to posts are recorded as the node accepts
+  // them (lib/postchanges), so that lists kept across navigation show them.
+  publish: (draft: Draft): Promise<string> => after(unwrap(commands.publish(draft)), postPublished),
+  react: (post: string, reaction: string): Promise<null> =>
+    after(unwrap(commands.react(post, reaction)), () => postTouched(post)),
+  unreact: (post: string, reaction: string): Promise<null> =>
+    after(unwrap(commands.unreact(post, reaction)), () => postTouched(post)),
+  editPost: (post: string, change: PostChange): Promise<null> =>
+    after(unwrap(commands.editPost(post, change)), () => postTouched(post)),
+  deletePost: (post: string): Promise<null> => after(unwrap(commands.deletePost(post)), () => postDeleted(post)),
   follow: (account: string): Promise<null> => unwrap(commands.follow(account)),
   unfollow: (account: string): Promise<null> => unwrap(commands.unfollow(account)),
   setProfile: (edit: ProfileEdit): Promise<ProfileView> => unwrap(commands.setProfile(edit)),

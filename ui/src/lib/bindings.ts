@@ -1711,7 +1711,13 @@ account: string;
 /**
  * The posts written.
  */
-posts: string[] }
+posts: string[]; 
+/**
+ * Those of `posts` that are new posts of the home timeline (the own
+ * feed and followed ones): neither edits nor deletions, and not
+ * hidden. What the window's "new posts" counts.
+ */
+newInHome: string[] }
 /**
  * One of the settings that apply as they are chosen; Settings saves the
  * network's with its Save (they restart listening and dialling).

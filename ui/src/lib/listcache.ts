@@ -13,6 +13,8 @@ export type ListSnapshot = {
   /** The posts' blocks, and which of them were out of the page. */
   layout: BlockLayout<PostView>;
   window: BlockWindow;
+  /** When it was kept (`changeMark`): own changes made later are applied as it comes back. */
+  mark: number;
 };
 
 const snapshots = new Map<string, ListSnapshot>();

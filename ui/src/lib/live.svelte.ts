@@ -1,5 +1,6 @@
 // Posts that arrived from peers since the home timeline was last loaded (for
-// the "N new posts" pill). The event also reports edits and deletions, so the
+// the "N new posts" pill): only the new posts the timeline will show (the
+// event's `newInHome`: of followed feeds, neither edits nor deletions). The
 // timeline subtracts the ids it already shows.
 import { on, type Unlisten } from './api';
 import { session } from './session.svelte';
@@ -14,7 +15,7 @@ class Live {
     if (this.#unlisten) return;
     this.#unlisten = on.postsArrived((p) => {
       if (session.isOwn(p.account)) return;
-      const fresh = p.posts.filter((id) => !this.ids.includes(id));
+      const fresh = p.newInHome.filter((id) => !this.ids.includes(id));
       if (fresh.length > 0) this.ids = [...this.ids, ...fresh];
     });
   }

@@ -1,9 +1,19 @@
 // Quoted and reposted posts are fetched with `thread(id)`; one request per id.
 import { api } from './api';
 import type { PostView } from './bindings';
+import { onPostChange } from './postchanges';
 
 const cache = new Map<string, Promise<PostView | null>>();
 const resolved = new Map<string, PostView | null>();
+
+// The person's own edits, reactions and deletions reach quotes and reposts
+// shown later: the post as it now is, or fetched anew.
+onPostChange((id, change) => {
+  if (change.kind === 'changed') {
+    resolved.set(id, change.post);
+    cache.set(id, Promise.resolve(change.post));
+  } else forgetPost(id);
+});
 
 /** The post if it was already loaded (so a card can render at full height at once). */
 export function peekPost(id: string): PostView | null | undefined {

@@ -133,6 +133,15 @@ describe('PostCard', () => {
     expect(router.current).toEqual({ name: 'thread', post: original.id });
   });
 
+  it('names a quoted post by its author and has what it says read too, as its description', async () => {
+    const original = addPost(s, { author: ADA, text: 'Quoted words', created_at: Date.now() - 5 * 60_000 });
+    const quote = addPost(s, { author: BOB, text: 'My take', quote_of: original.id });
+    render(PostCard, { post: quote });
+    const quoted = await screen.findByRole('button', { name: 'Quoted post by Ada' });
+    expect(quoted).toHaveAccessibleDescription(/Quoted words/);
+    expect(quoted).toHaveAccessibleDescription(/5m/);
+  });
+
   it('offers a "quoted post" link when the quoted post is not here', async () => {
     const quote = addPost(s, { author: BOB, text: 'My take', quote_of: 'kithpost1missing' });
     render(PostCard, { post: quote });
@@ -279,6 +288,29 @@ describe('PostCard', () => {
       replyTo: null,
       quoteOf: post.id,
     });
+  });
+
+  it('reposts once on a double click: the second click comes while the first is being published', async () => {
+    const post = addPost(s, { author: ADA, text: 'hello' });
+    render(PostCard, { post });
+    const button = screen.getByRole('button', { name: 'Repost' });
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const publish = commands.publish.getMockImplementation()!;
+    commands.publish.mockImplementation(async (draft) => {
+      await answered;
+      return publish(draft);
+    });
+    await fireEvent.click(button);
+    await fireEvent.click(button);
+    answer();
+    await waitFor(() => expect(s.posts.filter((p) => p.quote_of === post.id)).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(commands.publish).toHaveBeenCalledTimes(1);
+    expect(s.posts.filter((p) => p.quote_of === post.id)).toHaveLength(1);
+    // Once published, a later click reposts again (the node allows it).
+    await fireEvent.click(button);
+    await waitFor(() => expect(commands.publish).toHaveBeenCalledTimes(2));
   });
 
   it('opens an inline reply composer that replies to this post', async () => {

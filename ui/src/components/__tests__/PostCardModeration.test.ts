@@ -110,14 +110,14 @@ describe('PostCard moderation', () => {
     expect(items).toContain('Mute author');
   });
 
-  it('mutes the author privately from the menu and tells the list', async () => {
+  it('mutes the author privately from the menu and tells the list, with the card it was done from', async () => {
     const post = addPost(s, { author: ADA, text: 'loud' });
     const onModerated = vi.fn();
     render(PostCard, { post, onModerated });
     const menu = await openMenu();
     await fireEvent.click(within(menu).getByRole('menuitem', { name: 'Mute author' }));
     expect(commands.mute).toHaveBeenCalledWith(ADA, false);
-    await waitFor(() => expect(onModerated).toHaveBeenCalledWith(ADA, 'mute'));
+    await waitFor(() => expect(onModerated).toHaveBeenCalledWith(ADA, 'mute', post.id));
     expect(toasts.items.map((t) => t.message)).toContain('Muted Ada. Their posts leave your timeline; undo in Moderation.');
     expect(screen.queryByRole('menu')).toBeNull();
   });
@@ -138,7 +138,7 @@ describe('PostCard moderation', () => {
     await fireEvent.click(within(dialog).getByRole('checkbox', { name: /Also record publicly/ }));
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Block' }));
     expect(commands.block).toHaveBeenCalledWith(ADA, true);
-    await waitFor(() => expect(onModerated).toHaveBeenCalledWith(ADA, 'block'));
+    await waitFor(() => expect(onModerated).toHaveBeenCalledWith(ADA, 'block', post.id));
     expect(screen.queryByRole('alertdialog')).toBeNull();
   });
 

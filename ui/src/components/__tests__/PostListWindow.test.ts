@@ -1,13 +1,13 @@
 // The timeline keeps only the blocks of cards near the view in the page; the
 // browser's IntersectionObserver reports which. Here an observer the test
 // drives stands in for it: jsdom lays nothing out.
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import type { FakeState } from '../../dev/fake-backend';
-import { ADA, addPost, BOB, useReadyAccount } from '../../test/helpers';
+import { ADA, addPost, BOB, ME, useReadyAccount } from '../../test/helpers';
 import { clearSnapshots } from '$lib/listcache';
 import { live } from '$lib/live.svelte';
 import Home from '../../screens/Home.svelte';
@@ -179,6 +179,28 @@ describe('a long timeline keeps only the cards near the view in the page', () =>
     await new Promise((r) => setTimeout(r, 50));
     expect(first.children).toHaveLength(30);
     expect(first.querySelector('textarea')).not.toBeNull();
+  });
+
+  it('keeps a block whose card opened a dialog (shown at the end of the page) in the page, and the dialog open', async () => {
+    addPost(s, { author: ME, text: 'mine', created_at: Date.now() + 60_000 });
+    await longTimeline();
+    const [first] = blocks();
+    if (!first) throw new Error('no block');
+    await fireEvent.click(within(first).getByRole('button', { name: 'Delete' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Delete this post?' });
+    expect(first.contains(dialog)).toBe(false); // at the end of <body>
+    // The focus is in the dialog, not in the block.
+    expect(first.contains(document.activeElement)).toBe(false);
+    observer(NEAR, first).report(first, true, { height: 4321, bottom: 500 });
+    observer(FAR, first).report(first, false, { height: 4321, bottom: -9000 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(first.children).toHaveLength(30);
+    expect(dialog).toBeInTheDocument();
+    // Closed, the block may leave again.
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    (document.activeElement as HTMLElement | null)?.blur();
+    observer(FAR, first).report(first, false, { height: 4321, bottom: -9000 });
+    await waitFor(() => expect(first.children).toHaveLength(0));
   });
 
   it('tells assistive technology each card’s place in the list and, once all is loaded, its length', async () => {

@@ -79,6 +79,28 @@ describe('Activity', () => {
     expect(await commands.activityUnread()).toEqual({ status: 'ok', data: 0 });
   });
 
+  it('keeps the item the reader is on, its element and focus, and the marks of what was new, when new activity arrives live', async () => {
+    const { s, mine } = withActivity();
+    activity.start();
+    render(Activity);
+    const before = await screen.findAllByTestId('activity-item');
+    await waitFor(() => expect(commands.markActivitySeen).toHaveBeenCalled());
+    expect(before.filter((i) => i.classList.contains('new'))).toHaveLength(4);
+    const reply = before[3]!;
+    reply.focus();
+
+    // A reply arrives from a peer while the screen is open.
+    addPost(s, { author: BOB, text: 'Me too', reply_to: mine.id, created_at: Date.now() });
+    backend.emit('feedChanged', { account: BOB });
+    await waitFor(() => expect(screen.getAllByTestId('activity-item')).toHaveLength(5), { timeout: REFRESH_MS + 1000 });
+    const after = screen.getAllByTestId('activity-item');
+    expect(after[4]).toBe(reply); // the same element, not made anew
+    expect(document.activeElement).toBe(reply);
+    expect(after.map((i) => i.classList.contains('new'))).toEqual([true, true, true, true, true]);
+    expect(after[0]).toHaveAccessibleName('Bob replied to your post, new');
+    expect(screen.getByText('5 new items')).toBeInTheDocument();
+  });
+
   it('opens the thread of the reply, or of the own post for a reaction, with a click or Enter', async () => {
     const { mine, reply } = withActivity();
     render(Activity);

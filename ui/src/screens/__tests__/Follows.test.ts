@@ -5,10 +5,12 @@ vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import { fakeAccountId, type FakeState } from '../../dev/fake-backend';
 import { commands } from '../../test/fake-bindings';
-import { ADA, BOB, CAROL, ME, useReadyAccount } from '../../test/helpers';
+import { ADA, addPost, BOB, CAROL, ME, useReadyAccount } from '../../test/helpers';
+import { clearSnapshots } from '$lib/listcache';
 import { router } from '$lib/router.svelte';
 import { toasts } from '$lib/toasts.svelte';
 import Follows from '../Follows.svelte';
+import Home from '../Home.svelte';
 import Profile from '../Profile.svelte';
 
 let s: FakeState;
@@ -39,6 +41,25 @@ describe('Follows', () => {
     expect(within(carol!).queryByTestId('follows-not-held')).toBeNull();
     expect(within(me!).queryByTestId('follows-toggle')).toBeNull();
     expect(commands.follows).toHaveBeenCalledWith(ADA, 'following', 100, null);
+  });
+
+  it('loads the home timeline afresh after an unfollow here: the kept one loses the unfollowed person’s posts', async () => {
+    clearSnapshots();
+    s.following = [ADA];
+    addPost(s, { author: ADA, text: 'from Ada', created_at: 2000 });
+    addPost(s, { author: CAROL, text: 'from Carol', created_at: 1000 });
+    const texts = (): string[] => screen.getAllByTestId('post-text').map((e) => e.textContent ?? '');
+    const home = render(Home);
+    await waitFor(() => expect(texts()).toEqual(['from Ada']));
+    home.unmount();
+
+    const follows = render(Follows, { account: null, direction: 'following' });
+    const ada = (await screen.findAllByTestId('follows-row'))[0]!;
+    await fireEvent.click(within(ada).getByTestId('follows-toggle'));
+    await waitFor(() => expect(s.following).toEqual([]));
+    follows.unmount();
+    render(Home);
+    expect(await screen.findByText('Your timeline is quiet')).toBeInTheDocument();
   });
 
   it('follows and unfollows from the list, and says where a feed not held comes from', async () => {

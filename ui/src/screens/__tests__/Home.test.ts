@@ -5,7 +5,7 @@ vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import type { FakeState } from '../../dev/fake-backend';
 import { backend, commands } from '../../test/fake-bindings';
-import { ADA, addList, addPost, BOB, entry, ME, useReadyAccount } from '../../test/helpers';
+import { ADA, addList, addPost, BOB, CAROL, entry, ME, useReadyAccount } from '../../test/helpers';
 import { clearSnapshots, getSnapshot } from '$lib/listcache';
 import { live } from '$lib/live.svelte';
 import { moderation } from '$lib/moderation.svelte';
@@ -83,7 +83,8 @@ describe('Home timeline', () => {
     expect(screen.queryByTestId('new-posts-pill')).toBeNull();
 
     const fresh = addPost(s, { author: ADA, text: 'fresh', created_at: Date.now() + 1000 });
-    backend.emit('postsArrived', { account: ADA, posts: [fresh.id, 'kithpost1other'] });
+    const other = addPost(s, { author: ADA, text: 'other', created_at: Date.now() + 500 });
+    backend.postsArrived(ADA, [fresh.id, other.id]);
     const pill = await screen.findByTestId('new-posts-pill');
     expect(pill).toHaveTextContent('2 new posts');
     expect(pill.closest('[aria-live="polite"]')).not.toBeNull();
@@ -93,6 +94,37 @@ describe('Home timeline', () => {
     expect(screen.queryByTestId('new-posts-pill')).toBeNull();
   });
 
+  it('counts neither edits nor deletions of older posts not shown yet in the "new posts" pill', async () => {
+    seed(40);
+    render(Home);
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(12));
+    const [older, gone] = [s.posts[30]!, s.posts[31]!];
+    older.text = 'post 30, edited';
+    older.edited = true;
+    older.edited_at = Date.now();
+    gone.deleted = true;
+    gone.text = null;
+    backend.postsArrived(older.author, [older.id]);
+    backend.postsArrived(gone.author, [gone.id]);
+    const fresh = addPost(s, { author: ADA, text: 'fresh', created_at: Date.now() + 1000 });
+    backend.postsArrived(ADA, [fresh.id]);
+    expect(await screen.findByTestId('new-posts-pill')).toHaveTextContent('1 new post');
+  });
+
+  it('does not count posts of a feed this computer carries but does not follow', async () => {
+    seed(2);
+    s.accounts.set(CAROL, { account: CAROL, name: 'Carol', bio: null, avatar: null });
+    render(Home);
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(2));
+    const carried = addPost(s, { author: CAROL, text: 'not followed', created_at: Date.now() + 1000 });
+    backend.postsArrived(CAROL, [carried.id]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(screen.queryByTestId('new-posts-pill')).toBeNull();
+    const followed = addPost(s, { author: BOB, text: 'followed', created_at: Date.now() + 1000 });
+    backend.postsArrived(BOB, [followed.id]);
+    expect(await screen.findByTestId('new-posts-pill')).toHaveTextContent('1 new post');
+  });
+
   it('updates a shown post edited by its author in place, without counting it as new', async () => {
     seed(2);
     render(Home);
@@ -100,7 +132,7 @@ describe('Home timeline', () => {
     const shown = s.posts[0]!;
     shown.text = 'post 0, edited';
     shown.edited = true;
-    backend.emit('postsArrived', { account: shown.author, posts: [shown.id] });
+    backend.postsArrived(shown.author, [shown.id]);
     await waitFor(() => expect(screen.getAllByTestId('post-text')[0]).toHaveTextContent('post 0, edited'));
     expect(screen.queryByTestId('new-posts-pill')).toBeNull();
   });
@@ -108,7 +140,7 @@ describe('Home timeline', () => {
   it('does not count own posts as new, and reloads after publishing', async () => {
     render(Home);
     await screen.findByText('Your timeline is quiet');
-    backend.emit('postsArrived', { account: ME, posts: ['kithpost1mine'] });
+    backend.emit('postsArrived', { account: ME, posts: ['kithpost1mine'], newInHome: ['kithpost1mine'] });
     await fireEvent.input(screen.getByTestId('composer-text'), { target: { value: 'my first post' } });
     await fireEvent.click(screen.getByTestId('composer-submit'));
     await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('my first post'));

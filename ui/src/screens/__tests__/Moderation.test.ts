@@ -5,7 +5,7 @@ vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import { fakeListId, type FakeState } from '../../dev/fake-backend';
 import { commands } from '../../test/fake-bindings';
-import { ADA, addList, BOB, entry, ME, useReadyAccount } from '../../test/helpers';
+import { ADA, addList, BOB, CAROL, entry, ME, useReadyAccount } from '../../test/helpers';
 import { moderation } from '$lib/moderation.svelte';
 import { router } from '$lib/router.svelte';
 import { toasts } from '$lib/toasts.svelte';
@@ -44,6 +44,27 @@ describe('Moderation screen', () => {
     await fireEvent.click(within(section('Muted accounts')).getByRole('button', { name: 'Unmute Bob' }));
     expect(commands.unmute).toHaveBeenCalledWith(BOB);
     await waitFor(() => expect(within(section('Muted accounts')).queryByTestId('mute-row')).toBeNull());
+  });
+
+  it('moves the focus to the next row when one is removed, to the one before at the end, then to the section', async () => {
+    s.accounts.set(CAROL, { account: CAROL, name: 'Carol', bio: null, avatar: null });
+    s.blocks = [ADA, BOB, CAROL].map((target, i) => ({ target, name: null, public: false, since: Date.now() - i }));
+    render(Moderation);
+    const blocks = await screen.findByRole('region', { name: 'Blocked accounts' });
+    const unblock = (name: string): HTMLElement => within(section('Blocked accounts')).getByRole('button', { name: `Unblock ${name}` });
+    const press = async (name: string): Promise<void> => {
+      const button = unblock(name);
+      button.focus();
+      await fireEvent.click(button);
+      await waitFor(() => expect(within(section('Blocked accounts')).queryByRole('button', { name: `Unblock ${name}` })).toBeNull());
+    };
+    expect(within(blocks).getAllByTestId('block-row')).toHaveLength(3);
+    await press('Ada');
+    await waitFor(() => expect(document.activeElement).toBe(unblock('Bob')));
+    await press('Carol');
+    await waitFor(() => expect(document.activeElement).toBe(unblock('Bob')));
+    await press('Bob');
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Blocked accounts' })));
   });
 
   it('mutes a word, publicly when ticked, and removes it', async () => {

@@ -39,6 +39,37 @@ describe('Profile', () => {
     expect(await screen.findByRole('button', { name: 'Follow' })).toBeInTheDocument();
   });
 
+  it('counts the own follow among the followers once followed, and no more once unfollowed', async () => {
+    s.following = [BOB];
+    render(Profile, { account: ADA });
+    const followers = await screen.findByTestId('profile-followers');
+    expect(followers).toHaveTextContent('0 followers');
+    await fireEvent.click(screen.getByRole('button', { name: 'Follow' }));
+    await waitFor(() => expect(screen.getByTestId('profile-followers')).toHaveTextContent('1 follower'));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Following' }));
+    await waitFor(() => expect(screen.getByTestId('profile-followers')).toHaveTextContent('0 followers'));
+  });
+
+  it('counts the own posts again after one is deleted, or a reply posted, from its card on the own profile', async () => {
+    addPost(s, { author: ME, text: 'I write more' });
+    render(Profile, { account: null });
+    const stats = (): HTMLElement => screen.getByRole('region', { name: 'Profile of Me' });
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(2));
+    expect(stats()).toHaveTextContent('2 posts');
+    const card = screen.getAllByTestId('post')[0]!;
+    await fireEvent.click(within(card).getByRole('button', { name: 'Delete' }));
+    await fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
+    await waitFor(() => expect(stats()).toHaveTextContent('1 post'));
+    expect(screen.getAllByTestId('post')).toHaveLength(1);
+
+    const left = screen.getAllByTestId('post')[0]!;
+    await fireEvent.click(within(left).getByTestId('reply-button'));
+    await fireEvent.input(within(left).getByTestId('composer-text'), { target: { value: 'answering myself' } });
+    await fireEvent.click(within(left).getByTestId('composer-submit'));
+    await waitFor(() => expect(stats()).toHaveTextContent('2 posts'));
+    await waitFor(() => expect(screen.getAllByTestId('post-text')[0]).toHaveTextContent('answering myself'));
+  });
+
   it('edits the own name and bio with setProfile', async () => {
     render(Profile, { account: null });
     await fireEvent.click(await screen.findByRole('button', { name: /Edit profile/ }));

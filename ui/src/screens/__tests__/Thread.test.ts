@@ -44,7 +44,7 @@ describe('Thread', () => {
     render(Thread, { post: ids.root! });
     await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(5));
     addPost(backend.state, { author: BOB, text: 'late reply', reply_to: ids.root, created_at: 6000 });
-    backend.emit('postsArrived', { account: BOB, posts: ['x'] });
+    backend.emit('postsArrived', { account: BOB, posts: ['x'], newInHome: ['x'] });
     await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(6));
   });
 

@@ -1,0 +1,37 @@
+// Modal dialogs open now, each by the element it was opened from. A dialog
+// shows at the end of <body> (Modal.svelte), away from the card that opened
+// it; a long list asks here whether a block of cards has one open before it
+// takes the block out of the page (and the dialog with it).
+
+/** Each open dialog's origin; a dialog is the key (two may share an origin). */
+const origins = new Map<object, Element>();
+
+/** Records a dialog opened from `origin`; returns how to record it closed. */
+export function modalOpened(origin: Element): () => void {
+  const key = {};
+  origins.set(key, origin);
+  return () => origins.delete(key);
+}
+
+/** Whether a dialog opened from within `el` (or from `el` itself) is open. */
+export function hasModalFrom(el: Element): boolean {
+  for (const origin of origins.values()) if (el.contains(origin)) return true;
+  return false;
+}
+
+/**
+ * Whether a wheel turned over `target` scrolls something between it and
+ * `stop` (both included) by (`dx`, `dy`): a box that can scroll, and is not
+ * at its end in that direction yet.
+ */
+export function wheelScrollsWithin(target: EventTarget | null, stop: Element, dx: number, dy: number): boolean {
+  for (let el = target instanceof Element ? target : null; el !== null; el = el.parentElement) {
+    const css = getComputedStyle(el);
+    const canY = /auto|scroll/.test(css.overflowY) && el.scrollHeight > el.clientHeight;
+    const canX = /auto|scroll/.test(css.overflowX) && el.scrollWidth > el.clientWidth;
+    if (canY && (dy < 0 ? el.scrollTop > 0 : dy > 0 && el.scrollTop + el.clientHeight < el.scrollHeight)) return true;
+    if (canX && (dx < 0 ? el.scrollLeft > 0 : dx > 0 && el.scrollLeft + el.clientWidth < el.scrollWidth)) return true;
+    if (el === stop) break;
+  }
+  return false;
+}
