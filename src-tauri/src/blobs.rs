@@ -9,21 +9,7 @@ use tauri::http::{Response, StatusCode, header};
 /// The scheme's name.
 pub const SCHEME: &str = "kith-blob";
 
-/// The content type of an image by its first bytes, or `None` if it is not
-/// a raster image the web view should show.
-pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
-}
+use kith_core::image::image_type;
 
 fn status(code: StatusCode, why: &str) -> Response<Vec<u8>> {
     Response::builder()

@@ -24,7 +24,7 @@ Examples:
 
 /// Kith: an offline-first, peer-to-peer social network with no server.
 #[derive(Debug, Parser)]
-#[command(name = "kith", version, about, after_help = EXAMPLES)]
+#[command(name = "kith", version, after_help = EXAMPLES)]
 pub struct Cli {
     /// Home directory holding keys and data [default: the platform data directory].
     #[arg(long, global = true, env = "KITH_HOME", value_name = "DIR")]
@@ -271,15 +271,17 @@ pub enum Command {
         #[arg(required = true, value_name = "MULTIADDR")]
         addrs: Vec<String>,
     },
-    /// Per feed: changes held, peers holding it, last sync, sync in progress.
+    /// Per feed: changes held, peers holding it, when it was last in sync with a peer, a sync in progress.
     SyncStatus,
     /// Print an invite code (your account and the running node's addresses) to share.
     Invite,
-    /// Measure this machine: ingest, query and size figures.
+    /// Measure this machine (ingest, queries, size, sync, memory, moderation), or write a fixture bundle.
     Bench {
         /// Which benchmark.
         which: BenchKind,
-        /// Size of the data set (changes for ingest, posts for query and size).
+        /// Size of the data set: changes for ingest, sync-store and catchup-net; posts for query, size,
+        /// moderation, sync and fixture; the feed's changes for catchup; followers for propagation;
+        /// feeds for memory. Each has a smallest size, which it names.
         #[arg(long)]
         n: Option<u64>,
         /// Where `fixture` writes its bundle.
@@ -295,7 +297,6 @@ pub enum Command {
         #[arg(long, value_name = "CHANGES", value_parser = clap::value_parser!(u16).range(0..=256))]
         after_snapshot: Option<u16>,
     },
-    /// Print shell completions.
     /// Block an account: nothing of it is shown, stored or relayed here, and
     /// what was stored is purged (a follow ends).
     Block {
@@ -417,6 +418,7 @@ pub enum Command {
         #[arg(long)]
         download: bool,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -470,12 +472,12 @@ pub enum ProfileAction {
     },
 }
 
-/// The benchmarks.
 /// Reads a moderation label.
 fn parse_label(s: &str) -> Result<kith_core::moderation::Label, String> {
     s.parse().map_err(|e: kith_core::CoreError| e.to_string())
 }
 
+/// `kith list` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ListAction {
     /// Create a list in your feed.
@@ -530,6 +532,7 @@ pub enum ListAction {
     },
 }
 
+/// `kith reports` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ReportsAction {
     /// Add the report's target to the list, with its labels and text.
@@ -565,7 +568,8 @@ pub enum PassphraseAction {
     Reset,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+/// The benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BenchKind {
     /// Verify + apply + persist signed changes.
     Ingest,
@@ -590,4 +594,73 @@ pub enum BenchKind {
     /// Not a measurement: writes a bundle of n signed posts by n/500 authors
     /// (`--out FILE`), to import into a home before measuring the desktop app.
     Fixture,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, ValueEnum};
+
+    use super::{BenchKind, Cli};
+
+    /// The first line of a subcommand's help.
+    fn about(name: &str) -> String {
+        Cli::command()
+            .find_subcommand(name)
+            .and_then(|c| c.get_about().map(ToString::to_string))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn each_subcommand_help_begins_with_its_own_summary() {
+        assert!(
+            about("block").starts_with("Block an account"),
+            "{}",
+            about("block")
+        );
+        assert!(
+            about("completions").starts_with("Print shell completions"),
+            "{}",
+            about("completions")
+        );
+        let top = Cli::command().render_help().to_string();
+        assert!(top.starts_with("Kith: an offline-first"), "{top}");
+    }
+
+    #[test]
+    fn bench_help_and_the_readme_name_every_benchmark() {
+        let help = Cli::command()
+            .find_subcommand_mut("bench")
+            .map(|c| c.render_long_help().to_string())
+            .unwrap_or_default();
+        let readme = include_str!("../../../README.md");
+        let line = readme
+            .lines()
+            .find(|l| l.starts_with("`kith bench "))
+            .unwrap_or_default();
+        let listed: Vec<&str> = line
+            .trim_start_matches("`kith bench ")
+            .split([' ', '`'])
+            .next()
+            .unwrap_or_default()
+            .split('|')
+            .collect();
+        let mut names = Vec::new();
+        for kind in BenchKind::value_variants() {
+            let name = kind.to_possible_value().map(|v| v.get_name().to_owned());
+            let name = name.unwrap_or_default();
+            assert!(
+                help.contains(&format!("- {name}:")),
+                "{name} missing from\n{help}"
+            );
+            assert!(
+                listed.contains(&name.as_str()),
+                "{name} missing from README: {line}"
+            );
+            names.push(name);
+        }
+        assert_eq!(
+            listed, names,
+            "README lists benchmarks the code lacks: {line}"
+        );
+    }
 }

@@ -328,6 +328,49 @@ pub(crate) fn ingest_all(
     Ok(start.elapsed())
 }
 
+/// Changes a peer is behind in `catchup` and `catchup-net`.
+const BEHIND: usize = 10;
+
+/// What `--n` counts for a benchmark: its default, its smallest value
+/// (the benchmark cannot run on less), and what it counts, for people.
+fn sizes(which: BenchKind) -> (u64, u64, &'static str) {
+    match which {
+        BenchKind::Ingest => (100_000, 1, "signed changes"),
+        // Full timeline pages of 50.
+        BenchKind::Query => (1_000_000, 50, "posts"),
+        BenchKind::Size => (20_000, 1, "posts"),
+        BenchKind::Catchup | BenchKind::CatchupNet => (
+            100_000,
+            BEHIND as u64 + 1,
+            "changes in the feed, the newest 10 missing from the peer",
+        ),
+        BenchKind::Sync => (100_000, 1, "posts in the feed"),
+        // More than the newest changes a receiver takes first (256 KiB,
+        // some 420 generated posts), so that the rest comes from the
+        // sender's snapshot, which is what is measured.
+        BenchKind::SyncStore => (100_000, 500, "changes in the feed"),
+        BenchKind::Propagation => (30, 1, "follower processes"),
+        BenchKind::Memory => (1000, 1, "feeds of 1,000 posts"),
+        // Timeline pages of 50 still full with every tenth author hidden
+        // by the list (one post per author below 2,000 posts): 56 - 6.
+        BenchKind::Moderation => (100_000, 56, "posts"),
+        BenchKind::Fixture => (10_000, 1, "posts"),
+    }
+}
+
+/// `--n` for `which`: its default when not given; refused (with what it
+/// counts) below the smallest the benchmark can measure.
+fn size_of(which: BenchKind, n: Option<u64>) -> anyhow::Result<u64> {
+    let (default, least, what) = sizes(which);
+    let n = n.unwrap_or(default);
+    if n < least {
+        let name = clap::ValueEnum::to_possible_value(&which)
+            .map_or_else(|| format!("{which:?}"), |v| v.get_name().to_owned());
+        anyhow::bail!("`kith bench {name}` needs --n {least} or more ({what}), not {n}");
+    }
+    Ok(n)
+}
+
 /// Runs one benchmark and prints its figures.
 pub fn run(
     which: BenchKind,
@@ -336,21 +379,27 @@ pub fn run(
     (words, after_snapshot): (Option<usize>, usize),
     json_out: bool,
 ) -> anyhow::Result<()> {
+    let n = size_of(which, n)?;
     let report = match which {
-        BenchKind::Ingest => ingest(n.unwrap_or(100_000))?,
-        BenchKind::Query => query(n.unwrap_or(1_000_000))?,
-        BenchKind::Size => size(n.unwrap_or(20_000))?,
-        BenchKind::Catchup => catchup(n.unwrap_or(100_000))?,
-        BenchKind::Sync => crate::bench_net::initial_sync(n.unwrap_or(100_000), after_snapshot)?,
-        BenchKind::SyncStore => sync_store(n.unwrap_or(100_000))?,
-        BenchKind::CatchupNet => crate::bench_net::catchup(n.unwrap_or(100_000), 10)?,
-        BenchKind::Propagation => {
-            crate::bench_net::propagation(usize::try_from(n.unwrap_or(30))?, 20)?
+        BenchKind::Ingest => ingest(n)?,
+        BenchKind::Query => query(n)?,
+        BenchKind::Size => size(n)?,
+        BenchKind::Catchup => catchup(n)?,
+        BenchKind::Sync => {
+            if after_snapshot as u64 > n {
+                anyhow::bail!(
+                    "--after-snapshot {after_snapshot} is more than the feed's {n} posts (--n)"
+                );
+            }
+            crate::bench_net::initial_sync(n, after_snapshot)?
         }
-        BenchKind::Memory => crate::bench_net::memory(n.unwrap_or(1000), 1000)?,
-        BenchKind::Moderation => moderation(n.unwrap_or(100_000))?,
+        BenchKind::SyncStore => sync_store(n)?,
+        BenchKind::CatchupNet => crate::bench_net::catchup(n, BEHIND)?,
+        BenchKind::Propagation => crate::bench_net::propagation(usize::try_from(n)?, 20)?,
+        BenchKind::Memory => crate::bench_net::memory(n, 1000)?,
+        BenchKind::Moderation => moderation(n)?,
         BenchKind::Fixture => fixture(
-            n.unwrap_or(10_000),
+            n,
             out.ok_or_else(|| anyhow::anyhow!("fixture needs --out FILE"))?,
             words,
         )?,
@@ -358,7 +407,7 @@ pub fn run(
     if json_out {
         output::json(&report)
     } else {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
         Ok(())
     }
 }
@@ -878,7 +927,6 @@ fn sync_store(n: u64) -> anyhow::Result<serde_json::Value> {
 }
 
 fn catchup(n: u64) -> anyhow::Result<serde_json::Value> {
-    const BEHIND: usize = 10;
     let (certs, envs, bodies) = generate(n, 1, 5)?;
     let account = certs[0].account;
     let (a_dir, b_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);

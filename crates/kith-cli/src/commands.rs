@@ -71,8 +71,7 @@ pub(crate) fn done(json: bool, value: &serde_json::Value, human: &str) -> anyhow
     if json {
         output::json(value)
     } else {
-        println!("{human}");
-        Ok(())
+        outln!("{human}")
     }
 }
 
@@ -81,8 +80,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let json = cli.json;
     if let Command::Completions { shell } = cli.command {
         let mut cmd = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(shell, &mut cmd, "kith", &mut std::io::stdout());
-        return Ok(());
+        // Written whole here, then to stdout: clap_complete panics on a
+        // failed write (`kith completions bash | head -1`).
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "kith", &mut script);
+        return output::write_stdout_bytes(&script);
     }
     if let Command::Bench {
         which,
@@ -168,6 +170,9 @@ fn identity(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
     match command {
         Command::Init { name } => {
             refuse_existing_identity(home)?;
+            if let Some(name) = &name {
+                check_name(name)?;
+            }
             let passphrase = passphrase::new()?;
             let mut node = Node::open(home)?;
             let created = node.init(name.as_deref(), &passphrase)?;
@@ -224,6 +229,17 @@ fn identity(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
         }
         _ => unreachable!("routed by run"),
     }
+    Ok(())
+}
+
+/// Refuses a display name the feed schema refuses (too long, control
+/// characters) before a passphrase is asked; `Node::init` checks it too,
+/// before writing anything.
+fn check_name(name: &str) -> anyhow::Result<()> {
+    use kith_core::feed::{FeedKey, FeedValue};
+    // The name's bounds are the same in every account's feed.
+    let any_account = AccountId([0; 32]);
+    FeedKey::Name.check_value(any_account, &FeedValue::Str(name.trim().to_owned()))?;
     Ok(())
 }
 

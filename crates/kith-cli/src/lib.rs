@@ -2,6 +2,8 @@
 //! `main` over [`main`], and the desktop app's binary runs it too when
 //! invoked as `kith`, so one package ships one copy of the node.
 
+#[macro_use]
+mod output;
 mod args;
 mod bench;
 mod bench_net;
@@ -9,7 +11,6 @@ mod commands;
 mod moderate;
 mod net;
 mod ops;
-mod output;
 mod passphrase;
 mod release;
 
@@ -27,8 +28,11 @@ pub fn main() -> std::process::ExitCode {
         .init();
     let cli = args::Cli::parse();
     let json = cli.json;
-    match commands::run(cli) {
+    match commands::run(cli).and_then(|()| output::flush_stdout()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // The reader of stdout went away (`kith timeline | head -1`): it
+        // took what it wanted, so this is a success, as for `--json`.
+        Err(e) if output::exit_quietly(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             output::error(json, &e);
             std::process::ExitCode::FAILURE

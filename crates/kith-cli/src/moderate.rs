@@ -130,7 +130,7 @@ fn text(value: &Value, key: &str) -> String {
         .to_owned()
 }
 
-fn print_list(l: &ListView) {
+fn print_list(l: &ListView) -> anyhow::Result<()> {
     let name = l.name.as_deref().unwrap_or("(not received yet)");
     let by = l.owner_name.as_deref().unwrap_or("(unknown)");
     let mut line = format!("{name} · by {by} · {} entries", l.entries);
@@ -149,148 +149,150 @@ fn print_list(l: &ListView) {
             labels(&l.warn)
         );
     }
-    println!("{line}\n  {}", l.id);
+    outln!("{line}\n  {}", l.id)
 }
 
-fn print_report(r: &ReportView) {
-    println!(
+fn print_report(r: &ReportView) -> anyhow::Result<()> {
+    outln!(
         "{}  [{}]  {} · to {}",
         &r.id[..12],
         r.status,
         r.labels.join(","),
         r.list_name.as_deref().unwrap_or("(unknown list)")
-    );
-    println!(
+    )?;
+    outln!(
         "  about {}\n  from {} {}",
         r.target,
         r.reporter_name.as_deref().unwrap_or("(unknown)"),
         r.reporter
-    );
+    )?;
     if !r.text.is_empty() {
-        println!("  “{}”", r.text);
+        outln!("  “{}”", r.text)?;
     }
+    Ok(())
 }
 
 /// Prints an answer for people.
 fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
     let visibility = |public: bool| if public { "publicly" } else { "privately" };
     match command {
-        Command::Block { public, .. } => println!(
+        Command::Block { public, .. } => outln!(
             "Blocked {} {}: nothing of theirs is shown, stored or relayed here, and what was stored is gone.",
             text(value, "blocked"),
             visibility(*public)
-        ),
-        Command::Unblock { .. } => println!("Unblocked {}", text(value, "unblocked")),
-        Command::Mute { public, .. } => println!(
+        )?,
+        Command::Unblock { .. } => outln!("Unblocked {}", text(value, "unblocked"))?,
+        Command::Mute { public, .. } => outln!(
             "Muted {} {}: their posts leave your timeline and search.",
             text(value, "muted"),
             visibility(*public)
-        ),
-        Command::Unmute { .. } => println!("Unmuted {}", text(value, "unmuted")),
+        )?,
+        Command::Unmute { .. } => outln!("Unmuted {}", text(value, "unmuted"))?,
         Command::MuteWord { remove: true, .. } => {
-            println!("No longer muting “{}”", text(value, "unmuted_word"));
+            outln!("No longer muting “{}”", text(value, "unmuted_word"))?;
         }
-        Command::MuteWord { public, .. } => println!(
+        Command::MuteWord { public, .. } => outln!(
             "Muting “{}” {}",
             text(value, "muted_word"),
             visibility(*public)
-        ),
+        )?,
         Command::List {
             action: ListAction::Subscribe { .. },
-        } => print_list(&serde_json::from_value::<ListView>(value.clone())?),
+        } => print_list(&serde_json::from_value::<ListView>(value.clone())?)?,
         Command::List {
             action: ListAction::Unsubscribe { .. },
-        } => println!("Unsubscribed from {}", text(value, "unsubscribed")),
+        } => outln!("Unsubscribed from {}", text(value, "unsubscribed"))?,
         Command::List { .. } => {
             let d: ListDetail = serde_json::from_value(value.clone())?;
-            print_list(&d.list);
+            print_list(&d.list)?;
             for e in &d.entries {
                 let reason = if e.reason.is_empty() {
                     String::new()
                 } else {
                     format!(" — {}", e.reason)
                 };
-                println!(
+                outln!(
                     "  {} {} [{}]{reason}",
                     e.target,
                     e.name.as_deref().unwrap_or(""),
                     e.labels.join(",")
-                );
+                )?;
             }
         }
         Command::Report { .. } => {
             let queued: Vec<ReportView> =
                 serde_json::from_value(value.get("queued").cloned().unwrap_or_default())?;
             for r in &queued {
-                println!(
+                outln!(
                     "Report {} for {} queued; it is delivered when the maintainer's node is reachable (kith reports --sent).",
                     &r.id[..12],
                     r.list_name.as_deref().unwrap_or("the list")
-                );
+                )?;
             }
         }
         Command::Reports { action: None, .. } => {
             let reports: Vec<ReportView> =
                 serde_json::from_value(value.get("reports").cloned().unwrap_or_default())?;
             if reports.is_empty() {
-                println!("No reports.");
+                outln!("No reports.")?;
             }
             for r in &reports {
-                print_report(r);
+                print_report(r)?;
             }
         }
         Command::Reports {
             action: Some(_), ..
         } => {
-            print_report(&serde_json::from_value::<ReportView>(value.clone())?);
+            print_report(&serde_json::from_value::<ReportView>(value.clone())?)?;
         }
-        Command::Moderation => print_overview(&serde_json::from_value(value.clone())?),
-        Command::Policy { .. } => print_policy(serde_json::from_value::<Policy>(value.clone())?),
+        Command::Moderation => print_overview(&serde_json::from_value(value.clone())?)?,
+        Command::Policy { .. } => print_policy(serde_json::from_value::<Policy>(value.clone())?)?,
         _ => output::json(value)?,
     }
     Ok(())
 }
 
-fn print_overview(m: &ModerationOverview) {
-    let marks = |title: &str, marks: &[kith_store::Mark]| {
+fn print_overview(m: &ModerationOverview) -> anyhow::Result<()> {
+    let marks = |title: &str, marks: &[kith_store::Mark]| -> anyhow::Result<()> {
         if marks.is_empty() {
-            println!("{title}: none");
+            outln!("{title}: none")?;
         } else {
-            println!("{title}:");
+            outln!("{title}:")?;
         }
         for mark in marks {
-            println!(
+            outln!(
                 "  {} {}{}",
                 mark.target,
                 mark.name.as_deref().unwrap_or(""),
                 if mark.public { " (public)" } else { "" }
-            );
+            )?;
         }
+        Ok(())
     };
-    marks("Blocked", &m.marks.blocks);
-    marks("Muted", &m.marks.mutes);
-    marks("Muted words", &m.marks.words);
-    println!("Your lists:");
+    marks("Blocked", &m.marks.blocks)?;
+    marks("Muted", &m.marks.mutes)?;
+    marks("Muted words", &m.marks.words)?;
+    outln!("Your lists:")?;
     for l in &m.own_lists {
-        print_list(l);
+        print_list(l)?;
     }
-    println!("Subscribed lists:");
+    outln!("Subscribed lists:")?;
     for l in &m.subscriptions {
-        print_list(l);
+        print_list(l)?;
     }
-    println!("Open reports: {}", m.open_reports);
-    print_policy(m.policy);
+    outln!("Open reports: {}", m.open_reports)?;
+    print_policy(m.policy)
 }
 
-fn print_policy(p: Policy) {
+fn print_policy(p: Policy) -> anyhow::Result<()> {
     let scope = match p.scope {
         kith_store::Scope::Follows => "follows",
         kith_store::Scope::FollowsOfFollows => "follows-of-follows",
     };
-    println!(
+    outln!(
         "Replicating: {scope} · a peer may push {} changes a minute",
         p.peer_rate
-    );
+    )
 }
 
 /// Runs a moderation command and prints its answer.

@@ -56,11 +56,10 @@ pub fn run(command: Command, home: &Path, json: bool) -> anyhow::Result<()> {
     if json {
         return output::json(&value);
     }
-    human(&request, &value);
-    Ok(())
+    human(&request, &value)
 }
 
-fn human(request: &ControlRequest, value: &Value) {
+fn human(request: &ControlRequest, value: &Value) -> anyhow::Result<()> {
     let list = |key: &str| {
         value
             .get(key)
@@ -71,34 +70,38 @@ fn human(request: &ControlRequest, value: &Value) {
     let s = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
     match request {
         ControlRequest::Addrs => {
-            println!("Peer id: {}", s(value, "peer_id"));
+            outln!("Peer id: {}", s(value, "peer_id"))?;
             for a in list("addrs") {
-                println!("  {}", a.as_str().unwrap_or_default());
+                outln!("  {}", a.as_str().unwrap_or_default())?;
             }
         }
-        ControlRequest::Connect { .. } => println!("Connected to {}", s(value, "peer_id")),
+        ControlRequest::Connect { .. } => outln!("Connected to {}", s(value, "peer_id"))?,
         ControlRequest::Peers => {
             let peers = list("peers");
             if peers.is_empty() {
-                println!("No peers connected.");
+                outln!("No peers connected.")?;
             }
             for p in peers {
                 let latency = p
                     .get("latency_ms")
                     .and_then(Value::as_f64)
                     .map_or_else(|| "?".to_owned(), |ms| format!("{ms:.1} ms"));
-                println!(
+                outln!(
                     "{}  {}  via {}  {latency}{}",
                     s(&p, "peer_id"),
                     s(&p, "addr"),
                     s(&p, "found"),
                     whose(&p)
-                );
+                )?;
             }
-            print_lan(value.get("lan").unwrap_or(&Value::Null));
+            print_lan(value.get("lan").unwrap_or(&Value::Null))?;
         }
         ControlRequest::SyncStatus => {
-            for f in list("feeds") {
+            let feeds = list("feeds");
+            if feeds.is_empty() {
+                outln!("No feeds carried yet.")?;
+            }
+            for f in feeds {
                 let name = f.get("name").and_then(Value::as_str).unwrap_or("(unknown)");
                 let state = if f
                     .get("in_progress")
@@ -109,47 +112,56 @@ fn human(request: &ControlRequest, value: &Value) {
                 } else {
                     "idle".to_owned()
                 };
-                println!(
-                    "{name}  {}  {} changes  {} peer(s)  {state}",
+                outln!(
+                    "{name}  {}  {} changes  {} peer(s)  {}  {state}",
                     s(&f, "account"),
                     f["changes"],
-                    f["peers"]
-                );
+                    f["peers"],
+                    last_sync(&f)
+                )?;
             }
         }
-        ControlRequest::Invite => println!("{}", s(value, "code")),
+        ControlRequest::Invite => outln!("{}", s(value, "code"))?,
         ControlRequest::Listen { .. } => {
-            println!("Listening on (until the node stops):");
+            outln!("Listening on (until the node stops):")?;
             for a in list("listening") {
-                println!("  {}", a.as_str().unwrap_or_default());
+                outln!("  {}", a.as_str().unwrap_or_default())?;
             }
         }
         ControlRequest::Lan { .. } => {
             if value.get("enabled").and_then(Value::as_bool) == Some(true) {
-                println!("Looking for peers on the LAN (mDNS) until the node stops.");
+                outln!("Looking for peers on the LAN (mDNS) until the node stops.")?;
             } else {
-                println!("Not looking for peers on the LAN (mDNS) until the node stops.");
+                outln!("Not looking for peers on the LAN (mDNS) until the node stops.")?;
             }
         }
-        _ => println!("{value}"),
+        _ => outln!("{value}")?,
     }
+    Ok(())
+}
+
+/// When a feed (an entry of `sync-status`' answer) was last in sync with
+/// a peer, for people.
+fn last_sync(feed: &Value) -> String {
+    feed.get("last_sync").and_then(Value::as_i64).map_or_else(
+        || "never synced".to_owned(),
+        |ms| format!("synced {}", output::when(ms)),
+    )
 }
 
 /// The peers mDNS found on the LAN (the `lan` part of `peers`' answer).
-fn print_lan(lan: &Value) {
+fn print_lan(lan: &Value) -> anyhow::Result<()> {
     if lan.get("enabled").and_then(Value::as_bool) != Some(true) {
-        println!("Looking for peers on the LAN (mDNS) is off.");
-        return;
+        return outln!("Looking for peers on the LAN (mDNS) is off.");
     }
     let peers = lan
         .get("peers")
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
     if peers.is_empty() {
-        println!("No peers found on the LAN.");
-        return;
+        return outln!("No peers found on the LAN.");
     }
-    println!("Found on the LAN:");
+    outln!("Found on the LAN:")?;
     let s = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
     for p in peers {
         let state = match s(p, "state").as_str() {
@@ -163,13 +175,14 @@ fn print_lan(lan: &Value) {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        println!(
+        outln!(
             "  {}  {}  {state}{}",
             s(p, "peer_id"),
             addrs.join(" "),
             whose(p)
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// Whose computer a peer is, when a feed held here says so: its account's
@@ -233,4 +246,20 @@ fn serve(
         kith_net::serve(node, config, shutdown).await
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::last_sync;
+
+    #[test]
+    fn sync_status_text_tells_when_each_feed_was_last_in_sync() {
+        assert_eq!(
+            last_sync(&json!({ "last_sync": 86_400_000 + 3_600_000 })),
+            "synced 1970-01-02 01:00 UTC"
+        );
+        assert_eq!(last_sync(&json!({ "last_sync": null })), "never synced");
+    }
 }

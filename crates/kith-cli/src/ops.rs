@@ -288,7 +288,7 @@ fn text(value: &Value, key: &str) -> String {
 /// Prints an answer for people.
 fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
     match command {
-        Command::Id => println!(
+        Command::Id => outln!(
             "Account: {}\nDevice:  {}\nName:    {}",
             text(value, "account"),
             text(value, "device"),
@@ -296,91 +296,93 @@ fn human(command: &Command, value: &Value) -> anyhow::Result<()> {
                 .get("name")
                 .and_then(Value::as_str)
                 .unwrap_or("(none)")
-        ),
+        )?,
         Command::Profile {
             action: ProfileAction::Set { .. },
         } => {
             let p: ProfileView = serde_json::from_value(value.clone())?;
-            println!(
+            outln!(
                 "Profile updated: {}",
                 p.name.as_deref().unwrap_or("(no name)")
-            );
+            )?;
         }
         Command::Profile {
             action: ProfileAction::Show { .. },
         } => {
             let p: ProfileView = serde_json::from_value(value.clone())?;
-            println!(
+            outln!(
                 "{}\n{}",
                 p.name.as_deref().unwrap_or("(no name)"),
                 p.account
-            );
+            )?;
             if let Some(b) = &p.bio {
-                println!("\n{b}\n");
+                outln!("\n{b}\n")?;
             }
-            println!(
+            outln!(
                 "{} posts · following {} · {} followers on this computer",
-                p.posts, p.following, p.followers
-            );
+                p.posts,
+                p.following,
+                p.followers
+            )?;
             if p.follows_you {
-                println!("Follows you.");
+                outln!("Follows you.")?;
             }
             if p.blocked {
-                println!("You block this account: nothing of it is stored here.");
+                outln!("You block this account: nothing of it is stored here.")?;
             } else if p.muted {
-                println!("You mute this account.");
+                outln!("You mute this account.")?;
             } else if !p.held && p.in_home {
-                println!(
+                outln!(
                     "You follow this account: its feed arrives from the first peer that carries it."
-                );
+                )?;
             } else if !p.held {
-                println!(
+                outln!(
                     "Nothing of this account is on this computer yet: kith follow {} to fetch it from peers.",
                     p.account
-                );
+                )?;
             }
             if let Some(m) = &p.moderation {
                 for reason in &m.reasons {
-                    println!("  {reason}");
+                    outln!("  {reason}")?;
                 }
             }
         }
-        Command::Post { .. } => println!("Posted {}", text(value, "id")),
-        Command::Reply { .. } => println!("Replied {}", text(value, "id")),
-        Command::Repost { .. } => println!("Reposted as {}", text(value, "id")),
-        Command::React { emoji, .. } => println!("Reacted {emoji}"),
-        Command::Unreact { emoji, .. } => println!("Took back {emoji}"),
-        Command::Edit { .. } => println!("Edited"),
-        Command::Delete { .. } => println!("Deleted"),
-        Command::Follow { .. } => println!("Following {}", text(value, "following")),
-        Command::Unfollow { .. } => println!("No longer following {}", text(value, "unfollowed")),
+        Command::Post { .. } => outln!("Posted {}", text(value, "id"))?,
+        Command::Reply { .. } => outln!("Replied {}", text(value, "id"))?,
+        Command::Repost { .. } => outln!("Reposted as {}", text(value, "id"))?,
+        Command::React { emoji, .. } => outln!("Reacted {emoji}")?,
+        Command::Unreact { emoji, .. } => outln!("Took back {emoji}")?,
+        Command::Edit { .. } => outln!("Edited")?,
+        Command::Delete { .. } => outln!("Deleted")?,
+        Command::Follow { .. } => outln!("Following {}", text(value, "following"))?,
+        Command::Unfollow { .. } => outln!("No longer following {}", text(value, "unfollowed"))?,
         Command::Following { account, .. } | Command::Followers { account, .. } => {
             let page: FollowPage = serde_json::from_value(value.clone())?;
-            output::follows(command, account.is_none(), &page);
+            output::follows(command, account.is_none(), &page)?;
         }
         Command::Timeline { .. } => output::page(
             &serde_json::from_value::<Page>(value.clone())?,
             "Nothing yet. Post something, or follow someone.",
-        ),
+        )?,
         Command::Activity { .. } => {
-            output::activity(&serde_json::from_value::<ActivityPage>(value.clone())?);
+            output::activity(&serde_json::from_value::<ActivityPage>(value.clone())?)?;
         }
         Command::Feed { .. } => output::page(
             &serde_json::from_value::<Page>(value.clone())?,
             "No posts from this account here.",
-        ),
+        )?,
         Command::Search { .. } => {
-            output::page(&serde_json::from_value::<Page>(value.clone())?, "No match.");
+            output::page(&serde_json::from_value::<Page>(value.clone())?, "No match.")?;
         }
         Command::Thread { post_id: p } => {
             let target = post_id(p)?;
             let page: Page = serde_json::from_value(value.clone())?;
             for post in &page.posts {
-                output::post(post, if post.id == target { 0 } else { 2 });
+                output::post(post, if post.id == target { 0 } else { 2 })?;
             }
         }
-        Command::Export { out, .. } => println!("{}", export_summary(out, value)),
-        Command::Import { .. } => println!("{}", import_summary(value)),
+        Command::Export { out, .. } => outln!("{}", export_summary(out, value))?,
+        Command::Import { .. } => outln!("{}", import_summary(value))?,
         _ => output::json(value)?,
     }
     Ok(())

@@ -42,20 +42,21 @@ fn verify(file: &Path, manifest: Option<PathBuf>, json: bool) -> anyhow::Result<
         );
     }
     let check = release::verify_package(file, &manifest)?;
-    if json {
-        output::json(&check)?;
-    }
-    if check.genuine {
-        if !json {
-            println!("GENUINE: {}", check.reason);
-        }
-        Ok(())
+    let printed = if json {
+        output::json(&check)
+    } else if check.genuine {
+        outln!("GENUINE: {}", check.reason)
     } else {
-        Err(anyhow!(ControlError::new(
+        Ok(())
+    };
+    // The verdict is the exit status, even when stdout's reader went away.
+    if !check.genuine {
+        return Err(anyhow!(ControlError::new(
             "not_genuine",
             format!("NOT GENUINE: {}", check.reason)
-        )))
+        )));
     }
+    printed
 }
 
 fn describe(held: &HeldRelease) -> String {
@@ -114,49 +115,58 @@ fn share(home: &Path, listen: Option<&str>, minutes: u32, json: bool) -> anyhow:
         let options = kith_share::ShareOptions::minutes(addr, minutes)?;
         let sharing = kith_share::start(&installer, options).await?;
         let info = sharing.info().clone();
-        if json {
-            output::json(&info)?;
-        } else {
-            println!("Sharing Kith {} for {minutes} minutes at:", info.version);
-            for url in &info.urls {
-                println!("  {url}");
-            }
-            println!(
-                "Release key fingerprint (read it aloud): {}",
-                info.fingerprint
-            );
-            for f in &info.files {
-                println!("  {}  sha256 {}", f.name, f.sha256);
-            }
-            if let Some(url) = info
-                .urls
-                .first()
-                .filter(|_| std::io::stdout().is_terminal())
-            {
-                print_qr(url);
-            }
-            println!("Ctrl-C stops it.");
-        }
+        // The page is what this command is for: it is offered until it
+        // stops even if stdout's reader goes away.
+        output::unless_closed(share_banner(&info, minutes, json))?;
         tokio::select! {
             () = sharing.finished() => {}
             _ = tokio::signal::ctrl_c() => sharing.stop(),
         }
         sharing.finished().await;
         if !json {
-            println!("Stopped sharing.");
+            output::unless_closed(outln!("Stopped sharing."))?;
         }
         anyhow::Ok(())
     })
 }
 
-fn print_qr(url: &str) {
+/// What `share-app` says when its page is up.
+fn share_banner(info: &kith_share::ShareInfo, minutes: u32, json: bool) -> anyhow::Result<()> {
+    if json {
+        output::json(info)?;
+    } else {
+        outln!("Sharing Kith {} for {minutes} minutes at:", info.version)?;
+        for url in &info.urls {
+            outln!("  {url}")?;
+        }
+        outln!(
+            "Release key fingerprint (read it aloud): {}",
+            info.fingerprint
+        )?;
+        for f in &info.files {
+            outln!("  {}  sha256 {}", f.name, f.sha256)?;
+        }
+        if let Some(url) = info
+            .urls
+            .first()
+            .filter(|_| std::io::stdout().is_terminal())
+        {
+            print_qr(url)?;
+        }
+        outln!("Ctrl-C stops it.")?;
+    }
+    Ok(())
+}
+
+fn print_qr(url: &str) -> anyhow::Result<()> {
     if let Ok(code) = qrcode::QrCode::new(url.as_bytes()) {
         let text = code
             .render::<qrcode::render::unicode::Dense1x2>()
             .quiet_zone(true)
             .build();
-        println!("{text}");
+        outln!("{text}")?;
     }
+    Ok(())
 }
 
 fn update(home: &Path, download: bool, json: bool) -> anyhow::Result<()> {
@@ -178,32 +188,32 @@ fn update(home: &Path, download: bool, json: bool) -> anyhow::Result<()> {
     if json {
         return output::json(&value);
     }
-    println!("Running Kith {}", value["running"].as_str().unwrap_or("?"));
+    outln!("Running Kith {}", value["running"].as_str().unwrap_or("?"))?;
     match value["available"].as_object() {
         Some(offer) => {
-            println!(
+            outln!(
                 "Kith {} is available (from {} peer(s))",
                 offer["version"].as_str().unwrap_or("?"),
                 offer["peers"]
-            );
+            )?;
         }
-        None => println!("No newer Kith offered by peers."),
+        None => outln!("No newer Kith offered by peers.")?,
     }
     if let Some(held) = value["downloaded"].as_object() {
         let files = held["files"].as_array().cloned().unwrap_or_default();
-        println!(
+        outln!(
             "Downloaded and verified: Kith {}",
             held["version"].as_str().unwrap_or("?")
-        );
+        )?;
         for f in files {
-            println!(
+            outln!(
                 "  install with: {}",
                 install_command(f["path"].as_str().unwrap_or("?"))
-            );
+            )?;
         }
     }
     if let Some(error) = value["error"].as_str() {
-        println!("Last download failed: {error}");
+        outln!("Last download failed: {error}")?;
     }
     Ok(())
 }
@@ -348,7 +358,14 @@ pub fn around_transfer(
                 )
             })?;
     }
-    run(command)?;
+    let ran = run(command);
+    // The export is written even when stdout's reader went away: its
+    // installer is still put beside it.
+    if let Err(e) = &ran
+        && !output::exit_quietly(e)
+    {
+        return ran;
+    }
     if let Some(out) = with_installer {
         let dir = out
             .parent()
@@ -357,11 +374,11 @@ pub fn around_transfer(
         let held = copy_installer(home, dir)?;
         if !json {
             let names: Vec<&str> = held.files.iter().map(|f| f.name.as_str()).collect();
-            println!(
+            outln!(
                 "Beside it: Kith {} ({}) and its signed manifest, for someone who has no Kith yet",
                 held.version,
                 names.join(", ")
-            );
+            )?;
         }
     }
     if let Some(offer) = bundle.and_then(|b| offer_installer_beside(home, &b)) {
@@ -369,8 +386,8 @@ pub fn around_transfer(
         if json {
             eprintln!("{}", serde_json::json!({ "installer": offer }));
         } else {
-            println!("{}", installer_summary(&offer));
+            outln!("{}", installer_summary(&offer))?;
         }
     }
-    Ok(())
+    ran
 }

@@ -905,3 +905,128 @@ fn passphrase_change_needs_the_current_one_and_reset_needs_this_accounts_phrase(
     let posted = kith(home.path(), &["post", "after the reset"]);
     assert!(posted.status.success(), "{}", describe(&["post"], &posted));
 }
+
+/// Runs `kith ARGS…` with its stdout a pipe whose reader has already gone
+/// away, as `kith … | head -1` leaves it once `head` is done.
+fn kith_into_closed_pipe(home: &Path, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    command(home, PASSPHRASE, args)
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("running the kith binary")
+}
+
+#[test]
+fn text_output_into_a_closed_pipe_ends_quietly_with_status_0() {
+    let home = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+    post(home.path(), "one");
+    post(home.path(), "two");
+    for args in [
+        &["completions", "bash"][..],
+        &["timeline"],
+        &["id"],
+        &["--json", "timeline"],
+        &["moderation"],
+    ] {
+        let out = kith_into_closed_pipe(home.path(), args);
+        assert_eq!(out.status.code(), Some(0), "{}", describe(args, &out));
+        assert!(out.stderr.is_empty(), "{}", describe(args, &out));
+    }
+    // A failure is still one, whatever became of stdout.
+    let args = ["thread", "kithpost1nothing"];
+    let out = kith_into_closed_pipe(home.path(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&args, &out));
+}
+
+#[test]
+fn init_with_a_too_long_name_is_refused_before_any_file_or_passphrase() {
+    let home = tempfile::tempdir().unwrap();
+    let long = "n".repeat(70);
+    let args = ["init", "--name", long.as_str()];
+    // No passphrase to be had: refused for the name, before asking one.
+    let out = command(home.path(), "", &args)
+        .env_remove("KITH_PASSPHRASE")
+        .output()
+        .unwrap();
+    let stderr = fails(&out, &args);
+    assert!(stderr.contains("name longer than 64 bytes"), "{stderr}");
+    for file in ["account.key", "device.key", "identity.json"] {
+        assert!(!home.path().join(file).exists(), "{file} was written");
+    }
+    let created = init(home.path(), "Ada");
+    assert_eq!(str_of(&created, "phrase").split(' ').count(), 24);
+}
+
+#[test]
+fn an_error_says_each_of_its_causes_once() {
+    let home = tempfile::tempdir().unwrap();
+    init(home.path(), "Ada");
+    let missing = home.path().join("nowhere.bundle");
+    let args = ["import", missing.to_str().unwrap()];
+    let stderr = fails(&kith(home.path(), &args), &args);
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    let (code, message) = json_error(
+        &kith(
+            home.path(),
+            &["--json", "import", missing.to_str().unwrap()],
+        ),
+        &args,
+    );
+    assert_eq!(code, "io");
+    assert_eq!(message.matches("No such file").count(), 1, "{message}");
+
+    let broken = tempfile::tempdir().unwrap();
+    std::fs::write(broken.path().join("kith.db"), b"not a database at all").unwrap();
+    let args = ["init"];
+    let stderr = fails(&kith(broken.path(), &args), &args);
+    assert_eq!(
+        stderr.matches("file is not a database").count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_benchmark_refuses_a_too_small_n_with_a_clear_error_instead_of_panicking() {
+    let home = tempfile::tempdir().unwrap();
+    let help = ok(home.path(), &["bench", "--help"]);
+    let names: Vec<&str> = help
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- ")?.split(':').next())
+        .collect();
+    assert!(names.len() >= 11, "benchmarks listed: {names:?}\n{help}");
+    let out_file = home.path().join("fixture.bundle");
+    for name in &names {
+        let args = [
+            "bench",
+            name,
+            "--n",
+            "0",
+            "--out",
+            out_file.to_str().unwrap(),
+        ];
+        let out = kith(home.path(), &args);
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&args, &out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("`kith bench {name}` needs --n ")),
+            "{}",
+            describe(&args, &out)
+        );
+    }
+    // 10 changes behind on a feed of 5 was a subtraction overflow.
+    let args = ["bench", "catchup", "--n", "5"];
+    let stderr = fails(&kith(home.path(), &args), &args);
+    assert!(stderr.contains("needs --n 11 or more"), "{stderr}");
+    // The smallest size runs.
+    let report = json(home.path(), &["bench", "catchup", "--n", "11"]);
+    assert_eq!(report["changes_sent"], 10, "{report}");
+}

@@ -15,7 +15,7 @@ use serde_json::Value;
 /// Words only C ever writes, to look for in A's files.
 const C_WORDS: &str = "zqxvj-carrot-manifesto";
 /// Bytes of C's image, to look for in A's blob folder.
-const C_IMAGE: &[u8] = b"\x89PNG carrot picture bytes zqxvj";
+const C_IMAGE: &[u8] = b"\x89PNG\r\n\x1a\n carrot picture bytes zqxvj";
 
 /// The files of a home's store: the database, its log and the blobs.
 fn store_files_containing(home: &Path, needle: &[u8]) -> Vec<String> {

@@ -211,7 +211,11 @@ fn a_third_peer_serves_the_authors_feed_while_the_author_is_offline() {
     let (c_home, _) = init(dir.path(), "cy");
     // A writes while offline; one post carries an image.
     let image = dir.path().join("pic.png");
-    std::fs::write(&image, b"\x89PNG not really, but bytes all the same").unwrap();
+    std::fs::write(
+        &image,
+        b"\x89PNG\r\n\x1a\n not really, but bytes all the same",
+    )
+    .unwrap();
     for i in 0..30 {
         let text = format!("post {i} from ada");
         if i == 7 {
@@ -298,7 +302,7 @@ fn an_image_the_serving_peer_lacked_is_fetched_once_a_peer_holding_the_feed_conn
     let (b_home, _) = init(dir.path(), "bo");
     let (c_home, _) = init(dir.path(), "cy");
     let image = dir.path().join("pic.png");
-    std::fs::write(&image, b"\x89PNG pixels only Ada and Bo hold").unwrap();
+    std::fs::write(&image, b"\x89PNG\r\n\x1a\n pixels only Ada and Bo hold").unwrap();
     let hash = blake3::hash(&std::fs::read(&image).unwrap())
         .to_hex()
         .to_string();

@@ -52,8 +52,21 @@ pub fn account_from_phrase(phrase: &str) -> Result<SigningKey> {
             "expected {PHRASE_WORDS} words, found {count}"
         )));
     }
-    let m = bip39::Mnemonic::parse_in_normalized(bip39::Language::English, &normal)
-        .map_err(|e| CoreError::Phrase(e.to_string()))?;
+    let m = bip39::Mnemonic::parse_in_normalized(bip39::Language::English, &normal).map_err(
+        |e| match e {
+            // The library counts words from 0.
+            bip39::Error::UnknownWord(i) => CoreError::Phrase(format!(
+                "word {} of {PHRASE_WORDS} is not a recovery-phrase word; check its spelling",
+                i.saturating_add(1)
+            )),
+            bip39::Error::InvalidChecksum => CoreError::Phrase(
+                "the words are all recovery-phrase words, but not a phrase Kith gave \
+                 (its checksum fails): check their order and spelling"
+                    .into(),
+            ),
+            other => CoreError::Phrase(other.to_string()),
+        },
+    )?;
     let entropy = Zeroizing::new(m.to_entropy());
     let seed: [u8; 32] = entropy
         .as_slice()

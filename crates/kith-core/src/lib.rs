@@ -14,6 +14,7 @@ pub mod error;
 pub mod feed;
 pub mod hashtag;
 pub mod ids;
+pub mod image;
 pub mod keys;
 pub mod limits;
 pub mod mention;

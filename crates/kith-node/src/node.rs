@@ -146,10 +146,15 @@ impl Node {
         Ok(())
     }
 
-    /// Creates a new account and this device.
+    /// Creates a new account and this device, named `name`. A name the
+    /// feed schema refuses is refused before anything is written, so a
+    /// failed init leaves the home empty.
     pub fn init(&mut self, name: Option<&str>, passphrase: &str) -> Result<Created> {
         self.ensure_empty()?;
         let account = keys::generate();
+        if let Some(name) = name {
+            FeedKey::Name.check_value(keys::account_id(&account), &name_value(name))?;
+        }
         let created = self.set_up(&account, passphrase)?;
         if let Some(name) = name {
             self.set_profile(Some(name), None, None)?;
@@ -370,7 +375,8 @@ impl Node {
             .ok_or_else(|| NodeError::NotFound(format!("post {post}")))
     }
 
-    /// Sets profile fields; `None` leaves a field as it is.
+    /// Sets profile fields; `None` leaves a field as it is. An avatar must
+    /// be a PNG, JPEG, GIF or WebP image.
     pub fn set_profile(
         &mut self,
         name: Option<&str>,
@@ -379,16 +385,14 @@ impl Node {
     ) -> Result<()> {
         let mut writes = Vec::new();
         if let Some(n) = name {
-            writes.push(Write::Put(
-                FeedKey::Name,
-                FeedValue::Str(n.trim().to_owned()),
-            ));
+            writes.push(Write::Put(FeedKey::Name, name_value(n)));
         }
         if let Some(b) = bio {
             writes.push(Write::Put(FeedKey::Bio, FeedValue::Str(b.to_owned())));
         }
         let mut new_blob = None;
         if let Some(bytes) = avatar {
+            check_image(bytes, "the avatar")?;
             let hash = self.store.blobs().put(bytes)?;
             new_blob = Some(hash);
             writes.push(Write::Put(FeedKey::Avatar, FeedValue::Bytes(hash.to_vec())));
@@ -407,13 +411,22 @@ impl Node {
         r.map(|_| ())
     }
 
-    /// Publishes a post (also replies, reposts and quotes).
+    /// Publishes a post (also replies, reposts and quotes). Its images
+    /// must be PNG, JPEG, GIF or WebP.
     pub fn post(&mut self, new: NewPost) -> Result<PostId> {
         let account = self.identity()?.account;
         if new.images.len() > MAX_ATTACHMENTS {
             return Err(NodeError::Invalid(format!(
                 "at most {MAX_ATTACHMENTS} images per post"
             )));
+        }
+        for (i, image) in new.images.iter().enumerate() {
+            let what = if new.images.len() == 1 {
+                "the image".to_owned()
+            } else {
+                format!("image {} of {}", i + 1, new.images.len())
+            };
+            check_image(image, &what)?;
         }
         if new.descriptions.len() > new.images.len() {
             return Err(NodeError::Invalid(format!(
@@ -591,10 +604,17 @@ impl Node {
         self.write(&[Write::Delete(key)], None).map(|_| ())
     }
 
-    /// Follows an account.
+    /// Follows an account; refused for this account and for one it
+    /// blocks (nothing of a blocked account is stored, so the follow would
+    /// show nowhere).
     pub fn follow(&mut self, account: AccountId) -> Result<()> {
         if account == self.identity()?.account {
             return Err(NodeError::Invalid("you cannot follow yourself".into()));
+        }
+        if self.store.is_blocked(account)? {
+            return Err(NodeError::Invalid(format!(
+                "you block {account}; unblock it first to follow it"
+            )));
         }
         self.write(
             &[Write::Put(
@@ -693,35 +713,56 @@ impl Node {
         Ok(self.store.profile(account)?)
     }
 
-    /// Writes a bundle of the given feeds (default: own and followed).
+    /// Writes a bundle of the given feeds (default: own and followed; a
+    /// feed given twice is written once) to `out`. The bundle is written
+    /// beside it under a hidden name of its own and renamed to `out` once
+    /// complete and on disk, so `out` is either the whole bundle or as it
+    /// was, and no other file is touched; errors name `out`.
     pub fn export(
         &mut self,
         feeds: &[AccountId],
         out: &Path,
         progress: kith_store::Progress<'_>,
     ) -> Result<ExportReport> {
-        let feeds = if feeds.is_empty() {
+        let mut feeds = if feeds.is_empty() {
             let mut all = vec![self.identity()?.account];
             all.extend(self.following()?.into_iter().map(|(a, _)| a));
             all
         } else {
             feeds.to_vec()
         };
-        let tmp = out.with_extension("partial");
-        let file = std::fs::File::create(&tmp).map_err(|e| NodeError::io(&tmp, e))?;
-        let result = self
-            .store
-            .export(&feeds, std::io::BufWriter::new(file), progress);
-        match result {
-            Ok(r) => {
-                std::fs::rename(&tmp, out).map_err(|e| NodeError::io(out, e))?;
-                Ok(r)
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Err(e.into())
-            }
+        let mut seen = std::collections::HashSet::new();
+        feeds.retain(|a| seen.insert(*a));
+        if out.is_dir() {
+            return Err(NodeError::io(
+                out,
+                std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "is a folder; give the bundle's file name",
+                ),
+            ));
         }
+        let (tmp, mut file) = partial_file(out)?;
+        let written = self
+            .store
+            .export(&feeds, std::io::BufWriter::new(&mut file), progress)
+            .map_err(|e| match e {
+                // The store names its writer "bundle": it is `out`.
+                kith_store::StoreError::Io { path, source } if path == "bundle" => {
+                    NodeError::io(out, source)
+                }
+                other => other.into(),
+            })
+            .and_then(|report| {
+                file.sync_all().map_err(|e| NodeError::io(out, e))?;
+                drop(file);
+                std::fs::rename(&tmp, out).map_err(|e| NodeError::io(out, e))?;
+                Ok(report)
+            });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
     }
 
     /// Imports a bundle file: all of it after verification, or nothing.
@@ -737,6 +778,52 @@ impl Node {
     /// Reads a blob (verified against its hash).
     pub fn blob(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
         Ok(self.store.blobs().get(hash)?)
+    }
+}
+
+/// A display name as stored: trimmed.
+fn name_value(name: &str) -> FeedValue {
+    FeedValue::Str(name.trim().to_owned())
+}
+
+/// Refuses `bytes` (`what`: "the avatar", "image 2 of 3"…) unless they are
+/// an image Kith shows.
+fn check_image(bytes: &[u8], what: &str) -> Result<()> {
+    if kith_core::image::image_type(bytes).is_some() {
+        Ok(())
+    } else {
+        Err(NodeError::Invalid(format!(
+            "{what} is not a PNG, JPEG, GIF or WebP image (by its first bytes); \
+             only those are published"
+        )))
+    }
+}
+
+/// Creates the file `out` is written to before it is complete: a hidden
+/// `.<name>.partial-<random>` beside it, created new so that it can never
+/// be someone's file. Errors name `out`.
+fn partial_file(out: &Path) -> Result<(PathBuf, std::fs::File)> {
+    let name = out
+        .file_name()
+        .ok_or_else(|| NodeError::Invalid(format!("{} does not name a file", out.display())))?;
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    loop {
+        let mut partial = std::ffi::OsString::from(".");
+        partial.push(name);
+        partial.push(format!(".partial-{:016x}", rand::rngs::OsRng.next_u64()));
+        let path = dir.join(partial);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(NodeError::io(out, e)),
+        }
     }
 }
 

@@ -3,6 +3,13 @@
 
 use kith_node::{NewPost, Node, NodeError, PostEdit};
 
+/// `marker` behind a PNG signature: an image as far as the node checks.
+fn png(marker: &[u8]) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend_from_slice(marker);
+    bytes
+}
+
 fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
@@ -25,7 +32,7 @@ fn deleting_a_post_erases_its_text_image_and_description_from_every_file_of_the_
     let home = tempfile::tempdir().unwrap();
     let mut node = Node::open(home.path()).unwrap();
     node.init(Some("Ada"), "pw").unwrap();
-    let image = b"PNG-ish bytes with a unique marker qwertzuiopmarker".to_vec();
+    let image = png(b"PNG bytes with a unique marker qwertzuiopmarker");
     let id = node
         .post(NewPost {
             text: Some("lettre secrète xylophonique".into()),
@@ -152,7 +159,7 @@ fn image_descriptions_are_kept_by_an_edit_and_never_outnumber_the_images() {
     node.init(Some("Ada"), "pw").unwrap();
     let too_many = node.post(NewPost {
         text: Some("one image".into()),
-        images: vec![b"first".to_vec()],
+        images: vec![png(b"first")],
         descriptions: vec!["a".into(), "b".into()],
         ..NewPost::default()
     });
@@ -164,7 +171,7 @@ fn image_descriptions_are_kept_by_an_edit_and_never_outnumber_the_images() {
     let id = node
         .post(NewPost {
             text: Some("Au marché".into()),
-            images: vec![b"first".to_vec(), b"second".to_vec(), b"third".to_vec()],
+            images: vec![png(b"first"), png(b"second"), png(b"third")],
             descriptions: vec![String::new(), "  Des fraises  ".into()],
             ..NewPost::default()
         })
@@ -191,7 +198,7 @@ fn an_edit_can_change_the_content_warning_and_the_image_descriptions() {
         .post(NewPost {
             text: Some("La fin du film".into()),
             cw: Some("spoilers".into()),
-            images: vec![b"first".to_vec(), b"second".to_vec()],
+            images: vec![png(b"first"), png(b"second")],
             ..NewPost::default()
         })
         .unwrap();
@@ -419,7 +426,7 @@ fn a_post_of_images_alone_is_published_and_its_text_can_be_emptied_by_an_edit() 
     let id = node
         .post(NewPost {
             text: Some("  ".into()),
-            images: vec![b"the sunset".to_vec()],
+            images: vec![png(b"the sunset")],
             descriptions: vec!["Le soleil couchant".into()],
             ..NewPost::default()
         })
@@ -436,7 +443,7 @@ fn a_post_of_images_alone_is_published_and_its_text_can_be_emptied_by_an_edit() 
     let captioned = node
         .post(NewPost {
             text: Some("Au marché".into()),
-            images: vec![b"strawberries".to_vec()],
+            images: vec![png(b"strawberries")],
             ..NewPost::default()
         })
         .unwrap();
@@ -497,4 +504,207 @@ fn a_reaction_counts_once_per_person_shows_as_mine_and_can_be_taken_back() {
         panic!("a reaction never given was taken back: {again:?}")
     };
     assert!(why.contains("not reacted 👍"), "{why}");
+}
+
+#[test]
+fn init_with_a_name_the_feed_schema_refuses_writes_nothing_and_init_can_run_again() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    let long = "a".repeat(kith_core::limits::MAX_NAME_BYTES + 6);
+    let refused = node.init(Some(&long), "pw");
+    let Err(e) = refused else {
+        panic!("a {}-byte name was accepted", long.len())
+    };
+    assert!(e.to_string().contains("name longer than 64 bytes"), "{e}");
+    for file in ["account.key", "device.key", kith_node::IDENTITY_FILE] {
+        assert!(
+            !home.path().join(file).exists(),
+            "{file} was written for a refused init"
+        );
+    }
+    let mut again = Node::open(home.path()).unwrap();
+    let created = again.init(Some(&"a".repeat(64)), "pw").unwrap();
+    assert_eq!(created.phrase.split(' ').count(), 24);
+    assert_eq!(
+        again.profile(None).unwrap().name.as_deref(),
+        Some("a".repeat(64).as_str())
+    );
+}
+
+#[test]
+fn only_png_jpeg_gif_and_webp_images_are_posted_or_set_as_the_avatar() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(Some("Ada"), "pw").unwrap();
+    let text_file = b"just some words, not a picture\n".to_vec();
+    let refused = node.post(NewPost {
+        text: Some("look".into()),
+        images: vec![png(b"the first of two, zqxw"), text_file.clone()],
+        ..NewPost::default()
+    });
+    let Err(NodeError::Invalid(why)) = refused else {
+        panic!("a text file was posted as an image: {refused:?}")
+    };
+    assert!(
+        why.contains("image 2 of 2 is not a PNG, JPEG, GIF or WebP image"),
+        "{why}"
+    );
+    let avatar = node.set_profile(None, None, Some(&text_file));
+    let Err(NodeError::Invalid(why)) = avatar else {
+        panic!("a text file was set as the avatar: {avatar:?}")
+    };
+    assert!(
+        why.contains("the avatar is not a PNG, JPEG, GIF or WebP image"),
+        "{why}"
+    );
+    node.store().checkpoint().unwrap();
+    for refused in [&b"zqxw"[..], b"not a picture"] {
+        assert!(
+            files_containing(home.path(), refused).is_empty(),
+            "nothing of a refused post or avatar is stored"
+        );
+    }
+    assert!(node.profile(None).unwrap().avatar.is_none());
+
+    let webp = b"RIFF\x24\0\0\0WEBPVP8 ".to_vec();
+    let images = [
+        png(b"png"),
+        b"\xff\xd8\xff\xe0 jpeg".to_vec(),
+        b"GIF89a gif".to_vec(),
+        webp,
+    ];
+    for image in images {
+        node.post(NewPost {
+            images: vec![image.clone()],
+            ..NewPost::default()
+        })
+        .unwrap_or_else(|e| panic!("{:?} refused: {e}", &image[..4]));
+        node.set_profile(None, None, Some(&image)).unwrap();
+    }
+    assert!(node.profile(None).unwrap().avatar.is_some());
+}
+
+#[test]
+fn following_an_account_this_home_blocks_is_refused_and_no_follow_is_written() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let mut ada = Node::open(a.path()).unwrap();
+    ada.init(Some("Ada"), "pw").unwrap();
+    let bea = Node::open(b.path())
+        .unwrap()
+        .init(None, "pw")
+        .unwrap()
+        .account;
+    for public in [false, true] {
+        ada.block(bea, public).unwrap();
+        let refused = ada.follow(bea);
+        let Err(NodeError::Invalid(why)) = refused else {
+            panic!("a blocked account was followed (public block: {public}): {refused:?}")
+        };
+        assert!(
+            why.contains("you block") && why.contains("unblock"),
+            "{why}"
+        );
+        let me = ada.identity().unwrap().account;
+        let follows = ada
+            .store_mut()
+            .read_feed(me, |doc| doc.follows().contains(&bea))
+            .unwrap();
+        assert!(!follows, "an f/ key was written");
+        assert!(ada.following().unwrap().is_empty());
+        ada.unblock(bea).unwrap();
+    }
+    ada.follow(bea).unwrap();
+    assert_eq!(
+        ada.following().unwrap().len(),
+        1,
+        "once unblocked it can be"
+    );
+}
+
+#[test]
+fn export_writes_only_the_file_asked_for_and_leaves_nothing_behind_when_it_fails() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(Some("Ada"), "pw").unwrap();
+    let me = node.identity().unwrap().account;
+    let usb = tempfile::tempdir().unwrap();
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(usb.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // A file of the user's that the old temporary name (`out.partial`)
+    // overwrote, then removed.
+    std::fs::write(usb.path().join("report.partial"), b"mine").unwrap();
+    let out = usb.path().join("report.bundle");
+    let report = node.export(&[me, me], &out, &mut |_, _| {}).unwrap();
+    assert_eq!(report.feeds, 1, "a feed given twice is written once");
+    assert_eq!(
+        std::fs::read(usb.path().join("report.partial")).unwrap(),
+        b"mine"
+    );
+    assert_eq!(listing(), ["report.bundle", "report.partial"]);
+
+    // --out naming a folder: refused, the error names it, nothing written.
+    let folder = usb.path().join("stick");
+    std::fs::create_dir(&folder).unwrap();
+    let e = node.export(&[], &folder, &mut |_, _| {}).unwrap_err();
+    assert!(
+        e.to_string().starts_with(&folder.display().to_string()),
+        "{e}"
+    );
+    // A missing folder: the error names the file asked for.
+    let lost = usb.path().join("gone").join("x.bundle");
+    let e = node.export(&[], &lost, &mut |_, _| {}).unwrap_err();
+    assert!(
+        e.to_string().starts_with(&lost.display().to_string()),
+        "{e}"
+    );
+    // A feed not held here: the store refuses it after the file was begun.
+    let stranger = Node::open(tempfile::tempdir().unwrap().path())
+        .unwrap()
+        .init(None, "pw")
+        .unwrap()
+        .account;
+    let e = node
+        .export(
+            &[stranger],
+            &usb.path().join("other.bundle"),
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("not found"), "{e}");
+    assert_eq!(
+        listing(),
+        ["report.bundle", "report.partial", "stick"],
+        "no partial file stays behind"
+    );
+    assert!(std::fs::read_dir(&folder).unwrap().next().is_none());
+}
+
+#[test]
+fn recovery_phrase_errors_count_the_words_from_1_to_24() {
+    let home = tempfile::tempdir().unwrap();
+    let phrase = Node::open(home.path())
+        .unwrap()
+        .init(None, "pw")
+        .unwrap()
+        .phrase;
+    let words: Vec<&str> = phrase.split(' ').collect();
+    for (at, told) in [(0, "word 1 of 24"), (23, "word 24 of 24")] {
+        let mut wrong = words.clone();
+        wrong[at] = "kithx";
+        let other = tempfile::tempdir().unwrap();
+        let e = Node::open(other.path())
+            .unwrap()
+            .restore(&wrong.join(" "), "pw")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(told), "{e}");
+        assert!(!e.contains("word 0"), "{e}");
+    }
 }
