@@ -46,6 +46,17 @@ pub enum CoreError {
     /// The recovery phrase is not a valid 24-word BIP-39 phrase.
     #[error("invalid recovery phrase: {0}")]
     Phrase(String),
+    /// A device signed two different changes with the same sequence
+    /// number, and one of them is already held: automerge cannot hold
+    /// both. The fault is the device's (or its account's), never that of
+    /// a peer that relays either change, which may hold the other one.
+    #[error("device {device} signed two different changes with sequence number {seq}")]
+    Equivocation {
+        /// The device (the change's automerge actor), in hex.
+        device: String,
+        /// The sequence number both changes claim.
+        seq: u64,
+    },
 }
 
 /// Result alias for kith-core.

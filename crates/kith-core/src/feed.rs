@@ -22,10 +22,13 @@
 //! | `e/<16 hex list>/<64 or 80 hex target>` | bytes, a [`ListEntry`] for an account or post | yes |
 
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, Automerge, Change, ChangeHash, ROOT, ReadDoc, ScalarValue};
+use automerge::{
+    ActorId, Automerge, AutomergeError, Change, ChangeHash, ROOT, ReadDoc, ScalarValue,
+};
 
 use crate::cert::DeviceCertificate;
 use crate::error::{CoreError, Result, malformed};
@@ -420,11 +423,111 @@ pub struct Profile {
     pub avatar: Option<crate::Hash>,
 }
 
+/// Most changes a feed document remembers having left out
+/// ([`FeedDoc::apply`]); further ones are left out all the same, but not
+/// remembered.
+pub const MAX_LEFT_OUT: usize = 4096;
+
+/// Why [`FeedDoc::apply`] left a change out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOut {
+    /// Its device signed a different change with the same sequence number,
+    /// which the document holds (applied, or waiting for its
+    /// dependencies) or which came before it in the same batch: an
+    /// equivocation. Automerge cannot hold both; the first one held stays.
+    Equivocation,
+    /// It depends, directly or not, on a change left out, so it could
+    /// never be applied.
+    Descendant,
+}
+
+/// A change [`FeedDoc::apply`] left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Its hash.
+    pub hash: ChangeHash,
+    /// Its automerge actor: in a verified change, the device that signed it.
+    pub actor: ActorId,
+    /// Its sequence number.
+    pub seq: u64,
+    /// Why it was left out.
+    pub why: LeftOut,
+    /// Whether this document had already left it out before (and said so).
+    pub again: bool,
+}
+
+impl Skipped {
+    fn of(change: &Change, why: LeftOut, again: bool) -> Self {
+        Self {
+            hash: change.hash(),
+            actor: change.actor_id().clone(),
+            seq: change.seq(),
+            why,
+            again,
+        }
+    }
+}
+
+/// The changes one [`FeedDoc::apply`] offers automerge, and what it learnt
+/// while automerge read them.
+struct Offering<'a> {
+    changes: &'a [Change],
+    /// The position of the change automerge read last.
+    last: Cell<Option<usize>>,
+    /// Hashes of the changes left out so far.
+    dropped: RefCell<HashSet<ChangeHash>>,
+    /// The changes left out so far.
+    skipped: RefCell<Vec<Skipped>>,
+}
+
+/// The changes of `state` from `next` to `to`, as automerge reads them:
+/// a copy of each (the originals stay, to offer again), skipping those
+/// left out and those that depend on one.
+#[derive(Clone)]
+struct Offer<'s, 'a> {
+    state: &'s Offering<'a>,
+    next: usize,
+    to: usize,
+}
+
+impl Iterator for Offer<'_, '_> {
+    type Item = Change;
+
+    fn next(&mut self) -> Option<Change> {
+        while self.next < self.to {
+            let i = self.next;
+            self.next += 1;
+            let change = self.state.changes.get(i)?;
+            let mut dropped = self.state.dropped.borrow_mut();
+            if !dropped.is_empty() {
+                let hash = change.hash();
+                if dropped.contains(&hash) {
+                    continue;
+                }
+                if change.deps().iter().any(|d| dropped.contains(d)) {
+                    dropped.insert(hash);
+                    self.state.skipped.borrow_mut().push(Skipped::of(
+                        change,
+                        LeftOut::Descendant,
+                        false,
+                    ));
+                    continue;
+                }
+            }
+            self.state.last.set(Some(i));
+            return Some(change.clone());
+        }
+        None
+    }
+}
+
 /// A feed's automerge document with typed access.
 #[derive(Debug, Clone)]
 pub struct FeedDoc {
     account: AccountId,
     doc: Automerge,
+    /// Changes [`Self::apply`] left out, and why (at most [`MAX_LEFT_OUT`]).
+    left_out: HashMap<ChangeHash, LeftOut>,
 }
 
 impl FeedDoc {
@@ -433,13 +536,18 @@ impl FeedDoc {
         Self {
             account,
             doc: Automerge::new(),
+            left_out: HashMap::new(),
         }
     }
 
     /// Loads a saved document.
     pub fn load(account: AccountId, bytes: &[u8]) -> Result<Self> {
         let doc = Automerge::load(bytes).map_err(|e| malformed("feed snapshot", e.to_string()))?;
-        Ok(Self { account, doc })
+        Ok(Self {
+            account,
+            doc,
+            left_out: HashMap::new(),
+        })
     }
 
     /// The account this feed belongs to.
@@ -467,12 +575,143 @@ impl FeedDoc {
         self.doc.get_change_meta_by_hash(hash).is_some()
     }
 
+    /// Whether [`Self::apply`] left this change out (and remembers it).
+    pub fn left_out(&self, hash: &ChangeHash) -> Option<LeftOut> {
+        self.left_out.get(hash).copied()
+    }
+
     /// Applies verified, validated changes in one batch. Changes whose
     /// dependencies are missing wait inside the document until they arrive.
-    pub fn apply(&mut self, changes: Vec<Change>) -> Result<()> {
-        self.doc
-            .apply_changes(changes)
-            .map_err(|e| malformed("automerge change", e.to_string()))
+    ///
+    /// A change whose device already has a different change with the same
+    /// sequence number here (an equivocation: the device signed two
+    /// histories, or was restored from a backup and wrote again) cannot be
+    /// held beside that one. It is left out, with every change that
+    /// depends on it, and the rest of the batch applies. Returns the
+    /// changes left out; they are remembered (at most [`MAX_LEFT_OUT`]), so
+    /// that they are left out at once when they come again. Fails with
+    /// [`CoreError::Equivocation`] only if automerge refuses a change for
+    /// its sequence number and the change cannot be told (nothing is
+    /// applied then).
+    pub fn apply(&mut self, changes: Vec<Change>) -> Result<Vec<Skipped>> {
+        let mut skipped = Vec::new();
+        let changes = self.drop_left_out(changes, &mut skipped);
+        let offering = Offering {
+            changes: &changes,
+            last: Cell::new(None),
+            dropped: RefCell::new(HashSet::new()),
+            skipped: RefCell::new(Vec::new()),
+        };
+        if self.offer(&offering)? {
+            // When it refuses a change that conflicts with an applied one,
+            // automerge also drops the changes waiting in the document at
+            // a later sequence number of that device, and what depends on
+            // them: offered again, those of this batch wait again (the
+            // others are ignored as already held).
+            let dropped = offering.dropped.borrow().clone();
+            let again: Vec<Change> = changes
+                .iter()
+                .filter(|c| {
+                    let hash = c.hash();
+                    !dropped.contains(&hash) && !self.has_change(&hash)
+                })
+                .cloned()
+                .collect();
+            let again = Offering {
+                changes: &again,
+                last: Cell::new(None),
+                dropped: RefCell::new(dropped),
+                skipped: RefCell::new(Vec::new()),
+            };
+            self.offer(&again)?;
+            offering
+                .skipped
+                .borrow_mut()
+                .extend(again.skipped.into_inner());
+        }
+        skipped.extend(offering.skipped.into_inner());
+        for s in skipped.iter().filter(|s| !s.again) {
+            if self.left_out.len() < MAX_LEFT_OUT {
+                self.left_out.insert(s.hash, s.why);
+            }
+        }
+        Ok(skipped)
+    }
+
+    /// The changes of `changes` this document did not leave out before,
+    /// nor depend on one it did; the others go to `skipped`.
+    fn drop_left_out(&self, changes: Vec<Change>, skipped: &mut Vec<Skipped>) -> Vec<Change> {
+        if self.left_out.is_empty() {
+            return changes;
+        }
+        let mut descendants = HashSet::new();
+        let mut out = Vec::with_capacity(changes.len());
+        for change in changes {
+            let hash = change.hash();
+            if let Some(why) = self.left_out.get(&hash) {
+                skipped.push(Skipped::of(&change, *why, true));
+            } else if change
+                .deps()
+                .iter()
+                .any(|d| self.left_out.contains_key(d) || descendants.contains(d))
+            {
+                descendants.insert(hash);
+                skipped.push(Skipped::of(&change, LeftOut::Descendant, false));
+            } else {
+                out.push(change);
+            }
+        }
+        out
+    }
+
+    /// Offers automerge the changes of `state`. When it refuses one for
+    /// its sequence number (automerge reads a batch's changes in order and
+    /// stops at the first it refuses, before applying any), that change is
+    /// left out, and the changes before it and after it are offered again
+    /// apart: each change is read at most twice and left out at most once.
+    /// Returns whether automerge refused any.
+    fn offer(&mut self, state: &Offering<'_>) -> Result<bool> {
+        let mut refused = false;
+        let mut ranges = vec![(0, state.changes.len())];
+        while let Some((from, to)) = ranges.pop() {
+            if from >= to {
+                continue;
+            }
+            state.last.set(None);
+            let offer = Offer {
+                state,
+                next: from,
+                to,
+            };
+            let error = match self.doc.apply_changes(offer) {
+                Ok(()) => continue,
+                Err(e) => e,
+            };
+            let AutomergeError::DuplicateSeqNumber(seq, actor) = &error else {
+                return Err(malformed("automerge change", error.to_string()));
+            };
+            let last = state.last.get().filter(|&i| {
+                state
+                    .changes
+                    .get(i)
+                    .is_some_and(|c| c.seq() == *seq && c.actor_id() == actor)
+            });
+            let (Some(i), Some(change)) = (last, last.and_then(|i| state.changes.get(i))) else {
+                return Err(CoreError::Equivocation {
+                    device: actor.to_hex_string(),
+                    seq: *seq,
+                });
+            };
+            refused = true;
+            state.dropped.borrow_mut().insert(change.hash());
+            state
+                .skipped
+                .borrow_mut()
+                .push(Skipped::of(change, LeftOut::Equivocation, false));
+            ranges.push((i + 1, to));
+            ranges.push((from, i));
+        }
+        Ok(refused)
     }
 
     /// Makes a local change as `device` at `time_ms`, returning it. The
@@ -644,6 +883,187 @@ impl FeedDoc {
 mod tests {
     use super::*;
     use crate::keys::{account_id, device_id, generate};
+
+    /// Changes of one account: `base` by device D, then three histories D
+    /// signed from it, each with sequence number 2 (`x2`, `y2` then `y3`
+    /// after it, and `w2`), and `e1` by device E, independent of all of
+    /// them. `x3` is D's next change after `x2` once it saw `e1`.
+    struct Forked {
+        account: AccountId,
+        base: Change,
+        x2: Change,
+        x3: Change,
+        y2: Change,
+        y3: Change,
+        w2: Change,
+        e1: Change,
+    }
+
+    fn post_write(local: u8) -> Write {
+        let record = PostRecord {
+            created_at: i64::from(local),
+            ..Default::default()
+        };
+        Write::Put(FeedKey::Post([local; 8]), FeedValue::Bytes(record.encode()))
+    }
+
+    fn forked() -> Forked {
+        let account = account_id(&generate());
+        let (dev_d, dev_e) = (device_id(&generate()), device_id(&generate()));
+        let mut hist_x = FeedDoc::new(account);
+        let base = hist_x
+            .write(
+                dev_d,
+                1_000,
+                &[Write::Put(FeedKey::Name, FeedValue::Str("D".into()))],
+            )
+            .unwrap();
+        let mut hist_y = hist_x.clone();
+        let mut hist_w = hist_x.clone();
+        let w2 = hist_w.write(dev_d, 2_000, &[post_write(6)]).unwrap();
+        let x2 = hist_x.write(dev_d, 2_000, &[post_write(1)]).unwrap();
+        let y2 = hist_y.write(dev_d, 2_000, &[post_write(2)]).unwrap();
+        let y3 = hist_y.write(dev_d, 3_000, &[post_write(3)]).unwrap();
+        let mut other = FeedDoc::new(account);
+        let e1 = other.write(dev_e, 1_500, &[post_write(4)]).unwrap();
+        hist_x.apply(vec![e1.clone()]).unwrap();
+        let x3 = hist_x.write(dev_d, 4_000, &[post_write(5)]).unwrap();
+        assert_eq!(
+            (x2.seq(), y2.seq()),
+            (2, 2),
+            "the two histories share a sequence number"
+        );
+        Forked {
+            account,
+            base,
+            x2,
+            x3,
+            y2,
+            y3,
+            w2,
+            e1,
+        }
+    }
+
+    fn left(skipped: &[Skipped]) -> Vec<(ChangeHash, LeftOut, bool)> {
+        skipped.iter().map(|s| (s.hash, s.why, s.again)).collect()
+    }
+
+    #[test]
+    fn a_change_conflicting_with_an_applied_one_is_left_out_with_its_descendants_and_the_rest_applies()
+     {
+        let f = forked();
+        let mut doc = FeedDoc::new(f.account);
+        assert!(
+            doc.apply(vec![f.base.clone(), f.x2.clone()])
+                .unwrap()
+                .is_empty()
+        );
+        let skipped = doc
+            .apply(vec![f.y2.clone(), f.e1.clone(), f.y3.clone()])
+            .unwrap();
+        assert_eq!(
+            left(&skipped),
+            [
+                (f.y2.hash(), LeftOut::Equivocation, false),
+                (f.y3.hash(), LeftOut::Descendant, false)
+            ]
+        );
+        assert_eq!(skipped[0].seq, 2);
+        assert!(
+            doc.has_change(&f.e1.hash()),
+            "the independent change applied"
+        );
+        assert!(!doc.has_change(&f.y2.hash()) && !doc.has_change(&f.y3.hash()));
+        assert!(doc.post([1; 8]).is_some() && doc.post([4; 8]).is_some());
+        assert!(doc.post([2; 8]).is_none() && doc.post([3; 8]).is_none());
+        assert_eq!(doc.left_out(&f.y2.hash()), Some(LeftOut::Equivocation));
+        assert_eq!(doc.left_out(&f.y3.hash()), Some(LeftOut::Descendant));
+        assert_eq!(doc.left_out(&f.e1.hash()), None);
+    }
+
+    #[test]
+    fn of_two_conflicting_changes_in_one_batch_the_first_stays() {
+        let f = forked();
+        let mut doc = FeedDoc::new(f.account);
+        let skipped = doc
+            .apply(vec![
+                f.base.clone(),
+                f.x2.clone(),
+                f.y2.clone(),
+                f.e1.clone(),
+            ])
+            .unwrap();
+        assert_eq!(
+            left(&skipped),
+            [(f.y2.hash(), LeftOut::Equivocation, false)]
+        );
+        assert!(doc.has_change(&f.x2.hash()) && doc.has_change(&f.e1.hash()));
+    }
+
+    #[test]
+    fn a_change_conflicting_with_one_waiting_for_its_dependencies_is_left_out() {
+        let f = forked();
+        let mut doc = FeedDoc::new(f.account);
+        // y2 waits: its dependency (base) is not here yet.
+        assert!(doc.apply(vec![f.y2.clone()]).unwrap().is_empty());
+        let skipped = doc.apply(vec![f.x2.clone(), f.e1.clone()]).unwrap();
+        assert_eq!(
+            left(&skipped),
+            [(f.x2.hash(), LeftOut::Equivocation, false)]
+        );
+        assert!(doc.has_change(&f.e1.hash()));
+        assert!(doc.apply(vec![f.base.clone()]).unwrap().is_empty());
+        assert!(
+            doc.has_change(&f.y2.hash()),
+            "the waiting one applies once it can"
+        );
+    }
+
+    #[test]
+    fn a_change_left_out_is_left_out_at_once_when_it_comes_again_and_so_are_its_later_descendants()
+    {
+        let f = forked();
+        let mut doc = FeedDoc::new(f.account);
+        doc.apply(vec![f.base.clone(), f.x2.clone()]).unwrap();
+        doc.apply(vec![f.y2.clone()]).unwrap();
+        let heads = doc.heads();
+        let skipped = doc.apply(vec![f.y2.clone(), f.y3.clone()]).unwrap();
+        assert_eq!(
+            left(&skipped),
+            [
+                (f.y2.hash(), LeftOut::Equivocation, true),
+                (f.y3.hash(), LeftOut::Descendant, false)
+            ],
+            "said again only for the one already left out"
+        );
+        assert_eq!(doc.heads(), heads, "nothing changed");
+    }
+
+    #[test]
+    fn a_waiting_change_automerge_drops_when_it_refuses_a_conflicting_one_still_applies_later() {
+        let f = forked();
+        let mut doc = FeedDoc::new(f.account);
+        doc.apply(vec![f.base.clone(), f.x2.clone()]).unwrap();
+        // x3 (D's third change) waits for e1; y2 and w2 conflict with x2.
+        // Refusing y2, automerge keeps x3 to offer again; refusing w2 once
+        // x3 waits in the document, it drops D's waiting changes past 2.
+        let skipped = doc
+            .apply(vec![f.x3.clone(), f.y2.clone(), f.w2.clone()])
+            .unwrap();
+        assert_eq!(
+            left(&skipped),
+            [
+                (f.y2.hash(), LeftOut::Equivocation, false),
+                (f.w2.hash(), LeftOut::Equivocation, false)
+            ]
+        );
+        assert!(doc.apply(vec![f.e1.clone()]).unwrap().is_empty());
+        assert!(
+            doc.has_change(&f.x3.hash()),
+            "x3 was offered again, waited, and applied once e1 came"
+        );
+    }
 
     #[test]
     fn local_post_write_is_valid_and_readable() {

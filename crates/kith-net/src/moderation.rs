@@ -199,11 +199,7 @@ impl Replicator {
             }
             if !delivered {
                 for peer in dial {
-                    let addrs = lock(&self.shared)
-                        .known
-                        .get(&peer)
-                        .map(|k| k.0.clone())
-                        .unwrap_or_default();
+                    let addrs = lock(&self.shared).known.addrs(&peer);
                     let _ = self
                         .swarm
                         .send(Command::DialPeer {

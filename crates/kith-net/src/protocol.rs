@@ -489,25 +489,38 @@ impl SealsAsked {
     }
 }
 
-/// The wire form of an answer to a request for seals: certificates past
-/// [`MAX_CERTIFICATES`] are left out, and the seals that name them.
+/// The wire form of an answer to a request for seals: with the
+/// certificates its seals name, in the order first named, at most
+/// [`MAX_CERTIFICATES`]; a seal that would name one more (a feed of more
+/// devices than that) is left out, and its change comes later whole.
 pub fn seals_to_wire(answer: &kith_store::Seals) -> SyncResponse {
-    let certificates = &answer.certificates[..answer.certificates.len().min(MAX_CERTIFICATES)];
+    let mut sent: Vec<&DeviceCertificate> = Vec::new();
+    // The answer's index of a certificate → its index on the wire.
+    let mut index: std::collections::HashMap<u16, u16> = std::collections::HashMap::new();
     let mut seals = Vec::with_capacity(answer.seals.len() * SEAL_BYTES);
-    for seal in answer
-        .seals
-        .iter()
-        .filter(|s| usize::from(s.cert) < certificates.len())
-    {
+    for seal in &answer.seals {
+        let cert = if let Some(i) = index.get(&seal.cert) {
+            *i
+        } else {
+            let Some(c) = answer.certificates.get(usize::from(seal.cert)) else {
+                continue;
+            };
+            let Ok(i) = u16::try_from(sent.len()) else {
+                continue;
+            };
+            if sent.len() >= MAX_CERTIFICATES {
+                continue;
+            }
+            sent.push(c);
+            index.insert(seal.cert, i);
+            i
+        };
         seals.extend_from_slice(&seal.hash.0);
-        seals.extend_from_slice(&seal.cert.to_be_bytes());
+        seals.extend_from_slice(&cert.to_be_bytes());
         seals.extend_from_slice(&seal.signature);
     }
     SyncResponse::Seals {
-        certificates: certificates
-            .iter()
-            .map(|c| ByteBuf::from(c.encode()))
-            .collect(),
+        certificates: sent.iter().map(|c| ByteBuf::from(c.encode())).collect(),
         seals: ByteBuf::from(seals),
         bodies: bodies_to_wire(&answer.bodies),
         more_bodies: answer.more_bodies,
@@ -660,6 +673,58 @@ mod tests {
             seals_from_wire(&certificates, &record[..97], &bodies, false).is_err(),
             "a cut seal"
         );
+    }
+
+    #[test]
+    fn a_seals_answer_of_a_feed_of_more_devices_than_a_page_may_name_sends_the_certificates_its_seals_use()
+     {
+        let account_key = kith_core::keys::generate();
+        let certificates: Vec<DeviceCertificate> = (0..300)
+            .map(|_| {
+                let device = kith_core::keys::device_id(&kith_core::keys::generate());
+                DeviceCertificate::issue(&account_key, device, 1)
+            })
+            .collect();
+        // One seal per device, the last device's first, each naming its
+        // certificate by its index in the feed's list.
+        let seals: Vec<kith_store::Seal> = (0..300u16)
+            .rev()
+            .map(|i| kith_store::Seal {
+                hash: ChangeHash([(i % 251) as u8; 32]),
+                cert: i,
+                signature: [i as u8; 64],
+            })
+            .collect();
+        let answer = kith_store::Seals {
+            certificates: certificates.clone(),
+            seals: seals.clone(),
+            bodies: Vec::new(),
+            more_bodies: false,
+        };
+        let SyncResponse::Seals {
+            certificates: sent,
+            seals: wire,
+            bodies,
+            more_bodies,
+        } = seals_to_wire(&answer)
+        else {
+            panic!("not a seals answer");
+        };
+        let read = seals_from_wire(&sent, &wire, &bodies, more_bodies).unwrap();
+        assert_eq!(read.certificates.len(), MAX_CERTIFICATES);
+        assert_eq!(
+            read.seals.len(),
+            MAX_CERTIFICATES,
+            "the seals past the cap are left out"
+        );
+        for (got, asked) in read.seals.iter().zip(&seals) {
+            assert_eq!((got.hash, got.signature), (asked.hash, asked.signature));
+            assert_eq!(
+                read.certificates[usize::from(got.cert)],
+                certificates[usize::from(asked.cert)],
+                "each seal names its own device's certificate on the wire"
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod blobs;
 mod in_order;
+mod known;
 mod sealed;
 
 use std::collections::{HashMap, HashSet};
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use automerge::ChangeHash;
-use kith_core::{AccountId, Envelope};
+use kith_core::{AccountId, CoreError, DeviceCertificate, Envelope, Hash};
 use kith_node::{Node, now_ms};
 use kith_store::StoreError;
 use libp2p::gossipsub::{MessageAcceptance, MessageId};
@@ -24,8 +25,9 @@ use tokio::sync::{Semaphore, oneshot};
 
 use crate::activity::{Activity, ActivitySender};
 use crate::protocol::{
-    FeedHeads, MAX_FEEDS_PER_REQUEST, MAX_HAVE, PAGE_BYTES, RECENT_BYTES, SyncRequest,
-    SyncResponse, Update, bodies_to_wire, decode_parts, hash32, hashes, hashes_to_wire,
+    FeedHeads, MAX_CERTIFICATES, MAX_FEEDS_PER_REQUEST, MAX_HAVE, PAGE_BYTES, RECENT_BYTES,
+    SyncRequest, SyncResponse, Update, bodies_to_wire, decode_parts, hash32, hashes,
+    hashes_to_wire,
 };
 use crate::store_actor::{JobError, NodeHandle};
 use crate::swarm::{Command, Event, Found, SwarmHandle, peer_of};
@@ -81,8 +83,8 @@ pub struct Shared {
     again: HashSet<PeerId>,
     /// Digest of the heads last sent to each peer, and when.
     sent: HashMap<PeerId, ([u8; 32], Instant)>,
-    /// Peers to keep dialling when not connected.
-    pub(crate) known: HashMap<PeerId, (Vec<Multiaddr>, Found)>,
+    /// Peers to keep dialling when not connected (bounded).
+    pub(crate) known: known::KnownPeers,
     /// Sync requests this node sent, by kind (for `sync-status` and benchmarks).
     pub sent_requests: RequestCounts,
     /// Per peer: changes pushed in the current minute, and reports.
@@ -160,6 +162,11 @@ pub struct Replicator {
     /// Where activity is told to front ends.
     pub activity: ActivitySender,
     gossip_permits: Arc<Semaphore>,
+    /// Held while the carried feeds are re-read, so that two re-readings
+    /// never apply out of order.
+    refreshing: Arc<tokio::sync::Mutex<()>>,
+    /// Whether a re-reading asked for by changes from peers waits to run.
+    refresh_wanted: Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub(crate) fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
@@ -169,12 +176,21 @@ pub(crate) fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> 
 }
 
 /// Whether a store error is the sender's fault (bad signature, schema,
-/// certificate) rather than ours (disk, database).
-fn peer_fault(e: &StoreError) -> bool {
-    matches!(
-        e,
-        StoreError::Core(_) | StoreError::Rejected { .. } | StoreError::UnknownCertificate { .. }
-    )
+/// certificate) rather than ours (disk, database) or an author's. A
+/// change whose device signed another with the same sequence number (an
+/// equivocation) is its author's doing: a peer that relays it may hold
+/// that other history. An unknown certificate is the sender's fault only
+/// if `unknown_certificate_is_fault`: not for a page that brought as many
+/// certificates as a page may ([`MAX_CERTIFICATES`]: a feed of more
+/// devices, from a peer that cut the certificates rather than the page).
+fn peer_fault(e: &StoreError, unknown_certificate_is_fault: bool) -> bool {
+    match e {
+        StoreError::Core(CoreError::Equivocation { .. }) => false,
+        StoreError::Core(_) => true,
+        StoreError::UnknownCertificate { .. } => unknown_certificate_is_fault,
+        StoreError::Rejected { source, .. } => peer_fault(source, unknown_certificate_is_fault),
+        _ => false,
+    }
 }
 
 impl Replicator {
@@ -186,6 +202,8 @@ impl Replicator {
             shared: Arc::new(Mutex::new(Shared::default())),
             activity: ActivitySender::default(),
             gossip_permits: Arc::new(Semaphore::new(MAX_GOSSIP_IN_FLIGHT)),
+            refreshing: Arc::new(tokio::sync::Mutex::new(())),
+            refresh_wanted: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -213,12 +231,15 @@ impl Replicator {
             }
         }
         {
-            let mut s = lock(&self.shared);
+            let mut guard = lock(&self.shared);
+            let s = &mut *guard;
             s.carried = carried.into_iter().collect();
+            let now = Instant::now();
             for p in known {
                 if let Ok(peer) = p.peer_id.parse::<PeerId>() {
-                    let addrs = p.addrs.iter().filter_map(|a| a.parse().ok()).collect();
-                    s.known.insert(peer, (addrs, Found::Remembered));
+                    let addrs: Vec<Multiaddr> =
+                        p.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+                    s.known.remembered(peer, &addrs, now, &s.connected);
                 }
             }
         }
@@ -242,9 +263,12 @@ impl Replicator {
                     .await?;
                 continue;
             };
-            lock(&self.shared)
-                .known
-                .insert(peer, (vec![addr.clone()], Found::Dialled));
+            {
+                let mut guard = lock(&self.shared);
+                let s = &mut *guard;
+                s.known
+                    .give(peer, addr.clone(), Instant::now(), &s.connected);
+            }
             self.swarm
                 .send(Command::DialPeer {
                     peer,
@@ -264,6 +288,7 @@ impl Replicator {
                 let connected = {
                     let mut s = lock(&self.shared);
                     s.connected.insert(peer);
+                    s.known.connected(&peer, Instant::now());
                     s.connected.len()
                 };
                 self.activity.send(Activity::Peers { connected });
@@ -277,6 +302,7 @@ impl Replicator {
                 let connected = {
                     let mut s = lock(&self.shared);
                     s.connected.remove(&peer);
+                    s.known.disconnected(&peer, Instant::now());
                     s.sent.remove(&peer);
                     // Learnt again from its heads when it comes back.
                     for feed in s.feeds.values_mut() {
@@ -286,19 +312,42 @@ impl Replicator {
                 };
                 self.activity.send(Activity::Peers { connected });
             }
-            Event::Identified { peer, addrs } => {
-                let me = self.clone();
-                tokio::spawn(async move {
-                    let text: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-                    let id = peer.to_string();
-                    let _ = me
-                        .node
-                        .background(move |n| n.store().remember_peer(&id, &text, now_ms()))
-                        .await;
-                    let mut s = lock(&me.shared);
-                    let found = s.known.get(&peer).map_or(Found::Remembered, |k| k.1);
-                    s.known.insert(peer, (addrs, found));
-                });
+            Event::Identified {
+                peer,
+                addrs,
+                reached,
+            } => {
+                // The address this node reached it at first: it works.
+                let addrs: Vec<Multiaddr> = reached.iter().chain(addrs.iter()).cloned().collect();
+                {
+                    let mut guard = lock(&self.shared);
+                    let s = &mut *guard;
+                    s.known.identified(
+                        peer,
+                        &addrs,
+                        reached.is_some(),
+                        Instant::now(),
+                        &s.connected,
+                    );
+                }
+                // Only a peer this node reached by dialling it is
+                // remembered for later sessions: anyone can dial in under
+                // any number of peer ids announcing dead addresses.
+                if reached.is_some() {
+                    let me = self.clone();
+                    tokio::spawn(async move {
+                        let text: Vec<String> = addrs
+                            .iter()
+                            .take(known::MAX_ADDRS)
+                            .map(ToString::to_string)
+                            .collect();
+                        let id = peer.to_string();
+                        let _ = me
+                            .node
+                            .background(move |n| n.store().remember_peer(&id, &text, now_ms()))
+                            .await;
+                    });
+                }
             }
             Event::Request {
                 peer,
@@ -406,13 +455,10 @@ impl Replicator {
 
     async fn redial(&self) {
         let targets: Vec<(PeerId, Vec<Multiaddr>, Found)> = {
-            let s = lock(&self.shared);
+            let mut guard = lock(&self.shared);
+            let s = &mut *guard;
             s.known
-                .iter()
-                .filter(|(p, _)| !s.connected.contains(p))
-                .take(16)
-                .map(|(p, (a, f))| (*p, a.clone(), *f))
-                .collect()
+                .due(Instant::now(), &s.connected, known::REDIAL_PER_TICK)
         };
         for (peer, addrs, found) in targets {
             let _ = self
@@ -1030,6 +1076,7 @@ impl Replicator {
     /// missing blobs from `peer`. A verification failure strikes the peer.
     async fn store_page(&self, peer: PeerId, page: VerifiedPage) -> Result<u64, String> {
         let feed = page.envelopes.first_account();
+        let at_certificate_cap = page.at_certificate_cap;
         let result = self
             .node
             .background(move |n| {
@@ -1041,13 +1088,17 @@ impl Replicator {
                 );
                 r.map(|r| {
                     let missing = n.store_mut().want_blobs(&r, now_ms()).unwrap_or_default();
-                    (r.accepted as u64, r.posts, missing)
+                    let carried = n.store().carried_may_change(&r).unwrap_or(false);
+                    (r.accepted as u64, r.posts, missing, carried)
                 })
             })
             .await
             .map_err(|e| e.to_string())?;
         match result {
-            Ok((accepted, posts, missing)) => {
+            Ok((accepted, posts, missing, carried)) => {
+                if carried {
+                    self.refresh_carried_soon();
+                }
                 if let Some(account) = posts.first().map(|p| p.author) {
                     self.activity
                         .send(Activity::PostsArrived { account, posts });
@@ -1059,7 +1110,7 @@ impl Replicator {
                 Ok(accepted)
             }
             Err(e) => {
-                if peer_fault(&e) {
+                if peer_fault(&e, !at_certificate_cap) {
                     self.strike(peer, &format!("sent changes that fail verification: {e}"))
                         .await;
                 }
@@ -1123,21 +1174,29 @@ impl Replicator {
                 let applied = n.store_mut().has_changes(account, &hashes).unwrap_or(false);
                 r.map(|r| {
                     let missing = n.store_mut().want_blobs(&r, now_ms()).unwrap_or_default();
-                    (r.accepted, r.posts, applied, missing)
+                    let carried = n.store().carried_may_change(&r).unwrap_or(false);
+                    (r.accepted, r.posts, applied, missing, carried)
                 })
             })
             .await;
         match result {
             Err(_) => MessageAcceptance::Ignore,
-            Ok(Err(e)) if peer_fault(&e) => {
+            Ok(Err(e)) if peer_fault(&e, true) => {
                 tracing::warn!(peer = %source, error = %e, "gossip failed verification");
                 MessageAcceptance::Reject
+            }
+            Ok(Err(e @ StoreError::Core(CoreError::Equivocation { .. }))) => {
+                tracing::debug!(peer = %source, error = %e, "gossip update conflicting with a change held here; ignored");
+                MessageAcceptance::Ignore
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "could not store a gossip message");
                 MessageAcceptance::Ignore
             }
-            Ok(Ok((accepted, posts, applied, missing))) => {
+            Ok(Ok((accepted, posts, applied, missing, carried))) => {
+                if carried {
+                    self.refresh_carried_soon();
+                }
                 lock(&self.shared)
                     .feeds
                     .entry(account)
@@ -1312,9 +1371,9 @@ impl Replicator {
 
     /// Keeps dialling `peer` at `addr` whenever it is not connected.
     pub fn remember(&self, peer: PeerId, addr: Multiaddr) {
-        lock(&self.shared)
-            .known
-            .insert(peer, (vec![addr], Found::Dialled));
+        let mut guard = lock(&self.shared);
+        let s = &mut *guard;
+        s.known.give(peer, addr, Instant::now(), &s.connected);
     }
 
     /// Per carried feed: changes held, peers known to hold it, last sync,
@@ -1395,7 +1454,8 @@ impl Replicator {
     /// topics, leaves old ones, announces and looks for carriers, and asks
     /// connected peers for the new feeds.
     pub async fn refresh_carried(&self) {
-        let Ok((now, policy)) = self
+        let _one_at_a_time = self.refreshing.lock().await;
+        let read = self
             .node
             .local(|n| {
                 (
@@ -1403,10 +1463,50 @@ impl Replicator {
                     n.store().policy().unwrap_or_default(),
                 )
             })
-            .await
-        else {
+            .await;
+        if let Ok((now, policy)) = read {
+            self.carry(now, policy).await;
+        }
+    }
+
+    /// Re-reads the carried feeds soon after changes from peers that may
+    /// change them: a follow or block made on another of this account's
+    /// devices, or with follows-of-follows a follow made by a followed
+    /// account. Asked for again while one waits to run, it runs once, so
+    /// peers cannot queue more than one re-reading (which goes ahead of
+    /// peer work, like the user's own, so that neither waits behind a
+    /// long sync).
+    pub(crate) fn refresh_carried_soon(&self) {
+        use std::sync::atomic::Ordering;
+        if self.refresh_wanted.swap(true, Ordering::SeqCst) {
             return;
-        };
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            let _one_at_a_time = me.refreshing.lock().await;
+            me.refresh_wanted.store(false, Ordering::SeqCst);
+            let read = me
+                .node
+                .local(|n| {
+                    (
+                        n.store().carried_feeds().unwrap_or_default(),
+                        n.store().policy().unwrap_or_default(),
+                    )
+                })
+                .await;
+            if let Ok((now, policy)) = read {
+                tracing::debug!(
+                    feeds = now.len(),
+                    "carried feeds re-read after changes from peers"
+                );
+                me.carry(now, policy).await;
+            }
+        });
+    }
+
+    /// Carries exactly `now`: joins new topics, leaves old ones, announces
+    /// and looks for carriers, and asks connected peers for the new feeds.
+    async fn carry(&self, now: Vec<AccountId>, policy: kith_store::Policy) {
         lock(&self.shared).limits.peer_rate = policy.peer_rate;
         let now: HashSet<AccountId> = now.into_iter().collect();
         let (added, removed, peers) = {
@@ -1444,6 +1544,10 @@ struct VerifiedPage {
     bodies: Vec<(kith_core::PostId, Vec<u8>)>,
     /// Whether further pages of the same feed follow this one.
     more_pages_follow: bool,
+    /// Whether the page brought as many certificates as a page may
+    /// ([`MAX_CERTIFICATES`]): one of its envelopes may then lack its
+    /// certificate through no fault of the sender.
+    at_certificate_cap: bool,
 }
 
 /// Checks a decoded page's envelopes on the blocking pool, off the node
@@ -1459,6 +1563,7 @@ async fn verify_page(
         envelopes,
         bodies,
     } = decoded;
+    let at_certificate_cap = certificates.len() >= MAX_CERTIFICATES;
     let envelopes = tokio::task::spawn_blocking(move || {
         if store_is_writing {
             kith_store::verify_envelopes_beside_store(envelopes)
@@ -1473,6 +1578,7 @@ async fn verify_page(
         envelopes,
         bodies,
         more_pages_follow,
+        at_certificate_cap,
     })
 }
 
@@ -1507,7 +1613,7 @@ fn changes_page(
         return Ok(empty(true));
     }
     let page = store.changes_page(account, have, skip, budget)?;
-    Ok(changes_response(page, unknown > 0))
+    Ok(changes_response(page, unknown > 0, Keep::Oldest))
 }
 
 /// The newest changes of `account`'s feed, for a peer that holds none.
@@ -1522,20 +1628,85 @@ fn recent_page(
         .first()
         .is_some_and(|s| s.changes > 0);
     if !held {
-        return Ok(changes_response(kith_store::ChangesPage::default(), false));
+        return Ok(changes_response(
+            kith_store::ChangesPage::default(),
+            false,
+            Keep::Newest,
+        ));
     }
     Ok(changes_response(
         store.recent_changes(account, budget)?,
         false,
+        Keep::Newest,
     ))
 }
 
-/// The wire form of a page of changes.
-fn changes_response(page: kith_store::ChangesPage, unknown_have: bool) -> SyncResponse {
-    let (mut changes, bodies, more) = (page.changes, page.bodies, page.more);
-    changes
-        .certificates
-        .truncate(crate::protocol::MAX_CERTIFICATES);
+/// Which envelopes a page whose envelopes need more than
+/// [`MAX_CERTIFICATES`] certificates keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// The first ones (a page of a pull: the next page starts where it stops).
+    Oldest,
+    /// The last ones (the newest changes of a feed).
+    Newest,
+}
+
+/// The certificates of `certificates` (a feed's, in the store's order)
+/// that `envelopes` use, at most [`MAX_CERTIFICATES`]. Envelopes that would
+/// need more (a feed of more devices than that) are cut, keeping the
+/// longest run from the start or the end as `keep` says and always one;
+/// returns whether any were cut.
+fn fit_certificates(
+    certificates: &mut Vec<DeviceCertificate>,
+    envelopes: &mut Vec<Envelope>,
+    keep: Keep,
+) -> bool {
+    let mut used: HashSet<Hash> = HashSet::new();
+    let mut kept = 0;
+    let mut count = |env: &Envelope| {
+        if used.contains(&env.cert_ref) || used.len() < MAX_CERTIFICATES {
+            used.insert(env.cert_ref);
+            kept += 1;
+            true
+        } else {
+            false
+        }
+    };
+    match keep {
+        Keep::Oldest => {
+            for env in envelopes.iter() {
+                if !count(env) {
+                    break;
+                }
+            }
+        }
+        Keep::Newest => {
+            for env in envelopes.iter().rev() {
+                if !count(env) {
+                    break;
+                }
+            }
+        }
+    }
+    let cut = kept < envelopes.len();
+    match keep {
+        Keep::Oldest => envelopes.truncate(kept),
+        Keep::Newest => {
+            envelopes.drain(..envelopes.len() - kept);
+        }
+    }
+    certificates.retain(|c| used.contains(&c.reference()));
+    cut
+}
+
+/// The wire form of a page of changes: with the certificates its
+/// envelopes use (cut, when a feed has more devices than a page may carry
+/// certificates of, as [`fit_certificates`] says).
+fn changes_response(page: kith_store::ChangesPage, unknown_have: bool, keep: Keep) -> SyncResponse {
+    let (mut changes, bodies, mut more) = (page.changes, page.bodies, page.more);
+    if fit_certificates(&mut changes.certificates, &mut changes.envelopes, keep) {
+        more = true;
+    }
     SyncResponse::Changes {
         certificates: changes
             .certificates
@@ -1590,4 +1761,128 @@ pub async fn connect(
         .await
         .map_err(|_| format!("no answer from {addr} within {} s", timeout.as_secs()))?
         .map_err(|_| "the network task dropped the dial".to_owned())?
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use kith_core::keys;
+
+    use super::*;
+
+    /// `devices` devices of one account, each with one envelope (in that
+    /// order), and the feed's certificates (one more than they use).
+    fn page_of(devices: usize) -> (Vec<DeviceCertificate>, Vec<Envelope>) {
+        let account_key = keys::generate();
+        let account = keys::account_id(&account_key);
+        let mut certificates = Vec::new();
+        let mut envelopes = Vec::new();
+        for i in 0..=devices {
+            let key = keys::generate();
+            let cert = DeviceCertificate::issue(&account_key, keys::device_id(&key), 1);
+            if i < devices {
+                envelopes.push(Envelope::seal(
+                    account,
+                    &key,
+                    cert.reference(),
+                    vec![i as u8],
+                ));
+            }
+            certificates.push(cert);
+        }
+        (certificates, envelopes)
+    }
+
+    fn wire_page(
+        certificates: Vec<DeviceCertificate>,
+        envelopes: Vec<Envelope>,
+        keep: Keep,
+    ) -> (Vec<DeviceCertificate>, Vec<Envelope>, bool) {
+        let page = kith_store::ChangesPage {
+            changes: kith_store::SignedChanges {
+                certificates,
+                envelopes,
+            },
+            bodies: Vec::new(),
+            more: false,
+        };
+        let SyncResponse::Changes {
+            certificates,
+            envelopes,
+            bodies,
+            more,
+            ..
+        } = changes_response(page, false, keep)
+        else {
+            panic!("not a page");
+        };
+        let decoded = decode_parts("page", &certificates, &envelopes, &bodies).unwrap();
+        (decoded.certificates, decoded.envelopes, more)
+    }
+
+    #[test]
+    fn a_page_of_a_feed_of_more_devices_than_a_page_may_carry_certificates_of_is_cut_and_never_lacks_one()
+     {
+        let (certificates, envelopes) = page_of(300);
+        let (sent, kept, more) = wire_page(certificates.clone(), envelopes.clone(), Keep::Oldest);
+        assert_eq!(sent.len(), MAX_CERTIFICATES);
+        assert_eq!(
+            kept,
+            envelopes[..MAX_CERTIFICATES],
+            "the first envelopes, in order"
+        );
+        assert!(more, "the rest comes in the next page");
+        let refs: HashSet<Hash> = sent.iter().map(DeviceCertificate::reference).collect();
+        assert!(
+            kept.iter().all(|e| refs.contains(&e.cert_ref)),
+            "every envelope's certificate is sent"
+        );
+
+        let (sent, kept, more) = wire_page(certificates, envelopes.clone(), Keep::Newest);
+        assert_eq!(sent.len(), MAX_CERTIFICATES);
+        assert_eq!(
+            kept,
+            envelopes[300 - MAX_CERTIFICATES..],
+            "the newest envelopes, in order"
+        );
+        assert!(more);
+    }
+
+    #[test]
+    fn a_page_carries_only_the_certificates_its_envelopes_use() {
+        let (certificates, envelopes) = page_of(3);
+        let (sent, kept, more) = wire_page(certificates.clone(), envelopes.clone(), Keep::Oldest);
+        assert_eq!(sent, certificates[..3], "not the feed's fourth, unused one");
+        assert_eq!(kept, envelopes);
+        assert!(!more);
+        let (sent, kept, more) = wire_page(certificates, Vec::new(), Keep::Oldest);
+        assert!(sent.is_empty() && kept.is_empty() && !more);
+    }
+
+    #[test]
+    fn an_equivocation_or_a_certificate_missing_from_a_page_at_the_cap_is_not_the_senders_fault() {
+        let equivocation = StoreError::Core(CoreError::Equivocation {
+            device: "00".into(),
+            seq: 2,
+        });
+        assert!(!peer_fault(&equivocation, true));
+        let unknown = || StoreError::Rejected {
+            index: 0,
+            source: Box::new(StoreError::UnknownCertificate {
+                index: 0,
+                reference: "00".into(),
+            }),
+        };
+        assert!(
+            peer_fault(&unknown(), true),
+            "a page below the cap lacking one"
+        );
+        assert!(!peer_fault(&unknown(), false), "a page at the cap");
+        let bad = StoreError::Rejected {
+            index: 0,
+            source: Box::new(StoreError::Core(CoreError::BadSignature("envelope"))),
+        };
+        assert!(peer_fault(&bad, false), "a bad signature always is");
+        assert!(!peer_fault(&StoreError::NotFound("x".into()), true));
+    }
 }

@@ -36,6 +36,12 @@ pub const CHANNEL_CAPACITY: usize = 1024;
 /// How long [`SwarmHandle::set_listen`] waits for new listeners to report
 /// their addresses.
 pub const LISTEN_WAIT: Duration = Duration::from_secs(5);
+/// Characters kept of a peer's agent string (identify lets a peer send
+/// kilobytes of it).
+pub const MAX_AGENT_CHARS: usize = 128;
+/// Peers whose strikes are counted at once; past this, the strikes of
+/// peers no longer connected are forgotten.
+pub const MAX_STRUCK_PEERS: usize = 1024;
 
 /// The peer an address reaches (its last `…/p2p/<id>`), if named. In a
 /// relayed address, `…/p2p/<relay>/p2p-circuit/p2p/<id>`, that is the
@@ -252,8 +258,11 @@ pub enum Event {
     Identified {
         /// Who.
         peer: PeerId,
-        /// Where it listens.
+        /// Where it listens (its own word).
         addrs: Vec<Multiaddr>,
+        /// The address this node dialled it at, when this node dialled
+        /// the connection it identified on: an address known to work.
+        reached: Option<Multiaddr>,
     },
     /// A sync request arrived.
     Request {
@@ -377,6 +386,56 @@ impl SwarmHandle {
     }
 }
 
+/// What the swarm notes of peers for `kith peers`: how each was found and
+/// its agent string (at most [`MAX_AGENT_CHARS`]). A peer's notes are
+/// forgotten when its last connection closes or a dial of it fails while
+/// it is not connected, so that peer ids met once do not pile up.
+#[derive(Debug, Default)]
+struct PeerNotes {
+    found: HashMap<PeerId, Found>,
+    agents: HashMap<PeerId, String>,
+}
+
+impl PeerNotes {
+    /// `peer` is being dialled, having been found so.
+    fn found(&mut self, peer: PeerId, found: Found) {
+        self.found.insert(peer, found);
+    }
+
+    /// `peer` was found so, unless how it was found is already noted.
+    fn found_first(&mut self, peer: PeerId, found: Found) {
+        self.found.entry(peer).or_insert(found);
+    }
+
+    /// How `peer` was found (`Inbound` if not noted).
+    fn found_of(&self, peer: &PeerId) -> Found {
+        self.found.get(peer).copied().unwrap_or(Found::Inbound)
+    }
+
+    /// `peer`'s agent string, shortened to [`MAX_AGENT_CHARS`].
+    fn agent(&mut self, peer: PeerId, agent: &str) {
+        self.agents
+            .insert(peer, agent.chars().take(MAX_AGENT_CHARS).collect());
+    }
+
+    /// `peer`'s agent string, if it identified itself.
+    fn agent_of(&self, peer: &PeerId) -> Option<String> {
+        self.agents.get(peer).cloned()
+    }
+
+    /// Forgets `peer`.
+    fn forget(&mut self, peer: &PeerId) {
+        self.found.remove(peer);
+        self.agents.remove(peer);
+    }
+
+    /// How many peers have notes.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.found.len().max(self.agents.len())
+    }
+}
+
 /// The task state around the swarm.
 pub struct SwarmTask {
     swarm: Swarm<Behaviour>,
@@ -384,11 +443,12 @@ pub struct SwarmTask {
     events: mpsc::Sender<Event>,
     pending: HashMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, String>>>,
     dials: HashMap<ConnectionId, oneshot::Sender<Result<PeerId, String>>>,
-    found: HashMap<PeerId, Found>,
+    notes: PeerNotes,
     rtt: HashMap<PeerId, Duration>,
     last_pong: HashMap<PeerId, Instant>,
-    agents: HashMap<PeerId, String>,
     remote: HashMap<PeerId, Multiaddr>,
+    /// The address of each open connection this node dialled.
+    dialled: HashMap<ConnectionId, Multiaddr>,
     listeners: Listeners,
     /// Answers to `SetListen` waiting for the new listeners' addresses.
     listen_waiting: Vec<oneshot::Sender<Result<ListenStatus, String>>>,
@@ -417,11 +477,11 @@ impl SwarmTask {
                 events: ev_tx,
                 pending: HashMap::new(),
                 dials: HashMap::new(),
-                found: HashMap::new(),
+                notes: PeerNotes::default(),
                 rtt: HashMap::new(),
                 last_pong: HashMap::new(),
-                agents: HashMap::new(),
                 remote: HashMap::new(),
+                dialled: HashMap::new(),
                 listeners: Listeners::default(),
                 listen_waiting: Vec::new(),
                 strikes: HashMap::new(),
@@ -566,7 +626,7 @@ impl SwarmTask {
                 };
                 let id = opts.connection_id();
                 if let Some(peer) = peer {
-                    self.found.entry(peer).or_insert(found);
+                    self.notes.found_first(peer, found);
                     self.swarm
                         .behaviour_mut()
                         .kad
@@ -589,7 +649,7 @@ impl SwarmTask {
                 if self.swarm.is_connected(&peer) || self.is_banned(&peer) {
                     return;
                 }
-                self.found.insert(peer, found);
+                self.notes.found(peer, found);
                 let opts = DialOpts::peer_id(peer)
                     .addresses(addrs)
                     .condition(PeerCondition::DisconnectedAndNotDialing);
@@ -755,15 +815,38 @@ impl SwarmTask {
     }
 
     fn strike(&mut self, peer: PeerId, reason: &str) {
+        if self.strikes.len() >= MAX_STRUCK_PEERS && !self.strikes.contains_key(&peer) {
+            let swarm = &self.swarm;
+            self.strikes.retain(|p, _| swarm.is_connected(p));
+        }
         let n = self.strikes.entry(peer).or_insert(0);
         *n += 1;
         tracing::warn!(%peer, strikes = *n, reason, "peer misbehaved");
         if *n >= MAX_STRIKES {
             tracing::warn!(%peer, "disconnecting and banning a misbehaving peer");
+            self.forget_old_bans();
             self.banned.insert(peer, Instant::now());
             self.strikes.remove(&peer);
             self.swarm.behaviour_mut().gossip.blacklist_peer(&peer);
             let _ = self.swarm.disconnect_peer_id(peer);
+        }
+    }
+
+    /// Lifts the bans that ended (they are otherwise lifted only when
+    /// their peer comes back), so that banned peer ids do not pile up.
+    fn forget_old_bans(&mut self) {
+        let ended: Vec<PeerId> = self
+            .banned
+            .iter()
+            .filter(|(_, since)| since.elapsed() >= BAN_TIME)
+            .map(|(p, _)| *p)
+            .collect();
+        for peer in ended {
+            self.banned.remove(&peer);
+            self.swarm
+                .behaviour_mut()
+                .gossip
+                .remove_blacklisted_peer(&peer);
         }
     }
 
@@ -778,9 +861,9 @@ impl SwarmTask {
             out.push(PeerInfo {
                 peer_id: peer.to_string(),
                 addr,
-                found: self.found.get(peer).copied().unwrap_or(Found::Inbound),
+                found: self.notes.found_of(peer),
                 latency_ms: self.rtt.get(peer).map(|d| d.as_secs_f64() * 1000.0),
-                agent: self.agents.get(peer).cloned(),
+                agent: self.notes.agent_of(peer),
                 account: None,
                 name: None,
             });
@@ -878,8 +961,10 @@ impl SwarmTask {
                 self.remote
                     .insert(peer_id, endpoint.get_remote_address().clone());
                 if endpoint.is_listener() {
-                    self.found.entry(peer_id).or_insert(Found::Inbound);
+                    self.notes.found_first(peer_id, Found::Inbound);
                 } else {
+                    self.dialled
+                        .insert(connection_id, endpoint.get_remote_address().clone());
                     self.swarm
                         .behaviour_mut()
                         .kad
@@ -893,13 +978,19 @@ impl SwarmTask {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
-                num_established: 0,
+                connection_id,
+                num_established,
                 ..
             } => {
+                self.dialled.remove(&connection_id);
+                if num_established > 0 {
+                    return;
+                }
                 tracing::info!(peer = %peer_id, "disconnected");
                 self.rtt.remove(&peer_id);
                 self.last_pong.remove(&peer_id);
                 self.remote.remove(&peer_id);
+                self.notes.forget(&peer_id);
                 self.emit(Event::Disconnected(peer_id));
             }
             SwarmEvent::OutgoingConnectionError {
@@ -911,6 +1002,9 @@ impl SwarmTask {
                 if let Some(peer) = peer_id {
                     self.lan
                         .dial_failed(&peer, &dial_reason(&error), Instant::now());
+                    if !self.swarm.is_connected(&peer) {
+                        self.notes.forget(&peer);
+                    }
                 }
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(error.to_string()));
@@ -1045,8 +1139,14 @@ impl SwarmTask {
                     self.lan.expired(&peer, &addr);
                 }
             }
-            BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
-                self.agents.insert(peer_id, info.agent_version.clone());
+            BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                connection_id,
+            }) => {
+                if self.swarm.is_connected(&peer_id) {
+                    self.notes.agent(peer_id, &info.agent_version);
+                }
                 let addrs: Vec<Multiaddr> = info.listen_addrs.into_iter().take(16).collect();
                 for a in &addrs {
                     self.swarm
@@ -1054,9 +1154,11 @@ impl SwarmTask {
                         .kad
                         .add_address(&peer_id, a.clone());
                 }
+                let reached = self.dialled.get(&connection_id).cloned();
                 self.emit(Event::Identified {
                     peer: peer_id,
                     addrs,
+                    reached,
                 });
             }
             BehaviourEvent::Ping(ping::Event {
@@ -1114,6 +1216,31 @@ impl SwarmTask {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn notes_of_peers_met_once_are_forgotten_and_agent_strings_are_bounded() {
+        let mut notes = PeerNotes::default();
+        let long = "x".repeat(4096);
+        for _ in 0..1000 {
+            let peer = PeerId::random();
+            notes.found_first(peer, Found::Inbound);
+            notes.agent(peer, &long);
+            assert_eq!(
+                notes.agent_of(&peer).map(|a| a.chars().count()),
+                Some(MAX_AGENT_CHARS)
+            );
+            notes.forget(&peer);
+        }
+        assert_eq!(notes.len(), 0, "nothing is kept of peers that left");
+        let peer = PeerId::random();
+        notes.found(peer, Found::Dht);
+        notes.found_first(peer, Found::Inbound);
+        assert_eq!(
+            notes.found_of(&peer),
+            Found::Dht,
+            "the first way found stays"
+        );
+    }
 
     #[test]
     fn the_peer_of_a_relayed_address_is_the_one_behind_the_relay() {

@@ -1,10 +1,12 @@
 //! Verifying and storing signed changes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::Change;
 use kith_core::envelope::DeviceKeys;
-use kith_core::feed::{FeedDoc, FeedKey, FeedValue, validate_change, validate_change_writes};
+use kith_core::feed::{
+    FeedDoc, FeedKey, FeedValue, LeftOut, Skipped, validate_change, validate_change_writes,
+};
 use kith_core::post::PostRecord;
 use kith_core::{AccountId, CoreError, DeviceCertificate, Envelope, Hash, PostId};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -34,6 +36,20 @@ pub struct IngestReport {
     /// trusted seed wrote: their picture may be missing too.
     #[serde(skip)]
     pub profiles: Vec<AccountId>,
+    /// Feeds whose follows (`f/…`) or blocks (`b/…`) the batch may have
+    /// changed: a new change writes them, or one that waited for its
+    /// dependencies and applies now, or a seed trusted now holds them.
+    /// What this home carries may have changed
+    /// ([`Store::carried_may_change`]).
+    #[serde(skip)]
+    pub relations: Vec<AccountId>,
+    /// Changes left out because their device had signed a different
+    /// change with the same sequence number that the feed holds (an
+    /// equivocation), or because they depend on one left out
+    /// ([`FeedDoc::apply`]). Nothing of them is stored; the batch is not
+    /// at fault for them.
+    #[serde(skip)]
+    pub left_out: usize,
 }
 
 /// A change that passed every check.
@@ -352,11 +368,11 @@ pub(crate) enum HeldBytes {
 
 /// Writes the rows of a batch of one feed's changes (signature, and
 /// bytes unless `bytes` says otherwise), skipping those the store already
-/// holds, and counts both in `report`; returns the new ones.
+/// holds (counted in `report`); returns the new ones, which the caller
+/// counts once it knows which its document took ([`count_new`]).
 fn store_change_rows(
     conn: &Connection,
     feed: i64,
-    account: AccountId,
     items: Vec<Unapplied>,
     bytes: ChangeBytes,
     cert_ids: &mut HashMap<Hash, i64>,
@@ -395,16 +411,6 @@ fn store_change_rows(
             }
             ChangeBytes::InDocument => HeldBytes::Here(envelope.change),
         };
-        report.posts.extend(written_posts(account, &keys));
-        report.attachments.extend(
-            post_puts
-                .iter()
-                .flat_map(|(_, record)| record.attachments.iter().map(|h| (account, *h))),
-        );
-        if keys.contains(&FeedKey::Avatar) && !report.profiles.contains(&account) {
-            report.profiles.push(account);
-        }
-        report.accepted += 1;
         new.push(NewChange {
             bytes: held,
             hash,
@@ -413,6 +419,133 @@ fn store_change_rows(
         });
     }
     Ok(new)
+}
+
+/// Counts a batch's new changes of `account`'s feed in `report`: the
+/// posts they write, their attachments, a new profile picture.
+fn count_new(report: &mut IngestReport, account: AccountId, new: &[NewChange]) {
+    for change in new {
+        let keys = &change.keys;
+        report.posts.extend(written_posts(account, keys));
+        report.attachments.extend(
+            change
+                .post_puts
+                .iter()
+                .flat_map(|(_, record)| record.attachments.iter().map(|h| (account, *h))),
+        );
+        if keys.contains(&FeedKey::Avatar) && !report.profiles.contains(&account) {
+            report.profiles.push(account);
+        }
+        report.accepted += 1;
+    }
+}
+
+/// Notes in `report` that `account`'s follows or blocks may have changed
+/// if `keys` (the keys a batch materialized) holds any.
+fn note_relations<'a>(
+    report: &mut IngestReport,
+    account: AccountId,
+    mut keys: impl Iterator<Item = &'a FeedKey>,
+) {
+    if !report.relations.contains(&account)
+        && keys.any(|k| matches!(k, FeedKey::Follow(_) | FeedKey::Block(_)))
+    {
+        report.relations.push(account);
+    }
+}
+
+/// Says, once per change, which changes of `account`'s feed its document
+/// left out ([`FeedDoc::apply`]), and counts them in `report`.
+fn tell_left_out(report: &mut IngestReport, account: AccountId, skipped: &[Skipped]) {
+    report.left_out += skipped.len();
+    for s in skipped.iter().filter(|s| !s.again) {
+        match s.why {
+            LeftOut::Equivocation => tracing::warn!(
+                %account,
+                device = %s.actor,
+                seq = s.seq,
+                change = %hex::encode(s.hash.0),
+                "a device signed two different changes with the same sequence number: \
+                 the one held here stays, this one is left out (not the fault of the peer that sent it)"
+            ),
+            LeftOut::Descendant => tracing::debug!(
+                %account,
+                change = %hex::encode(s.hash.0),
+                "a change that depends on a change left out is left out too"
+            ),
+        }
+    }
+}
+
+/// Undoes what a batch of `account`'s feed (row `feed`) wrote, beside its
+/// document, for the changes the document left out (`skipped`): their
+/// rows in `changes` and `unsnapshotted`, and the post rows predicted from
+/// them. When automerge refused a change, it also dropped the changes
+/// waiting in the document at a later sequence number of that device:
+/// those that waited before this batch (`waiting`) are offered again.
+/// Returns what that offer left out, and whether it was made (some of
+/// them may have applied).
+#[allow(clippy::too_many_arguments)] // the batch's state, passed down
+fn undo_left_out(
+    conn: &Connection,
+    (feed, account): (i64, AccountId),
+    doc: &mut FeedDoc,
+    skipped: &[Skipped],
+    new: &mut Vec<NewChange>,
+    predicted: &materialize::Predicted,
+    bodies: &mut ArrivedBodies<'_>,
+    waiting: &[(i64, Vec<u8>)],
+) -> Result<(Vec<Skipped>, bool)> {
+    let gone: HashSet<automerge::ChangeHash> = skipped.iter().map(|s| s.hash).collect();
+    let mut kept = Vec::with_capacity(new.len());
+    for change in std::mem::take(new) {
+        if !gone.contains(&change.hash) {
+            kept.push(change);
+            continue;
+        }
+        conn.prepare_cached("DELETE FROM changes WHERE hash = ?1")?
+            .execute([change.hash.0.as_slice()])?;
+        if let HeldBytes::Row(row) = change.bytes {
+            conn.prepare_cached("DELETE FROM unsnapshotted WHERE id = ?1")?
+                .execute([row])?;
+        }
+        // A post only this change put got a predicted row: it goes too.
+        for (local, _) in change.post_puts.iter().filter(|(l, _)| predicted.has(*l)) {
+            let post = PostId {
+                author: account,
+                local: *local,
+            };
+            let row: Option<(i64, Option<Vec<u8>>)> = conn
+                .prepare_cached("SELECT id, body FROM posts WHERE feed_id = ?1 AND local = ?2")?
+                .query_row(params![feed, i64::from_be_bytes(*local)], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            if let Some((id, body)) = row {
+                if let Some(body) = body {
+                    materialize::purge_body(conn, id, &body)?;
+                }
+                conn.prepare_cached("DELETE FROM posts WHERE id = ?1")?
+                    .execute([id])?;
+                bodies.stored.remove(&post);
+            }
+        }
+    }
+    *new = kept;
+    let refused = skipped
+        .iter()
+        .any(|s| s.why == LeftOut::Equivocation && !s.again);
+    if !refused || waiting.is_empty() {
+        return Ok((Vec::new(), false));
+    }
+    let earlier: Vec<Change> = waiting
+        .iter()
+        .filter_map(|(_, bytes)| Change::from_bytes(bytes.clone()).ok())
+        .collect();
+    // One of these left out now was stored before the conflict was
+    // known: it stays stored, waiting, like a change whose dependencies
+    // never come.
+    Ok((doc.apply(earlier)?, true))
 }
 
 /// Stores checked changes, applies them to their feeds and updates the
@@ -467,6 +600,8 @@ pub(crate) fn apply_checked(
                     if !report.profiles.contains(&account) {
                         report.profiles.push(account);
                     }
+                    // And its follows and blocks.
+                    note_relations(&mut report, account, seeded.keys.iter());
                     newly_blocked.extend(blocked);
                     docs.put(conn, feed, seeded.doc);
                 }
@@ -509,25 +644,36 @@ pub(crate) fn apply_checked(
                 },
                 || -> Result<_> {
                     let t_rows = std::time::Instant::now();
-                    let new = store_change_rows(
-                        conn,
-                        feed,
-                        account,
-                        items,
-                        bytes,
-                        &mut cert_ids,
-                        &mut report,
-                    )?;
+                    let new =
+                        store_change_rows(conn, feed, items, bytes, &mut cert_ids, &mut report)?;
                     let predicted =
                         materialize::Predicted::write(conn, feed, account, &new, bodies)?;
                     Ok((new, predicted, micros(t_rows)))
                 },
             );
-            let (new, predicted, rows_us) = written?;
+            let (mut new, predicted, rows_us) = written?;
             let (applied, apply_us) = applied;
-            applied?;
+            let skipped = applied?;
+            let mut offered_again = false;
+            if !skipped.is_empty() {
+                let (more, again) = undo_left_out(
+                    conn,
+                    (feed, account),
+                    doc,
+                    &skipped,
+                    &mut new,
+                    &predicted,
+                    bodies,
+                    &waiting,
+                )?;
+                tell_left_out(&mut report, account, &skipped);
+                tell_left_out(&mut report, account, &more);
+                offered_again = again;
+            }
+            count_new(&mut report, account, &new);
             let both_us = micros(t_both);
-            if new.is_empty() {
+            // (Changes that waited and were offered again may apply now.)
+            if new.is_empty() && !offered_again {
                 // After a sync's last page, a feed whose document alone holds
                 // changes is saved even when the page brought nothing new.
                 docs::maybe_compact(conn, feed, doc, more_pages_follow)?;
@@ -555,6 +701,8 @@ pub(crate) fn apply_checked(
                 new.len() as i64,
                 unsaved
             ])?;
+            // Written by a new change, or by one that waited and applies now.
+            note_relations(&mut report, account, keys.iter());
             let t_mat = std::time::Instant::now();
             predicted.confirm(conn, feed, doc, purged, bodies)?;
             newly_blocked.extend(materialize::apply(
@@ -715,7 +863,7 @@ fn store_seeded(
     } = batch;
     let waiting = waiting_rows(conn, feed)?;
     let mut outside = Vec::new();
-    let items: Vec<Unapplied> = items
+    let mut items: Vec<Unapplied> = items
         .into_iter()
         .map(|Checked { envelope, parsed }| {
             let hash = parsed.change.hash();
@@ -729,10 +877,16 @@ fn store_seeded(
         // Verified changes the seed lacks (made after the sender saved it):
         // applied to it like any change.
         seeded.pristine = false;
-        seeded.doc.apply(outside)?;
+        let skipped = seeded.doc.apply(outside)?;
+        if !skipped.is_empty() {
+            let gone: HashSet<automerge::ChangeHash> = skipped.iter().map(|s| s.hash).collect();
+            items.retain(|(_, _, _, hash)| !gone.contains(hash));
+            tell_left_out(report, account, &skipped);
+        }
     }
     let bytes = ChangeBytes::for_batch(conn, feed, own == Some(account), items.len())?;
-    let new = store_change_rows(conn, feed, account, items, bytes, cert_ids, report)?;
+    let new = store_change_rows(conn, feed, items, bytes, cert_ids, report)?;
+    count_new(report, account, &new);
     let predicted = materialize::Predicted::write(conn, feed, account, &new, bodies)?;
     seeded.confirmed += new
         .iter()
@@ -1043,5 +1197,212 @@ impl Store {
         let out = read(&doc);
         self.docs.put(&self.conn, feed, doc);
         Ok(out)
+    }
+}
+
+/// Devices that sign real changes, for the tests of this crate.
+#[cfg(test)]
+pub(crate) mod testing {
+    #![allow(clippy::unwrap_used)]
+    use ed25519_dalek::SigningKey;
+    use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
+    use kith_core::{AccountId, Body, DeviceCertificate, Envelope, PostId, PostRecord, keys};
+
+    /// One device of an account, with its own copy of the feed.
+    #[derive(Clone)]
+    pub(crate) struct Device {
+        pub(crate) account: AccountId,
+        pub(crate) key: SigningKey,
+        pub(crate) cert: DeviceCertificate,
+        pub(crate) doc: FeedDoc,
+    }
+
+    impl Device {
+        /// A new device of the account whose key is `account_key`.
+        pub(crate) fn of(account_key: &SigningKey) -> Self {
+            let key = keys::generate();
+            let account = keys::account_id(account_key);
+            Self {
+                account,
+                cert: DeviceCertificate::issue(account_key, keys::device_id(&key), 1),
+                key,
+                doc: FeedDoc::new(account),
+            }
+        }
+
+        /// Signs a change of `writes` at `t` ms.
+        pub(crate) fn write(&mut self, t: i64, writes: &[Write]) -> Envelope {
+            let change = self
+                .doc
+                .write(keys::device_id(&self.key), t, writes)
+                .unwrap();
+            Envelope::seal(
+                self.account,
+                &self.key,
+                self.cert.reference(),
+                change.raw_bytes().to_vec(),
+            )
+        }
+
+        /// A post `[local; 8]` saying `text`: its envelope, id and body.
+        pub(crate) fn post(
+            &mut self,
+            t: i64,
+            local: u8,
+            text: &str,
+        ) -> (Envelope, PostId, Vec<u8>) {
+            let body = Body::new(text, None).unwrap();
+            let record = PostRecord {
+                created_at: t,
+                body_hash: Some(body.hash()),
+                ..PostRecord::default()
+            };
+            let env = self.write(
+                t,
+                &[Write::Put(
+                    FeedKey::Post([local; 8]),
+                    FeedValue::Bytes(record.encode()),
+                )],
+            );
+            let id = PostId {
+                author: self.account,
+                local: [local; 8],
+            };
+            (env, id, body.encode())
+        }
+
+        /// Brings the changes of `envelopes` into this device's copy.
+        pub(crate) fn see(&mut self, envelopes: &[&Envelope]) {
+            let changes = envelopes
+                .iter()
+                .map(|e| e.parse_change().unwrap())
+                .collect();
+            self.doc.apply(changes).unwrap();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use kith_core::feed::{FeedKey, FeedValue, Write};
+    use kith_core::keys;
+
+    use super::testing::Device;
+    use super::*;
+
+    fn hash_of(env: &Envelope) -> automerge::ChangeHash {
+        env.parse_change().unwrap().hash()
+    }
+
+    fn count(store: &Store, sql: &str) -> i64 {
+        store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// The locals of the posts of `account` that have a row.
+    fn post_rows(store: &Store, account: AccountId) -> Vec<u8> {
+        let feed = docs::find_feed(store.conn(), account).unwrap().unwrap();
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT local FROM posts WHERE feed_id = ?1 ORDER BY local")
+            .unwrap();
+        stmt.query_map([feed], |r| r.get::<_, i64>(0))
+            .unwrap()
+            .map(|l| l.unwrap().to_be_bytes()[0])
+            .collect()
+    }
+
+    #[test]
+    fn a_page_with_a_change_whose_device_signed_another_with_its_sequence_number_stores_the_rest_and_nothing_of_that_one()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let account_key = keys::generate();
+        let (mut d, mut e) = (Device::of(&account_key), Device::of(&account_key));
+        let base = d.write(
+            1_000,
+            &[Write::Put(FeedKey::Name, FeedValue::Str("D".into()))],
+        );
+        // D's device was restored from a backup and wrote again: two
+        // histories signed by D, both with sequence number 2.
+        let mut restored = d.clone();
+        let (x2, p1, b1) = d.post(2_000, 1, "the history held here");
+        let (y2, p2, b2) = restored.post(2_000, 2, "zebra from the other history");
+        let (y3, p3, b3) = restored.post(3_000, 3, "after the other history");
+        let (e1, p4, b4) = e.post(1_500, 4, "from the second device");
+        let certs = [d.cert.clone(), e.cert.clone()];
+        store
+            .ingest_signed(&certs, vec![base, x2], &[(p1, b1)])
+            .unwrap();
+
+        let r = store
+            .ingest_signed(
+                &certs,
+                vec![y2.clone(), e1, y3.clone()],
+                &[(p2, b2), (p3, b3), (p4, b4)],
+            )
+            .unwrap();
+        assert_eq!(
+            (r.accepted, r.left_out),
+            (1, 2),
+            "the second device's change is stored; the other history's two are left out"
+        );
+        assert_eq!(r.posts.len(), 1);
+        assert_eq!(post_rows(&store, d.account), [1, 4]);
+        assert!(
+            store.search("zebra", 10, None).unwrap().posts.is_empty(),
+            "the left-out post's words are not in the search index"
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM changes"), 3);
+        assert_eq!(count(&store, "SELECT count(*) FROM unsnapshotted"), 3);
+        assert!(
+            store.has_changes(d.account, &[hash_of(&y3)]).unwrap(),
+            "nothing of the other history is worth asking for again"
+        );
+
+        // It comes again (a peer holding that history pulls or relays it):
+        // left out at once, no error.
+        let again = store.ingest_signed(&certs, vec![y2], &[]).unwrap();
+        assert_eq!((again.accepted, again.left_out), (0, 1));
+
+        // Reopened, the store loads the feed as it was.
+        drop(store);
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(post_rows(&store, d.account), [1, 4]);
+        assert!(!store.has_changes(d.account, &[hash_of(&y3)]).unwrap());
+    }
+
+    #[test]
+    fn a_change_that_waited_before_a_conflicting_one_was_refused_still_applies_when_its_dependency_comes()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let account_key = keys::generate();
+        let (mut d, mut e) = (Device::of(&account_key), Device::of(&account_key));
+        let base = d.write(
+            1_000,
+            &[Write::Put(FeedKey::Name, FeedValue::Str("D".into()))],
+        );
+        let mut restored = d.clone();
+        let (x2, _, _) = d.post(2_000, 1, "held");
+        let (w2, _, _) = restored.post(2_000, 2, "the other history");
+        let (e1, _, _) = e.post(1_500, 4, "second device");
+        d.see(&[&e1]);
+        // D's third change depends on e1, which has not come yet.
+        let (x3, _, _) = d.post(4_000, 5, "after seeing the second device");
+        let certs = [d.cert.clone(), e.cert.clone()];
+        store.ingest_signed(&certs, vec![base, x2], &[]).unwrap();
+        store.ingest_signed(&certs, vec![x3.clone()], &[]).unwrap();
+        assert!(!store.has_changes(d.account, &[hash_of(&x3)]).unwrap());
+
+        // Refusing w2 (it conflicts with x2), automerge drops the waiting x3.
+        let r = store.ingest_signed(&certs, vec![w2], &[]).unwrap();
+        assert_eq!((r.accepted, r.left_out), (0, 1));
+        store.ingest_signed(&certs, vec![e1], &[]).unwrap();
+        assert!(
+            store.has_changes(d.account, &[hash_of(&x3)]).unwrap(),
+            "x3 was offered to the document again and applied with e1"
+        );
+        assert_eq!(post_rows(&store, d.account), [1, 4, 5]);
     }
 }

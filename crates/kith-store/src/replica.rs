@@ -48,6 +48,9 @@ pub struct KnownPeer {
 
 /// At most this many addresses are remembered per peer.
 const MAX_PEER_ADDRS: usize = 8;
+/// At most this many peers are remembered; past it, the least recently
+/// seen are forgotten.
+pub const MAX_REMEMBERED_PEERS: usize = 512;
 /// Most feeds carried because friends follow them.
 pub const MAX_FRIENDS_FEEDS: usize = 2000;
 /// Changes a peer may push per minute by default before more are dropped.
@@ -148,6 +151,20 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether the changes a batch stored (`report`) may have changed
+    /// [`Self::carried_feeds`]: they wrote follows or blocks of the own
+    /// feed (made on another of this account's devices), or, carrying
+    /// [`Scope::FollowsOfFollows`], follows of another feed.
+    pub fn carried_may_change(&self, report: &IngestReport) -> Result<bool> {
+        if report.relations.is_empty() {
+            return Ok(false);
+        }
+        if self.own.is_some_and(|own| report.relations.contains(&own)) {
+            return Ok(true);
+        }
+        Ok(self.policy()?.scope == Scope::FollowsOfFollows)
+    }
+
     /// The replication policy.
     pub fn policy(&self) -> Result<Policy> {
         let raw: Option<Vec<u8>> = self
@@ -218,7 +235,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Whether the store holds every change in `hashes` for `account`'s feed.
+    /// Whether the store holds every change in `hashes` for `account`'s
+    /// feed, or left it out ([`kith_core::feed::FeedDoc::apply`]: it
+    /// conflicts with a change held, or depends on one that does), so that
+    /// nothing of them is worth asking a peer for.
     pub fn has_changes(&mut self, account: AccountId, hashes: &[ChangeHash]) -> Result<bool> {
         if hashes.is_empty() {
             return Ok(true);
@@ -226,7 +246,11 @@ impl Store {
         if docs::find_feed(&self.conn, account)?.is_none() {
             return Ok(false);
         }
-        self.read_feed(account, |doc| hashes.iter().all(|h| doc.has_change(h)))
+        self.read_feed(account, |doc| {
+            hashes
+                .iter()
+                .all(|h| doc.has_change(h) || doc.left_out(h).is_some())
+        })
     }
 
     /// The feed's heads followed by changes at exponentially growing
@@ -388,7 +412,9 @@ impl Store {
         Ok(true)
     }
 
-    /// Remembers a peer and the addresses it was reached at.
+    /// Remembers a peer and the addresses it was reached at (the first
+    /// eight). At most [`MAX_REMEMBERED_PEERS`] are kept: a new one past
+    /// that makes the least recently seen forgotten.
     pub fn remember_peer(&self, peer_id: &str, addrs: &[String], now_ms: i64) -> Result<()> {
         let addrs: Vec<&String> = addrs.iter().take(MAX_PEER_ADDRS).collect();
         let json = serde_json::to_string(&addrs).unwrap_or_else(|_| "[]".into());
@@ -398,7 +424,25 @@ impl Store {
                  ON CONFLICT(peer_id) DO UPDATE SET addrs = excluded.addrs, last_seen = excluded.last_seen",
             )?
             .execute(params![peer_id, json, now_ms])?;
+        let remembered: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM peers")?
+            .query_row([], |r| r.get(0))?;
+        if remembered > MAX_REMEMBERED_PEERS as i64 {
+            self.forget_peers_past(MAX_REMEMBERED_PEERS)?;
+        }
         Ok(())
+    }
+
+    /// Forgets every remembered peer but the `keep` most recently seen.
+    fn forget_peers_past(&self, keep: usize) -> Result<usize> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "DELETE FROM peers WHERE peer_id IN
+                 (SELECT peer_id FROM peers ORDER BY last_seen DESC, peer_id LIMIT -1 OFFSET ?1)",
+            )?
+            .execute([keep as i64])?)
     }
 
     /// The peers met before, most recently seen first.
@@ -423,5 +467,141 @@ impl Store {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use kith_core::feed::{FeedKey, FeedValue, Write};
+    use kith_core::keys;
+
+    use super::*;
+    use crate::ingest::testing::Device;
+
+    #[test]
+    fn a_follow_or_block_made_on_another_device_of_the_own_account_changes_what_is_carried() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let own_key = keys::generate();
+        let own = keys::account_id(&own_key);
+        store.set_own_account(own).unwrap();
+        let mut other_device = Device::of(&own_key);
+        let bea = keys::account_id(&keys::generate());
+
+        let follow = other_device.write(
+            1,
+            &[Write::Put(FeedKey::Follow(bea), FeedValue::Timestamp(1))],
+        );
+        let r = store
+            .ingest_signed(&[other_device.cert.clone()], vec![follow], &[])
+            .unwrap();
+        assert_eq!(r.relations, [own]);
+        assert!(store.carried_may_change(&r).unwrap());
+        assert!(store.carried_feeds().unwrap().contains(&bea));
+
+        let block = other_device.write(
+            2,
+            &[
+                Write::Delete(FeedKey::Follow(bea)),
+                Write::Put(FeedKey::Block(bea), FeedValue::Timestamp(2)),
+            ],
+        );
+        let r = store
+            .ingest_signed(&[other_device.cert.clone()], vec![block], &[])
+            .unwrap();
+        assert!(store.carried_may_change(&r).unwrap());
+        assert!(!store.carried_feeds().unwrap().contains(&bea));
+
+        // A post changes nothing carried.
+        let (post, id, body) = other_device.post(3, 1, "hello");
+        let r = store
+            .ingest_signed(&[other_device.cert.clone()], vec![post], &[(id, body)])
+            .unwrap();
+        assert!(r.relations.is_empty());
+        assert!(!store.carried_may_change(&r).unwrap());
+    }
+
+    #[test]
+    fn a_follow_that_waited_for_its_dependencies_changes_what_is_carried_when_it_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let own_key = keys::generate();
+        let own = keys::account_id(&own_key);
+        store.set_own_account(own).unwrap();
+        let mut other_device = Device::of(&own_key);
+        let bea = keys::account_id(&keys::generate());
+        let name = other_device.write(
+            1,
+            &[Write::Put(FeedKey::Name, FeedValue::Str("Ada".into()))],
+        );
+        let follow = other_device.write(
+            2,
+            &[Write::Put(FeedKey::Follow(bea), FeedValue::Timestamp(2))],
+        );
+        let cert = [other_device.cert.clone()];
+        // Gossip brings the follow first: it waits for the change before it.
+        store.ingest_signed(&cert, vec![follow], &[]).unwrap();
+        assert!(!store.carried_feeds().unwrap().contains(&bea));
+        let r = store.ingest_signed(&cert, vec![name], &[]).unwrap();
+        assert_eq!(r.relations, [own], "the follow applied with this batch");
+        assert!(store.carried_may_change(&r).unwrap());
+        assert!(store.carried_feeds().unwrap().contains(&bea));
+    }
+
+    #[test]
+    fn a_follow_made_by_a_followed_account_changes_what_is_carried_only_with_follows_of_follows() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store
+            .set_own_account(keys::account_id(&keys::generate()))
+            .unwrap();
+        let friend_key = keys::generate();
+        let mut friend = Device::of(&friend_key);
+        let someone = keys::account_id(&keys::generate());
+        let follow = friend.write(
+            1,
+            &[Write::Put(
+                FeedKey::Follow(someone),
+                FeedValue::Timestamp(1),
+            )],
+        );
+        let r = store
+            .ingest_signed(&[friend.cert.clone()], vec![follow], &[])
+            .unwrap();
+        assert_eq!(r.relations, [friend.account]);
+        assert!(!store.carried_may_change(&r).unwrap());
+        store
+            .set_policy(Policy {
+                scope: Scope::FollowsOfFollows,
+                ..Policy::default()
+            })
+            .unwrap();
+        assert!(store.carried_may_change(&r).unwrap());
+    }
+
+    #[test]
+    fn remembered_peers_are_bounded_and_the_least_recently_seen_are_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let addrs = vec!["/ip4/10.0.0.1/tcp/4001".to_owned()];
+        store.remember_peer("honest", &addrs, 10_000).unwrap();
+        for i in 0..(MAX_REMEMBERED_PEERS as i64 + 100) {
+            store
+                .remember_peer(&format!("peer{i}"), &addrs, 1_000 + i)
+                .unwrap();
+        }
+        let all = store.known_peers(10_000).unwrap();
+        assert_eq!(all.len(), MAX_REMEMBERED_PEERS);
+        assert_eq!(all[0].peer_id, "honest", "the most recently seen stays");
+        assert!(
+            !all.iter().any(|p| p.peer_id == "peer0"),
+            "the least recently seen went"
+        );
+        assert_eq!(
+            all.last().map(|p| p.last_seen),
+            Some(1_000 + 100 + 1),
+            "exactly the oldest were forgotten"
+        );
     }
 }

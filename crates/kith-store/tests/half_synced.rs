@@ -145,23 +145,22 @@ fn a_node_killed_in_the_middle_of_a_sync_drops_the_half_synced_feed_and_syncs_it
 
 #[test]
 fn a_page_refused_in_the_middle_of_a_sync_keeps_the_pages_stored_before_it() {
-    let (mut dev, mut envs, mut bodies) = hello_feed(1_000, false);
-    // A change signed twice with one sequence number: automerge refuses
-    // the page holding both, after the page's rows were written.
+    let (dev, envs, bodies) = hello_feed(1_000, false);
+    // A post whose body does not decode: the store refuses the page
+    // holding it, after the page's rows were written.
     let mut fork = dev.clone();
-    let (next, next_id, next_body) = dev.post(2_000_000, "post1001 hello", None);
-    let (forked, _, _) = fork.post(2_000_001, "the same sequence number", None);
-    envs.push(next);
-    bodies.push((next_id, next_body));
+    let (broken, broken_id, broken_body) = fork.post_with_broken_body(2_000_001);
 
     let home = tempfile::tempdir().unwrap();
     let mut store = Store::open(home.path()).unwrap();
     store_two_pages(&mut store, &dev, (&envs, &bodies));
     let before = shown(&store, &dev);
     let mut bad = envs[2 * PAGE..].to_vec();
-    bad.push(forked);
-    let refused = sync_page(&mut store, &dev, &bad, &bodies[2 * PAGE..], false);
-    assert!(refused.is_err(), "automerge refuses the page");
+    bad.push(broken);
+    let mut bad_bodies = bodies[2 * PAGE..].to_vec();
+    bad_bodies.push((broken_id, broken_body));
+    let refused = sync_page(&mut store, &dev, &bad, &bad_bodies, false);
+    assert!(refused.is_err(), "the store refuses the page");
     assert_eq!(shown(&store, &dev), before, "the two pages before it stay");
     assert_eq!(
         bytes_state(home.path()),

@@ -137,16 +137,20 @@ fn a_large_batch_whose_document_refuses_it_stores_nothing_and_the_store_goes_on(
         batch.push(env);
         bodies.push((id, body));
     }
-    let mut fork = dev.clone();
     let (next, next_id, next_body) = dev.post(9_000, "one version", None);
-    let (forked, _, _) = fork.post(9_001, "another version, same sequence number", None);
     batch.push(next);
     bodies.push((next_id, next_body));
-    batch.push(forked);
+    let mut fork = dev.clone();
+    let (broken, broken_id, broken_body) = fork.post_with_broken_body(9_001);
+    batch.push(broken);
+    let mut with_broken = bodies.clone();
+    with_broken.push((broken_id, broken_body));
     let before = fingerprint(&store);
     assert!(
-        store.ingest_signed(&[], batch.clone(), &bodies).is_err(),
-        "automerge refuses a duplicate sequence number"
+        store
+            .ingest_signed(&[], batch.clone(), &with_broken)
+            .is_err(),
+        "a body that does not decode refuses the batch"
     );
     assert_eq!(fingerprint(&store), before, "nothing of the batch is shown");
     assert!(

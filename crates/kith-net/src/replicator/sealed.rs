@@ -154,6 +154,7 @@ impl Replicator {
                 }
             };
             let (certificates, bodies) = (answer.certificates, answer.bodies);
+            let at_certificate_cap = certificates.len() >= crate::protocol::MAX_CERTIFICATES;
             let n = sealed.len();
             let more = inflight.is_some();
             // Checked off the node thread, on every core but one while the
@@ -169,6 +170,7 @@ impl Replicator {
                 envelopes,
                 bodies,
                 more_pages_follow: more,
+                at_certificate_cap,
             };
             pages.push(self, page, n as u64, more).await?;
         }

@@ -79,10 +79,30 @@ impl Device {
         reply_to: Option<PostId>,
         attachments: Vec<Hash>,
     ) -> (Envelope, PostId, Vec<u8>) {
+        self.post_bytes(t, Some(body.hash()), body.encode(), reply_to, attachments)
+    }
+
+    /// A post whose signed record names, as its body, bytes that are no
+    /// body: a batch holding it with those bytes fails after its rows are
+    /// written (the body does not decode), and is rolled back.
+    pub fn post_with_broken_body(&mut self, t: i64) -> (Envelope, PostId, Vec<u8>) {
+        let bytes = b"not a post body".to_vec();
+        let hash = *blake3::hash(&bytes).as_bytes();
+        self.post_bytes(t, Some(hash), bytes, None, Vec::new())
+    }
+
+    fn post_bytes(
+        &mut self,
+        t: i64,
+        body_hash: Option<Hash>,
+        body: Vec<u8>,
+        reply_to: Option<PostId>,
+        attachments: Vec<Hash>,
+    ) -> (Envelope, PostId, Vec<u8>) {
         let local = (t as u64).to_be_bytes();
         let record = PostRecord {
             created_at: t,
-            body_hash: Some(body.hash()),
+            body_hash,
             reply_to,
             attachments,
             ..PostRecord::default()
@@ -100,7 +120,7 @@ impl Device {
                 author: self.account,
                 local,
             },
-            body.encode(),
+            body,
         )
     }
 
