@@ -413,7 +413,7 @@ impl Store {
     }
 
     /// Remembers a peer and the addresses it was reached at (the first
-    /// eight). At most [`MAX_REMEMBERED_PEERS`] are kept: a new one past
+    /// eight). At most `MAX_REMEMBERED_PEERS` (512) are kept: a new one past
     /// that makes the least recently seen forgotten.
     pub fn remember_peer(&self, peer_id: &str, addrs: &[String], now_ms: i64) -> Result<()> {
         let addrs: Vec<&String> = addrs.iter().take(MAX_PEER_ADDRS).collect();
