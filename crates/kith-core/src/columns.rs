@@ -82,9 +82,7 @@ fn bad(what: &'static str, why: impl Into<String>) -> CoreError {
 
 /// A cursor over bytes, for the chunk and for each column's data.
 struct Reader<R: BufRead> {
-    bytes: std::io::Bytes<R>,
-    /// A byte looked at and not yet taken.
-    peeked: Option<u8>,
+    inner: R,
     /// Bytes taken so far.
     taken: u64,
     what: &'static str,
@@ -93,48 +91,51 @@ struct Reader<R: BufRead> {
 impl<R: BufRead> Reader<R> {
     fn new(inner: R, what: &'static str) -> Self {
         Self {
-            bytes: inner.bytes(),
-            peeked: None,
+            inner,
             taken: 0,
             what,
         }
     }
 
+    /// The bytes buffered ahead (empty at the end).
+    fn ahead(&mut self) -> Result<&[u8]> {
+        let what = self.what;
+        self.inner
+            .fill_buf()
+            .map_err(|e| bad(what, format!("a column does not inflate: {e}")))
+    }
+
     /// The next byte, `None` at the end.
     fn byte(&mut self) -> Result<Option<u8>> {
-        let next = match self.peeked.take() {
-            Some(b) => Some(b),
-            None => self
-                .bytes
-                .next()
-                .transpose()
-                .map_err(|e| bad(self.what, format!("a column does not inflate: {e}")))?,
+        let Some(&b) = self.ahead()?.first() else {
+            return Ok(None);
         };
-        if next.is_some() {
-            self.taken += 1;
-        }
-        Ok(next)
+        self.inner.consume(1);
+        self.taken += 1;
+        Ok(Some(b))
     }
 
     /// Whether another byte follows (it stays to be read).
     fn more(&mut self) -> Result<bool> {
-        if self.peeked.is_none() {
-            self.peeked = self
-                .bytes
-                .next()
-                .transpose()
-                .map_err(|e| bad(self.what, format!("a column does not inflate: {e}")))?;
-        }
-        Ok(self.peeked.is_some())
+        Ok(!self.ahead()?.is_empty())
     }
 
     fn need(&mut self) -> Result<u8> {
         self.byte()?.ok_or_else(|| bad(self.what, "truncated"))
     }
 
-    fn skip(&mut self, n: u64) -> Result<()> {
-        for _ in 0..n {
-            self.need()?;
+    fn skip(&mut self, mut n: u64) -> Result<()> {
+        while n > 0 {
+            let step = self
+                .ahead()?
+                .len()
+                .min(usize::try_from(n).unwrap_or(usize::MAX));
+            if step == 0 {
+                return Err(bad(self.what, "truncated"));
+            }
+            self.inner.consume(step);
+            self.taken += step as u64;
+            n -= step as u64;
         }
         Ok(())
     }
