@@ -133,10 +133,17 @@ impl Store {
         }
         if self.policy()?.scope == Scope::FollowsOfFollows {
             let direct = out.len();
+            // Taken in turns: each followed feed's newest follow, then each
+            // one's second newest, and so on. `since` is the writer's word,
+            // so ordering by it alone let one followed account that wrote
+            // 2,000 follows "in the future" take every slot.
             let mut stmt = self.conn.prepare_cached(
-                "SELECT DISTINCT w.target FROM follows w JOIN feeds f ON f.id = w.feed_id
-                 WHERE f.account IN (SELECT target FROM follows WHERE feed_id IN own_feed)
-                 ORDER BY w.since DESC LIMIT ?1",
+                "SELECT target FROM (
+                     SELECT w.target AS target, w.since AS since,
+                            row_number() OVER (PARTITION BY w.feed_id ORDER BY w.since DESC) AS turn
+                     FROM follows w JOIN feeds f ON f.id = w.feed_id
+                     WHERE f.account IN (SELECT target FROM follows WHERE feed_id IN own_feed))
+                 GROUP BY target ORDER BY min(turn), max(since) DESC LIMIT ?1",
             )?;
             let rows: Vec<Vec<u8>> = stmt
                 .query_map([(MAX_FRIENDS_FEEDS * 2) as i64], |r| r.get(0))?
@@ -578,6 +585,71 @@ mod tests {
             })
             .unwrap();
         assert!(store.carried_may_change(&r).unwrap());
+    }
+
+    #[test]
+    fn one_followed_account_cannot_take_every_follows_of_follows_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let own_key = keys::generate();
+        store.set_own_account(keys::account_id(&own_key)).unwrap();
+        store
+            .set_policy(Policy {
+                scope: Scope::FollowsOfFollows,
+                ..Policy::default()
+            })
+            .unwrap();
+        let mut me = Device::of(&own_key);
+        let (mut greedy, mut friend) =
+            (Device::of(&keys::generate()), Device::of(&keys::generate()));
+        let follow_both = me.write(
+            1,
+            &[
+                Write::Put(FeedKey::Follow(greedy.account), FeedValue::Timestamp(1)),
+                Write::Put(FeedKey::Follow(friend.account), FeedValue::Timestamp(1)),
+            ],
+        );
+        store
+            .ingest_signed(&[me.cert.clone()], vec![follow_both], &[])
+            .unwrap();
+        // More follows than there are slots, all dated as late as can be.
+        let mut changes = Vec::new();
+        for chunk in 0..4 {
+            let writes: Vec<Write> = (0..(MAX_FRIENDS_FEEDS / 4 + 50))
+                .map(|_| {
+                    Write::Put(
+                        FeedKey::Follow(keys::account_id(&keys::generate())),
+                        FeedValue::Timestamp(i64::MAX - chunk),
+                    )
+                })
+                .collect();
+            changes.push(greedy.write(10 + chunk, &writes));
+        }
+        store
+            .ingest_signed(&[greedy.cert.clone()], changes, &[])
+            .unwrap();
+        let friends_friend = keys::account_id(&keys::generate());
+        let honest = friend.write(
+            20,
+            &[Write::Put(
+                FeedKey::Follow(friends_friend),
+                FeedValue::Timestamp(20),
+            )],
+        );
+        store
+            .ingest_signed(&[friend.cert.clone()], vec![honest], &[])
+            .unwrap();
+
+        let carried = store.carried_feeds().unwrap();
+        assert!(
+            carried.contains(&friends_friend),
+            "the other followed account's follow has a slot"
+        );
+        assert_eq!(
+            carried.len(),
+            3 + MAX_FRIENDS_FEEDS,
+            "the slots are all used"
+        );
     }
 
     #[test]
