@@ -699,15 +699,6 @@ mod tests {
             encoder.write_all(&zeros).unwrap();
         }
         let bomb = encoder.finish().unwrap();
-        let uleb = |mut v: u64, out: &mut Vec<u8>| loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(byte);
-                break;
-            }
-            out.push(byte | 0x80);
-        };
         let mut body = vec![0, 0, 1]; // no actors, no heads, one change column
         uleb((1 << 4) | DEFLATE_BIT, &mut body);
         uleb(bomb.len() as u64, &mut body);

@@ -1455,7 +1455,14 @@ impl Replicator {
     /// connected peers for the new feeds.
     pub async fn refresh_carried(&self) {
         let _one_at_a_time = self.refreshing.lock().await;
-        let read = self
+        self.reread_carried().await;
+    }
+
+    /// Reads the carried feeds and the policy, and carries them; returns
+    /// how many feeds are carried (`None` when the node is gone). Callers
+    /// hold `refreshing`.
+    async fn reread_carried(&self) -> Option<usize> {
+        let (now, policy) = self
             .node
             .local(|n| {
                 (
@@ -1463,10 +1470,11 @@ impl Replicator {
                     n.store().policy().unwrap_or_default(),
                 )
             })
-            .await;
-        if let Ok((now, policy)) = read {
-            self.carry(now, policy).await;
-        }
+            .await
+            .ok()?;
+        let feeds = now.len();
+        self.carry(now, policy).await;
+        Some(feeds)
     }
 
     /// Re-reads the carried feeds soon after changes from peers that may
@@ -1485,21 +1493,8 @@ impl Replicator {
         tokio::spawn(async move {
             let _one_at_a_time = me.refreshing.lock().await;
             me.refresh_wanted.store(false, Ordering::SeqCst);
-            let read = me
-                .node
-                .local(|n| {
-                    (
-                        n.store().carried_feeds().unwrap_or_default(),
-                        n.store().policy().unwrap_or_default(),
-                    )
-                })
-                .await;
-            if let Ok((now, policy)) = read {
-                tracing::debug!(
-                    feeds = now.len(),
-                    "carried feeds re-read after changes from peers"
-                );
-                me.carry(now, policy).await;
+            if let Some(feeds) = me.reread_carried().await {
+                tracing::debug!(feeds, "carried feeds re-read after changes from peers");
             }
         });
     }
