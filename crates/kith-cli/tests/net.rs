@@ -613,6 +613,97 @@ fn misbehaving_peer_changes_nothing_and_honest_posts_keep_flowing() {
     assert!(log.contains("misbehaved"), "A logs the strikes:\n{log}");
 }
 
+/// A peer that asks for pages far faster than they are written, over
+/// three connections at once, gets an answer or a refusal for every
+/// request (pages, `busy`, or streams over the connection's limit
+/// refused), none hangs; and once they have ended it is answered again,
+/// page after page, more times than a peer may have open at once: what
+/// the node owes a peer is freed as each answer ends, however it ended.
+#[test]
+fn a_peer_asking_far_more_at_once_than_its_share_gets_every_answer_or_busy_and_is_served_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_home, a_id) = init(dir.path(), "ada");
+    for i in 0..5 {
+        kith_json(&a_home, &["post", &format!("post number {i}")]);
+    }
+    let a = Served::loopback(&a_home, &[]);
+    let a_peer: PeerId = a.peer_id().parse().unwrap();
+    let a_addr: Multiaddr = a.addr().parse().unwrap();
+    let account: AccountId = a_id.parse().unwrap();
+    let page = || SyncRequest::Changes {
+        account: ByteBuf::from(account.as_bytes().to_vec()),
+        have: vec![],
+        skip: 0,
+        max_bytes: kith_net::protocol::PAGE_BYTES,
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut evil = Attacker::new();
+        for _ in 0..3 {
+            evil.swarm.dial(a_addr.clone()).unwrap();
+        }
+        let mut connections = 0;
+        evil.drive(Duration::from_secs(10), |_, e| {
+            if matches!(e, SwarmEvent::ConnectionEstablished { .. }) {
+                connections += 1;
+            }
+            (connections == 3).then_some(())
+        })
+        .await
+        .expect("three connections to A");
+
+        let burst = 60;
+        let mut waiting: std::collections::HashSet<_> = (0..burst)
+            .map(|_| evil.swarm.behaviour_mut().sync.send_request(&a_peer, page()))
+            .collect();
+        let (mut pages, mut busy, mut failed) = (0, 0, 0);
+        evil.drive(Duration::from_secs(60), |_, e| {
+            match e {
+                SwarmEvent::Behaviour(BehaviourEvent::Sync(request_response::Event::Message {
+                    message:
+                        request_response::Message::Response {
+                            request_id,
+                            response,
+                        },
+                    ..
+                })) if waiting.remove(request_id) => match response {
+                    SyncResponse::Changes { envelopes, .. } if !envelopes.is_empty() => pages += 1,
+                    SyncResponse::Refused { code, .. } if code == "busy" => busy += 1,
+                    other => panic!("neither a page nor busy: {other:?}"),
+                },
+                SwarmEvent::Behaviour(BehaviourEvent::Sync(
+                    request_response::Event::OutboundFailure { request_id, .. },
+                )) if waiting.remove(request_id) => failed += 1,
+                _ => {}
+            }
+            waiting.is_empty().then_some(())
+        })
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "{} of {burst} requests never ended ({pages} pages, {busy} busy, {failed} failed)\nA's log:\n{}",
+                waiting.len(),
+                a.log()
+            )
+        });
+        assert!(pages > 0, "some of the burst is answered: {pages} pages, {busy} busy, {failed} failed");
+
+        for i in 0..40 {
+            let answer = evil.request(a_peer, page()).await;
+            assert!(
+                matches!(&answer, Some(SyncResponse::Changes { envelopes, .. }) if !envelopes.is_empty()),
+                "request {i} after the burst is answered with a page, not {answer:?}\nA's log:\n{}",
+                a.log()
+            );
+        }
+    });
+}
+
 /// A peer publishes update notices that are garbage, unsigned, or signed
 /// but altered, and asks for a package nobody announced: the honest node
 /// offers nothing, says why it refused each, and answers the package

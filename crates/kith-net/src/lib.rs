@@ -14,12 +14,14 @@
 //! [`start`] wires them together for the desktop app, [`serve`] for `kith serve`.
 
 pub mod activity;
+mod answering;
 pub mod behaviour;
 pub mod control;
 pub mod invite;
 pub mod lan;
 pub mod listen;
 mod moderation;
+mod peer_limits;
 pub mod protocol;
 pub mod release;
 pub mod replicator;

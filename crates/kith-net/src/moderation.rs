@@ -1,9 +1,6 @@
-//! Moderation on the wire: per-peer limits on what a peer may push, and
-//! reports delivered to list maintainers (queued while they are away,
-//! sent when one of their devices is connected).
-
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+//! Moderation on the wire: reports delivered to list maintainers (queued
+//! while they are away, sent when one of their devices is connected), and
+//! received from the lists' readers.
 
 use kith_core::limits::MAX_REPORT_BYTES;
 use libp2p::PeerId;
@@ -12,66 +9,6 @@ use serde_bytes::ByteBuf;
 use crate::protocol::{SyncRequest, SyncResponse};
 use crate::replicator::{Replicator, lock};
 use crate::swarm::Command;
-
-/// The window rate limits count in.
-const WINDOW: Duration = Duration::from_secs(60);
-/// Reports one peer may send per window; more are refused.
-const REPORTS_PER_PEER: u32 = 30;
-/// How often undelivered reports are tried again while peers are connected.
-const REPORT_RETRY: Duration = Duration::from_secs(30);
-/// Most peers whose counters are kept (the oldest are forgotten).
-const MAX_TRACKED_PEERS: usize = 4096;
-
-/// Per-peer counters.
-#[derive(Debug)]
-pub(crate) struct PeerLimits {
-    /// Changes a peer may push per window (the policy's `peer_rate`).
-    pub peer_rate: u32,
-    changes: HashMap<PeerId, (Instant, u32)>,
-    reports: HashMap<PeerId, (Instant, u32)>,
-    last_delivery: Option<Instant>,
-}
-
-impl Default for PeerLimits {
-    fn default() -> Self {
-        Self {
-            peer_rate: kith_store::DEFAULT_PEER_RATE,
-            changes: HashMap::new(),
-            reports: HashMap::new(),
-            last_delivery: None,
-        }
-    }
-}
-
-/// Counts `n` against `peer` in `counters`; false when over `limit`.
-fn count(counters: &mut HashMap<PeerId, (Instant, u32)>, peer: PeerId, n: u32, limit: u32) -> bool {
-    let now = Instant::now();
-    if counters.len() >= MAX_TRACKED_PEERS && !counters.contains_key(&peer) {
-        counters.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
-        if counters.len() >= MAX_TRACKED_PEERS {
-            return false;
-        }
-    }
-    let entry = counters.entry(peer).or_insert((now, 0));
-    if now.duration_since(entry.0) >= WINDOW {
-        *entry = (now, 0);
-    }
-    entry.1 = entry.1.saturating_add(n);
-    entry.1 <= limit
-}
-
-impl PeerLimits {
-    /// Whether undelivered reports should be tried again now.
-    pub(crate) fn report_retry_due(&mut self) -> bool {
-        let due = self
-            .last_delivery
-            .is_none_or(|t| t.elapsed() >= REPORT_RETRY);
-        if due {
-            self.last_delivery = Some(Instant::now());
-        }
-        due
-    }
-}
 
 /// The libp2p peer id of an ed25519 identity key published in a feed.
 fn peer_of_key(key: &[u8; 32]) -> Option<PeerId> {
@@ -82,23 +19,6 @@ fn peer_of_key(key: &[u8; 32]) -> Option<PeerId> {
 }
 
 impl Replicator {
-    /// Counts `n` pushed changes against `peer`: false (drop them, store
-    /// nothing) when the peer went over the policy's rate this minute.
-    pub(crate) fn within_rate(&self, peer: PeerId, n: usize) -> bool {
-        let mut s = lock(&self.shared);
-        let limit = s.limits.peer_rate;
-        let ok = count(
-            &mut s.limits.changes,
-            peer,
-            u32::try_from(n).unwrap_or(u32::MAX),
-            limit,
-        );
-        if !ok {
-            tracing::warn!(%peer, limit, "peer pushes more changes than the rate allows; dropped");
-        }
-        ok
-    }
-
     /// Answers a report sent to one of this home's lists.
     pub(crate) async fn receive_report(&self, peer: PeerId, report: Vec<u8>) -> SyncResponse {
         if report.len() > MAX_REPORT_BYTES {
@@ -111,15 +31,10 @@ impl Replicator {
                 .await;
             return SyncResponse::refused("malformed", "report too large");
         }
-        if !count(
-            &mut lock(&self.shared).limits.reports,
-            peer,
-            1,
-            REPORTS_PER_PEER,
-        ) {
+        if !self.within_report_rate(peer) {
             return SyncResponse::refused("busy", "too many reports; try later");
         }
-        match self.node.remote(move |n| n.receive_report(&report)).await {
+        match self.serve(peer, move |n| n.receive_report(&report)).await {
             Ok(Ok(new)) => {
                 if new {
                     tracing::info!(%peer, "report received");
@@ -217,18 +132,6 @@ impl Replicator {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_peer_over_its_rate_is_refused_until_the_window_passes_and_others_are_not() {
-        let mut counters = HashMap::new();
-        let (a, b) = (PeerId::random(), PeerId::random());
-        assert!(count(&mut counters, a, 5, 10));
-        assert!(count(&mut counters, a, 5, 10));
-        assert!(!count(&mut counters, a, 1, 10));
-        assert!(count(&mut counters, b, 10, 10));
-        counters.insert(a, (Instant::now().checked_sub(WINDOW).unwrap(), 11));
-        assert!(count(&mut counters, a, 1, 10));
-    }
 
     #[test]
     fn published_identity_key_gives_the_same_peer_id_as_the_keypair() {

@@ -298,6 +298,42 @@ impl SyncResponse {
             message: message.to_string(),
         }
     }
+
+    /// The bytes this answer holds in memory (its byte strings and texts;
+    /// the encoding adds a few bytes to each), for bounding what answers
+    /// waiting to be written hold.
+    pub fn held_bytes(&self) -> u64 {
+        fn bufs(v: &[ByteBuf]) -> usize {
+            v.iter().map(|b| b.len() + 8).sum()
+        }
+        fn bodies(v: &[BodyRecord]) -> usize {
+            v.iter().map(|b| b.post.len() + b.body.len() + 16).sum()
+        }
+        let bytes = match self {
+            Self::Heads { feeds } => feeds
+                .iter()
+                .map(|f| f.account.len() + bufs(&f.heads) + 16)
+                .sum(),
+            Self::Changes {
+                certificates,
+                envelopes,
+                bodies: b,
+                ..
+            } => bufs(certificates) + bufs(envelopes) + bodies(b),
+            Self::Seals {
+                certificates,
+                seals,
+                bodies: b,
+                ..
+            } => bufs(certificates) + seals.len() + bodies(b),
+            Self::Snapshot { bytes } | Self::Blob { bytes } | Self::PackageChunk { bytes, .. } => {
+                bytes.as_ref().map_or(0, |b| b.len())
+            }
+            Self::ReportReceived { .. } => 0,
+            Self::Refused { code, message } => code.len() + message.len(),
+        };
+        bytes as u64 + 16
+    }
 }
 
 /// What a node that holds a Kith release publishes on [`RELEASE_TOPIC`]:

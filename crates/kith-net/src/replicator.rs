@@ -87,8 +87,8 @@ pub struct Shared {
     pub(crate) known: known::KnownPeers,
     /// Sync requests this node sent, by kind (for `sync-status` and benchmarks).
     pub sent_requests: RequestCounts,
-    /// Per peer: changes pushed in the current minute, and reports.
-    pub(crate) limits: crate::moderation::PeerLimits,
+    /// Per peer: what it pushed and asked of this node this minute.
+    pub(crate) limits: crate::peer_limits::PeerLimits,
     /// Update notices, offers and downloads.
     pub(crate) updates: crate::release::Updates,
     /// Whether a round of wanted blobs is running.
@@ -351,13 +351,21 @@ impl Replicator {
             }
             Event::Request {
                 peer,
+                id,
                 request,
                 channel,
             } => {
                 let me = self.clone();
                 tokio::spawn(async move {
                     let response = me.answer(peer, request).await;
-                    let _ = me.swarm.send(Command::Respond { channel, response }).await;
+                    let _ = me
+                        .swarm
+                        .send(Command::Respond {
+                            id,
+                            channel,
+                            response,
+                        })
+                        .await;
                 });
             }
             Event::Gossip {
@@ -564,7 +572,9 @@ impl Replicator {
             lock(&self.shared).sent_requests.response_bytes += cbor_len(response);
         }
         match result {
-            Ok(SyncResponse::Heads { feeds }) => self.compare_heads(peer, &feeds).await,
+            Ok(SyncResponse::Heads { feeds }) => {
+                self.compare_heads(peer, &feeds, Asker::ThisNode).await;
+            }
             Ok(SyncResponse::Refused { code, .. }) => {
                 tracing::debug!(%peer, code, "heads refused");
                 lock(&self.shared).sent.remove(&peer);
@@ -579,8 +589,10 @@ impl Replicator {
     }
 
     /// Records which carried feeds `peer` holds and pulls those where it
-    /// has changes we lack.
-    async fn compare_heads(&self, peer: PeerId, feeds: &[FeedHeads]) {
+    /// has changes we lack. Heads the peer sent unasked are checked on its
+    /// share of the node thread (a peer could send made-up heads of every
+    /// carried feed again and again): past its share they are not checked.
+    async fn compare_heads(&self, peer: PeerId, feeds: &[FeedHeads], asker: Asker) {
         let mut wanted: Vec<(AccountId, Vec<ChangeHash>, u64)> = Vec::new();
         let mut newly_held = Vec::new();
         for f in feeds.iter().take(MAX_FEEDS_PER_REQUEST) {
@@ -606,21 +618,22 @@ impl Replicator {
         // Feeds whose every head the peer sent is held here, and those it
         // has changes of that this node lacks (a feed the store cannot
         // check is in neither).
-        let (held, missing) = self
-            .node
-            .background(move |n| {
-                let (mut held, mut missing) = (Vec::new(), Vec::new());
-                for (account, heads, changes) in wanted {
-                    match n.store_mut().has_changes(account, &heads) {
-                        Ok(true) => held.push(account),
-                        Ok(false) => missing.push((account, changes)),
-                        Err(e) => tracing::warn!(%account, error = %e, "heads not checked"),
-                    }
+        let check = move |n: &mut Node| {
+            let (mut held, mut missing) = (Vec::new(), Vec::new());
+            for (account, heads, changes) in wanted {
+                match n.store_mut().has_changes(account, &heads) {
+                    Ok(true) => held.push(account),
+                    Ok(false) => missing.push((account, changes)),
+                    Err(e) => tracing::warn!(%account, error = %e, "heads not checked"),
                 }
-                (held, missing)
-            })
-            .await
-            .unwrap_or_default();
+            }
+            (held, missing)
+        };
+        let checked = match asker {
+            Asker::ThisNode => self.node.background(check).await,
+            Asker::Peer => self.serve(peer, check).await,
+        };
+        let (held, missing) = checked.unwrap_or_default();
         // Everything the peer has of these feeds is here: as good as a
         // pull that found nothing new.
         if !held.is_empty() {
@@ -871,8 +884,7 @@ impl Replicator {
         };
         let budget = max_bytes.clamp(1, RECENT_BYTES) as usize;
         let answer = match self
-            .node
-            .remote(move |n| recent_page(n, account, budget))
+            .serve(peer, move |n| recent_page(n, account, budget))
             .await
         {
             Ok(Ok(r)) => r,
@@ -882,11 +894,11 @@ impl Replicator {
         // A peer that holds nothing of the feed asks next for the seals
         // of the snapshot it was offered: read them while it rebuilds the
         // changes (queued behind this answer on the node thread).
-        let node = self.node.clone();
+        let me = self.clone();
         tokio::spawn(async move {
             let t = Instant::now();
-            if let Ok(Ok(true)) = node
-                .remote(move |n| n.store_mut().prepare_seals(account))
+            if let Ok(Ok(true)) = me
+                .serve(peer, move |n| n.store_mut().prepare_seals(account))
                 .await
             {
                 tracing::debug!(%account, ms = t.elapsed().as_millis() as u64, "seals read ahead");
@@ -1261,10 +1273,9 @@ impl Replicator {
                 // The peer's heads also tell us what it has: pull what we lack.
                 let me = self.clone();
                 let theirs = feeds.clone();
-                tokio::spawn(async move { me.compare_heads(peer, &theirs).await });
+                tokio::spawn(async move { me.compare_heads(peer, &theirs, Asker::Peer).await });
                 let states = self
-                    .node
-                    .remote(move |n| n.store_mut().feed_states(&accounts))
+                    .serve(peer, move |n| n.store_mut().feed_states(&accounts))
                     .await;
                 match states {
                     Ok(Ok(states)) => SyncResponse::Heads {
@@ -1301,8 +1312,7 @@ impl Replicator {
                 let budget = max_bytes.clamp(1, PAGE_BYTES) as usize;
                 let skip = usize::try_from(skip).unwrap_or(usize::MAX);
                 let answer = self
-                    .node
-                    .remote(move |n| {
+                    .serve(peer, move |n| {
                         let t = Instant::now();
                         let page = changes_page(n, account, &have, skip, budget);
                         tracing::debug!(
@@ -1332,8 +1342,7 @@ impl Replicator {
                     }
                 };
                 match self
-                    .node
-                    .remote(move |n| n.store_mut().seed_snapshot(account))
+                    .serve(peer, move |n| n.store_mut().seed_snapshot(account))
                     .await
                 {
                     Ok(Ok(bytes)) => SyncResponse::Snapshot {
@@ -1351,7 +1360,7 @@ impl Replicator {
                         return SyncResponse::refused("malformed", e);
                     }
                 };
-                match self.node.remote(move |n| n.blob(&hash)).await {
+                match self.serve(peer, move |n| n.blob(&hash)).await {
                     Ok(Ok(bytes)) => SyncResponse::Blob {
                         bytes: bytes.map(ByteBuf::from),
                     },
@@ -1530,6 +1539,15 @@ impl Replicator {
             }
         }
     }
+}
+
+/// Who asked for a heads exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asker {
+    /// This node: the heads are the peer's answer.
+    ThisNode,
+    /// The peer: its heads came with its request.
+    Peer,
 }
 
 /// A page from a peer whose signatures, changes and schema were checked.

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use kith_core::AccountId;
 use libp2p::core::transport::ListenerId;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, MessageId, TopicScoreParams};
-use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
+use libp2p::request_response::{self, InboundRequestId, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::{
@@ -20,6 +20,7 @@ use libp2p::{Multiaddr, PeerId, Swarm, identify, kad, mdns, ping};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::answering::Answering;
 use crate::behaviour::{Behaviour, BehaviourEvent, lan_discovery};
 use crate::lan::{LanPeers, LanTable};
 use crate::listen::{self, ListenStatus, Listeners};
@@ -210,6 +211,8 @@ pub enum Command {
     },
     /// Answer an inbound sync request.
     Respond {
+        /// The request (as [`Event::Request`] named it).
+        id: InboundRequestId,
         /// The request's channel.
         channel: ResponseChannel<SyncResponse>,
         /// The answer.
@@ -268,6 +271,8 @@ pub enum Event {
     Request {
         /// From whom.
         peer: PeerId,
+        /// Which (given back with the answer).
+        id: InboundRequestId,
         /// What.
         request: SyncRequest,
         /// Where the answer goes.
@@ -442,6 +447,8 @@ pub struct SwarmTask {
     commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<Event>,
     pending: HashMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, String>>>,
+    /// Requests from peers being answered, and what their answers hold.
+    answering: Answering<InboundRequestId>,
     dials: HashMap<ConnectionId, oneshot::Sender<Result<PeerId, String>>>,
     notes: PeerNotes,
     rtt: HashMap<PeerId, Duration>,
@@ -476,6 +483,7 @@ impl SwarmTask {
                 commands: cmd_rx,
                 events: ev_tx,
                 pending: HashMap::new(),
+                answering: Answering::default(),
                 dials: HashMap::new(),
                 notes: PeerNotes::default(),
                 rtt: HashMap::new(),
@@ -749,7 +757,20 @@ impl SwarmTask {
                 let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
                 self.pending.insert(id, reply);
             }
-            Command::Respond { channel, response } => {
+            Command::Respond {
+                id,
+                channel,
+                response,
+            } => {
+                let response = if self.answering.hold(&id, response.held_bytes()) {
+                    response
+                } else {
+                    tracing::debug!(
+                        held = self.answering.held(),
+                        "answers waiting to be written hold too much; busy"
+                    );
+                    SyncResponse::refused("busy", "too many answers waiting; try later")
+                };
                 if self
                     .swarm
                     .behaviour_mut()
@@ -758,6 +779,7 @@ impl SwarmTask {
                     .is_err()
                 {
                     tracing::debug!("a peer left before its answer was ready");
+                    self.answering.finish(&id);
                 }
             }
             Command::Validated {
@@ -1052,12 +1074,31 @@ impl SwarmTask {
             BehaviourEvent::Sync(request_response::Event::Message { peer, message, .. }) => {
                 match message {
                     request_response::Message::Request {
-                        request, channel, ..
-                    } => self.emit(Event::Request {
-                        peer,
+                        request_id,
                         request,
                         channel,
-                    }),
+                    } => {
+                        if self.answering.admit(peer, request_id) {
+                            self.emit(Event::Request {
+                                peer,
+                                id: request_id,
+                                request,
+                                channel,
+                            });
+                        } else {
+                            tracing::debug!(
+                                %peer,
+                                open = self.answering.open(),
+                                held = self.answering.held(),
+                                "too many answers owed; busy"
+                            );
+                            let busy = SyncResponse::refused(
+                                "busy",
+                                "too many requests at once; try later",
+                            );
+                            let _ = self.swarm.behaviour_mut().sync.send_response(channel, busy);
+                        }
+                    }
                     request_response::Message::Response {
                         request_id,
                         response,
@@ -1079,9 +1120,16 @@ impl SwarmTask {
                     let _ = reply.send(Err(error.to_string()));
                 }
             }
+            BehaviourEvent::Sync(request_response::Event::ResponseSent { request_id, .. }) => {
+                self.answering.finish(&request_id);
+            }
             BehaviourEvent::Sync(request_response::Event::InboundFailure {
-                peer, error, ..
+                peer,
+                request_id,
+                error,
+                ..
             }) => {
+                self.answering.finish(&request_id);
                 tracing::debug!(%peer, %error, "inbound sync request failed");
                 if let request_response::InboundFailure::Io(e) = &error
                     && e.kind() == std::io::ErrorKind::InvalidData

@@ -30,8 +30,7 @@ impl Replicator {
             }
         };
         let answer = self
-            .node
-            .remote(move |n| {
+            .serve(peer, move |n| {
                 n.store_mut().seals(
                     asked.account,
                     &asked.hashes,
