@@ -22,6 +22,10 @@ pub const MAX_REACTION_BYTES: usize = 32;
 pub const MAX_OPS_PER_CHANGE: usize = 1024;
 /// Largest bundle record.
 pub const MAX_RECORD_BYTES: usize = MAX_BLOB_BYTES + 64;
+/// Most bytes of certificates, changes and bodies one bundle may hold
+/// together: they are all held in memory while the bundle is checked
+/// (about 1.6 million posts). Blobs are read one at a time and not counted.
+pub const MAX_BUNDLE_CHANGE_BYTES: u64 = 1 << 30;
 /// Largest moderation list name, in bytes of UTF-8.
 pub const MAX_LIST_NAME_BYTES: usize = 64;
 /// Largest reason of a list entry or text of a report, in bytes of UTF-8.

@@ -771,8 +771,10 @@ impl Node {
         file: &Path,
         progress: kith_store::Progress<'_>,
     ) -> Result<ImportReport> {
-        let bytes = std::fs::read(file).map_err(|e| NodeError::io(file, e))?;
-        Ok(self.store.import(&bytes, progress)?)
+        let bundle = std::fs::File::open(file).map_err(|e| NodeError::io(file, e))?;
+        Ok(self
+            .store
+            .import_from(std::io::BufReader::new(bundle), progress)?)
     }
 
     /// Reads a blob (verified against its hash).

@@ -1,9 +1,10 @@
 //! Export and import of bundle files (feeds on a USB stick).
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 
-use kith_core::bundle::{BundleWriter, RecordKind, parse};
+use kith_core::bundle::{BundleError, BundleReader, BundleWriter, RecordKind};
+use kith_core::limits::MAX_BUNDLE_CHANGE_BYTES;
 use kith_core::{AccountId, Body, DeviceCertificate, Envelope, Hash, PostId};
 use serde::Serialize;
 
@@ -36,6 +37,148 @@ pub struct ImportReport {
     pub bodies: usize,
     /// Blobs stored.
     pub blobs: usize,
+}
+
+/// A bundle's read failure, as the store tells it.
+fn unreadable(e: BundleError) -> StoreError {
+    match e {
+        BundleError::Bad(e) => StoreError::Core(e),
+        BundleError::Io(source) => StoreError::Io {
+            path: "bundle".into(),
+            source,
+        },
+        other => StoreError::Io {
+            path: "bundle".into(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    }
+}
+
+/// Where a blob lies in a bundle: its payload's offset and length.
+#[derive(Debug, Clone, Copy)]
+struct BlobAt {
+    offset: u64,
+    len: usize,
+}
+
+/// Reads the blob at `at` from `bundle`, checking that it is still the
+/// one whose hash is `hash` (the file could change between the two reads).
+fn read_blob(bundle: &mut (impl Read + Seek), at: BlobAt, hash: &Hash) -> Result<Vec<u8>> {
+    let io = |source| StoreError::Io {
+        path: "bundle".into(),
+        source,
+    };
+    bundle.seek(SeekFrom::Start(at.offset)).map_err(io)?;
+    let mut bytes = vec![0u8; at.len];
+    bundle.read_exact(&mut bytes).map_err(io)?;
+    if blake3::hash(&bytes).as_bytes() != hash {
+        return Err(kith_core::CoreError::Malformed {
+            what: "bundle",
+            reason: "the file changed while it was being imported".into(),
+        }
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// What the first reading of a bundle keeps: everything but the blobs'
+/// bytes, checked record by record.
+struct ReadBundle {
+    certs: HashMap<Hash, DeviceCertificate>,
+    envelopes: Vec<Envelope>,
+    bodies: Vec<(PostId, Vec<u8>)>,
+    blobs: HashMap<Hash, BlobAt>,
+    /// The file's size: progress counts it twice (reading, then checking).
+    span: u64,
+}
+
+/// Reads `bundle` to its end and checks its framing, checksum, certificates
+/// and bodies, holding at most `limit` bytes of certificates, envelopes and
+/// bodies and only where each blob lies; reports the reading as the first
+/// half of `progress`.
+fn read_records<R: Read + Seek>(
+    bundle: &mut R,
+    progress: crate::Progress<'_>,
+    limit: u64,
+) -> Result<ReadBundle> {
+    let mut certs: HashMap<Hash, DeviceCertificate> = HashMap::new();
+    let mut envelopes = Vec::new();
+    let mut bodies: Vec<(PostId, Vec<u8>)> = Vec::new();
+    let mut blobs: HashMap<Hash, BlobAt> = HashMap::new();
+    let mut held: u64 = 0;
+    let io = |source| StoreError::Io {
+        path: "bundle".into(),
+        source,
+    };
+    // Reading is the first half of the span, checking the second.
+    let size = bundle.seek(SeekFrom::End(0)).map_err(io)?;
+    bundle.seek(SeekFrom::Start(0)).map_err(io)?;
+    let span = size.max(1);
+    let mut reported = 0;
+    let mut reader = BundleReader::new(&mut *bundle).map_err(unreadable)?;
+    let mut index = 0;
+    while let Some(record) = reader.next_record().map_err(unreadable)? {
+        let payload = record.payload.as_slice();
+        if record.kind != RecordKind::Blob {
+            held += payload.len() as u64;
+            if held > limit {
+                return Err(kith_core::CoreError::TooLarge {
+                    what: "a bundle's certificates, changes and bodies together",
+                    size: usize::try_from(held).unwrap_or(usize::MAX),
+                    limit: usize::try_from(limit).unwrap_or(usize::MAX),
+                }
+                .into());
+            }
+        }
+        match record.kind {
+            RecordKind::Certificate => {
+                let cert =
+                    DeviceCertificate::decode_verified(payload).map_err(|e| rejected(index, e))?;
+                certs.insert(cert.reference(), cert);
+            }
+            RecordKind::Envelope => {
+                envelopes.push(Envelope::decode(payload).map_err(|e| rejected(index, e))?);
+            }
+            RecordKind::Body => {
+                if payload.len() < PostId::LEN {
+                    return Err(rejected(
+                        index,
+                        kith_core::CoreError::Malformed {
+                            what: "body record",
+                            reason: "too short".into(),
+                        },
+                    ));
+                }
+                let post =
+                    PostId::from_bytes(&payload[..PostId::LEN]).map_err(|e| rejected(index, e))?;
+                Body::decode(&payload[PostId::LEN..]).map_err(|e| rejected(index, e))?;
+                bodies.push((post, payload[PostId::LEN..].to_vec()));
+            }
+            RecordKind::Blob => {
+                BlobStore::check_size(payload.len()).map_err(|e| rejected(index, e))?;
+                blobs.insert(
+                    *blake3::hash(payload).as_bytes(),
+                    BlobAt {
+                        offset: record.offset,
+                        len: payload.len(),
+                    },
+                );
+            }
+        }
+        index += 1;
+        let read = reader.position();
+        if read >= reported + span / 100 {
+            reported = read;
+            progress(read, 2 * span);
+        }
+    }
+    Ok(ReadBundle {
+        certs,
+        envelopes,
+        bodies,
+        blobs,
+        span,
+    })
 }
 
 fn rejected(index: usize, e: impl Into<StoreError>) -> StoreError {
@@ -126,48 +269,46 @@ impl Store {
         Ok(report)
     }
 
-    /// Imports a bundle. Every record is verified before anything is
-    /// written; any bad record rejects the whole file and leaves the store
-    /// exactly as it was.
+    /// Imports a bundle held in memory (see [`Store::import_from`]).
     pub fn import(&mut self, bytes: &[u8], progress: crate::Progress<'_>) -> Result<ImportReport> {
-        let records = parse(bytes)?;
-        let mut certs: HashMap<Hash, DeviceCertificate> = HashMap::new();
-        let mut envelopes = Vec::new();
-        let mut bodies: Vec<(PostId, Vec<u8>)> = Vec::new();
-        let mut blobs: HashMap<Hash, &[u8]> = HashMap::new();
-        for (index, (kind, payload)) in records.iter().enumerate() {
-            match kind {
-                RecordKind::Certificate => {
-                    let cert = DeviceCertificate::decode_verified(payload)
-                        .map_err(|e| rejected(index, e))?;
-                    certs.insert(cert.reference(), cert);
-                }
-                RecordKind::Envelope => {
-                    envelopes.push(Envelope::decode(payload).map_err(|e| rejected(index, e))?);
-                }
-                RecordKind::Body => {
-                    if payload.len() < PostId::LEN {
-                        return Err(rejected(
-                            index,
-                            kith_core::CoreError::Malformed {
-                                what: "body record",
-                                reason: "too short".into(),
-                            },
-                        ));
-                    }
-                    let post = PostId::from_bytes(&payload[..PostId::LEN])
-                        .map_err(|e| rejected(index, e))?;
-                    Body::decode(&payload[PostId::LEN..]).map_err(|e| rejected(index, e))?;
-                    bodies.push((post, payload[PostId::LEN..].to_vec()));
-                }
-                RecordKind::Blob => {
-                    BlobStore::check_size(payload.len()).map_err(|e| rejected(index, e))?;
-                    blobs.insert(*blake3::hash(payload).as_bytes(), payload);
-                }
-            }
-        }
+        self.import_from(std::io::Cursor::new(bytes), progress)
+    }
+
+    /// Imports a bundle. Every record is verified, and the whole file's
+    /// checksum, before anything is written; any bad record rejects the
+    /// whole file and leaves the store exactly as it was. The file is read
+    /// twice: once to check it, holding its certificates, changes and
+    /// bodies (at most [`MAX_BUNDLE_CHANGE_BYTES`]) but not its blobs, then
+    /// for the blobs to store, one at a time. `progress` counts the
+    /// reading, then the checking of the changes, as one span.
+    pub fn import_from<R: Read + Seek>(
+        &mut self,
+        bundle: R,
+        progress: crate::Progress<'_>,
+    ) -> Result<ImportReport> {
+        self.import_within(bundle, progress, MAX_BUNDLE_CHANGE_BYTES)
+    }
+
+    /// [`Store::import_from`], holding at most `limit` bytes of
+    /// certificates, changes and bodies.
+    fn import_within<R: Read + Seek>(
+        &mut self,
+        mut bundle: R,
+        progress: crate::Progress<'_>,
+        limit: u64,
+    ) -> Result<ImportReport> {
+        let ReadBundle {
+            certs,
+            envelopes,
+            bodies,
+            blobs,
+            span,
+        } = read_records(&mut bundle, progress, limit)?;
         let feeds: BTreeSet<AccountId> = envelopes.iter().map(|e| e.account).collect();
-        let checked = ingest::check(&self.conn, envelopes, &certs, progress)?;
+        let checked = ingest::check(&self.conn, envelopes, &certs, &mut |done, total| {
+            progress(span + done * span / total.max(1), 2 * span);
+        })?;
+        progress(2 * span, 2 * span);
         let mut report = ImportReport {
             feeds: feeds.len(),
             ..ImportReport::default()
@@ -188,9 +329,10 @@ impl Store {
             report.changes = r.accepted;
             report.duplicates = r.duplicates;
             report.bodies = stored;
-            for (hash, bytes) in &blobs {
+            for (hash, at) in &blobs {
                 if materialize::blob_referenced(&tx, hash)? && !self.blobs.has(hash) {
-                    self.blobs.put(bytes)?;
+                    let bytes = read_blob(&mut bundle, *at, hash)?;
+                    self.blobs.put(&bytes)?;
                     written_blobs.push(*hash);
                     report.blobs += 1;
                 }
@@ -216,5 +358,74 @@ impl Store {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bundle of `n` records of `kind`, each `len` bytes of junk.
+    fn junk_bundle(kind: RecordKind, n: usize, len: usize) -> Vec<u8> {
+        let mut w = BundleWriter::new(Vec::new()).unwrap();
+        for i in 0..n {
+            w.record(kind, &vec![i as u8; len]).unwrap();
+        }
+        w.finish().unwrap()
+    }
+
+    #[test]
+    fn a_bundle_holding_more_changes_than_the_bound_is_refused_while_read_and_blobs_do_not_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let bundle = junk_bundle(RecordKind::Body, 1, 300);
+        let err = store
+            .import_within(std::io::Cursor::new(&bundle), &mut |_, _| {}, 250)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Core(kith_core::CoreError::TooLarge {
+                    size: 300,
+                    limit: 250,
+                    ..
+                })
+            ),
+            "refused for its size, before its records are decoded: {err}"
+        );
+        // Blobs are read one at a time: a bundle of blobs past the bound is
+        // read to its end (and imports nothing, since no post uses them).
+        let blobs = junk_bundle(RecordKind::Blob, 3, 100);
+        let report = store
+            .import_within(std::io::Cursor::new(&blobs), &mut |_, _| {}, 250)
+            .unwrap();
+        assert_eq!((report.changes, report.blobs), (0, 0));
+    }
+
+    #[test]
+    fn progress_counts_the_reading_then_the_checking_and_ends_at_its_total() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let bundle = junk_bundle(RecordKind::Blob, 200, 1000);
+        let mut seen = Vec::new();
+        store
+            .import(&bundle, &mut |done, total| seen.push((done, total)))
+            .unwrap();
+        assert!(seen.len() >= 2, "{seen:?}");
+        let total = seen[0].1;
+        assert!(seen.iter().all(|(_, t)| *t == total), "one span: {seen:?}");
+        assert!(
+            seen.windows(2).all(|w| w[0].0 <= w[1].0),
+            "never back: {seen:?}"
+        );
+        assert!(
+            seen.iter().any(|(d, _)| *d > 0 && *d <= total / 2),
+            "reading is reported: {seen:?}"
+        );
+        assert_eq!(
+            seen.last().map(|(d, _)| *d),
+            Some(total),
+            "ends at its total: {seen:?}"
+        );
     }
 }
