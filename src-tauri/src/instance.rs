@@ -17,6 +17,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use kith_net::control::with_socket_path;
 use serde::{Deserialize, Serialize};
 
 /// The lock file the running window holds, in the home.
@@ -127,7 +128,7 @@ pub fn claim(home: &Path, link: Option<&str>) -> Result<Claim, InstanceError> {
 /// Sends `link` to the window running on `home` and waits up to `limit`
 /// for its `ok`.
 fn hand_over(home: &Path, link: Option<&str>, limit: Duration) -> std::io::Result<()> {
-    let mut stream = UnixStream::connect(home.join(SOCKET_FILE))?;
+    let mut stream = with_socket_path(&home.join(SOCKET_FILE), |p| UnixStream::connect(p))?;
     stream.set_read_timeout(Some(limit))?;
     stream.set_write_timeout(Some(limit))?;
     let mut message = serde_json::to_vec(&Message {
@@ -156,7 +157,8 @@ impl FirstInstance {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(InstanceError::io(&path)(e)),
         }
-        let listener = UnixListener::bind(&path).map_err(InstanceError::io(&path))?;
+        let listener =
+            with_socket_path(&path, |p| UnixListener::bind(p)).map_err(InstanceError::io(&path))?;
         {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))

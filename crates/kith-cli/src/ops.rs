@@ -15,8 +15,10 @@ use crate::output;
 
 /// Whether a node is serving this home right now.
 pub fn node_running(home: &Path) -> bool {
-    control::socket_path(home).exists()
-        && std::os::unix::net::UnixStream::connect(control::socket_path(home)).is_ok()
+    let socket = control::socket_path(home);
+    socket.exists()
+        && control::with_socket_path(&socket, |p| std::os::unix::net::UnixStream::connect(p))
+            .is_ok()
 }
 
 /// A path as the running node (whose working directory differs) must see it.

@@ -613,6 +613,28 @@ fn misbehaving_peer_changes_nothing_and_honest_posts_keep_flowing() {
     assert!(log.contains("misbehaved"), "A logs the strikes:\n{log}");
 }
 
+/// A home deeper in the file system than a Unix socket address can name
+/// (108 bytes) still works: commands run offline, `kith serve` listens on
+/// its socket in the home, and commands reach the running node through it.
+#[test]
+fn a_home_whose_socket_path_is_too_long_for_a_socket_address_still_serves_and_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("d".repeat(60)).join("e".repeat(60));
+    let (home, _) = init(&deep, "deep");
+    let socket = home.join(kith_net::control::SOCKET_FILE);
+    assert!(socket.as_os_str().len() > 108, "{}", socket.display());
+    kith_json(&home, &["post", "written offline"]);
+    let served = Served::loopback(&home, &[]);
+    assert!(socket.exists(), "the socket is in the home:\n{}", served.log());
+    kith_json(&home, &["post", "written through the node"]);
+    assert_eq!(
+        served.timeline_texts(),
+        ["written through the node", "written offline"]
+    );
+    let status = kith_json(&home, &["sync-status"]);
+    assert!(status["feeds"].is_array(), "the running node answers: {status}");
+}
+
 /// A peer that asks for pages far faster than they are written, over
 /// three connections at once, gets an answer or a refusal for every
 /// request (pages, `busy`, or streams over the connection's limit

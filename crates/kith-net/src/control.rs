@@ -83,11 +83,38 @@ pub fn socket_path(home: &Path) -> PathBuf {
     home.join(SOCKET_FILE)
 }
 
+/// Longest path a Unix socket address holds on Linux (108 bytes with the
+/// closing NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// Runs `f` with a path to `path` short enough for a Unix socket address:
+/// `path` itself when it fits, else (on Linux) `/proc/self/fd/<n>/<name>`
+/// through a descriptor of its folder, held while `f` runs. A home deep in
+/// the file system keeps its sockets where they are, in the home.
+pub fn with_socket_path<T>(
+    path: &Path,
+    f: impl FnOnce(&Path) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    if path.as_os_str().len() <= MAX_SOCKET_PATH {
+        return f(path);
+    }
+    #[cfg(target_os = "linux")]
+    if let (Some(folder), Some(name)) = (path.parent(), path.file_name()) {
+        use std::os::fd::AsRawFd;
+        let folder = std::fs::File::open(folder)?;
+        let short = PathBuf::from(format!("/proc/self/fd/{}", folder.as_raw_fd())).join(name);
+        let result = f(&short);
+        drop(folder);
+        return result;
+    }
+    f(path)
+}
+
 /// Sends one request to the node running on `home`. `Ok(None)` means no
 /// node is running there (no socket, or a stale one).
 pub fn call(home: &Path, request: &ControlRequest) -> Result<Option<Value>, ControlError> {
     let path = socket_path(home);
-    let mut stream = match std::os::unix::net::UnixStream::connect(&path) {
+    let mut stream = match with_socket_path(&path, |p| std::os::unix::net::UnixStream::connect(p)) {
         Ok(s) => s,
         Err(e)
             if matches!(
@@ -130,14 +157,14 @@ pub type Incoming = (
 /// Binds the socket, refusing if another node already serves this home.
 pub fn bind(home: &Path) -> Result<tokio::net::UnixListener, ControlError> {
     let path = socket_path(home);
-    if std::os::unix::net::UnixStream::connect(&path).is_ok() {
+    if with_socket_path(&path, |p| std::os::unix::net::UnixStream::connect(p)).is_ok() {
         return Err(ControlError::new(
             "already_running",
             format!("a node is already running on {}", home.display()),
         ));
     }
     let _ = std::fs::remove_file(&path);
-    let listener = tokio::net::UnixListener::bind(&path)
+    let listener = with_socket_path(&path, |p| tokio::net::UnixListener::bind(p))
         .map_err(|e| ControlError::new("io", format!("{}: {e}", path.display())))?;
     {
         use std::os::unix::fs::PermissionsExt;
