@@ -625,14 +625,21 @@ fn a_home_whose_socket_path_is_too_long_for_a_socket_address_still_serves_and_an
     assert!(socket.as_os_str().len() > 108, "{}", socket.display());
     kith_json(&home, &["post", "written offline"]);
     let served = Served::loopback(&home, &[]);
-    assert!(socket.exists(), "the socket is in the home:\n{}", served.log());
+    assert!(
+        socket.exists(),
+        "the socket is in the home:\n{}",
+        served.log()
+    );
     kith_json(&home, &["post", "written through the node"]);
     assert_eq!(
         served.timeline_texts(),
         ["written through the node", "written offline"]
     );
     let status = kith_json(&home, &["sync-status"]);
-    assert!(status["feeds"].is_array(), "the running node answers: {status}");
+    assert!(
+        status["feeds"].is_array(),
+        "the running node answers: {status}"
+    );
 }
 
 /// A peer that asks for pages far faster than they are written, over

@@ -47,6 +47,10 @@ const SEED_WAIT: Duration = Duration::from_secs(3);
 const SNAPSHOT_FIRST: Duration = Duration::from_millis(250);
 /// Most pages fetched in one pull.
 const MAX_PAGES: usize = 10_000;
+/// How long a pull of a feed from one peer runs before it gives its turn
+/// to another peer waiting to be pulled the same feed from (a peer that
+/// trickles a feed slowly cannot hold it back from the others).
+const PULL_TURN: Duration = Duration::from_secs(60);
 
 /// Replication state of one feed, for `kith sync-status`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -68,6 +72,24 @@ pub struct FeedSync {
     /// dependencies are missing): run once the running pull ends.
     #[serde(skip)]
     again: Option<(PeerId, u64)>,
+    /// The peer the running pull asks.
+    #[serde(skip)]
+    pulling_from: Option<PeerId>,
+}
+
+impl FeedSync {
+    /// A pull from `peer` asked for while one runs waits its turn: the
+    /// newest request waits, unless it is from the peer being pulled and
+    /// another peer already waits. A peer cannot keep others' pulls of a
+    /// feed from their turn by sending heads again and again.
+    fn wait_turn(&mut self, peer: PeerId, expected: u64) {
+        let other_waits = self
+            .again
+            .is_some_and(|(waiting, _)| Some(waiting) != self.pulling_from);
+        if !(other_waits && self.pulling_from == Some(peer)) {
+            self.again = Some((peer, expected));
+        }
+    }
 }
 
 /// State shared by the replicator's tasks.
@@ -671,10 +693,11 @@ impl Replicator {
                 let mut s = lock(&self.shared);
                 let f = s.feeds.entry(account).or_default();
                 if f.in_progress {
-                    f.again = Some((peer, expected));
+                    f.wait_turn(peer, expected);
                     return;
                 }
                 f.in_progress = true;
+                f.pulling_from = Some(peer);
                 f.received = 0;
                 f.expected = expected;
             }
@@ -690,6 +713,7 @@ impl Replicator {
                 let mut s = lock(&self.shared);
                 let f = s.feeds.entry(account).or_default();
                 f.in_progress = false;
+                f.pulling_from = None;
                 if result.is_ok() {
                     f.last_sync = Some(now_ms());
                 }
@@ -731,6 +755,7 @@ impl Replicator {
 
     #[allow(clippy::too_many_lines)] // the pull loop, told in order
     async fn pull_pages(&self, account: AccountId, peer: PeerId) -> Result<u64, String> {
+        let began = Instant::now();
         let mut have = self.stored_heads(account).await?;
         let mut received = 0u64;
         if have.is_empty() {
@@ -834,8 +859,23 @@ impl Replicator {
             if !more || n == 0 {
                 break;
             }
+            if began.elapsed() >= PULL_TURN && self.another_waits(account, peer) {
+                let received = pages.finish(self).await?;
+                return Err(format!(
+                    "gave its turn to another peer after {received} changes"
+                ));
+            }
         }
         pages.finish(self).await
+    }
+
+    /// Whether a peer other than `peer` waits to be pulled `account`'s feed from.
+    fn another_waits(&self, account: AccountId, peer: PeerId) -> bool {
+        lock(&self.shared)
+            .feeds
+            .get(&account)
+            .and_then(|f| f.again)
+            .is_some_and(|(waiting, _)| waiting != peer)
     }
 
     /// Counts a request for a page of a feed (changes, newest changes or
@@ -1859,6 +1899,30 @@ mod tests {
             "the newest envelopes, in order"
         );
         assert!(more);
+    }
+
+    #[test]
+    fn the_peer_being_pulled_cannot_take_the_turn_of_another_peer_waiting() {
+        let (pulled, honest, third) = (PeerId::random(), PeerId::random(), PeerId::random());
+        let mut f = FeedSync {
+            in_progress: true,
+            pulling_from: Some(pulled),
+            ..FeedSync::default()
+        };
+        f.wait_turn(pulled, 5);
+        assert_eq!(f.again, Some((pulled, 5)), "alone, it may ask again");
+        f.wait_turn(honest, 7);
+        assert_eq!(f.again, Some((honest, 7)), "another peer's request waits");
+        for _ in 0..100 {
+            f.wait_turn(pulled, 9);
+        }
+        assert_eq!(f.again, Some((honest, 7)), "and keeps its turn");
+        f.wait_turn(third, 8);
+        assert_eq!(
+            f.again,
+            Some((third, 8)),
+            "among the others, the newest waits"
+        );
     }
 
     #[test]
