@@ -1814,6 +1814,7 @@ pub async fn connect(
         .await
         .map_err(|_| format!("no answer from {addr} within {} s", timeout.as_secs()))?
         .map_err(|_| "the network task dropped the dial".to_owned())?
+        .map_err(|reason| format!("could not reach {addr}: {reason}"))
 }
 
 #[cfg(test)]

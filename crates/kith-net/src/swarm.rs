@@ -78,13 +78,43 @@ fn dial_reason(error: &DialError) -> String {
     }
 }
 
-/// The last error in `error`'s chain of sources, as text.
+/// The last error in `error`'s chain of sources, said plainly.
 fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     let mut e = error;
+    let mut chain = e.to_string();
     while let Some(source) = e.source() {
         e = source;
+        chain.push_str(": ");
+        chain.push_str(&e.to_string());
     }
-    e.to_string()
+    plainly(&chain, &e.to_string())
+}
+
+/// What a dial error's `chain` (every cause, outermost first; `last` the
+/// innermost) means for a person: the common cases said plainly, with
+/// the system's words after them; others as the system said them.
+fn plainly(chain: &str, last: &str) -> String {
+    let lower = chain.to_lowercase();
+    let said = if lower.contains("connection refused") {
+        "nothing listens at that address"
+    } else if lower.contains("no records found") || lower.contains("failed to lookup") {
+        // The resolver's words are a debug dump of its query.
+        return "that name is not known to the DNS".to_owned();
+    } else if lower.contains("handshake") && lower.contains("timed out")
+        || lower.contains("timeout")
+        || lower.contains("timed out")
+    {
+        "no answer in time"
+    } else if lower.contains("handshake failed") || lower.contains("invalid data") {
+        "something answers there, but it is not a Kith node"
+    } else if lower.contains("network is unreachable") || lower.contains("no route to host") {
+        "this computer has no route to that address"
+    } else if lower.contains("wrong peer") || lower.contains("unexpected peer") {
+        "a different node answers there than the one the address names"
+    } else {
+        return last.to_owned();
+    };
+    format!("{said} ({})", last.trim_end_matches('.'))
 }
 
 /// How a peer came to be known.
@@ -648,7 +678,7 @@ impl SwarmTask {
                     }
                     Err(e) => {
                         if let Some(r) = reply {
-                            let _ = r.send(Err(format!("cannot dial {addr}: {e}")));
+                            let _ = r.send(Err(dial_reason(&e)));
                         }
                     }
                 }
@@ -1029,7 +1059,7 @@ impl SwarmTask {
                     }
                 }
                 if let Some(reply) = self.dials.remove(&connection_id) {
-                    let _ = reply.send(Err(error.to_string()));
+                    let _ = reply.send(Err(dial_reason(&error)));
                 }
             }
             SwarmEvent::ListenerError { error, .. } => {
@@ -1264,6 +1294,36 @@ impl SwarmTask {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn dial_failures_are_said_plainly_with_the_systems_words_after() {
+        let cases = [
+            (
+                "Multiple dial errors occurred: Connection refused (os error 111)",
+                "Connection refused (os error 111)",
+                "nothing listens at that address (Connection refused (os error 111))",
+            ),
+            (
+                "Handshake failed: invalid data",
+                "invalid data",
+                "something answers there, but it is not a Kith node (invalid data)",
+            ),
+            (
+                "Handshake with the remote timed out.",
+                "Handshake with the remote timed out.",
+                "no answer in time (Handshake with the remote timed out)",
+            ),
+            (
+                "no records found for Query { name: Name(\"x.invalid.\") }",
+                "no records found for Query { name: Name(\"x.invalid.\") }",
+                "that name is not known to the DNS",
+            ),
+            ("odd: something new", "something new", "something new"),
+        ];
+        for (chain, last, want) in cases {
+            assert_eq!(super::plainly(chain, last), want, "for {chain:?}");
+        }
+    }
 
     #[test]
     fn notes_of_peers_met_once_are_forgotten_and_agent_strings_are_bounded() {
