@@ -4,7 +4,9 @@
 //! many open at once and hold only so many bytes; all peers together only
 //! so many bytes. Past a bound the request is answered `busy` at once, or
 //! a built answer is replaced by `busy`, so what answers hold stays under
-//! [`MAX_HELD_BYTES`] plus one answer.
+//! [`MAX_HELD_BYTES`] plus one answer. The byte bounds count and hold back
+//! only large answers (pages, snapshots, blobs): peers that hold the bytes
+//! cannot keep heads and other small answers from anyone.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -18,6 +20,9 @@ pub const MAX_OPEN_PER_PEER: u32 = 16;
 pub const MAX_HELD_PER_PEER: u64 = 32 * 1024 * 1024;
 /// Bytes of built answers all peers may hold at once.
 pub const MAX_HELD_BYTES: u64 = 128 * 1024 * 1024;
+/// An answer this size or larger is a large one: counted against the byte
+/// bounds, and one a peer leaves unread gets it disconnected.
+pub const LARGE_ANSWER: u64 = 64 * 1024;
 
 /// What one peer has open.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -46,14 +51,11 @@ impl<K> Default for Answering<K> {
 
 impl<K: Hash + Eq> Answering<K> {
     /// Admits request `id` from `peer` (counted open until [`Self::finish`]),
-    /// or false when the peer has too many open or holds too much, or all
-    /// peers hold too much: answer it `busy`.
+    /// or false when the peer has too many open or holds its share of
+    /// bytes: answer it `busy`.
     pub(crate) fn admit(&mut self, peer: PeerId, id: K) -> bool {
         let owed = self.peers.get(&peer).copied().unwrap_or_default();
-        if owed.open >= MAX_OPEN_PER_PEER
-            || owed.bytes >= MAX_HELD_PER_PEER
-            || self.held >= MAX_HELD_BYTES
-        {
+        if owed.open >= MAX_OPEN_PER_PEER || owed.bytes >= MAX_HELD_PER_PEER {
             return false;
         }
         self.open.insert(id, (peer, 0));
@@ -63,12 +65,15 @@ impl<K: Hash + Eq> Answering<K> {
 
     /// Holds `bytes` of the built answer to `id` until it is written, or
     /// false when that would take its peer or all peers over the bounds:
-    /// send `busy` instead. An answer to a request not admitted is never
-    /// held (it is one of the small refusals).
+    /// send `busy` instead. A small answer, or one to a request not
+    /// admitted (one of the small refusals), is not held back.
     pub(crate) fn hold(&mut self, id: &K, bytes: u64) -> bool {
         let Some((peer, held)) = self.open.get_mut(id) else {
             return true;
         };
+        if bytes < LARGE_ANSWER {
+            return true;
+        }
         let owed = self.peers.entry(*peer).or_default();
         if owed.bytes + bytes > MAX_HELD_PER_PEER || self.held + bytes > MAX_HELD_BYTES {
             return false;
@@ -80,11 +85,10 @@ impl<K: Hash + Eq> Answering<K> {
     }
 
     /// Request `id` ended: its answer was written, or it failed, timed
-    /// out or its connection closed. Unknown ids are ignored.
-    pub(crate) fn finish(&mut self, id: &K) {
-        let Some((peer, bytes)) = self.open.remove(id) else {
-            return;
-        };
+    /// out or its connection closed; returns its peer and the bytes its
+    /// answer held. Unknown ids are ignored.
+    pub(crate) fn finish(&mut self, id: &K) -> Option<(PeerId, u64)> {
+        let (peer, bytes) = self.open.remove(id)?;
         self.held -= bytes;
         if let Some(owed) = self.peers.get_mut(&peer) {
             owed.open -= 1;
@@ -93,6 +97,7 @@ impl<K: Hash + Eq> Answering<K> {
                 self.peers.remove(&peer);
             }
         }
+        Some((peer, bytes))
     }
 
     /// Bytes held for all peers.
@@ -164,10 +169,18 @@ mod tests {
         );
         assert!(a.hold(&id, PAGE));
         assert_eq!(a.held(), MAX_HELD_BYTES);
+        // At the bound, small answers still go to anyone.
+        let small = PeerId::random();
         assert!(
-            !a.admit(PeerId::random(), id + 1),
-            "at the bound, nobody is admitted"
+            a.admit(small, id + 1),
+            "at the bound, a request is admitted"
         );
+        assert!(
+            a.hold(&(id + 1), LARGE_ANSWER - 1),
+            "and a small answer sent"
+        );
+        assert!(!a.hold(&(id + 1), LARGE_ANSWER), "but not a large one");
+        assert_eq!(a.finish(&(id + 1)), Some((small, 0)));
         // Written answers free their bytes.
         for k in 2000..=id {
             a.finish(&k);

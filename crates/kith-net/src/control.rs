@@ -83,9 +83,12 @@ pub fn socket_path(home: &Path) -> PathBuf {
     home.join(SOCKET_FILE)
 }
 
-/// Longest path a Unix socket address holds on Linux (108 bytes with the
-/// closing NUL).
+/// Longest path a Unix socket address holds (with its closing NUL, 108
+/// bytes on Linux, 104 on macOS and the BSDs).
+#[cfg(target_os = "linux")]
 const MAX_SOCKET_PATH: usize = 107;
+#[cfg(not(target_os = "linux"))]
+const MAX_SOCKET_PATH: usize = 103;
 
 /// Runs `f` with a path to `path` short enough for a Unix socket address:
 /// `path` itself when it fits, else (on Linux) `/proc/self/fd/<n>/<name>`

@@ -68,26 +68,26 @@ pub struct FeedSync {
     pub received: u64,
     /// Changes the peer being pulled from holds.
     pub expected: u64,
-    /// A pull asked for while one ran (newer heads, a gossip change whose
-    /// dependencies are missing): run once the running pull ends.
+    /// Pulls asked for while one ran (newer heads, a gossip change whose
+    /// dependencies are missing), one per peer, in the order asked: each
+    /// runs in turn once the running pull ends.
     #[serde(skip)]
-    again: Option<(PeerId, u64)>,
-    /// The peer the running pull asks.
-    #[serde(skip)]
-    pulling_from: Option<PeerId>,
+    waiting: std::collections::VecDeque<(PeerId, u64)>,
 }
 
+/// Peers whose pull of one feed may wait at once; further requests are
+/// dropped (the peer's next heads exchange asks again).
+const MAX_WAITING_PULLS: usize = 8;
+
 impl FeedSync {
-    /// A pull from `peer` asked for while one runs waits its turn: the
-    /// newest request waits, unless it is from the peer being pulled and
-    /// another peer already waits. A peer cannot keep others' pulls of a
-    /// feed from their turn by sending heads again and again.
+    /// A pull from `peer` asked for while one runs waits its turn, after
+    /// those of the peers that asked before; asked again, it keeps its
+    /// place. No peer, however often it sends heads, takes another's turn.
     fn wait_turn(&mut self, peer: PeerId, expected: u64) {
-        let other_waits = self
-            .again
-            .is_some_and(|(waiting, _)| Some(waiting) != self.pulling_from);
-        if !(other_waits && self.pulling_from == Some(peer)) {
-            self.again = Some((peer, expected));
+        if let Some(waiting) = self.waiting.iter_mut().find(|(p, _)| *p == peer) {
+            waiting.1 = expected;
+        } else if self.waiting.len() < MAX_WAITING_PULLS {
+            self.waiting.push_back((peer, expected));
         }
     }
 }
@@ -697,7 +697,6 @@ impl Replicator {
                     return;
                 }
                 f.in_progress = true;
-                f.pulling_from = Some(peer);
                 f.received = 0;
                 f.expected = expected;
             }
@@ -713,11 +712,10 @@ impl Replicator {
                 let mut s = lock(&self.shared);
                 let f = s.feeds.entry(account).or_default();
                 f.in_progress = false;
-                f.pulling_from = None;
                 if result.is_ok() {
                     f.last_sync = Some(now_ms());
                 }
-                next = f.again.take();
+                next = f.waiting.pop_front();
                 f.received
             };
             self.activity.send(Activity::Sync {
@@ -874,8 +872,7 @@ impl Replicator {
         lock(&self.shared)
             .feeds
             .get(&account)
-            .and_then(|f| f.again)
-            .is_some_and(|(waiting, _)| waiting != peer)
+            .is_some_and(|f| f.waiting.iter().any(|(waiting, _)| *waiting != peer))
     }
 
     /// Counts a request for a page of a feed (changes, newest changes or
@@ -1903,26 +1900,32 @@ mod tests {
     }
 
     #[test]
-    fn the_peer_being_pulled_cannot_take_the_turn_of_another_peer_waiting() {
-        let (pulled, honest, third) = (PeerId::random(), PeerId::random(), PeerId::random());
+    fn no_peer_takes_the_turn_of_a_peer_waiting_to_be_pulled_a_feed_from() {
+        let (pulled, honest, other) = (PeerId::random(), PeerId::random(), PeerId::random());
         let mut f = FeedSync {
             in_progress: true,
-            pulling_from: Some(pulled),
             ..FeedSync::default()
         };
         f.wait_turn(pulled, 5);
-        assert_eq!(f.again, Some((pulled, 5)), "alone, it may ask again");
         f.wait_turn(honest, 7);
-        assert_eq!(f.again, Some((honest, 7)), "another peer's request waits");
         for _ in 0..100 {
             f.wait_turn(pulled, 9);
+            f.wait_turn(other, 9);
         }
-        assert_eq!(f.again, Some((honest, 7)), "and keeps its turn");
-        f.wait_turn(third, 8);
+        let order: Vec<_> = f.waiting.iter().copied().collect();
         assert_eq!(
-            f.again,
-            Some((third, 8)),
-            "among the others, the newest waits"
+            order,
+            [(pulled, 9), (honest, 7), (other, 9)],
+            "each peer waits once, in the order it first asked"
+        );
+        for _ in 0..20 {
+            f.wait_turn(PeerId::random(), 1);
+        }
+        assert_eq!(f.waiting.len(), MAX_WAITING_PULLS, "a bounded queue");
+        assert_eq!(
+            f.waiting[1],
+            (honest, 7),
+            "newcomers do not push anyone out"
         );
     }
 

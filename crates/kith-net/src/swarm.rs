@@ -809,7 +809,7 @@ impl SwarmTask {
                     .is_err()
                 {
                     tracing::debug!("a peer left before its answer was ready");
-                    self.answering.finish(&id);
+                    let _ = self.answering.finish(&id);
                 }
             }
             Command::Validated {
@@ -1151,7 +1151,7 @@ impl SwarmTask {
                 }
             }
             BehaviourEvent::Sync(request_response::Event::ResponseSent { request_id, .. }) => {
-                self.answering.finish(&request_id);
+                let _ = self.answering.finish(&request_id);
             }
             BehaviourEvent::Sync(request_response::Event::InboundFailure {
                 peer,
@@ -1159,8 +1159,17 @@ impl SwarmTask {
                 error,
                 ..
             }) => {
-                self.answering.finish(&request_id);
+                let held = self.answering.finish(&request_id);
                 tracing::debug!(%peer, %error, "inbound sync request failed");
+                // A large answer left unread for the whole request time:
+                // its peer stops reading. Closing its connections frees
+                // every answer it holds at once (it may dial again).
+                if matches!(error, request_response::InboundFailure::Timeout)
+                    && held.is_some_and(|(_, bytes)| bytes >= crate::answering::LARGE_ANSWER)
+                {
+                    tracing::info!(%peer, "a peer left a large answer unread; disconnected");
+                    let _ = self.swarm.disconnect_peer_id(peer);
+                }
                 if let request_response::InboundFailure::Io(e) = &error
                     && e.kind() == std::io::ErrorKind::InvalidData
                 {

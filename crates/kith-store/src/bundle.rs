@@ -54,6 +54,11 @@ fn unreadable(e: BundleError) -> StoreError {
     }
 }
 
+/// What remembering where one blob lies counts against the bound on what
+/// reading a bundle holds (a bundle of tiny blobs would otherwise make an
+/// index larger than itself).
+const BLOB_ENTRY_BYTES: u64 = 64;
+
 /// Where a blob lies in a bundle: its payload's offset and length.
 #[derive(Debug, Clone, Copy)]
 struct BlobAt {
@@ -88,14 +93,15 @@ struct ReadBundle {
     envelopes: Vec<Envelope>,
     bodies: Vec<(PostId, Vec<u8>)>,
     blobs: HashMap<Hash, BlobAt>,
-    /// The file's size: progress counts it twice (reading, then checking).
+    /// The file's size: progress counts it three times (reading, checking,
+    /// storing the blobs).
     span: u64,
 }
 
 /// Reads `bundle` to its end and checks its framing, checksum, certificates
 /// and bodies, holding at most `limit` bytes of certificates, envelopes and
-/// bodies and only where each blob lies; reports the reading as the first
-/// half of `progress`.
+/// bodies (each blob's place counting [`BLOB_ENTRY_BYTES`]) and only where
+/// each blob lies; reports the reading as the first third of `progress`.
 fn read_records<R: Read + Seek>(
     bundle: &mut R,
     progress: crate::Progress<'_>,
@@ -110,7 +116,8 @@ fn read_records<R: Read + Seek>(
         path: "bundle".into(),
         source,
     };
-    // Reading is the first half of the span, checking the second.
+    // Reading is the first third of the span, checking the second, storing
+    // the blobs the last.
     let size = bundle.seek(SeekFrom::End(0)).map_err(io)?;
     bundle.seek(SeekFrom::Start(0)).map_err(io)?;
     let span = size.max(1);
@@ -119,16 +126,18 @@ fn read_records<R: Read + Seek>(
     let mut index = 0;
     while let Some(record) = reader.next_record().map_err(unreadable)? {
         let payload = record.payload.as_slice();
-        if record.kind != RecordKind::Blob {
-            held += payload.len() as u64;
-            if held > limit {
-                return Err(kith_core::CoreError::TooLarge {
-                    what: "a bundle's certificates, changes and bodies together",
+        held += if record.kind == RecordKind::Blob {
+            BLOB_ENTRY_BYTES
+        } else {
+            payload.len() as u64
+        };
+        if held > limit {
+            return Err(kith_core::CoreError::TooLarge {
+                    what: "a bundle's certificates, changes and bodies (and its blobs' places) together",
                     size: usize::try_from(held).unwrap_or(usize::MAX),
                     limit: usize::try_from(limit).unwrap_or(usize::MAX),
                 }
                 .into());
-            }
         }
         match record.kind {
             RecordKind::Certificate => {
@@ -169,7 +178,7 @@ fn read_records<R: Read + Seek>(
         let read = reader.position();
         if read >= reported + span / 100 {
             reported = read;
-            progress(read, 2 * span);
+            progress(read, 3 * span);
         }
     }
     Ok(ReadBundle {
@@ -278,9 +287,10 @@ impl Store {
     /// checksum, before anything is written; any bad record rejects the
     /// whole file and leaves the store exactly as it was. The file is read
     /// twice: once to check it, holding its certificates, changes and
-    /// bodies (at most [`MAX_BUNDLE_CHANGE_BYTES`]) but not its blobs, then
-    /// for the blobs to store, one at a time. `progress` counts the
-    /// reading, then the checking of the changes, as one span.
+    /// bodies (at most [`MAX_BUNDLE_CHANGE_BYTES`], each blob's place
+    /// counting 64 bytes) but not its blobs, then for the blobs to store,
+    /// one at a time. `progress` counts the reading, the checking of the
+    /// changes and the storing of the blobs as one span.
     pub fn import_from<R: Read + Seek>(
         &mut self,
         bundle: R,
@@ -306,9 +316,9 @@ impl Store {
         } = read_records(&mut bundle, progress, limit)?;
         let feeds: BTreeSet<AccountId> = envelopes.iter().map(|e| e.account).collect();
         let checked = ingest::check(&self.conn, envelopes, &certs, &mut |done, total| {
-            progress(span + done * span / total.max(1), 2 * span);
+            progress(span + done * span / total.max(1), 3 * span);
         })?;
-        progress(2 * span, 2 * span);
+        progress(2 * span, 3 * span);
         let mut report = ImportReport {
             feeds: feeds.len(),
             ..ImportReport::default()
@@ -329,15 +339,24 @@ impl Store {
             report.changes = r.accepted;
             report.duplicates = r.duplicates;
             report.bodies = stored;
+            let mut to_store = Vec::new();
             for (hash, at) in &blobs {
                 if materialize::blob_referenced(&tx, hash)? && !self.blobs.has(hash) {
-                    let bytes = read_blob(&mut bundle, *at, hash)?;
-                    self.blobs.put(&bytes)?;
-                    written_blobs.push(*hash);
-                    report.blobs += 1;
+                    to_store.push((*hash, *at));
                 }
             }
+            let total: u64 = to_store.iter().map(|(_, at)| at.len as u64).sum();
+            let mut stored = 0u64;
+            for (hash, at) in to_store {
+                let bytes = read_blob(&mut bundle, at, &hash)?;
+                self.blobs.put(&bytes)?;
+                written_blobs.push(hash);
+                report.blobs += 1;
+                stored += at.len as u64;
+                progress(2 * span + stored * span / total.max(1), 3 * span);
+            }
             tx.commit()?;
+            progress(3 * span, 3 * span);
             Ok(r)
         })();
         match result {
@@ -375,7 +394,8 @@ mod tests {
     }
 
     #[test]
-    fn a_bundle_holding_more_changes_than_the_bound_is_refused_while_read_and_blobs_do_not_count() {
+    fn a_bundle_holding_more_changes_than_the_bound_is_refused_while_read_and_blobs_count_their_place()
+     {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
         let bundle = junk_bundle(RecordKind::Body, 1, 300);
@@ -400,6 +420,18 @@ mod tests {
             .import_within(std::io::Cursor::new(&blobs), &mut |_, _| {}, 250)
             .unwrap();
         assert_eq!((report.changes, report.blobs), (0, 0));
+        // Each blob's place counts: tiny blobs cannot grow an index past it.
+        let tiny = junk_bundle(RecordKind::Blob, 4, 1);
+        let err = store
+            .import_within(std::io::Cursor::new(&tiny), &mut |_, _| {}, 250)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Core(kith_core::CoreError::TooLarge { size: 256, .. })
+            ),
+            "four places of 64 bytes: {err}"
+        );
     }
 
     #[test]

@@ -168,3 +168,67 @@ fn a_large_batch_whose_document_refuses_it_stores_nothing_and_the_store_goes_on(
     assert_eq!(store.search("post", 500, None).unwrap().posts.len(), 300);
     assert_eq!(store.search("word299", 500, None).unwrap().posts.len(), 1);
 }
+
+/// A bundle file that changes between the two readings of an import (a
+/// blob's bytes altered after the file was checked, before they are
+/// stored) is refused when the blob is read again, and the store keeps
+/// nothing of it: no change, no post, no blob.
+#[test]
+fn a_blob_altered_between_the_two_readings_of_an_import_is_refused_and_nothing_is_kept() {
+    /// A file that alters byte `at` once it has been read to its end.
+    struct ChangesUnderfoot {
+        file: std::io::Cursor<Vec<u8>>,
+        at: usize,
+    }
+    impl std::io::Read for ChangesUnderfoot {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.file.read(buf)?;
+            if n == 0 {
+                self.file.get_mut()[self.at] ^= 0x01;
+            }
+            Ok(n)
+        }
+    }
+    impl std::io::Seek for ChangesUnderfoot {
+        fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+            self.file.seek(to)
+        }
+    }
+
+    let (_src_home, mut src, mut dev) = seeded_store();
+    let image = b"\x89PNG\r\n\x1a\n an image of sorts".to_vec();
+    let hash = src.blobs().put(&image).unwrap();
+    let (env, id, body) = dev.post_with(2_000, "a post with an image", None, vec![hash]);
+    src.ingest(vec![env]).unwrap();
+    src.put_bodies(&[(id, body)]).unwrap();
+    let mut bundle = Vec::new();
+    let exported = src
+        .export(&[dev.account], &mut bundle, &mut |_, _| {})
+        .unwrap();
+    assert_eq!(exported.blobs, 1);
+    let at = bundle
+        .windows(image.len())
+        .position(|w| w == image.as_slice())
+        .expect("the image is in the bundle")
+        + 12;
+
+    let home = tempfile::tempdir().unwrap();
+    let mut store = Store::open(home.path()).unwrap();
+    let before = fingerprint(&store);
+    let err = store
+        .import_from(
+            ChangesUnderfoot {
+                file: std::io::Cursor::new(bundle.clone()),
+                at,
+            },
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("changed while"), "{err}");
+    assert_eq!(fingerprint(&store), before, "nothing of the bundle is kept");
+    assert!(!store.blobs().has(&hash), "nor its blob");
+    // The unaltered file imports, blob and all.
+    let report = store.import(&bundle, &mut |_, _| {}).unwrap();
+    assert_eq!((report.changes, report.blobs), (2, 1));
+    assert!(store.blobs().has(&hash));
+}

@@ -38,13 +38,19 @@ export function wheelScrollsWithin(target: EventTarget | null, stop: Element, dx
 
 /**
  * Which way a key would scroll the page from `target` (-1 up, 1 down), or
- * 0 when it is not a scrolling key there: typed into a field, or Space on
- * something it presses (a button, a link, a checkbox).
+ * 0 when it is not a scrolling key there: typed into a field or a widget
+ * that moves with the arrows (a slider, a list, a menu), or Space on
+ * something it presses (a button, a checkbox).
  */
 export function keyScrollDirection(e: KeyboardEvent): number {
   if (e.ctrlKey || e.altKey || e.metaKey) return 0;
   const el = e.target instanceof Element ? e.target : null;
-  if (el?.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]')) return 0;
+  if (
+    el?.closest(
+      'input, textarea, select, [contenteditable]:not([contenteditable="false"]), [role="textbox"], [role="slider"], [role="spinbutton"], [role="listbox"], [role="menu"], [role="grid"]',
+    )
+  )
+    return 0;
   switch (e.key) {
     case 'PageDown':
     case 'End':
@@ -55,7 +61,7 @@ export function keyScrollDirection(e: KeyboardEvent): number {
     case 'ArrowUp':
       return -1;
     case ' ':
-      if (el?.closest('button, a[href], summary, [role="button"], [role="checkbox"], [role="switch"], [role="radio"], [role="menuitem"], [role="option"], [role="tab"]'))
+      if (el?.closest('button, summary, [role="button"], [role="checkbox"], [role="switch"], [role="radio"], [role="menuitem"], [role="option"], [role="tab"]'))
         return 0;
       return e.shiftKey ? -1 : 1;
     default:

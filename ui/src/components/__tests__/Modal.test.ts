@@ -47,6 +47,14 @@ describe('Modal', () => {
     screen.getByRole('alertdialog').appendChild(field);
     expect(key(field, 'PageDown'), 'PageDown in a field is the field’s').toBe(false);
     expect(key(field, ' '), 'Space in a field types').toBe(false);
+    const link = document.createElement('a');
+    link.href = '#';
+    screen.getByRole('alertdialog').appendChild(link);
+    expect(key(link, ' '), 'Space on a link (links take no Space) would scroll the page').toBe(true);
+    const slider = document.createElement('div');
+    slider.setAttribute('role', 'slider');
+    screen.getByRole('alertdialog').appendChild(slider);
+    expect(key(slider, 'ArrowUp'), 'a slider’s arrows are the slider’s').toBe(false);
   });
 
   it('lets the keys scroll a dialog’s own long content, until its end', () => {
