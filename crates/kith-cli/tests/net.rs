@@ -355,6 +355,15 @@ fn an_image_the_serving_peer_lacked_is_fetched_once_a_peer_holding_the_feed_conn
     drop((a, b, c));
 }
 
+/// The runtime an [`Attacker`] runs on.
+fn attacker_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// An in-process libp2p peer speaking Kith's protocols, used to misbehave.
 struct Attacker {
     swarm: Swarm<Behaviour>,
@@ -461,12 +470,7 @@ fn misbehaving_peer_changes_nothing_and_honest_posts_keep_flowing() {
     let a_addr: Multiaddr = a.addr().parse().unwrap();
     let account: AccountId = a_id.parse().unwrap();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    attacker_runtime().block_on(async {
         let mut evil = Attacker::new();
         let topic = IdentTopic::new(feed_topic(account));
         evil.swarm.behaviour_mut().gossip.subscribe(&topic).unwrap();
@@ -666,12 +670,7 @@ fn a_peer_asking_far_more_at_once_than_its_share_gets_every_answer_or_busy_and_i
         max_bytes: kith_net::protocol::PAGE_BYTES,
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    attacker_runtime().block_on(async {
         let mut evil = Attacker::new();
         for _ in 0..3 {
             evil.swarm.dial(a_addr.clone()).unwrap();
@@ -774,12 +773,7 @@ fn unsigned_and_forged_update_notices_are_refused_and_never_offered() {
         .encode()
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    attacker_runtime().block_on(async {
         // One attacker per notice: the first invalid notice rightly
         // graylists its sender, whose later messages are then dropped unread.
         let topic = IdentTopic::new(RELEASE_TOPIC);
