@@ -52,12 +52,15 @@ impl BlobStore {
         let parent = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(parent).map_err(|e| StoreError::io(parent, e))?;
         let tmp = parent.join(format!(".{}.tmp", hex::encode(&hash[..8])));
-        let mut f = std::fs::File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
-        f.write_all(bytes)
-            .and_then(|()| f.sync_all())
-            .map_err(|e| StoreError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
-        Ok(hash)
+        let written = std::fs::File::create(&tmp)
+            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+            .map_err(|e| StoreError::io(&tmp, e))
+            .and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e)));
+        if written.is_err() {
+            // A disk that filled up leaves no partial file behind.
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.map(|()| hash)
     }
 
     /// Reads a blob and verifies it against its hash.
