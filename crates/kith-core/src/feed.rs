@@ -580,6 +580,15 @@ impl FeedDoc {
         self.left_out.get(hash).copied()
     }
 
+    /// Remembers a change a document of this feed left out before (one
+    /// loaded again from its store), as [`Self::apply`] remembers those it
+    /// leaves out (at most [`MAX_LEFT_OUT`]).
+    pub fn remember_left_out(&mut self, hash: ChangeHash, why: LeftOut) {
+        if self.left_out.len() < MAX_LEFT_OUT || self.left_out.contains_key(&hash) {
+            self.left_out.insert(hash, why);
+        }
+    }
+
     /// Applies verified, validated changes in one batch. Changes whose
     /// dependencies are missing wait inside the document until they arrive.
     ///

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use kith_core::AccountId;
-use kith_core::feed::FeedDoc;
+use kith_core::feed::{FeedDoc, LeftOut, Skipped};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Result, StoreError};
@@ -212,6 +212,20 @@ fn load(conn: &Connection, feed: i64, account: AccountId) -> Result<FeedDoc> {
     let read = start.elapsed();
     doc.apply(changes)
         .map_err(|e| StoreError::CorruptFeed(account.to_string(), e.to_string()))?;
+    let mut stmt = conn.prepare_cached("SELECT hash, why FROM left_out WHERE feed_id = ?1")?;
+    for row in stmt.query_map([feed], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (hash, why) = row?;
+        if let Ok(hash) = automerge::ChangeHash::try_from(hash.as_slice()) {
+            let why = if why == 1 {
+                LeftOut::Equivocation
+            } else {
+                LeftOut::Descendant
+            };
+            doc.remember_left_out(hash, why);
+        }
+    }
     tracing::debug!(
         feed,
         snapshot_bytes,
@@ -448,6 +462,29 @@ pub(crate) fn reset_lost(conn: &Connection, feed: i64) -> Result<()> {
             Err(e)
         }
     }
+}
+
+/// Records the changes `feed`'s document left out (`skipped`), at most
+/// [`kith_core::feed::MAX_LEFT_OUT`] for a feed, so that a document loaded
+/// again leaves them out too ([`FeedDoc::remember_left_out`]).
+pub(crate) fn remember_left_out(conn: &Connection, feed: i64, skipped: &[Skipped]) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO left_out(feed_id, hash, why)
+         SELECT ?1, ?2, ?3 WHERE (SELECT count(*) FROM left_out WHERE feed_id = ?1) < ?4",
+    )?;
+    for s in skipped {
+        let why = match s.why {
+            LeftOut::Equivocation => 1,
+            LeftOut::Descendant => 2,
+        };
+        stmt.execute(params![
+            feed,
+            s.hash.0.as_slice(),
+            why,
+            kith_core::feed::MAX_LEFT_OUT as i64
+        ])?;
+    }
+    Ok(())
 }
 
 /// [`reset_lost`] for every feed that lost its document (at open).

@@ -668,6 +668,8 @@ pub(crate) fn apply_checked(
                 )?;
                 tell_left_out(&mut report, account, &skipped);
                 tell_left_out(&mut report, account, &more);
+                docs::remember_left_out(conn, feed, &skipped)?;
+                docs::remember_left_out(conn, feed, &more)?;
                 offered_again = again;
             }
             count_new(&mut report, account, &new);
@@ -1365,11 +1367,19 @@ mod tests {
         let again = store.ingest_signed(&certs, vec![y2], &[]).unwrap();
         assert_eq!((again.accepted, again.left_out), (0, 1));
 
-        // Reopened, the store loads the feed as it was.
+        // Reopened, the store loads the feed as it was, and still knows
+        // what it left out: heads naming it start no pull.
         drop(store);
         let mut store = Store::open(dir.path()).unwrap();
         assert_eq!(post_rows(&store, d.account), [1, 4]);
-        assert!(!store.has_changes(d.account, &[hash_of(&y3)]).unwrap());
+        assert!(
+            store.has_changes(d.account, &[hash_of(&y3)]).unwrap(),
+            "what was left out is remembered across a restart"
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM left_out"), 2);
+        // Blocked, the feed's records go with it.
+        store.purge_account(d.account).unwrap();
+        assert_eq!(count(&store, "SELECT count(*) FROM left_out"), 0);
     }
 
     #[test]

@@ -198,6 +198,7 @@ pub(crate) fn drop_feed_rows(conn: &Connection, feed: i64) -> Result<Vec<Hash>> 
         "list_entries",
         "unsnapshotted",
         "changes",
+        "left_out",
     ] {
         conn.execute(&format!("DELETE FROM {table} WHERE feed_id = ?1"), [feed])?;
     }

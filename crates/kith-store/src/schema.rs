@@ -274,6 +274,18 @@ pub const MIGRATIONS: &[&str] = &[
         INSERT INTO feeds_fts(rowid, name) VALUES(new.id, new.name);
     END;
     ",
+    // 12: the changes a feed's document left out (an equivocation and what
+    // depends on it), so that they are left out at once after a restart,
+    // and heads naming only them start no pull (docs/protocol.md §13.5).
+    // `why`: 1 equivocation, 2 depends on a change left out.
+    "
+    CREATE TABLE left_out(
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        hash BLOB NOT NULL,
+        why INTEGER NOT NULL,
+        PRIMARY KEY(feed_id, hash)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// Work a migration needs besides its SQL (reading bodies, which SQL
