@@ -732,6 +732,110 @@ fn a_peer_asking_far_more_at_once_than_its_share_gets_every_answer_or_busy_and_i
     });
 }
 
+/// A peer that asks for images and then stops reading (its answers stay
+/// unread, and so does the node's heads request) is disconnected while an
+/// honest follower is served; what its answers held is freed with its
+/// connection, so once it comes back and reads, it is answered again.
+#[test]
+fn a_peer_that_stops_reading_its_answers_is_disconnected_honest_peers_are_served_and_it_is_answered_when_back()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_home, a_id) = init(dir.path(), "ada");
+    let (b_home, _) = init(dir.path(), "bo");
+    let mut hashes = Vec::new();
+    let mut images = Vec::new();
+    for i in 0..2u8 {
+        let image = dir.path().join(format!("big{i}.png"));
+        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+        bytes.extend((0..2_000_000u32).map(|n| (n.wrapping_mul(31) ^ u32::from(i)) as u8));
+        std::fs::write(&image, &bytes).unwrap();
+        hashes.push(blake3::hash(&bytes).as_bytes().to_vec());
+        images.push(image);
+    }
+    kith_json(
+        &a_home,
+        &[
+            "post",
+            "two large pictures",
+            "--image",
+            images[0].to_str().unwrap(),
+            "--image",
+            images[1].to_str().unwrap(),
+        ],
+    );
+    kith_json(&b_home, &["follow", &a_id]);
+    let a = Served::loopback(&a_home, &[]);
+    let a_peer: PeerId = a.peer_id().parse().unwrap();
+    let a_addr: Multiaddr = a.addr().parse().unwrap();
+
+    attacker_runtime().block_on(async {
+        let mut evil = Attacker::new();
+        evil.swarm.dial(a_addr.clone()).unwrap();
+        evil.drive(Duration::from_secs(10), |s, _| {
+            s.is_connected(&a_peer).then_some(())
+        })
+        .await
+        .expect("the attacker connects");
+        // As many as it may have open at once: were any still counted
+        // after its connection closed, it would be refused when back.
+        for i in 0..16 {
+            let hash = ByteBuf::from(hashes[i % 2].clone());
+            evil.swarm
+                .behaviour_mut()
+                .sync
+                .send_request(&a_peer, SyncRequest::Blob { hash });
+        }
+        // Long enough to send the requests, not to read the answers.
+        let _ = evil
+            .drive(Duration::from_millis(30), |_, _| None::<()>)
+            .await;
+
+        // Stalled: the attacker reads nothing. An honest follower comes.
+        let b = Served::loopback(&b_home, &["--bootstrap", &a.addr()]);
+        wait_for(Duration::from_secs(20), "B to get A's post", || {
+            b.timeline_texts()
+                .contains(&"two large pictures".to_owned())
+                .then_some(())
+        });
+        let evil_id = evil.swarm.local_peer_id().to_string();
+        wait_for(
+            Duration::from_secs(40),
+            "A to disconnect the peer that stopped reading",
+            || {
+                a.log()
+                    .lines()
+                    .any(|l| l.contains("disconnected") && l.contains(&evil_id))
+                    .then_some(())
+            },
+        );
+        evil.drive(Duration::from_secs(10), |s, _| {
+            (!s.is_connected(&a_peer)).then_some(())
+        })
+        .await
+        .expect("the attacker sees its connection closed");
+
+        // Back, and reading: answered every time, so nothing of what it
+        // held before is still counted against it.
+        evil.swarm.dial(a_addr).unwrap();
+        evil.drive(Duration::from_secs(10), |s, _| {
+            s.is_connected(&a_peer).then_some(())
+        })
+        .await
+        .expect("the peer connects again");
+        for i in 0..20 {
+            let hash = ByteBuf::from(hashes[i % 2].clone());
+            let answer = evil.request(a_peer, SyncRequest::Blob { hash }).await;
+            assert!(
+                matches!(&answer, Some(SyncResponse::Blob { bytes: Some(b) }) if b.len() > 1_000_000),
+                "blob request {i} after coming back is answered, not {:?}\nA's log:\n{}",
+                answer.map(|a| format!("{a:?}").chars().take(200).collect::<String>()),
+                a.log()
+            );
+        }
+        drop(b);
+    });
+}
+
 /// A peer publishes update notices that are garbage, unsigned, or signed
 /// but altered, and asks for a package nobody announced: the honest node
 /// offers nothing, says why it refused each, and answers the package
