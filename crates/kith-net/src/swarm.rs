@@ -100,10 +100,7 @@ fn plainly(chain: &str, last: &str) -> String {
     } else if lower.contains("no records found") || lower.contains("failed to lookup") {
         // The resolver's words are a debug dump of its query.
         return "that name is not known to the DNS".to_owned();
-    } else if lower.contains("handshake") && lower.contains("timed out")
-        || lower.contains("timeout")
-        || lower.contains("timed out")
-    {
+    } else if lower.contains("timeout") || lower.contains("timed out") {
         "no answer in time"
     } else if lower.contains("handshake failed") || lower.contains("invalid data") {
         "something answers there, but it is not a Kith node"
