@@ -26,7 +26,10 @@ pub fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return argument_error(&e),
+    };
     let json = cli.json;
     match commands::run(cli).and_then(|()| output::flush_stdout()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -38,4 +41,37 @@ pub fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Ends on an argument error: as clap says it (help and version too), or,
+/// when the arguments ask for `--json`, as one JSON error on stderr with
+/// the code `usage`, so that a script reads every failure alike. Exits 2,
+/// as clap does.
+fn argument_error(e: &clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let wants_json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    let shown = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if shown || !wants_json {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let message = text
+        .trim()
+        .strip_prefix("error: ")
+        .unwrap_or(text.trim())
+        .lines()
+        .filter(|l| !l.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let doc = serde_json::json!({ "error": { "code": "usage", "message": message.trim() } });
+    eprintln!("{doc}");
+    std::process::ExitCode::from(2)
 }

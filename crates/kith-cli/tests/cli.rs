@@ -788,6 +788,30 @@ fn tampered_bundle_is_rejected_whole_and_nothing_changes() {
 }
 
 #[test]
+fn with_json_an_argument_error_is_one_json_error_with_the_usage_code_and_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["--json", "connect"][..],
+        &["--json", "post", "hi", "--no-such-flag"],
+        &["--json", "no-such-command"],
+        &["timeline", "--json", "--limit", "many"],
+    ] {
+        let out = kith(home.path(), args);
+        let (code, message) = json_error(&out, args);
+        assert_eq!(code, "usage", "{}", describe(args, &out));
+        assert!(!message.starts_with("error:"), "{}", describe(args, &out));
+        assert_eq!(out.status.code(), Some(2), "{}", describe(args, &out));
+    }
+    // Without --json, clap's own words; help is still help.
+    let out = kith(home.path(), &["connect"]);
+    let stderr = fails(&out, &["connect"]);
+    assert!(stderr.starts_with("error:"), "{stderr}");
+    assert_eq!(out.status.code(), Some(2));
+    let help = ok(home.path(), &["--json", "--help"]);
+    assert!(help.contains("Examples"), "{help}");
+}
+
+#[test]
 fn completions_and_help_work() {
     let home = tempfile::tempdir().unwrap();
     let completions = ok(home.path(), &["completions", "bash"]);
