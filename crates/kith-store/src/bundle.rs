@@ -39,18 +39,20 @@ pub struct ImportReport {
     pub blobs: usize,
 }
 
+/// A failure reading or writing a bundle, as the store tells it.
+fn bundle_io(source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: "bundle".into(),
+        source,
+    }
+}
+
 /// A bundle's read failure, as the store tells it.
 fn unreadable(e: BundleError) -> StoreError {
     match e {
         BundleError::Bad(e) => StoreError::Core(e),
-        BundleError::Io(source) => StoreError::Io {
-            path: "bundle".into(),
-            source,
-        },
-        other => StoreError::Io {
-            path: "bundle".into(),
-            source: std::io::Error::other(other.to_string()),
-        },
+        BundleError::Io(source) => bundle_io(source),
+        other => bundle_io(std::io::Error::other(other.to_string())),
     }
 }
 
@@ -69,13 +71,9 @@ struct BlobAt {
 /// Reads the blob at `at` from `bundle`, checking that it is still the
 /// one whose hash is `hash` (the file could change between the two reads).
 fn read_blob(bundle: &mut (impl Read + Seek), at: BlobAt, hash: &Hash) -> Result<Vec<u8>> {
-    let io = |source| StoreError::Io {
-        path: "bundle".into(),
-        source,
-    };
-    bundle.seek(SeekFrom::Start(at.offset)).map_err(io)?;
+    bundle.seek(SeekFrom::Start(at.offset)).map_err(bundle_io)?;
     let mut bytes = vec![0u8; at.len];
-    bundle.read_exact(&mut bytes).map_err(io)?;
+    bundle.read_exact(&mut bytes).map_err(bundle_io)?;
     if blake3::hash(&bytes).as_bytes() != hash {
         return Err(kith_core::CoreError::Malformed {
             what: "bundle",
@@ -112,14 +110,10 @@ fn read_records<R: Read + Seek>(
     let mut bodies: Vec<(PostId, Vec<u8>)> = Vec::new();
     let mut blobs: HashMap<Hash, BlobAt> = HashMap::new();
     let mut held: u64 = 0;
-    let io = |source| StoreError::Io {
-        path: "bundle".into(),
-        source,
-    };
     // Reading is the first third of the span, checking the second, storing
     // the blobs the last.
-    let size = bundle.seek(SeekFrom::End(0)).map_err(io)?;
-    bundle.seek(SeekFrom::Start(0)).map_err(io)?;
+    let size = bundle.seek(SeekFrom::End(0)).map_err(bundle_io)?;
+    bundle.seek(SeekFrom::Start(0)).map_err(bundle_io)?;
     let span = size.max(1);
     let mut reported = 0;
     let mut reader = BundleReader::new(&mut *bundle).map_err(unreadable)?;
@@ -206,11 +200,7 @@ impl Store {
         out: W,
         progress: crate::Progress<'_>,
     ) -> Result<ExportReport> {
-        let io = |e: std::io::Error| StoreError::Io {
-            path: "bundle".into(),
-            source: e,
-        };
-        let mut w = BundleWriter::new(out).map_err(io)?;
+        let mut w = BundleWriter::new(out).map_err(bundle_io)?;
         let mut report = ExportReport::default();
         let total = accounts.len() as u64;
         for (i, account) in accounts.iter().enumerate() {
@@ -221,10 +211,11 @@ impl Store {
             let signed = self.signed_changes(*account, &[])?;
             for cert in &signed.certificates {
                 w.record(RecordKind::Certificate, &cert.encode())
-                    .map_err(io)?;
+                    .map_err(bundle_io)?;
             }
             for env in &signed.envelopes {
-                w.record(RecordKind::Envelope, &env.encode()).map_err(io)?;
+                w.record(RecordKind::Envelope, &env.encode())
+                    .map_err(bundle_io)?;
             }
             report.changes += signed.envelopes.len();
             let mut blobs: BTreeSet<Hash> = BTreeSet::new();
@@ -249,7 +240,7 @@ impl Store {
                         .to_bytes()
                         .to_vec();
                         rec.extend_from_slice(&body);
-                        w.record(RecordKind::Body, &rec).map_err(io)?;
+                        w.record(RecordKind::Body, &rec).map_err(bundle_io)?;
                         report.bodies += 1;
                     }
                     blobs.extend(
@@ -268,13 +259,13 @@ impl Store {
             blobs.extend(avatar.and_then(|a| Hash::try_from(a.as_slice()).ok()));
             for hash in blobs {
                 if let Some(bytes) = self.blobs.get(&hash)? {
-                    w.record(RecordKind::Blob, &bytes).map_err(io)?;
+                    w.record(RecordKind::Blob, &bytes).map_err(bundle_io)?;
                     report.blobs += 1;
                 }
             }
             progress(i as u64 + 1, total);
         }
-        w.finish().map_err(io)?;
+        w.finish().map_err(bundle_io)?;
         Ok(report)
     }
 

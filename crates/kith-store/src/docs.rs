@@ -218,12 +218,7 @@ fn load(conn: &Connection, feed: i64, account: AccountId) -> Result<FeedDoc> {
     })? {
         let (hash, why) = row?;
         if let Ok(hash) = automerge::ChangeHash::try_from(hash.as_slice()) {
-            let why = if why == 1 {
-                LeftOut::Equivocation
-            } else {
-                LeftOut::Descendant
-            };
-            doc.remember_left_out(hash, why);
+            doc.remember_left_out(hash, left_out_of(why));
         }
     }
     tracing::debug!(
@@ -464,6 +459,23 @@ pub(crate) fn reset_lost(conn: &Connection, feed: i64) -> Result<()> {
     }
 }
 
+/// How `left_out.why` stores why a change was left out (schema 12).
+fn left_out_code(why: LeftOut) -> i64 {
+    match why {
+        LeftOut::Equivocation => 1,
+        LeftOut::Descendant => 2,
+    }
+}
+
+/// The reason [`left_out_code`] stored as `code`.
+fn left_out_of(code: i64) -> LeftOut {
+    if code == left_out_code(LeftOut::Equivocation) {
+        LeftOut::Equivocation
+    } else {
+        LeftOut::Descendant
+    }
+}
+
 /// Records the changes `feed`'s document left out (`skipped`), at most
 /// [`kith_core::feed::MAX_LEFT_OUT`] for a feed, so that a document loaded
 /// again leaves them out too ([`FeedDoc::remember_left_out`]).
@@ -473,14 +485,10 @@ pub(crate) fn remember_left_out(conn: &Connection, feed: i64, skipped: &[Skipped
          SELECT ?1, ?2, ?3 WHERE (SELECT count(*) FROM left_out WHERE feed_id = ?1) < ?4",
     )?;
     for s in skipped {
-        let why = match s.why {
-            LeftOut::Equivocation => 1,
-            LeftOut::Descendant => 2,
-        };
         stmt.execute(params![
             feed,
             s.hash.0.as_slice(),
-            why,
+            left_out_code(s.why),
             kith_core::feed::MAX_LEFT_OUT as i64
         ])?;
     }
