@@ -17,6 +17,7 @@ pub mod activity;
 mod answering;
 pub mod behaviour;
 pub mod control;
+mod fair_queue;
 pub mod invite;
 pub mod lan;
 pub mod listen;

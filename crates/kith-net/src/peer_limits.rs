@@ -159,7 +159,7 @@ impl Replicator {
         }
         let (value, took) = self
             .node
-            .remote(move |n| {
+            .remote(peer, move |n| {
                 let started = Instant::now();
                 let value = f(n);
                 (value, started.elapsed())

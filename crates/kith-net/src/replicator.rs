@@ -1216,7 +1216,7 @@ impl Replicator {
             .collect();
         let result = self
             .node
-            .remote(move |n| {
+            .remote(source, move |n| {
                 let r = n
                     .store_mut()
                     .ingest_signed(&d.certificates, d.envelopes, &d.bodies);
