@@ -770,7 +770,10 @@ impl Replicator {
             if let Some(seed) = seeding
                 && let Some(rebuilt) = self.plant_when_loaded(account, peer, seed).await
             {
-                match self.pull_sealed(account, peer, rebuilt, received).await {
+                match self
+                    .pull_sealed(account, peer, rebuilt, received, began)
+                    .await
+                {
                     Ok(n) => received = n,
                     Err(e) => {
                         tracing::debug!(%account, %peer, error = %e, "seals stopped: the rest comes in whole changes");
@@ -782,6 +785,12 @@ impl Replicator {
                     }
                 }
                 have = self.stored_heads(account).await?;
+            }
+            if self.turn_over(began, account, peer) {
+                // The seed stays planted: the next peer's pages complete it.
+                return Err(format!(
+                    "gave its turn to another peer after {received} changes"
+                ));
             }
         }
         let request = |have: &[ChangeHash], skip: u64| SyncRequest::Changes {
@@ -857,7 +866,7 @@ impl Replicator {
             if !more || n == 0 {
                 break;
             }
-            if began.elapsed() >= PULL_TURN && self.another_waits(account, peer) {
+            if self.turn_over(began, account, peer) {
                 let received = pages.finish(self).await?;
                 return Err(format!(
                     "gave its turn to another peer after {received} changes"
@@ -867,12 +876,15 @@ impl Replicator {
         pages.finish(self).await
     }
 
-    /// Whether a peer other than `peer` waits to be pulled `account`'s feed from.
-    fn another_waits(&self, account: AccountId, peer: PeerId) -> bool {
-        lock(&self.shared)
-            .feeds
-            .get(&account)
-            .is_some_and(|f| f.waiting.iter().any(|(waiting, _)| *waiting != peer))
+    /// Whether a pull of `account`'s feed from `peer` that `began` then has
+    /// had its turn ([`PULL_TURN`]) and another peer waits to be pulled
+    /// the feed from.
+    pub(super) fn turn_over(&self, began: Instant, account: AccountId, peer: PeerId) -> bool {
+        began.elapsed() >= PULL_TURN
+            && lock(&self.shared)
+                .feeds
+                .get(&account)
+                .is_some_and(|f| f.waiting.iter().any(|(waiting, _)| *waiting != peer))
     }
 
     /// Counts a request for a page of a feed (changes, newest changes or

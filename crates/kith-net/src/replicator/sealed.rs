@@ -118,13 +118,16 @@ impl Replicator {
     /// more follow, so that it trusts the seed or gives it up. The pull
     /// had already stored `received` changes (its newest ones): progress
     /// counts on from there. Returns how many changes the pull has stored
-    /// in all. A malformed answer strikes the peer.
+    /// in all. A malformed answer strikes the peer. A pull that `began`
+    /// more than its turn ago stops after a page when another peer waits
+    /// to be pulled the feed from, the seed still waiting for its changes.
     pub(super) async fn pull_sealed(
         &self,
         account: AccountId,
         peer: PeerId,
         mut rebuilt: Rebuilt,
         received: u64,
+        began: std::time::Instant,
     ) -> Result<u64, String> {
         let spawn_request = |asked: SealRequest| {
             let req = SealsAsked::to_wire(account, &asked.hashes, &asked.posts);
@@ -172,6 +175,9 @@ impl Replicator {
                 at_certificate_cap,
             };
             pages.push(self, page, n as u64, more).await?;
+            if more && self.turn_over(began, account, peer) {
+                break;
+            }
         }
         pages.finish(self).await
     }
