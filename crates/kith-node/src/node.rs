@@ -746,13 +746,7 @@ impl Node {
         let written = self
             .store
             .export(&feeds, std::io::BufWriter::new(&mut file), progress)
-            .map_err(|e| match e {
-                // The store names its writer "bundle": it is `out`.
-                kith_store::StoreError::Io { path, source } if path == "bundle" => {
-                    NodeError::io(out, source)
-                }
-                other => other.into(),
-            })
+            .map_err(|e| bundle_named(e, out))
             .and_then(|report| {
                 file.sync_all().map_err(|e| NodeError::io(out, e))?;
                 drop(file);
@@ -772,14 +766,25 @@ impl Node {
         progress: kith_store::Progress<'_>,
     ) -> Result<ImportReport> {
         let bundle = std::fs::File::open(file).map_err(|e| NodeError::io(file, e))?;
-        Ok(self
-            .store
-            .import_from(std::io::BufReader::new(bundle), progress)?)
+        self.store
+            .import_from(std::io::BufReader::new(bundle), progress)
+            .map_err(|e| bundle_named(e, file))
     }
 
     /// Reads a blob (verified against its hash).
     pub fn blob(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
         Ok(self.store.blobs().get(hash)?)
+    }
+}
+
+/// The store's error about a bundle it read or wrote, naming `file`: the
+/// store only knows its reader or writer as "bundle".
+fn bundle_named(e: kith_store::StoreError, file: &Path) -> NodeError {
+    match e {
+        kith_store::StoreError::Io { path, source } if path == "bundle" => {
+            NodeError::io(file, source)
+        }
+        other => other.into(),
     }
 }
 

@@ -687,6 +687,25 @@ fn export_writes_only_the_file_asked_for_and_leaves_nothing_behind_when_it_fails
 }
 
 #[test]
+fn an_import_whose_file_cannot_be_read_names_that_file_and_imports_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(Some("Ada"), "pw").unwrap();
+    let usb = tempfile::tempdir().unwrap();
+    // A folder opens like a file on Linux; reading it fails, as a failing
+    // stick does mid-read.
+    let folder = usb.path().join("stick.kith");
+    std::fs::create_dir(&folder).unwrap();
+    let e = node.import(&folder, &mut |_, _| {}).unwrap_err();
+    assert!(
+        e.to_string().starts_with(&folder.display().to_string()),
+        "the error names the file, not the store's word for it: {e}"
+    );
+    assert_eq!(e.code(), "io", "{e}");
+    assert_eq!(node.following().unwrap().len(), 0, "nothing was imported");
+}
+
+#[test]
 fn recovery_phrase_errors_count_the_words_from_1_to_24() {
     let home = tempfile::tempdir().unwrap();
     let phrase = Node::open(home.path())
