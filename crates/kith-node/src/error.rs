@@ -58,6 +58,11 @@ pub enum NodeError {
 
 impl NodeError {
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        if kith_store::is_disk_full(&source) {
+            return Self::Store(kith_store::StoreError::DiskFull {
+                what: path.display().to_string(),
+            });
+        }
         Self::Io {
             path: path.display().to_string(),
             source,
@@ -71,6 +76,7 @@ impl NodeError {
             Self::Store(kith_store::StoreError::NotFound(_)) | Self::NotFound(_) => "not_found",
             Self::Store(kith_store::StoreError::Rejected { .. }) => "rejected",
             Self::Store(kith_store::StoreError::Full(_)) => "full",
+            Self::Store(kith_store::StoreError::DiskFull { .. }) => "disk_full",
             Self::Store(_) => "store",
             Self::WrongPassphrase(_) => "wrong_passphrase",
             Self::BadKeyFile(..) => "bad_key_file",

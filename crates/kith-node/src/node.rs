@@ -784,6 +784,12 @@ fn bundle_named(e: kith_store::StoreError, file: &Path) -> NodeError {
         kith_store::StoreError::Io { path, source } if path == "bundle" => {
             NodeError::io(file, source)
         }
+        kith_store::StoreError::DiskFull { what } if what == "bundle" => {
+            kith_store::StoreError::DiskFull {
+                what: file.display().to_string(),
+            }
+            .into()
+        }
         other => other.into(),
     }
 }

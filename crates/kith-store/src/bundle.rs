@@ -41,10 +41,7 @@ pub struct ImportReport {
 
 /// A failure reading or writing a bundle, as the store tells it.
 fn bundle_io(source: std::io::Error) -> StoreError {
-    StoreError::Io {
-        path: "bundle".into(),
-        source,
-    }
+    StoreError::io(std::path::Path::new("bundle"), source)
 }
 
 /// A bundle's read failure, as the store tells it.

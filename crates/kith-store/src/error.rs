@@ -13,7 +13,18 @@ pub enum StoreError {
     Core(#[from] kith_core::CoreError),
     /// SQLite failed.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The disk is full: `what` (the database, or a file's path) could not
+    /// be written. What was being stored is not; what was stored before is
+    /// kept.
+    #[error(
+        "the disk is full: {what} could not be written; free some space and try again \
+         (nothing stored before is lost)"
+    )]
+    DiskFull {
+        /// The database, or the file's path.
+        what: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -65,8 +76,36 @@ pub enum StoreError {
     BadCursor(String),
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(failure, _)
+                if failure.code == rusqlite::ErrorCode::DiskFull =>
+            {
+                Self::DiskFull {
+                    what: "the database".into(),
+                }
+            }
+            _ => Self::Sqlite(e),
+        }
+    }
+}
+
+/// Whether `e` says the disk (or the user's quota on it) is full.
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}
+
 impl StoreError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        if is_disk_full(&source) {
+            return Self::DiskFull {
+                what: path.display().to_string(),
+            };
+        }
         Self::Io {
             path: path.display().to_string(),
             source,

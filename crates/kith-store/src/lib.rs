@@ -37,7 +37,7 @@ use rusqlite::{Connection, OptionalExtension};
 pub use activity::{ActivityItem, ActivityKind, ActivityPage, MAX_UNREAD};
 pub use blobs::BlobStore;
 pub use bundle::{ExportReport, ImportReport};
-pub use error::{Result, StoreError};
+pub use error::{Result, StoreError, is_disk_full};
 pub use follows::{FollowDirection, FollowPage, FollowView};
 pub use ingest::{
     IngestReport, SealedEnvelopes, VerifiedEnvelopes, verify_envelopes,
