@@ -97,6 +97,9 @@ fn human(request: &ControlRequest, value: &Value) -> anyhow::Result<()> {
             print_lan(value.get("lan").unwrap_or(&Value::Null))?;
         }
         ControlRequest::SyncStatus => {
+            if let Some(failure) = value.get("store_failure").and_then(Value::as_str) {
+                outln!("Nothing new is stored until this is fixed: {failure}")?;
+            }
             let feeds = list("feeds");
             if feeds.is_empty() {
                 outln!("No feeds carried yet.")?;

@@ -2,8 +2,9 @@
 //! command whose data no longer fits fails with a clear error (code
 //! `disk_full`), an export to that disk leaves no partial file, everything
 //! stored before stays readable, and once space is freed the home works
-//! again. Mounting needs root; without it the test prints `SKIPPED: ...`
-//! to stderr and returns.
+//! again; a running node whose disk fills while it syncs says so in
+//! `sync-status`. Mounting needs root; without it each test prints
+//! `SKIPPED: ...` to stderr and returns.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,7 +13,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{command, describe, init, kith_json};
+use std::time::Duration;
+
+use common::{Served, command, describe, init, kith_json, wait_for};
 use serde_json::Value;
 
 /// A tmpfs of a given size mounted on a temporary folder, unmounted when
@@ -186,4 +189,49 @@ fn a_full_disk_is_a_clear_error_and_everything_stored_before_is_kept() {
     for text in &stored {
         assert!(texts.contains(text), "{text:?} is kept: {texts:?}");
     }
+}
+
+#[test]
+fn a_node_whose_disk_fills_while_it_syncs_says_so_and_keeps_serving() {
+    let Some(disk) = SmallDisk::mount("3m") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (a_home, a_id) = init(dir.path(), "ada");
+    // 3.6 MB of pictures: more than B's disk holds beside its database.
+    for i in 0..12 {
+        let image = picture(dir.path(), 100 + i, 300_000);
+        kith_json(
+            &a_home,
+            &[
+                "post",
+                &format!("picture {i}"),
+                "--image",
+                image.to_str().unwrap(),
+            ],
+        );
+    }
+    let (b_home, _) = init(disk.path(), "bo");
+    kith_json(&b_home, &["follow", &a_id]);
+    let a = Served::loopback(&a_home, &[]);
+    let b = Served::loopback(&b_home, &["--bootstrap", &a.addr()]);
+
+    let failure = wait_for(Duration::from_secs(30), "B to say it cannot store", || {
+        kith_json(&b_home, &["sync-status"])["store_failure"]
+            .as_str()
+            .map(str::to_owned)
+    });
+    assert!(failure.starts_with("the disk is full"), "{failure}");
+    let args = ["sync-status"];
+    let out = command(None, &b_home, &args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("Nothing new is stored until this is fixed: the disk is full"),
+        "{}",
+        describe(&args, &out)
+    );
+    // The posts' words came before their pictures, and B still answers.
+    let texts = b.timeline_texts();
+    assert!(texts.contains(&"picture 0".to_owned()), "{texts:?}");
+    drop(a);
 }

@@ -113,6 +113,9 @@ pub struct Shared {
     pub(crate) limits: crate::peer_limits::PeerLimits,
     /// Update notices, offers and downloads.
     pub(crate) updates: crate::release::Updates,
+    /// Why the last write of what peers sent failed, while it keeps
+    /// failing for a reason of this computer's (the disk is full).
+    store_failure: Option<String>,
     /// Whether a round of wanted blobs is running.
     fetching_wanted: bool,
 }
@@ -150,6 +153,9 @@ pub struct SyncStatus {
     pub feeds: Vec<FeedStatus>,
     /// Sync requests this node sent.
     pub requests_sent: RequestCounts,
+    /// Why what peers send cannot be stored here (the disk is full), while
+    /// that lasts: nothing new arrives until it is fixed.
+    pub store_failure: Option<String>,
 }
 
 /// Sync requests sent, by kind.
@@ -876,6 +882,21 @@ impl Replicator {
         pages.finish(self).await
     }
 
+    /// Something peers sent was written: a store failure is over.
+    pub(super) fn stored(&self) {
+        lock(&self.shared).store_failure = None;
+    }
+
+    /// Something peers sent could not be written: remembered for
+    /// `sync-status` and the window when the cause is this computer's
+    /// (the disk is full), not the sender's.
+    pub(super) fn not_stored(&self, e: &StoreError) {
+        if matches!(e, StoreError::DiskFull { .. }) {
+            tracing::warn!(error = %e, "what peers send cannot be stored");
+            lock(&self.shared).store_failure = Some(e.to_string());
+        }
+    }
+
     /// Whether a pull of `account`'s feed from `peer` that `began` then has
     /// had its turn ([`PULL_TURN`]) and another peer waits to be pulled
     /// the feed from.
@@ -1157,6 +1178,9 @@ impl Replicator {
             .map_err(|e| e.to_string())?;
         match result {
             Ok((accepted, posts, missing, carried)) => {
+                if accepted > 0 {
+                    self.stored();
+                }
                 if carried {
                     self.refresh_carried_soon();
                 }
@@ -1175,6 +1199,7 @@ impl Replicator {
                     self.strike(peer, &format!("sent changes that fail verification: {e}"))
                         .await;
                 }
+                self.not_stored(&e);
                 Err(e.to_string())
             }
         }
@@ -1252,9 +1277,13 @@ impl Replicator {
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "could not store a gossip message");
+                self.not_stored(&e);
                 MessageAcceptance::Ignore
             }
             Ok(Ok((accepted, posts, applied, missing, carried))) => {
+                if accepted > 0 {
+                    self.stored();
+                }
                 if carried {
                     self.refresh_carried_soon();
                 }
@@ -1467,6 +1496,7 @@ impl Replicator {
         Ok(SyncStatus {
             feeds,
             requests_sent: s.sent_requests,
+            store_failure: s.store_failure.clone(),
         })
     }
 

@@ -103,6 +103,8 @@ export type FakeState = {
   listen: ListenStatus;
   feeds: FeedStatus[];
   requests: RequestCounts;
+  /** Why what peers send cannot be stored (`sync_status`'s `store_failure`). */
+  storeFailure: string | null;
   settings: Settings;
   blocks: Mark[];
   mutes: Mark[];
@@ -333,6 +335,7 @@ export function emptyState(): FakeState {
     listen: fakeListening([]),
     feeds: [],
     requests: { heads: 0, changes: 0, blobs: 0, request_bytes: 0, response_bytes: 0 },
+    storeFailure: null,
     settings: {
       listen: [],
       bootstrap: [],
@@ -956,7 +959,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
     },
     syncStatus: async (): Promise<Result<SyncStatus, AppError>> => {
       await wait();
-      return ok({ feeds: s.feeds.map((f) => ({ ...f })), requests_sent: { ...s.requests } });
+      return ok({ feeds: s.feeds.map((f) => ({ ...f })), requests_sent: { ...s.requests }, store_failure: s.storeFailure });
     },
     connect: async (addr: string): Promise<Result<string, AppError>> => {
       await wait();

@@ -2044,7 +2044,12 @@ feeds: FeedStatus[];
 /**
  * Sync requests this node sent.
  */
-requests_sent: RequestCounts }
+requests_sent: RequestCounts; 
+/**
+ * Why what peers send cannot be stored here (the disk is full), while
+ * that lasts: nothing new arrives until it is fixed.
+ */
+store_failure: string | null }
 /**
  * Light, dark, or whatever the system prefers.
  */

@@ -60,12 +60,14 @@ impl Replicator {
         {
             Ok(Ok(stored)) => {
                 if stored {
+                    self.stored();
                     self.activity.send(Activity::BlobArrived { hash });
                 }
                 Fetched::Stored
             }
             Ok(Err(e)) => {
                 tracing::warn!(%peer, error = %e, "could not store a fetched blob");
+                self.not_stored(&e);
                 Fetched::NotThere
             }
             Err(_) => Fetched::NotThere,

@@ -61,6 +61,21 @@ describe('People & sync', () => {
     expect(within(bob).queryByRole('progressbar')).toBeNull();
   });
 
+  it('says, while it lasts, that nothing new from peers is kept because of this computer (a full disk)', async () => {
+    const { unmount } = render(People);
+    await screen.findAllByTestId('feed-row');
+    expect(screen.queryByTestId('store-failure')).toBeNull();
+    unmount();
+
+    s.storeFailure = 'the disk is full: the database could not be written; free some space and try again';
+    render(People);
+    const alert = await screen.findByTestId('store-failure');
+    expect(alert).toHaveAttribute('role', 'alert');
+    expect(alert).toHaveTextContent(
+      'Nothing new from your peers is kept until this is fixed: the disk is full: the database could not be written',
+    );
+  });
+
   it('says nothing of a last sync for the own feed, written here, until another computer of yours synced it', async () => {
     s.feeds.push({ account: ME, name: 'Me', changes: 7, peers: 1, last_sync: null, in_progress: false, received: 0, expected: 0 });
     const { unmount } = render(People);
