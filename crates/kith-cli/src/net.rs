@@ -98,7 +98,7 @@ fn human(request: &ControlRequest, value: &Value) -> anyhow::Result<()> {
         }
         ControlRequest::SyncStatus => {
             if let Some(failure) = value.get("store_failure").and_then(Value::as_str) {
-                outln!("Nothing new is stored until this is fixed: {failure}")?;
+                outln!("What peers send cannot be stored until this is fixed: {failure}")?;
             }
             let feeds = list("feeds");
             if feeds.is_empty() {

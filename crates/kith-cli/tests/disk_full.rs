@@ -216,19 +216,18 @@ fn a_node_whose_disk_fills_while_it_syncs_says_so_and_keeps_serving() {
     let a = Served::loopback(&a_home, &[]);
     let b = Served::loopback(&b_home, &["--bootstrap", &a.addr()]);
 
-    let failure = wait_for(Duration::from_secs(30), "B to say it cannot store", || {
-        kith_json(&b_home, &["sync-status"])["store_failure"]
+    // The JSON and the words for people, read together.
+    let (failure, said) = wait_for(Duration::from_secs(30), "B to say it cannot store", || {
+        let failure = kith_json(&b_home, &["sync-status"])["store_failure"]
             .as_str()
-            .map(str::to_owned)
+            .map(str::to_owned)?;
+        let out = command(None, &b_home, &["sync-status"]).output().unwrap();
+        Some((failure, String::from_utf8_lossy(&out.stdout).into_owned()))
     });
     assert!(failure.starts_with("the disk is full"), "{failure}");
-    let args = ["sync-status"];
-    let out = command(None, &b_home, &args).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.starts_with("Nothing new is stored until this is fixed: the disk is full"),
-        "{}",
-        describe(&args, &out)
+        said.starts_with("What peers send cannot be stored until this is fixed: the disk is full"),
+        "{said}"
     );
     // The posts' words came before their pictures, and B still answers.
     let texts = b.timeline_texts();

@@ -64,6 +64,22 @@ impl<K: Hash + Eq + Clone, J> FairQueue<K, J> {
         job
     }
 
+    /// The oldest job of `owner`, whether or not it is its turn; that counts
+    /// as its turn, which then comes again after every other owner's.
+    pub(crate) fn pop_of(&mut self, owner: &K) -> Option<J> {
+        let queue = self.queues.get_mut(owner)?;
+        let job = queue.pop_front()?;
+        self.len -= 1;
+        let empty = queue.is_empty();
+        self.turns.retain(|o| o != owner);
+        if empty {
+            self.queues.remove(owner);
+        } else {
+            self.turns.push_back(owner.clone());
+        }
+        Some(job)
+    }
+
     /// The owner with the most jobs waiting among those `counted`, and how
     /// many (the earliest in turn among equals).
     pub(crate) fn longest(&self, counted: impl Fn(&K) -> bool) -> Option<(K, usize)> {
@@ -125,6 +141,22 @@ mod tests {
         assert_eq!(q.pop(), Some(1));
         q.push('a', 2);
         assert_eq!(drain(&mut q), [10, 2, 11]);
+    }
+
+    #[test]
+    fn an_owner_served_out_of_turn_has_had_its_turn() {
+        let mut q = FairQueue::default();
+        q.push('a', 1);
+        q.push('a', 2);
+        q.push('b', 10);
+        q.push('b', 11);
+        assert_eq!(q.pop_of(&'b'), Some(10));
+        assert_eq!(q.pop_of(&'c'), None);
+        assert_eq!(q.len(), 3);
+        assert_eq!(drain(&mut q), [1, 11, 2], "a's turn, then b's, then a's");
+        q.push('b', 12);
+        assert_eq!(q.pop_of(&'b'), Some(12));
+        assert_eq!(q.pop(), None, "b's turn went with its last job");
     }
 
     #[test]

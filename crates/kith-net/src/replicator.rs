@@ -113,11 +113,40 @@ pub struct Shared {
     pub(crate) limits: crate::peer_limits::PeerLimits,
     /// Update notices, offers and downloads.
     pub(crate) updates: crate::release::Updates,
-    /// Why the last write of what peers sent failed, while it keeps
-    /// failing for a reason of this computer's (the disk is full).
-    store_failure: Option<String>,
+    /// Why writes of what peers sent fail for a reason of this
+    /// computer's (the disk is full), while they do.
+    store_failures: StoreFailures,
     /// Whether a round of wanted blobs is running.
     fetching_wanted: bool,
+}
+
+/// What peers sent that could not be written here, by kind: each is
+/// cleared by the next write of its own kind that succeeds (on a full disk
+/// a small database write may still fit where a picture does not).
+#[derive(Debug, Default)]
+struct StoreFailures {
+    /// Changes and bodies (pages, gossip).
+    database: Option<String>,
+    /// Pictures.
+    pictures: Option<String>,
+}
+
+/// What [`Replicator::stored`] and [`Replicator::not_stored`] are about.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Written {
+    /// Changes and bodies, in the database.
+    Database,
+    /// A picture, in the blob folder.
+    Picture,
+}
+
+impl StoreFailures {
+    fn of(&mut self, kind: Written) -> &mut Option<String> {
+        match kind {
+            Written::Database => &mut self.database,
+            Written::Picture => &mut self.pictures,
+        }
+    }
 }
 
 /// Replication state of one carried feed, as `kith sync-status` and the
@@ -768,7 +797,19 @@ impl Replicator {
             // the seed loads; then the seals of the seed's changes. What
             // the seed lacks (or all of it, if no seed was taken or its
             // seals did not all come) follows in whole changes.
-            let seeding = self.ask_for_seed(account, peer).await;
+            // No snapshot is asked for when none could be planted (a seed
+            // of an earlier pull still waits for its changes, or was given
+            // up): it may be 15 MiB.
+            let may_seed = self
+                .node
+                .background(move |n| n.store_mut().may_plant_seed(account).unwrap_or(false))
+                .await
+                .unwrap_or(false);
+            let seeding = if may_seed {
+                self.ask_for_seed(account, peer).await
+            } else {
+                None
+            };
             match self.pull_recent(account, peer).await {
                 Ok(n) => received = n,
                 Err(e) => tracing::debug!(%account, %peer, error = %e, "no newest changes"),
@@ -793,7 +834,8 @@ impl Replicator {
                 have = self.stored_heads(account).await?;
             }
             if self.turn_over(began, account, peer) {
-                // The seed stays planted: the next peer's pages complete it.
+                // A seed planted here stays: the next peer's pages of whole
+                // changes complete it, or show it cannot be completed.
                 return Err(format!(
                     "gave its turn to another peer after {received} changes"
                 ));
@@ -882,18 +924,18 @@ impl Replicator {
         pages.finish(self).await
     }
 
-    /// Something peers sent was written: a store failure is over.
-    pub(super) fn stored(&self) {
-        lock(&self.shared).store_failure = None;
+    /// Something peers sent was written: a failure to write its kind is over.
+    pub(super) fn stored(&self, kind: Written) {
+        *lock(&self.shared).store_failures.of(kind) = None;
     }
 
     /// Something peers sent could not be written: remembered for
     /// `sync-status` and the window when the cause is this computer's
     /// (the disk is full), not the sender's.
-    pub(super) fn not_stored(&self, e: &StoreError) {
+    pub(super) fn not_stored(&self, kind: Written, e: &StoreError) {
         if matches!(e, StoreError::DiskFull { .. }) {
             tracing::warn!(error = %e, "what peers send cannot be stored");
-            lock(&self.shared).store_failure = Some(e.to_string());
+            *lock(&self.shared).store_failures.of(kind) = Some(e.to_string());
         }
     }
 
@@ -1179,7 +1221,7 @@ impl Replicator {
         match result {
             Ok((accepted, posts, missing, carried)) => {
                 if accepted > 0 {
-                    self.stored();
+                    self.stored(Written::Database);
                 }
                 if carried {
                     self.refresh_carried_soon();
@@ -1199,7 +1241,7 @@ impl Replicator {
                     self.strike(peer, &format!("sent changes that fail verification: {e}"))
                         .await;
                 }
-                self.not_stored(&e);
+                self.not_stored(Written::Database, &e);
                 Err(e.to_string())
             }
         }
@@ -1277,12 +1319,12 @@ impl Replicator {
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "could not store a gossip message");
-                self.not_stored(&e);
+                self.not_stored(Written::Database, &e);
                 MessageAcceptance::Ignore
             }
             Ok(Ok((accepted, posts, applied, missing, carried))) => {
                 if accepted > 0 {
-                    self.stored();
+                    self.stored(Written::Database);
                 }
                 if carried {
                     self.refresh_carried_soon();
@@ -1496,7 +1538,11 @@ impl Replicator {
         Ok(SyncStatus {
             feeds,
             requests_sent: s.sent_requests,
-            store_failure: s.store_failure.clone(),
+            store_failure: s
+                .store_failures
+                .database
+                .clone()
+                .or_else(|| s.store_failures.pictures.clone()),
         })
     }
 

@@ -1,11 +1,12 @@
 //! The one thread that owns the [`Node`] (and so the SQLite writer).
 //! Others send it jobs: local work (the user's own actions and reads)
-//! always goes before any other. The rest waits in a [`FairQueue`] by
-//! owner, each peer and this node's own background work taking turns, so
-//! a peer that sends many jobs delays another's by at most one of its own.
-//! Peer work is refused, not queued without limit, when the node is
-//! saturated: the newest job of the peer with the most waiting makes room
-//! for a peer with fewer, and only the longest queue is refused.
+//! always goes before any other. The rest waits in a `FairQueue` by
+//! owner, each peer and this node's own background work taking turns (the
+//! node's own at least every other job), so a peer that sends many jobs
+//! delays another's by about one of its own. Peer work is refused, not
+//! queued without limit, when the node is saturated: the newest job of the
+//! peer with the most waiting makes room for a peer with at least two
+//! fewer, and a peer with about the most is refused.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -46,13 +47,26 @@ enum Owner {
 }
 
 /// The queue of non-local jobs, shared by the handles and the thread.
-#[derive(Default)]
 struct Remote {
     queue: Mutex<FairQueue<Owner, Job>>,
-    /// Wakes the node thread when a job is queued or the last handle goes.
+    /// Wakes the node thread when a job is queued.
     ready: Notify,
-    /// Set when the node thread has ended (normally or by a panic).
+    /// Set (under the queue's lock) when the node thread ends, normally or
+    /// by a panic: nothing is queued after that.
     stopped: AtomicBool,
+    /// Room for this node's background jobs (closed when the thread ends).
+    background: Arc<Semaphore>,
+}
+
+impl Default for Remote {
+    fn default() -> Self {
+        Self {
+            queue: Mutex::default(),
+            ready: Notify::new(),
+            stopped: AtomicBool::new(false),
+            background: Arc::new(Semaphore::new(BACKGROUND_CAPACITY)),
+        }
+    }
 }
 
 impl Remote {
@@ -60,25 +74,38 @@ impl Remote {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn pop(&self) -> Option<Job> {
-        self.queue().pop()
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
     }
 
-    /// Queues `peer`'s job, making room when peer work is at its bound by
-    /// dropping the newest job of the peer with the most waiting, if that
-    /// is more than this peer would then have. Gives the job back when
-    /// there is no room for it.
-    fn push_peer(&self, peer: PeerId, job: Job) -> Result<(), Job> {
+    /// The next job: this node's own when `own_first` and it has one,
+    /// else the one whose turn it is.
+    fn pop(&self, own_first: bool) -> Option<Job> {
+        let mut queue = self.queue();
+        if own_first && let Some(job) = queue.pop_of(&Owner::ThisNode) {
+            return Some(job);
+        }
+        queue.pop()
+    }
+
+    /// Queues `peer`'s job. When peer work is at its bound, the peer with
+    /// the most waiting loses its newest job to make room, if it has at
+    /// least two more than this peer (so that two peers never take turns
+    /// refusing each other); else this job is refused.
+    fn push_peer(&self, peer: PeerId, job: Job) -> Result<(), JobError> {
         let owner = Owner::Peer(peer);
         let refused = {
             let mut queue = self.queue();
+            if self.stopped() {
+                return Err(JobError::Stopped);
+            }
             let background = queue.len_of(&Owner::ThisNode);
             let mut refused = None;
             if queue.len() - background >= REMOTE_CAPACITY {
                 let mine = queue.len_of(&owner);
                 match queue.longest(|o| matches!(o, Owner::Peer(_))) {
                     Some((longest, n)) if n > mine + 1 => refused = queue.pop_newest(&longest),
-                    _ => return Err(job),
+                    _ => return Err(JobError::Busy),
                 }
             }
             queue.push(owner, job);
@@ -90,31 +117,50 @@ impl Remote {
         Ok(())
     }
 
-    fn push_background(&self, job: Job) {
-        self.queue().push(Owner::ThisNode, job);
+    fn push_background(&self, job: Job) -> Result<(), JobError> {
+        {
+            let mut queue = self.queue();
+            if self.stopped() {
+                return Err(JobError::Stopped);
+            }
+            queue.push(Owner::ThisNode, job);
+        }
         self.ready.notify_one();
+        Ok(())
+    }
+
+    /// Marks the queue stopped and empties it: the requesters of the jobs
+    /// still queued, and of those waiting for room, learn it has stopped.
+    fn stop(&self) {
+        let left: Vec<Job> = {
+            let mut queue = self.queue();
+            self.stopped.store(true, Ordering::SeqCst);
+            std::iter::from_fn(|| queue.pop()).collect()
+        };
+        self.background.close();
+        drop(left);
     }
 }
 
-/// Marks the queue stopped when the node thread ends, however it ends.
+/// Stops the queue when the node thread ends, however it ends.
 struct StopMark(Arc<Remote>);
 
 impl Drop for StopMark {
     fn drop(&mut self) {
-        self.0.stopped.store(true, Ordering::SeqCst);
-        // Jobs still queued can no longer run: their requesters learn so.
-        while self.0.pop().is_some() {}
+        self.0.stop();
     }
 }
 
-/// Wakes the node thread when the last handle is dropped, so that it can
-/// finish the queued work and stop.
-#[derive(Debug)]
-struct LastHandle(Arc<Remote>);
+/// Inside a job: if the job panics, marks the queue stopped before the
+/// job's result sender is dropped, so that its requester reads `Stopped`
+/// (the thread is going), not `busy`.
+struct PanicMark(Arc<Remote>);
 
-impl Drop for LastHandle {
+impl Drop for PanicMark {
     fn drop(&mut self) {
-        self.0.ready.notify_one();
+        if std::thread::panicking() {
+            self.0.stopped.store(true, Ordering::SeqCst);
+        }
     }
 }
 
@@ -122,6 +168,7 @@ impl std::fmt::Debug for Remote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Remote")
             .field("waiting", &self.queue().len())
+            .field("stopped", &self.stopped())
             .finish_non_exhaustive()
     }
 }
@@ -131,15 +178,13 @@ impl std::fmt::Debug for Remote {
 pub struct NodeHandle {
     local: mpsc::Sender<Job>,
     remote: Arc<Remote>,
-    /// Room for this node's background jobs.
-    background: Arc<Semaphore>,
-    _last: Arc<LastHandle>,
 }
 
 impl NodeHandle {
     /// Starts the node thread; it stops when every handle is dropped (after
     /// running the work already queued), and the returned join handle
-    /// yields the node back.
+    /// yields the node back. Peer work and this node's own take turns, the
+    /// node's own at least every other job while it has some waiting.
     pub fn spawn(node: Node) -> std::io::Result<(Self, std::thread::JoinHandle<Node>)> {
         let (local_tx, mut local_rx) = mpsc::channel::<Job>(LOCAL_CAPACITY);
         let remote = Arc::new(Remote::default());
@@ -159,12 +204,14 @@ impl NodeHandle {
                 };
                 rt.block_on(async {
                     let mut local_open = true;
+                    let mut own_first = false;
                     loop {
                         if let Ok(job) = local_rx.try_recv() {
                             job(&mut node);
                             continue;
                         }
-                        if let Some(job) = remote.pop() {
+                        if let Some(job) = remote.pop(own_first) {
+                            own_first = !own_first;
                             job(&mut node);
                             continue;
                         }
@@ -187,9 +234,7 @@ impl NodeHandle {
         Ok((
             Self {
                 local: local_tx,
-                remote: remote.clone(),
-                background: Arc::new(Semaphore::new(BACKGROUND_CAPACITY)),
-                _last: Arc::new(LastHandle(remote)),
+                remote,
             },
             thread,
         ))
@@ -197,10 +242,14 @@ impl NodeHandle {
 
     /// `f` as a job, and the receiver of its result.
     fn job<T: Send + 'static>(
+        &self,
         f: impl FnOnce(&mut Node) -> T + Send + 'static,
     ) -> (Job, oneshot::Receiver<T>) {
         let (tx, rx) = oneshot::channel();
+        let remote = self.remote.clone();
         let job: Job = Box::new(move |node| {
+            // Dropped before `tx` (a capture) when `f` panics.
+            let _mark = PanicMark(remote);
             let _ = tx.send(f(node));
         });
         (job, rx)
@@ -210,7 +259,7 @@ impl NodeHandle {
     /// make room (`busy`) unless the node thread has stopped.
     async fn result<T>(&self, rx: oneshot::Receiver<T>) -> Result<T, JobError> {
         rx.await.map_err(|_| {
-            if self.remote.stopped.load(Ordering::SeqCst) {
+            if self.remote.stopped() {
                 JobError::Stopped
             } else {
                 JobError::Busy
@@ -218,57 +267,50 @@ impl NodeHandle {
         })
     }
 
-    fn ensure_running(&self) -> Result<(), JobError> {
-        if self.remote.stopped.load(Ordering::SeqCst) {
-            return Err(JobError::Stopped);
-        }
-        Ok(())
-    }
-
     /// Runs the user's work, before any waiting peer work.
     pub async fn local<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Node) -> T + Send + 'static,
     ) -> Result<T, JobError> {
-        let (job, rx) = Self::job(f);
+        let (job, rx) = self.job(f);
         self.local.send(job).await.map_err(|_| JobError::Stopped)?;
         rx.await.map_err(|_| JobError::Stopped)
     }
 
     /// Runs work `peer` asked for, in turn with other peers' work, or fails
     /// with [`JobError::Busy`] at once if too much peer work is waiting and
-    /// `peer` is the one with the most of it.
+    /// `peer` has about the most of it.
     pub async fn remote<T: Send + 'static>(
         &self,
         peer: PeerId,
         f: impl FnOnce(&mut Node) -> T + Send + 'static,
     ) -> Result<T, JobError> {
-        self.ensure_running()?;
-        let (job, rx) = Self::job(f);
-        self.remote
-            .push_peer(peer, job)
-            .map_err(|_| JobError::Busy)?;
+        let (job, rx) = self.job(f);
+        self.remote.push_peer(peer, job)?;
         self.result(rx).await
     }
 
-    /// Runs background work this node started (reconciliation), in turn
-    /// with peers' work, waiting for room if much of it is queued.
+    /// Runs background work this node started (reconciliation, storing
+    /// what it pulled), in turn with peers' work, waiting for room if much
+    /// of it is queued.
     pub async fn background<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Node) -> T + Send + 'static,
     ) -> Result<T, JobError> {
-        self.ensure_running()?;
         let permit = self
+            .remote
             .background
             .clone()
             .acquire_owned()
             .await
             .map_err(|_| JobError::Stopped)?;
-        let (job, rx) = Self::job(move |node| {
+        let (job, rx) = self.job(move |node| {
+            // Room is given back once the job has run (or, dropped unrun,
+            // with it).
             drop(permit);
             f(node)
         });
-        self.remote.push_background(job);
+        self.remote.push_background(job)?;
         self.result(rx).await
     }
 }
@@ -279,8 +321,11 @@ mod tests {
     use std::time::Duration;
 
     /// A node thread held busy by a local job until the returned sender
-    /// is used, so that jobs queue up behind it.
-    fn held_node(home: &std::path::Path) -> (NodeHandle, std::sync::mpsc::Sender<()>) {
+    /// is used (then the job runs `then`), so that jobs queue up behind it.
+    fn held_node(
+        home: &std::path::Path,
+        then: impl FnOnce() + Send + 'static,
+    ) -> (NodeHandle, std::sync::mpsc::Sender<()>) {
         let node = Node::open(home).expect("a node opens in a fresh home");
         let (handle, _thread) = NodeHandle::spawn(node).expect("the node thread starts");
         let (release, held) = std::sync::mpsc::channel::<()>();
@@ -288,6 +333,7 @@ mod tests {
         tokio::spawn(async move {
             h.local(move |_| {
                 let _ = held.recv_timeout(Duration::from_secs(20));
+                then();
             })
             .await
         });
@@ -297,7 +343,7 @@ mod tests {
     #[tokio::test]
     async fn a_peer_flooding_the_node_delays_another_peers_job_by_one_of_its_own_not_by_all() {
         let dir = tempfile::tempdir().expect("a temporary home");
-        let (handle, release) = held_node(dir.path());
+        let (handle, release) = held_node(dir.path(), || {});
         tokio::time::sleep(Duration::from_millis(50)).await;
         let (flooder, honest) = (PeerId::random(), PeerId::random());
         let order = Arc::new(Mutex::new(Vec::new()));
@@ -351,28 +397,33 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn background_work_takes_its_turn_among_peers_and_is_never_refused() {
+    async fn this_nodes_own_work_runs_at_least_every_other_job_and_is_never_refused() {
         let dir = tempfile::tempdir().expect("a temporary home");
-        let (handle, release) = held_node(dir.path());
+        let (handle, release) = held_node(dir.path(), || {});
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let peer = PeerId::random();
         let order = Arc::new(Mutex::new(Vec::new()));
         let mut jobs = Vec::new();
-        for n in 0..REMOTE_CAPACITY {
-            let (h, order) = (handle.clone(), order.clone());
-            jobs.push(tokio::spawn(async move {
-                h.remote(peer, move |_| {
-                    order.lock().unwrap().push(format!("peer {n}"));
-                })
-                .await
-            }));
-            tokio::task::yield_now().await;
+        for (name, peer) in [
+            ("a", PeerId::random()),
+            ("b", PeerId::random()),
+            ("c", PeerId::random()),
+        ] {
+            for n in 0..20 {
+                let (h, order) = (handle.clone(), order.clone());
+                jobs.push(tokio::spawn(async move {
+                    h.remote(peer, move |_| {
+                        order.lock().unwrap().push(format!("{name}{n}"));
+                    })
+                    .await
+                }));
+                tokio::task::yield_now().await;
+            }
         }
         let mut own = Vec::new();
         for n in 0..3 {
             let (h, order) = (handle.clone(), order.clone());
             own.push(tokio::spawn(async move {
-                h.background(move |_| order.lock().unwrap().push(format!("own {n}")))
+                h.background(move |_| order.lock().unwrap().push(format!("own{n}")))
                     .await
             }));
             tokio::task::yield_now().await;
@@ -394,35 +445,81 @@ mod tests {
         }
         let order = order.lock().unwrap().clone();
         assert_eq!(
-            &order[..6],
-            ["peer 0", "own 0", "peer 1", "own 1", "peer 2", "own 2"],
-            "this node's work alternates with the peer's"
+            &order[..7],
+            ["a0", "own0", "b0", "own1", "c0", "own2", "a1"],
+            "this node's work every other job, the peers' in turn"
         );
     }
 
     #[tokio::test]
-    async fn queued_work_runs_before_the_thread_stops_and_after_that_jobs_are_refused_as_stopped() {
+    async fn when_the_node_thread_dies_queued_work_and_work_waiting_for_room_are_told_it_stopped() {
+        let dir = tempfile::tempdir().expect("a temporary home");
+        let (handle, release) = held_node(dir.path(), || panic!("a job fails (on purpose)"));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let peer = PeerId::random();
+        let mut waiting = Vec::new();
+        for _ in 0..5 {
+            let h = handle.clone();
+            waiting.push(tokio::spawn(async move { h.remote(peer, |_| ()).await }));
+            tokio::task::yield_now().await;
+        }
+        // More background jobs than there is room for: three wait for it.
+        for _ in 0..BACKGROUND_CAPACITY + 3 {
+            let h = handle.clone();
+            waiting.push(tokio::spawn(async move { h.background(|_| ()).await }));
+            tokio::task::yield_now().await;
+        }
+        release.send(()).expect("the held job is waiting");
+        for w in waiting {
+            let result = tokio::time::timeout(Duration::from_secs(10), w)
+                .await
+                .expect("told within 10 s, not left waiting")
+                .expect("its task did not panic");
+            assert_eq!(result, Err(JobError::Stopped));
+        }
+        assert_eq!(handle.remote(peer, |_| ()).await, Err(JobError::Stopped));
+        assert_eq!(handle.background(|_| ()).await, Err(JobError::Stopped));
+        assert_eq!(handle.local(|_| ()).await, Err(JobError::Stopped));
+    }
+
+    #[tokio::test]
+    async fn queued_work_runs_and_the_thread_stops_once_every_handle_is_gone() {
         let dir = tempfile::tempdir().expect("a temporary home");
         let node = Node::open(dir.path()).expect("a node opens");
         let (handle, thread) = NodeHandle::spawn(node).expect("the thread starts");
-        let ran = Arc::new(AtomicBool::new(false));
-        let r = ran.clone();
+        let (release, held) = std::sync::mpsc::channel::<()>();
         let h = handle.clone();
-        let job = tokio::spawn(async move {
-            h.remote(PeerId::random(), move |_| r.store(true, Ordering::SeqCst))
-                .await
+        let holding = tokio::spawn(async move {
+            h.local(move |_| {
+                let _ = held.recv_timeout(Duration::from_secs(20));
+            })
+            .await
         });
-        assert_eq!(job.await.expect("no panic"), Ok(()));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let ran = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut queued = Vec::new();
+        for _ in 0..3 {
+            let (h, ran) = (handle.clone(), ran.clone());
+            queued.push(tokio::spawn(async move {
+                h.remote(PeerId::random(), move |_| {
+                    ran.fetch_add(1, Ordering::SeqCst);
+                })
+                .await
+            }));
+            tokio::task::yield_now().await;
+        }
         let remote = handle.remote.clone();
         drop(handle);
+        release.send(()).expect("the held job is waiting");
+        assert_eq!(holding.await.expect("no panic"), Ok(()));
+        for q in queued {
+            assert_eq!(q.await.expect("no panic"), Ok(()), "queued work still runs");
+        }
         tokio::task::spawn_blocking(move || thread.join())
             .await
             .expect("joined")
             .expect("the node thread ended without a panic");
-        assert!(ran.load(Ordering::SeqCst));
-        assert!(
-            remote.stopped.load(Ordering::SeqCst),
-            "the thread marks the queue stopped"
-        );
+        assert_eq!(ran.load(Ordering::SeqCst), 3);
+        assert!(remote.stopped(), "the thread marks the queue stopped");
     }
 }

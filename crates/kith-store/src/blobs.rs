@@ -54,7 +54,16 @@ impl BlobStore {
         let tmp = parent.join(format!(".{}.tmp", hex::encode(&hash[..8])));
         let written = std::fs::File::create(&tmp)
             .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-            .map_err(|e| StoreError::io(&tmp, e))
+            // A full disk is told as the picture folder's, not a hidden
+            // temporary file's.
+            .map_err(|e| {
+                let named = if crate::error::is_disk_full(&e) {
+                    &self.dir
+                } else {
+                    &tmp
+                };
+                StoreError::io(named, e)
+            })
             .and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e)));
         if written.is_err() {
             // A disk that filled up leaves no partial file behind.

@@ -166,7 +166,9 @@ impl DocCache {
         self.seeds.get_mut(&feed)
     }
 
-    /// Whether another seed may be planted for `feed`.
+    /// Whether another seed may be planted for `feed` (none is planted,
+    /// none was given up since the store opened, and fewer than the most
+    /// are planted at once).
     pub(crate) fn may_seed(&self, feed: i64) -> bool {
         !self.refused_seeds.contains(&feed)
             && !self.seeds.contains_key(&feed)

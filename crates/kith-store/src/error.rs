@@ -13,7 +13,7 @@ pub enum StoreError {
     Core(#[from] kith_core::CoreError),
     /// SQLite failed.
     #[error("database error: {0}")]
-    Sqlite(rusqlite::Error),
+    Sqlite(#[source] rusqlite::Error),
     /// The disk is full: `what` (the database, or a file's path) could not
     /// be written. What was being stored is not; what was stored before is
     /// kept.

@@ -220,6 +220,20 @@ impl crate::Store {
         Ok(true)
     }
 
+    /// Whether a peer's snapshot of `account`'s feed could be planted as
+    /// its seed now, as far as this store's state goes (the feed is
+    /// carried and not blocked, and no seed of it is planted or was given
+    /// up): when not, a pull need not ask for one.
+    pub fn may_plant_seed(&self, account: AccountId) -> Result<bool> {
+        if self.own == Some(account) || crate::moderation::is_blocked(&self.conn, account)? {
+            return Ok(false);
+        }
+        let Some(feed) = crate::docs::find_feed(&self.conn, account)? else {
+            return Ok(false);
+        };
+        Ok(self.docs.may_seed(feed))
+    }
+
     /// The stored snapshot of `account`'s feed, for a peer that holds
     /// nothing of it to seed from: only when the snapshot holds the feed
     /// but for at most [`MAX_UNSNAPSHOTTED`] changes, fits

@@ -60,14 +60,14 @@ impl Replicator {
         {
             Ok(Ok(stored)) => {
                 if stored {
-                    self.stored();
+                    self.stored(super::Written::Picture);
                     self.activity.send(Activity::BlobArrived { hash });
                 }
                 Fetched::Stored
             }
             Ok(Err(e)) => {
                 tracing::warn!(%peer, error = %e, "could not store a fetched blob");
-                self.not_stored(&e);
+                self.not_stored(super::Written::Picture, &e);
                 Fetched::NotThere
             }
             Err(_) => Fetched::NotThere,

@@ -176,6 +176,9 @@ impl Replicator {
             };
             pages.push(self, page, n as u64, more).await?;
             if more && self.turn_over(began, account, peer) {
+                if let Some(next) = inflight.take() {
+                    next.abort();
+                }
                 break;
             }
         }

@@ -61,7 +61,7 @@ describe('People & sync', () => {
     expect(within(bob).queryByRole('progressbar')).toBeNull();
   });
 
-  it('says, while it lasts, that nothing new from peers is kept because of this computer (a full disk)', async () => {
+  it('says, while it lasts, that what peers send cannot be kept because of this computer (a full disk)', async () => {
     const { unmount } = render(People);
     await screen.findAllByTestId('feed-row');
     expect(screen.queryByTestId('store-failure')).toBeNull();
@@ -72,7 +72,7 @@ describe('People & sync', () => {
     const alert = await screen.findByTestId('store-failure');
     expect(alert).toHaveAttribute('role', 'alert');
     expect(alert).toHaveTextContent(
-      'Nothing new from your peers is kept until this is fixed: the disk is full: the database could not be written',
+      'Kith cannot keep what your peers send until this is fixed: the disk is full: the database could not be written',
     );
   });
 
