@@ -777,18 +777,13 @@ impl Node {
     }
 }
 
-/// The store's error about a bundle it read or wrote, naming `file`: the
-/// store only knows its reader or writer as "bundle".
+/// The store's error about a bundle it read or wrote, naming `file` (the
+/// store only knows its reader or writer as "bundle"; a full disk is told
+/// as such by [`NodeError::io`]).
 fn bundle_named(e: kith_store::StoreError, file: &Path) -> NodeError {
     match e {
         kith_store::StoreError::Io { path, source } if path == "bundle" => {
             NodeError::io(file, source)
-        }
-        kith_store::StoreError::DiskFull { what } if what == "bundle" => {
-            kith_store::StoreError::DiskFull {
-                what: file.display().to_string(),
-            }
-            .into()
         }
         other => other.into(),
     }

@@ -39,9 +39,14 @@ pub struct ImportReport {
     pub blobs: usize,
 }
 
-/// A failure reading or writing a bundle, as the store tells it.
+/// A failure reading or writing a bundle, as the store tells it (the
+/// node names the file, and tells a full disk, `kith_node`'s
+/// `bundle_named`).
 fn bundle_io(source: std::io::Error) -> StoreError {
-    StoreError::io(std::path::Path::new("bundle"), source)
+    StoreError::Io {
+        path: "bundle".into(),
+        source,
+    }
 }
 
 /// A bundle's read failure, as the store tells it.

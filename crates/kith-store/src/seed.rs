@@ -157,19 +157,12 @@ impl crate::Store {
     /// loaded document applies them slowly) are applied to it. Returns
     /// whether the seed was taken.
     pub fn plant_seed(&mut self, mut seed: Seed) -> Result<bool> {
-        let account = seed.doc.account();
-        if seed.changes() < MIN_SEED_CHANGES
-            || self.own == Some(account)
-            || crate::moderation::is_blocked(&self.conn, account)?
-        {
+        if seed.changes() < MIN_SEED_CHANGES {
             return Ok(false);
         }
-        let Some(feed) = crate::docs::find_feed(&self.conn, account)? else {
+        let Some(feed) = self.seedable_feed(seed.doc.account())? else {
             return Ok(false);
         };
-        if !self.docs.may_seed(feed) {
-            return Ok(false);
-        }
         let (in_snapshot, unsaved, held): (i64, i64, i64) = self
             .conn
             .prepare_cached(
@@ -225,13 +218,18 @@ impl crate::Store {
     /// carried and not blocked, and no seed of it is planted or was given
     /// up): when not, a pull need not ask for one.
     pub fn may_plant_seed(&self, account: AccountId) -> Result<bool> {
+        Ok(self.seedable_feed(account)?.is_some())
+    }
+
+    /// The row id of `account`'s feed if a seed may be planted for it: a
+    /// carried feed, not this home's own nor blocked, with no seed planted
+    /// or given up.
+    fn seedable_feed(&self, account: AccountId) -> Result<Option<i64>> {
         if self.own == Some(account) || crate::moderation::is_blocked(&self.conn, account)? {
-            return Ok(false);
+            return Ok(None);
         }
-        let Some(feed) = crate::docs::find_feed(&self.conn, account)? else {
-            return Ok(false);
-        };
-        Ok(self.docs.may_seed(feed))
+        let feed = crate::docs::find_feed(&self.conn, account)?;
+        Ok(feed.filter(|f| self.docs.may_seed(*f)))
     }
 
     /// The stored snapshot of `account`'s feed, for a peer that holds
