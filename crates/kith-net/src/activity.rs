@@ -14,7 +14,9 @@ pub const ACTIVITY_CAPACITY: usize = 256;
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Activity {
-    /// Posts (new, edited or deleted) from peers were verified and stored.
+    /// Posts (new, edited or deleted) from peers were verified and stored,
+    /// or own posts were written through the control socket (a `kith`
+    /// command on this node).
     PostsArrived {
         /// The feed.
         account: AccountId,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use kith_core::PostId;
 use kith_node::{Node, NodeError};
 use libp2p::{Multiaddr, SwarmBuilder, identity::Keypair, noise, tcp, yamux};
 use serde_json::{Value, json};
@@ -331,6 +332,38 @@ impl PeerOwners {
     }
 }
 
+/// The own post a control request writes, which a window on this node is
+/// told about as it is told about peers' posts.
+enum OwnPostWrite {
+    /// None (a follow, a read, …).
+    None,
+    /// A new post, whose id the answer holds (`{"id": …}`).
+    New,
+    /// An edit or deletion of this post.
+    Existing(PostId),
+}
+
+impl OwnPostWrite {
+    fn of(request: &kith_node::Request) -> Self {
+        match request {
+            kith_node::Request::Post { .. } => Self::New,
+            kith_node::Request::Edit { post, .. } | kith_node::Request::Delete { post } => {
+                Self::Existing(*post)
+            }
+            _ => Self::None,
+        }
+    }
+
+    /// The post written, given the request's answer.
+    fn post(self, answer: &Value) -> Option<PostId> {
+        match self {
+            Self::None => None,
+            Self::New => answer.get("id")?.as_str()?.parse().ok(),
+            Self::Existing(post) => Some(post),
+        }
+    }
+}
+
 /// Answers one control-socket request.
 pub async fn handle_control(
     r: &Replicator,
@@ -340,14 +373,28 @@ pub async fn handle_control(
     match request {
         ControlRequest::Node { request } => {
             let imports = matches!(request, kith_node::Request::Import { .. });
-            let value = r
-                .local_change(move |n| n.handle(request))
+            let answer = r
+                .local_change(move |n| {
+                    let writes = OwnPostWrite::of(&request);
+                    let value = n.handle(request)?;
+                    let written = writes.post(&value);
+                    Ok((value, n.store().own_account().zip(written)))
+                })
                 .await
                 .map_err(stopped)?;
             if imports {
                 r.refresh_carried().await;
             }
-            value.map_err(|e| ControlError::new(e.code(), e))
+            let (value, written) = answer.map_err(|e: NodeError| ControlError::new(e.code(), e))?;
+            // A window on this node shows what a `kith` command wrote as
+            // it shows what peers send.
+            if let Some((account, post)) = written {
+                r.activity.send(Activity::PostsArrived {
+                    account,
+                    posts: vec![post],
+                });
+            }
+            Ok(value)
         }
         ControlRequest::Addrs => {
             let (peer, addrs) = dialable_addrs(r).await?;

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use kith_net::{Activity, ControlRequest, NetConfig, Running};
-use kith_node::{NewPost, Node};
+use kith_node::{NewPost, Node, Request};
 
 const PASSPHRASE: &str = "embedded node test";
 /// The image B's post carries (PNG's signature, then anything).
@@ -120,6 +120,84 @@ async fn a_followed_accounts_post_and_its_image_show_up_in_the_activity_stream_t
         !da.path().join("kith.sock").exists(),
         "stop removes the control socket"
     );
+}
+
+/// The next `PostsArrived` of the activity stream within 5 s, skipping
+/// other activity.
+async fn next_posts_arrived(
+    activity: &mut tokio::sync::broadcast::Receiver<Activity>,
+) -> Option<(kith_core::AccountId, Vec<kith_core::PostId>)> {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match activity.recv().await {
+                Ok(Activity::PostsArrived { account, posts }) => return Some((account, posts)),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_or_deletion_written_through_the_control_socket_is_told_in_the_activity_stream_and_a_refused_one_is_not()
+ {
+    let (_da, a, _db, _b, bea) = ada_and_bea();
+    let ada = a.identity().expect("identity").account;
+    let ra = kith_net::start(a, config()).await.expect("A runs");
+    let mut activity = ra.subscribe();
+    let node = |request| ControlRequest::Node { request };
+
+    let answer = ra
+        .control(node(Request::Post {
+            text: Some("Posted from a terminal".into()),
+            cw: None,
+            images: Vec::new(),
+            descriptions: Vec::new(),
+            reply_to: None,
+            quote_of: None,
+        }))
+        .await
+        .expect("posted");
+    let posted: kith_core::PostId = answer["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("a post id in the answer: {answer}"));
+    assert_eq!(
+        next_posts_arrived(&mut activity).await,
+        Some((ada, vec![posted])),
+        "a `kith post` on a running node is told to its window as an own post"
+    );
+
+    ra.control(node(Request::Follow { account: bea }))
+        .await
+        .expect("followed");
+    ra.control(node(Request::Delete { post: posted }))
+        .await
+        .expect("deleted");
+    assert_eq!(
+        next_posts_arrived(&mut activity).await,
+        Some((ada, vec![posted])),
+        "a deletion is told (so a window drops the post), and a follow is not told as a post"
+    );
+
+    let unknown = kith_core::PostId {
+        author: ada,
+        local: [7; 8],
+    };
+    let refused = ra.control(node(Request::Delete { post: unknown })).await;
+    assert!(
+        refused.is_err(),
+        "deleting a post never written is refused: {refused:?}"
+    );
+    assert_eq!(
+        next_posts_arrived(&mut activity).await,
+        None,
+        "a refused request is not told as a post"
+    );
+    ra.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

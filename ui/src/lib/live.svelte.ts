@@ -1,12 +1,13 @@
-// Posts that arrived from peers since the home timeline was last loaded (for
-// the "N new posts" pill): only the new posts the timeline will show (the
-// event's `newInHome`: of followed feeds, neither edits nor deletions). The
-// timeline subtracts the ids it already shows.
+// Posts that arrived since the home timeline was last loaded (for the "N new
+// posts" pill): only the new posts the timeline will show (the event's
+// `newInHome`: of followed feeds and this account's own, neither edits nor
+// deletions). Own posts arrive so only when written elsewhere (a `kith`
+// command on this node); those written in the window are shown at once and
+// sent as no event. The timeline subtracts the ids it already shows.
 import { on, type Unlisten } from './api';
-import { session } from './session.svelte';
 
 class Live {
-  /** Distinct post ids from others since the last reset, oldest first. */
+  /** Distinct post ids that arrived since the last reset, oldest first. */
   ids = $state<string[]>([]);
   #unlisten: Unlisten | null = null;
 
@@ -14,7 +15,6 @@ class Live {
   start(): void {
     if (this.#unlisten) return;
     this.#unlisten = on.postsArrived((p) => {
-      if (session.isOwn(p.account)) return;
       const fresh = p.newInHome.filter((id) => !this.ids.includes(id));
       if (fresh.length > 0) this.ids = [...this.ids, ...fresh];
     });

@@ -137,14 +137,22 @@ describe('Home timeline', () => {
     expect(screen.queryByTestId('new-posts-pill')).toBeNull();
   });
 
-  it('does not count own posts as new, and reloads after publishing', async () => {
+  it('shows a post published in the window at once, without counting it as new', async () => {
     render(Home);
     await screen.findByText('Your timeline is quiet');
-    backend.emit('postsArrived', { account: ME, posts: ['kithpost1mine'], newInHome: ['kithpost1mine'] });
     await fireEvent.input(screen.getByTestId('composer-text'), { target: { value: 'my first post' } });
     await fireEvent.click(screen.getByTestId('composer-submit'));
     await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('my first post'));
     expect(screen.queryByTestId('new-posts-pill')).toBeNull();
+  });
+
+  it('offers an own post written elsewhere (a `kith` command on this node) as a new post', async () => {
+    render(Home);
+    await screen.findByText('Your timeline is quiet');
+    const mine = addPost(s, { author: ME, text: 'posted from a terminal', created_at: Date.now() });
+    backend.postsArrived(ME, [mine.id]);
+    await fireEvent.click(await screen.findByTestId('new-posts-pill'));
+    await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('posted from a terminal'));
   });
 
   it('shows the error of a failed load with a retry', async () => {
