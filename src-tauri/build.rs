@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "timeline",
     "activity",
     "activity_unread",
+    "image_held",
     "mark_activity_seen",
     "people_named",
     "follows",

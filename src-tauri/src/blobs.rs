@@ -9,6 +9,7 @@ use tauri::http::{Response, StatusCode, header};
 /// The scheme's name.
 pub const SCHEME: &str = "kith-blob";
 
+use kith_core::Hash;
 use kith_core::image::image_type;
 
 fn status(code: StatusCode, why: &str) -> Response<Vec<u8>> {
@@ -19,13 +20,18 @@ fn status(code: StatusCode, why: &str) -> Response<Vec<u8>> {
         .unwrap_or_default()
 }
 
+/// Reads a blob hash written as 64 hex digits.
+pub fn parse_hash(hex_hash: &str) -> Option<Hash> {
+    let mut hash = [0u8; 32];
+    (hex_hash.len() == 64 && hex::decode_to_slice(hex_hash, &mut hash).is_ok()).then_some(hash)
+}
+
 /// Answers a request for `path` (`/<64 hex>`).
 pub fn respond(blobs: &BlobStore, path: &str) -> Response<Vec<u8>> {
     let hex_hash = path.trim_start_matches('/');
-    let mut hash = [0u8; 32];
-    if hex_hash.len() != 64 || hex::decode_to_slice(hex_hash, &mut hash).is_err() {
+    let Some(hash) = parse_hash(hex_hash) else {
         return status(StatusCode::BAD_REQUEST, "not a blob hash");
-    }
+    };
     match blobs.get(&hash) {
         Ok(Some(bytes)) => match image_type(&bytes) {
             Some(kind) => Response::builder()

@@ -25,6 +25,7 @@ use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_specta::Event;
 
+use crate::blobs;
 use crate::error::{AppError, AppResult};
 use crate::events::{self, TransferPhase, TransferProgress};
 use crate::settings::Settings;
@@ -416,6 +417,16 @@ pub async fn activity(
 #[specta::specta]
 pub async fn activity_unread(state: State<'_, AppState>) -> AppResult<u32> {
     on_node(&state, |n| n.activity_unread()).await
+}
+
+/// Whether this computer holds the image `hash` (hex). An image that does
+/// not load is either not received yet (not held) or cannot be decoded.
+#[tauri::command]
+#[specta::specta]
+pub async fn image_held(state: State<'_, AppState>, hash: String) -> AppResult<bool> {
+    let hash = blobs::parse_hash(&hash)
+        .ok_or_else(|| AppError::new("invalid", format!("not an image hash: {hash:?}")))?;
+    on_node(&state, move |n| Ok(n.has_blob(&hash))).await
 }
 
 /// Records that the activity was seen up to the item at `at` (ms).

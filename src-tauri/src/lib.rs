@@ -52,6 +52,7 @@ macro_rules! with_commands {
             commands::timeline,
             commands::activity,
             commands::activity_unread,
+            commands::image_held,
             commands::mark_activity_seen,
             commands::people_named,
             commands::follows,

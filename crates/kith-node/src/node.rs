@@ -775,6 +775,11 @@ impl Node {
     pub fn blob(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
         Ok(self.store.blobs().get(hash)?)
     }
+
+    /// Whether this home holds the blob `hash` (without reading it).
+    pub fn has_blob(&self, hash: &Hash) -> bool {
+        self.store.blobs().has(hash)
+    }
 }
 
 /// The store's error about a bundle it read or wrote, naming `file` (the

@@ -518,6 +518,44 @@ async fn peer_picture_described_and_viewed(w: &Window) -> Result<()> {
     Ok(())
 }
 
+/// Ada posts, with the `kith` command (the window's composer refuses such
+/// a file), a "picture" with a PNG signature and garbage after it: her
+/// node holds it, so the window says it cannot be shown (the web view
+/// could not decode it) rather than that it was not received yet.
+async fn damaged_picture_is_told_apart(w: &Window, home: &std::path::Path) -> Result<()> {
+    let damaged = home.join("damaged.png");
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    std::fs::write(&damaged, bytes)?;
+    let damaged_path = damaged.to_str().ok_or("a UTF-8 temporary path")?;
+    Kith::new(home)?.json(&["post", "Une image abîmée", "--image", damaged_path])?;
+    wait_for_post(w, "Une image abîmée", "Ada's post with a damaged picture").await?;
+    let start = Instant::now();
+    loop {
+        let shown = w
+            .client
+            .execute(
+                "const card = [...document.querySelectorAll('[data-testid=post]')]
+                     .find((p) => p.textContent.includes('Une image abîmée'));
+                 const box = card?.querySelector('[data-testid=image-broken], [data-testid=image-missing], img');
+                 return box ? (box.dataset.testid ?? 'img') : null;",
+                Vec::new(),
+            )
+            .await?;
+        if shown == "image-broken" {
+            w.screenshot("39-damaged-picture").await?;
+            return Ok(());
+        }
+        if start.elapsed() >= LONG {
+            return Err(format!(
+                "the damaged picture of Ada's post was not shown as one that cannot be shown within {LONG:?} (last: {shown})"
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// Waits until the picture in Bea's post has loaded and has the picture's
 /// size (fetched from the peer, served by `kith-blob:`, decoded).
 async fn wait_for_peer_picture(w: &Window) -> Result<()> {
@@ -1295,6 +1333,7 @@ async fn onboarding_post_reply_thread_and_a_peers_post_reach_the_real_window() -
         share_kith(&w, &running).await?;
         update_from_a_peer(&w, &home).await?;
         forgotten_passphrase(&w, &words).await?;
+        damaged_picture_is_told_apart(&w, &home).await?;
         // Idle: let the node settle, then measure the whole process tree.
         tokio::time::sleep(Duration::from_secs(3)).await;
         let rss = app_pid(&home).map_or(0, |p| tree_memory_kib(p).rss);

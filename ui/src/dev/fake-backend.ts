@@ -745,6 +745,14 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       if (notReady) return notReady;
       return ok(Math.min(100, activityItems().filter((i) => i.at > s.activitySeen).length));
     },
+    imageHeld: async (hash: string): Promise<Result<boolean, AppError>> => {
+      await wait();
+      const notReady = mustBeReady<boolean>();
+      if (notReady) return notReady;
+      if (!/^[0-9a-f]{64}$/.test(hash)) return err('invalid', `not an image hash: "${hash}"`);
+      // Only this account's own pictures are on this computer here.
+      return ok(s.posts.some((p) => p.author === s.me.account && p.attachments.includes(hash)));
+    },
     markActivitySeen: async (at: number): Promise<Result<null, AppError>> => {
       await wait();
       s.activitySeen = Math.max(s.activitySeen, at);

@@ -145,6 +145,8 @@ export const api = {
   timeline: (limit: number, before: string | null): Promise<Page> => unwrap(commands.timeline(limit, before)),
   activity: (limit: number, before: string | null): Promise<ActivityPage> => unwrap(commands.activity(limit, before)),
   activityUnread: (): Promise<number> => unwrap(commands.activityUnread()),
+  /** Whether this computer holds the image `hash`: one that does not load is then undecodable, not missing. */
+  imageHeld: (hash: string): Promise<boolean> => unwrap(commands.imageHeld(hash)),
   /** `at`: the time of the newest item seen. */
   markActivitySeen: (at: number): Promise<null> => unwrap(commands.markActivitySeen(at)),
   /** Accounts known here by a name containing `query`, followed ones first (at most 8). */

@@ -147,6 +147,18 @@ async activityUnread() : Promise<Result<number, AppError>> {
 }
 },
 /**
+ * Whether this computer holds the image `hash` (hex). An image that does
+ * not load is either not received yet (not held) or cannot be decoded.
+ */
+async imageHeld(hash: string) : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("image_held", { hash }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Records that the activity was seen up to the item at `at` (ms).
  */
 async markActivitySeen(at: number) : Promise<Result<null, AppError>> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { file } from '../test/helpers';
-import { checkImages, fileToBase64, MAX_IMAGE_BYTES } from './images';
+import { decodingRefusesBrokenFiles, file } from '../test/helpers';
+import { checkImages, decodes, fileToBase64, MAX_IMAGE_BYTES } from './images';
 
 describe('checkImages', () => {
   it('accepts up to 4 images in all and says how many were left out', () => {
@@ -28,5 +28,21 @@ describe('checkImages', () => {
 describe('fileToBase64', () => {
   it('encodes the bytes without a data: prefix', async () => {
     await expect(fileToBase64(new Blob(['hi!'], { type: 'image/png' }))).resolves.toBe('aGkh');
+  });
+});
+
+describe('decodes', () => {
+  it('is false for a file the web view cannot decode and true for one it can', async () => {
+    const undo = decodingRefusesBrokenFiles();
+    try {
+      await expect(decodes(file('broken.png', 10))).resolves.toBe(false);
+      await expect(decodes(file('fine.png', 10))).resolves.toBe(true);
+    } finally {
+      undo();
+    }
+  });
+
+  it('takes a file as decodable where the page cannot decode images', async () => {
+    await expect(decodes(file('broken.png', 10))).resolves.toBe(true);
   });
 });

@@ -33,6 +33,32 @@ export function checkImages<F extends FileLike>(already: number, files: readonly
   return { accepted, errors };
 }
 
+/** Why a file that does not decode is refused. */
+export function undecodableError(name: string): string {
+  return `“${name}” cannot be shown: the file is damaged or in an image format this computer cannot read.`;
+}
+
+/**
+ * Whether the web view decodes `file` as an image (what peers' windows will
+ * have to do). Where it cannot tell (no `HTMLImageElement.decode`, as under
+ * jsdom) the file is taken as decodable.
+ */
+export async function decodes(file: Blob): Promise<boolean> {
+  if (typeof Image === 'undefined' || typeof Image.prototype.decode !== 'function') return true;
+  const url = previewUrl(file);
+  if (url === '') return true;
+  const img = new Image();
+  img.src = url;
+  try {
+    await img.decode();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    revokePreview(url);
+  }
+}
+
 /** Base64 of a file's bytes (no `data:` prefix). */
 export function fileToBase64(file: Blob): Promise<string> {
   return new Promise((resolve, reject) => {

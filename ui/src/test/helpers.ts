@@ -63,3 +63,25 @@ export function addList(
 export function entry(target: string, labels: string[], reason = ''): FakeList['entries'][number] {
   return { target, name: null, labels, reason, created_at: Date.now() - 60_000 };
 }
+
+/**
+ * Makes the web view's image decoding (which jsdom lacks) refuse files whose
+ * name contains `broken`, as WebKit refuses a damaged file, after 30 ms.
+ * Returns the undo.
+ */
+export function decodingRefusesBrokenFiles(): () => void {
+  const create = URL.createObjectURL;
+  const proto = HTMLImageElement.prototype as { decode?: () => Promise<void> };
+  URL.createObjectURL = (b: Blob | MediaSource) => `blob:${b instanceof File ? b.name : 'blob'}`;
+  // Answers after a while, as decoding a real picture takes a while.
+  proto.decode = function (this: HTMLImageElement): Promise<void> {
+    const broken = this.src.includes('broken');
+    return new Promise((resolve, reject) =>
+      setTimeout(() => (broken ? reject(new DOMException('bad', 'EncodingError')) : resolve()), 30),
+    );
+  };
+  return () => {
+    URL.createObjectURL = create;
+    delete proto.decode;
+  };
+}

@@ -5,7 +5,7 @@ vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import { commands } from '../../test/fake-bindings';
 import { fakeAccountId } from '../../dev/fake-backend';
-import { ADA, BOB, file, ME, useReadyAccount } from '../../test/helpers';
+import { ADA, BOB, decodingRefusesBrokenFiles, file, ME, useReadyAccount } from '../../test/helpers';
 
 const fakeStranger = fakeAccountId('adalbert');
 import { forgetAllDrafts } from '$lib/drafts';
@@ -75,6 +75,45 @@ describe('Composer', () => {
     await waitFor(() => expect(commands.publish).toHaveBeenCalled());
     expect(commands.publish.mock.calls[0]?.[0]).toMatchObject({ text: null, images: [{ name: 'a.png', base64: 'aGkh' }] });
     await waitFor(() => expect(toasts.items.map((t) => t.message)).toContain('Posted'));
+  });
+
+  it('takes out an image that does not decode and says why before anything is posted, even when sent at once', async () => {
+    const undo = decodingRefusesBrokenFiles();
+    try {
+      render(Composer);
+      await fireEvent.input(screen.getByRole('textbox', { name: 'New post' }), { target: { value: 'Two pictures' } });
+      await fireEvent.change(filesInput(), { target: { files: [file('broken.png', 10), file('fine.png', 10)] } });
+      await fireEvent.click(screen.getByTestId('composer-submit'));
+      await waitFor(() =>
+        expect(screen.getByRole('alert')).toHaveTextContent(
+          '“broken.png” cannot be shown: the file is damaged or in an image format this computer cannot read.',
+        ),
+      );
+      expect(screen.getAllByRole('img').map((i) => i.getAttribute('alt'))).toEqual(['Image 1: fine.png, not described']);
+      expect(commands.publish).not.toHaveBeenCalled();
+
+      await waitFor(() => expect(screen.getByTestId('composer-submit')).toBeEnabled());
+      await fireEvent.click(screen.getByTestId('composer-submit'));
+      await waitFor(() => expect(commands.publish).toHaveBeenCalled());
+      expect(commands.publish.mock.calls[0]?.[0].images.map((i) => i.name)).toEqual(['fine.png']);
+    } finally {
+      undo();
+    }
+  });
+
+  it('refuses an image-only post whose one image does not decode', async () => {
+    const undo = decodingRefusesBrokenFiles();
+    try {
+      render(Composer);
+      await fireEvent.change(filesInput(), { target: { files: [file('broken.png', 10)] } });
+      await waitFor(() => expect(screen.queryByRole('button', { name: /Remove image/ })).toBeNull());
+      expect(screen.getByRole('alert')).toHaveTextContent('“broken.png” cannot be shown');
+      await fireEvent.keyDown(screen.getByRole('textbox', { name: 'New post' }), { key: 'Enter', ctrlKey: true });
+      await Promise.resolve();
+      expect(commands.publish).not.toHaveBeenCalled();
+    } finally {
+      undo();
+    }
   });
 
   it('describes an image in a dialog and sends the description with it', async () => {

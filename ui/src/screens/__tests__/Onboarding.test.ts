@@ -5,7 +5,7 @@ vi.mock('$lib/bindings', () => import('../../test/fake-bindings'));
 
 import { backend, commands } from '../../test/fake-bindings';
 import { WORDS } from '../../dev/fake-backend';
-import { file } from '../../test/helpers';
+import { decodingRefusesBrokenFiles, file } from '../../test/helpers';
 import Onboarding from '../Onboarding.svelte';
 
 async function type(testid: string, value: string): Promise<void> {
@@ -89,6 +89,26 @@ describe('Onboarding', () => {
       target: { files: [file('big.png', 9 * 1024 * 1024)] },
     });
     expect(screen.getByRole('alert')).toHaveTextContent('larger than 8 MiB');
+  });
+
+  it('refuses an avatar that does not decode and creates the account without it', async () => {
+    const undo = decodingRefusesBrokenFiles();
+    try {
+      render(Onboarding, { onDone: vi.fn() });
+      await fireEvent.click(screen.getByTestId('onboarding-create'));
+      await type('name-input', 'Ada');
+      await fireEvent.change(screen.getByLabelText('Add a picture (optional)'), {
+        target: { files: [file('broken.png', 10)] },
+      });
+      await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('“broken.png” cannot be shown'));
+      await type('passphrase-input', 'correct horse');
+      await type('passphrase-confirm-input', 'correct horse');
+      await fireEvent.click(screen.getByTestId('create-account-button'));
+      await screen.findByTestId('recovery-phrase');
+      expect(commands.setProfile).not.toHaveBeenCalled();
+    } finally {
+      undo();
+    }
   });
 
   it('asks for 3 distinct word positions and rejects a wrong word with a clear error', async () => {
