@@ -1,5 +1,5 @@
 //! An unsent post survives closing the app: typed in the real window (its
-//! image dropped on the composer), the window closed with the post unsent, the app started again and
+//! image dropped on the composer, beside a damaged one it refuses), the window closed with the post unsent, the app started again and
 //! unlocked, the composer holds it again, its image and the image's
 //! description too; once posted, a further restart brings nothing back.
 
@@ -34,22 +34,43 @@ async fn walk(driver: &Driver, app: &std::path::Path) -> Result<()> {
     w.type_into("composer-text", TEXT).await?;
     // Dropped on the composer, as from a file manager (the page's drop
     // event; the desktop's drag itself is not driven here).
+    // With it, a damaged "picture" (PNG's signature, then garbage) that
+    // WebKit cannot decode: the composer takes it out and names it.
+    let mut damaged = b"\x89PNG\r\n\x1a\n".to_vec();
+    damaged.extend((0..2048u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
     let dropped = w
         .js(
-            "const bytes = new Uint8Array(arguments[0]);\
-             const dt = new DataTransfer();\
-             dt.items.add(new File([bytes], 'banc.png', { type: 'image/png' }));\
+            "const dt = new DataTransfer();\
+             dt.items.add(new File([new Uint8Array(arguments[0])], 'banc.png', { type: 'image/png' }));\
+             dt.items.add(new File([new Uint8Array(arguments[1])], 'abime.png', { type: 'image/png' }));\
              const form = document.querySelector('form.composer');\
              const drop = new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt });\
              form.dispatchEvent(drop);\
              return drop.defaultPrevented;",
-            vec![serde_json::json!(PICTURE)],
+            vec![serde_json::json!(PICTURE), serde_json::json!(damaged)],
         )
         .await?;
     assert_eq!(
         dropped,
         serde_json::json!(true),
-        "the composer took the dropped file"
+        "the composer took the dropped files"
+    );
+    w.wait_text(
+        "image-errors",
+        "“abime.png” cannot be shown: the file is damaged",
+        LONG,
+    )
+    .await?;
+    let kept = w
+        .js(
+            "return [...document.querySelectorAll('.thumbs img')].map((i) => i.getAttribute('alt'));",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        kept,
+        serde_json::json!(["Image 1: banc.png, not described"]),
+        "the picture WebKit decodes stays, the damaged one is taken out"
     );
     w.click("describe-button").await?;
     w.type_into("describe-text", "Un banc au soleil").await?;
