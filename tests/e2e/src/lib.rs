@@ -587,6 +587,29 @@ impl Window {
         Ok(self.client.execute_async(script, args).await?)
     }
 
+    /// Runs `script` in the page every 250 ms until its answer is `want`;
+    /// past `limit`, an error saying `what` did not happen and the last
+    /// answer.
+    pub async fn js_until(
+        &self,
+        what: &str,
+        script: &str,
+        want: Value,
+        limit: Duration,
+    ) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            let answer = self.js(script, Vec::new()).await?;
+            if answer == want {
+                return Ok(());
+            }
+            if start.elapsed() >= limit {
+                return Err(format!("{what} within {limit:?} (last: {answer})").into());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// Waits until some element `data-testid=id` has text containing `text`.
     pub async fn wait_text(&self, id: &str, text: &str, limit: Duration) -> Result<()> {
         let start = Instant::now();

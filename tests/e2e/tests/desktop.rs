@@ -483,25 +483,14 @@ async fn peer_picture_described_and_viewed(w: &Window) -> Result<()> {
         .await?;
     // The viewer's own <img> loads the picture (from the cache) a moment
     // after it opens.
-    let start = Instant::now();
-    loop {
-        let size = w
-            .js(
-                "const img = document.querySelector('[data-testid=image-viewer] img');
-                 return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
-                vec![],
-            )
-            .await?;
-        if size == json!([96, 96]) {
-            break;
-        }
-        if start.elapsed() > LONG {
-            return Err(
-                format!("the viewer did not show Bea's picture within {LONG:?}: {size}").into(),
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    w.js_until(
+        "the viewer did not show Bea's picture",
+        "const img = document.querySelector('[data-testid=image-viewer] img');
+         return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
+        json!([96, 96]),
+        LONG,
+    )
+    .await?;
     w.screenshot("28-image-viewer").await?;
     w.js(
         "window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));",
@@ -530,59 +519,39 @@ async fn damaged_picture_is_told_apart(w: &Window, home: &std::path::Path) -> Re
     let damaged_path = damaged.to_str().ok_or("a UTF-8 temporary path")?;
     Kith::new(home)?.json(&["post", "Une image abîmée", "--image", damaged_path])?;
     wait_for_post(w, "Une image abîmée", "Ada's post with a damaged picture").await?;
-    let start = Instant::now();
-    loop {
-        let shown = w
-            .client
-            .execute(
-                "const card = [...document.querySelectorAll('[data-testid=post]')]
-                     .find((p) => p.textContent.includes('Une image abîmée'));
-                 const box = card?.querySelector('[data-testid=image-broken], [data-testid=image-missing], img');
-                 return box ? (box.dataset.testid ?? 'img') : null;",
-                Vec::new(),
-            )
-            .await?;
-        if shown == "image-broken" {
-            w.screenshot("39-damaged-picture").await?;
-            return Ok(());
-        }
-        if start.elapsed() >= LONG {
-            return Err(format!(
-                "the damaged picture of Ada's post was not shown as one that cannot be shown within {LONG:?} (last: {shown})"
-            )
-            .into());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    w.js_until(
+        "the damaged picture of Ada's post was not shown as one that cannot be shown",
+        "const card = [...document.querySelectorAll('[data-testid=post]')]
+             .find((p) => p.textContent.includes('Une image abîmée'));
+         const box = card?.querySelector('[data-testid=image-broken], [data-testid=image-missing], img');
+         return box ? (box.dataset.testid ?? 'img') : null;",
+        json!("image-broken"),
+        LONG,
+    )
+    .await?;
+    w.screenshot("39-damaged-picture").await?;
+    Ok(())
 }
 
 /// Waits until the picture in Bea's post has loaded and has the picture's
 /// size (fetched from the peer, served by `kith-blob:`, decoded).
 async fn wait_for_peer_picture(w: &Window) -> Result<()> {
-    let start = Instant::now();
-    loop {
-        let size = w
-            .client
-            .execute(
-                "const card = [...document.querySelectorAll('[data-testid=post]')]
-                     .find((p) => p.textContent.includes('ici Bea'));
-                 const img = card?.querySelector('[data-testid=post-image] img');
-                 return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
-                Vec::new(),
-            )
-            .await?;
-        if size == serde_json::json!([96, 96]) {
-            return Ok(());
-        }
-        if start.elapsed() >= LONG {
-            let missing = w.all("image-missing").await?.len();
-            return Err(format!(
-                "the picture of Bea's post did not show within {LONG:?} (last: {size}; boxes saying not received yet: {missing})"
-            )
-            .into());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+    let shown = w
+        .js_until(
+            "the picture of Bea's post did not show",
+            "const card = [...document.querySelectorAll('[data-testid=post]')]
+                 .find((p) => p.textContent.includes('ici Bea'));
+             const img = card?.querySelector('[data-testid=post-image] img');
+             return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
+            json!([96, 96]),
+            LONG,
+        )
+        .await;
+    if let Err(e) = shown {
+        let missing = w.all("image-missing").await?.len();
+        return Err(format!("{e}; boxes saying not received yet: {missing}").into());
     }
+    Ok(())
 }
 
 /// The boxes of an open picker or menu and of the button that opened it
