@@ -244,7 +244,11 @@ fn edit_changes_the_content_warning_and_image_descriptions_only_when_asked() {
     let files = tempfile::tempdir().unwrap();
     init(home.path(), "Ada");
     let image = files.path().join("photo.png");
-    std::fs::write(&image, b"\x89PNG\r\n\x1a\nnot really a picture").unwrap();
+    std::fs::write(
+        &image,
+        kith_core::image::png_holding(b"not really a picture"),
+    )
+    .unwrap();
     let image = image.to_str().unwrap();
     let posted = json(
         home.path(),
@@ -498,7 +502,11 @@ fn export_and_import_carry_a_followed_feed_with_its_image_and_description_to_ano
 
     let a_id = str_of(&init(a.path(), "Ada"), "account").to_owned();
     let image = files.path().join("photo.png");
-    std::fs::write(&image, b"\x89PNG\r\n\x1a\nnot really a picture").unwrap();
+    std::fs::write(
+        &image,
+        kith_core::image::png_holding(b"not really a picture"),
+    )
+    .unwrap();
     let image = image.to_str().unwrap();
     let posted = json(
         a.path(),

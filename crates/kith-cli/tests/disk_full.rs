@@ -68,18 +68,19 @@ impl Drop for SmallDisk {
 }
 
 /// A picture of `bytes` bytes that no other call writes (a PNG signature
-/// and bytes drawn from `seed`).
+/// holding bytes drawn from `seed`).
 fn picture(dir: &Path, seed: u32, bytes: u32) -> PathBuf {
     let path = dir.join(format!("picture{seed}.png"));
-    let mut data = b"\x89PNG\r\n\x1a\n".to_vec();
     let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    data.extend((0..bytes).map(|_| {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        x.to_le_bytes()[0]
-    }));
-    std::fs::write(&path, data).unwrap();
+    let data: Vec<u8> = (0..bytes)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x.to_le_bytes()[0]
+        })
+        .collect();
+    std::fs::write(&path, kith_core::image::png_holding(&data)).unwrap();
     path
 }
 

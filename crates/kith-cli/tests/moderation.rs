@@ -15,7 +15,8 @@ use serde_json::Value;
 /// Words only C ever writes, to look for in A's files.
 const C_WORDS: &str = "zqxvj-carrot-manifesto";
 /// Bytes of C's image, to look for in A's blob folder.
-const C_IMAGE: &[u8] = b"\x89PNG\r\n\x1a\n carrot picture bytes zqxvj";
+/// What C's picture holds (in a PNG-shaped file), found again in the files of a store that keeps it.
+const C_IMAGE: &[u8] = b" carrot picture bytes zqxvj";
 
 /// The files of a home's store: the database, its log and the blobs.
 fn store_files_containing(home: &Path, needle: &[u8]) -> Vec<String> {
@@ -54,7 +55,7 @@ fn a_block_purges_the_feed_and_stops_relaying_it_while_others_still_get_it() {
     let (c_home, c_id) = init(dir.path(), "cy");
     let (d_home, _) = init(dir.path(), "dee");
     let image = dir.path().join("carrot.png");
-    std::fs::write(&image, C_IMAGE).unwrap();
+    std::fs::write(&image, kith_core::image::png_holding(C_IMAGE)).unwrap();
     kith_json(
         &c_home,
         &["post", C_WORDS, "--image", image.to_str().unwrap()],

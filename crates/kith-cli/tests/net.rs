@@ -213,7 +213,7 @@ fn a_third_peer_serves_the_authors_feed_while_the_author_is_offline() {
     let image = dir.path().join("pic.png");
     std::fs::write(
         &image,
-        b"\x89PNG\r\n\x1a\n not really, but bytes all the same",
+        kith_core::image::png_holding(b" not really, but bytes all the same"),
     )
     .unwrap();
     for i in 0..30 {
@@ -302,7 +302,11 @@ fn an_image_the_serving_peer_lacked_is_fetched_once_a_peer_holding_the_feed_conn
     let (b_home, _) = init(dir.path(), "bo");
     let (c_home, _) = init(dir.path(), "cy");
     let image = dir.path().join("pic.png");
-    std::fs::write(&image, b"\x89PNG\r\n\x1a\n pixels only Ada and Bo hold").unwrap();
+    std::fs::write(
+        &image,
+        kith_core::image::png_holding(b" pixels only Ada and Bo hold"),
+    )
+    .unwrap();
     let hash = blake3::hash(&std::fs::read(&image).unwrap())
         .to_hex()
         .to_string();
@@ -756,8 +760,10 @@ fn a_peer_that_stops_reading_its_answers_is_disconnected_honest_peers_are_served
     let mut images = Vec::new();
     for i in 0..2u8 {
         let image = dir.path().join(format!("big{i}.png"));
-        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-        bytes.extend((0..2_000_000u32).map(|n| (n.wrapping_mul(31) ^ u32::from(i)) as u8));
+        let pixels: Vec<u8> = (0..2_000_000u32)
+            .map(|n| (n.wrapping_mul(31) ^ u32::from(i)) as u8)
+            .collect();
+        let bytes = kith_core::image::png_holding(&pixels);
         std::fs::write(&image, &bytes).unwrap();
         hashes.push(blake3::hash(&bytes).as_bytes().to_vec());
         images.push(image);

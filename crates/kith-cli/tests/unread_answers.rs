@@ -105,8 +105,10 @@ fn post_two_large_images(home: &std::path::Path, dir: &std::path::Path) -> Vec<V
     let mut args = vec!["post".to_owned(), "two large pictures".to_owned()];
     for i in 0..2u8 {
         let image = dir.join(format!("big{i}.png"));
-        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-        bytes.extend((0..2_000_000u32).map(|n| (n.wrapping_mul(31) ^ u32::from(i)) as u8));
+        let pixels: Vec<u8> = (0..2_000_000u32)
+            .map(|n| (n.wrapping_mul(31) ^ u32::from(i)) as u8)
+            .collect();
+        let bytes = kith_core::image::png_holding(&pixels);
         std::fs::write(&image, &bytes).unwrap();
         hashes.push(blake3::hash(&bytes).as_bytes().to_vec());
         args.extend(["--image".to_owned(), image.display().to_string()]);

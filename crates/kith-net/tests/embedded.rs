@@ -9,8 +9,10 @@ use kith_net::{Activity, ControlRequest, NetConfig, Running};
 use kith_node::{NewPost, Node, Request};
 
 const PASSPHRASE: &str = "embedded node test";
-/// The image B's post carries (PNG's signature, then anything).
-const IMAGE: &[u8] = b"\x89PNG\r\n\x1a\nan embedded node's picture";
+/// The image B's post carries (PNG-shaped, published byte for byte).
+fn image() -> Vec<u8> {
+    kith_core::image::png_holding(b"an embedded node's picture")
+}
 
 fn config() -> NetConfig {
     NetConfig {
@@ -80,7 +82,7 @@ async fn a_followed_accounts_post_and_its_image_show_up_in_the_activity_stream_t
             n.post(NewPost {
                 text: Some("Bonjour from the embedded node".into()),
                 cw: None,
-                images: vec![IMAGE.to_vec()],
+                images: vec![image()],
                 descriptions: Vec::new(),
                 reply_to: None,
                 quote_of: None,
@@ -90,7 +92,7 @@ async fn a_followed_accounts_post_and_its_image_show_up_in_the_activity_stream_t
         .expect("node thread")
         .expect("posted");
 
-    let image = *blake3::hash(IMAGE).as_bytes();
+    let image = *blake3::hash(&image()).as_bytes();
     let (mut arrived, mut image_arrived) = (None, false);
     tokio::time::timeout(Duration::from_secs(20), async {
         while arrived.is_none() || !image_arrived {

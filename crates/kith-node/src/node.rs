@@ -392,8 +392,8 @@ impl Node {
         }
         let mut new_blob = None;
         if let Some(bytes) = avatar {
-            check_image(bytes, "the avatar")?;
-            let hash = self.store.blobs().put(bytes)?;
+            let bytes = publishable_image(bytes, "the avatar")?;
+            let hash = self.store.blobs().put(&bytes)?;
             new_blob = Some(hash);
             writes.push(Write::Put(FeedKey::Avatar, FeedValue::Bytes(hash.to_vec())));
         }
@@ -420,14 +420,19 @@ impl Node {
                 "at most {MAX_ATTACHMENTS} images per post"
             )));
         }
-        for (i, image) in new.images.iter().enumerate() {
-            let what = if new.images.len() == 1 {
-                "the image".to_owned()
-            } else {
-                format!("image {} of {}", i + 1, new.images.len())
-            };
-            check_image(image, &what)?;
-        }
+        let images = new
+            .images
+            .iter()
+            .enumerate()
+            .map(|(i, image)| {
+                let what = if new.images.len() == 1 {
+                    "the image".to_owned()
+                } else {
+                    format!("image {} of {}", i + 1, new.images.len())
+                };
+                publishable_image(image, &what)
+            })
+            .collect::<Result<Vec<_>>>()?;
         if new.descriptions.len() > new.images.len() {
             return Err(NodeError::Invalid(format!(
                 "{} image descriptions for {} images: describe each image at most once",
@@ -465,7 +470,7 @@ impl Node {
             }
         })?;
         let mut attachments: Vec<Hash> = Vec::new();
-        for img in &new.images {
+        for img in &images {
             attachments.push(self.store.blobs().put(img)?);
         }
         let record = PostRecord {
@@ -799,17 +804,23 @@ fn name_value(name: &str) -> FeedValue {
     FeedValue::Str(name.trim().to_owned())
 }
 
-/// Refuses `bytes` (`what`: "the avatar", "image 2 of 3"…) unless they are
-/// an image Kith shows.
-fn check_image(bytes: &[u8], what: &str) -> Result<()> {
-    if kith_core::image::image_type(bytes).is_some() {
-        Ok(())
-    } else {
-        Err(NodeError::Invalid(format!(
+/// `bytes` (`what`: "the avatar", "image 2 of 3"…) as published: an image
+/// Kith shows, without the metadata written beside its picture (where it
+/// was taken, the camera, comments: `kith_core::image::without_metadata`).
+fn publishable_image(bytes: &[u8], what: &str) -> Result<Vec<u8>> {
+    if kith_core::image::image_type(bytes).is_none() {
+        return Err(NodeError::Invalid(format!(
             "{what} is not a PNG, JPEG, GIF or WebP image (by its first bytes); \
              only those are published"
-        )))
+        )));
     }
+    kith_core::image::without_metadata(bytes).map_err(|e| {
+        let why = match e {
+            kith_core::CoreError::Malformed { reason, .. } => reason,
+            other => other.to_string(),
+        };
+        NodeError::Invalid(format!("{what} looks damaged and is not published: {why}"))
+    })
 }
 
 /// Creates the file `out` is written to before it is complete: a hidden

@@ -3,11 +3,20 @@
 
 use kith_node::{NewPost, Node, NodeError, PostEdit};
 
-/// `marker` behind a PNG signature: an image as far as the node checks.
+/// `marker` in a PNG-shaped file: an image as far as the node checks,
+/// published byte for byte.
 fn png(marker: &[u8]) -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-    bytes.extend_from_slice(marker);
-    bytes
+    kith_core::image::png_holding(marker)
+}
+
+/// A real picture written with metadata beside it (kith-core's fixtures:
+/// GPS, camera, comments, XMP, all naming "SecretCity" or "KithTestCam").
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../kith-core/tests/fixtures/images/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
@@ -566,13 +575,13 @@ fn only_png_jpeg_gif_and_webp_images_are_posted_or_set_as_the_avatar() {
     }
     assert!(node.profile(None).unwrap().avatar.is_none());
 
-    let webp = b"RIFF\x24\0\0\0WEBPVP8 ".to_vec();
     let images = [
-        png(b"png"),
-        b"\xff\xd8\xff\xe0 jpeg".to_vec(),
-        b"GIF89a gif".to_vec(),
-        webp,
-    ];
+        "photo-meta.png",
+        "photo-gps.jpg",
+        "photo-comment.gif",
+        "photo-meta.webp",
+    ]
+    .map(fixture);
     for image in images {
         node.post(NewPost {
             images: vec![image.clone()],
@@ -582,6 +591,64 @@ fn only_png_jpeg_gif_and_webp_images_are_posted_or_set_as_the_avatar() {
         node.set_profile(None, None, Some(&image)).unwrap();
     }
     assert!(node.profile(None).unwrap().avatar.is_some());
+}
+
+#[test]
+fn a_posted_photo_and_an_avatar_are_stored_without_where_they_were_taken_and_a_damaged_one_is_refused()
+ {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(Some("Ada"), "pw").unwrap();
+    let photo = fixture("photo-gps.jpg");
+    let id = node
+        .post(NewPost {
+            text: Some("where was this?".into()),
+            images: vec![photo.clone()],
+            ..NewPost::default()
+        })
+        .unwrap();
+    node.set_profile(None, None, Some(&fixture("photo-meta.png")))
+        .unwrap();
+    node.store().checkpoint().unwrap();
+    for secret in [&b"SecretCity"[..], b"KithTestCam", b"secret comment"] {
+        assert!(
+            files_containing(home.path(), secret).is_empty(),
+            "{} is stored",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    let post = node
+        .thread(&id)
+        .unwrap()
+        .posts
+        .into_iter()
+        .find(|p| p.id == id)
+        .unwrap();
+    let hash: [u8; 32] = hex::decode(&post.attachments[0])
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let stored = node.blob(&hash).unwrap().unwrap();
+    assert_eq!(
+        stored,
+        kith_core::image::without_metadata(&photo).unwrap(),
+        "the photo is stored as published: the same picture without its metadata"
+    );
+
+    let mut cut = photo.clone();
+    cut.truncate(photo.len() / 2);
+    let refused = node.post(NewPost {
+        text: Some("cut short".into()),
+        images: vec![cut],
+        ..NewPost::default()
+    });
+    let Err(NodeError::Invalid(why)) = refused else {
+        panic!("a photo cut in half was posted: {refused:?}")
+    };
+    assert!(
+        why.contains("the image looks damaged and is not published"),
+        "{why}"
+    );
 }
 
 #[test]

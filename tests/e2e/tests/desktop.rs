@@ -508,14 +508,16 @@ async fn peer_picture_described_and_viewed(w: &Window) -> Result<()> {
 }
 
 /// Ada posts, with the `kith` command (the window's composer refuses such
-/// a file), a "picture" with a PNG signature and garbage after it: her
-/// node holds it, so the window says it cannot be shown (the web view
-/// could not decode it) rather than that it was not received yet.
+/// a file), a PNG whose chunks are in order but whose pixel data is
+/// garbage: her node publishes it (its shape is a PNG's) and holds it, so
+/// the window says it cannot be shown (the web view could not decode it)
+/// rather than that it was not received yet.
 async fn damaged_picture_is_told_apart(w: &Window, home: &std::path::Path) -> Result<()> {
     let damaged = home.join("damaged.png");
-    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-    bytes.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
-    std::fs::write(&damaged, bytes)?;
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    std::fs::write(&damaged, kith_core::image::png_holding(&garbage))?;
     let damaged_path = damaged.to_str().ok_or("a UTF-8 temporary path")?;
     Kith::new(home)?.json(&["post", "Une image abîmée", "--image", damaged_path])?;
     wait_for_post(w, "Une image abîmée", "Ada's post with a damaged picture").await?;

@@ -1,7 +1,9 @@
 //! An unsent post survives closing the app: typed in the real window (its
-//! image dropped on the composer, beside a damaged one it refuses), the window closed with the post unsent, the app started again and
-//! unlocked, the composer holds it again, its image and the image's
-//! description too; once posted, a further restart brings nothing back.
+//! photo dropped on the composer, beside a damaged one it refuses), the
+//! window closed with the post unsent, the app started again and unlocked,
+//! the composer holds it again, its image and the image's description too;
+//! once posted, the photo is drawn turned as it was taken but nothing of
+//! its metadata is stored, and a further restart brings nothing back.
 
 use std::time::Duration;
 
@@ -11,7 +13,13 @@ const LONG: Duration = Duration::from_secs(30);
 /// Longer than the composer's wait before it saves (400 ms).
 const SAVED: Duration = Duration::from_secs(2);
 const TEXT: &str = "Un brouillon qui survit";
-const PICTURE: &[u8] = include_bytes!("../fixtures/peer-picture.png");
+/// A photo as a phone writes it: 64 by 48 pixels to be shown turned a
+/// quarter (EXIF orientation 6), with where it was taken, the camera, a
+/// comment, XMP and a motion photo's tail beside it.
+const PICTURE: &[u8] =
+    include_bytes!("../../../crates/kith-core/tests/fixtures/images/photo-gps.jpg");
+/// What the photo's metadata says, none of which may be published.
+const SECRETS: [&str; 4] = ["SecretCity", "KithTestCam", "secret comment", "MOTIONPHOTO"];
 
 async fn unlock(w: &Window) -> Result<()> {
     w.find("unlock-input", LONG).await?;
@@ -28,7 +36,21 @@ async fn composer_text(w: &Window, want: &str) -> Result<String> {
         .await
 }
 
-async fn walk(driver: &Driver, app: &std::path::Path) -> Result<()> {
+/// Every file under `dir`.
+fn walk_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files.extend(walk_files(&path)?);
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}
+
+async fn walk(driver: &Driver, app: &std::path::Path, home: &std::path::Path) -> Result<()> {
     let w = Window::open(driver, app).await?;
     unlock(&w).await?;
     w.type_into("composer-text", TEXT).await?;
@@ -41,7 +63,7 @@ async fn walk(driver: &Driver, app: &std::path::Path) -> Result<()> {
     let dropped = w
         .js(
             "const dt = new DataTransfer();\
-             dt.items.add(new File([new Uint8Array(arguments[0])], 'banc.png', { type: 'image/png' }));\
+             dt.items.add(new File([new Uint8Array(arguments[0])], 'banc.jpg', { type: 'image/jpeg' }));\
              dt.items.add(new File([new Uint8Array(arguments[1])], 'abime.png', { type: 'image/png' }));\
              const form = document.querySelector('form.composer');\
              const drop = new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt });\
@@ -69,7 +91,7 @@ async fn walk(driver: &Driver, app: &std::path::Path) -> Result<()> {
         .await?;
     assert_eq!(
         kept,
-        serde_json::json!(["Image 1: banc.png, not described"]),
+        serde_json::json!(["Image 1: banc.jpg, not described"]),
         "the picture WebKit decodes stays, the damaged one is taken out"
     );
     w.click("describe-button").await?;
@@ -100,6 +122,28 @@ async fn walk(driver: &Driver, app: &std::path::Path) -> Result<()> {
     w.screenshot("32-draft-after-restart").await?;
     w.click("composer-submit").await?;
     w.wait_text("post-text", TEXT, LONG).await?;
+    // Published without its metadata, but still turned as it was taken:
+    // the window draws it 48 wide and 64 high.
+    w.js_until(
+        "the posted photo was not drawn turned a quarter (48 by 64)",
+        "const img = document.querySelector('[data-testid=post-image] img');
+         return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
+        serde_json::json!([48, 64]),
+        LONG,
+    )
+    .await?;
+    let stored = walk_files(&home.join("blobs"))?;
+    assert!(!stored.is_empty(), "the photo is stored");
+    for entry in stored {
+        let bytes = std::fs::read(&entry)?;
+        for secret in SECRETS {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds the photo's {secret:?}: its metadata was published",
+                entry.display()
+            );
+        }
+    }
     tokio::time::sleep(SAVED).await;
     w.close().await?;
 
@@ -134,7 +178,7 @@ async fn an_unsent_post_and_its_described_image_survive_closing_the_app() -> Res
     )?;
     bounded_walk(
         Duration::from_secs(180),
-        walk(&driver, &app),
+        walk(&driver, &app, &home),
         dir.path(),
         &["driver.log"],
     )

@@ -1,0 +1,104 @@
+//! WebP without metadata: the RIFF container's chunks are copied but for
+//! `EXIF` and `XMP `, whose flags in `VP8X` are cleared; nothing after the
+//! RIFF container is kept.
+
+use super::{four, take};
+use crate::error::{Result, malformed};
+
+/// `VP8X` flags telling that `EXIF` and `XMP ` chunks follow.
+const EXIF_FLAG: u8 = 0x08;
+const XMP_FLAG: u8 = 0x04;
+
+pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
+    let riff_len = usize::try_from(u32::from_le_bytes(four(b, 4)?))
+        .map_err(|_| malformed("image", "a WebP file too large"))?;
+    let end = riff_len
+        .checked_add(8)
+        .filter(|&end| end <= b.len())
+        .ok_or_else(|| malformed("image", "it ends early (it may be cut short)"))?;
+    let mut chunks = Vec::with_capacity(riff_len);
+    let mut at = 12;
+    while at < end {
+        let kind = four(b, at)?;
+        let len = usize::try_from(u32::from_le_bytes(four(b, at + 4)?))
+            .map_err(|_| malformed("image", "a WebP chunk too large"))?;
+        // Header, data, and a pad byte after odd-sized data.
+        let whole = 8usize
+            .checked_add(len)
+            .and_then(|l| l.checked_add(len % 2))
+            .ok_or_else(|| malformed("image", "a WebP chunk too large"))?;
+        let chunk = take(&b[..end], at, whole)?;
+        match &kind {
+            b"EXIF" | b"XMP " => {}
+            b"VP8X" => {
+                let mut vp8x = chunk.to_vec();
+                let flags = vp8x
+                    .get_mut(8)
+                    .ok_or_else(|| malformed("image", "a WebP VP8X chunk without flags"))?;
+                *flags &= !(EXIF_FLAG | XMP_FLAG);
+                chunks.extend_from_slice(&vp8x);
+            }
+            _ => chunks.extend_from_slice(chunk),
+        }
+        at += whole;
+    }
+    let size =
+        u32::try_from(chunks.len() + 4).map_err(|_| malformed("image", "a WebP file too large"))?;
+    Ok([&b"RIFF"[..], &size.to_le_bytes(), b"WEBP", &chunks].concat())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(data.len()).expect("short");
+        let pad: &[u8] = if data.len() % 2 == 1 { &[0] } else { &[] };
+        [kind, &len.to_le_bytes()[..], data, pad].concat()
+    }
+
+    fn riff(chunks: &[u8]) -> Vec<u8> {
+        let size = u32::try_from(chunks.len() + 4).expect("short");
+        [&b"RIFF"[..], &size.to_le_bytes(), b"WEBP", chunks].concat()
+    }
+
+    #[test]
+    fn exif_and_xmp_chunks_and_their_flags_go_and_the_picture_stays() {
+        let flags = 0x20 | EXIF_FLAG | XMP_FLAG; // ICC, EXIF, XMP
+        let vp8x = |flags: u8| chunk(b"VP8X", &[flags, 0, 0, 0, 31, 0, 0, 23, 0, 0]);
+        let webp = [
+            riff(
+                &[
+                    vp8x(flags),
+                    chunk(b"ICCP", b"colours"),
+                    chunk(b"VP8 ", b"frame"),
+                    chunk(b"EXIF", b"MM\0*GPS"),
+                    chunk(b"XMP ", b"<x>SecretCity</x>"),
+                ]
+                .concat(),
+            ),
+            b"appended".to_vec(),
+        ]
+        .concat();
+        let expected = riff(
+            &[
+                vp8x(0x20),
+                chunk(b"ICCP", b"colours"),
+                chunk(b"VP8 ", b"frame"),
+            ]
+            .concat(),
+        );
+        assert_eq!(without_metadata(&webp).expect("stripped"), expected);
+    }
+
+    #[test]
+    fn a_webp_cut_short_is_refused() {
+        let webp = riff(&chunk(b"VP8L", b"lossless"));
+        assert!(without_metadata(&webp).is_ok());
+        for cut in 12..webp.len() {
+            assert!(without_metadata(&webp[..cut]).is_err(), "cut at {cut}");
+        }
+        let lying = riff(&[&b"VP8L"[..], &u32::MAX.to_le_bytes()].concat());
+        assert!(without_metadata(&lying).is_err());
+    }
+}
