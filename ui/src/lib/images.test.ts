@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodingRefusesBrokenFiles, file } from '../test/helpers';
-import { checkImages, decodes, fileToBase64, MAX_IMAGE_BYTES } from './images';
+import { checkImages, DecodedPick, decodes, fileToBase64, MAX_IMAGE_BYTES } from './images';
 
 describe('checkImages', () => {
   it('accepts up to 4 images in all and says how many were left out', () => {
@@ -44,5 +44,26 @@ describe('decodes', () => {
 
   it('takes a file as decodable where the page cannot decode images', async () => {
     await expect(decodes(file('broken.png', 10))).resolves.toBe(true);
+  });
+});
+
+describe('DecodedPick', () => {
+  it('applies only the latest pick, waits for it, and ignores one answering after cancel', async () => {
+    const undo = decodingRefusesBrokenFiles();
+    try {
+      const pick = new DecodedPick();
+      const applied: string[] = [];
+      void pick.pick(file('first.png', 10), (ok) => applied.push(`first ${ok}`));
+      void pick.pick(file('broken.png', 10), (ok) => applied.push(`broken ${ok}`));
+      await pick.settled();
+      expect(applied).toEqual(['broken false']);
+
+      void pick.pick(file('late.png', 10), (ok) => applied.push(`late ${ok}`));
+      pick.cancel();
+      await pick.settled();
+      expect(applied).toEqual(['broken false']);
+    } finally {
+      undo();
+    }
   });
 });

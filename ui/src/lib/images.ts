@@ -59,6 +59,37 @@ export async function decodes(file: Blob): Promise<boolean> {
   }
 }
 
+/**
+ * The latest of a series of picked files (an avatar), each decoded before
+ * it counts: the answer for an earlier pick, or one that comes after
+ * `cancel`, is ignored, and `settled` waits until the latest answer was
+ * applied, so that a form sent meanwhile uses what it decided.
+ */
+export class DecodedPick {
+  #latest = 0;
+  #pending: Promise<void> = Promise.resolve();
+
+  /** Decodes `file`, then calls `then(decodable)` unless another pick or `cancel` came since. */
+  pick(file: Blob, then: (decodable: boolean) => void): Promise<void> {
+    const mine = ++this.#latest;
+    const run = decodes(file).then((decodable) => {
+      if (mine === this.#latest) then(decodable);
+    });
+    this.#pending = run;
+    return run;
+  }
+
+  /** Forgets the checks under way: their answers are ignored. */
+  cancel(): void {
+    this.#latest++;
+  }
+
+  /** Resolves once the latest pick's answer was applied (or ignored). */
+  settled(): Promise<void> {
+    return this.#pending;
+  }
+}
+
 /** Base64 of a file's bytes (no `data:` prefix). */
 export function fileToBase64(file: Blob): Promise<string> {
   return new Promise((resolve, reject) => {

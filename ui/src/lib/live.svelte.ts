@@ -1,9 +1,11 @@
 // Posts that arrived since the home timeline was last loaded (for the "N new
 // posts" pill): only the new posts the timeline will show (the event's
 // `newInHome`: of followed feeds and this account's own, neither edits nor
-// deletions). Own posts arrive so only when written elsewhere (a `kith`
-// command on this node); those written in the window are shown at once and
-// sent as no event. The timeline subtracts the ids it already shows.
+// deletions). Own posts arrive so when written elsewhere (a `kith` command
+// on this node) or brought back by peers (an account restored from its
+// phrase: they are offered as new too); those written in the window are
+// shown at once and sent as no event. The timeline subtracts the ids it
+// already shows.
 import { on, type Unlisten } from './api';
 
 class Live {

@@ -1,5 +1,9 @@
-//! GIF without metadata: the header, palettes, frames and every extension
-//! are copied but for comments and XMP; nothing after the trailer is kept.
+//! GIF without metadata: the header, palettes and frames are copied, and of
+//! the extensions those that draw or play the picture (graphic control,
+//! plain text, looping, an ICC profile) and no other (comments, XMP, IPTC,
+//! anything unknown); nothing after the trailer is kept. A file that breaks
+//! off or turns to garbage after a whole frame ends there, as a browser
+//! shows what it has.
 
 use super::take;
 use crate::error::{Result, malformed};
@@ -7,46 +11,59 @@ use crate::error::{Result, malformed};
 const EXTENSION: u8 = 0x21;
 const IMAGE: u8 = 0x2C;
 const TRAILER: u8 = 0x3B;
-const COMMENT: u8 = 0xFE;
+const GRAPHIC_CONTROL: u8 = 0xF9;
+const PLAIN_TEXT: u8 = 0x01;
 const APPLICATION: u8 = 0xFF;
-/// An application extension's identifier and code when it holds XMP.
-const XMP_APPLICATION: &[u8] = b"XMP DataXMP";
+/// The application extensions that play the picture: looping (two
+/// spellings) and a colour profile.
+const PLAYING: [&[u8; 11]; 3] = [b"NETSCAPE2.0", b"ANIMEXTS1.0", b"ICCRGBG1012"];
 
 pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
     // Header (6) and logical screen descriptor (7), then the global palette.
     let mut at = 13 + palette_len(take(b, 10, 1)?[0]);
     let mut out = take(b, 0, at)?.to_vec();
-    loop {
-        match take(b, at, 1)?[0] {
-            TRAILER => {
-                out.push(TRAILER);
-                return Ok(out);
+    let mut frames = 0;
+    while let Some(end) = block_end(b, at) {
+        let block = &b[at..end];
+        let keep = match block {
+            [IMAGE, ..] => {
+                frames += 1;
+                true
             }
-            EXTENSION => {
-                let label = take(b, at + 1, 1)?[0];
-                let end = sub_blocks_end(b, at + 2)?;
-                let xmp = label == APPLICATION
-                    && take(b, at + 2, 1)?[0] == 11
-                    && take(b, at + 3, 11)? == XMP_APPLICATION;
-                if label != COMMENT && !xmp {
-                    out.extend_from_slice(&b[at..end]);
-                }
-                at = end;
-            }
-            IMAGE => {
-                // Descriptor (10), local palette, LZW code size (1), data.
-                let data = at + 10 + palette_len(take(b, at + 9, 1)?[0]) + 1;
-                let end = sub_blocks_end(b, data)?;
-                out.extend_from_slice(&b[at..end]);
-                at = end;
-            }
-            other => {
-                return Err(malformed(
-                    "image",
-                    format!("a GIF block of unknown kind 0x{other:02X}"),
-                ));
-            }
+            [EXTENSION, GRAPHIC_CONTROL | PLAIN_TEXT, ..] => true,
+            [EXTENSION, APPLICATION, 11, id @ ..] => PLAYING.iter().any(|p| id.starts_with(&p[..])),
+            _ => false,
+        };
+        if keep {
+            out.extend_from_slice(block);
         }
+        at = end;
+    }
+    if frames == 0 {
+        return Err(malformed(
+            "image",
+            "a GIF without a whole frame (it may be cut short)",
+        ));
+    }
+    out.push(TRAILER);
+    Ok(out)
+}
+
+/// Where the block at `at` ends, if it is a whole extension or frame
+/// (`None` at the trailer, at the end of the file, and at anything else).
+fn block_end(b: &[u8], at: usize) -> Option<usize> {
+    match *b.get(at)? {
+        EXTENSION => {
+            take(b, at + 1, 1).ok()?;
+            sub_blocks_end(b, at + 2).ok()
+        }
+        IMAGE => {
+            // Descriptor (10), local palette, LZW code size (1), data.
+            let data = at + 10 + palette_len(take(b, at + 9, 1).ok()?[0]) + 1;
+            take(b, data - 1, 1).ok()?;
+            sub_blocks_end(b, data).ok()
+        }
+        _ => None,
     }
 }
 
@@ -78,7 +95,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn comments_and_xmp_go_and_the_frames_palette_and_looping_stay() {
+    fn comments_xmp_and_iptc_go_and_the_frames_palette_and_looping_stay() {
         let head = [&b"GIF89a"[..], &[2, 0, 2, 0, 0x80, 0, 0], &[0; 6]].concat();
         let looping = [
             &[EXTENSION, APPLICATION, 11][..],
@@ -91,12 +108,20 @@ mod tests {
             &[2, 2, 0x4C, 0x01, 0],
         ]
         .concat();
-        let comment = [&[EXTENSION, COMMENT][..], &[14], b"GPS SecretCity", &[0]].concat();
+        let comment = [&[EXTENSION, 0xFE][..], &[14], b"GPS SecretCity", &[0]].concat();
         let xmp = [
             &[EXTENSION, APPLICATION, 11][..],
-            XMP_APPLICATION,
+            b"XMP DataXMP",
             &[4],
             b"<x/>",
+            &[0],
+        ]
+        .concat();
+        let iptc = [
+            &[EXTENSION, APPLICATION, 11][..],
+            b"MGKIPTC0000",
+            &[4],
+            b"IPTC",
             &[0],
         ]
         .concat();
@@ -105,6 +130,7 @@ mod tests {
             &comment,
             &looping,
             &xmp,
+            &iptc,
             &frame,
             &[TRAILER],
             b"appended",
@@ -115,14 +141,26 @@ mod tests {
     }
 
     #[test]
-    fn a_gif_cut_short_or_garbled_is_refused() {
+    fn a_gif_ends_after_its_last_whole_frame_and_one_without_any_is_refused() {
         let head = [&b"GIF89a"[..], &[1, 0, 1, 0, 0, 0, 0]].concat();
         let frame = [&[IMAGE, 0, 0, 0, 0, 1, 0, 1, 0, 0][..], &[2, 1, 0x44, 0]].concat();
-        let gif = [&head[..], &frame, &[TRAILER]].concat();
-        assert!(without_metadata(&gif).is_ok());
+        let gif = [&head[..], &frame, &frame, &[TRAILER]].concat();
+        assert_eq!(without_metadata(&gif).ok(), Some(gif.clone()));
+        let one = [&head[..], &frame, &[TRAILER]].concat();
         for cut in 6..gif.len() {
-            assert!(without_metadata(&gif[..cut]).is_err(), "cut at {cut}");
+            let published = without_metadata(&gif[..cut]);
+            if cut < head.len() + frame.len() {
+                assert!(published.is_err(), "cut at {cut}, in the first frame");
+            } else if cut < head.len() + 2 * frame.len() {
+                assert_eq!(
+                    published.ok(),
+                    Some(one.clone()),
+                    "cut at {cut}, in the second"
+                );
+            }
         }
+        let garbled = [&head[..], &frame, &[0x99], b"anything at all"].concat();
+        assert_eq!(without_metadata(&garbled).ok(), Some(one));
         assert!(without_metadata(&[&head[..], &[0x99]].concat()).is_err());
     }
 }

@@ -1,9 +1,12 @@
 //! JPEG without metadata: the segments before and between the scans are
 //! copied but for APP1 (EXIF, XMP), APP2 other than an ICC profile (MPF's
 //! index of further pictures, FlashPix), APP3 to APP13 and APP15 (IPTC,
-//! Photoshop, makers' notes) and comments; the EXIF orientation, if any, is
-//! kept in a new EXIF segment that holds nothing else; and nothing after
-//! the end of the picture (EOI) is kept.
+//! Photoshop, makers' notes), APP0 other than JFIF (JFXX thumbnails) and
+//! comments; JFIF's own thumbnail is left out, and the EXIF orientation, if
+//! any, is kept in a new EXIF segment that holds nothing else; nothing
+//! after the end of the picture (EOI) is kept. As decoders do, stray bytes
+//! between segments are skipped, and a picture whose scan breaks off is
+//! kept as far as it goes (with an EOI).
 
 use super::take;
 use crate::error::{Result, malformed};
@@ -23,19 +26,12 @@ pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
     out.extend_from_slice(&[0xFF, 0xD8]);
     let mut at = 2;
     let mut orientation_kept = false;
+    let mut scanned = false;
     loop {
-        if take(b, at, 1)? != [0xFF] {
-            return Err(malformed(
-                "image",
-                "a JPEG segment does not start with 0xFF",
-            ));
-        }
-        // Fill bytes (0xFF) may pad before a marker.
-        while take(b, at, 1)? == [0xFF] {
-            at += 1;
-        }
-        let marker = take(b, at, 1)?[0];
-        at += 1;
+        let Some((marker, after)) = next_marker(b, at) else {
+            return ended(out, scanned);
+        };
+        at = after;
         match marker {
             EOI => {
                 out.extend_from_slice(&[0xFF, EOI]);
@@ -48,18 +44,17 @@ pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
             }
             _ => {}
         }
-        let len = usize::from(u16::from_be_bytes([
-            take(b, at, 1)?[0],
-            take(b, at + 1, 1)?[0],
-        ]));
-        if len < 2 {
-            return Err(malformed(
-                "image",
-                "a JPEG segment is shorter than its length field",
-            ));
-        }
-        let data = take(b, at + 2, len - 2)?;
+        let Some(segment) = segment_at(b, at) else {
+            return ended(out, scanned);
+        };
+        let data = &segment[2..];
         let keep = match marker {
+            APP0 => {
+                if let Some(jfif) = jfif_without_thumbnail(data) {
+                    out.extend_from_slice(&jfif);
+                }
+                false
+            }
             APP1 => {
                 if !orientation_kept && let Some(o) = exif_orientation(data) {
                     out.extend_from_slice(&orientation_segment(o));
@@ -68,42 +63,90 @@ pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
                 false
             }
             APP2 => data.starts_with(b"ICC_PROFILE\0"),
-            APP0 | APP14 => true,
+            APP14 => true,
             0xE3..=0xEF | 0xFE => false,
             _ => true,
         };
         if keep {
             out.extend_from_slice(&[0xFF, marker]);
-            out.extend_from_slice(take(b, at, len)?);
+            out.extend_from_slice(segment);
         }
-        at += len;
+        at += segment.len();
         if marker == SOS {
-            let end = scan_end(b, at)?;
+            let end = scan_end(b, at);
             out.extend_from_slice(&b[at..end]);
             at = end;
+            scanned = true;
         }
     }
 }
 
+/// What is kept of a JPEG that ends, or breaks off, before its EOI: the
+/// picture as far as its scans go, or nothing when no scan began.
+fn ended(mut out: Vec<u8>, scanned: bool) -> Result<Vec<u8>> {
+    if !scanned {
+        return Err(malformed(
+            "image",
+            "it ends before its picture (it may be cut short)",
+        ));
+    }
+    out.extend_from_slice(&[0xFF, EOI]);
+    Ok(out)
+}
+
+/// The marker at or after `at` (stray bytes before it and fill bytes
+/// skipped, as libjpeg does) and where what follows it starts.
+fn next_marker(b: &[u8], at: usize) -> Option<(u8, usize)> {
+    let ff = at + b.get(at..)?.iter().position(|&x| x == 0xFF)?;
+    let marker = ff + b.get(ff..)?.iter().position(|&x| x != 0xFF)?;
+    Some((b[marker], marker + 1))
+}
+
+/// The segment at `at`, its length field and data, if whole.
+fn segment_at(b: &[u8], at: usize) -> Option<&[u8]> {
+    let len = usize::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
+    if len < 2 {
+        return None;
+    }
+    take(b, at, len).ok()
+}
+
 /// Where the entropy-coded data of a scan starting at `from` ends: at the
-/// first marker that is neither a stuffed 0xFF (0xFF00) nor a restart.
-fn scan_end(b: &[u8], from: usize) -> Result<usize> {
+/// first marker that is neither a stuffed 0xFF (0xFF00) nor a restart, or
+/// at the end of the file when the scan breaks off (fill bytes there left
+/// out).
+fn scan_end(b: &[u8], from: usize) -> usize {
     let mut at = from;
     loop {
-        let ff = b
+        let Some(ff) = b
             .get(at..)
             .and_then(|rest| rest.iter().position(|&x| x == 0xFF))
             .map(|p| at + p)
-            .ok_or_else(|| malformed("image", "a JPEG scan has no end (it may be cut short)"))?;
+        else {
+            return b.len();
+        };
         let mut next = ff + 1;
-        while take(b, next, 1)? == [0xFF] {
+        while b.get(next) == Some(&0xFF) {
             next += 1;
         }
-        match take(b, next, 1)?[0] {
-            0x00 | 0xD0..=0xD7 => at = next + 1,
-            _ => return Ok(ff),
+        match b.get(next) {
+            Some(0x00 | 0xD0..=0xD7) => at = next + 1,
+            // A marker; or fill bytes at the very end, which lead nowhere.
+            Some(_) | None => return ff,
         }
     }
+}
+
+/// A JFIF APP0 segment as written again without its thumbnail (version,
+/// units and density kept); `None` for any other APP0 (JFXX, AVI1, …).
+fn jfif_without_thumbnail(app0: &[u8]) -> Option<[u8; 18]> {
+    let head = app0.strip_prefix(b"JFIF\0")?.get(..7)?;
+    let mut segment = [0; 18];
+    segment[..4].copy_from_slice(&[0xFF, APP0, 0x00, 0x10]);
+    segment[4..9].copy_from_slice(b"JFIF\0");
+    segment[9..16].copy_from_slice(head);
+    // Thumbnail width and height: none.
+    Some(segment)
 }
 
 /// The orientation (2 to 8) an EXIF APP1 segment's first IFD gives, if
@@ -204,7 +247,7 @@ mod tests {
         ];
         let jpeg = [
             &[0xFF, 0xD8][..],
-            &seg(APP0, b"JFIF\0\x01\x01"),
+            &seg(APP0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"),
             &seg(
                 APP1,
                 &[&b"Exif\0\0"[..], &orientation_segment(3)[10..]].concat(),
@@ -224,7 +267,7 @@ mod tests {
         .concat();
         let expected = [
             &[0xFF, 0xD8][..],
-            &seg(APP0, b"JFIF\0\x01\x01"),
+            &seg(APP0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"),
             &orientation_segment(3),
             &seg(APP2, b"ICC_PROFILE\0\x01\x01colours"),
             &seg(0xDB, b"quantisation"),
@@ -238,17 +281,27 @@ mod tests {
     }
 
     #[test]
-    fn a_cut_short_or_garbled_jpeg_is_refused() {
-        let whole = [
+    fn a_jpeg_cut_before_its_scan_is_refused_and_one_cut_inside_is_kept_as_far_as_it_goes() {
+        let head = [
             &[0xFF, 0xD8][..],
             &seg(0xDB, b"quantisation"),
             &seg(SOS, b"scan header"),
-            &[1, 2, 3, 0xFF, EOI],
         ]
         .concat();
-        assert!(without_metadata(&whole).is_ok());
-        for cut in 3..whole.len() - 1 {
+        let whole = [&head[..], &[1, 2, 3, 0xFF, 0x00, 4, 0xFF, EOI]].concat();
+        assert_eq!(without_metadata(&whole).ok(), Some(whole.clone()));
+        for cut in 3..head.len() {
             assert!(without_metadata(&whole[..cut]).is_err(), "cut at {cut}");
+        }
+        for cut in head.len()..whole.len() - 1 {
+            // A 0xFF the cut left last leads nowhere and is left out.
+            let upto = if whole[cut - 1] == 0xFF { cut - 1 } else { cut };
+            let kept = [&whole[..upto], &[0xFF, EOI]].concat();
+            assert_eq!(
+                without_metadata(&whole[..cut]).ok(),
+                Some(kept),
+                "cut at {cut}"
+            );
         }
         assert!(
             without_metadata(&[0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x01]).is_err(),
@@ -258,5 +311,32 @@ mod tests {
             without_metadata(&[0xFF, 0xD8, 0x12, 0x34]).is_err(),
             "no marker"
         );
+    }
+
+    #[test]
+    fn stray_bytes_between_segments_are_skipped_as_decoders_do() {
+        let tables = seg(0xDB, b"quantisation");
+        let scan = [&seg(SOS, b"scan header")[..], &[1, 2, 0xFF, EOI]].concat();
+        let jpeg = [&[0xFF, 0xD8][..], &tables, b"\0\0stray", &scan].concat();
+        let expected = [&[0xFF, 0xD8][..], &tables, &scan].concat();
+        assert_eq!(without_metadata(&jpeg).ok(), Some(expected));
+    }
+
+    #[test]
+    fn jfif_loses_its_thumbnail_and_jfxx_goes() {
+        let thumbnail = [0x11; 6]; // 2 by 1 pixels, RGB
+        let jfif = [&b"JFIF\0\x01\x02\x01\0\x48\0\x48\x02\x01"[..], &thumbnail].concat();
+        let jfxx = [&b"JFXX\0\x10"[..], &[0x22; 40]].concat();
+        let scan = [&seg(SOS, b"scan header")[..], &[1, 0xFF, EOI]].concat();
+        let jpeg = [
+            &[0xFF, 0xD8][..],
+            &seg(APP0, &jfif),
+            &seg(APP0, &jfxx),
+            &scan,
+        ]
+        .concat();
+        let bare = b"JFIF\0\x01\x02\x01\0\x48\0\x48\0\0";
+        let expected = [&[0xFF, 0xD8][..], &seg(APP0, bare), &scan].concat();
+        assert_eq!(without_metadata(&jpeg).ok(), Some(expected));
     }
 }

@@ -30,17 +30,21 @@ pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
 /// The image `bytes` as Kith publishes it: the same picture, byte for byte,
 /// without the metadata a camera, phone or editor writes beside it (where
 /// it was taken, the camera and its serial number, dates, comments, XMP,
-/// IPTC, thumbnails, and whatever follows the picture, such as a motion
-/// photo's video), which would otherwise reach every peer, forever.
+/// IPTC, Content Credentials, thumbnails, and whatever follows the
+/// picture, such as a motion photo's video), which would otherwise reach
+/// every peer, forever.
 ///
-/// Kept: what drawing the picture needs (a JPEG's JFIF, ICC colour profile
-/// and Adobe segments and its EXIF orientation alone, rewritten; a PNG's
-/// colour and animation chunks; a WebP's colour profile and animation; a
-/// GIF's palette, frames and looping). Nothing is decoded or re-encoded.
+/// Only what draws the picture is kept, each format's known parts (a
+/// JPEG's JFIF without its thumbnail, ICC colour profile, Adobe segment and
+/// its EXIF orientation alone, rewritten; a PNG's colour, transparency and
+/// animation chunks; a WebP's colour profile, alpha and animation; a GIF's
+/// palettes, frames, looping and colour profile); anything unknown goes.
+/// Nothing is decoded or re-encoded. A file cut short keeps the picture as
+/// far as it goes, as browsers show it (see each format's module).
 ///
 /// # Errors
-/// `Malformed` when `bytes` is not a PNG, JPEG, GIF or WebP whose
-/// structure can be followed to its end (a damaged or cut-short file).
+/// `Malformed` when `bytes` is not a PNG, JPEG, GIF or WebP whose container
+/// can be followed, or holds no whole picture to keep.
 pub fn without_metadata(bytes: &[u8]) -> Result<Vec<u8>> {
     match image_type(bytes) {
         Some("image/png") => png::without_metadata(bytes),

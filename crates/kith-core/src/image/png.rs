@@ -1,6 +1,9 @@
-//! PNG without metadata: every chunk up to IEND is copied but for text
-//! (`tEXt`, `zTXt`, `iTXt`: comments, XMP, software), EXIF (`eXIf`) and the
-//! time of the last change (`tIME`); nothing after IEND is kept.
+//! PNG without metadata: the chunks that draw the picture are copied (the
+//! critical ones; transparency, colour space and profile, bit depths,
+//! background, pixel size, HDR data; animation) and no other (text, EXIF,
+//! times, Content Credentials, editors' private chunks); nothing after IEND
+//! is kept. A file cut short between or inside chunks keeps its whole
+//! chunks and gets its IEND back, as a browser shows what it has.
 
 use super::{four, take};
 use crate::error::{Result, malformed};
@@ -8,30 +11,49 @@ use crate::error::{Result, malformed};
 /// A PNG file's first eight bytes.
 pub(super) const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-/// Chunks that say something about the picture rather than draw it.
-const METADATA: [&[u8; 4]; 5] = [b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"];
+/// The ancillary chunks that take part in drawing the picture.
+const DRAWING: [&[u8; 4]; 14] = [
+    b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"bKGD", b"pHYs", b"cICP", b"mDCv",
+    b"cLLI", b"acTL", b"fcTL", b"fdAT",
+];
+
+/// The IEND chunk, with its CRC.
+const IEND: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
 
 pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(SIGNATURE);
     let mut at = SIGNATURE.len();
-    loop {
-        let len = u32::from_be_bytes(four(b, at)?);
-        let len = i32::try_from(len)
+    let mut pixels = false;
+    // Whole chunks until IEND, or until the file ends.
+    while let (Ok(len), Ok(kind)) = (four(b, at), four(b, at + 4)) {
+        let len = i32::try_from(u32::from_be_bytes(len))
             .ok()
             .and_then(|l| usize::try_from(l).ok())
             .ok_or_else(|| malformed("image", "a PNG chunk is longer than PNG allows"))?;
-        let kind = four(b, at + 4)?;
         // Length, type, data and CRC.
-        let chunk = take(b, at, 12 + len)?;
-        if !METADATA.contains(&&kind) {
-            out.extend_from_slice(chunk);
-        }
-        at += chunk.len();
+        let Ok(chunk) = take(b, at, 12 + len) else {
+            break;
+        };
         if &kind == b"IEND" {
+            out.extend_from_slice(chunk);
             return Ok(out);
         }
+        let critical = kind[0].is_ascii_uppercase();
+        if critical || DRAWING.contains(&&kind) {
+            out.extend_from_slice(chunk);
+            pixels |= &kind == b"IDAT";
+        }
+        at += chunk.len();
     }
+    if !pixels {
+        return Err(malformed(
+            "image",
+            "it ends before its picture (it may be cut short)",
+        ));
+    }
+    out.extend_from_slice(&IEND);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -44,10 +66,11 @@ mod tests {
     }
 
     #[test]
-    fn text_exif_and_time_chunks_and_trailing_bytes_go_and_the_picture_stays() {
+    fn only_the_chunks_that_draw_the_picture_are_kept() {
         let picture = [
             chunk(b"IHDR", b"13 bytes head"),
             chunk(b"iCCP", b"colours"),
+            chunk(b"acTL", b"frames"),
             chunk(b"IDAT", b"pixels"),
         ]
         .concat();
@@ -58,20 +81,35 @@ mod tests {
             &chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0<x/>"),
             &chunk(b"eXIf", b"MM\0*"),
             &chunk(b"tIME", b"1234567"),
-            &chunk(b"IEND", b""),
+            &chunk(b"caBX", b"Content Credentials: SecretCity"),
+            &chunk(b"mkBT", b"an editor's private SecretCity"),
+            &IEND,
             b"appended",
         ]
         .concat();
-        let expected = [SIGNATURE, &picture[..], &chunk(b"IEND", b"")].concat();
+        let expected = [SIGNATURE, &picture[..], &IEND].concat();
         assert_eq!(without_metadata(&png).expect("stripped"), expected);
     }
 
     #[test]
-    fn a_png_cut_short_or_with_an_impossible_length_is_refused() {
-        let png = [SIGNATURE, &chunk(b"IHDR", b"head"), &chunk(b"IEND", b"")].concat();
-        assert!(without_metadata(&png).is_ok());
+    fn a_png_cut_short_keeps_its_whole_chunks_and_one_with_no_picture_yet_is_refused() {
+        let head = chunk(b"IHDR", b"head");
+        let pixels = chunk(b"IDAT", b"pixels");
+        let png = [SIGNATURE, &head, &pixels, &chunk(b"IDAT", b"more"), &IEND].concat();
+        assert_eq!(without_metadata(&png).ok(), Some(png.clone()));
+        let first = SIGNATURE.len() + head.len() + pixels.len();
         for cut in SIGNATURE.len()..png.len() {
-            assert!(without_metadata(&png[..cut]).is_err(), "cut at {cut}");
+            let published = without_metadata(&png[..cut]);
+            if cut < first {
+                assert!(published.is_err(), "cut at {cut}, before any pixels");
+            } else if cut < png.len() - IEND.len() {
+                let kept = [SIGNATURE, &head, &pixels, &IEND].concat();
+                assert_eq!(
+                    published.ok(),
+                    Some(kept),
+                    "cut at {cut}, in the second IDAT"
+                );
+            }
         }
         let huge = [SIGNATURE, &[0xFF, 0xFF, 0xFF, 0xFF][..], b"IDAT"].concat();
         assert!(without_metadata(&huge).is_err());

@@ -1,6 +1,8 @@
-//! WebP without metadata: the RIFF container's chunks are copied but for
-//! `EXIF` and `XMP `, whose flags in `VP8X` are cleared; nothing after the
-//! RIFF container is kept.
+//! WebP without metadata: of the RIFF container's chunks, those that draw
+//! the picture are copied (`VP8X` with its EXIF and XMP flags cleared,
+//! `VP8 `, `VP8L`, `ALPH`, `ICCP`, `ANIM`, `ANMF`) and no other (`EXIF`,
+//! `XMP `, Content Credentials, anything unknown); nothing after the RIFF
+//! container is kept.
 
 use super::{four, take};
 use crate::error::{Result, malformed};
@@ -8,6 +10,11 @@ use crate::error::{Result, malformed};
 /// `VP8X` flags telling that `EXIF` and `XMP ` chunks follow.
 const EXIF_FLAG: u8 = 0x08;
 const XMP_FLAG: u8 = 0x04;
+
+/// The chunks that draw the picture.
+const DRAWING: [&[u8; 4]; 7] = [
+    b"VP8X", b"VP8 ", b"VP8L", b"ALPH", b"ICCP", b"ANIM", b"ANMF",
+];
 
 pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
     let riff_len = usize::try_from(u32::from_le_bytes(four(b, 4)?))
@@ -22,25 +29,21 @@ pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
         let kind = four(b, at)?;
         let len = usize::try_from(u32::from_le_bytes(four(b, at + 4)?))
             .map_err(|_| malformed("image", "a WebP chunk too large"))?;
-        // Header, data, and a pad byte after odd-sized data.
-        let whole = 8usize
-            .checked_add(len)
-            .and_then(|l| l.checked_add(len % 2))
-            .ok_or_else(|| malformed("image", "a WebP chunk too large"))?;
-        let chunk = take(&b[..end], at, whole)?;
-        match &kind {
-            b"EXIF" | b"XMP " => {}
-            b"VP8X" => {
-                let mut vp8x = chunk.to_vec();
-                let flags = vp8x
+        let data = take(&b[..end], at + 8, len)?;
+        // A pad byte follows odd-sized data; some writers leave out the
+        // last one.
+        let pad = len % 2;
+        if DRAWING.contains(&&kind) {
+            let mut chunk = [&kind[..], &b[at + 4..at + 8], data, &[0][..pad]].concat();
+            if &kind == b"VP8X" {
+                let flags = chunk
                     .get_mut(8)
                     .ok_or_else(|| malformed("image", "a WebP VP8X chunk without flags"))?;
                 *flags &= !(EXIF_FLAG | XMP_FLAG);
-                chunks.extend_from_slice(&vp8x);
             }
-            _ => chunks.extend_from_slice(chunk),
+            chunks.extend_from_slice(&chunk);
         }
-        at += whole;
+        at += 8 + len + pad;
     }
     let size =
         u32::try_from(chunks.len() + 4).map_err(|_| malformed("image", "a WebP file too large"))?;
@@ -74,6 +77,7 @@ mod tests {
                     chunk(b"VP8 ", b"frame"),
                     chunk(b"EXIF", b"MM\0*GPS"),
                     chunk(b"XMP ", b"<x>SecretCity</x>"),
+                    chunk(b"C2PA", b"Content Credentials: SecretCity"),
                 ]
                 .concat(),
             ),
@@ -89,6 +93,13 @@ mod tests {
             .concat(),
         );
         assert_eq!(without_metadata(&webp).expect("stripped"), expected);
+    }
+
+    #[test]
+    fn a_last_chunk_without_its_pad_byte_is_taken_and_given_it() {
+        let whole = riff(&chunk(b"VP8L", b"odd"));
+        let unpadded = riff(&whole[12..whole.len() - 1]);
+        assert_eq!(without_metadata(&unpadded).ok(), Some(whole));
     }
 
     #[test]

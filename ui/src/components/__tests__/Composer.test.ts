@@ -101,16 +101,35 @@ describe('Composer', () => {
     }
   });
 
-  it('refuses an image-only post whose one image does not decode', async () => {
+  it('does not send an image-only post whose one image turns out not to decode while it waits', async () => {
     const undo = decodingRefusesBrokenFiles();
     try {
       render(Composer);
       await fireEvent.change(filesInput(), { target: { files: [file('broken.png', 10)] } });
-      await waitFor(() => expect(screen.queryByRole('button', { name: /Remove image/ })).toBeNull());
-      expect(screen.getByRole('alert')).toHaveTextContent('“broken.png” cannot be shown');
+      // Sent before the check answers (it takes 30 ms here).
       await fireEvent.keyDown(screen.getByRole('textbox', { name: 'New post' }), { key: 'Enter', ctrlKey: true });
-      await Promise.resolve();
+      await new Promise((r) => setTimeout(r, 150));
       expect(commands.publish).not.toHaveBeenCalled();
+      expect(screen.queryByRole('button', { name: /Remove image/ })).toBeNull();
+      expect(screen.getByRole('alert')).toHaveTextContent('“broken.png” cannot be shown');
+    } finally {
+      undo();
+    }
+  });
+
+  it('checks the images of a draft it is given back, even one closed while its check ran', async () => {
+    const undo = decodingRefusesBrokenFiles();
+    try {
+      const first = render(Composer);
+      await fireEvent.change(filesInput(), { target: { files: [file('fine.png', 10), file('broken.png', 10)] } });
+      first.unmount(); // closed before the checks answer: the draft keeps both
+      await new Promise((r) => setTimeout(r, 100));
+      cleanup();
+      render(Composer);
+      await waitFor(() =>
+        expect(screen.getAllByRole('img').map((i) => i.getAttribute('alt'))).toEqual(['Image 1: fine.png, not described']),
+      );
+      expect(screen.getByRole('alert')).toHaveTextContent('“broken.png” cannot be shown');
     } finally {
       undo();
     }

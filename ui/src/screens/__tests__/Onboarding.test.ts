@@ -111,6 +111,25 @@ describe('Onboarding', () => {
     }
   });
 
+  it('waits for a picture still being checked before creating the account, and stops when it is refused', async () => {
+    const undo = decodingRefusesBrokenFiles();
+    try {
+      render(Onboarding, { onDone: vi.fn() });
+      await fireEvent.click(screen.getByTestId('onboarding-create'));
+      await type('name-input', 'Ada');
+      await type('passphrase-input', 'correct horse');
+      await type('passphrase-confirm-input', 'correct horse');
+      await fireEvent.change(screen.getByLabelText('Add a picture (optional)'), {
+        target: { files: [file('broken.png', 10)] },
+      });
+      await fireEvent.click(screen.getByTestId('create-account-button'));
+      await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('“broken.png” cannot be shown'));
+      expect(commands.createAccount).not.toHaveBeenCalled();
+    } finally {
+      undo();
+    }
+  });
+
   it('asks for 3 distinct word positions and rejects a wrong word with a clear error', async () => {
     const onDone = await createUpToConfirmation();
     await fireEvent.click(screen.getByTestId('phrase-saved-button'));
