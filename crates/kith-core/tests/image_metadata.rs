@@ -6,6 +6,15 @@ use kith_core::image::{image_type, without_metadata};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/images");
 
+/// Every fixture, each holding metadata.
+const FIXTURES_WITH_METADATA: [&str; 5] = [
+    "photo-gps.jpg",
+    "progressive-gps.jpg",
+    "photo-meta.png",
+    "photo-meta.webp",
+    "photo-comment.gif",
+];
+
 /// Text each fixture hides beside its picture.
 const SECRETS: [&str; 5] = [
     "SecretCity",
@@ -25,13 +34,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn no_fixture_keeps_its_place_camera_comment_or_xmp_and_each_stays_its_format() {
-    for name in [
-        "photo-gps.jpg",
-        "progressive-gps.jpg",
-        "photo-meta.png",
-        "photo-meta.webp",
-        "photo-comment.gif",
-    ] {
+    for name in FIXTURES_WITH_METADATA {
         let original = fixture(name);
         assert!(
             SECRETS.iter().any(|s| contains(&original, s.as_bytes())),
@@ -79,13 +82,7 @@ fn a_jpeg_keeps_its_orientation_alone_and_its_pixels_byte_for_byte() {
 
 #[test]
 fn every_cut_and_every_changed_byte_of_the_fixtures_is_answered_without_a_panic() {
-    for name in [
-        "photo-gps.jpg",
-        "progressive-gps.jpg",
-        "photo-meta.png",
-        "photo-meta.webp",
-        "photo-comment.gif",
-    ] {
+    for name in FIXTURES_WITH_METADATA {
         let original = fixture(name);
         for cut in 0..original.len() {
             if let Ok(published) = without_metadata(&original[..cut]) {
