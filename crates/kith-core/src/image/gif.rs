@@ -1,7 +1,8 @@
 //! GIF without metadata: the header, palettes and frames are copied, and of
-//! the extensions those that draw or play the picture (graphic control,
-//! plain text, looping, an ICC profile) and no other (comments, XMP, IPTC,
-//! anything unknown); nothing after the trailer is kept. A file that breaks
+//! the extensions those that draw or play the picture (graphic control and
+//! looping, written anew at their size; an ICC profile) and no other
+//! (comments, plain text, XMP, IPTC, anything unknown); nothing after the
+//! trailer is kept. A file that breaks
 //! off or turns to garbage after a whole frame ends there, as a browser
 //! shows what it has.
 
@@ -12,11 +13,11 @@ const EXTENSION: u8 = 0x21;
 const IMAGE: u8 = 0x2C;
 const TRAILER: u8 = 0x3B;
 const GRAPHIC_CONTROL: u8 = 0xF9;
-const PLAIN_TEXT: u8 = 0x01;
 const APPLICATION: u8 = 0xFF;
-/// The application extensions that play the picture: looping (two
-/// spellings) and a colour profile.
-const PLAYING: [&[u8; 11]; 3] = [b"NETSCAPE2.0", b"ANIMEXTS1.0", b"ICCRGBG1012"];
+/// The application extensions that loop an animation (two spellings).
+const LOOPING: [&[u8; 11]; 2] = [b"NETSCAPE2.0", b"ANIMEXTS1.0"];
+/// The application extension holding an ICC colour profile.
+const ICC: &[u8; 11] = b"ICCRGBG1012";
 
 pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
     // Header (6) and logical screen descriptor (7), then the global palette.
@@ -24,18 +25,31 @@ pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
     let mut out = take(b, 0, at)?.to_vec();
     let mut frames = 0;
     while let Some(end) = block_end(b, at) {
-        let block = &b[at..end];
-        let keep = match block {
-            [IMAGE, ..] => {
+        match &b[at..end] {
+            block @ [IMAGE, ..] => {
                 frames += 1;
-                true
+                out.extend_from_slice(block);
             }
-            [EXTENSION, GRAPHIC_CONTROL | PLAIN_TEXT, ..] => true,
-            [EXTENSION, APPLICATION, 11, id @ ..] => PLAYING.iter().any(|p| id.starts_with(&p[..])),
-            _ => false,
-        };
-        if keep {
-            out.extend_from_slice(block);
+            // Disposal, delay and transparent colour: four bytes.
+            [EXTENSION, GRAPHIC_CONTROL, 4, control @ ..] if control.len() >= 5 => {
+                out.extend_from_slice(&[EXTENSION, GRAPHIC_CONTROL, 4]);
+                out.extend_from_slice(&control[..4]);
+                out.push(0);
+            }
+            // How many times to play: two bytes.
+            [EXTENSION, APPLICATION, 11, rest @ ..]
+                if LOOPING.iter().any(|id| rest.starts_with(&id[..]))
+                    && rest.get(11..13) == Some(&[3, 1][..])
+                    && rest.len() >= 16 =>
+            {
+                out.extend_from_slice(&[EXTENSION, APPLICATION, 11]);
+                out.extend_from_slice(LOOPING[0]);
+                out.extend_from_slice(&[3, 1, rest[13], rest[14], 0]);
+            }
+            block @ [EXTENSION, APPLICATION, 11, rest @ ..] if rest.starts_with(ICC) => {
+                out.extend_from_slice(block);
+            }
+            _ => {}
         }
         at = end;
     }
@@ -95,7 +109,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn comments_xmp_and_iptc_go_and_the_frames_palette_and_looping_stay() {
+    fn only_frames_their_control_and_looping_stay_written_at_their_size() {
         let head = [&b"GIF89a"[..], &[2, 0, 2, 0, 0x80, 0, 0], &[0; 6]].concat();
         let looping = [
             &[EXTENSION, APPLICATION, 11][..],
@@ -125,18 +139,32 @@ mod tests {
             &[0],
         ]
         .concat();
+        let control = [EXTENSION, GRAPHIC_CONTROL, 4, 1, 2, 3, 4];
+        let padded_control = [&control[..], &[6], b"Secret", &[0]].concat();
+        let plain_text = [&[EXTENSION, 0x01, 12][..], &[0; 12], &[6], b"Secret", &[0]].concat();
+        let padded_looping = [
+            &[EXTENSION, APPLICATION, 11][..],
+            b"ANIMEXTS1.0",
+            &[3, 1, 0, 0],
+            &[6],
+            b"Secret",
+            &[0],
+        ]
+        .concat();
         let gif = [
             &head[..],
             &comment,
-            &looping,
+            &padded_looping,
             &xmp,
             &iptc,
+            &plain_text,
+            &padded_control,
             &frame,
             &[TRAILER],
             b"appended",
         ]
         .concat();
-        let expected = [&head[..], &looping, &frame, &[TRAILER]].concat();
+        let expected = [&head[..], &looping, &control, &[0], &frame, &[TRAILER]].concat();
         assert_eq!(without_metadata(&gif).expect("stripped"), expected);
     }
 

@@ -1,10 +1,10 @@
-//! JPEG without metadata: the segments before and between the scans are
-//! copied but for APP1 (EXIF, XMP), APP2 other than an ICC profile (MPF's
-//! index of further pictures, FlashPix), APP3 to APP13 and APP15 (IPTC,
-//! Photoshop, makers' notes), APP0 other than JFIF (JFXX thumbnails) and
-//! comments; JFIF's own thumbnail is left out, and the EXIF orientation, if
-//! any, is kept in a new EXIF segment that holds nothing else; nothing
-//! after the end of the picture (EOI) is kept. As decoders do, stray bytes
+//! JPEG without metadata: of the segments before and between the scans,
+//! those that draw the picture are copied (frames, tables, restart
+//! interval, scans, an ICC profile, Adobe's APP14), JFIF without its
+//! thumbnail, and the EXIF orientation, if any, in a new EXIF segment that
+//! holds nothing else; no other (EXIF, XMP, MPF's index of further
+//! pictures, IPTC, Photoshop, makers' notes, JFXX thumbnails, comments,
+//! anything unknown); nothing after the end of the picture (EOI) is kept. As decoders do, stray bytes
 //! between segments are skipped, and a picture whose scan breaks off is
 //! kept as far as it goes (with an EOI).
 
@@ -16,6 +16,10 @@ const APP1: u8 = 0xE1;
 const APP2: u8 = 0xE2;
 const APP14: u8 = 0xEE;
 const SOS: u8 = 0xDA;
+const SOI: u8 = 0xD8;
+const DQT: u8 = 0xDB;
+const DNL: u8 = 0xDC;
+const DRI: u8 = 0xDD;
 const EOI: u8 = 0xD9;
 /// The EXIF orientation tag, and the TIFF type it has (SHORT).
 const ORIENTATION: u16 = 0x0112;
@@ -37,11 +41,13 @@ pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
                 out.extend_from_slice(&[0xFF, EOI]);
                 return Ok(out);
             }
-            // Markers without a length (restart, TEM).
+            // Markers without a length: restart and TEM, kept; a second
+            // SOI, not.
             0x01 | 0xD0..=0xD7 => {
                 out.extend_from_slice(&[0xFF, marker]);
                 continue;
             }
+            SOI => continue,
             _ => {}
         }
         let Some(segment) = segment_at(b, at) else {
@@ -63,9 +69,13 @@ pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
                 false
             }
             APP2 => data.starts_with(b"ICC_PROFILE\0"),
-            APP14 => true,
-            0xE3..=0xEF | 0xFE => false,
-            _ => true,
+            // Adobe's colour transform; frames (SOFn), Huffman and
+            // arithmetic tables, quantisation tables, restart interval,
+            // scans; the number of lines (DNL), at its size.
+            APP14 | 0xC0..=0xC7 | 0xC9..=0xCF | DQT | DRI | SOS => true,
+            DNL => data.len() == 2,
+            // Every other APPn, comments, hierarchical and reserved markers.
+            _ => false,
         };
         if keep {
             out.extend_from_slice(&[0xFF, marker]);
@@ -94,12 +104,17 @@ fn ended(mut out: Vec<u8>, scanned: bool) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The marker at or after `at` (stray bytes before it and fill bytes
-/// skipped, as libjpeg does) and where what follows it starts.
-fn next_marker(b: &[u8], at: usize) -> Option<(u8, usize)> {
-    let ff = at + b.get(at..)?.iter().position(|&x| x == 0xFF)?;
-    let marker = ff + b.get(ff..)?.iter().position(|&x| x != 0xFF)?;
-    Some((b[marker], marker + 1))
+/// The marker at or after `at` (stray bytes before it, fill bytes and
+/// 0xFF00 skipped, as libjpeg does) and where what follows it starts.
+fn next_marker(b: &[u8], mut at: usize) -> Option<(u8, usize)> {
+    loop {
+        let ff = at + b.get(at..)?.iter().position(|&x| x == 0xFF)?;
+        let marker = ff + b.get(ff..)?.iter().position(|&x| x != 0xFF)?;
+        if b[marker] != 0x00 {
+            return Some((b[marker], marker + 1));
+        }
+        at = marker + 1;
+    }
 }
 
 /// The segment at `at`, its length field and data, if whole.
@@ -317,8 +332,27 @@ mod tests {
     fn stray_bytes_between_segments_are_skipped_as_decoders_do() {
         let tables = seg(0xDB, b"quantisation");
         let scan = [&seg(SOS, b"scan header")[..], &[1, 2, 0xFF, EOI]].concat();
-        let jpeg = [&[0xFF, 0xD8][..], &tables, b"\0\0stray", &scan].concat();
+        let jpeg = [&[0xFF, 0xD8][..], &tables, b"\0\0stray\xFF\0\0", &scan].concat();
         let expected = [&[0xFF, 0xD8][..], &tables, &scan].concat();
+        assert_eq!(without_metadata(&jpeg).ok(), Some(expected));
+    }
+
+    #[test]
+    fn only_the_segments_that_draw_are_kept_whatever_hides_in_the_others() {
+        let tables = seg(DQT, b"quantisation");
+        let lines = seg(DNL, &[0, 48]);
+        let scan = [&seg(SOS, b"scan header")[..], &[1, 2, 0xFF, EOI]].concat();
+        let jpeg = [
+            &[0xFF, 0xD8, 0xFF, SOI][..],
+            &tables,
+            &seg(DNL, b"GPS SecretCity"),
+            &seg(0xF0, b"reserved SecretCity"),
+            &seg(0xDE, b"hierarchical SecretCity"),
+            &lines,
+            &scan,
+        ]
+        .concat();
+        let expected = [&[0xFF, 0xD8][..], &tables, &lines, &scan].concat();
         assert_eq!(without_metadata(&jpeg).ok(), Some(expected));
     }
 

@@ -39,8 +39,10 @@ pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
 /// its EXIF orientation alone, rewritten; a PNG's colour, transparency and
 /// animation chunks; a WebP's colour profile, alpha and animation; a GIF's
 /// palettes, frames, looping and colour profile); anything unknown goes.
-/// Nothing is decoded or re-encoded. A file cut short keeps the picture as
-/// far as it goes, as browsers show it (see each format's module).
+/// Nothing is decoded or re-encoded, so data hidden inside the picture's own
+/// coded data (its pixels, a scan, a frame) is the picture and stays. A
+/// file cut short keeps the picture as far as it goes, as browsers show it
+/// (see each format's module).
 ///
 /// # Errors
 /// `Malformed` when `bytes` is not a PNG, JPEG, GIF or WebP whose container
@@ -69,7 +71,7 @@ pub fn png_holding(payload: &[u8]) -> Vec<u8> {
         png::SIGNATURE,
         &chunk(b"IHDR", &head),
         &chunk(b"IDAT", payload),
-        &chunk(b"IEND", b""),
+        &png::IEND,
     ]
     .concat()
 }

@@ -1,9 +1,11 @@
 //! PNG without metadata: the chunks that draw the picture are copied (the
-//! critical ones; transparency, colour space and profile, bit depths,
-//! background, pixel size, HDR data; animation) and no other (text, EXIF,
-//! times, Content Credentials, editors' private chunks); nothing after IEND
-//! is kept. A file cut short between or inside chunks keeps its whole
-//! chunks and gets its IEND back, as a browser shows what it has.
+//! header, palette and image data; transparency, colour space and profile,
+//! bit depths, background, pixel size, HDR data, each at its size;
+//! animation) and no other (text, EXIF, times, Content Credentials,
+//! editors' private chunks, anything unknown); IEND is written anew and
+//! nothing after it is kept. A file cut short, or turning to garbage,
+//! between or inside chunks keeps its whole chunks and gets its IEND back,
+//! as a browser shows what it has.
 
 use super::{four, take};
 use crate::error::{Result, malformed};
@@ -11,36 +13,54 @@ use crate::error::{Result, malformed};
 /// A PNG file's first eight bytes.
 pub(super) const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-/// The ancillary chunks that take part in drawing the picture.
-const DRAWING: [&[u8; 4]; 14] = [
-    b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"bKGD", b"pHYs", b"cICP", b"mDCv",
-    b"cLLI", b"acTL", b"fcTL", b"fdAT",
+/// The chunks kept, each with the most data it may hold (`usize::MAX`:
+/// any): critical chunks, then those that take part in drawing.
+const DRAWING: [(&[u8; 4], usize); 19] = [
+    (b"IHDR", 13),
+    (b"PLTE", 768),
+    (b"IDAT", usize::MAX),
+    (b"tRNS", 256),
+    (b"gAMA", 4),
+    (b"cHRM", 32),
+    (b"sRGB", 1),
+    (b"iCCP", usize::MAX),
+    (b"sBIT", 4),
+    (b"bKGD", 6),
+    (b"pHYs", 9),
+    (b"cICP", 4),
+    (b"mDCV", 24),
+    (b"mDCv", 24),
+    (b"cLLI", 8),
+    (b"cLLi", 8),
+    (b"acTL", 8),
+    (b"fcTL", 26),
+    (b"fdAT", usize::MAX),
 ];
 
 /// The IEND chunk, with its CRC.
-const IEND: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
+pub(super) const IEND: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
 
 pub(super) fn without_metadata(b: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(SIGNATURE);
     let mut at = SIGNATURE.len();
     let mut pixels = false;
-    // Whole chunks until IEND, or until the file ends.
+    // Whole chunks until IEND, or until the file ends or turns to garbage.
     while let (Ok(len), Ok(kind)) = (four(b, at), four(b, at + 4)) {
-        let len = i32::try_from(u32::from_be_bytes(len))
+        let Some(len) = i32::try_from(u32::from_be_bytes(len))
             .ok()
             .and_then(|l| usize::try_from(l).ok())
-            .ok_or_else(|| malformed("image", "a PNG chunk is longer than PNG allows"))?;
+        else {
+            break;
+        };
         // Length, type, data and CRC.
         let Ok(chunk) = take(b, at, 12 + len) else {
             break;
         };
         if &kind == b"IEND" {
-            out.extend_from_slice(chunk);
-            return Ok(out);
+            break;
         }
-        let critical = kind[0].is_ascii_uppercase();
-        if critical || DRAWING.contains(&&kind) {
+        if DRAWING.iter().any(|(k, most)| **k == kind && len <= *most) {
             out.extend_from_slice(chunk);
             pixels |= &kind == b"IDAT";
         }
@@ -83,7 +103,9 @@ mod tests {
             &chunk(b"tIME", b"1234567"),
             &chunk(b"caBX", b"Content Credentials: SecretCity"),
             &chunk(b"mkBT", b"an editor's private SecretCity"),
-            &IEND,
+            &chunk(b"Xmpd", b"critical-looking SecretCity"),
+            &chunk(b"gAMA", b"far more than four bytes: SecretCity"),
+            &chunk(b"IEND", b"SecretCity"),
             b"appended",
         ]
         .concat();
@@ -113,5 +135,12 @@ mod tests {
         }
         let huge = [SIGNATURE, &[0xFF, 0xFF, 0xFF, 0xFF][..], b"IDAT"].concat();
         assert!(without_metadata(&huge).is_err());
+        let garbage = [SIGNATURE, &head, &pixels, &[0xFF; 9][..]].concat();
+        let kept = [SIGNATURE, &head, &pixels, &IEND].concat();
+        assert_eq!(
+            without_metadata(&garbage).ok(),
+            Some(kept),
+            "garbage after the pixels"
+        );
     }
 }
