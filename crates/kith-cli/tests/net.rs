@@ -12,7 +12,9 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Served, describe, import_fixture, init, kith_json, texts, wait_for};
+use common::{
+    Served, describe, import_fixture, init, kith_json, post_two_large_images, texts, wait_for,
+};
 use futures::StreamExt;
 use kith_core::feed::{FeedDoc, FeedKey, FeedValue, Write};
 use kith_core::{AccountId, DeviceCertificate, Envelope, keys};
@@ -756,29 +758,7 @@ fn a_peer_that_stops_reading_its_answers_is_disconnected_honest_peers_are_served
     let dir = tempfile::tempdir().unwrap();
     let (a_home, a_id) = init(dir.path(), "ada");
     let (b_home, _) = init(dir.path(), "bo");
-    let mut hashes = Vec::new();
-    let mut images = Vec::new();
-    for i in 0..2u8 {
-        let image = dir.path().join(format!("big{i}.png"));
-        let pixels: Vec<u8> = (0..2_000_000u32)
-            .map(|n| (n.wrapping_mul(31) ^ u32::from(i)) as u8)
-            .collect();
-        let bytes = kith_core::image::png_holding(&pixels);
-        std::fs::write(&image, &bytes).unwrap();
-        hashes.push(blake3::hash(&bytes).as_bytes().to_vec());
-        images.push(image);
-    }
-    kith_json(
-        &a_home,
-        &[
-            "post",
-            "two large pictures",
-            "--image",
-            images[0].to_str().unwrap(),
-            "--image",
-            images[1].to_str().unwrap(),
-        ],
-    );
+    let hashes = post_two_large_images(&a_home, dir.path());
     kith_json(&b_home, &["follow", &a_id]);
     let a = Served::loopback(&a_home, &[]);
     let a_peer: PeerId = a.peer_id().parse().unwrap();

@@ -11,7 +11,7 @@ mod common;
 use std::io;
 use std::time::{Duration, Instant};
 
-use common::{Served, init, kith_json};
+use common::{Served, init, post_two_large_images};
 use futures::{AsyncRead, AsyncWrite, StreamExt};
 use kith_net::protocol::{SYNC_PROTOCOL, SyncRequest, SyncResponse};
 use libp2p::request_response::{self, Codec, ProtocolSupport};
@@ -97,24 +97,6 @@ fn stalling_swarm() -> libp2p::Swarm<Stalling> {
         .unwrap()
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
         .build()
-}
-
-/// Posts two 2 MB pictures from `home`; their hashes.
-fn post_two_large_images(home: &std::path::Path, dir: &std::path::Path) -> Vec<Vec<u8>> {
-    let mut hashes = Vec::new();
-    let mut args = vec!["post".to_owned(), "two large pictures".to_owned()];
-    for i in 0..2u8 {
-        let image = dir.join(format!("big{i}.png"));
-        let pixels: Vec<u8> = (0..2_000_000u32)
-            .map(|n| (n.wrapping_mul(31) ^ u32::from(i)) as u8)
-            .collect();
-        let bytes = kith_core::image::png_holding(&pixels);
-        std::fs::write(&image, &bytes).unwrap();
-        hashes.push(blake3::hash(&bytes).as_bytes().to_vec());
-        args.extend(["--image".to_owned(), image.display().to_string()]);
-    }
-    kith_json(home, &args.iter().map(String::as_str).collect::<Vec<_>>());
-    hashes
 }
 
 #[test]
