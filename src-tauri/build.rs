@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "follows",
     "feed",
     "thread",
+    "posts",
     "search",
     "profile",
     "following",

@@ -18,7 +18,8 @@ use kith_net::service::PeerOwners;
 use kith_net::swarm::{Command, PeerInfo};
 use kith_net::{ControlRequest, Invite};
 use kith_node::{
-    ActivityPage, FollowDirection, FollowPage, NewPost, Node, Page, PersonView, ProfileView,
+    ActivityPage, FollowDirection, FollowPage, NewPost, Node, Page, PersonView, PostView,
+    ProfileView,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
@@ -466,6 +467,31 @@ pub async fn feed(
 pub async fn thread(state: State<'_, AppState>, post: String) -> AppResult<Page> {
     let post = parse_post(&post)?;
     on_node(&state, move |n| n.thread(&post)).await
+}
+
+/// Most posts one `posts` call reads.
+const MAX_POSTS_READ: usize = 100;
+
+/// The posts held among `ids` as they are now (counts, edits, moderation;
+/// a deleted one as its placeholder), in the order asked: ids not held are
+/// left out. What a list shows is read again with it when peers change it.
+#[tauri::command]
+#[specta::specta]
+pub async fn posts(state: State<'_, AppState>, ids: Vec<String>) -> AppResult<Vec<PostView>> {
+    if ids.len() > MAX_POSTS_READ {
+        return Err(AppError::new(
+            "invalid",
+            format!(
+                "at most {MAX_POSTS_READ} posts are read at once, not {}",
+                ids.len()
+            ),
+        ));
+    }
+    let ids = ids
+        .iter()
+        .map(|id| parse_post(id))
+        .collect::<AppResult<Vec<_>>>()?;
+    on_node(&state, move |n| n.posts(&ids)).await
 }
 
 /// Full-text search of every post held (whole words, case and accents

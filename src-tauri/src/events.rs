@@ -28,6 +28,15 @@ pub struct PostsArrived {
     pub new_in_home: Vec<String>,
 }
 
+/// Reactions to posts were given or taken back (by peers, or from a `kith`
+/// command on this node): a window showing these posts counts them anew.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactionsChanged {
+    /// The posts reacted to.
+    pub posts: Vec<String>,
+}
+
 /// New changes of a feed arrived from peers (posts, reactions or
 /// anything else): the activity may have grown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
@@ -204,6 +213,12 @@ pub fn forward(app: AppHandle, session: &Arc<Session>) {
                     }
                     .emit(&app);
                     notify(&app, &session, shown).await;
+                }
+                Activity::ReactionsChanged { posts } => {
+                    let _ = ReactionsChanged {
+                        posts: posts.iter().map(ToString::to_string).collect(),
+                    }
+                    .emit(&app);
                 }
                 Activity::FeedChanged { account } => {
                     let _ = FeedChanged {

@@ -58,6 +58,7 @@ macro_rules! with_commands {
             commands::follows,
             commands::feed,
             commands::thread,
+            commands::posts,
             commands::search,
             commands::profile,
             commands::following,
@@ -117,6 +118,7 @@ macro_rules! with_commands {
 fn window_events() -> tauri_specta::Events {
     tauri_specta::collect_events![
         events::PostsArrived,
+        events::ReactionsChanged,
         events::FeedChanged,
         events::BlobArrived,
         events::PeersChanged,

@@ -1213,13 +1213,13 @@ impl Replicator {
                 r.map(|r| {
                     let missing = n.store_mut().want_blobs(&r, now_ms()).unwrap_or_default();
                     let carried = n.store().carried_may_change(&r).unwrap_or(false);
-                    (r.accepted as u64, r.posts, missing, carried)
+                    (r.accepted as u64, r.posts, r.reacted, missing, carried)
                 })
             })
             .await
             .map_err(|e| e.to_string())?;
         match result {
-            Ok((accepted, posts, missing, carried)) => {
+            Ok((accepted, posts, reacted, missing, carried)) => {
                 if accepted > 0 {
                     self.stored(Written::Database);
                 }
@@ -1229,6 +1229,10 @@ impl Replicator {
                 if let Some(account) = posts.first().map(|p| p.author) {
                     self.activity
                         .send(Activity::PostsArrived { account, posts });
+                }
+                if !reacted.is_empty() {
+                    self.activity
+                        .send(Activity::ReactionsChanged { posts: reacted });
                 }
                 if let Some(account) = feed.filter(|_| accepted > 0) {
                     self.activity.send(Activity::FeedChanged { account });
@@ -1303,7 +1307,7 @@ impl Replicator {
                 r.map(|r| {
                     let missing = n.store_mut().want_blobs(&r, now_ms()).unwrap_or_default();
                     let carried = n.store().carried_may_change(&r).unwrap_or(false);
-                    (r.accepted, r.posts, applied, missing, carried)
+                    (r.accepted, r.posts, r.reacted, applied, missing, carried)
                 })
             })
             .await;
@@ -1322,7 +1326,7 @@ impl Replicator {
                 self.not_stored(Written::Database, &e);
                 MessageAcceptance::Ignore
             }
-            Ok(Ok((accepted, posts, applied, missing, carried))) => {
+            Ok(Ok((accepted, posts, reacted, applied, missing, carried))) => {
                 if accepted > 0 {
                     self.stored(Written::Database);
                 }
@@ -1350,6 +1354,10 @@ impl Replicator {
                             account,
                             posts: posts.clone(),
                         });
+                    }
+                    if !reacted.is_empty() {
+                        self.activity
+                            .send(Activity::ReactionsChanged { posts: reacted });
                     }
                     self.activity.send(Activity::FeedChanged { account });
                     tracing::info!(

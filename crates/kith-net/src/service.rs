@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use kith_core::PostId;
+use kith_core::{AccountId, PostId};
 use kith_node::{Node, NodeError};
 use libp2p::{Multiaddr, SwarmBuilder, identity::Keypair, noise, tcp, yamux};
 use serde_json::{Value, json};
@@ -332,34 +332,46 @@ impl PeerOwners {
     }
 }
 
-/// The own post a control request writes, which a window on this node is
-/// told about as it is told about peers' posts.
-enum OwnPostWrite {
-    /// None (a follow, a read, …).
+/// What a control request writes that a window on this node is told
+/// about, as it is told about what peers send.
+enum OwnWrite {
+    /// Nothing shown (a follow, a read, …).
     None,
     /// A new post, whose id the answer holds (`{"id": …}`).
-    New,
+    NewPost,
     /// An edit or deletion of this post.
-    Existing(PostId),
+    Post(PostId),
+    /// A reaction to this post, given or taken back.
+    Reaction(PostId),
 }
 
-impl OwnPostWrite {
+impl OwnWrite {
     fn of(request: &kith_node::Request) -> Self {
         match request {
-            kith_node::Request::Post { .. } => Self::New,
+            kith_node::Request::Post { .. } => Self::NewPost,
             kith_node::Request::Edit { post, .. } | kith_node::Request::Delete { post } => {
-                Self::Existing(*post)
+                Self::Post(*post)
+            }
+            kith_node::Request::React { post, .. } | kith_node::Request::Unreact { post, .. } => {
+                Self::Reaction(*post)
             }
             _ => Self::None,
         }
     }
 
-    /// The post written, given the request's answer.
-    fn post(self, answer: &Value) -> Option<PostId> {
+    /// The activity to tell, given the request's answer and the own account.
+    fn activity(self, answer: &Value, own: Option<AccountId>) -> Option<Activity> {
+        let post = |post| {
+            own.map(|account| Activity::PostsArrived {
+                account,
+                posts: vec![post],
+            })
+        };
         match self {
             Self::None => None,
-            Self::New => answer.get("id")?.as_str()?.parse().ok(),
-            Self::Existing(post) => Some(post),
+            Self::NewPost => post(answer.get("id")?.as_str()?.parse().ok()?),
+            Self::Post(id) => post(id),
+            Self::Reaction(id) => Some(Activity::ReactionsChanged { posts: vec![id] }),
         }
     }
 }
@@ -375,24 +387,21 @@ pub async fn handle_control(
             let imports = matches!(request, kith_node::Request::Import { .. });
             let answer = r
                 .local_change(move |n| {
-                    let writes = OwnPostWrite::of(&request);
+                    let writes = OwnWrite::of(&request);
                     let value = n.handle(request)?;
-                    let written = writes.post(&value);
-                    Ok((value, n.store().own_account().zip(written)))
+                    let told = writes.activity(&value, n.store().own_account());
+                    Ok((value, told))
                 })
                 .await
                 .map_err(stopped)?;
             if imports {
                 r.refresh_carried().await;
             }
-            let (value, written) = answer.map_err(|e: NodeError| ControlError::new(e.code(), e))?;
+            let (value, told) = answer.map_err(|e: NodeError| ControlError::new(e.code(), e))?;
             // A window on this node shows what a `kith` command wrote as
             // it shows what peers send.
-            if let Some((account, post)) = written {
-                r.activity.send(Activity::PostsArrived {
-                    account,
-                    posts: vec![post],
-                });
+            if let Some(activity) = told {
+                r.activity.send(activity);
             }
             Ok(value)
         }

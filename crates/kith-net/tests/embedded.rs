@@ -1,7 +1,7 @@
 //! The node as the desktop app embeds it: `start` returns a running node
 //! whose activity stream reports a followed account's post arriving from
-//! another node on loopback, then its image, and `stop` shuts it down
-//! cleanly.
+//! another node on loopback, then its image and a reaction to it, and
+//! `stop` shuts it down cleanly.
 
 use std::time::Duration;
 
@@ -116,6 +116,18 @@ async fn a_followed_accounts_post_and_its_image_show_up_in_the_activity_stream_t
         "the arrival names the post B published: {arrived:?} vs {posted}"
     );
 
+    // B reacts to its post: A's window is told which post to count anew.
+    rb.replicator
+        .local_change(move |n| n.react(&posted, "👍"))
+        .await
+        .expect("node thread")
+        .expect("reacted");
+    assert_eq!(
+        next_reactions_changed(&mut activity, Duration::from_secs(20)).await,
+        Some(vec![posted]),
+        "within 20 s, B's reaction reached A's activity stream naming the post"
+    );
+
     ra.stop().await;
     rb.stop().await;
     assert!(
@@ -141,6 +153,85 @@ async fn next_posts_arrived(
     .await
     .ok()
     .flatten()
+}
+
+/// The posts of the next `ReactionsChanged` of the activity stream within
+/// `limit`, skipping other activity.
+async fn next_reactions_changed(
+    activity: &mut tokio::sync::broadcast::Receiver<Activity>,
+    limit: Duration,
+) -> Option<Vec<kith_core::PostId>> {
+    tokio::time::timeout(limit, async {
+        loop {
+            match activity.recv().await {
+                Ok(Activity::ReactionsChanged { posts }) => return Some(posts),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reaction_given_or_taken_back_through_the_control_socket_is_told_in_the_activity_stream_and_a_refused_one_is_not()
+ {
+    let (_da, mut a, _db, _b, _bea) = ada_and_bea();
+    let mine = a
+        .post(NewPost {
+            text: Some("react to me".into()),
+            cw: None,
+            images: Vec::new(),
+            descriptions: Vec::new(),
+            reply_to: None,
+            quote_of: None,
+        })
+        .expect("posted");
+    let ra = kith_net::start(a, config()).await.expect("A runs");
+    let mut activity = ra.subscribe();
+    let node = |request| ControlRequest::Node { request };
+    let limit = Duration::from_secs(5);
+
+    ra.control(node(Request::React {
+        post: mine,
+        reaction: "👍".into(),
+    }))
+    .await
+    .expect("reacted");
+    assert_eq!(
+        next_reactions_changed(&mut activity, limit).await,
+        Some(vec![mine]),
+        "a `kith react` on a running node is told to its window"
+    );
+    ra.control(node(Request::Unreact {
+        post: mine,
+        reaction: "👍".into(),
+    }))
+    .await
+    .expect("taken back");
+    assert_eq!(
+        next_reactions_changed(&mut activity, limit).await,
+        Some(vec![mine]),
+        "taking it back is told too"
+    );
+    let refused = ra
+        .control(node(Request::Unreact {
+            post: mine,
+            reaction: "❤️".into(),
+        }))
+        .await;
+    assert!(
+        refused.is_err(),
+        "taking back a reaction never given is refused: {refused:?}"
+    );
+    assert_eq!(
+        next_reactions_changed(&mut activity, limit).await,
+        None,
+        "a refused request is not told"
+    );
+    ra.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@ use kith_core::limits::MAX_ATTACHMENTS;
 use kith_core::{AccountId, Body, DeviceCertificate, Envelope, Hash, PostId, PostRecord, keys};
 use kith_store::{
     ActivityPage, ExportReport, FollowDirection, FollowPage, ImportReport, Page, PersonView,
-    ProfileView, Store,
+    PostView, ProfileView, Store,
 };
 use rand::RngCore;
 use zeroize::Zeroizing;
@@ -701,6 +701,19 @@ impl Node {
     /// A thread around a post.
     pub fn thread(&self, post: &PostId) -> Result<Page> {
         Ok(self.store.thread(post)?)
+    }
+
+    /// The posts held among `ids`, each as a timeline shows it (moderation
+    /// judged, a deleted one as its placeholder, counts as they are now), in
+    /// the order asked; ids not held are left out.
+    pub fn posts(&self, ids: &[PostId]) -> Result<Vec<PostView>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(post) = self.store.post(id)? {
+                found.push(post);
+            }
+        }
+        Ok(found)
     }
 
     /// Full-text search, a page after the cursor `before` (see

@@ -43,6 +43,12 @@ pub struct IngestReport {
     /// ([`Store::carried_may_change`]).
     #[serde(skip)]
     pub relations: Vec<AccountId>,
+    /// Posts whose reactions the batch may have added or taken back, each
+    /// once: a reaction key of a new change (applied, or waiting for its
+    /// dependencies) or of one that waited and applies now. A window showing
+    /// them can count them anew.
+    #[serde(skip)]
+    pub reacted: Vec<PostId>,
     /// Changes left out because their device had signed a different
     /// change with the same sequence number that the feed holds (an
     /// equivocation), or because they depend on one left out
@@ -454,6 +460,15 @@ fn note_relations<'a>(
     }
 }
 
+/// Notes in `report` the posts whose reactions `keys` (the keys a batch
+/// materialized) add or take back; the batch's end makes each one once.
+fn note_reactions<'a>(report: &mut IngestReport, keys: impl Iterator<Item = &'a FeedKey>) {
+    report.reacted.extend(keys.filter_map(|k| match k {
+        FeedKey::Reaction(target, _) => Some(*target),
+        _ => None,
+    }));
+}
+
 /// Says, once per change, which changes of `account`'s feed its document
 /// left out ([`FeedDoc::apply`]), and counts them in `report`.
 fn tell_left_out(report: &mut IngestReport, account: AccountId, skipped: &[Skipped]) {
@@ -602,6 +617,7 @@ pub(crate) fn apply_checked(
                     }
                     // And its follows and blocks.
                     note_relations(&mut report, account, seeded.keys.iter());
+                    note_reactions(&mut report, seeded.keys.iter());
                     newly_blocked.extend(blocked);
                     docs.put(conn, feed, seeded.doc);
                 }
@@ -705,6 +721,7 @@ pub(crate) fn apply_checked(
             ])?;
             // Written by a new change, or by one that waited and applies now.
             note_relations(&mut report, account, keys.iter());
+            note_reactions(&mut report, keys.iter());
             let t_mat = std::time::Instant::now();
             predicted.confirm(conn, feed, doc, purged, bodies)?;
             newly_blocked.extend(materialize::apply(
@@ -739,6 +756,8 @@ pub(crate) fn apply_checked(
     for account in newly_blocked {
         crate::moderation::purge_account(conn, docs, account, purged)?;
     }
+    report.reacted.sort_unstable();
+    report.reacted.dedup();
     Ok(report)
 }
 

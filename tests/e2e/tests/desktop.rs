@@ -705,6 +705,7 @@ async fn activity_and_mentions(w: &Window, peer: &Kith, home: &std::path::Path) 
     peer.json(&["reply", first, "Avec plaisir !"])?;
     peer.json(&["post", &format!("Demain au marché avec @{ada} ?")])?;
     peer.json(&["react", first, "🎉"])?;
+    reactions_counted_live(w, first, home).await?;
 
     w.wait_text("activity-badge", "3", LONG).await?;
     w.click("nav-activity").await?;
@@ -731,6 +732,39 @@ async fn activity_and_mentions(w: &Window, peer: &Kith, home: &std::path::Path) 
     w.screenshot("24-activity").await?;
     mention_by_name(w, peer, &ada, &bea).await?;
     Ok(first.to_owned())
+}
+
+/// The labels of the reaction chips of the card of post `id` on the page.
+fn reaction_chips(id: &str) -> String {
+    format!(
+        "const card = document.querySelector('[data-post-id=\"{id}\"]');\
+         const chips = card ? card.querySelectorAll('[aria-label=Reactions] button') : [];\
+         return [...chips].map((b) => b.getAttribute('aria-label'));"
+    )
+}
+
+/// Bea's reaction to Ada's first post (made from her `kith serve` node)
+/// is counted on Home's card as it arrives, and so is one Ada gives from
+/// a terminal (`kith react` through the running app's socket), chosen as
+/// hers; neither needs Home to be opened again.
+async fn reactions_counted_live(w: &Window, first: &str, home: &std::path::Path) -> Result<()> {
+    let chips = reaction_chips(first);
+    w.js_until(
+        "Bea's 🎉 counted on the card of Ada's first post",
+        &chips,
+        json!(["🎉 1, react with 🎉"]),
+        LONG,
+    )
+    .await?;
+    Kith::new(home)?.json(&["react", first, "👍"])?;
+    w.js_until(
+        "Ada's 👍 from a terminal counted on the card, as hers",
+        &chips,
+        json!(["👍 1, yours: take it back", "🎉 1, react with 🎉"]),
+        LONG,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Ada locks the window (the sidebar's Lock): the unlock screen shows, the

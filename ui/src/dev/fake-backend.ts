@@ -40,6 +40,7 @@ import type {
   PostChange,
   PostsArrived,
   PostView,
+  ReactionsChanged,
   ProfileEdit,
   ProfileView,
   Progress,
@@ -65,6 +66,7 @@ import { parts } from '../lib/richtext';
 
 type Events = {
   postsArrived: PostsArrived;
+  reactionsChanged: ReactionsChanged;
   feedChanged: FeedChanged;
   blobArrived: BlobArrived;
   peersChanged: PeersChanged;
@@ -815,6 +817,16 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       const posts = [...out.values()].map((p) => judged(p, 'thread')).filter((p): p is PostView => p !== null);
       return ok({ posts, next: null });
     },
+    posts: async (ids: string[]): Promise<Result<PostView[], AppError>> => {
+      await wait();
+      if (ids.length > 100) return err('invalid', `at most 100 posts are read at once, not ${ids.length}`);
+      return ok(
+        ids
+          .map((id) => findPost(id))
+          .map((p) => (p ? judged(p, 'thread') : null))
+          .filter((p): p is PostView => p !== null),
+      );
+    },
     search: async (query: string, limit: number, before: string | null): Promise<Result<Page, AppError>> => {
       await wait();
       // As the node: every word (case and accents folded); a word written
@@ -1390,6 +1402,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
 
   const events = {
     postsArrived: channel('postsArrived'),
+    reactionsChanged: channel('reactionsChanged'),
     feedChanged: channel('feedChanged'),
     blobArrived: channel('blobArrived'),
     peersChanged: channel('peersChanged'),
@@ -1426,6 +1439,17 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
         posts: stored.map((p) => p.id),
         newInHome: inHome ? stored.filter((p) => !p.deleted && !p.edited).map((p) => p.id) : [],
       });
+    },
+    /**
+     * `account` (a peer, or this account from a `kith` command) reacted
+     * `reaction` to `post`, told as the node tells the window.
+     */
+    reactedElsewhere(account: string, post: string, reaction: string): void {
+      const p = findPost(post);
+      if (!p) return;
+      p.reactions = { ...p.reactions, [reaction]: (p.reactions[reaction] ?? 0) + 1 };
+      if (account === s.me.account) p.my_reactions = [...p.my_reactions, reaction];
+      emit('reactionsChanged', { posts: [post] });
     },
     /** The app launched again with `link`, as the Rust side (opened.rs) keeps it. */
     openWithLink(link: string): void {

@@ -32,8 +32,10 @@ import type {
   Policy,
   PostChange,
   PostsArrived,
+  PostView,
   ProfileEdit,
   ProfileView,
+  ReactionsChanged,
   ReleaseInfo,
   ReportView,
   Result,
@@ -157,6 +159,8 @@ export const api = {
   feed: (account: string, limit: number, before: string | null): Promise<Page> =>
     unwrap(commands.feed(account, limit, before)),
   thread: (post: string): Promise<Page> => unwrap(commands.thread(post)),
+  /** The posts held among `ids` (at most 100) as they are now, in that order; those not held left out. */
+  posts: (ids: string[]): Promise<PostView[]> => unwrap(commands.posts(ids)),
   search: (query: string, limit: number, before: string | null = null): Promise<Page> =>
     unwrap(commands.search(query, limit, before)),
   profile: (account: string | null): Promise<ProfileView> => unwrap(commands.profile(account)),
@@ -269,6 +273,8 @@ function subscribe<T>(
 
 export const on = {
   postsArrived: (cb: (p: PostsArrived) => void): Unlisten => subscribe((h) => events.postsArrived.listen(h), cb),
+  reactionsChanged: (cb: (p: ReactionsChanged) => void): Unlisten =>
+    subscribe((h) => events.reactionsChanged.listen(h), cb),
   feedChanged: (cb: (p: FeedChanged) => void): Unlisten => subscribe((h) => events.feedChanged.listen(h), cb),
   blobArrived: (cb: (b: BlobArrived) => void): Unlisten => subscribe((h) => events.blobArrived.listen(h), cb),
   peersChanged: (cb: (p: PeersChanged) => void): Unlisten => subscribe((h) => events.peersChanged.listen(h), cb),

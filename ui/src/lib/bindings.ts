@@ -215,6 +215,19 @@ async thread(post: string) : Promise<Result<Page, AppError>> {
 }
 },
 /**
+ * The posts held among `ids` as they are now (counts, edits, moderation;
+ * a deleted one as its placeholder), in the order asked: ids not held are
+ * left out. What a list shows is read again with it when peers change it.
+ */
+async posts(ids: string[]) : Promise<Result<PostView[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("posts", { ids }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Full-text search of every post held (whole words, case and accents
  * ignored), a page after `before`.
  */
@@ -790,6 +803,7 @@ openActivity: OpenActivity,
 openPost: OpenPost,
 peersChanged: PeersChanged,
 postsArrived: PostsArrived,
+reactionsChanged: ReactionsChanged,
 syncProgress: SyncProgress,
 transferProgress: TransferProgress,
 updateOffered: UpdateOffered
@@ -801,6 +815,7 @@ openActivity: "open-activity",
 openPost: "open-post",
 peersChanged: "peers-changed",
 postsArrived: "posts-arrived",
+reactionsChanged: "reactions-changed",
 syncProgress: "sync-progress",
 transferProgress: "transfer-progress",
 updateOffered: "update-offered"
@@ -1840,6 +1855,15 @@ received: number;
  * Bytes in all.
  */
 size: number }
+/**
+ * Reactions to posts were given or taken back (by peers, or from a `kith`
+ * command on this node): a window showing these posts counts them anew.
+ */
+export type ReactionsChanged = { 
+/**
+ * The posts reacted to.
+ */
+posts: string[] }
 /**
  * A notice that was not offered, and why.
  */

@@ -1,4 +1,4 @@
-// Quoted and reposted posts are fetched with `thread(id)`; one request per id.
+// Quoted and reposted posts are fetched by id (`posts`); one request per id.
 import { api } from './api';
 import type { PostView } from './bindings';
 import { onPostChange } from './postchanges';
@@ -24,9 +24,9 @@ export function peekPost(id: string): PostView | null | undefined {
 export function loadPost(id: string): Promise<PostView | null> {
   let p = cache.get(id);
   if (!p) {
-    p = api.thread(id).then(
-      (page) => {
-        const post = page.posts.find((x) => x.id === id) ?? null;
+    p = api.posts([id]).then(
+      (found) => {
+        const post = found.find((x) => x.id === id) ?? null;
         resolved.set(id, post);
         return post;
       },
@@ -38,6 +38,12 @@ export function loadPost(id: string): Promise<PostView | null> {
     cache.set(id, p);
   }
   return p;
+}
+
+/** The post as just read from the node (changed elsewhere): quotes and reposts shown later show it so. */
+export function postRead(post: PostView): void {
+  resolved.set(post.id, post);
+  cache.set(post.id, Promise.resolve(post));
 }
 
 export function forgetPost(id: string): void {

@@ -117,7 +117,7 @@ describe('PostCard', () => {
     render(PostCard, { post: repost });
     expect(screen.getByTestId('post')).toHaveTextContent('Bob reposted');
     await waitFor(() => expect(screen.getByTestId('post-text')).toHaveTextContent('Original words'));
-    expect(commands.thread).toHaveBeenCalledWith(original.id);
+    expect(commands.posts).toHaveBeenCalledWith([original.id]);
     expect(screen.getByRole('button', { name: 'Ada' })).toBeInTheDocument();
   });
 

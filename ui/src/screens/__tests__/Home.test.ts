@@ -137,6 +137,45 @@ describe('Home timeline', () => {
     expect(screen.queryByTestId('new-posts-pill')).toBeNull();
   });
 
+  it('counts a reaction a peer gave to a shown post in place, one read for a burst of them', async () => {
+    seed(3);
+    render(Home);
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(3));
+    const [first, second] = [s.posts[0]!, s.posts[1]!];
+    const offScreen = addPost(s, { author: ADA, text: 'not shown', created_at: 0 });
+    commands.posts.mockClear();
+    backend.reactedElsewhere(BOB, first.id, '❤️');
+    backend.reactedElsewhere(ADA, first.id, '❤️');
+    backend.reactedElsewhere(ADA, second.id, '👍');
+    backend.reactedElsewhere(BOB, offScreen.id, '👍');
+    const cards = screen.getAllByTestId('post');
+    await waitFor(() => expect(within(cards[0]!).getByRole('button', { name: '❤️ 2, react with ❤️' })).toBeVisible());
+    expect(within(cards[1]!).getByRole('button', { name: '👍 1, react with 👍' })).toBeVisible();
+    // The events of the burst were read together, and only for posts shown.
+    expect(commands.posts).toHaveBeenCalledTimes(1);
+    expect(commands.posts.mock.calls[0]?.[0]).toEqual([first.id, second.id]);
+    expect(screen.queryByTestId('new-posts-pill')).toBeNull();
+  });
+
+  it('counts a reaction to the original of a shown repost, and drops a shown post deleted elsewhere', async () => {
+    // Carol is not followed: her post is shown only inside Bob's repost.
+    s.accounts.set(CAROL, { account: CAROL, name: 'Carol', bio: null, avatar: null });
+    const original = addPost(s, { author: CAROL, text: 'the original', created_at: Date.now() - 60_000 });
+    addPost(s, { author: BOB, text: '', quote_of: original.id, created_at: Date.now() });
+    const doomed = addPost(s, { author: BOB, text: 'soon deleted', created_at: Date.now() - 30_000 });
+    render(Home);
+    await waitFor(() => expect(screen.getByText('the original')).toBeVisible());
+    expect(screen.getAllByTestId('post')).toHaveLength(2);
+    backend.reactedElsewhere(ADA, original.id, '😂');
+    const repost = screen.getAllByTestId('post').find((c) => c.textContent?.includes('Bob reposted'))!;
+    await waitFor(() => expect(within(repost).getByRole('button', { name: '😂 1, react with 😂' })).toBeVisible());
+    const stored = s.posts.find((p) => p.id === doomed.id)!;
+    stored.deleted = true;
+    stored.text = null;
+    backend.postsArrived(BOB, [doomed.id]);
+    await waitFor(() => expect(screen.queryByText('soon deleted')).toBeNull());
+  });
+
   it('shows a post published in the window at once, without counting it as new', async () => {
     render(Home);
     await screen.findByText('Your timeline is quiet');

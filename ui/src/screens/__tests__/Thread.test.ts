@@ -48,6 +48,20 @@ describe('Thread', () => {
     await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(6));
   });
 
+  it('reloads when a post it shows is reacted to elsewhere, and not for a post it does not show', async () => {
+    render(Thread, { post: ids.a! });
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(3));
+    commands.thread.mockClear();
+    backend.reactedElsewhere(BOB, ids.b!, '👍'); // a sibling reply, not in this thread's view
+    await new Promise((r) => setTimeout(r, 20));
+    expect(commands.thread).not.toHaveBeenCalled();
+    backend.reactedElsewhere(BOB, ids.a1!, '❤️');
+    const card = (): HTMLElement =>
+      screen.getAllByTestId('post').find((c) => c.dataset.postId === ids.a1)!;
+    await waitFor(() => expect(within(card()).getByRole('button', { name: '❤️ 1, react with ❤️' })).toBeVisible());
+    expect(commands.thread).toHaveBeenCalledTimes(1);
+  });
+
   it('says when the post is not here yet', async () => {
     render(Thread, { post: 'kithpost1unknown' });
     expect(await screen.findByText('Not here yet')).toBeInTheDocument();

@@ -1,0 +1,34 @@
+// Posts changed outside this window: edited, deleted or reacted to by
+// peers, or by a `kith` command on this node. Lists and threads showing
+// them read them again. A sync brings many batches a second, so their ids
+// are gathered for a short while and handed on together.
+import { on, type Unlisten } from './api';
+
+/** How long ids are gathered before they are handed on, in ms. */
+export const GATHER_MS = 250;
+
+/**
+ * Calls `fn` with the ids of posts changed elsewhere (posts arrived, which
+ * includes edits and deletions, and reactions given or taken back),
+ * gathered for `GATHER_MS`. Returns how to stop; ids gathered then are
+ * dropped.
+ */
+export function onPostsChangedElsewhere(fn: (ids: ReadonlySet<string>) => void): Unlisten {
+  let pending = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = (): void => {
+    timer = null;
+    const ids = pending;
+    pending = new Set();
+    fn(ids);
+  };
+  const add = (ids: readonly string[]): void => {
+    for (const id of ids) pending.add(id);
+    if (timer === null && pending.size > 0) timer = setTimeout(flush, GATHER_MS);
+  };
+  const stops = [on.postsArrived((p) => add(p.posts)), on.reactionsChanged((r) => add(r.posts))];
+  return () => {
+    for (const stop of stops) stop();
+    if (timer !== null) clearTimeout(timer);
+  };
+}
