@@ -795,3 +795,46 @@ fn recovery_phrase_errors_count_the_words_from_1_to_24() {
         assert!(!e.contains("word 0"), "{e}");
     }
 }
+
+#[test]
+fn posts_reads_the_held_ones_in_the_order_asked_with_their_counts_and_deletions_and_leaves_out_the_rest()
+ {
+    let home = tempfile::tempdir().unwrap();
+    let mut node = Node::open(home.path()).unwrap();
+    node.init(Some("Ada"), "pw").unwrap();
+    let text = |t: &str| NewPost {
+        text: Some(t.into()),
+        ..NewPost::default()
+    };
+    let (first, second, gone) = (
+        node.post(text("first")).unwrap(),
+        node.post(text("second")).unwrap(),
+        node.post(text("soon deleted")).unwrap(),
+    );
+    node.react(&first, "👍").unwrap();
+    node.delete(&gone).unwrap();
+    let never = kith_core::PostId {
+        author: first.author,
+        local: [7; 8],
+    };
+
+    let read = node.posts(&[second, never, first, gone]).unwrap();
+    let ids: Vec<_> = read.iter().map(|p| p.id).collect();
+    assert_eq!(
+        ids,
+        [second, first, gone],
+        "held posts in the order asked; one never written is left out"
+    );
+    assert_eq!(
+        read[1].reactions.get("👍"),
+        Some(&1),
+        "counts as they are now"
+    );
+    assert_eq!(read[1].my_reactions, ["👍"]);
+    assert!(
+        read[2].deleted && read[2].text.is_none(),
+        "a deleted post as its placeholder: {:?}",
+        read[2]
+    );
+    assert!(node.posts(&[]).unwrap().is_empty());
+}
