@@ -28,12 +28,13 @@ pub struct PostsArrived {
     pub new_in_home: Vec<String>,
 }
 
-/// Reactions to posts were given or taken back (by peers, or from a `kith`
-/// command on this node): a window showing these posts counts them anew.
+/// Posts' reply, repost or reaction counts may have changed (by peers, or
+/// from a `kith` command on this node): a window showing these posts counts
+/// them anew.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, Event)]
 #[serde(rename_all = "camelCase")]
-pub struct ReactionsChanged {
-    /// The posts reacted to.
+pub struct CountsChanged {
+    /// The posts.
     pub posts: Vec<String>,
 }
 
@@ -214,8 +215,8 @@ pub fn forward(app: AppHandle, session: &Arc<Session>) {
                     .emit(&app);
                     notify(&app, &session, shown).await;
                 }
-                Activity::ReactionsChanged { posts } => {
-                    let _ = ReactionsChanged {
+                Activity::CountsChanged { posts } => {
+                    let _ = CountsChanged {
                         posts: posts.iter().map(ToString::to_string).collect(),
                     }
                     .emit(&app);
@@ -526,6 +527,8 @@ mod tests {
             deleted: false,
             attachments: Vec::new(),
             descriptions: Vec::new(),
+            replies: 0,
+            reposts: 0,
             reactions: BTreeMap::new(),
             my_reactions: Vec::new(),
             moderation: None,

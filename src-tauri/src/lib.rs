@@ -118,7 +118,7 @@ macro_rules! with_commands {
 fn window_events() -> tauri_specta::Events {
     tauri_specta::collect_events![
         events::PostsArrived,
-        events::ReactionsChanged,
+        events::CountsChanged,
         events::FeedChanged,
         events::BlobArrived,
         events::PeersChanged,

@@ -196,6 +196,17 @@ pub fn post(p: &PostView, indent: usize) -> anyhow::Result<()> {
                 outln!("{pad}  [image {}: {d}]", i + 1)?;
             }
         }
+        let counts: Vec<String> = [
+            (p.replies, "reply", "replies"),
+            (p.reposts, "repost", "reposts"),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+        .collect();
+        if !counts.is_empty() {
+            outln!("{pad}  {}", counts.join(", "))?;
+        }
         if !p.reactions.is_empty() {
             let r: Vec<String> = p
                 .reactions

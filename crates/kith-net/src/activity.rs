@@ -23,11 +23,12 @@ pub enum Activity {
         /// The posts written.
         posts: Vec<PostId>,
     },
-    /// Reactions to posts were added or taken back: by peers, in changes
-    /// verified and stored, or by this account through the control socket
-    /// (`kith react`). A window showing these posts can count them anew.
-    ReactionsChanged {
-        /// The posts reacted to, each once.
+    /// Posts' reply, repost or reaction counts may have changed: by peers'
+    /// changes verified and stored, or by this account through the control
+    /// socket (`kith react`, `kith reply`). A window showing these posts
+    /// can count them anew.
+    CountsChanged {
+        /// The posts, each once.
         posts: Vec<PostId>,
     },
     /// New changes of a feed (posts, reactions, anything else) from peers

@@ -1213,13 +1213,13 @@ impl Replicator {
                 r.map(|r| {
                     let missing = n.store_mut().want_blobs(&r, now_ms()).unwrap_or_default();
                     let carried = n.store().carried_may_change(&r).unwrap_or(false);
-                    (r.accepted as u64, r.posts, r.reacted, missing, carried)
+                    (r.accepted as u64, r.posts, r.counted, missing, carried)
                 })
             })
             .await
             .map_err(|e| e.to_string())?;
         match result {
-            Ok((accepted, posts, reacted, missing, carried)) => {
+            Ok((accepted, posts, counted, missing, carried)) => {
                 if accepted > 0 {
                     self.stored(Written::Database);
                 }
@@ -1230,9 +1230,9 @@ impl Replicator {
                     self.activity
                         .send(Activity::PostsArrived { account, posts });
                 }
-                if !reacted.is_empty() {
+                if !counted.is_empty() {
                     self.activity
-                        .send(Activity::ReactionsChanged { posts: reacted });
+                        .send(Activity::CountsChanged { posts: counted });
                 }
                 if let Some(account) = feed.filter(|_| accepted > 0) {
                     self.activity.send(Activity::FeedChanged { account });
@@ -1307,7 +1307,7 @@ impl Replicator {
                 r.map(|r| {
                     let missing = n.store_mut().want_blobs(&r, now_ms()).unwrap_or_default();
                     let carried = n.store().carried_may_change(&r).unwrap_or(false);
-                    (r.accepted, r.posts, r.reacted, applied, missing, carried)
+                    (r.accepted, r.posts, r.counted, applied, missing, carried)
                 })
             })
             .await;
@@ -1326,7 +1326,7 @@ impl Replicator {
                 self.not_stored(Written::Database, &e);
                 MessageAcceptance::Ignore
             }
-            Ok(Ok((accepted, posts, reacted, applied, missing, carried))) => {
+            Ok(Ok((accepted, posts, counted, applied, missing, carried))) => {
                 if accepted > 0 {
                     self.stored(Written::Database);
                 }
@@ -1355,9 +1355,9 @@ impl Replicator {
                             posts: posts.clone(),
                         });
                     }
-                    if !reacted.is_empty() {
+                    if !counted.is_empty() {
                         self.activity
-                            .send(Activity::ReactionsChanged { posts: reacted });
+                            .send(Activity::CountsChanged { posts: counted });
                     }
                     self.activity.send(Activity::FeedChanged { account });
                     tracing::info!(

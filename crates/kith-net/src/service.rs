@@ -337,8 +337,9 @@ impl PeerOwners {
 enum OwnWrite {
     /// Nothing shown (a follow, a read, …).
     None,
-    /// A new post, whose id the answer holds (`{"id": …}`).
-    NewPost,
+    /// A new post, whose id the answer holds (`{"id": …}`), and the posts
+    /// it answers or quotes, whose counts grow.
+    NewPost(Vec<PostId>),
     /// An edit or deletion of this post.
     Post(PostId),
     /// A reaction to this post, given or taken back.
@@ -348,7 +349,9 @@ enum OwnWrite {
 impl OwnWrite {
     fn of(request: &kith_node::Request) -> Self {
         match request {
-            kith_node::Request::Post { .. } => Self::NewPost,
+            kith_node::Request::Post {
+                reply_to, quote_of, ..
+            } => Self::NewPost(reply_to.iter().chain(quote_of).copied().collect()),
             kith_node::Request::Edit { post, .. } | kith_node::Request::Delete { post } => {
                 Self::Post(*post)
             }
@@ -359,19 +362,30 @@ impl OwnWrite {
         }
     }
 
-    /// The activity to tell, given the request's answer and the own account.
-    fn activity(self, answer: &Value, own: Option<AccountId>) -> Option<Activity> {
+    /// What to tell, given the request's answer and the own account.
+    fn activity(self, answer: &Value, own: Option<AccountId>) -> Vec<Activity> {
         let post = |post| {
             own.map(|account| Activity::PostsArrived {
                 account,
                 posts: vec![post],
             })
         };
+        let counted =
+            |posts: Vec<PostId>| (!posts.is_empty()).then_some(Activity::CountsChanged { posts });
         match self {
-            Self::None => None,
-            Self::NewPost => post(answer.get("id")?.as_str()?.parse().ok()?),
-            Self::Post(id) => post(id),
-            Self::Reaction(id) => Some(Activity::ReactionsChanged { posts: vec![id] }),
+            Self::None => Vec::new(),
+            Self::NewPost(counts) => {
+                let new = answer
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| id.parse().ok());
+                new.and_then(post)
+                    .into_iter()
+                    .chain(counted(counts))
+                    .collect()
+            }
+            Self::Post(id) => post(id).into_iter().collect(),
+            Self::Reaction(id) => counted(vec![id]).into_iter().collect(),
         }
     }
 }
@@ -400,7 +414,7 @@ pub async fn handle_control(
             let (value, told) = answer.map_err(|e: NodeError| ControlError::new(e.code(), e))?;
             // A window on this node shows what a `kith` command wrote as
             // it shows what peers send.
-            if let Some(activity) = told {
+            for activity in told {
                 r.activity.send(activity);
             }
             Ok(value)

@@ -123,7 +123,7 @@ async fn a_followed_accounts_post_and_its_image_show_up_in_the_activity_stream_t
         .expect("node thread")
         .expect("reacted");
     assert_eq!(
-        next_reactions_changed(&mut activity, Duration::from_secs(20)).await,
+        next_counts_changed(&mut activity, Duration::from_secs(20)).await,
         Some(vec![posted]),
         "within 20 s, B's reaction reached A's activity stream naming the post"
     );
@@ -155,16 +155,16 @@ async fn next_posts_arrived(
     .flatten()
 }
 
-/// The posts of the next `ReactionsChanged` of the activity stream within
+/// The posts of the next `CountsChanged` of the activity stream within
 /// `limit`, skipping other activity.
-async fn next_reactions_changed(
+async fn next_counts_changed(
     activity: &mut tokio::sync::broadcast::Receiver<Activity>,
     limit: Duration,
 ) -> Option<Vec<kith_core::PostId>> {
     tokio::time::timeout(limit, async {
         loop {
             match activity.recv().await {
-                Ok(Activity::ReactionsChanged { posts }) => return Some(posts),
+                Ok(Activity::CountsChanged { posts }) => return Some(posts),
                 Ok(_) => {}
                 Err(_) => return None,
             }
@@ -176,7 +176,7 @@ async fn next_reactions_changed(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reaction_given_or_taken_back_through_the_control_socket_is_told_in_the_activity_stream_and_a_refused_one_is_not()
+async fn a_reaction_or_reply_written_through_the_control_socket_tells_the_counts_it_changed_and_a_refused_one_does_not()
  {
     let (_da, mut a, _db, _b, _bea) = ada_and_bea();
     let mine = a
@@ -201,7 +201,7 @@ async fn a_reaction_given_or_taken_back_through_the_control_socket_is_told_in_th
     .await
     .expect("reacted");
     assert_eq!(
-        next_reactions_changed(&mut activity, limit).await,
+        next_counts_changed(&mut activity, limit).await,
         Some(vec![mine]),
         "a `kith react` on a running node is told to its window"
     );
@@ -212,9 +212,24 @@ async fn a_reaction_given_or_taken_back_through_the_control_socket_is_told_in_th
     .await
     .expect("taken back");
     assert_eq!(
-        next_reactions_changed(&mut activity, limit).await,
+        next_counts_changed(&mut activity, limit).await,
         Some(vec![mine]),
         "taking it back is told too"
+    );
+    ra.control(node(Request::Post {
+        text: Some("answering myself".into()),
+        cw: None,
+        images: Vec::new(),
+        descriptions: Vec::new(),
+        reply_to: Some(mine),
+        quote_of: None,
+    }))
+    .await
+    .expect("replied");
+    assert_eq!(
+        next_counts_changed(&mut activity, limit).await,
+        Some(vec![mine]),
+        "a `kith reply` tells the post it answers, whose reply count grew"
     );
     let refused = ra
         .control(node(Request::Unreact {
@@ -227,7 +242,7 @@ async fn a_reaction_given_or_taken_back_through_the_control_socket_is_told_in_th
         "taking back a reaction never given is refused: {refused:?}"
     );
     assert_eq!(
-        next_reactions_changed(&mut activity, limit).await,
+        next_counts_changed(&mut activity, limit).await,
         None,
         "a refused request is not told"
     );

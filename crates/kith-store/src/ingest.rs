@@ -43,12 +43,15 @@ pub struct IngestReport {
     /// ([`Store::carried_may_change`]).
     #[serde(skip)]
     pub relations: Vec<AccountId>,
-    /// Posts whose reactions the batch may have added or taken back, each
-    /// once: a reaction key of a new change (applied, or waiting for its
-    /// dependencies) or of one that waited and applies now. A window showing
-    /// them can count them anew.
+    /// Posts whose reply, repost or reaction counts the batch may have
+    /// changed, each once: the targets of reaction keys (given or taken
+    /// back) of new changes, applied or waiting for their dependencies, and
+    /// of changes that waited and apply now; and the posts that new post
+    /// records answer or quote. A window showing them can count them anew.
+    /// (A reply's deletion is not named: its record no longer says what it
+    /// answered.)
     #[serde(skip)]
-    pub reacted: Vec<PostId>,
+    pub counted: Vec<PostId>,
     /// Changes left out because their device had signed a different
     /// change with the same sequence number that the feed holds (an
     /// equivocation), or because they depend on one left out
@@ -428,7 +431,8 @@ fn store_change_rows(
 }
 
 /// Counts a batch's new changes of `account`'s feed in `report`: the
-/// posts they write, their attachments, a new profile picture.
+/// posts they write, their attachments, the posts they answer or quote, a
+/// new profile picture.
 fn count_new(report: &mut IngestReport, account: AccountId, new: &[NewChange]) {
     for change in new {
         let keys = &change.keys;
@@ -438,6 +442,13 @@ fn count_new(report: &mut IngestReport, account: AccountId, new: &[NewChange]) {
                 .post_puts
                 .iter()
                 .flat_map(|(_, record)| record.attachments.iter().map(|h| (account, *h))),
+        );
+        // The posts a new reply, repost or quote counts for.
+        report.counted.extend(
+            change
+                .post_puts
+                .iter()
+                .flat_map(|(_, record)| record.reply_to.into_iter().chain(record.quote_of)),
         );
         if keys.contains(&FeedKey::Avatar) && !report.profiles.contains(&account) {
             report.profiles.push(account);
@@ -463,7 +474,7 @@ fn note_relations<'a>(
 /// Notes in `report` the posts whose reactions `keys` (the keys a batch
 /// materialized) add or take back; the batch's end makes each one once.
 fn note_reactions<'a>(report: &mut IngestReport, keys: impl Iterator<Item = &'a FeedKey>) {
-    report.reacted.extend(keys.filter_map(|k| match k {
+    report.counted.extend(keys.filter_map(|k| match k {
         FeedKey::Reaction(target, _) => Some(*target),
         _ => None,
     }));
@@ -756,8 +767,8 @@ pub(crate) fn apply_checked(
     for account in newly_blocked {
         crate::moderation::purge_account(conn, docs, account, purged)?;
     }
-    report.reacted.sort_unstable();
-    report.reacted.dedup();
+    report.counted.sort_unstable();
+    report.counted.dedup();
     Ok(report)
 }
 

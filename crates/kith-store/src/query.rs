@@ -63,6 +63,11 @@ pub struct PostView {
     /// is not described, and shorter than `attachments` when the last
     /// ones are not.
     pub descriptions: Vec<String>,
+    /// Replies held here (not deleted; those moderation hides counted, as
+    /// a thread shows them as placeholders).
+    pub replies: u64,
+    /// Reposts and quotes of it held here (not deleted).
+    pub reposts: u64,
     /// Reaction counts.
     pub reactions: BTreeMap<String, u64>,
     /// Those of the reactions this home's own account made (each counted
@@ -251,6 +256,8 @@ pub(crate) fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
             deleted,
             attachments,
             descriptions,
+            replies: 0,
+            reposts: 0,
             reactions: BTreeMap::new(),
             my_reactions: Vec::new(),
             moderation: None,
@@ -259,13 +266,14 @@ pub(crate) fn read_post(r: &Row<'_>) -> rusqlite::Result<RawPost> {
     })
 }
 
-/// Fills in what a post's row does not hold: its reaction counts and the
-/// names of the accounts it mentions and of the author it answers.
+/// Fills in what a post's row does not hold: its reply, repost and
+/// reaction counts and the names of the accounts it mentions and of the
+/// author it answers.
 pub(crate) fn with_counts_and_names(
     conn: &Connection,
     posts: Vec<RawPost>,
 ) -> Result<Vec<RawPost>> {
-    let mut posts = with_reaction_counts(conn, posts)?;
+    let mut posts = with_counts(conn, posts)?;
     let mut name = conn.prepare_cached("SELECT name FROM feeds WHERE account = ?1")?;
     let mut name_of = |account: AccountId| -> Result<Option<String>> {
         let known: Option<Option<String>> = name
@@ -288,14 +296,23 @@ pub(crate) fn with_counts_and_names(
     Ok(posts)
 }
 
-fn with_reaction_counts(conn: &Connection, mut posts: Vec<RawPost>) -> Result<Vec<RawPost>> {
+/// Fills in each post's replies, reposts (and quotes) and reactions.
+fn with_counts(conn: &Connection, mut posts: Vec<RawPost>) -> Result<Vec<RawPost>> {
+    let mut answers = conn.prepare_cached(
+        "SELECT (SELECT count(*) FROM posts WHERE reply_to = ?1 AND deleted = 0),
+                (SELECT count(*) FROM posts WHERE quote_of = ?1 AND deleted = 0)",
+    )?;
     let mut stmt = conn.prepare_cached(
         "SELECT reaction, count(*), coalesce(max(feed_id = (SELECT f.id FROM feeds f
                  JOIN meta m ON m.key = 'own_account' AND m.value = f.account)), 0)
          FROM reactions WHERE target = ?1 GROUP BY reaction",
     )?;
     for p in &mut posts {
-        let rows = stmt.query_map([p.view.id.to_bytes().as_slice()], |r| {
+        let id = p.view.id.to_bytes();
+        (p.view.replies, p.view.reposts) = answers.query_row([id.as_slice()], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+        })?;
+        let rows = stmt.query_map([id.as_slice()], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,

@@ -705,7 +705,7 @@ async fn activity_and_mentions(w: &Window, peer: &Kith, home: &std::path::Path) 
     peer.json(&["reply", first, "Avec plaisir !"])?;
     peer.json(&["post", &format!("Demain au marché avec @{ada} ?")])?;
     peer.json(&["react", first, "🎉"])?;
-    reactions_counted_live(w, first, home).await?;
+    counted_live(w, first, home).await?;
 
     w.wait_text("activity-badge", "3", LONG).await?;
     w.click("nav-activity").await?;
@@ -743,11 +743,22 @@ fn reaction_chips(id: &str) -> String {
     )
 }
 
-/// Bea's reaction to Ada's first post (made from her `kith serve` node)
-/// is counted on Home's card as it arrives, and so is one Ada gives from
-/// a terminal (`kith react` through the running app's socket), chosen as
-/// hers; neither needs Home to be opened again.
-async fn reactions_counted_live(w: &Window, first: &str, home: &std::path::Path) -> Result<()> {
+/// Bea's reply and reaction to Ada's first post (made from her `kith
+/// serve` node) are counted on Home's card as they arrive (Ada's own reply
+/// and Bea's: two), and so is a reaction Ada gives from a terminal (`kith
+/// react` through the running app's socket), chosen as hers; none needs
+/// Home to be opened again.
+async fn counted_live(w: &Window, first: &str, home: &std::path::Path) -> Result<()> {
+    w.js_until(
+        "Bea's reply counted on the card of Ada's first post",
+        &format!(
+            "const b = document.querySelector('[data-post-id=\"{first}\"] [data-testid=reply-button]');\
+             return b ? b.getAttribute('aria-label') : null;"
+        ),
+        json!("Reply (2 replies)"),
+        LONG,
+    )
+    .await?;
     let chips = reaction_chips(first);
     w.js_until(
         "Bea's 🎉 counted on the card of Ada's first post",

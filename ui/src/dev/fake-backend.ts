@@ -40,7 +40,7 @@ import type {
   PostChange,
   PostsArrived,
   PostView,
-  ReactionsChanged,
+  CountsChanged,
   ProfileEdit,
   ProfileView,
   Progress,
@@ -66,7 +66,7 @@ import { parts } from '../lib/richtext';
 
 type Events = {
   postsArrived: PostsArrived;
-  reactionsChanged: ReactionsChanged;
+  countsChanged: CountsChanged;
   feedChanged: FeedChanged;
   blobArrived: BlobArrived;
   peersChanged: PeersChanged;
@@ -283,6 +283,8 @@ export function makePost(p: Partial<PostView> & { author: string }): PostView {
     deleted: p.deleted ?? false,
     attachments: p.attachments ?? [],
     descriptions: p.descriptions ?? [],
+    replies: p.replies ?? 0,
+    reposts: p.reposts ?? 0,
     reactions: p.reactions ?? {},
     my_reactions: p.my_reactions ?? [],
     moderation: p.moderation ?? null,
@@ -489,7 +491,10 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
   function judged(p: PostView, view: 'list' | 'thread' | 'profile'): PostView | null {
     if (blocked(p.author)) return null;
     const verdict = judgePost(p);
-    const post = withAuthor({ ...p, moderation: verdict });
+    // Counted as the node counts: replies and reposts (with quotes) held, not deleted.
+    const replies = s.posts.filter((x) => x.reply_to === p.id && !x.deleted).length;
+    const reposts = s.posts.filter((x) => x.quote_of === p.id && !x.deleted).length;
+    const post = withAuthor({ ...p, moderation: verdict, replies, reposts });
     if (verdict?.action !== 'hide') return post;
     if (view === 'list') return null;
     if (view === 'profile') return { ...post, moderation: { ...verdict, action: 'warn' } };
@@ -1402,7 +1407,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
 
   const events = {
     postsArrived: channel('postsArrived'),
-    reactionsChanged: channel('reactionsChanged'),
+    countsChanged: channel('countsChanged'),
     feedChanged: channel('feedChanged'),
     blobArrived: channel('blobArrived'),
     peersChanged: channel('peersChanged'),
@@ -1449,7 +1454,7 @@ export function createFakeBackend(initial: FakeState = emptyState()) {
       if (!p) return;
       p.reactions = { ...p.reactions, [reaction]: (p.reactions[reaction] ?? 0) + 1 };
       if (account === s.me.account) p.my_reactions = [...p.my_reactions, reaction];
-      emit('reactionsChanged', { posts: [post] });
+      emit('countsChanged', { posts: [post] });
     },
     /** The app launched again with `link`, as the Rust side (opened.rs) keeps it. */
     openWithLink(link: string): void {

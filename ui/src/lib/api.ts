@@ -35,7 +35,7 @@ import type {
   PostView,
   ProfileEdit,
   ProfileView,
-  ReactionsChanged,
+  CountsChanged,
   ReleaseInfo,
   ReportView,
   Result,
@@ -174,7 +174,12 @@ export const api = {
   ): Promise<FollowPage> => unwrap(commands.follows(account, direction, limit, before)),
   // The person's own changes to posts are recorded as the node accepts
   // them (lib/postchanges), so that lists kept across navigation show them.
-  publish: (draft: Draft): Promise<string> => after(unwrap(commands.publish(draft)), postPublished),
+  // A reply, repost or quote adds to its target's counts, which the node knows.
+  publish: (draft: Draft): Promise<string> =>
+    after(unwrap(commands.publish(draft)), (id) => {
+      postPublished(id);
+      for (const target of [draft.replyTo, draft.quoteOf]) if (target !== null) postTouched(target);
+    }),
   react: (post: string, reaction: string): Promise<null> =>
     after(unwrap(commands.react(post, reaction)), () => postTouched(post)),
   unreact: (post: string, reaction: string): Promise<null> =>
@@ -273,8 +278,8 @@ function subscribe<T>(
 
 export const on = {
   postsArrived: (cb: (p: PostsArrived) => void): Unlisten => subscribe((h) => events.postsArrived.listen(h), cb),
-  reactionsChanged: (cb: (p: ReactionsChanged) => void): Unlisten =>
-    subscribe((h) => events.reactionsChanged.listen(h), cb),
+  countsChanged: (cb: (p: CountsChanged) => void): Unlisten =>
+    subscribe((h) => events.countsChanged.listen(h), cb),
   feedChanged: (cb: (p: FeedChanged) => void): Unlisten => subscribe((h) => events.feedChanged.listen(h), cb),
   blobArrived: (cb: (b: BlobArrived) => void): Unlisten => subscribe((h) => events.blobArrived.listen(h), cb),
   peersChanged: (cb: (p: PeersChanged) => void): Unlisten => subscribe((h) => events.peersChanged.listen(h), cb),

@@ -797,25 +797,25 @@ async takeOpenedInvite() : Promise<OpenedInvite | null> {
 
 export const events = __makeEvents__<{
 blobArrived: BlobArrived,
+countsChanged: CountsChanged,
 feedChanged: FeedChanged,
 inviteOpened: InviteOpened,
 openActivity: OpenActivity,
 openPost: OpenPost,
 peersChanged: PeersChanged,
 postsArrived: PostsArrived,
-reactionsChanged: ReactionsChanged,
 syncProgress: SyncProgress,
 transferProgress: TransferProgress,
 updateOffered: UpdateOffered
 }>({
 blobArrived: "blob-arrived",
+countsChanged: "counts-changed",
 feedChanged: "feed-changed",
 inviteOpened: "invite-opened",
 openActivity: "open-activity",
 openPost: "open-post",
 peersChanged: "peers-changed",
 postsArrived: "posts-arrived",
-reactionsChanged: "reactions-changed",
 syncProgress: "sync-progress",
 transferProgress: "transfer-progress",
 updateOffered: "update-offered"
@@ -970,6 +970,16 @@ export type BlobArrived = {
  * Its BLAKE3 hash, hex.
  */
 hash: string }
+/**
+ * Posts' reply, repost or reaction counts may have changed (by peers, or
+ * from a `kith` command on this node): a window showing these posts counts
+ * them anew.
+ */
+export type CountsChanged = { 
+/**
+ * The posts.
+ */
+posts: string[] }
 /**
  * A new or restored account.
  */
@@ -1709,6 +1719,15 @@ attachments: string[];
  */
 descriptions: string[]; 
 /**
+ * Replies held here (not deleted; those moderation hides counted, as
+ * a thread shows them as placeholders).
+ */
+replies: number; 
+/**
+ * Reposts and quotes of it held here (not deleted).
+ */
+reposts: number; 
+/**
  * Reaction counts.
  */
 reactions: Partial<{ [key in string]: number }>; 
@@ -1855,15 +1874,6 @@ received: number;
  * Bytes in all.
  */
 size: number }
-/**
- * Reactions to posts were given or taken back (by peers, or from a `kith`
- * command on this node): a window showing these posts counts them anew.
- */
-export type ReactionsChanged = { 
-/**
- * The posts reacted to.
- */
-posts: string[] }
 /**
  * A notice that was not offered, and why.
  */

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { makePost } from '../dev/fake-backend';
-import { mergePosts, postKind, reactionList } from './posts';
+import { countedLabel, mergePosts, postKind, reactionList } from './posts';
 
 const A = 'kith1a';
 
@@ -37,5 +37,13 @@ describe('mergePosts', () => {
     const b = makePost({ author: A, id: 'b' });
     const c = makePost({ author: A, id: 'c' });
     expect(mergePosts([a, b], [b, c]).map((p) => p.id)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('countedLabel', () => {
+  it('names the action alone at zero, and with its count in the singular or plural', () => {
+    expect(countedLabel('Reply', 0, 'reply', 'replies')).toBe('Reply');
+    expect(countedLabel('Reply', 1, 'reply', 'replies')).toBe('Reply (1 reply)');
+    expect(countedLabel('Reply', 12, 'reply', 'replies')).toBe('Reply (12 replies)');
   });
 });

@@ -29,6 +29,14 @@ export const REACTIONS = [
 
 export type ReactionCount = { emoji: string; count: number };
 
+/**
+ * The accessible name of an action that shows a count beside its icon:
+ * "Reply" alone, or "Reply (3 replies)".
+ */
+export function countedLabel(action: string, n: number, one: string, many: string): string {
+  return n > 0 ? `${action} (${n} ${n === 1 ? one : many})` : action;
+}
+
 /** Reactions with a positive count, most first (ties: picker order, then text). */
 export function reactionList(reactions: PostView['reactions']): ReactionCount[] {
   const order = (e: string): number => {

@@ -14,12 +14,12 @@ describe('onPostsChangedElsewhere', () => {
     const stop = onPostsChangedElsewhere((ids) => calls.push([...ids]));
     await vi.advanceTimersByTimeAsync(0); // the listeners are in place
     backend.emit('postsArrived', { account: 'a', posts: ['p1', 'p2'], newInHome: [] });
-    backend.emit('reactionsChanged', { posts: ['p2', 'p3'] });
+    backend.emit('countsChanged', { posts: ['p2', 'p3'] });
     await vi.advanceTimersByTimeAsync(GATHER_MS - 1);
     expect(calls).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(calls).toEqual([['p1', 'p2', 'p3']]);
-    backend.emit('reactionsChanged', { posts: ['p4'] });
+    backend.emit('countsChanged', { posts: ['p4'] });
     await vi.advanceTimersByTimeAsync(GATHER_MS);
     expect(calls).toEqual([['p1', 'p2', 'p3'], ['p4']]);
     stop();
@@ -29,9 +29,9 @@ describe('onPostsChangedElsewhere', () => {
     const fn = vi.fn();
     const stop = onPostsChangedElsewhere(fn);
     await vi.advanceTimersByTimeAsync(0);
-    backend.emit('reactionsChanged', { posts: ['p1'] });
+    backend.emit('countsChanged', { posts: ['p1'] });
     stop();
-    backend.emit('reactionsChanged', { posts: ['p2'] });
+    backend.emit('countsChanged', { posts: ['p2'] });
     await vi.advanceTimersByTimeAsync(GATHER_MS * 2);
     expect(fn).not.toHaveBeenCalled();
   });

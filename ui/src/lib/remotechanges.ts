@@ -1,15 +1,18 @@
-// Posts changed outside this window: edited, deleted or reacted to by
-// peers, or by a `kith` command on this node. Lists and threads showing
+// Posts changed in ways only the node knows: edited, deleted, reacted to,
+// replied to or reposted by peers or by a `kith` command on this node, or
+// counted anew after this window answered or quoted them. Lists showing
 // them read them again. A sync brings many batches a second, so their ids
 // are gathered for a short while and handed on together.
 import { on, type Unlisten } from './api';
+import { onPostChange } from './postchanges';
 
 /** How long ids are gathered before they are handed on, in ms. */
 export const GATHER_MS = 250;
 
 /**
  * Calls `fn` with the ids of posts changed elsewhere (posts arrived, which
- * includes edits and deletions, and reactions given or taken back),
+ * includes edits and deletions, and posts whose counts changed), and of
+ * those this window changed in a way only the node knows (`postTouched`),
  * gathered for `GATHER_MS`. Returns how to stop; ids gathered then are
  * dropped.
  */
@@ -26,7 +29,13 @@ export function onPostsChangedElsewhere(fn: (ids: ReadonlySet<string>) => void):
     for (const id of ids) pending.add(id);
     if (timer === null && pending.size > 0) timer = setTimeout(flush, GATHER_MS);
   };
-  const stops = [on.postsArrived((p) => add(p.posts)), on.reactionsChanged((r) => add(r.posts))];
+  const stops = [
+    on.postsArrived((p) => add(p.posts)),
+    on.countsChanged((c) => add(c.posts)),
+    onPostChange((id, change) => {
+      if (change.kind === 'touched') add([id]);
+    }),
+  ];
   return () => {
     for (const stop of stops) stop();
     if (timer !== null) clearTimeout(timer);

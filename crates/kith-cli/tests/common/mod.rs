@@ -84,6 +84,20 @@ pub fn import_fixture(root: &Path, home: &Path, n: u32) -> String {
     fixture["authors"][0].as_str().unwrap().to_owned()
 }
 
+/// The posts of a page (`kith feed --json`) as their author wrote them:
+/// without their reply and repost counts, which are of what each home
+/// holds (a home that carries other feeds holds more replies).
+pub fn posts_as_written(page: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut posts = page["posts"].as_array().cloned().unwrap_or_default();
+    for post in &mut posts {
+        if let Some(fields) = post.as_object_mut() {
+            fields.remove("replies");
+            fields.remove("reposts");
+        }
+    }
+    posts
+}
+
 /// Polls `check` every 50 ms until it returns `Some`, or panics with
 /// `what` after `timeout`.
 pub fn wait_for<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {

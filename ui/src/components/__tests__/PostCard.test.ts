@@ -332,6 +332,20 @@ describe('PostCard', () => {
     );
   });
 
+  it('shows how many replies and reposts a post has beside their buttons, and names them', () => {
+    const post = addPost(s, { author: ADA, text: 'talked about', replies: 3, reposts: 1 });
+    render(PostCard, { post });
+    const reply = screen.getByRole('button', { name: 'Reply (3 replies)' });
+    expect(reply).toHaveTextContent('3');
+    expect(screen.getByRole('button', { name: 'Repost (1 repost or quote)' })).toHaveTextContent('1');
+  });
+
+  it('shows no count on a post nobody answered or reposted', () => {
+    render(PostCard, { post: addPost(s, { author: ADA, text: 'quiet' }) });
+    expect(screen.getByRole('button', { name: 'Reply' })).toHaveTextContent('');
+    expect(screen.getByRole('button', { name: 'Repost' })).toHaveTextContent('');
+  });
+
   it('offers edit and delete on own posts only', () => {
     const { unmount } = render(PostCard, { post: addPost(s, { author: ADA, text: 'theirs' }) });
     expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();

@@ -176,6 +176,20 @@ describe('Home timeline', () => {
     await waitFor(() => expect(screen.queryByText('soon deleted')).toBeNull());
   });
 
+  it('counts a reply that arrived from a peer on the card of the post it answers', async () => {
+    seed(2);
+    render(Home);
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(2));
+    // Carol is not followed: her reply is not on Home, only counted.
+    s.accounts.set(CAROL, { account: CAROL, name: 'Carol', bio: null, avatar: null });
+    const parent = s.posts[0]!;
+    addPost(s, { author: CAROL, text: 'an answer', reply_to: parent.id, created_at: Date.now() });
+    backend.emit('countsChanged', { posts: [parent.id] });
+    const card = screen.getAllByTestId('post')[0]!;
+    await waitFor(() => expect(within(card).getByRole('button', { name: 'Reply (1 reply)' })).toBeVisible());
+    expect(screen.getAllByTestId('post')).toHaveLength(2);
+  });
+
   it('shows a post published in the window at once, without counting it as new', async () => {
     render(Home);
     await screen.findByText('Your timeline is quiet');

@@ -36,6 +36,18 @@ describe('Search', () => {
     expect(router.current).toEqual({ name: 'search', query: 'cafe' });
   });
 
+  it('counts a reply written from a result card on that card, the results staying as they are', async () => {
+    render(Search);
+    await search('cafe');
+    await waitFor(() => expect(screen.getAllByTestId('post')).toHaveLength(1));
+    await fireEvent.click(screen.getByTestId('reply-button'));
+    const box = screen.getByRole('textbox', { name: 'Reply to Ada' });
+    await fireEvent.input(box, { target: { value: 'Volontiers !' } });
+    await fireEvent.keyDown(box, { key: 'Enter', ctrlKey: true });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Reply (1 reply)' })).toBeVisible());
+    expect(screen.getAllByTestId('post')).toHaveLength(1);
+  });
+
   it('runs the same words again on Enter, showing what arrived since', async () => {
     render(Search);
     await search('tea');
