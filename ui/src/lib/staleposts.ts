@@ -10,13 +10,13 @@ import { onPostChange } from './postchanges';
 export const GATHER_MS = 250;
 
 /**
- * Calls `fn` with the ids of posts changed elsewhere (posts arrived, which
- * includes edits and deletions, and posts whose counts changed), and of
- * those this window changed in a way only the node knows (`postTouched`),
- * gathered for `GATHER_MS`. Returns how to stop; ids gathered then are
- * dropped.
+ * Calls `fn` with the ids of posts a list may show out of date: changed
+ * elsewhere (posts arrived, which includes edits and deletions, and posts
+ * whose counts changed), or by this window in a way only the node knows
+ * (`postTouched`), gathered for `GATHER_MS`. Returns how to stop; ids
+ * gathered then are dropped.
  */
-export function onPostsChangedElsewhere(fn: (ids: ReadonlySet<string>) => void): Unlisten {
+export function onStalePosts(fn: (ids: ReadonlySet<string>) => void): Unlisten {
   let pending = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | null = null;
   const flush = (): void => {
