@@ -31,6 +31,15 @@ fn counts(store: &Store, post: &PostId) -> (u64, u64) {
     (view.replies, view.reposts)
 }
 
+/// A new account whose device's certificate `store` holds.
+fn another_account(store: &mut Store) -> Device {
+    let (_, dev) = Device::new_account();
+    store
+        .add_certificates(std::slice::from_ref(&dev.cert))
+        .unwrap();
+    dev
+}
+
 fn sorted(mut ids: Vec<PostId>) -> Vec<PostId> {
     ids.sort_unstable();
     ids
@@ -43,10 +52,7 @@ fn a_batch_names_each_post_it_reacted_to_once_and_a_post_alone_names_none() {
         store_post(&mut store, &mut me, 10, "first"),
         store_post(&mut store, &mut me, 11, "second"),
     );
-    let (_, mut bea) = Device::new_account();
-    store
-        .add_certificates(std::slice::from_ref(&bea.cert))
-        .unwrap();
+    let mut bea = another_account(&mut store);
     let one = bea.write(20, &[give(first, "👍", 20), give(first, "❤️", 20)]);
     let two = bea.write(21, &[give(second, "👍", 21), give(first, "😂", 21)]);
     let r = store.ingest(vec![one, two]).unwrap();
@@ -70,10 +76,7 @@ fn a_batch_names_each_post_it_reacted_to_once_and_a_post_alone_names_none() {
 fn a_reaction_taken_back_names_its_post() {
     let (_home, mut store, mut me) = own_store();
     let mine = store_post(&mut store, &mut me, 10, "mine");
-    let (_, mut bea) = Device::new_account();
-    store
-        .add_certificates(std::slice::from_ref(&bea.cert))
-        .unwrap();
+    let mut bea = another_account(&mut store);
     let given = bea.write(20, &[give(mine, "👍", 20)]);
     store.ingest(vec![given]).unwrap();
     assert_eq!(count(&store, &mine, "👍"), 1);
@@ -91,10 +94,7 @@ fn a_reaction_taken_back_names_its_post() {
 fn a_reaction_that_waited_for_an_earlier_change_is_named_by_the_batch_that_applies_it() {
     let (_home, mut store, mut me) = own_store();
     let mine = store_post(&mut store, &mut me, 10, "mine");
-    let (_, mut bea) = Device::new_account();
-    store
-        .add_certificates(std::slice::from_ref(&bea.cert))
-        .unwrap();
+    let mut bea = another_account(&mut store);
     let (earlier, _, _) = bea.post(20, "bea's first post", None);
     let later = bea.write(21, &[give(mine, "❤️", 21)]);
 
@@ -121,10 +121,7 @@ fn a_reply_and_a_quote_name_the_posts_they_count_for_and_the_counts_leave_out_de
         store_post(&mut store, &mut me, 10, "first"),
         store_post(&mut store, &mut me, 11, "second"),
     );
-    let (_, mut bea) = Device::new_account();
-    store
-        .add_certificates(std::slice::from_ref(&bea.cert))
-        .unwrap();
+    let mut bea = another_account(&mut store);
     let (reply, reply_id, _) = bea.post(20, "a reply", Some(first));
     let repost = PostRecord {
         created_at: 21,
