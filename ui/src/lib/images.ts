@@ -79,6 +79,21 @@ export class DecodedPick {
     return run;
   }
 
+  /**
+   * Checks a picked file as a picture: its type and size at once, then
+   * whether it decodes (as `pick`). Calls `then` with why it is refused, or
+   * null when it can be used, unless another pick or `cancel` came since.
+   */
+  choose(file: File, then: (refused: string | null) => void): Promise<void> {
+    const { accepted, errors } = checkImages(0, [file]);
+    if (accepted.length === 0) {
+      this.cancel();
+      then(errors[0] ?? 'That file can’t be used as a picture.');
+      return this.#pending;
+    }
+    return this.pick(file, (decodable) => then(decodable ? null : undecodableError(file.name)));
+  }
+
   /** Forgets the checks under way: their answers are ignored. */
   cancel(): void {
     this.#latest++;
